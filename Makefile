@@ -1,0 +1,35 @@
+# One-command set-up: every target below builds .venv from the pinned lock file first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: setup
+	mkdir -p out
+	$(BIN)/python -m openbmd.demo out
+
+test: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	mkdir -p out
+	$(BIN)/python -m bench out/bench.json
+
+# Re-pin after changing dependencies in pyproject.toml.
+lock:
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^openbmd' > requirements.lock
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,3 @@
+from openbmd.cli import run
+
+run()

@@ -1,0 +1,58 @@
+"""The ``openbmd`` command: a thin Typer app, one module per command group.
+
+Every command parses its arguments, calls one API function and renders a
+table, JSON or a picture. Bad input ends as one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from openbmd.errors import InputError
+
+app = typer.Typer(
+    name="openbmd",
+    help="Open, rerunnable analysis of cooperative ballistic-missile defence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Imported here so each command module stays independent of the others.
+    from openbmd.cli import catalog, trajectory
+
+    app.add_typer(catalog.app, name="catalog")
+    trajectory.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the process exit status."""
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="openbmd")
+    except click.exceptions.NoArgsIsHelpError:  # pragma: no cover - help printed
+        return 0
+    except click.exceptions.UsageError as exc:
+        print(f"openbmd: error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    except click.exceptions.Abort:
+        print("openbmd: aborted", file=sys.stderr)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except InputError as exc:
+        print(f"openbmd: error: {exc}", file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Scalar numba kernels for the hot loops: geodetic altitude, J2 gravity, density.
+
+These take plain floats so that flight kernels can inline them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# US Standard Atmosphere 1976, geopotential layers to 86 km: base height (m'),
+# base temperature (K), lapse rate (K/m'), base pressure (Pa).
+_USSA_H = np.array([0.0, 11000.0, 20000.0, 32000.0, 47000.0, 51000.0, 71000.0, 84852.0])
+_USSA_T = np.array([288.15, 216.65, 216.65, 228.65, 270.65, 270.65, 214.65, 186.946])
+_USSA_L = np.array([-0.0065, 0.0, 0.001, 0.0028, 0.0, -0.0028, -0.002, 0.0])
+_USSA_P = np.array([101325.0, 22632.06, 5474.889, 868.0187, 110.9063, 66.93887, 3.956420, 0.3733834])
+# Above 86 km: USSA-76 tabulated densities (NASA-TM-X-74335, Table I), joined by exponentials.
+_HI_Z = np.array([86e3, 100e3, 120e3, 150e3, 200e3, 300e3, 400e3, 500e3, 600e3, 700e3, 800e3, 900e3, 1000e3])
+_HI_RHO = np.array([6.958e-6, 5.604e-7, 2.222e-8, 2.076e-9, 2.541e-10, 1.916e-11, 2.803e-12,
+                    5.215e-13, 1.137e-13, 3.070e-14, 1.136e-14, 5.759e-15, 3.561e-15])
+_HI_SCALE = (_HI_Z[1:] - _HI_Z[:-1]) / np.log(_HI_RHO[:-1] / _HI_RHO[1:])  # scale heights (m)
+_R0_M = 6356766.0  # USSA-76 effective Earth radius for geopotential height
+_G0 = 9.80665
+_M0 = 0.0289644
+_RSTAR = 8.31432
+
+
+@njit(cache=True)
+def density_kg_m3(h_m: float) -> float:
+    """Air density (kg/m^3) at geometric altitude ``h_m`` (m): USSA-76, exponential above 86 km."""
+    if h_m < 0.0:
+        h_m = 0.0
+    if h_m < 86000.0:
+        hp = _R0_M * h_m / (_R0_M + h_m)  # geopotential height
+        i = 0
+        while i < 7 and hp >= _USSA_H[i + 1]:
+            i += 1
+        dh = hp - _USSA_H[i]
+        tb = _USSA_T[i]
+        lb = _USSA_L[i]
+        if lb == 0.0:
+            p = _USSA_P[i] * math.exp(-_G0 * _M0 * dh / (_RSTAR * tb))
+            t = tb
+        else:
+            t = tb + lb * dh
+            p = _USSA_P[i] * (tb / t) ** (_G0 * _M0 / (_RSTAR * lb))
+        return p * _M0 / (_RSTAR * t)
+    if h_m >= _HI_Z[-1]:
+        return 0.0
+    j = 0
+    while h_m >= _HI_Z[j + 1]:
+        j += 1
+    return _HI_RHO[j] * math.exp(-(h_m - _HI_Z[j]) / _HI_SCALE[j])
+
+
+@njit(cache=True)
+def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float) -> tuple[float, float]:
+    """Geodetic latitude (rad) and ellipsoidal height (m) of an Earth-centred point.
+
+    Bowring's method with two iterations: sub-millimetre for heights below 10,000 km.
+    The result does not depend on the x-y rotation, so ECI input works too.
+    """
+    p = math.sqrt(x * x + y * y)
+    if e2 == 0.0:
+        return math.atan2(z, p), math.sqrt(p * p + z * z) - a
+    b = a * math.sqrt(1.0 - e2)
+    ep2 = e2 / (1.0 - e2)
+    beta = math.atan2(a * z, b * p)
+    lat = 0.0
+    for _ in range(2):
+        sb = math.sin(beta)
+        cb = math.cos(beta)
+        lat = math.atan2(z + ep2 * b * sb * sb * sb, p - e2 * a * cb * cb * cb)
+        beta = math.atan2((1.0 - e2) ** 0.5 * math.sin(lat), math.cos(lat))
+    sl = math.sin(lat)
+    n = a / math.sqrt(1.0 - e2 * sl * sl)
+    if abs(lat) < 1.3:
+        h = p / math.cos(lat) - n
+    else:
+        h = z / sl - n * (1.0 - e2)
+    return lat, h
+
+
+@njit(cache=True)
+def gravity_j2(x: float, y: float, z: float, mu: float, j2: float, re: float) -> tuple[float, float, float]:
+    """Gravitational acceleration (m/s^2) with J2, in any Earth-centred frame sharing the polar axis."""
+    r2 = x * x + y * y + z * z
+    r = math.sqrt(r2)
+    k = -mu / (r2 * r)
+    if j2 == 0.0:
+        return k * x, k * y, k * z
+    c = 1.5 * j2 * (re * re) / r2
+    zz = 5.0 * z * z / r2
+    fxy = 1.0 + c * (1.0 - zz)
+    fz = 1.0 + c * (3.0 - zz)
+    return k * x * fxy, k * y * fxy, k * z * fz

@@ -1,0 +1,25 @@
+"""How does it fly? Closed-form Kepler, batched numeric propagation, boost and staging, aiming."""
+
+from openbmd.flight.kepler import (
+    FreeFlight,
+    flight_path_angles_for_range,
+    free_flight,
+    minimum_energy_burnout,
+    range_angle_equal_radii,
+)
+from openbmd.flight.propagate import (
+    EVENTS,
+    StateBatch,
+    Tolerances,
+    TrajectoryBatch,
+    Vehicle,
+    burnout_states,
+    fly_ballistic,
+    fly_launches,
+)
+
+__all__ = [
+    "FreeFlight", "free_flight", "flight_path_angles_for_range", "minimum_energy_burnout",
+    "range_angle_equal_radii", "EVENTS", "StateBatch", "Tolerances", "TrajectoryBatch", "Vehicle",
+    "burnout_states", "fly_ballistic", "fly_launches",
+]

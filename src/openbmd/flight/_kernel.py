@@ -1,0 +1,349 @@
+"""Numba kernel: batched flight of N trajectories (boost, ballistic, re-entry) in ECI.
+
+Each trajectory is integrated by an adaptive Dormand-Prince 5(4) scheme in its
+own thread-parallel loop iteration. Events (burnout, apogee, re-entry, impact)
+are located on a quintic Hermite interpolant of each step. Only events and,
+if asked, thinned samples are stored.
+
+Private module: use :func:`openbmd.flight.propagate`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from openbmd.earth.kernels import density_kg_m3, geodetic_lat_alt, gravity_j2
+
+G0 = 9.80665
+
+# Index of each event in the event arrays.
+EV_BURNOUT, EV_APOGEE, EV_REENTRY, EV_IMPACT = 0, 1, 2, 3
+N_EVENTS = 4
+# Trajectory status codes.
+ST_IMPACT, ST_TIMEOUT, ST_BOOST_CRASH = 0, 1, 2
+REENTRY_ALT_M = 100e3
+
+# Segment kinds: what drives the vehicle.
+SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
+
+# Parameter vector layout (one vector per trajectory segment).
+P_MU, P_J2, P_RE, P_E2, P_OMEGA, P_DRAG, P_BETA = 0, 1, 2, 3, 4, 5, 6
+P_KIND, P_THRUST, P_MDOT, P_MASSFORM, P_AZ, P_KICK, P_DVRATE, P_KICK_T0, P_KICK_DT = 7, 8, 9, 10, 11, 12, 13, 14, 15
+N_PARAMS = 16
+
+
+@njit(cache=True)
+def _rhs(t, y, p, out):
+    """Derivative of y = (r_eci, v_eci, mass) for the segment described by p."""
+    x, yy, z = y[0], y[1], y[2]
+    vx, vy, vz = y[3], y[4], y[5]
+    gx, gy, gz = gravity_j2(x, yy, z, p[P_MU], p[P_J2], p[P_RE])
+    ax, ay, az = gx, gy, gz
+    w = p[P_OMEGA]
+    vrx, vry, vrz = vx + w * yy, vy - w * x, vz  # velocity relative to the rotating Earth
+    kind = int(p[P_KIND])
+    dm = 0.0
+    if kind == SEG_BALLISTIC:
+        # Drag acts up to the top of the tabulated atmosphere (1000 km): a cut-off lower
+        # down would be a jump in the force that the step control has to crawl over.
+        r2 = x * x + yy * yy + z * z
+        if p[P_DRAG] > 0.0 and r2 < (p[P_RE] + 1000e3) ** 2:
+            # Above ~130 km the height over the ellipsoid radius at the geocentric latitude
+            # (tens of metres off) is good enough for density and far cheaper than geodetic.
+            h = math.sqrt(r2) - p[P_RE] * (1.0 - 0.5 * p[P_E2] * z * z / r2)
+            if h < 130e3:
+                lat, h = geodetic_lat_alt(x, yy, z, p[P_RE], p[P_E2])
+            rho = density_kg_m3(h)
+            vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
+            k = -0.5 * rho * vr / p[P_BETA]
+            ax += k * vrx
+            ay += k * vry
+            az += k * vrz
+    else:
+        lat, h = geodetic_lat_alt(x, yy, z, p[P_RE], p[P_E2])
+        lon = math.atan2(yy, x)
+        cl, sl, co, so = math.cos(lat), math.sin(lat), math.cos(lon), math.sin(lon)
+        upx, upy, upz = cl * co, cl * so, sl
+        if kind == SEG_VERTICAL:
+            ux, uy, uz = upx, upy, upz
+        else:
+            # Pitch-over: hold the commanded attitude (ramping to the kick angle) until the
+            # Earth-relative velocity has tilted as far; from then on, a gravity turn. The
+            # hand-over is continuous because thrust and velocity coincide there.
+            frac = min(max((t - p[P_KICK_T0]) / p[P_KICK_DT], 0.0), 1.0)
+            pitch = p[P_KICK] * frac
+            vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
+            if vr > 1.0 and (vrx * upx + vry * upy + vrz * upz) <= vr * math.cos(pitch):
+                ux, uy, uz = vrx / vr, vry / vr, vrz / vr
+            else:
+                sa, ca = math.sin(p[P_AZ]), math.cos(p[P_AZ])
+                hx = sa * (-so) + ca * (-sl * co)
+                hy = sa * co + ca * (-sl * so)
+                hz = ca * cl
+                cp, sp = math.cos(pitch), math.sin(pitch)
+                ux, uy, uz = cp * upx + sp * hx, cp * upy + sp * hy, cp * upz + sp * hz
+        if p[P_MASSFORM] > 0.0:
+            at = p[P_THRUST] / y[6]
+            dm = -p[P_MDOT]
+        else:
+            at = p[P_DVRATE] - (gx * ux + gy * uy + gz * uz)
+            if at < 0.0:
+                at = 0.0
+        ax += at * ux
+        ay += at * uy
+        az += at * uz
+    out[0], out[1], out[2] = vx, vy, vz
+    out[3], out[4], out[5] = ax, ay, az
+    out[6] = dm
+
+
+# Dormand-Prince 5(4) tableau.
+_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+_A = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [1 / 5, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3 / 40, 9 / 40, 0.0, 0.0, 0.0, 0.0],
+    [44 / 45, -56 / 15, 32 / 9, 0.0, 0.0, 0.0],
+    [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0.0, 0.0],
+    [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0.0],
+    [35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
+])
+_E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+
+
+@njit(cache=True)
+def _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v):
+    """One DP5(4) trial step. Fills k (7 stages) and y1; returns the scaled error norm."""
+    for j in range(7):
+        k[0, j] = f0[j]
+    for s in range(1, 7):
+        for j in range(7):
+            acc = y[j]
+            for q in range(s):
+                acc += h * _A[s, q] * k[q, j]
+            tmp[j] = acc
+        _rhs(t + _C[s] * h, tmp, p, k[s])
+        if s == 6:
+            for j in range(7):
+                y1[j] = tmp[j]
+    err = 0.0
+    for j in range(6):
+        e = 0.0
+        for s in range(7):
+            e += _E[s] * k[s, j]
+        e *= h
+        sc = (atol_r if j < 3 else atol_v) + rtol * max(abs(y[j]), abs(y1[j]))
+        err += (e / sc) ** 2
+    return math.sqrt(err / 6.0)
+
+
+@njit(cache=True)
+def _hermite(y0, f0, y1, f1, h, s, out):
+    """Quintic Hermite interpolation of position/velocity (and linear mass) at fraction s of a step."""
+    s2 = s * s
+    s3 = s2 * s
+    s4 = s3 * s
+    s5 = s4 * s
+    h0 = 1 - 10 * s3 + 15 * s4 - 6 * s5
+    h1 = s - 6 * s3 + 8 * s4 - 3 * s5
+    h2 = 0.5 * s2 - 1.5 * s3 + 1.5 * s4 - 0.5 * s5
+    h3 = 10 * s3 - 15 * s4 + 6 * s5
+    h4 = -4 * s3 + 7 * s4 - 3 * s5
+    h5 = 0.5 * s3 - s4 + 0.5 * s5
+    d0 = -30 * s2 + 60 * s3 - 30 * s4
+    d1 = 1 - 18 * s2 + 32 * s3 - 15 * s4
+    d2 = s - 4.5 * s2 + 6 * s3 - 2.5 * s4
+    d3 = 30 * s2 - 60 * s3 + 30 * s4
+    d4 = -12 * s2 + 28 * s3 - 15 * s4
+    d5 = 1.5 * s2 - 4 * s3 + 2.5 * s4
+    for j in range(3):
+        out[j] = (h0 * y0[j] + h * h1 * f0[j] + h * h * h2 * f0[j + 3]
+                  + h3 * y1[j] + h * h4 * f1[j] + h * h * h5 * f1[j + 3])
+        out[j + 3] = (d0 * y0[j] + h * d1 * f0[j] + h * h * d2 * f0[j + 3]
+                      + d3 * y1[j] + h * d4 * f1[j] + h * h * d5 * f1[j + 3]) / h
+    out[6] = y0[6] + s * (y1[6] - y0[6])
+
+
+@njit(cache=True)
+def _event_value(kind, y, p):
+    if kind == EV_APOGEE:
+        return y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
+    lat, h = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
+    if kind == EV_REENTRY:
+        return h - REENTRY_ALT_M
+    return h
+
+
+@njit(cache=True)
+def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
+    """Root of an event function inside a step (Illinois method on the interpolant); returns the fraction."""
+    a, b = 0.0, 1.0
+    ga, gb = g0, g1
+    side = 0
+    s = 0.5
+    for _ in range(60):
+        s = (a * gb - b * ga) / (gb - ga) if gb != ga else 0.5 * (a + b)
+        _hermite(y0, f0, y1, f1, h, s, out)
+        gs = _event_value(kind, out, p)
+        if gs * gb > 0.0:
+            b, gb = s, gs
+            if side == -1:
+                ga *= 0.5
+            side = -1
+        else:
+            a, ga = s, gs
+            if side == 1:
+                gb *= 0.5
+            side = 1
+        if (b - a) * h < 1e-7 or gs == 0.0:
+            break
+    _hermite(y0, f0, y1, f1, h, s, out)
+    return s
+
+
+@njit(cache=True)
+def _store(ev_t, ev_y, i, kind, t, y):
+    ev_t[i, kind] = t
+    for j in range(6):
+        ev_y[i, kind, j] = y[j]
+
+
+@njit(cache=True)
+def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init,
+               ev_t, ev_y, samples, n_samp, sample_dt):
+    """Integrate trajectory i from t to t_end (or impact). Returns (t, status, h_next); y is updated in place."""
+    f0 = np.empty(7)
+    f1 = np.empty(7)
+    y1 = np.empty(7)
+    tmp = np.empty(7)
+    k = np.empty((7, 7))
+    _rhs(t, y, p, f0)
+    h = min(h_init, h_max, t_end - t)
+    lat, alt0 = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
+    rdot0 = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
+    n_max = samples.shape[1]
+    while t < t_end:
+        h = min(h, t_end - t)
+        err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v)
+        if err > 1.0 and h > 1e-6:
+            h *= max(0.2, 0.9 * err ** -0.2)
+            continue
+        for j in range(7):
+            f1[j] = k[6, j]  # FSAL: last stage is f(t+h, y1)
+        t1 = t + h
+        lat, alt1 = geodetic_lat_alt(y1[0], y1[1], y1[2], p[P_RE], p[P_E2])
+        rdot1 = y1[0] * y1[3] + y1[1] * y1[4] + y1[2] * y1[5]
+        stop = -1.0
+        status = -1
+        if ballistic:
+            if rdot0 > 0.0 >= rdot1 and math.isnan(ev_t[i, EV_APOGEE]):
+                s = _locate(EV_APOGEE, y, f0, y1, f1, h, rdot0, rdot1, p, tmp)
+                _store(ev_t, ev_y, i, EV_APOGEE, t + s * h, tmp)
+            if alt0 > REENTRY_ALT_M >= alt1 and rdot1 < 0.0 and math.isnan(ev_t[i, EV_REENTRY]):
+                s = _locate(EV_REENTRY, y, f0, y1, f1, h, alt0 - REENTRY_ALT_M, alt1 - REENTRY_ALT_M, p, tmp)
+                _store(ev_t, ev_y, i, EV_REENTRY, t + s * h, tmp)
+        if alt1 <= 0.0 and (ballistic or t1 > 2.0):
+            stop = _locate(EV_IMPACT, y, f0, y1, f1, h, alt0, alt1, p, tmp)
+            status = ST_IMPACT if ballistic else ST_BOOST_CRASH
+        # Thinned samples up to the end of this step (or the impact inside it).
+        t_stop = t + stop * h if stop >= 0.0 else t1
+        if sample_dt > 0.0:
+            while n_samp[i] < n_max:
+                ts = samples[i, n_samp[i] - 1, 0] + sample_dt if n_samp[i] > 0 else t
+                if ts > t_stop:
+                    break
+                _hermite(y, f0, y1, f1, h, (ts - t) / h, tmp)
+                samples[i, n_samp[i], 0] = ts
+                for j in range(6):
+                    samples[i, n_samp[i], j + 1] = tmp[j]
+                n_samp[i] += 1
+        if stop >= 0.0:
+            for j in range(7):
+                y[j] = tmp[j]
+            if status == ST_IMPACT:
+                _store(ev_t, ev_y, i, EV_IMPACT, t_stop, tmp)
+            return t_stop, status, h
+        for j in range(7):
+            y[j] = y1[j]
+            f0[j] = f1[j]
+        t = t1
+        alt0, rdot0 = alt1, rdot1
+        fac = 5.0 if err == 0.0 else min(5.0, max(0.2, 0.9 * err ** -0.2))
+        h = min(h * fac, h_max)
+    return t, -1, h
+
+
+@njit(cache=True, parallel=True)
+def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, kick_s,
+              earth, beta, drag, t_max, rtol, atol_r, atol_v, h_max, sample_dt, n_sample_max):
+    """Fly N trajectories. Returns (event_t (N,4), event_y (N,4,6), status (N), samples (N,K,7), n_samples (N)).
+
+    stages: (S, 5) rows of [burn_time_s, thrust_n, mdot_kg_s, dry_mass_kg, dv_mps]; thrust_n < 0
+    means the speed form (dv_mps is the stage's speed increment). earth: [mu, j2, a, e2, omega].
+    """
+    n = r0.shape[0]
+    n_st = stages.shape[0]
+    ev_t = np.full((n, N_EVENTS), np.nan)
+    ev_y = np.full((n, N_EVENTS, 6), np.nan)
+    status = np.full(n, ST_TIMEOUT, dtype=np.int64)
+    samples = np.full((n, n_sample_max if sample_dt > 0 else 1, 7), np.nan)
+    n_samp = np.zeros(n, dtype=np.int64)
+    mass_form = n_st > 0 and stages[0, 1] >= 0.0
+    m0 = payload_mass
+    for s in range(n_st):
+        m0 += stages[s, 2] * stages[s, 0] + stages[s, 3]
+    for i in prange(n):
+        p = np.zeros(N_PARAMS)
+        p[P_MU], p[P_J2], p[P_RE], p[P_E2], p[P_OMEGA] = earth[0], earth[1], earth[2], earth[3], earth[4]
+        p[P_DRAG] = 1.0 if drag else 0.0
+        p[P_BETA] = beta
+        p[P_AZ], p[P_KICK] = az[i], kick[i]
+        p[P_KICK_T0], p[P_KICK_DT] = t0[i] + vertical_s, kick_s
+        p[P_MASSFORM] = 1.0 if mass_form else 0.0
+        y = np.empty(7)
+        for j in range(3):
+            y[j] = r0[i, j]
+            y[j + 3] = v0[i, j]
+        y[6] = m0
+        t = t0[i]
+        h_next = 0.5
+        crashed = False
+        if n_st > 0:
+            t_stage0 = t0[i]
+            for s in range(n_st):
+                t_stage1 = min(t_stage0 + stages[s, 0], t0[i] + cutoff[i])
+                p[P_THRUST], p[P_MDOT] = stages[s, 1], stages[s, 2]
+                p[P_DVRATE] = stages[s, 4] / stages[s, 0]
+                while t < t_stage1 - 1e-12 and not crashed:
+                    if t < t0[i] + vertical_s - 1e-12:
+                        p[P_KIND] = SEG_VERTICAL
+                        t_seg = min(t0[i] + vertical_s, t_stage1)
+                    elif t < t0[i] + vertical_s + kick_s - 1e-12:
+                        p[P_KIND] = SEG_KICK
+                        t_seg = min(t0[i] + vertical_s + kick_s, t_stage1)
+                    else:
+                        p[P_KIND] = SEG_KICK  # the pitch-over rule hands over to the gravity turn itself
+                        t_seg = t_stage1
+                    t, st, h_next = _integrate(i, t, y, t_seg, p, False, rtol, atol_r, atol_v, 2.0, 0.5,
+                                               ev_t, ev_y, samples, n_samp, sample_dt)
+                    if st == ST_BOOST_CRASH:
+                        crashed = True
+                if crashed or t >= t0[i] + cutoff[i] - 1e-12:
+                    break
+                y[6] -= stages[s, 3]  # jettison the spent stage
+                t_stage0 = t_stage1
+            if crashed:
+                status[i] = ST_BOOST_CRASH
+                continue
+            _store(ev_t, ev_y, i, EV_BURNOUT, t, y)
+        else:
+            _store(ev_t, ev_y, i, EV_BURNOUT, t, y)
+        p[P_KIND] = SEG_BALLISTIC
+        t, st, h_next = _integrate(i, t, y, t0[i] + t_max, p, True, rtol, atol_r, atol_v, h_max, h_next,
+                                   ev_t, ev_y, samples, n_samp, sample_dt)
+        if st == ST_IMPACT:
+            status[i] = ST_IMPACT
+    return ev_t, ev_y, status, samples, n_samp

@@ -1,0 +1,226 @@
+"""Batched numeric flight: many trajectories in one call, events and thinned samples kept.
+
+Frames: the kernel integrates in ECI (see :mod:`openbmd.earth.frames`); results
+convert to ECEF and geodetic coordinates on demand. Burnout speed and
+flight-path angle are quoted relative to the rotating Earth, as analysts do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from openbmd.earth import EarthModel, ecef_to_eci, eci_to_ecef, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from openbmd.earth.geodesy import geodesic_inverse
+from openbmd.flight import _kernel as K
+
+EVENTS = ("burnout", "apogee", "reentry", "impact")
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Integrator tolerances: relative, absolute position (m) and velocity (m/s); longest step (s)."""
+
+    rtol: float = 1e-9
+    atol_m: float = 1e-2
+    atol_mps: float = 1e-5
+    max_step_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class StateBatch:
+    """N states in ECI: time since epoch (s), position (m), inertial velocity (m/s)."""
+
+    t_s: NDArray
+    r_eci: NDArray
+    v_eci: NDArray
+
+    def __post_init__(self) -> None:
+        n = self.r_eci.shape[0]
+        if self.r_eci.shape != (n, 3) or self.v_eci.shape != (n, 3) or self.t_s.shape != (n,):
+            raise ValueError("StateBatch wants t_s (N,), r_eci (N,3) and v_eci (N,3)")
+
+    def __len__(self) -> int:
+        return self.r_eci.shape[0]
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """What the kernel flies: a stage table, payload mass (kg), RV ballistic coefficient (kg/m^2).
+
+    ``stages`` rows: [burn_time_s, thrust_n, mdot_kg_s, dry_mass_kg, speed_gain_mps]; thrust_n < 0
+    marks the speed form, in which thrust holds the speed gain rate against gravity.
+    """
+
+    stages: NDArray
+    payload_mass_kg: float
+    beta_kg_m2: float
+    vertical_s: float = 6.0
+    kick_s: float = 12.0
+
+    @property
+    def burn_time_s(self) -> float:
+        return float(self.stages[:, 0].sum()) if len(self.stages) else 0.0
+
+
+@dataclass(frozen=True)
+class TrajectoryBatch:
+    """Events (and optional thinned samples) of N flights, all in ECI.
+
+    ``event_t_s`` (N, 4) and ``event_r_eci``/``event_v_eci`` (N, 4, 3) follow :data:`EVENTS`;
+    NaN marks an event that did not happen. ``status`` 0 = impact, 1 = no impact before
+    the time limit, 2 = fell back during boost. ``samples`` (N, K, 7) rows are
+    [t_s, r_eci(3), v_eci(3)], ``n_samples`` valid rows each (the impact row included).
+    """
+
+    earth: EarthModel
+    event_t_s: NDArray
+    event_r_eci: NDArray
+    event_v_eci: NDArray
+    status: NDArray
+    launch_lat_rad: NDArray
+    launch_lon_rad: NDArray
+    start_t_s: NDArray
+    samples: NDArray | None = field(default=None, repr=False)
+    n_samples: NDArray | None = None
+
+    def __len__(self) -> int:
+        return self.status.shape[0]
+
+    def event_index(self, name: str) -> int:
+        return EVENTS.index(name)
+
+    def event_ecef(self, name: str) -> tuple[NDArray, NDArray, NDArray]:
+        """Time (s), ECEF position (m) and Earth-relative velocity (m/s) at an event."""
+        k = self.event_index(name)
+        t = self.event_t_s[:, k]
+        r, v = eci_to_ecef(self.event_r_eci[:, k], t, self.earth, self.event_v_eci[:, k])
+        return t, r, v
+
+    def event_geodetic(self, name: str) -> tuple[NDArray, NDArray, NDArray]:
+        """Latitude, longitude (rad) and height (m) at an event."""
+        _, r, _ = self.event_ecef(name)
+        return ecef_to_geodetic(r, self.earth)
+
+    def speed_and_flight_path_angle(self, name: str) -> tuple[NDArray, NDArray]:
+        """Earth-relative speed (m/s) and flight-path angle above the local horizontal (rad)."""
+        _, r, v = self.event_ecef(name)
+        lat, lon, _ = ecef_to_geodetic(r, self.earth)
+        up = enu_rotation(lat, lon)[..., 2, :]
+        speed = np.linalg.norm(v, axis=-1)
+        return speed, np.arcsin(np.clip(np.sum(v * up, axis=-1) / speed, -1.0, 1.0))
+
+    @property
+    def flight_time_s(self) -> NDArray:
+        """Time from the start (launch, or the given state) to impact (s)."""
+        return self.event_t_s[:, 3] - self.start_t_s
+
+    @property
+    def burn_time_s(self) -> NDArray:
+        """Time from the start to burnout (s); 0 for unpowered flights."""
+        return self.event_t_s[:, 0] - self.start_t_s
+
+    @property
+    def apogee_altitude_m(self) -> NDArray:
+        return self.event_geodetic("apogee")[2]
+
+    def ground_range_m(self, from_event: str | None = None) -> NDArray:
+        """Geodesic distance (m) to the impact point from the launch point, or from an event's sub-point."""
+        if from_event is None:
+            lat0, lon0 = self.launch_lat_rad, self.launch_lon_rad
+        else:
+            lat0, lon0, _ = self.event_geodetic(from_event)
+        lat1, lon1, _ = self.event_geodetic("impact")
+        dist, _, _ = geodesic_inverse(lat0, lon0, lat1, lon1, self.earth)
+        return np.where(self.status == K.ST_IMPACT, dist, np.nan)
+
+    def samples_geodetic(self, i: int) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Time (s), latitude, longitude (rad) and height (m) of trajectory i's samples."""
+        if self.samples is None or self.n_samples is None:
+            raise ValueError("this batch was flown without samples; pass sample_dt_s")
+        rows = self.samples[i, : self.n_samples[i]]
+        r_ecef = eci_to_ecef(rows[:, 1:4], rows[:, 0], self.earth)
+        lat, lon, alt = ecef_to_geodetic(r_ecef, self.earth)
+        return rows[:, 0], lat, lon, alt
+
+
+def _earth_vector(earth: EarthModel) -> NDArray:
+    return np.array([earth.mu_m3_s2, earth.j2, earth.a_m, earth.e2, earth.omega_rad_s])
+
+
+def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: float,
+         t_max_s: float, tol: Tolerances, sample_dt_s: float | None, lat0, lon0) -> TrajectoryBatch:
+    stages = vehicle.stages if vehicle is not None else np.zeros((0, 5))
+    payload = vehicle.payload_mass_kg if vehicle is not None else 0.0
+    vert = vehicle.vertical_s if vehicle is not None else 0.0
+    kick_s = vehicle.kick_s if vehicle is not None else 1.0
+    sdt = float(sample_dt_s or 0.0)
+    n_max = int((t_max_s + (vehicle.burn_time_s if vehicle else 0.0)) / sdt) + 3 if sdt > 0 else 1
+    ev_t, ev_y, status, samples, n_samp = K.fly_batch(
+        np.ascontiguousarray(r0, dtype=float), np.ascontiguousarray(v0, dtype=float), np.ascontiguousarray(t0, dtype=float),
+        np.ascontiguousarray(az, dtype=float), np.ascontiguousarray(kick, dtype=float),
+        np.ascontiguousarray(cutoff, dtype=float), np.ascontiguousarray(stages, dtype=float), float(payload),
+        float(vert), float(kick_s), _earth_vector(earth), float(beta), bool(drag and earth.atmosphere),
+        float(t_max_s), tol.rtol, tol.atol_m, tol.atol_mps, tol.max_step_s, sdt, n_max)
+    if sdt > 0:
+        # Close each sample list with the impact state, so tracks end on the ground.
+        hit = np.flatnonzero((status == K.ST_IMPACT) & (n_samp < samples.shape[1]))
+        samples[hit, n_samp[hit], 0] = ev_t[hit, 3]
+        samples[hit, n_samp[hit], 1:] = ev_y[hit, 3]
+        n_samp[hit] += 1
+    return TrajectoryBatch(earth, ev_t, ev_y[..., :3], ev_y[..., 3:], status, np.asarray(lat0, float),
+                           np.asarray(lon0, float), np.asarray(t0, float).copy(), samples if sdt > 0 else None, n_samp if sdt > 0 else None)
+
+
+def fly_ballistic(states: StateBatch, earth: EarthModel, *, beta_kg_m2: float | None = None,
+                  t_max_s: float = 7200.0, tol: Tolerances = Tolerances(),
+                  sample_dt_s: float | None = None) -> TrajectoryBatch:
+    """Fly N unpowered states until impact on the ellipsoid (or ``t_max_s`` after their start).
+
+    Drag acts when ``beta_kg_m2`` (ballistic coefficient, kg/m^2) is given and the Earth
+    model has an atmosphere. The first event ("burnout") is the starting state.
+    """
+    n = len(states)
+    lat0, lon0, _ = ecef_to_geodetic(eci_to_ecef(states.r_eci, states.t_s, earth), earth)
+    zeros = np.zeros(n)
+    return _run(states.r_eci, states.v_eci, states.t_s, zeros, zeros, zeros, None, earth,
+                beta_kg_m2 is not None, beta_kg_m2 or 1.0, t_max_s, tol, sample_dt_s, lat0, lon0)
+
+
+def fly_launches(vehicle: Vehicle, lat_rad: ArrayLike, lon_rad: ArrayLike, azimuth_rad: ArrayLike,
+                 kick_rad: ArrayLike, earth: EarthModel, *, cutoff_s: ArrayLike | None = None,
+                 t_launch_s: ArrayLike = 0.0, t_max_s: float = 7200.0, tol: Tolerances = Tolerances(),
+                 sample_dt_s: float | None = None) -> TrajectoryBatch:
+    """Launch N missiles from the ground and fly them to impact.
+
+    The boost is a vertical rise, a pitch-over by ``kick_rad`` toward ``azimuth_rad``
+    (clockwise from north), then a gravity turn; thrust ends at ``cutoff_s`` after
+    launch (thrust termination, default: full burn). Arrays broadcast to N.
+    """
+    lat, lon, az, kick, t0 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in
+                                                   (lat_rad, lon_rad, azimuth_rad, kick_rad, t_launch_s)))
+    cut = np.broadcast_to(np.asarray(vehicle.burn_time_s if cutoff_s is None else cutoff_s, float), lat.shape)
+    r_ecef = geodetic_to_ecef(lat, lon, np.zeros_like(lat), earth)
+    r_eci, v_eci = ecef_to_eci(r_ecef, t0, earth, np.zeros_like(r_ecef))
+    return _run(r_eci, v_eci, t0, az, kick, cut, vehicle, earth, True, vehicle.beta_kg_m2, t_max_s, tol,
+                sample_dt_s, lat, lon)
+
+
+def burnout_states(lat_rad: ArrayLike, lon_rad: ArrayLike, alt_m: ArrayLike, speed_mps: ArrayLike,
+                   flight_path_angle_rad: ArrayLike, azimuth_rad: ArrayLike, earth: EarthModel,
+                   t_s: ArrayLike = 0.0) -> StateBatch:
+    """States from burnout conditions quoted relative to the rotating Earth.
+
+    Speed (m/s) and flight-path angle (rad above the local horizontal) are Earth-relative;
+    azimuth is clockwise from north. On a still Earth they are also inertial.
+    """
+    lat, lon, alt, v, g, az, t = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in
+                                                       (lat_rad, lon_rad, alt_m, speed_mps, flight_path_angle_rad,
+                                                        azimuth_rad, t_s)))
+    r_ecef = geodetic_to_ecef(lat, lon, alt, earth)
+    enu = np.stack([v * np.cos(g) * np.sin(az), v * np.cos(g) * np.cos(az), v * np.sin(g)], axis=-1)
+    v_ecef = np.einsum("nij,ni->nj", enu_rotation(lat, lon), enu)
+    r_eci, v_eci = ecef_to_eci(r_ecef, t, earth, v_ecef)
+    return StateBatch(t.copy(), r_eci, v_eci)
