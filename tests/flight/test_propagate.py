@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+
+from openbmd.earth import ideal, wgs84
+from openbmd.flight import burnout_states, fly_ballistic, free_flight, minimum_energy_burnout
+
+RANGES_KM = [300, 1000, 2000, 3000, 5000, 8000, 10000, 13000]
+
+
+def test_numeric_agrees_with_kepler_on_the_ideal_earth_from_300_to_13000_km():
+    e = ideal()
+    psi = np.array(RANGES_KM) * 1e3 / e.a_m
+    h_bo = 150e3
+    v, gamma = minimum_energy_burnout(psi, e.a_m + h_bo, e.mu_m3_s2)
+    states = burnout_states(np.radians(10.0), np.radians(20.0), h_bo, v, gamma, np.radians(60.0), e)
+    batch = fly_ballistic(states, e)
+    ff = free_flight(e.a_m + h_bo, v, gamma, e.a_m, e.mu_m3_s2)
+    assert np.all(batch.status == 0)
+    np.testing.assert_allclose(batch.ground_range_m("burnout"), ff.range_angle_rad * e.a_m, rtol=1e-3)
+    np.testing.assert_allclose(batch.apogee_altitude_m, ff.apogee_radius_m - e.a_m, rtol=1e-3)
+    np.testing.assert_allclose(batch.flight_time_s, ff.time_of_flight_s, rtol=1e-3)
+    # In fact the agreement is far tighter than the 0.1 % asked for.
+    np.testing.assert_allclose(batch.ground_range_m("burnout"), ff.range_angle_rad * e.a_m, rtol=1e-7)
+
+
+def test_the_issue_example_burnout_state():
+    e = ideal()
+    states = burnout_states(0.0, 0.0, 1275.6e3, 5270.2, np.radians(51.3), np.radians(90.0), e)
+    batch = fly_ballistic(states, e)
+    ff = free_flight(e.a_m + 1275.6e3, 5270.2, np.radians(51.3), e.a_m, e.mu_m3_s2)
+    assert batch.ground_range_m("burnout")[0] == pytest.approx(ff.range_angle_rad * e.a_m, rel=1e-7)
+    assert batch.flight_time_s[0] == pytest.approx(ff.time_of_flight_s, rel=1e-7)
+
+
+def test_energy_and_angular_momentum_are_conserved_on_the_ideal_earth():
+    e = ideal()
+    states = burnout_states(np.radians([5.0, -30.0]), np.radians([0.0, 100.0]), [200e3, 50e3], [6500.0, 7200.0],
+                            np.radians([30.0, 20.0]), np.radians([45.0, 200.0]), e)
+    batch = fly_ballistic(states, e, sample_dt_s=5.0)
+    for i in range(2):
+        rows = batch.samples[i, : batch.n_samples[i]]
+        r, v = rows[:, 1:4], rows[:, 4:7]
+        energy = 0.5 * np.sum(v * v, axis=1) - e.mu_m3_s2 / np.linalg.norm(r, axis=1)
+        h = np.cross(r, v)
+        assert np.ptp(energy) / abs(energy[0]) < 1e-7
+        assert np.max(np.linalg.norm(h - h[0], axis=1)) / np.linalg.norm(h[0]) < 1e-7
+
+
+def test_eastward_goes_farther_than_westward_on_the_rotating_earth():
+    e = wgs84().without_atmosphere()
+    states = burnout_states(np.radians(30.0), np.radians(50.0), 200e3, 6000.0, np.radians(30.0),
+                            np.radians([90.0, 270.0]), e)
+    east, west = fly_ballistic(states, e).ground_range_m("burnout")
+    assert east > west + 300e3
+
+
+def test_events_come_in_order_and_samples_end_on_the_ground():
+    e = wgs84()
+    states = burnout_states(np.radians(40.0), np.radians(50.0), 150e3, 5000.0, np.radians(40.0), 0.3, e)
+    batch = fly_ballistic(states, e, beta_kg_m2=5000.0, sample_dt_s=10.0)
+    t = batch.event_t_s[0]
+    assert t[0] < t[1] < t[2] < t[3]
+    _, _, _, alt = batch.samples_geodetic(0)
+    assert alt[-1] == pytest.approx(0.0, abs=1e-3)
+    assert np.max(alt) == pytest.approx(batch.apogee_altitude_m[0], rel=1e-3)
+    _, _, reentry_alt = batch.event_geodetic("reentry")
+    assert reentry_alt[0] == pytest.approx(100e3, abs=1e-2)
+
+
+def test_drag_shortens_the_flight_and_more_so_for_light_bodies():
+    e = wgs84()
+    states = burnout_states(np.radians(40.0), np.radians(50.0), 150e3, 3000.0, np.radians(45.0), 0.3, e)
+    ranges = [fly_ballistic(states, e, beta_kg_m2=b).ground_range_m("burnout")[0] for b in (None, 20000.0, 1000.0)]
+    assert ranges[0] > ranges[1] > ranges[2]
+
+
+def test_a_batch_gives_the_same_answer_as_single_flights():
+    e = wgs84()
+    rng = np.random.default_rng(5)
+    n = 50
+    states = burnout_states(rng.uniform(-1, 1, n), rng.uniform(-3, 3, n), rng.uniform(1e5, 3e5, n),
+                            rng.uniform(3000, 7000, n), rng.uniform(0.2, 0.8, n), rng.uniform(0, 6, n), e)
+    batch = fly_ballistic(states, e, beta_kg_m2=10000.0)
+    from openbmd.flight import StateBatch
+
+    one = fly_ballistic(StateBatch(states.t_s[7:8], states.r_eci[7:8], states.v_eci[7:8]), e, beta_kg_m2=10000.0)
+    np.testing.assert_array_equal(one.event_r_eci[0], batch.event_r_eci[7])
