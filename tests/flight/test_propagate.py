@@ -85,3 +85,12 @@ def test_a_batch_gives_the_same_answer_as_single_flights():
 
     one = fly_ballistic(StateBatch(states.t_s[7:8], states.r_eci[7:8], states.v_eci[7:8]), e, beta_kg_m2=10000.0)
     np.testing.assert_array_equal(one.event_r_eci[0], batch.event_r_eci[7])
+
+
+def test_keeping_samples_changes_no_result():
+    e = wgs84()
+    states = burnout_states(np.radians(40.0), np.radians(50.0), 300e3, 5200.0, np.radians(45.0), 1.0, e)
+    plain = fly_ballistic(states, e, beta_kg_m2=3000.0)
+    sampled = fly_ballistic(states, e, beta_kg_m2=3000.0, sample_dt_s=5.0)
+    np.testing.assert_array_equal(plain.event_t_s, sampled.event_t_s)
+    np.testing.assert_array_equal(plain.event_r_eci, sampled.event_r_eci)

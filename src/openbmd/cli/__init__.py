@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from openbmd.errors import InputError
@@ -37,16 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit status."""
     try:
         result = app(args=argv, standalone_mode=False, prog_name="openbmd")
-    except click.exceptions.NoArgsIsHelpError:  # pragma: no cover - help printed
-        return 0
-    except click.exceptions.UsageError as exc:
-        print(f"openbmd: error: {exc.format_message()}", file=sys.stderr)
-        return 2
-    except click.exceptions.Abort:
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
         print("openbmd: aborted", file=sys.stderr)
         return 1
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: unknown option, missing value...
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            return 0
+        print(f"openbmd: error: {exc.format_message()}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
     except InputError as exc:
         print(f"openbmd: error: {exc}", file=sys.stderr)
         return 2

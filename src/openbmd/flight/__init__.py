@@ -1,5 +1,6 @@
 """How does it fly? Closed-form Kepler, batched numeric propagation, boost and staging, aiming."""
 
+from openbmd.flight.aim import AimSolution, Loft, aim, aim_missile, maximum_range_m
 from openbmd.flight.kepler import (
     FreeFlight,
     flight_path_angles_for_range,
@@ -17,8 +18,10 @@ from openbmd.flight.propagate import (
     fly_ballistic,
     fly_launches,
 )
+from openbmd.flight.summary import TrajectorySummary
 
 __all__ = [
+    "AimSolution", "Loft", "aim", "aim_missile", "maximum_range_m", "TrajectorySummary",
     "FreeFlight", "free_flight", "flight_path_angles_for_range", "minimum_energy_burnout",
     "range_angle_equal_radii", "EVENTS", "StateBatch", "Tolerances", "TrajectoryBatch", "Vehicle",
     "burnout_states", "fly_ballistic", "fly_launches",

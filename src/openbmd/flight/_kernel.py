@@ -219,6 +219,7 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
     f1 = np.empty(7)
     y1 = np.empty(7)
     tmp = np.empty(7)
+    smp = np.empty(7)
     k = np.empty((7, 7))
     _rhs(t, y, p, f0)
     h = min(h_init, h_max, t_end - t)
@@ -255,10 +256,10 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
                 ts = samples[i, n_samp[i] - 1, 0] + sample_dt if n_samp[i] > 0 else t
                 if ts > t_stop:
                     break
-                _hermite(y, f0, y1, f1, h, (ts - t) / h, tmp)
+                _hermite(y, f0, y1, f1, h, (ts - t) / h, smp)
                 samples[i, n_samp[i], 0] = ts
                 for j in range(6):
-                    samples[i, n_samp[i], j + 1] = tmp[j]
+                    samples[i, n_samp[i], j + 1] = smp[j]
                 n_samp[i] += 1
         if stop >= 0.0:
             for j in range(7):

@@ -14,9 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pymap3d
 
+from typing import TYPE_CHECKING
+
 from openbmd.earth import EarthModel, geodesic_inverse
 from openbmd.errors import InputError, OutOfRangeError
 from openbmd.flight.propagate import Tolerances, TrajectoryBatch, Vehicle, fly_launches
+
+if TYPE_CHECKING:
+    from openbmd.catalog.models import Missile
 
 _KICK_MIN, _KICK_MAX = np.radians(0.5), np.radians(80.0)
 
@@ -181,3 +186,18 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
         raise OutOfRangeError(f"could not aim within {miss_tolerance_m:.0f} m (miss {miss / 1e3:.1f} km); the "
                               f"target may be at the edge of this missile's {reach / 1e3:.0f} km reach", "to")
     return AimSolution(float(x[0]), kick, float(min(x[1], burn)), miss, float(reach), final)
+
+
+def aim_missile(missile: "Missile", launch_lat_rad: float, launch_lon_rad: float, target_lat_rad: float,
+                target_lon_rad: float, earth: EarthModel, loft: Loft = Loft(), **kwargs) -> AimSolution:
+    """:func:`aim` for a catalog missile."""
+    from openbmd.flight.vehicle import vehicle_from_missile
+
+    try:
+        return aim(vehicle_from_missile(missile), launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad,
+                   earth, loft, **kwargs)
+    except OutOfRangeError as exc:
+        if "maximum range" in str(exc):
+            raise OutOfRangeError(f"{exc.args[0]} ({missile.display_name}; catalog figure "
+                                  f"{missile.max_range_m / 1e3:.0f} km)", exc.argument) from None
+        raise

@@ -1,0 +1,150 @@
+"""``openbmd trajectory``: fly a missile between two places, or from burnout conditions."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from openbmd.cli.render import console, print_json
+from openbmd.cli.units import parse_quantity
+from openbmd.errors import InputError
+
+HELP = """Fly a ballistic missile and report range, apogee, flight time, burnout and impact.
+
+Form 1: --missile NAME --from PLACE --to PLACE [--loft min-energy|apogee=600km|time=900s]
+Form 2: --burnout-altitude 1275.6km --burnout-speed 5.2702km/s --flight-path-angle 51.3deg
+        [--earth ideal] [--no-drag] [--from lat,lon --azimuth 90deg]
+
+Places are catalog names or "lat,lon". Burnout speed and flight-path angle are relative
+to the rotating Earth (as analysts quote them); JSON output is SI with angles in degrees.
+"""
+
+
+def parse_loft(text: str):
+    """``min-energy``, ``apogee=600km`` or ``time=900s`` -> :class:`openbmd.flight.Loft`."""
+    from openbmd.flight import Loft
+
+    if text == "min-energy":
+        return Loft.min_energy()
+    key, _, value = text.partition("=")
+    if key == "apogee" and value:
+        return Loft.apogee(parse_quantity(value, "length", "--loft", positive=True))
+    if key == "time" and value:
+        return Loft.flight_time(parse_quantity(value, "time", "--loft", positive=True))
+    raise InputError(f"cannot read {text!r}; use min-energy, apogee=600km or time=900s", "--loft")
+
+
+def trajectory(
+    missile: Optional[str] = typer.Option(None, "--missile", help="Catalog missile, e.g. sejjil-2."),
+    origin: Optional[str] = typer.Option(None, "--from", help="Launch place: catalog name or lat,lon."),
+    target: Optional[str] = typer.Option(None, "--to", help="Target place: catalog name or lat,lon."),
+    loft: str = typer.Option("min-energy", "--loft", help="min-energy, apogee=600km or time=900s."),
+    burnout_altitude: Optional[str] = typer.Option(None, "--burnout-altitude", help="e.g. 1275.6km"),
+    burnout_speed: Optional[str] = typer.Option(None, "--burnout-speed", help="Earth-relative, e.g. 5.27km/s"),
+    flight_path_angle: Optional[str] = typer.Option(None, "--flight-path-angle", help="Above horizontal, e.g. 51.3deg"),
+    azimuth: str = typer.Option("90deg", "--azimuth", help="Heading at burnout, clockwise from north."),
+    beta: float = typer.Option(5000.0, "--beta", help="RV ballistic coefficient for form 2, kg/m^2."),
+    earth_name: str = typer.Option("wgs84", "--earth", help="wgs84 (rotating, J2, air) or ideal (validation)."),
+    no_drag: bool = typer.Option(False, "--no-drag", help="Fly in vacuum on the full Earth model."),
+    as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
+    png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
+) -> None:
+    from openbmd import flight
+    from openbmd.earth import by_name
+
+    earth = by_name(earth_name)
+    if no_drag:
+        earth = earth.without_atmosphere()
+    burnout_form = any(x is not None for x in (burnout_altitude, burnout_speed, flight_path_angle))
+    if burnout_form:
+        if missile or target:
+            raise InputError("give either --missile/--from/--to or the burnout conditions, not both", "--missile")
+        missing = [n for n, v in (("--burnout-altitude", burnout_altitude), ("--burnout-speed", burnout_speed),
+                                  ("--flight-path-angle", flight_path_angle)) if v is None]
+        if missing:
+            raise InputError("missing; the burnout form needs altitude, speed and flight-path angle", missing[0])
+        lat, lon, label = _point(origin or "0,0", "--from")
+        gamma = parse_quantity(flight_path_angle, "angle", "--flight-path-angle")
+        if not -math.pi / 2 < gamma < math.pi / 2:
+            raise InputError("must lie between -90deg and 90deg", "--flight-path-angle")
+        states = flight.burnout_states(lat, lon, parse_quantity(burnout_altitude, "length", "--burnout-altitude"),
+                                       parse_quantity(burnout_speed, "speed", "--burnout-speed", positive=True),
+                                       gamma, parse_quantity(azimuth, "angle", "--azimuth"), earth)
+        if beta <= 0:
+            raise InputError("must be positive", "--beta")
+        batch = flight.fly_ballistic(states, earth, beta_kg_m2=beta, sample_dt_s=5.0)
+        if batch.status[0] != 0:
+            raise InputError("this burnout state does not come back to the ground within 2 hours", "--burnout-speed")
+        summary = flight.TrajectorySummary.of(batch, from_burnout=True)
+        title, target_label = f"From burnout at {label}", "impact"
+    else:
+        if not (missile and origin and target):
+            raise InputError("needs --missile, --from and --to (or the burnout conditions)", "--missile")
+        from openbmd.catalog import load_catalog
+
+        cat = load_catalog()
+        m = cat.missile(missile)
+        lat, lon, label = _point(origin, "--from", cat)
+        lat_t, lon_t, target_label = _point(target, "--to", cat)
+        shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
+        summary = flight.TrajectorySummary.of(shot.trajectory)
+        title = f"{m.display_name}: {label} to {target_label} ({loft})"
+    if as_json:
+        print_json(summary.to_json())
+    else:
+        _table(summary, title)
+    if png is not None:
+        from openbmd.report.trajectory_plot import save_trajectory_png
+
+        d = np.degrees
+        save_trajectory_png(png, d(summary.lat_rad), d(summary.lon_rad), summary.t_s, summary.alt_m, title=title,
+                            launch=(d(summary.launch_lat_rad), d(summary.launch_lon_rad)),
+                            impact=(d(summary.impact_lat_rad), d(summary.impact_lon_rad)))
+
+
+def _point(text: str, argument: str, cat=None) -> tuple[float, float, str]:
+    """A place name or ``lat,lon`` -> (lat rad, lon rad, label)."""
+    if cat is None and any(c.isalpha() for c in text):
+        from openbmd.catalog import load_catalog
+
+        cat = load_catalog()
+    if cat is None:
+        parts = text.split(",")
+        try:
+            lat_deg, lon_deg = (float(p) for p in parts)
+        except ValueError:
+            raise InputError(f"cannot read {text!r}; give a catalog place or lat,lon in degrees", argument) from None
+        if not (-90 <= lat_deg <= 90 and -180 <= lon_deg <= 180):
+            raise InputError(f"{text!r}: latitude must lie within ±90 and longitude within ±180 degrees", argument)
+        return math.radians(lat_deg), math.radians(lon_deg), text
+    try:
+        lat_deg, lon_deg, label = cat.point(text)
+    except InputError as exc:
+        raise InputError(str(exc), exc.argument or argument) from None
+    return math.radians(lat_deg), math.radians(lon_deg), label
+
+
+def _table(s, title: str) -> None:
+    t = Table(title=title, show_header=False)
+    d = math.degrees
+    rows = [
+        ("Ground range", f"{s.ground_range_m / 1e3:,.1f} km"),
+        ("Apogee altitude", f"{s.apogee_altitude_m / 1e3:,.1f} km"),
+        ("Flight time", f"{s.flight_time_s:,.1f} s ({s.flight_time_s / 60:.1f} min)"),
+        ("Burnout", f"{s.burnout_altitude_m / 1e3:.1f} km, {s.burnout_speed_mps / 1e3:.3f} km/s, "
+                    f"{d(s.burnout_flight_path_angle_rad):.2f} deg, at {s.burnout_time_s:.1f} s"),
+        ("Launch", f"{d(s.launch_lat_rad):.4f}, {d(s.launch_lon_rad):.4f}"),
+        ("Impact", f"{d(s.impact_lat_rad):.4f}, {d(s.impact_lon_rad):.4f} at {s.impact_time_s:.1f} s"),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    console().print(t)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("trajectory", help=HELP)(trajectory)
