@@ -16,6 +16,7 @@ import numpy as np
 import pymap3d
 from numpy.typing import ArrayLike, NDArray
 
+from openbmd.earth.kernels import geodetic_arrays
 from openbmd.earth.model import EarthModel
 
 Array = NDArray[np.float64]
@@ -39,10 +40,17 @@ def geodetic_to_ecef(lat_rad: ArrayLike, lon_rad: ArrayLike, alt_m: ArrayLike, e
 
 
 def ecef_to_geodetic(r_ecef: ArrayLike, earth: EarthModel) -> tuple[Array, Array, Array]:
-    """ECEF position (m), shape (..., 3), to geodetic latitude, longitude (rad) and height (m)."""
+    """ECEF position (m), shape (..., 3), to geodetic latitude, longitude (rad) and height (m).
+
+    Bowring's iteration in a numba kernel rather than pymap3d's ecef2geodetic, which
+    drifts by decimetres at the altitudes missiles reach.
+    """
     r = np.asarray(r_ecef, float)
-    lat, lon, alt = pymap3d.ecef2geodetic(r[..., 0], r[..., 1], r[..., 2], ell=_ell(earth), deg=False)
-    return np.asarray(lat), np.asarray(lon), np.asarray(alt)
+    flat = r.reshape(-1, 3)
+    lat, alt = geodetic_arrays(np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]),
+                               np.ascontiguousarray(flat[:, 2]), earth.a_m, earth.e2)
+    lon = np.arctan2(r[..., 1], r[..., 0])
+    return lat.reshape(r.shape[:-1]), lon, alt.reshape(r.shape[:-1])
 
 
 def earth_rotation_angle(t_s: ArrayLike, earth: EarthModel) -> Array:

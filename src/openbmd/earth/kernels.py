@@ -10,6 +10,9 @@ import math
 import numpy as np
 from numba import njit
 
+# Fast-math without the no-NaN/no-Inf assumptions: the kernels test for NaN.
+FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
 # US Standard Atmosphere 1976, geopotential layers to 86 km: base height (m'),
 # base temperature (K), lapse rate (K/m'), base pressure (Pa).
 _USSA_H = np.array([0.0, 11000.0, 20000.0, 32000.0, 47000.0, 51000.0, 71000.0, 84852.0])
@@ -27,7 +30,7 @@ _M0 = 0.0289644
 _RSTAR = 8.31432
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def density_kg_m3(h_m: float) -> float:
     """Air density (kg/m^3) at geometric altitude ``h_m`` (m): USSA-76, exponential above 86 km."""
     if h_m < 0.0:
@@ -55,11 +58,12 @@ def density_kg_m3(h_m: float) -> float:
     return _HI_RHO[j] * math.exp(-(h_m - _HI_Z[j]) / _HI_SCALE[j])
 
 
-@njit(cache=True)
-def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float) -> tuple[float, float]:
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float, iterations: int = 2) -> tuple[float, float]:
     """Geodetic latitude (rad) and ellipsoidal height (m) of an Earth-centred point.
 
-    Bowring's method with two iterations: sub-millimetre for heights below 10,000 km.
+    Bowring's method; two iterations give sub-millimetre heights up to a few hundred km
+    (the flight kernels' need), four give machine precision out to 10,000 km.
     The result does not depend on the x-y rotation, so ECI input works too.
     """
     p = math.sqrt(x * x + y * y)
@@ -69,7 +73,7 @@ def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float) -> tuple
     ep2 = e2 / (1.0 - e2)
     beta = math.atan2(a * z, b * p)
     lat = 0.0
-    for _ in range(2):
+    for _ in range(iterations):
         sb = math.sin(beta)
         cb = math.cos(beta)
         lat = math.atan2(z + ep2 * b * sb * sb * sb, p - e2 * a * cb * cb * cb)
@@ -83,7 +87,7 @@ def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float) -> tuple
     return lat, h
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def gravity_j2(x: float, y: float, z: float, mu: float, j2: float, re: float) -> tuple[float, float, float]:
     """Gravitational acceleration (m/s^2) with J2, in any Earth-centred frame sharing the polar axis."""
     r2 = x * x + y * y + z * z
@@ -96,3 +100,14 @@ def gravity_j2(x: float, y: float, z: float, mu: float, j2: float, re: float) ->
     fxy = 1.0 + c * (1.0 - zz)
     fz = 1.0 + c * (3.0 - zz)
     return k * x * fxy, k * y * fxy, k * z * fz
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def geodetic_arrays(x, y, z, a: float, e2: float):
+    """Vectorised :func:`geodetic_lat_alt` (four iterations) over flat arrays: (lat rad, height m)."""
+    n = x.shape[0]
+    lat = np.empty(n)
+    h = np.empty(n)
+    for i in range(n):
+        lat[i], h[i] = geodetic_lat_alt(x[i], y[i], z[i], a, e2, 4)
+    return lat, h

@@ -15,6 +15,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from openbmd.earth.kernels import FAST
+
 from openbmd.earth.kernels import density_kg_m3, geodetic_lat_alt, gravity_j2
 
 G0 = 9.80665
@@ -35,7 +37,7 @@ P_KIND, P_THRUST, P_MDOT, P_MASSFORM, P_AZ, P_KICK, P_DVRATE, P_KICK_T0, P_KICK_
 N_PARAMS = 16
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _rhs(t, y, p, out):
     """Derivative of y = (r_eci, v_eci, mass) for the segment described by p."""
     x, yy, z = y[0], y[1], y[2]
@@ -54,8 +56,8 @@ def _rhs(t, y, p, out):
             # Above ~130 km the height over the ellipsoid radius at the geocentric latitude
             # (tens of metres off) is good enough for density and far cheaper than geodetic.
             h = math.sqrt(r2) - p[P_RE] * (1.0 - 0.5 * p[P_E2] * z * z / r2)
-            if h < 130e3:
-                lat, h = geodetic_lat_alt(x, yy, z, p[P_RE], p[P_E2])
+            if h < 130e3:  # one Bowring iteration is sub-millimetre this low
+                lat, h = geodetic_lat_alt(x, yy, z, p[P_RE], p[P_E2], 1)
             rho = density_kg_m3(h)
             vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
             k = -0.5 * rho * vr / p[P_BETA]
@@ -114,7 +116,7 @@ _A = np.array([
 _E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v):
     """One DP5(4) trial step. Fills k (7 stages) and y1; returns the scaled error norm."""
     for j in range(7):
@@ -140,7 +142,7 @@ def _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v):
     return math.sqrt(err / 6.0)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _hermite(y0, f0, y1, f1, h, s, out):
     """Quintic Hermite interpolation of position/velocity (and linear mass) at fraction s of a step."""
     s2 = s * s
@@ -167,7 +169,7 @@ def _hermite(y0, f0, y1, f1, h, s, out):
     out[6] = y0[6] + s * (y1[6] - y0[6])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _event_value(kind, y, p):
     if kind == EV_APOGEE:
         return y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
@@ -177,7 +179,7 @@ def _event_value(kind, y, p):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
     """Root of an event function inside a step (Illinois method on the interpolant); returns the fraction."""
     a, b = 0.0, 1.0
@@ -204,14 +206,14 @@ def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _store(ev_t, ev_y, i, kind, t, y):
     ev_t[i, kind] = t
     for j in range(6):
         ev_y[i, kind, j] = y[j]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init,
                ev_t, ev_y, samples, n_samp, sample_dt):
     """Integrate trajectory i from t to t_end (or impact). Returns (t, status, h_next); y is updated in place."""
@@ -226,11 +228,13 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
     lat, alt0 = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
     rdot0 = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
     n_max = samples.shape[1]
+    rejected = False
     while t < t_end:
         h = min(h, t_end - t)
         err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v)
         if err > 1.0 and h > 1e-6:
             h *= max(0.2, 0.9 * err ** -0.2)
+            rejected = True
             continue
         for j in range(7):
             f1[j] = k[6, j]  # FSAL: last stage is f(t+h, y1)
@@ -273,11 +277,14 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
         t = t1
         alt0, rdot0 = alt1, rdot1
         fac = 5.0 if err == 0.0 else min(5.0, max(0.2, 0.9 * err ** -0.2))
+        if rejected:  # no growth right after a rejection (Hairer, Norsett & Wanner, II.4)
+            fac = min(fac, 1.0)
+            rejected = False
         h = min(h * fac, h_max)
     return t, -1, h
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
 def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, kick_s,
               earth, beta, drag, t_max, rtol, atol_r, atol_v, h_max, sample_dt, n_sample_max):
     """Fly N trajectories. Returns (event_t (N,4), event_y (N,4,6), status (N), samples (N,K,7), n_samples (N)).

@@ -3,7 +3,8 @@
 Unknowns per shot: launch azimuth, pitch-over ("kick") angle, and thrust cut-off
 time (energy management). A batched coarse survey over (kick, cut-off) finds the
 family of trajectories reaching the target's distance; the loft rule picks one
-(minimum energy, or a given apogee or flight time); Newton steps on batched
+(minimum energy — the least inertial burnout energy, as in Bate, Mueller & White
+§6.2 — or a given apogee or flight time); Newton steps on batched
 finite differences then close the miss to metres.
 """
 
@@ -90,6 +91,13 @@ def _miss_enu(batch: TrajectoryBatch, lat_t: float, lon_t: float, earth: EarthMo
     return np.stack([np.asarray(e), np.asarray(n)], axis=-1)
 
 
+def _burnout_energy(batch: TrajectoryBatch) -> np.ndarray:
+    """Inertial specific energy at burnout (J/kg): what "minimum energy" minimises."""
+    r = np.linalg.norm(batch.event_r_eci[:, 0], axis=-1)
+    v = np.linalg.norm(batch.event_v_eci[:, 0], axis=-1)
+    return 0.5 * v * v - batch.earth.mu_m3_s2 / r
+
+
 def _constraint(batch: TrajectoryBatch, loft: Loft) -> np.ndarray:
     if loft.rule == "apogee":
         return batch.apogee_altitude_m - loft.value
@@ -108,15 +116,14 @@ def _pick_on_contour(distance_m: float, kicks, cutoffs, rng, extra, loft: Loft) 
         w = (distance_m - row[i]) / (row[i + 1] - row[i])
         best_cut.append(cutoffs[i] + w * (cutoffs[i + 1] - cutoffs[i]))
         ks.append(k)
-        if extra is not None:
-            values.append(extra[j, i] + w * (extra[j, i + 1] - extra[j, i]))
+        values.append(extra[j, i] + w * (extra[j, i + 1] - extra[j, i]))
     if not ks:
         raise OutOfRangeError("no trajectory of this missile reaches the target", "to")
     ks, best_cut = np.array(ks), np.array(best_cut)
-    if loft.rule == "min-energy":
-        j = int(np.argmin(best_cut))
-        return float(ks[j]), float(best_cut[j])
     values = np.array(values)
+    if loft.rule == "min-energy":  # values: burnout specific energy along the contour
+        j = int(np.argmin(values))
+        return float(ks[j]), float(best_cut[j])
     sign = np.sign(values)
     cross = np.flatnonzero(sign[:-1] * sign[1:] <= 0)
     if cross.size == 0:
@@ -154,7 +161,10 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
         if dist > reach * 0.999:
             raise OutOfRangeError(f"target is {dist / 1e3:.0f} km away, beyond this missile's maximum range of "
                                   f"{reach / 1e3:.0f} km", "to")
-    extra = None if loft.rule == "min-energy" else _constraint(survey, loft).reshape(rng.shape)
+    if loft.rule == "min-energy":
+        extra = _burnout_energy(survey).reshape(rng.shape)
+    else:
+        extra = _constraint(survey, loft).reshape(rng.shape)
     kick, cut = _pick_on_contour(dist, kicks, cutoffs, rng, extra, loft)
 
     # Newton on (azimuth, cut-off[, kick]) against (east, north[, constraint]) residuals.

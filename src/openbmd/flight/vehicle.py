@@ -12,8 +12,9 @@ from openbmd.flight.propagate import Vehicle
 def vehicle_from_missile(missile: Missile, *, vertical_s: float = 6.0, kick_s: float = 12.0) -> Vehicle:
     """The missile's stages as a kernel stage table (see :class:`Vehicle`).
 
-    Mass form: thrust is the catalog thrust or, if absent, mdot * Isp * g0, with
-    mdot = propellant mass / burn time. Speed form: each stage adds the difference
+    Mass form: thrust = mdot * Isp * g0 with mdot = propellant mass / burn time, so the
+    effective Isp carries the energy (the catalog's thrust, where given, is only checked
+    against it when the catalog loads). Speed form: each stage adds the difference
     of consecutive catalog burnout speeds, held against gravity along the thrust.
     Boost drag is neglected (it costs a few per cent of burnout speed).
     """
@@ -25,7 +26,7 @@ def vehicle_from_missile(missile: Missile, *, vertical_s: float = 6.0, kick_s: f
             previous_speed = stage.burnout_speed_mps
         else:
             mdot = stage.propellant_mass_kg / stage.burn_time_s
-            thrust = stage.thrust_n if stage.thrust_n is not None else mdot * stage.isp_s * G0
+            thrust = mdot * stage.isp_s * G0
             rows.append([stage.burn_time_s, thrust, mdot, stage.dry_mass_kg, 0.0])
     return Vehicle(np.array(rows, dtype=float), float(missile.payload_mass_kg or 0.0),
                    float(missile.rv_ballistic_coefficient_kg_m2), vertical_s, kick_s)

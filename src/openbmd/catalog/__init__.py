@@ -1,0 +1,34 @@
+"""What exists? Public data on missiles, interceptors, sensors and places.
+
+Entries live in ``data/*.yaml``, each with its public ``source`` and a
+``confidence`` of ``published`` or ``estimate``; they load into validated,
+frozen pydantic models. SI units throughout, written into the field names.
+
+>>> from openbmd.catalog import load_catalog
+>>> cat = load_catalog()
+>>> cat.missile("shahab-3").max_range_m
+1300000.0
+>>> cat.point("52.2,21.0")
+(52.2, 21.0, '52.2,21.0')
+"""
+
+from openbmd.catalog.loader import load_catalog, parse_entries
+from openbmd.catalog.lookup import KIND_WORDS, Catalog, CatalogError
+from openbmd.catalog.models import (
+    ENTRY_TYPES,
+    G0_MPS2,
+    Entry,
+    Interceptor,
+    Missile,
+    Place,
+    Sensor,
+    SensorMount,
+    Source,
+    Stage,
+)
+
+__all__ = [
+    "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
+    "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place",
+    "ENTRY_TYPES", "G0_MPS2",
+]

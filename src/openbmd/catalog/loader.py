@@ -1,0 +1,113 @@
+"""Read catalog YAML files into validated entries.
+
+Each file is a mapping ``{kind: missile|interceptor|sensor|place, entries: [...]}``,
+optionally with a ``description``. Any fault becomes one :class:`CatalogError`
+line naming the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from openbmd.catalog.lookup import Catalog, CatalogError
+from openbmd.catalog.models import ENTRY_TYPES, Entry
+
+_FILE_KEYS = frozenset({"kind", "entries", "description"})
+
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """A safe YAML loader that refuses a key repeated within one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} repeated", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_catalog(extra_files: Iterable[Path | str] = ()) -> Catalog:
+    """Load the shipped ``data/*.yaml`` plus ``extra_files`` into a :class:`Catalog`.
+
+    Raises :class:`CatalogError` (an ``InputError``) for a malformed file, a bad
+    entry, a duplicate name or a reference to an unknown name.
+    """
+    entries: list[Entry] = []
+    origins: list[str] = []
+    data_dir = resources.files("openbmd.catalog") / "data"
+    shipped = sorted((p for p in data_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
+    for item in shipped:
+        _extend(entries, origins, item.name, item.read_text(encoding="utf-8"))
+    for path in extra_files:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CatalogError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        _extend(entries, origins, str(path), text)
+    return Catalog(entries, origins)
+
+
+def parse_entries(file: str, text: str) -> list[Entry]:
+    """Validate one file's YAML ``text``; ``file`` names it in error messages."""
+    try:
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogError(f"not valid YAML{where}: {problem}", file=file) from None
+    if not isinstance(doc, dict) or "kind" not in doc or "entries" not in doc:
+        raise CatalogError("expected a mapping with 'kind' and 'entries'", file=file)
+    unknown = set(doc) - _FILE_KEYS
+    if unknown:
+        raise CatalogError(f"unexpected top-level key(s) {', '.join(sorted(map(str, unknown)))}", file=file)
+    cls = ENTRY_TYPES.get(doc["kind"])
+    if cls is None:
+        raise CatalogError(f"unknown kind {doc['kind']!r}; use one of {', '.join(ENTRY_TYPES)}", file=file)
+    raw = doc["entries"] or []
+    if not isinstance(raw, list):
+        raise CatalogError("'entries' must be a list", file=file)
+    out: list[Entry] = []
+    for index, item in enumerate(raw):
+        label = _entry_label(item, index)
+        if not isinstance(item, dict):
+            raise CatalogError("an entry must be a mapping", file=file, entry=label)
+        try:
+            out.append(cls.model_validate(item))
+        except ValidationError as exc:
+            raise _from_validation(exc, file, label) from None
+    return out
+
+
+def _extend(entries: list[Entry], origins: list[str], file: str, text: str) -> None:
+    parsed = parse_entries(file, text)
+    entries.extend(parsed)
+    origins.extend([file] * len(parsed))
+
+
+def _entry_label(item: Any, index: int) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) and name else f"#{index}"
+
+
+def _from_validation(exc: ValidationError, file: str, entry: str) -> CatalogError:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = first["msg"].removeprefix("Value error, ")
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    return CatalogError(message, file=file, entry=entry, field=field)

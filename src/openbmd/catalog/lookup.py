@@ -1,0 +1,214 @@
+"""The :class:`Catalog`: validated entries by name, with kind-checked lookups."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import TypeVar
+
+from openbmd.catalog.models import Entry, Interceptor, Missile, Place, Sensor
+from openbmd.errors import InputError, UnknownNameError
+
+E = TypeVar("E", bound=Entry)
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+_LAT_LON = re.compile(rf"^\s*({_NUMBER})\s*,\s*({_NUMBER})\s*$")
+
+_KINDS: Mapping[str, tuple[str, str | None]] = MappingProxyType({
+    # word -> (entry kind, sub-type or None)
+    "missile": ("missile", None), "missiles": ("missile", None),
+    "interceptor": ("interceptor", None), "interceptors": ("interceptor", None),
+    "sensor": ("sensor", None), "sensors": ("sensor", None),
+    "radar": ("sensor", "radar"), "radars": ("sensor", "radar"),
+    "space-ir": ("sensor", "space-ir"),
+    "place": ("place", None), "places": ("place", None),
+    "site": ("place", "site"), "sites": ("place", "site"),
+    "ship-station": ("place", "ship-station"), "ship-stations": ("place", "ship-station"),
+    "base": ("place", "base"), "bases": ("place", "base"),
+    "launch-area": ("place", "launch-area"), "launch-areas": ("place", "launch-area"),
+    "city": ("place", "city"), "cities": ("place", "city"),
+})
+"""Words accepted by :meth:`Catalog.entries` for ``kind``."""
+
+KIND_WORDS: tuple[str, ...] = (
+    "missiles", "interceptors", "sensors", "radars", "space-ir", "places",
+    "sites", "ship-stations", "bases", "launch-areas", "cities",
+)
+"""The documented ``kind`` words, plural form (singulars are accepted too)."""
+
+
+class CatalogError(InputError):
+    """A catalog file or entry is invalid; the message names the file, entry and field."""
+
+    def __init__(self, message: str, *, file: str | None = None, entry: str | None = None,
+                 field: str | None = None) -> None:
+        parts = [p for p in (file, f"entry {entry!r}" if entry else None,
+                             f"field {field!r}" if field else None) if p]
+        super().__init__(": ".join([*parts, message]))
+        self.file, self.entry, self.field = file, entry, field
+
+
+class Catalog:
+    """Catalog entries by unique name.
+
+    >>> cat = load_catalog()                        # doctest: +SKIP
+    >>> cat.missile("sejjil-2").max_range_m         # doctest: +SKIP
+    2000000.0
+    >>> cat.point("warsaw")                         # doctest: +SKIP
+    (52.2297, 21.0122, 'Warsaw')
+    """
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, entries: Iterable[Entry], origins: Iterable[str | None] | None = None) -> None:
+        """Check that names are unique and cross-references resolve.
+
+        ``origins`` gives, entry by entry, the file each came from, for error messages.
+        """
+        entries = list(entries)
+        files = list(origins) if origins is not None else [None] * len(entries)
+        by_name: dict[str, Entry] = {}
+        file_of: dict[str, str | None] = {}
+        for entry, file in zip(entries, files, strict=True):
+            if entry.name in by_name:
+                first = file_of[entry.name]
+                where = f" (first defined in {first})" if first else ""
+                raise CatalogError(f"duplicate name{where}", file=file, entry=entry.name)
+            by_name[entry.name] = entry
+            file_of[entry.name] = file
+        self._by_name: Mapping[str, Entry] = MappingProxyType(by_name)
+        for entry in by_name.values():
+            if isinstance(entry, Place):
+                self._check_place(entry, file_of[entry.name])
+
+    def _check_place(self, place: Place, file: str | None) -> None:
+        def need(name: str, cls: type[Entry], field: str) -> Entry:
+            found = self._by_name.get(name)
+            if not isinstance(found, cls):
+                what = f"is {_a(found.kind)}, not {_a(cls.kind)}" if found else f"is not a known {cls.kind}"
+                raise CatalogError(f"{name!r} {what}{_closest_text(name, self._names(cls), cls.kind)}",
+                                   file=file, entry=place.name, field=field)
+            return found
+
+        for i, mount in enumerate(place.sensors):
+            sensor = need(mount.sensor, Sensor, f"sensors.{i}.sensor")
+            assert isinstance(sensor, Sensor)
+            limited = sensor.sensor_type == "radar" and (sensor.sector_half_width_deg or 180.0) < 180.0
+            if limited and mount.boresight_azimuth_deg is None:
+                raise CatalogError(f"{sensor.name} covers only +/-{sensor.sector_half_width_deg:g} deg of azimuth; "
+                                   "give its boresight",
+                                   file=file, entry=place.name, field=f"sensors.{i}.boresight_azimuth_deg")
+        for i, name in enumerate(place.interceptors):
+            need(name, Interceptor, f"interceptors.{i}")
+        if place.missile is not None:
+            need(place.missile, Missile, "missile")
+
+    # --- lookups -----------------------------------------------------------------------
+    def get(self, name: str) -> Entry:
+        """Any entry by name; :class:`UnknownNameError` with the closest names if absent."""
+        entry = self._by_name.get(name)
+        if entry is None:
+            raise UnknownNameError(f"unknown name {name!r}{_closest_text(name, self._by_name)}")
+        return entry
+
+    def missile(self, name: str) -> Missile:
+        """The missile called ``name``."""
+        return self._typed(name, Missile)
+
+    def interceptor(self, name: str) -> Interceptor:
+        """The interceptor called ``name``."""
+        return self._typed(name, Interceptor)
+
+    def sensor(self, name: str) -> Sensor:
+        """The sensor called ``name``."""
+        return self._typed(name, Sensor)
+
+    def place(self, name: str) -> Place:
+        """The place (site, ship station, base, launch area or city) called ``name``."""
+        return self._typed(name, Place)
+
+    def entries(self, kind: str | None = None) -> tuple[Entry, ...]:
+        """All entries in file order, or those of one ``kind``.
+
+        ``kind`` is an entry kind (``missiles``, ``interceptors``, ``sensors``, ``places``),
+        a place type (``sites``, ``ship-stations``, ``bases``, ``launch-areas``, ``cities``)
+        or a sensor type (``radars``, ``space-ir``); singular or plural.
+        """
+        if kind is None:
+            return tuple(self._by_name.values())
+        key = kind.strip().lower().replace("_", "-")
+        if key not in _KINDS:
+            raise InputError(f"unknown kind {kind!r}; use one of {', '.join(KIND_WORDS)}", "kind")
+        entry_kind, sub = _KINDS[key]
+        return tuple(e for e in self._by_name.values() if e.kind == entry_kind and (sub is None or _subtype(e) == sub))
+
+    def point(self, text: str, argument: str = "point") -> tuple[float, float, str]:
+        """``(lat_deg, lon_deg, label)`` for a place name or a literal ``"lat,lon"`` in degrees.
+
+        The label is the place's display name, or the literal as ``"lat,lon"``.
+        """
+        match = _LAT_LON.match(text or "")
+        if match:
+            lat, lon = float(match.group(1)), float(match.group(2))
+            if not -90.0 <= lat <= 90.0:
+                raise InputError(f"latitude {lat:g} in {text!r} is outside -90..90 deg", argument)
+            if not -180.0 <= lon <= 180.0:
+                raise InputError(f"longitude {lon:g} in {text!r} is outside -180..180 deg", argument)
+            return lat, lon, f"{match.group(1)},{match.group(2)}"
+        if "," in (text or "") or not (text or "").strip():
+            raise InputError(f"cannot read {text!r} as a place name or 'lat,lon' in degrees, e.g. '52.23,21.01'", argument)
+        try:
+            place = self.place(text.strip())
+        except UnknownNameError as exc:
+            raise UnknownNameError(str(exc), argument) from None
+        return place.lat_deg, place.lon_deg, place.display_name
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        counts = {}
+        for e in self._by_name.values():
+            counts[e.kind] = counts.get(e.kind, 0) + 1
+        return f"Catalog({', '.join(f'{n} {k}s' for k, n in counts.items())})"
+
+    # --- helpers -----------------------------------------------------------------------
+    def _names(self, cls: type[Entry]) -> list[str]:
+        return [n for n, e in self._by_name.items() if isinstance(e, cls)]
+
+    def _typed(self, name: str, cls: type[E]) -> E:
+        entry = self._by_name.get(name)
+        if isinstance(entry, cls):
+            return entry
+        if entry is not None:
+            raise UnknownNameError(f"{name!r} is {_a(_describe(entry))}, not {_a(cls.kind)}; "
+                                   f"see 'openbmd catalog list {cls.kind}s'")
+        raise UnknownNameError(f"unknown {cls.kind} {name!r}{_closest_text(name, self._names(cls), cls.kind)}")
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def _subtype(entry: Entry) -> str | None:
+    return getattr(entry, "place_type", None) or getattr(entry, "sensor_type", None)
+
+
+def _describe(entry: Entry) -> str:
+    sub = _subtype(entry)
+    return f"{entry.kind} ({sub})" if sub else entry.kind
+
+
+def _closest_text(name: str, pool: Iterable[str], kind: str | None = None) -> str:
+    close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
+    if close:
+        return f"; closest: {', '.join(close)}"
+    return f"; no close match (see 'openbmd catalog list{f' {kind}s' if kind else ''}')"

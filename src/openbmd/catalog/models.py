@@ -1,0 +1,299 @@
+"""Validated catalog models: missiles, interceptors, sensors and places.
+
+Every quantity is SI and its unit stands in the field name (``_m``, ``_mps``,
+``_s``, ``_kg``, ``_deg``, ``_rad``). Every entry cites at least one public
+``source`` and says whether its figures are ``published`` or an ``estimate``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+G0_MPS2 = 9.80665
+"""Standard gravity, m/s², used to turn specific impulse (s) into exhaust speed."""
+
+NAME_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+"""Catalog names: lower-case words of letters and digits joined by single hyphens."""
+
+ISO3_PATTERN = r"^[A-Z]{3}$"
+SLUG_PATTERN = NAME_PATTERN
+
+Confidence = Literal["published", "estimate"]
+Country = Annotated[str, Field(pattern=ISO3_PATTERN, description="ISO 3166-1 alpha-3 code, e.g. 'USA', 'RUS', 'IRN'")]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(_Frozen):
+    """A public source: at least a title or a URL."""
+
+    title: str | None = Field(None, description="Title of the report, article, book or page")
+    author: str | None = Field(None, description="Author(s) or publishing organisation")
+    year: int | None = Field(None, ge=1900, le=2100, description="Year of publication")
+    url: str | None = Field(None, description="Public URL")
+
+    @model_validator(mode="after")
+    def _title_or_url(self) -> Source:
+        if not (self.title or self.url):
+            raise ValueError("a source needs a title or a url")
+        return self
+
+
+class Entry(_Frozen):
+    """Fields shared by every catalog entry."""
+
+    kind: ClassVar[str] = "entry"
+
+    name: str = Field(pattern=NAME_PATTERN, description="Unique lower-case-with-hyphens name, e.g. 'sejjil-2'")
+    display_name: str = Field(min_length=1, description="Human-readable name, e.g. 'Sejjil-2'")
+    source: list[Source] = Field(min_length=1, description="Public sources (one mapping or a list)")
+    confidence: Confidence = Field(description="'published': figures as a source states them; 'estimate': derived or assumed")
+    notes: str | None = Field(None, description="Caveats, derivations, doubts")
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as plain JSON-ready data (SI, as stored), with its ``kind`` first."""
+        return {"kind": self.kind, **self.model_dump(mode="json")}
+
+
+class Stage(_Frozen):
+    """One rocket stage, in one of two forms.
+
+    Mass form: ``isp_s``, ``propellant_mass_kg`` and ``dry_mass_kg`` (``thrust_n``
+    optional); the mass flow is ``propellant_mass_kg / burn_time_s``.
+    Speed form: ``burnout_speed_mps``, the cumulative speed at the END of this
+    stage relative to the rotating Earth, as analysts quote it.
+    """
+
+    burn_time_s: Positive = Field(description="Burn time, s")
+    isp_s: Positive | None = Field(None, description="Effective (trajectory-average) specific impulse, s")
+    propellant_mass_kg: Positive | None = Field(None, description="Propellant burnt in this stage, kg")
+    dry_mass_kg: Positive | None = Field(None, description="Stage mass without propellant (case, engine, interstage), kg")
+    thrust_n: Positive | None = Field(None, description="Quoted average thrust, N (mass form only)")
+    burnout_speed_mps: Positive | None = Field(None, description="Cumulative Earth-relative speed at this stage's burnout, m/s")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Stage:
+        mass = (self.isp_s, self.propellant_mass_kg, self.dry_mass_kg)
+        has_mass = all(v is not None for v in mass)
+        any_mass = any(v is not None for v in mass) or self.thrust_n is not None
+        has_speed = self.burnout_speed_mps is not None
+        if has_speed and any_mass:
+            raise ValueError("give either the mass form (isp_s, propellant_mass_kg, dry_mass_kg) "
+                             "or burnout_speed_mps, not both")
+        if not has_speed and not has_mass:
+            missing = [n for n, v in zip(("isp_s", "propellant_mass_kg", "dry_mass_kg"), mass) if v is None]
+            raise ValueError(f"incomplete stage: give burnout_speed_mps, or the mass form (missing {', '.join(missing)})")
+        if has_mass and self.thrust_n is not None:
+            implied_isp = self.thrust_n * self.burn_time_s / (self.propellant_mass_kg * G0_MPS2)  # type: ignore[operator]
+            if not 0.8 <= implied_isp / self.isp_s <= 1.25:  # type: ignore[operator]
+                raise ValueError(
+                    f"thrust_n {self.thrust_n:.4g} N implies an Isp of {implied_isp:.0f} s with this burn time and "
+                    f"propellant, far from isp_s {self.isp_s:.0f} s (check units: N, kg, s)"
+                )
+        return self
+
+    @property
+    def uses_mass_form(self) -> bool:
+        """True when the stage is given by Isp and masses rather than a burnout speed."""
+        return self.burnout_speed_mps is None
+
+    @property
+    def mass_flow_kg_s(self) -> float | None:
+        """Propellant mass flow, kg/s (mass form only)."""
+        return None if self.propellant_mass_kg is None else self.propellant_mass_kg / self.burn_time_s
+
+    @property
+    def gross_mass_kg(self) -> float | None:
+        """Propellant plus dry mass, kg (mass form only)."""
+        if self.propellant_mass_kg is None or self.dry_mass_kg is None:
+            return None
+        return self.propellant_mass_kg + self.dry_mass_kg
+
+
+class Missile(Entry):
+    """A ballistic missile: its stages, payload, re-entry vehicle and nominal range."""
+
+    kind: ClassVar[str] = "missile"
+
+    range_class: Literal["srbm", "mrbm", "irbm", "icbm", "slbm"] = Field(description="US DoD range class")
+    propellant: Literal["liquid", "solid"]
+    stages: list[Stage] = Field(min_length=1, description="Stages, first to last, all in the same form")
+    payload_mass_kg: Positive | None = Field(
+        None, description="Payload (RVs, bus, shroud) above the last stage, kg; required in the mass form")
+    rv_ballistic_coefficient_kg_m2: Positive = Field(description="Re-entry vehicle beta = m/(Cd*A), kg/m²")
+    max_range_m: Positive = Field(description="Published nominal maximum range, m")
+    country: Country | None = Field(None, description="Producing country, ISO 3166-1 alpha-3; none for generic missiles")
+
+    @model_validator(mode="after")
+    def _consistent_stages(self) -> Missile:
+        forms = {stage.uses_mass_form for stage in self.stages}
+        if len(forms) > 1:
+            raise ValueError("all stages must use the same form (all mass form or all burnout_speed_mps)")
+        if self.uses_mass_form and self.payload_mass_kg is None:
+            raise ValueError("payload_mass_kg is required when the stages use the mass form")
+        if not self.uses_mass_form:
+            speeds = [s.burnout_speed_mps for s in self.stages]
+            if any(b <= a for a, b in zip(speeds, speeds[1:])):  # type: ignore[operator]
+                raise ValueError("burnout_speed_mps is cumulative and must increase from stage to stage")
+        return self
+
+    @property
+    def uses_mass_form(self) -> bool:
+        """True when the stages are given by Isp and masses."""
+        return self.stages[0].uses_mass_form
+
+    @property
+    def total_burn_time_s(self) -> float:
+        """Sum of the stage burn times, s (coasts between stages not counted)."""
+        return sum(s.burn_time_s for s in self.stages)
+
+    @property
+    def launch_mass_kg(self) -> float | None:
+        """Gross lift-off mass, kg (mass form only)."""
+        if not self.uses_mass_form:
+            return None
+        return sum(s.gross_mass_kg for s in self.stages) + self.payload_mass_kg  # type: ignore[operator]
+
+    @property
+    def ideal_delta_v_mps(self) -> float | None:
+        """Rocket-equation speed gain in vacuum without gravity, m/s (mass form only)."""
+        if not self.uses_mass_form:
+            return None
+        mass = self.launch_mass_kg
+        dv = 0.0
+        for stage in self.stages:
+            burnt = mass - stage.propellant_mass_kg  # type: ignore[operator]
+            dv += stage.isp_s * G0_MPS2 * math.log(mass / burnt)  # type: ignore[operator]
+            mass = burnt - stage.dry_mass_kg  # type: ignore[operator]
+        return dv
+
+    @property
+    def burnout_speed_mps(self) -> float | None:
+        """Quoted final burnout speed, m/s (speed form only)."""
+        return None if self.uses_mass_form else self.stages[-1].burnout_speed_mps
+
+
+class Interceptor(Entry):
+    """A hit-to-kill or blast-fragmentation interceptor, by its kinematic envelope."""
+
+    kind: ClassVar[str] = "interceptor"
+
+    burnout_speed_mps: Positive = Field(description="Speed at burnout, m/s")
+    burn_time_s: Positive = Field(description="Total boost time, s")
+    min_intercept_altitude_m: Positive = Field(description="Lowest intercept altitude, m")
+    max_intercept_altitude_m: Positive = Field(description="Highest intercept altitude, m")
+    max_range_m: Positive = Field(description="Maximum intercept (ground) range, m")
+    single_shot_pk: float = Field(ge=0.0, le=1.0, description="Single-shot kill probability, 0..1 (usually an estimate)")
+    status: Literal["deployed", "development", "cancelled"]
+    country: Country
+    intercept_phase: Literal["boost", "ascent", "midcourse", "terminal", "exo", "endo"] = Field(
+        description="Flight phase or regime it engages: midcourse, terminal, exo(-atmospheric), endo(-atmospheric) ..."
+    )
+
+    @model_validator(mode="after")
+    def _altitudes(self) -> Interceptor:
+        if self.min_intercept_altitude_m >= self.max_intercept_altitude_m:
+            raise ValueError("min_intercept_altitude_m must be below max_intercept_altitude_m")
+        return self
+
+
+_RADAR_FIELDS = ("max_range_m", "reference_rcs_m2", "band", "sector_half_width_deg", "min_elevation_deg",
+                 "max_elevation_deg", "range_noise_m")
+_IR_FIELDS = ("cloud_top_altitude_m", "orbit_altitude_m")
+
+
+class Sensor(Entry):
+    """A ground/sea radar or a space-based infrared sensor."""
+
+    kind: ClassVar[str] = "sensor"
+
+    sensor_type: Literal["radar", "space-ir"]
+    revisit_s: Positive = Field(description="Time between looks at one object, s")
+    angle_noise_rad: Positive = Field(description="1-sigma angle measurement noise, rad")
+    # radar
+    max_range_m: Positive | None = Field(None, description="Radar: detection range against reference_rcs_m2, m")
+    reference_rcs_m2: Positive | None = Field(None, description="Radar: radar cross-section max_range_m refers to, m²")
+    band: str | None = Field(None, description="Radar: frequency band, e.g. 'X', 'S', 'UHF', 'VHF'")
+    sector_half_width_deg: float | None = Field(
+        None, gt=0.0, le=180.0, description="Radar: azimuth half-width of the field of regard, deg (180 = full circle)")
+    min_elevation_deg: float | None = Field(None, ge=-5.0, le=90.0, description="Radar: lowest beam elevation, deg")
+    max_elevation_deg: float | None = Field(None, ge=-5.0, le=90.0, description="Radar: highest beam elevation, deg")
+    range_noise_m: Positive | None = Field(None, description="Radar: 1-sigma range noise, m")
+    range_rate_noise_mps: Positive | None = Field(None, description="Radar: 1-sigma range-rate noise, m/s (optional)")
+    # space IR
+    cloud_top_altitude_m: Positive | None = Field(
+        None, description="Space IR: a booster plume is seen only above this altitude, m")
+    orbit_altitude_m: Positive | None = Field(None, description="Space IR: satellite orbit altitude, m")
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> Sensor:
+        if self.sensor_type == "radar":
+            own, other = _RADAR_FIELDS, _IR_FIELDS
+        else:
+            own, other = _IR_FIELDS, _RADAR_FIELDS + ("range_rate_noise_mps",)
+        missing = [f for f in own if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.sensor_type} sensor needs {', '.join(missing)}")
+        extra = [f for f in other if getattr(self, f) is not None]
+        if extra:
+            raise ValueError(f"a {self.sensor_type} sensor does not take {', '.join(extra)}")
+        if self.sensor_type == "radar" and self.min_elevation_deg >= self.max_elevation_deg:  # type: ignore[operator]
+            raise ValueError("min_elevation_deg must be below max_elevation_deg")
+        return self
+
+    def range_against_m(self, rcs_m2: float) -> float:
+        """Radar detection range against ``rcs_m2`` by the R⁴ law, m."""
+        if self.max_range_m is None or self.reference_rcs_m2 is None:
+            raise ValueError(f"{self.name} is not a radar")
+        return self.max_range_m * (rcs_m2 / self.reference_rcs_m2) ** 0.25
+
+
+class SensorMount(_Frozen):
+    """A sensor at a place, with its boresight for sector-limited radars."""
+
+    sensor: str = Field(pattern=NAME_PATTERN, description="Sensor name in the catalog")
+    boresight_azimuth_deg: float | None = Field(None, ge=0.0, lt=360.0, description="Boresight azimuth from true north, deg")
+
+
+class Place(Entry):
+    """A site, ship station, missile base, launch area or city."""
+
+    kind: ClassVar[str] = "place"
+
+    place_type: Literal["site", "ship-station", "base", "launch-area", "city"]
+    lat_deg: float = Field(ge=-90.0, le=90.0, description="Geodetic latitude, deg")
+    lon_deg: float = Field(ge=-180.0, le=180.0, description="Longitude, deg east")
+    alt_m: float = Field(0.0, ge=-500.0, le=9000.0, description="Height above the WGS-84 ellipsoid (≈ above sea level), m")
+    country: Country
+    region: str = Field(
+        pattern=SLUG_PATTERN, description="Region, e.g. 'europe', 'russia', 'north-america', 'middle-east', 'asia'")
+    sensors: list[SensorMount] = Field(default_factory=list, description="Sensors at this place")
+    interceptors: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
+        default_factory=list, description="Interceptor names hosted")
+    missile: str | None = Field(None, pattern=NAME_PATTERN, description="Bases and launch areas: the typical missile")
+    population: int | None = Field(None, ge=0, description="Cities: population (city proper, approximate)")
+
+    @model_validator(mode="after")
+    def _type_fields(self) -> Place:
+        if self.population is not None and self.place_type != "city":
+            raise ValueError("population is for cities only")
+        if self.missile is not None and self.place_type not in ("base", "launch-area"):
+            raise ValueError("missile is for bases and launch areas only")
+        return self
+
+
+ENTRY_TYPES: Mapping[str, type[Entry]] = MappingProxyType({cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place)})
+"""Entry class by kind name (read-only)."""

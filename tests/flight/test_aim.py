@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from openbmd.catalog import load_catalog
+from openbmd.earth import geodesic_inverse, wgs84
+from openbmd.errors import InputError, OutOfRangeError
+from openbmd.flight import Loft, aim_missile, maximum_range_m
+from openbmd.flight.vehicle import vehicle_from_missile
+
+CAT = load_catalog()
+E = wgs84()
+
+
+def _rad(name):
+    lat, lon, _ = CAT.point(name)
+    return np.radians(lat), np.radians(lon)
+
+
+@pytest.mark.parametrize("missile, target, loft", [
+    ("generic-irbm", "warsaw", Loft.min_energy()),
+    ("sejjil-2", "bucharest", Loft.min_energy()),
+    ("sejjil-2", "bucharest", Loft.apogee(500e3)),
+    ("sejjil-2", "bucharest", Loft.flight_time(690.0)),
+    ("generic-icbm", "washington", Loft.min_energy()),
+], ids=["irbm-warsaw", "sejjil-min-energy", "sejjil-lofted", "sejjil-depressed", "icbm-washington"])
+def test_aimed_shots_hit_their_targets_on_the_rotating_earth(missile, target, loft):
+    origin = "tabriz" if missile != "generic-icbm" else "kozelsk"
+    shot = aim_missile(CAT.missile(missile), *_rad(origin), *_rad(target), E, loft)
+    lat, lon, _ = shot.trajectory.event_geodetic("impact")
+    miss, _, _ = geodesic_inverse(lat[0], lon[0], *_rad(target), E)
+    assert miss < 1000.0  # the issue asks for 1 km; the solver closes to metres
+    assert shot.miss_m == pytest.approx(miss, abs=1.0)
+    if loft.rule == "apogee":
+        assert shot.trajectory.apogee_altitude_m[0] == pytest.approx(500e3, abs=1e3)
+    if loft.rule == "time":
+        assert shot.trajectory.flight_time_s[0] == pytest.approx(690.0, abs=1.0)
+
+
+def test_minimum_energy_needs_the_least_burnout_energy():
+    m = CAT.missile("sejjil-2")
+    ends = (*_rad("tabriz"), *_rad("bucharest"))
+
+    def energy(shot):
+        b = shot.trajectory
+        return 0.5 * np.sum(b.event_v_eci[0, 0] ** 2) - E.mu_m3_s2 / np.linalg.norm(b.event_r_eci[0, 0])
+
+    low = energy(aim_missile(m, *ends, E, Loft.min_energy()))
+    assert low < energy(aim_missile(m, *ends, E, Loft.apogee(500e3)))
+    assert low < energy(aim_missile(m, *ends, E, Loft.flight_time(690.0)))
+
+
+def test_sejjil_2_cannot_reach_warsaw_from_tabriz():
+    # 2,512 km against the published 2,000 km: the error says so.
+    with pytest.raises(OutOfRangeError, match="2512 km away.*catalog figure 2000 km"):
+        aim_missile(CAT.missile("sejjil-2"), *_rad("tabriz"), *_rad("warsaw"), E)
+
+
+def test_out_of_range_target_states_the_maximum_range():
+    with pytest.raises(OutOfRangeError, match=r"maximum range of \d+ km"):
+        aim_missile(CAT.missile("shahab-3"), *_rad("tabriz"), *_rad("london"), E)
+
+
+def test_unreachable_apogee_is_refused_clearly():
+    with pytest.raises(InputError, match="apogee"):
+        aim_missile(CAT.missile("sejjil-2"), *_rad("tabriz"), *_rad("bucharest"), E, Loft.apogee(5000e3))
+
+
+@pytest.mark.parametrize("name", [m.name for m in CAT.entries("missiles")])
+def test_every_missile_reaches_its_published_range(name):
+    m = CAT.missile(name)
+    reach = maximum_range_m(vehicle_from_missile(m), np.radians(35.0), np.radians(50.0), 0.0, E)
+    assert reach == pytest.approx(m.max_range_m, rel=0.05)
