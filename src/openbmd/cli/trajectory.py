@@ -109,23 +109,11 @@ def trajectory(
 
 def _point(text: str, argument: str, cat=None) -> tuple[float, float, str]:
     """A place name or ``lat,lon`` -> (lat rad, lon rad, label)."""
-    if cat is None and any(c.isalpha() for c in text):
+    if cat is None:
         from openbmd.catalog import load_catalog
 
         cat = load_catalog()
-    if cat is None:
-        parts = text.split(",")
-        try:
-            lat_deg, lon_deg = (float(p) for p in parts)
-        except ValueError:
-            raise InputError(f"cannot read {text!r}; give a catalog place or lat,lon in degrees", argument) from None
-        if not (-90 <= lat_deg <= 90 and -180 <= lon_deg <= 180):
-            raise InputError(f"{text!r}: latitude must lie within ±90 and longitude within ±180 degrees", argument)
-        return math.radians(lat_deg), math.radians(lon_deg), text
-    try:
-        lat_deg, lon_deg, label = cat.point(text)
-    except InputError as exc:
-        raise InputError(str(exc), exc.argument or argument) from None
+    lat_deg, lon_deg, label = cat.point(text, argument)
     return math.radians(lat_deg), math.radians(lon_deg), label
 
 
