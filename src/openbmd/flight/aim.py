@@ -11,13 +11,13 @@ finite differences then close the miss to metres.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pymap3d
 
-from typing import TYPE_CHECKING
-
 from openbmd.earth import EarthModel, geodesic_inverse
+from openbmd.earth.frames import ellipsoid
 from openbmd.errors import InputError, OutOfRangeError
 from openbmd.flight.propagate import Tolerances, TrajectoryBatch, Vehicle, fly_launches
 
@@ -85,8 +85,6 @@ def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_ra
 
 def _miss_enu(batch: TrajectoryBatch, lat_t: float, lon_t: float, earth: EarthModel) -> np.ndarray:
     lat, lon, _ = batch.event_geodetic("impact")
-    from openbmd.earth.frames import ellipsoid
-
     e, n, _ = pymap3d.geodetic2enu(lat, lon, 0.0, lat_t, lon_t, 0.0, ell=ellipsoid(earth.a_m, earth.f), deg=False)
     return np.stack([np.asarray(e), np.asarray(n)], axis=-1)
 
