@@ -1,0 +1,50 @@
+"""The joint exchange centre's foundations: canonical JSON, Ed25519 signing, the RFC 9162 Merkle log.
+
+Everything here is pure and stands alone (no service, no storage):
+
+>>> from openbmd.exchange import MerkleTree, leaf_hash, verify_inclusion
+>>> tree = MerkleTree(leaf_hash(m) for m in (b"a", b"b", b"c"))
+>>> verify_inclusion(1, tree.size, leaf_hash(b"b"), tree.inclusion_proof(1), tree.root())
+"""
+
+from openbmd.exchange.canonical import CanonicalizationError, canonical_json
+from openbmd.exchange.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    MerkleTree,
+    ProofError,
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    root_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from openbmd.exchange.signing import (
+    KeyFormatError,
+    SignatureError,
+    decode_signature,
+    encode_public_key,
+    encode_signature,
+    generate_keypair,
+    key_id,
+    load_private_key,
+    load_public_key,
+    private_key_pem,
+    public_key_bytes,
+    sign,
+    sign_bytes,
+    verify,
+    verify_bytes,
+)
+
+__all__ = [
+    "canonical_json", "CanonicalizationError",
+    "HASH_SIZE", "EMPTY_ROOT", "ProofError", "MerkleTree",
+    "leaf_hash", "node_hash", "root_hash", "inclusion_proof", "consistency_proof",
+    "verify_inclusion", "verify_consistency",
+    "KeyFormatError", "SignatureError", "generate_keypair", "load_private_key", "load_public_key",
+    "private_key_pem", "public_key_bytes", "encode_public_key", "key_id",
+    "sign", "verify", "sign_bytes", "verify_bytes", "encode_signature", "decode_signature",
+]
