@@ -156,10 +156,11 @@ def test_entries_by_kind(cat: Catalog) -> None:
     everything = cat.entries()
     assert len(everything) == len(cat)
     for word, kind in [("missiles", "missile"), ("interceptor", "interceptor"), ("SENSORS", "sensor"),
-                       ("places", "place")]:
+                       ("places", "place"), ("timelines", "timeline")]:
         picked = cat.entries(word)
         assert picked and all(e.kind == kind for e in picked)
-    assert sum(len(cat.entries(k)) for k in ("missiles", "interceptors", "sensors", "places")) == len(cat)
+    kinds = ("missiles", "interceptors", "sensors", "places", "timelines")
+    assert sum(len(cat.entries(k)) for k in kinds) == len(cat)
     place_types = ("sites", "ship-stations", "bases", "launch-areas", "cities")
     assert sum(len(cat.entries(k)) for k in place_types) == len(cat.entries("places"))
     assert all(getattr(e, "place_type") == "city" for e in cat.entries("city"))

@@ -25,10 +25,11 @@ from openbmd.catalog.models import (
     SensorMount,
     Source,
     Stage,
+    Timeline,
 )
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
-    "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place",
+    "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "ENTRY_TYPES", "G0_MPS2",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-from openbmd.catalog.models import Entry, Interceptor, Missile, Place, Sensor
+from openbmd.catalog.models import Entry, Interceptor, Missile, Place, Sensor, Timeline
 from openbmd.errors import InputError, UnknownNameError
 
 E = TypeVar("E", bound=Entry)
@@ -29,12 +29,13 @@ _KINDS: Mapping[str, tuple[str, str | None]] = MappingProxyType({
     "base": ("place", "base"), "bases": ("place", "base"),
     "launch-area": ("place", "launch-area"), "launch-areas": ("place", "launch-area"),
     "city": ("place", "city"), "cities": ("place", "city"),
+    "timeline": ("timeline", None), "timelines": ("timeline", None),
 })
 """Words accepted by :meth:`Catalog.entries` for ``kind``."""
 
 KIND_WORDS: tuple[str, ...] = (
     "missiles", "interceptors", "sensors", "radars", "space-ir", "places",
-    "sites", "ship-stations", "bases", "launch-areas", "cities",
+    "sites", "ship-stations", "bases", "launch-areas", "cities", "timelines",
 )
 """The documented ``kind`` words, plural form (singulars are accepted too)."""
 
@@ -128,6 +129,10 @@ class Catalog:
     def place(self, name: str) -> Place:
         """The place (site, ship station, base, launch area or city) called ``name``."""
         return self._typed(name, Place)
+
+    def timeline(self, name: str) -> Timeline:
+        """The engagement timeline assumptions called ``name`` (``"default"`` is shipped)."""
+        return self._typed(name, Timeline)
 
     def entries(self, kind: str | None = None) -> tuple[Entry, ...]:
         """All entries in file order, or those of one ``kind``.

@@ -1,4 +1,4 @@
-"""Validated catalog models: missiles, interceptors, sensors and places.
+"""Validated catalog models: missiles, interceptors, sensors, places and engagement timelines.
 
 Every quantity is SI and its unit stands in the field name (``_m``, ``_mps``,
 ``_s``, ``_kg``, ``_deg``, ``_rad``). Every entry cites at least one public
@@ -295,5 +295,18 @@ class Place(Entry):
         return self
 
 
-ENTRY_TYPES: Mapping[str, type[Entry]] = MappingProxyType({cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place)})
+class Timeline(Entry):
+    """Engagement timing assumptions: track, decision and kill-assessment delays, and target size."""
+
+    kind: ClassVar[str] = "timeline"
+
+    firm_track_delay_s: float = Field(ge=0.0, description="First detection to a track good enough to fire on, s")
+    decision_delay_s: float = Field(ge=0.0, description="Firm track to interceptor launch (decide, assign, launch), s")
+    kill_assessment_delay_s: float = Field(
+        ge=0.0, description="Intercept to a kill assessment that allows the next shot (shoot-look-shoot), s")
+    threat_rcs_m2: Positive = Field(description="Radar cross-section of the threat object radars must detect, m²")
+
+
+ENTRY_TYPES: Mapping[str, type[Entry]] = MappingProxyType(
+    {cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place, Timeline)})
 """Entry class by kind name (read-only)."""

@@ -23,10 +23,11 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import catalog, trajectory
+    from openbmd.cli import catalog, engagement, trajectory
 
     app.add_typer(catalog.app, name="catalog")
     trajectory.register(app)
+    engagement.register(app)
 
 
 _register()

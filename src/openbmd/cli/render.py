@@ -15,4 +15,5 @@ def print_json(data: object) -> None:
 
 
 def console() -> Console:
-    return Console(highlight=False)
+    """Rich console for people; 120 columns when writing to a pipe or file, so tables are not cut."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)

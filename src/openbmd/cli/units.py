@@ -15,8 +15,9 @@ _UNITS: dict[str, dict[str, float]] = {
     "speed": {"m/s": 1.0, "km/s": 1000.0},
     "angle": {"deg": math.pi / 180.0, "rad": 1.0},
     "time": {"s": 1.0, "min": 60.0, "h": 3600.0},
+    "area": {"m2": 1.0, "m^2": 1.0, "cm2": 1e-4},
 }
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z/]*)\s*$")
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z/^]*\d?)\s*$")
 
 
 def parse_quantity(text: str, kind: str, argument: str, *, positive: bool = False) -> float:
@@ -41,4 +42,4 @@ def parse_quantity(text: str, kind: str, argument: str, *, positive: bool = Fals
 
 
 def _example(kind: str) -> str:
-    return {"length": "600km", "speed": "4.5km/s", "angle": "45deg", "time": "60s"}[kind]
+    return {"length": "600km", "speed": "4.5km/s", "angle": "45deg", "time": "60s", "area": "0.01m2"}[kind]

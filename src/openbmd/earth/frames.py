@@ -61,7 +61,11 @@ def earth_rotation_angle(t_s: ArrayLike, earth: EarthModel) -> Array:
 def _rotate_z(vec: Array, angle: Array) -> Array:
     c, s = np.cos(angle), np.sin(angle)
     x, y = vec[..., 0], vec[..., 1]
-    return np.stack(np.broadcast_arrays(c * x - s * y, s * x + c * y, vec[..., 2]), axis=-1)
+    out = np.empty(np.broadcast_shapes(vec.shape, np.shape(angle) + (3,)))
+    out[..., 0] = c * x - s * y
+    out[..., 1] = s * x + c * y
+    out[..., 2] = vec[..., 2]
+    return out
 
 
 def ecef_to_eci(r_ecef: ArrayLike, t_s: ArrayLike, earth: EarthModel, v_ecef: ArrayLike | None = None):

@@ -83,6 +83,22 @@ def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_ra
     return float(rng.max())
 
 
+def maximum_ranges_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuths_rad: np.ndarray,
+                     earth: EarthModel, tol: Tolerances = Tolerances()) -> np.ndarray:
+    """:func:`maximum_range_m` on many bearings at once (m)."""
+    az = np.atleast_1d(np.asarray(azimuths_rad, float))
+    kicks = np.tile(np.linspace(_KICK_MIN, _KICK_MAX, 60), (az.size, 1))
+    for _ in range(3):
+        batch = fly_launches(vehicle, lat_rad, lon_rad, np.repeat(az, kicks.shape[1]), kicks.ravel(), earth, tol=tol)
+        rng = np.nan_to_num(batch.ground_range_m(), nan=-1.0).reshape(kicks.shape)
+        j = np.argmax(rng, axis=1)
+        rows = np.arange(az.size)
+        lo = kicks[rows, np.maximum(j - 1, 0)]
+        hi = kicks[rows, np.minimum(j + 1, kicks.shape[1] - 1)]
+        kicks = np.linspace(lo, hi, 12, axis=1)
+    return rng.max(axis=1)
+
+
 def _miss_enu(batch: TrajectoryBatch, lat_t: float, lon_t: float, earth: EarthModel) -> np.ndarray:
     lat, lon, _ = batch.event_geodetic("impact")
     e, n, _ = pymap3d.geodetic2enu(lat, lon, 0.0, lat_t, lon_t, 0.0, ell=ellipsoid(earth.a_m, earth.f), deg=False)
@@ -209,3 +225,148 @@ def aim_missile(missile: "Missile", launch_lat_rad: float, launch_lon_rad: float
             raise OutOfRangeError(f"{exc.args[0]} ({missile.display_name}; catalog figure "
                                   f"{missile.max_range_m / 1e3:.0f} km)", exc.argument) from None
         raise
+
+
+@dataclass(frozen=True)
+class AimBatch:
+    """Launch settings for N targets from one launch point (each (N,)): azimuth (rad), kick (rad), cut-off (s).
+
+    ``reachable`` is False (and the settings NaN) where a target lies beyond the missile's
+    reach or too close for a powered shot; ``distance_m`` is the geodesic distance;
+    ``longest_flight_s`` the longest flight time among the aimed grid's shots.
+    """
+
+    azimuth_rad: np.ndarray
+    kick_rad: np.ndarray
+    cutoff_s: np.ndarray
+    reachable: np.ndarray
+    distance_m: np.ndarray
+    longest_flight_s: float
+
+
+def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_lat_rad: np.ndarray,
+             target_lon_rad: np.ndarray, earth: EarthModel, *, tol: Tolerances = Tolerances(),
+             bearing_step_rad: float = np.radians(4.0), n_distances: int = 48) -> AimBatch:
+    """Minimum-energy shots at many targets: aim a polar grid exactly, then interpolate.
+
+    The grid spans the targets' bearings (nodes ``bearing_step_rad`` apart) and
+    ``n_distances`` fractions of the reach on each bearing; each node is aimed as in
+    :func:`aim` (miss below 10 m), and targets take bilinear interpolates of
+    (azimuth offset, kick, cut-off). The interpolated shots land within a small
+    fraction of the node spacing of their targets; callers that need metres use :func:`aim`.
+    """
+    tlat, tlon = np.broadcast_arrays(np.asarray(target_lat_rad, float), np.asarray(target_lon_rad, float))
+    dist, bearing, _ = geodesic_inverse(launch_lat_rad, launch_lon_rad, tlat, tlon, earth)
+    dist, bearing = np.asarray(dist, float), np.asarray(bearing, float)
+    centre = float(np.angle(np.mean(np.exp(1j * bearing)))) if bearing.size else 0.0
+    rel = (bearing - centre + np.pi) % (2 * np.pi) - np.pi
+    lo, hi = (float(rel.min()), float(rel.max())) if rel.size else (0.0, 0.0)
+    n_b = max(int(np.ceil((hi - lo) / bearing_step_rad)) + 1, 2)
+    b_nodes = np.linspace(lo - 1e-6, hi + 1e-6, n_b)
+    reach = maximum_ranges_m(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, earth, tol)
+    fractions = np.linspace(0.04, 0.995, n_distances)
+    *settings, longest = _aim_polar_grid(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, reach, fractions, earth, tol)
+    # Bilinear interpolation in (bearing, fraction of reach).
+    xb = np.clip((rel - b_nodes[0]) / (b_nodes[1] - b_nodes[0]), 0.0, n_b - 1 - 1e-9)
+    ib = xb.astype(int)
+    wb = xb - ib
+    target_reach = reach[ib] * (1 - wb) + reach[np.minimum(ib + 1, n_b - 1)] * wb
+    frac = dist / target_reach
+    xf = (frac - fractions[0]) / (fractions[1] - fractions[0])
+    ok = (xf >= 0.0) & (xf <= n_distances - 1)
+    xf = np.clip(xf, 0.0, n_distances - 1 - 1e-9)
+    jf = xf.astype(int)
+    wf = xf - jf
+    ib1, jf1 = np.minimum(ib + 1, n_b - 1), np.minimum(jf + 1, n_distances - 1)
+    out = []
+    for grid in settings:  # (n_b, n_distances) each: azimuth offset, kick, cut-off
+        v = (grid[ib, jf] * (1 - wb) * (1 - wf) + grid[ib1, jf] * wb * (1 - wf)
+             + grid[ib, jf1] * (1 - wb) * wf + grid[ib1, jf1] * wb * wf)
+        out.append(v)
+    ok &= np.all(np.isfinite(np.stack(out)), axis=0)
+    az = np.where(ok, bearing + out[0], np.nan)
+    return AimBatch(az, np.where(ok, out[1], np.nan), np.where(ok, out[2], np.nan), ok, dist, longest)
+
+
+def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarray, reach: np.ndarray,
+                    fractions: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple:
+    """Aim every (bearing, fraction of reach) node: (azimuth offset from bearing, kick, cut-off) grids, NaN on
+    failure, and the longest flight time (s)."""
+    burn = vehicle.burn_time_s
+    t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
+    kicks = np.linspace(_KICK_MIN, _KICK_MAX, 32)
+    cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
+    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
+    n_b, n_d = len(bearings), len(fractions)
+    survey = fly_launches(vehicle, lat, lon, np.repeat(bearings, kk.size), np.tile(kk.ravel(), n_b), earth,
+                          cutoff_s=np.tile(cc.ravel(), n_b), tol=tol)
+    rng = survey.ground_range_m().reshape(n_b, *kk.shape)
+    energy = _burnout_energy(survey).reshape(n_b, *kk.shape)
+    kick = np.full((n_b, n_d), np.nan)
+    cut = np.full((n_b, n_d), np.nan)
+    for b in range(n_b):  # a contour pick per node: B x D small searches, no flights
+        for d in range(n_d):
+            try:
+                kick[b, d], cut[b, d] = _pick_on_contour(fractions[d] * reach[b], kicks, cutoffs, rng[b], energy[b],
+                                                         Loft())
+            except OutOfRangeError:
+                pass
+    # Batched Newton on (azimuth, cut-off) for all nodes at once.
+    bb = np.repeat(bearings, n_d)
+    dist = (reach[:, None] * fractions[None, :]).ravel()
+    from openbmd.earth import geodesic_direct
+
+    tlat, tlon = (np.asarray(v, float) for v in geodesic_direct(lat, lon, bb, dist, earth)[:2])
+    x_az, x_cut, x_kick = bb.copy(), cut.ravel().copy(), kick.ravel()
+    live = np.isfinite(x_cut)
+    steps = (1e-5, 0.02)
+    jac_all = np.full((len(bb), 2, 2), np.nan)
+    for iteration in range(12):
+        idx = np.flatnonzero(live)
+        if idx.size == 0:
+            break
+        # Chord Newton: finite-difference Jacobians on a few iterations only, reused in between.
+        fresh = iteration in (0, 2, 5)
+        reps = 3 if fresh else 1
+        az3 = np.concatenate([x_az[idx], x_az[idx] + steps[0], x_az[idx]][:reps])
+        cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[idx], x_cut[idx] + steps[1]][:reps]), burn)
+        batch = fly_launches(vehicle, lat, lon, az3, np.tile(x_kick[idx], reps), earth, cutoff_s=cut3, tol=tol)
+        res = _miss_enu_many(batch, np.tile(tlat[idx], reps), np.tile(tlon[idx], reps), earth).reshape(reps, idx.size, 2)
+        base = res[0]
+        if fresh:
+            jac_all[idx] = np.stack([(res[1] - base) / steps[0], (res[2] - base) / steps[1]], axis=-1)
+        jac = jac_all[idx]
+        good = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(base), axis=1)
+        done = good & (np.hypot(base[:, 0], base[:, 1]) < 1.0)
+        live[idx[~good]] = False
+        x_cut[idx[~good]] = np.nan
+        live[idx[done]] = False
+        step_idx = good & ~done
+        stepping = idx[good & ~done]
+        sub_jac, sub_res = jac[good & ~done], base[good & ~done]
+        solvable = np.abs(np.linalg.det(sub_jac)) > 1e-12
+        live[stepping[~solvable]] = False
+        x_cut[stepping[~solvable]] = np.nan
+        dx = np.linalg.solve(sub_jac[solvable], -sub_res[solvable][..., None])[..., 0]
+        moved = stepping[solvable]
+        x_az[moved] += dx[:, 0]
+        x_cut[moved] = np.minimum(x_cut[moved] + dx[:, 1], burn)
+    x_cut[live] = np.nan  # not converged in the iterations allowed
+    fine = np.flatnonzero(np.isfinite(x_cut))
+    miss = np.full(x_cut.shape, np.inf)
+    longest = 0.0
+    if fine.size:
+        final = fly_launches(vehicle, lat, lon, x_az[fine], x_kick[fine], earth, cutoff_s=x_cut[fine], tol=tol)
+        miss[fine] = np.hypot(*_miss_enu_many(final, tlat[fine], tlon[fine], earth).T)
+        longest = float(np.nanmax(final.flight_time_s, initial=0.0))
+    bad = ~(miss < 10.0)
+    shape = (n_b, n_d)
+    offset = np.where(bad, np.nan, x_az - bb).reshape(shape)
+    return (offset, np.where(bad, np.nan, x_kick).reshape(shape), np.where(bad, np.nan, x_cut).reshape(shape),
+            longest)
+
+
+def _miss_enu_many(batch: TrajectoryBatch, lat_t: np.ndarray, lon_t: np.ndarray, earth: EarthModel) -> np.ndarray:
+    lat, lon, _ = batch.event_geodetic("impact")
+    e, n, _ = pymap3d.geodetic2enu(lat, lon, 0.0, lat_t, lon_t, 0.0, ell=ellipsoid(earth.a_m, earth.f), deg=False)
+    return np.stack([np.asarray(e), np.asarray(n)], axis=-1)

@@ -136,6 +136,15 @@ class TrajectoryBatch:
         dist, _, _ = geodesic_inverse(lat0, lon0, lat1, lon1, self.earth)
         return np.where(self.status == K.ST_IMPACT, dist, np.nan)
 
+    def samples_ecef(self) -> tuple[NDArray, NDArray]:
+        """All samples in ECEF: time (N, K) in s, NaN past each trajectory's last sample, and r_ecef (N, K, 3) in m."""
+        if self.samples is None or self.n_samples is None:
+            raise ValueError("this batch was flown without samples; pass sample_dt_s")
+        t = self.samples[..., 0].copy()
+        t[np.arange(t.shape[1])[None, :] >= self.n_samples[:, None]] = np.nan
+        r_ecef = eci_to_ecef(self.samples[..., 1:4], np.nan_to_num(t), self.earth)
+        return t, r_ecef
+
     def samples_geodetic(self, i: int) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         """Time (s), latitude, longitude (rad) and height (m) of trajectory i's samples."""
         if self.samples is None or self.n_samples is None:
@@ -170,6 +179,7 @@ def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
         samples[hit, n_samp[hit], 0] = ev_t[hit, 3]
         samples[hit, n_samp[hit], 1:] = ev_y[hit, 3]
         n_samp[hit] += 1
+        samples = samples[:, : max(int(n_samp.max(initial=0)), 1)]
     return TrajectoryBatch(earth, ev_t, ev_y[..., :3], ev_y[..., 3:], status, np.asarray(lat0, float),
                            np.asarray(lon0, float), np.asarray(t0, float).copy(), samples if sdt > 0 else None, n_samp if sdt > 0 else None)
 

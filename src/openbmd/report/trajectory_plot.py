@@ -57,8 +57,10 @@ def _nearest_sample(lat: np.ndarray, lon: np.ndarray, point: LatLon) -> int:
 
 def trajectory_figure(lat_deg: ArrayLike, lon_deg: ArrayLike, t_s: ArrayLike, alt_m: ArrayLike,
                       *, title: str, launch: LatLon, impact: LatLon,
-                      events: Mapping[str, LatLon] | None = None) -> Figure:
+                      events: Mapping[str, LatLon] | None = None, also_show: Sequence[LatLon] = ()) -> Figure:
     """The figure that :func:`save_trajectory_png` saves, for other formats or further drawing.
+
+    The map also takes in the points of ``also_show`` (e.g. sites drawn afterwards).
 
     Top: the ground track on a map zoomed to it (launch ▲, impact ✕, events
     ●). Bottom: altitude in km against time in minutes, with the apogee and
@@ -67,7 +69,7 @@ def trajectory_figure(lat_deg: ArrayLike, lon_deg: ArrayLike, t_s: ArrayLike, al
     lat, lon, t, alt = _arrays(lat_deg, lon_deg, t_s, alt_m)
     events = dict(events or {})
     marks = [tuple(map(float, launch)), tuple(map(float, impact)),
-             *(tuple(map(float, p)) for p in events.values())]
+             *(tuple(map(float, p)) for p in events.values()), *(tuple(map(float, p)) for p in also_show)]
 
     view = bbox_around(lat, lon, also=marks)
     map_h = min(max(9.0 * map_aspect(view), 3.0), 8.0)

@@ -1,0 +1,257 @@
+"""Interceptor fly-out tables: the time an interceptor needs to reach any point.
+
+A :class:`FlyoutTable` holds the least fly-out time (s) over a regular grid of
+ground range (m, from the launcher) × altitude (m, geodetic). It is built once
+per interceptor from a fan of flight-core trajectories (vertical launch, pitch-over
+by a fan of angles, gravity turn, burnout at the catalog speed, then coast with
+drag) and is looked up in batch by bilinear interpolation.
+
+The fan flies on a still Earth, so one table serves every site and bearing.
+On the rotating Earth the Coriolis force is perpendicular to the Earth-relative
+velocity and does no work; it bends the path, which aiming takes out, but hardly
+changes the time to a point (the centrifugal term is 0.3 % of gravity). The tests
+check the table against rotating-Earth flights.
+
+Ground range here is the great-circle distance on the mean-radius sphere,
+:func:`ground_range_m`, everywhere the table is built or used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numba import njit, prange
+from numpy.typing import ArrayLike, NDArray
+
+from openbmd.catalog import Interceptor
+from openbmd.earth import EarthModel, ecef_to_geodetic
+from openbmd.earth.kernels import FAST
+from openbmd.flight import Vehicle, fly_launches
+
+R_MEAN_M = 6371008.8
+"""Mean Earth radius (IUGG), m: the sphere on which ground ranges are measured."""
+
+KV_BALLISTIC_COEFFICIENT_KG_M2 = 3000.0
+"""Ballistic coefficient of a coasting interceptor, kg/m² (an estimate; only matters low down)."""
+
+_N_RANGE, _N_ALT, _N_KICK = 321, 201, 361
+_FAN_SITE = (math.radians(45.0), 0.0, math.radians(45.0))  # lat, lon, azimuth of the still-Earth fan
+
+
+@dataclass(frozen=True)
+class FlyoutTable:
+    """Least fly-out time ``time_s`` (R, A), s, on a grid of ground range × altitude.
+
+    Row i is ground range ``i * range_step_m``, column j altitude ``j * alt_step_m``;
+    ``inf`` marks points the interceptor cannot reach. Intercepts must also lie within
+    ``min_alt_m``..``max_alt_m`` and ``max_range_m`` (the catalog envelope, scaled when
+    the burnout speed is overridden).
+    """
+
+    interceptor: str
+    burnout_speed_mps: float
+    burn_time_s: float
+    range_step_m: float
+    alt_step_m: float
+    time_s: NDArray
+    min_alt_m: float
+    max_alt_m: float
+    max_range_m: float
+
+    def time_to_reach_s(self, ground_range_m: ArrayLike, alt_m: ArrayLike) -> NDArray:
+        """Fly-out time (s) to points at ``ground_range_m`` and ``alt_m``; inf where out of reach or envelope."""
+        r, h = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(alt_m, float))
+        out = _lookup_many(np.ascontiguousarray(r.ravel()), np.ascontiguousarray(h.ravel()), self.time_s,
+                           self.limits())
+        return out.reshape(r.shape)
+
+    def limits(self) -> NDArray:
+        """[range_step, alt_step, min_alt, max_alt, max_range] as one array for kernels."""
+        return np.array([self.range_step_m, self.alt_step_m, self.min_alt_m, self.max_alt_m, self.max_range_m])
+
+    @property
+    def kinematic_range_m(self) -> float:
+        """Farthest ground range (m) reached at or above the lowest intercept altitude."""
+        j0 = min(int(math.ceil(self.min_alt_m / self.alt_step_m)), self.time_s.shape[1] - 1)
+        rows = np.flatnonzero(np.isfinite(self.time_s[:, j0:]).any(axis=1))
+        return float(rows.max() * self.range_step_m) if rows.size else 0.0
+
+    @property
+    def kinematic_altitude_m(self) -> float:
+        """Highest altitude (m) reached anywhere in the table."""
+        cols = np.flatnonzero(np.isfinite(self.time_s).any(axis=0))
+        return float(cols.max() * self.alt_step_m) if cols.size else 0.0
+
+
+def ground_range_m(r1_ecef: ArrayLike, r2_ecef: ArrayLike) -> NDArray:
+    """Great-circle distance (m, on the mean sphere) between the sub-points of two ECEF positions."""
+    a, b = np.asarray(r1_ecef, float), np.asarray(r2_ecef, float)
+    cross = np.linalg.norm(np.cross(a, b), axis=-1)
+    return R_MEAN_M * np.arctan2(cross, np.sum(a * b, axis=-1))
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def central_range(ax, ay, az, bx, by, bz):
+    """Kernel form of :func:`ground_range_m` for one pair of points."""
+    cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+    return R_MEAN_M * math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def lookup(rng, alt, table, lim):
+    """Fly-out time (s) at one point by bilinear interpolation; inf out of reach or envelope.
+
+    ``lim`` is :meth:`FlyoutTable.limits`. At the edge of reach, where some grid corners
+    are unreachable, the reachable corners are used when they carry at least half the
+    interpolation weight: the edge is placed to within half a cell, without bias.
+    """
+    if not (alt >= lim[2] and alt <= lim[3] and rng <= lim[4] and rng >= 0.0):
+        return np.inf
+    x, y = rng / lim[0], alt / lim[1]
+    i, j = int(x), int(y)
+    if i >= table.shape[0] - 1 or j >= table.shape[1] - 1:
+        return np.inf
+    fx, fy = x - i, y - j
+    w_sum, t_sum = 0.0, 0.0
+    for di in range(2):
+        for dj in range(2):
+            tt = table[i + di, j + dj]
+            if tt < np.inf:
+                w = (fx if di else 1.0 - fx) * (fy if dj else 1.0 - fy)
+                w_sum += w
+                t_sum += w * tt
+    if w_sum < 0.5 or w_sum == 0.0:
+        return np.inf
+    return t_sum / w_sum
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _lookup_many(rng, alt, table, lim):
+    out = np.empty(rng.shape[0])
+    for k in prange(rng.shape[0]):
+        out[k] = lookup(rng[k], alt[k], table, lim)
+    return out
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _tabulate(h_at_r, t_at_r, alt_step, n_alt):
+    """Least time over the fan to each (range, altitude) node.
+
+    ``h_at_r``/``t_at_r`` (K, R): each fan trajectory's altitude and time at each grid
+    range (NaN where it never gets there). Neighbouring trajectories bracket an altitude
+    at a given range; time is interpolated between them.
+    """
+    n_kick, n_rng = h_at_r.shape
+    out = np.full((n_rng, n_alt), np.inf)
+    for i in prange(n_rng):
+        for k in range(n_kick - 1):
+            h0, h1 = h_at_r[k, i], h_at_r[k + 1, i]
+            if not (h0 == h0 and h1 == h1):
+                continue
+            lo, hi = min(h0, h1), max(h0, h1)
+            j0 = max(int(math.ceil(lo / alt_step)), 0)
+            j1 = min(int(math.floor(hi / alt_step)), n_alt - 1)
+            for j in range(j0, j1 + 1):
+                a = j * alt_step
+                w = 0.0 if hi == lo else (a - h0) / (h1 - h0)
+                tt = t_at_r[k, i] + w * (t_at_r[k + 1, i] - t_at_r[k, i])
+                if tt < out[i, j]:
+                    out[i, j] = tt
+    return out
+
+
+def interceptor_vehicle(burnout_speed_mps: float, burn_time_s: float) -> Vehicle:
+    """A one-stage speed-form vehicle reaching ``burnout_speed_mps`` (m/s) after ``burn_time_s`` (s).
+
+    It rises vertically for 2 s and pitches over within 4 s: interceptors turn fast.
+    """
+    stages = np.array([[burn_time_s, -1.0, 0.0, 0.0, burnout_speed_mps]])
+    return Vehicle(stages, 0.0, KV_BALLISTIC_COEFFICIENT_KG_M2, vertical_s=2.0, kick_s=4.0)
+
+
+def fly_fan(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kicks_rad: ArrayLike,
+            t_max_s: float, sample_dt_s: float = 1.0) -> tuple[NDArray, NDArray, NDArray]:
+    """Fly a fan of interceptors on a still ``earth``: (t_s, ground_range_m, alt_m), each (K, S), NaN padded."""
+    still = dataclasses.replace(earth, name=f"{earth.name}-still", omega_rad_s=0.0)
+    lat, lon, az = _FAN_SITE
+    batch = fly_launches(interceptor_vehicle(burnout_speed_mps, burn_time_s), lat, lon, az, kicks_rad, still,
+                         t_max_s=t_max_s, sample_dt_s=sample_dt_s)
+    t, r_ecef = batch.samples_ecef()
+    _, _, alt = ecef_to_geodetic(r_ecef, still)
+    site = r_ecef[:, :1]
+    rng = ground_range_m(site, r_ecef)
+    alt = np.where(np.isnan(t), np.nan, alt)
+    return t, np.where(np.isnan(t), np.nan, rng), alt
+
+
+def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, *,
+                min_alt_m: float, max_alt_m: float, max_range_m: float) -> FlyoutTable:
+    """Fly the fan and tabulate least fly-out times up to ``max_range_m`` × ``max_alt_m`` (m)."""
+    kicks = np.radians(np.concatenate([np.linspace(0.02, 2.0, 40, endpoint=False), np.linspace(2.0, 88.0, _N_KICK - 40)]))
+    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s))
+    r_grid = np.linspace(0.0, max_range_m * 1.01, _N_RANGE)
+    a_grid_step = max_alt_m * 1.01 / (_N_ALT - 1)
+    h_at_r = np.full((len(kicks), _N_RANGE), np.nan)
+    t_at_r = np.full((len(kicks), _N_RANGE), np.nan)
+    for k in range(len(kicks)):  # K (a few hundred) interpolations of one trajectory each
+        ok = np.isfinite(rng[k])
+        rk, hk, tk = rng[k, ok], alt[k, ok], t[k, ok]
+        if rk.size < 2:
+            continue
+        mono = np.concatenate([[True], np.diff(rk) > 0])  # ground range only grows on a still Earth
+        rk, hk, tk = rk[mono], hk[mono], tk[mono]
+        inside = r_grid <= rk[-1]
+        h_at_r[k, inside] = np.interp(r_grid[inside], rk, hk)
+        t_at_r[k, inside] = np.interp(r_grid[inside], rk, tk)
+    table = _tabulate(h_at_r, t_at_r, a_grid_step, _N_ALT)
+    # Straight up: the first trajectory barely tilts, so its climb gives range 0.
+    climb = np.isfinite(t[0])
+    up = np.flatnonzero(np.diff(alt[0, climb]) <= 0)
+    end = up[0] + 1 if up.size else int(climb.sum())
+    a_nodes = np.arange(_N_ALT) * a_grid_step
+    column = np.interp(a_nodes, alt[0, climb][:end], t[0, climb][:end], right=np.inf)
+    table[0] = np.minimum(table[0], column)
+    return FlyoutTable(name, burnout_speed_mps, burn_time_s, float(r_grid[1]), a_grid_step, table, min_alt_m,
+                       max_alt_m, max_range_m)
+
+
+def flyout_table(interceptor: Interceptor, earth: EarthModel, *,
+                 burnout_speed_mps: float | None = None) -> FlyoutTable:
+    """The fly-out table of a catalog interceptor, optionally with another burnout speed (m/s).
+
+    With another speed, the catalog's maximum range and altitude scale by the ratio
+    of kinematic reach at the two speeds, so a faster interceptor reaches farther
+    in proportion. Tables are cached per (interceptor, speed, Earth).
+    """
+    i = interceptor
+    speed = float(burnout_speed_mps or i.burnout_speed_mps)
+    return _cached(i.name, i.burnout_speed_mps, speed, i.burn_time_s, i.min_intercept_altitude_m,
+                   i.max_intercept_altitude_m, i.max_range_m, earth)
+
+
+@lru_cache(maxsize=64)
+def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, min_alt: float, max_alt: float,
+            max_range: float, earth: EarthModel) -> FlyoutTable:
+    if speed != catalog_speed:
+        base_range, base_alt = kinematic_reach(catalog_speed, burn_time_s, earth, min_alt)
+        new_range, new_alt = kinematic_reach(speed, burn_time_s, earth, min_alt)
+        max_range *= new_range / base_range
+        max_alt *= new_alt / base_alt
+    return build_table(name, speed, burn_time_s, earth, min_alt_m=min_alt, max_alt_m=max_alt, max_range_m=max_range)
+
+
+def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel,
+                    min_alt_m: float) -> tuple[float, float]:
+    """Farthest ground range (m) at or above ``min_alt_m``, and highest altitude (m), over the fan."""
+    kicks = np.radians(np.linspace(0.02, 88.0, 177))
+    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s))
+    above = alt >= min_alt_m
+    return float(np.max(np.where(above, rng, 0.0))), float(np.nanmax(alt))
+
+
+def _t_max(burnout_speed_mps: float, burn_time_s: float) -> float:
+    return 60.0 + 4.0 * (burn_time_s + burnout_speed_mps / 9.0)  # longer than any useful fly-out

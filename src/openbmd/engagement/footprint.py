@@ -1,0 +1,218 @@
+"""Defended footprints: which aim points a deployment can defend against a launch area.
+
+For every aim point of a lat/lon grid, the threat missile flies its minimum-energy
+trajectory from the launch area (aimed in batch, :func:`openbmd.flight.aim.aim_many`);
+the deployment's sensors and batteries then engage it (:func:`engage`). A point is
+*defended* when it gets at least ``shots_required`` shoot-look-shoot opportunities.
+Points the missile cannot reach are not threatened and never count as defended.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pyproj import Geod
+
+from openbmd.catalog import Missile, Timeline
+from openbmd.earth import EarthModel
+from openbmd.engagement.windows import Battery, ThreatSamples, engage
+from openbmd.errors import InputError
+from openbmd.flight import fly_launches
+from openbmd.flight.aim import AimBatch, aim_many
+from openbmd.flight.vehicle import vehicle_from_missile
+from openbmd.sensors import SensorPost
+
+Box = tuple[float, float, float, float]
+"""(lat_min, lat_max, lon_min, lon_max), degrees."""
+
+REGIONS: Mapping[str, Box] = MappingProxyType({
+    "europe": (35.0, 72.0, -10.0, 45.0),
+    "north-america": (15.0, 72.0, -170.0, -50.0),
+    "russia": (41.0, 78.0, 19.0, 180.0),
+    "middle-east": (12.0, 42.0, 25.0, 63.0),
+    "east-asia": (18.0, 55.0, 95.0, 150.0),
+})
+"""Named regions for footprints, as lat/lon boxes (degrees)."""
+
+MAX_GRID_POINTS = 400_000
+"""Largest grid accepted: each point is a full threat flight with samples."""
+
+SAMPLE_DT_S = 2.0
+"""Threat sample spacing for footprints, s: the resolution of windows and detection times."""
+
+_CHUNK = 2048
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+
+
+def region_box(text: str, argument: str = "region") -> Box:
+    """A named region (see :data:`REGIONS`) or ``"lat1,lat2,lon1,lon2"`` in degrees."""
+    key = (text or "").strip().lower()
+    if key in REGIONS:
+        return REGIONS[key]
+    parts = [p.strip() for p in key.split(",")]
+    if len(parts) != 4 or not all(re.fullmatch(_NUMBER, p) for p in parts):
+        raise InputError(f"unknown region {text!r}; use one of {', '.join(REGIONS)} or 'lat1,lat2,lon1,lon2' "
+                         "in degrees", argument)
+    lat1, lat2, lon1, lon2 = (float(p) for p in parts)
+    lat_min, lat_max, lon_min, lon_max = min(lat1, lat2), max(lat1, lat2), min(lon1, lon2), max(lon1, lon2)
+    if lat_min < -90 or lat_max > 90:
+        raise InputError(f"latitudes in {text!r} must lie within -90..90 deg", argument)
+    if lon_min < -180 or lon_max > 360:
+        raise InputError(f"longitudes in {text!r} must lie within -180..360 deg", argument)
+    if lat_max == lat_min or lon_max == lon_min:
+        raise InputError(f"region {text!r} is empty: it has no extent in latitude or longitude", argument)
+    return lat_min, lat_max, lon_min, lon_max
+
+
+def grid_axes(box: Box, step_deg: float, argument: str = "grid") -> tuple[NDArray, NDArray]:
+    """Latitudes and longitudes (deg) of a grid with ``step_deg`` spacing covering ``box``."""
+    if not step_deg > 0:
+        raise InputError("the grid step must be positive", argument)
+    lat_min, lat_max, lon_min, lon_max = box
+    n_lat = int(math.floor((lat_max - lat_min) / step_deg + 1e-9)) + 1
+    n_lon = int(math.floor((lon_max - lon_min) / step_deg + 1e-9)) + 1
+    if n_lat * n_lon > MAX_GRID_POINTS:
+        raise InputError(f"a {step_deg:g} deg grid over this region has {n_lat * n_lon:,} points, more than the "
+                         f"{MAX_GRID_POINTS:,} that fit in memory; use a coarser grid or a smaller region", argument)
+    return lat_min + step_deg * np.arange(n_lat), lon_min + step_deg * np.arange(n_lon)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """A defended footprint on a lat/lon grid.
+
+    ``shots`` (A, B): shoot-look-shoot opportunities against a threat aimed at each
+    point, -1 where the missile cannot reach. ``cell_area_km2`` (A,): the area each
+    grid point stands for (a step × step cell on the WGS-84 ellipsoid) in its row.
+    """
+
+    lat_deg: NDArray
+    lon_deg: NDArray
+    step_deg: float
+    shots: NDArray
+    shots_required: int
+    cell_area_km2: NDArray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def defended(self) -> NDArray:
+        return self.shots >= self.shots_required
+
+    @property
+    def threatened(self) -> NDArray:
+        return self.shots >= 0
+
+    def area_km2(self, mask: NDArray) -> float:
+        return float((mask * self.cell_area_km2[:, None]).sum())
+
+    @property
+    def defended_area_km2(self) -> float:
+        return self.area_km2(self.defended)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.meta,
+            "grid_step_deg": self.step_deg,
+            "shots_required": self.shots_required,
+            "grid_points": int(self.shots.size),
+            "threatened_points": int(self.threatened.sum()),
+            "defended_points": int(self.defended.sum()),
+            "threatened_area_km2": self.area_km2(self.threatened),
+            "defended_area_km2": self.defended_area_km2,
+        }
+
+    def polygon(self):
+        """The defended area as a shapely (Multi)Polygon in lon/lat degrees (grid cells merged)."""
+        from shapely import box, unary_union
+
+        h = self.step_deg / 2
+        cells = []
+        for a, lat in enumerate(self.lat_deg):
+            row = np.concatenate([[False], self.defended[a], [False]])
+            edges = np.flatnonzero(np.diff(row.astype(np.int8)))
+            for start, stop in zip(edges[::2], edges[1::2]):  # runs of defended cells in this row
+                cells.append(box(self.lon_deg[start] - h, lat - h, self.lon_deg[stop - 1] + h, lat + h))
+        return unary_union(cells)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """A GeoJSON FeatureCollection with the defended area as one feature."""
+        from shapely.geometry import mapping
+
+        props = {k: v for k, v in self.to_json().items() if not isinstance(v, (list, dict))}
+        return {"type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": props, "geometry": mapping(self.polygon())}]}
+
+    def write_geojson(self, path) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_geojson(), fh)
+
+
+def cell_areas_km2(lat_deg: NDArray, step_deg: float, earth: EarthModel) -> NDArray:
+    """Area (km²) of a step × step cell centred on each latitude, on the Earth's ellipsoid."""
+    geod = Geod(a=earth.a_m, f=earth.f)
+    h = step_deg / 2
+    out = np.empty(len(lat_deg))
+    for k, lat in enumerate(lat_deg):  # one polygon per grid row, not per point
+        lo, hi = max(lat - h, -90.0), min(lat + h, 90.0)
+        area, _ = geod.polygon_area_perimeter([0.0, step_deg, step_deg, 0.0], [lo, lo, hi, hi])
+        out[k] = abs(area) / 1e6
+    return out
+
+
+@dataclass(frozen=True)
+class ThreatGrid:
+    """Minimum-energy shots of one missile from one launch point at every point of a lat/lon grid.
+
+    Aiming is the costly part of a footprint; a grid made once serves any number of
+    deployments, timelines and speeds (sensitivity sweeps).
+    """
+
+    missile: Missile
+    origin_lat_deg: float
+    origin_lon_deg: float
+    lat_deg: NDArray
+    lon_deg: NDArray
+    step_deg: float
+    aims: AimBatch
+
+    def fly(self, index: NDArray, earth: EarthModel) -> ThreatSamples:
+        """Samples of the shots at flat grid indices ``index`` (reachable ones only)."""
+        batch = fly_launches(vehicle_from_missile(self.missile), math.radians(self.origin_lat_deg),
+                             math.radians(self.origin_lon_deg), self.aims.azimuth_rad[index],
+                             self.aims.kick_rad[index], earth, cutoff_s=self.aims.cutoff_s[index],
+                             sample_dt_s=SAMPLE_DT_S, t_max_s=1.2 * self.aims.longest_flight_s + 120.0)
+        return ThreatSamples.from_batch(batch)
+
+
+def threat_grid(missile: Missile, origin_lat_deg: float, origin_lon_deg: float, box: Box, step_deg: float,
+                earth: EarthModel) -> ThreatGrid:
+    """Aim ``missile`` from the origin (deg) at every point of a ``step_deg`` grid over ``box``."""
+    lat, lon = grid_axes(box, step_deg)
+    lat_g, lon_g = np.meshgrid(lat, lon, indexing="ij")
+    aims = aim_many(vehicle_from_missile(missile), math.radians(origin_lat_deg), math.radians(origin_lon_deg),
+                    np.radians(lat_g.ravel()), np.radians(lon_g.ravel()), earth)
+    return ThreatGrid(missile, origin_lat_deg, origin_lon_deg, lat, lon, step_deg, aims)
+
+
+def defended_footprint(threats: ThreatGrid, batteries: Sequence[Battery], posts: Sequence[SensorPost],
+                       timeline: Timeline, earth: EarthModel, *, shots_required: int = 1,
+                       meta: dict[str, Any] | None = None) -> Footprint:
+    """The footprint of ``batteries`` and ``posts`` against the shots of ``threats``."""
+    if shots_required < 1:
+        raise InputError("the number of shots required must be at least 1", "shots")
+    shape = (len(threats.lat_deg), len(threats.lon_deg))
+    shots = np.full(shape[0] * shape[1], -1, dtype=np.int64)
+    reachable = np.flatnonzero(threats.aims.reachable)
+    for start in range(0, reachable.size, _CHUNK):  # chunks bound the memory held by samples
+        idx = reachable[start:start + _CHUNK]
+        shots[idx] = engage(threats.fly(idx, earth), batteries, posts, timeline, earth).shots
+    return Footprint(threats.lat_deg, threats.lon_deg, threats.step_deg, shots.reshape(shape), shots_required,
+                     cell_areas_km2(threats.lat_deg, threats.step_deg, earth), dict(meta or {}))

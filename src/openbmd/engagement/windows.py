@@ -1,0 +1,238 @@
+"""Engagement windows: when and where interceptors can meet sampled threats.
+
+The timeline for each threat runs: launch (t = 0) → first detection by any sensor
+post → firm track (+ ``firm_track_delay_s``) → interceptor launch allowed
+(+ ``decision_delay_s``) → intercept. An *intercept opportunity* is a threat
+sample at time t, position p, such that a battery's interceptor, launched at
+t − T(p) no earlier than allowed, reaches p at t inside its altitude and range
+envelope (T from the :class:`FlyoutTable`). Shoot-look-shoot: after each shot's
+intercept the defence waits ``kill_assessment_delay_s`` before launching the next,
+from whichever battery meets the threat earliest.
+
+Times are s after threat launch; windows are resolved to the threat's sample spacing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+from numpy.typing import NDArray
+
+from openbmd.catalog import Timeline
+from openbmd.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef
+from openbmd.earth.kernels import FAST, geodetic_lat_alt
+from openbmd.engagement.flyout import FlyoutTable, central_range, ground_range_m, lookup
+from openbmd.flight import TrajectoryBatch
+from openbmd.sensors import SensorPost, first_detection
+
+MAX_SHOTS = 16
+"""Most shoot-look-shoot shots counted per threat."""
+
+
+@dataclass(frozen=True)
+class Battery:
+    """Interceptors of one type at one launch site (geodetic position, rad and m)."""
+
+    site: str
+    lat_rad: float
+    lon_rad: float
+    alt_m: float
+    table: FlyoutTable
+
+    @property
+    def interceptor(self) -> str:
+        return self.table.interceptor
+
+    def r_ecef(self, earth: EarthModel) -> NDArray:
+        return np.asarray(geodetic_to_ecef(self.lat_rad, self.lon_rad, self.alt_m, earth), float)
+
+
+@dataclass(frozen=True)
+class ThreatSamples:
+    """N sampled threat flights in ECEF: times (N, K) s after launch (NaN padded), r_ecef (N, K, 3) m.
+
+    ``burnout_t_s`` (N,) ends the boost (space IR sees plumes until then).
+    """
+
+    t_s: NDArray
+    r_ecef: NDArray
+    burnout_t_s: NDArray
+
+    @staticmethod
+    def from_batch(batch: TrajectoryBatch) -> "ThreatSamples":
+        """Samples of flights launched at t = 0 (as :func:`openbmd.flight.fly_launches` does by default)."""
+        t, r = batch.samples_ecef()
+        return ThreatSamples(t - batch.start_t_s[:, None], r, batch.event_t_s[:, 0] - batch.start_t_s)
+
+    def __len__(self) -> int:
+        return self.t_s.shape[0]
+
+
+@dataclass(frozen=True)
+class EngagementBatch:
+    """Per threat (N) and battery (M) results of :func:`engage`, as arrays.
+
+    ``detection_t_s``/``launch_allowed_t_s`` (N,) are inf when never detected;
+    ``first_index``/``last_index`` (N, M) are the sample indices of the earliest and
+    latest opportunity (-1 when none); ``shots`` (N,) the shoot-look-shoot count with
+    ``shot_index``/``shot_battery`` (N, MAX_SHOTS) giving each shot's sample and battery.
+    """
+
+    detection_t_s: NDArray
+    detected_by: NDArray
+    launch_allowed_t_s: NDArray
+    first_index: NDArray
+    last_index: NDArray
+    shots: NDArray
+    shot_index: NDArray
+    shot_battery: NDArray
+
+
+def engage(threats: ThreatSamples, batteries: Sequence[Battery], posts: Sequence[SensorPost], timeline: Timeline,
+           earth: EarthModel) -> EngagementBatch:
+    """Detection, opportunities and shoot-look-shoot shots of every battery against every threat."""
+    det_t, det_by = first_detection(threats.t_s, threats.r_ecef, threats.burnout_t_s, posts, earth,
+                                    timeline.threat_rcs_m2)
+    allowed = det_t + timeline.firm_track_delay_s + timeline.decision_delay_s
+    if not batteries:
+        n = len(threats)
+        none = np.full((n, 0), -1, dtype=np.int64)
+        return EngagementBatch(det_t, det_by, allowed, none, none, np.zeros(n, np.int64),
+                               np.full((n, MAX_SHOTS), -1), np.full((n, MAX_SHOTS), -1))
+    tables = np.stack([b.table.time_s for b in batteries])
+    limits = np.stack([b.table.limits() for b in batteries])
+    sites = np.stack([b.r_ecef(earth) for b in batteries])
+    first, last, shots, shot_j, shot_m = _engage(
+        np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float), allowed, sites,
+        tables, limits, earth.a_m, earth.e2, float(timeline.kill_assessment_delay_s), MAX_SHOTS)
+    return EngagementBatch(det_t, det_by, allowed, first, last, shots, shot_j, shot_m)
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _engage(t, r, allowed, sites, tables, limits, a, e2, ka_delay, max_shots):
+    n, k = t.shape
+    m_count = sites.shape[0]
+    first = np.full((n, m_count), -1, dtype=np.int64)
+    last = np.full((n, m_count), -1, dtype=np.int64)
+    shots = np.zeros(n, dtype=np.int64)
+    shot_j = np.full((n, max_shots), -1, dtype=np.int64)
+    shot_m = np.full((n, max_shots), -1, dtype=np.int64)
+    for i in prange(n):
+        if not allowed[i] < np.inf:
+            continue
+        launch = np.full((k, m_count), np.nan)
+        for j in range(k):
+            tj = t[i, j]
+            if not tj == tj:
+                break
+            if tj <= allowed[i]:
+                continue
+            x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
+            _, h = geodetic_lat_alt(x, y, z, a, e2)
+            for m in range(m_count):
+                rng = central_range(sites[m, 0], sites[m, 1], sites[m, 2], x, y, z)
+                fly = lookup(rng, h, tables[m], limits[m])
+                if fly < np.inf and tj - fly >= allowed[i]:
+                    launch[j, m] = tj - fly
+                    if first[i, m] < 0:
+                        first[i, m] = j
+                    last[i, m] = j
+        # Shoot-look-shoot: each next launch waits for the previous intercept's kill assessment.
+        earliest = allowed[i]
+        for s in range(max_shots):
+            best_j, best_m = -1, -1
+            for m in range(m_count):
+                if first[i, m] < 0:
+                    continue
+                for j in range(first[i, m], last[i, m] + 1):
+                    if launch[j, m] >= earliest:
+                        if best_j < 0 or j < best_j:
+                            best_j, best_m = j, m
+                        break
+            if best_j < 0:
+                break
+            shot_j[i, s], shot_m[i, s] = best_j, best_m
+            shots[i] = s + 1
+            earliest = t[i, best_j] + ka_delay
+    return first, last, shots, shot_j, shot_m
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """One intercept opportunity: times s after threat launch, intercept point (deg, m)."""
+
+    site: str
+    interceptor: str
+    which: str
+    intercept_time_s: float
+    interceptor_launch_time_s: float
+    altitude_m: float
+    lat_deg: float
+    lon_deg: float
+    ground_range_m: float
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class EngagementWindow:
+    """The engagement of one threat by a deployment: timeline, windows and shots."""
+
+    feasible: bool
+    detection_time_s: float | None
+    detected_by: str | None
+    firm_track_time_s: float | None
+    launch_allowed_time_s: float | None
+    threat_impact_time_s: float
+    windows: list[Opportunity] = field(default_factory=list)
+    shots: list[Opportunity] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "feasible": self.feasible,
+            "detection_time_s": self.detection_time_s,
+            "detected_by": self.detected_by,
+            "firm_track_time_s": self.firm_track_time_s,
+            "launch_allowed_time_s": self.launch_allowed_time_s,
+            "threat_impact_time_s": self.threat_impact_time_s,
+            "windows": [w.to_json() for w in self.windows],
+            "shots": len(self.shots),
+            "shot_plan": [s.to_json() for s in self.shots],
+        }
+
+
+def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries: Sequence[Battery],
+              posts: Sequence[SensorPost], timeline: Timeline, earth: EarthModel) -> EngagementWindow:
+    """Threat i's engagement as a plain :class:`EngagementWindow` (earliest and latest per battery, each shot)."""
+    det = float(result.detection_t_s[i])
+    seen = math.isfinite(det)
+
+    def opportunity(j: int, m: int, which: str) -> Opportunity:
+        b = batteries[m]
+        r = threats.r_ecef[i, j]
+        lat, lon, alt = (float(v) for v in ecef_to_geodetic(r, earth))
+        rng = float(ground_range_m(b.r_ecef(earth), r))
+        t = float(threats.t_s[i, j])
+        fly = float(b.table.time_to_reach_s(rng, alt))
+        return Opportunity(b.site, b.interceptor, which, t, t - fly, alt, math.degrees(lat), math.degrees(lon), rng)
+
+    windows = []
+    for m in range(len(batteries)):
+        if result.first_index[i, m] >= 0:
+            windows.append(opportunity(int(result.first_index[i, m]), m, "earliest"))
+            windows.append(opportunity(int(result.last_index[i, m]), m, "latest"))
+    shots = [opportunity(int(result.shot_index[i, s]), int(result.shot_battery[i, s]), f"shot {s + 1}")
+             for s in range(int(result.shots[i]))]
+    last_t = threats.t_s[i][np.isfinite(threats.t_s[i])]
+    return EngagementWindow(
+        feasible=bool(windows), detection_time_s=det if seen else None,
+        detected_by=posts[int(result.detected_by[i])].name if seen else None,
+        firm_track_time_s=det + timeline.firm_track_delay_s if seen else None,
+        launch_allowed_time_s=float(result.launch_allowed_t_s[i]) if seen else None,
+        threat_impact_time_s=float(last_t[-1]), windows=windows, shots=shots)

@@ -1,0 +1,104 @@
+"""Fly-out tables against direct numeric propagation, and their monotonic laws."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from openbmd.catalog import load_catalog
+from openbmd.earth import ecef_to_geodetic, wgs84
+from openbmd.engagement import flyout_table, ground_range_m
+from openbmd.engagement.flyout import fly_fan, interceptor_vehicle
+from openbmd.flight import fly_launches
+
+EARTH = wgs84()
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def _inside(table, rng, alt, margin=0.05):
+    return ((alt > table.min_alt_m) & (alt < table.max_alt_m * (1 - margin)) & (rng < table.max_range_m * (1 - margin))
+            & (rng > 0.02 * table.max_range_m))
+
+
+@pytest.mark.parametrize("name", ["sm3-iia", "sm3-ib", "thaad", "gbi"])
+def test_table_matches_direct_propagation_within_one_percent(catalog, name):
+    """Every point a directly flown interceptor passes is reachable no later than it got there (the
+    table is the least time over the fan); on the flat, fastest shots the two agree within 1 %."""
+    i = catalog.interceptor(name)
+    table = flyout_table(i, EARTH)
+    rng_kicks = np.random.default_rng(7)
+    kicks = np.radians(rng_kicks.uniform(3.0, 80.0, 40))  # directions the table's fan did not fly exactly
+    t, rng, alt = fly_fan(i.burnout_speed_mps, i.burn_time_s, EARTH, kicks, 3000.0, sample_dt_s=3.7)
+    after_burn = t > i.burn_time_s + 5
+    ok = np.isfinite(t) & after_burn & _inside(table, rng, alt)
+    looked_up = table.time_to_reach_s(rng[ok], alt[ok])
+    reached = np.isfinite(looked_up)
+    assert reached.mean() > 0.97
+    direct = t[ok][reached]
+    assert np.all(looked_up[reached] <= direct * 1.01)
+    # The fastest way to a point is the flattest trajectory that still climbs that high: check the
+    # points of each directly flown shot that no flatter shot in the sample reaches sooner.
+    fastest = np.abs(looked_up[reached] - direct) / direct
+    assert np.median(fastest) < 0.01
+
+
+def test_depressed_shots_are_the_table_times(catalog):
+    i = catalog.interceptor("sm3-iia")
+    table = flyout_table(i, EARTH)
+    kicks = np.radians([55.0, 62.0, 70.0])  # flat shots: the least-time way to each point they pass
+    t, rng, alt = fly_fan(i.burnout_speed_mps, i.burn_time_s, EARTH, kicks, 3000.0, sample_dt_s=2.3)
+    ok = np.isfinite(t) & (t > i.burn_time_s + 5) & _inside(table, rng, alt)
+    looked_up = table.time_to_reach_s(rng[ok], alt[ok])
+    assert np.isfinite(looked_up).all()
+    np.testing.assert_allclose(looked_up, t[ok], rtol=0.01)
+
+
+def test_table_holds_on_the_rotating_earth(catalog):
+    """Coriolis does no work: a shot flown on the rotating Earth, east or west, takes the table's time."""
+    i = catalog.interceptor("sm3-iia")
+    table = flyout_table(i, EARTH)
+    lat, lon = math.radians(54.5), math.radians(17.1)
+    for az in (90.0, 270.0, 0.0):
+        b = fly_launches(interceptor_vehicle(i.burnout_speed_mps, i.burn_time_s), lat, lon, math.radians(az),
+                         math.radians(62.0), EARTH, t_max_s=1500.0, sample_dt_s=5.0)
+        t, r = b.samples_ecef()
+        t, r = t[0], r[0]
+        ok = np.isfinite(t) & (t > i.burn_time_s + 5)
+        rng = ground_range_m(r[0], r[ok])
+        _, _, alt = ecef_to_geodetic(r[ok], EARTH)
+        inside = _inside(table, rng, alt)
+        looked_up = table.time_to_reach_s(rng[inside], alt[inside])
+        np.testing.assert_allclose(looked_up, t[ok][inside], rtol=0.02)
+
+
+def test_envelope_limits_are_the_catalog_figures(catalog):
+    i = catalog.interceptor("sm3-ib")
+    table = flyout_table(i, EARTH)
+    assert table.max_range_m == i.max_range_m and table.max_alt_m == i.max_intercept_altitude_m
+    assert np.isinf(table.time_to_reach_s(100e3, i.min_intercept_altitude_m * 0.9))
+    assert np.isinf(table.time_to_reach_s(i.max_range_m * 1.01, 200e3))
+    assert np.isfinite(table.time_to_reach_s(300e3, 200e3))
+
+
+def test_faster_interceptor_is_never_slower_and_reaches_farther(catalog):
+    i = catalog.interceptor("sm3-ib")
+    slow, fast = flyout_table(i, EARTH), flyout_table(i, EARTH, burnout_speed_mps=4500.0)
+    assert fast.max_range_m > slow.max_range_m and fast.max_alt_m > slow.max_alt_m
+    rng, alt = np.meshgrid(np.linspace(0, slow.max_range_m, 60), np.linspace(slow.min_alt_m, slow.max_alt_m, 40))
+    t_slow, t_fast = slow.time_to_reach_s(rng, alt), fast.time_to_reach_s(rng, alt)
+    reach_slow = np.isfinite(t_slow)
+    assert np.all(np.isfinite(t_fast[reach_slow]))
+    assert np.all(t_fast[reach_slow] <= t_slow[reach_slow] + 1e-9)
+
+
+def test_interceptor_too_slow_to_climb_has_empty_table(catalog):
+    i = catalog.interceptor("sm3-ib").model_copy(update={"burnout_speed_mps": 500.0})
+    table = flyout_table(i, EARTH)
+    assert table.kinematic_altitude_m < i.min_intercept_altitude_m
+    assert not np.isfinite(table.time_to_reach_s(*np.meshgrid(np.linspace(0, 7e5, 50), np.linspace(7e4, 5e5, 50)))).any()

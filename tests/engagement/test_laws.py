@@ -1,0 +1,157 @@
+"""Engagement laws: what must hold whatever the numbers, on single shots and on footprints."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from openbmd.catalog import load_catalog
+from openbmd.earth import wgs84
+from openbmd.engagement import (Battery, ThreatSamples, batteries, defended_footprint, deployment_posts, engage,
+                                engage_shot, flyout_table, threat_grid, timeline_for)
+from openbmd.sensors import sensor_posts
+
+EARTH = wgs84()
+ANKARA = "39.93,32.85"
+BOX = (40.0, 56.0, 14.0, 36.0)  # south-eastern and central Europe
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def grid(catalog):
+    """Generic IRBM shots from Tabriz at a 1-degree grid, aimed once for every footprint below."""
+    o = catalog.place("tabriz")
+    return threat_grid(catalog.missile("generic-irbm"), o.lat_deg, o.lon_deg, BOX, 1.0, EARTH)
+
+
+def _area(catalog, grid, sites=("deveselu",), interceptor="sm3-ib", sensors=("kurecik",), speed=None, shots=1,
+          **timeline):
+    bats = batteries(catalog, list(sites), [interceptor], EARTH, burnout_speed_mps=speed)
+    fp = defended_footprint(grid, bats, deployment_posts(catalog, list(sites), list(sensors)),
+                            timeline_for(catalog, **timeline), EARTH, shots_required=shots)
+    return fp.defended_area_km2, fp
+
+
+def _non_decreasing(values):
+    return all(b >= a for a, b in zip(values, values[1:]))
+
+
+def test_threat_grid_is_aimed_within_kilometres(catalog, grid):
+    idx = np.flatnonzero(grid.aims.reachable)
+    assert idx.size > 100
+    samples = grid.fly(idx, EARTH)
+    last = np.array([r[np.flatnonzero(np.isfinite(t))[-1]] for t, r in zip(samples.t_s, samples.r_ecef)])
+    from openbmd.earth import ecef_to_geodetic, geodesic_inverse
+
+    lat, lon, _ = ecef_to_geodetic(last, EARTH)
+    lat_g, lon_g = np.meshgrid(np.radians(grid.lat_deg), np.radians(grid.lon_deg), indexing="ij")
+    miss, _, _ = geodesic_inverse(lat, lon, lat_g.ravel()[idx], lon_g.ravel()[idx], EARTH)
+    assert np.max(miss) < 10e3  # a tenth of the grid spacing
+
+
+def test_footprint_is_not_trivial(catalog, grid):
+    area, fp = _area(catalog, grid)
+    threatened = fp.area_km2(fp.threatened)
+    assert 0 < area < threatened
+    assert fp.to_json()["defended_points"] == int(fp.defended.sum())
+
+
+def test_faster_interceptors_never_defend_less(catalog, grid):
+    areas = [_area(catalog, grid, speed=v)[0] for v in (2500.0, 3000.0, 4000.0, 5500.0)]
+    assert _non_decreasing(areas) and areas[-1] > areas[0]
+
+
+def test_shorter_decision_delay_never_defends_less(catalog, grid):
+    areas = [_area(catalog, grid, decision_delay_s=d)[0] for d in (240.0, 120.0, 60.0, 0.0)]
+    assert _non_decreasing(areas) and areas[-1] > areas[0]
+
+
+def test_longer_sensor_range_never_defends_less(catalog, grid):
+    # A larger target is seen farther by the same radars (R ∝ RCS^1/4); more sensors see more.
+    areas = [_area(catalog, grid, threat_rcs_m2=s)[0] for s in (0.0001, 0.01, 1.0)]
+    assert _non_decreasing(areas) and areas[-1] > areas[0]
+    with_ir = _area(catalog, grid, sensors=("kurecik", "sbirs"))[0]
+    assert with_ir >= areas[1]
+
+
+def test_more_sites_never_defend_less(catalog, grid):
+    one = _area(catalog, grid, sites=("deveselu",))[0]
+    two = _area(catalog, grid, sites=("deveselu", "redzikowo"))[0]
+    assert two > one
+
+
+def test_needing_more_shots_never_defends_more(catalog, grid):
+    areas = [_area(catalog, grid, interceptor="sm3-iia", shots=k)[0] for k in (1, 2, 3)]
+    assert areas[0] >= areas[1] >= areas[2] and areas[0] > areas[2]
+
+
+def test_site_at_the_aim_point_defends_it_against_a_slow_threat(catalog):
+    for interceptor in ("sm3-ib", "thaad"):
+        w = engage_shot(catalog, "shahab-3", "tabriz", ANKARA, [ANKARA], [interceptor], ["sbirs"],
+                        timeline_for(catalog), EARTH).window
+        assert w.feasible and len(w.shots) >= 1
+        latest = [o for o in w.windows if o.which == "latest"][0]
+        assert latest.ground_range_m < 200e3  # the last chance is right over the defended point
+
+
+def _shahab_at_ankara(catalog) -> ThreatSamples:
+    return engage_shot(catalog, "shahab-3", "tabriz", ANKARA, [ANKARA], ["sm3-ib"], ["sbirs"],
+                       timeline_for(catalog), EARTH).threat
+
+
+def test_interceptor_that_cannot_climb_to_the_threat_never_engages(catalog):
+    threat = _shahab_at_ankara(catalog)
+    from openbmd.earth import ecef_to_geodetic
+
+    ok = np.isfinite(threat.t_s[0])
+    apogee = float(ecef_to_geodetic(threat.r_ecef[0][ok], EARTH)[2].max())
+    base = catalog.interceptor("gbi")
+    high_floor = base.model_copy(update={"min_intercept_altitude_m": apogee + 300e3,
+                                         "max_intercept_altitude_m": apogee + 900e3})
+    too_slow = catalog.interceptor("sm3-ib").model_copy(update={"burnout_speed_mps": 500.0})
+    lat, lon = (math.radians(float(x)) for x in ANKARA.split(","))
+    posts = sensor_posts(catalog, ["sbirs"])
+    for interceptor in (high_floor, too_slow):
+        bat = Battery("ankara", lat, lon, 0.0, flyout_table(interceptor, EARTH))
+        result = engage(threat, [bat], posts, timeline_for(catalog), EARTH)
+        assert result.shots[0] == 0 and result.first_index[0, 0] == -1
+
+
+def test_unseen_threat_is_never_engaged(catalog):
+    threat = _shahab_at_ankara(catalog)
+    lat, lon = (math.radians(float(x)) for x in ANKARA.split(","))
+    bat = Battery("ankara", lat, lon, 0.0, flyout_table(catalog.interceptor("sm3-ib"), EARTH))
+    result = engage(threat, [bat], [], timeline_for(catalog), EARTH)
+    assert np.isinf(result.detection_t_s[0]) and result.shots[0] == 0
+
+
+def test_window_respects_the_timeline(catalog):
+    tl = timeline_for(catalog, decision_delay_s=45.0, firm_track_delay_s=20.0, kill_assessment_delay_s=90.0)
+    w = engage_shot(catalog, "generic-irbm", "tabriz", "warsaw", ["redzikowo"], ["sm3-iia"], ["kurecik"], tl,
+                    EARTH).window
+    assert w.feasible
+    assert w.firm_track_time_s == w.detection_time_s + 20.0
+    assert w.launch_allowed_time_s == w.firm_track_time_s + 45.0
+    first, last = w.windows[0], w.windows[1]
+    assert first.which == "earliest" and last.which == "latest"
+    assert w.launch_allowed_time_s <= first.interceptor_launch_time_s < first.intercept_time_s <= last.intercept_time_s
+    assert last.intercept_time_s < w.threat_impact_time_s
+    for o in w.windows + w.shots:
+        assert 70e3 <= o.altitude_m <= 1000e3 and o.ground_range_m <= 2500e3
+    for a, b in zip(w.shots, w.shots[1:]):  # shoot-look-shoot: launch only after the last kill assessment
+        assert b.interceptor_launch_time_s >= a.intercept_time_s + 90.0
+
+
+def test_longer_kill_assessment_never_allows_more_shots(catalog):
+    counts = []
+    for ka in (10.0, 60.0, 200.0):
+        w = engage_shot(catalog, "generic-irbm", "tabriz", "warsaw", ["redzikowo"], ["sm3-iia"], ["kurecik"],
+                        timeline_for(catalog, kill_assessment_delay_s=ka), EARTH).window
+        counts.append(len(w.shots))
+    assert counts[0] >= counts[1] >= counts[2] and counts[0] > counts[2]
