@@ -53,8 +53,39 @@ def main(out_dir: str = "out") -> None:
              "numeric_time_s": float(batch.flight_time_s[0]), "kepler_time_s": float(ff.time_of_flight_s)}
     print(f"Kepler check (ideal Earth): range {check['numeric_range_m']:.1f} m numeric vs {check['kepler_range_m']:.1f} m "
           f"closed form; time {check['numeric_time_s']:.3f} s vs {check['kepler_time_s']:.3f} s")
-    (out / "demo.json").write_text(json.dumps({"flights": results, "kepler_check": check}, indent=2) + "\n")
-    print(f"wrote {len(results)} flights, pictures and demo.json to {out}/")
+    engagement = _engagement(cat, earth, out)
+    (out / "demo.json").write_text(json.dumps({"flights": results, "kepler_check": check, "engagement": engagement},
+                                              indent=2) + "\n")
+    print(f"wrote {len(results)} flights, an engagement, a footprint, pictures and demo.json to {out}/")
+
+
+def _engagement(cat, earth, out: Path) -> dict:
+    """A 3,000 km IRBM from Tabriz at Warsaw against Redzikowo's SM-3 IIA, cued by Kürecik; and what Deveselu
+    with SM-3 IIA defends of Europe against the same missile (1 degree grid)."""
+    from openbmd.engagement import (REGIONS, batteries, defended_footprint, deployment_posts, engage_shot,
+                                    threat_grid, timeline_for)
+    from openbmd.report.engagement_plot import save_footprint_png
+
+    tl = timeline_for(cat)
+    shot = engage_shot(cat, "generic-irbm", "tabriz", "warsaw", ["redzikowo"], ["sm3-iia"], ["kurecik"], tl, earth)
+    w = shot.window
+    first = w.windows[0] if w.windows else None
+    print(f"Engagement: generic IRBM Tabriz -> Warsaw vs Redzikowo SM-3 IIA: detected at {w.detection_time_s:.0f} s, "
+          f"{len(w.shots)} shoot-look-shoot shots" + (f", first intercept {first.intercept_time_s:.0f} s at "
+                                                      f"{first.altitude_m / 1e3:.0f} km" if first else ""))
+    origin = cat.place("tabriz")
+    grid = threat_grid(cat.missile("generic-irbm"), origin.lat_deg, origin.lon_deg, REGIONS["europe"], 1.0, earth)
+    bats = batteries(cat, ["deveselu"], ["sm3-iia"], earth)
+    posts = deployment_posts(cat, ["deveselu"], ["kurecik"])
+    fp = defended_footprint(grid, bats, posts, tl, earth, meta={"site": "deveselu", "interceptor": "sm3-iia"})
+    fp.write_geojson(out / "footprint_deveselu_sm3-iia.geojson")
+    save_footprint_png(out / "footprint_deveselu_sm3-iia.png", fp.lat_deg, fp.lon_deg, fp.shots, 1, REGIONS["europe"],
+                       title="Generic IRBM from Tabriz: area defended by Deveselu (SM-3 IIA)",
+                       origin=(origin.lat_deg, origin.lon_deg), sites={"deveselu": (44.08, 24.41)},
+                       sensors={"kurecik": (38.3494, 37.7936)})
+    print(f"Footprint: Deveselu SM-3 IIA defends {fp.defended_area_km2:,.0f} km2 of the "
+          f"{fp.area_km2(fp.threatened):,.0f} km2 of Europe the IRBM threatens (1 deg grid)")
+    return {"engage": w.to_json(), "footprint": fp.to_json()}
 
 
 if __name__ == "__main__":
