@@ -1,4 +1,4 @@
-"""Build the Natural Earth map data shipped in ``openbmd/report/data/``.
+"""Build the Natural Earth map data shipped in ``openbmd/earth/data/``.
 
 A one-off developer tool; nothing in the package runs it. It reads the
 TopoJSON files of the npm package ``world-atlas`` 2.0.2 (Natural Earth 4.1.0,
@@ -49,7 +49,7 @@ from shapely.geometry.polygon import orient
 VERSION = "2.0.2"
 PACKAGE = f"world-atlas@{VERSION}"
 SOURCE_URL = f"https://registry.npmjs.org/world-atlas/-/world-atlas-{VERSION}.tgz"
-OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "openbmd" / "report" / "data"
+OUT_DIR = Path(__file__).resolve().parents[1] / "src" / "openbmd" / "earth" / "data"
 
 #: Rounding grid in degrees per scale. The source grid is 360/99999 deg in
 #: longitude, so 1e-4 deg keeps it; 110m is coarse enough for 1e-3 deg.

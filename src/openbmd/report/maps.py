@@ -1,7 +1,8 @@
 """World maps from shipped Natural Earth data, and ground tracks drawn on them.
 
 The data (Natural Earth 4.1.0 countries and land at 1:110m and 1:50m, via the
-npm package ``world-atlas`` 2.0.2) ships in ``openbmd/report/data/`` as gzip'd
+npm package ``world-atlas`` 2.0.2) ships in ``openbmd/earth/data/`` (read by
+:mod:`openbmd.earth.borders`, re-exported here) as gzip'd
 GeoJSON, already cut at the antimeridian; nothing is downloaded. Coordinates
 are longitude/latitude in degrees, longitude in [-180, 180].
 
@@ -37,145 +38,22 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
-from openbmd.errors import InputError, UnknownNameError
+from openbmd.earth.borders import SCALES, Country, Scale, _check_scale, _countries, _land, _read_features, countries, country, land
+from openbmd.errors import InputError
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: loading the data needs none of it
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-Scale = Literal["110m", "50m"]
-SCALES: tuple[str, ...] = ("110m", "50m")
 
 #: (lat_min, lat_max, lon_min, lon_max) in degrees; lon_min < lon_max, and the
 #: longitudes may run past ±180 (up to ±540) for views across the antimeridian.
 BBox = tuple[float, float, float, float]
 
-#: Names people write that differ from Natural Earth's short names.
-_ALIASES: Mapping[str, str] = MappingProxyType({
-    "united states": "USA",
-    "united states of america": "USA",
-    "us": "USA",
-    "america": "USA",
-    "uk": "GBR",
-    "great britain": "GBR",
-    "britain": "GBR",
-    "russian federation": "RUS",
-    "türkiye": "TUR",
-    "turkiye": "TUR",
-    "czech republic": "CZE",
-    "north macedonia": "MKD",
-    "bosnia and herzegovina": "BIH",
-    "moldova, republic of": "MDA",
-    "iran, islamic republic of": "IRN",
-    "south korea": "KOR",
-    "republic of korea": "KOR",
-    "north korea": "PRK",
-    "dprk": "PRK",
-    "democratic republic of the congo": "COD",
-    "ivory coast": "CIV",
-    "uae": "ARE",
-})
-
 _OCEAN_COLOR = "#dce9f5"
 _LAND_COLOR = "#f3f0e6"
 _BORDER_COLOR = "#8c8c8c"
-
-
-@dataclass(frozen=True)
-class Country:
-    """One Natural Earth admin-0 country (or territory).
-
-    ``iso_numeric`` is the three-digit ISO 3166-1 numeric code as a string
-    (``"643"``), ``iso_a3`` the alpha-3 code (``"RUS"``); either is ``None``
-    where the feature has none (Somaliland, N. Cyprus...). Kosovo carries the
-    user-assigned ``"XKX"``. ``geometry`` is a shapely Polygon or MultiPolygon
-    in lon/lat degrees, cut at the antimeridian.
-    """
-
-    name: str
-    iso_numeric: str | None
-    iso_a3: str | None
-    geometry: Polygon | MultiPolygon = field(repr=False, compare=False)
-
-    def contains(self, lat_deg: float, lon_deg: float) -> bool:
-        """Whether the point (geodetic latitude, longitude in degrees) lies in the country."""
-        lon = (float(lon_deg) + 180.0) % 360.0 - 180.0
-        return bool(self.geometry.covers(Point(lon, float(lat_deg))))
-
-
-# --- Data loading ------------------------------------------------------------------
-
-
-def _check_scale(scale: str) -> str:
-    if scale not in SCALES:
-        raise InputError(f"unknown map scale {scale!r}; use one of {', '.join(SCALES)}", "scale")
-    return scale
-
-
-@functools.lru_cache(maxsize=8)
-def _read_features(kind: str, scale: str) -> tuple[tuple[dict, Polygon | MultiPolygon], ...]:
-    """Read ``{kind}-{scale}.geojson.gz`` from the package: (properties, geometry) pairs."""
-    ref = resources.files("openbmd.report").joinpath("data", f"{kind}-{scale}.geojson.gz")
-    with ref.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
-        collection = json.load(text)
-    return tuple((f["properties"], shape(f["geometry"])) for f in collection["features"])
-
-
-@functools.lru_cache(maxsize=4)
-def _countries(scale: str) -> tuple[Country, ...]:
-    return tuple(
-        Country(name=p["name"], iso_numeric=p["iso_n3"], iso_a3=p["iso_a3"], geometry=g)
-        for p, g in _read_features("countries", scale)
-    )
-
-
-def countries(scale: Scale = "110m") -> list[Country]:
-    """All Natural Earth countries at *scale* (``"110m"``: 177, ``"50m"``: 241), by name."""
-    return list(_countries(_check_scale(scale)))
-
-
-def country(name_or_iso: str | int, scale: Scale = "110m") -> Country:
-    """One country by name, ISO alpha-3 code or ISO numeric code (case does not matter).
-
-    ``country("Poland")``, ``country("POL")``, ``country(616)`` and
-    ``country("616")`` are the same country. Some common long names are
-    understood too (``"United States"``, ``"Russian Federation"``, ``"UK"``).
-    Where a code names more than one feature (Australia's 036 is also carried
-    by Ashmore and Cartier Is.), the largest is returned.
-
-    Raises :class:`~openbmd.errors.UnknownNameError` listing the closest names.
-    """
-    every = _countries(_check_scale(scale))
-    key = str(name_or_iso).strip()
-    folded = key.casefold()
-    for c in every:
-        if c.name.casefold() == folded:
-            return c
-    code = _ALIASES.get(folded, key).upper()
-    if code.isdigit():
-        code = code.zfill(3)
-        matches = [c for c in every if c.iso_numeric == code]
-    else:
-        matches = [c for c in every if c.iso_a3 == code]
-    if matches:
-        return max(matches, key=lambda c: c.geometry.area)
-    names = [c.name for c in every]
-    by_fold = {n.casefold(): n for n in names}
-    close = difflib.get_close_matches(folded, list(by_fold), n=5, cutoff=0.6)
-    hint = ", ".join(by_fold[n] for n in close) if close else "none; use an ISO code like 'POL'"
-    raise UnknownNameError(f"unknown country {key!r}; closest: {hint}", "country")
-
-
-@functools.lru_cache(maxsize=4)
-def _land(scale: str) -> MultiPolygon:
-    ((_, geom),) = _read_features("land", scale)
-    return geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])
-
-
-def land(scale: Scale = "110m") -> MultiPolygon:
-    """All of Natural Earth's land at *scale*, one MultiPolygon in lon/lat degrees."""
-    return _land(_check_scale(scale))
 
 
 # --- Geometry helpers --------------------------------------------------------------

@@ -32,7 +32,7 @@ def rings(geom):
 
 
 def test_data_files_and_licence_are_shipped():
-    data = resources.files("openbmd.report").joinpath("data")
+    data = resources.files("openbmd.earth").joinpath("data")
     for name in DATA_FILES:
         assert data.joinpath(name).is_file(), name
     licence = data.joinpath("LICENSE-natural-earth.md").read_text(encoding="utf-8")
@@ -60,7 +60,7 @@ def test_loads_offline(monkeypatch):
 
 @pytest.mark.parametrize("name", DATA_FILES)
 def test_no_ring_jumps_across_the_map(name):
-    ref = resources.files("openbmd.report").joinpath("data", name)
+    ref = resources.files("openbmd.earth").joinpath("data", name)
     with ref.open("rb") as raw:
         collection = json.load(gzip.open(raw, "rt", encoding="utf-8"))
     n_rings = 0
