@@ -24,7 +24,10 @@ REQUIRED = {
               "nizhny-tagil", "uzhur", "dombarovsky", "vypolzovo", "malmstrom", "minot", "fe-warren",
               "tabriz", "shahrud", "semnan", "warsaw", "berlin", "paris", "london", "rome", "bucharest", "ankara",
               "madrid", "brussels", "moscow", "st-petersburg", "novosibirsk-city", "yekaterinburg", "washington",
-              "new-york", "chicago", "los-angeles", "ottawa", "toronto"],
+              "new-york", "chicago", "los-angeles", "ottawa", "toronto", "brdy", "moscow-abm", "sofrino"],
+    "deployment": ["epaa-phase1", "epaa-phase2", "epaa-phase3", "epaa-phase4", "poland-gbi-2007", "moscow-a235",
+                   "epaa-declared"],
+    "criteria": ["russia-2011-2012"],
 }
 
 
@@ -145,7 +148,7 @@ def test_interceptor_speed_ordering(cat: Catalog) -> None:
 
 def test_sensors_are_complete_for_their_type(cat: Catalog) -> None:
     radars, ir = cat.entries("radars"), cat.entries("space-ir")
-    assert {s.name for s in radars} == {"an-tpy-2", "spy-1", "voronezh", "daryal"}
+    assert {s.name for s in radars} == {"an-tpy-2", "spy-1", "voronezh", "daryal", "don-2n"}
     assert [s.name for s in ir] == ["sbirs"]
     for s in radars:
         assert isinstance(s, Sensor) and s.max_range_m and s.reference_rcs_m2 and s.range_noise_m

@@ -26,10 +26,16 @@ from openbmd.catalog.models import (
     Source,
     Stage,
     Timeline,
+    Deployment,
+    Emplacement,
+    Declaration,
+    CriteriaSet,
+    Criterion,
 )
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
     "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
+    "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
     "ENTRY_TYPES", "G0_MPS2",
 ]

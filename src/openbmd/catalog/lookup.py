@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-from openbmd.catalog.models import Entry, Interceptor, Missile, Place, Sensor, Timeline
+from openbmd.catalog.models import CriteriaSet, Deployment, Entry, Interceptor, Missile, Place, Sensor, Timeline
 from openbmd.errors import InputError, UnknownNameError
 
 E = TypeVar("E", bound=Entry)
@@ -30,12 +30,14 @@ _KINDS: Mapping[str, tuple[str, str | None]] = MappingProxyType({
     "launch-area": ("place", "launch-area"), "launch-areas": ("place", "launch-area"),
     "city": ("place", "city"), "cities": ("place", "city"),
     "timeline": ("timeline", None), "timelines": ("timeline", None),
+    "deployment": ("deployment", None), "deployments": ("deployment", None),
+    "criteria": ("criteria", None),
 })
 """Words accepted by :meth:`Catalog.entries` for ``kind``."""
 
 KIND_WORDS: tuple[str, ...] = (
     "missiles", "interceptors", "sensors", "radars", "space-ir", "places",
-    "sites", "ship-stations", "bases", "launch-areas", "cities", "timelines",
+    "sites", "ship-stations", "bases", "launch-areas", "cities", "timelines", "deployments", "criteria",
 )
 """The documented ``kind`` words, plural form (singulars are accepted too)."""
 
@@ -83,6 +85,27 @@ class Catalog:
         for entry in by_name.values():
             if isinstance(entry, Place):
                 self._check_place(entry, file_of[entry.name])
+            elif isinstance(entry, Deployment):
+                self._check_deployment(entry, file_of[entry.name])
+
+    def _check_deployment(self, dep: Deployment, file: str | None) -> None:
+        years = [("", dep.emplacements, dep.sensors)] + [
+            (f"declarations.{k}.", d.emplacements, d.sensors) for k, d in enumerate(dep.declarations)]
+        for prefix, emplacements, sensors in years:
+            for i, e in enumerate(emplacements):
+                for name, cls, field in ((e.site, Place, "site"), (e.interceptor, Interceptor, "interceptor")):
+                    found = self._by_name.get(name)
+                    if not isinstance(found, cls):
+                        raise CatalogError(f"{name!r} is not a known {cls.kind}"
+                                           f"{_closest_text(name, self._names(cls), cls.kind)}",
+                                           file=file, entry=dep.name, field=f"{prefix}emplacements.{i}.{field}")
+            for i, name in enumerate(sensors):
+                found = self._by_name.get(name)
+                ok = (isinstance(found, Place) and found.sensors) or (
+                    isinstance(found, Sensor) and found.sensor_type == "space-ir")
+                if not ok:
+                    raise CatalogError(f"{name!r} is not a place with sensors or a space IR sensor",
+                                       file=file, entry=dep.name, field=f"{prefix}sensors.{i}")
 
     def _check_place(self, place: Place, file: str | None) -> None:
         def need(name: str, cls: type[Entry], field: str) -> Entry:
@@ -134,6 +157,14 @@ class Catalog:
         """The engagement timeline assumptions called ``name`` (``"default"`` is shipped)."""
         return self._typed(name, Timeline)
 
+    def deployment(self, name: str) -> Deployment:
+        """The deployment called ``name``."""
+        return self._typed(name, Deployment)
+
+    def criteria(self, name: str) -> CriteriaSet:
+        """The criteria set called ``name``."""
+        return self._typed(name, CriteriaSet)
+
     def entries(self, kind: str | None = None) -> tuple[Entry, ...]:
         """All entries in file order, or those of one ``kind``.
 
@@ -183,7 +214,7 @@ class Catalog:
         counts = {}
         for e in self._by_name.values():
             counts[e.kind] = counts.get(e.kind, 0) + 1
-        return f"Catalog({', '.join(f'{n} {k}s' for k, n in counts.items())})"
+        return f"Catalog({', '.join(f'{n} {k}' + ('' if k.endswith('a') else 's') for k, n in counts.items())})"
 
     # --- helpers -----------------------------------------------------------------------
     def _names(self, cls: type[Entry]) -> list[str]:

@@ -307,6 +307,72 @@ class Timeline(Entry):
     threat_rcs_m2: Positive = Field(description="Radar cross-section of the threat object radars must detect, m²")
 
 
+class Emplacement(_Frozen):
+    """Interceptors of one type at one place."""
+
+    site: str = Field(pattern=NAME_PATTERN, description="Place name (site or ship station)")
+    interceptor: str = Field(pattern=NAME_PATTERN, description="Interceptor name")
+    count: int = Field(ge=0, description="Number of interceptors")
+
+
+class Declaration(_Frozen):
+    """One year of an annual declaration: what stands where that year."""
+
+    year: int = Field(ge=1950, le=2100)
+    emplacements: list[Emplacement] = Field(default_factory=list)
+    sensors: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
+        default_factory=list, description="Places with radars, or space IR sensors")
+
+
+class Deployment(Entry):
+    """A missile-defence deployment: interceptors at sites, and the sensors that cue them.
+
+    ``declarations`` optionally lists the deployment year by year (an annual
+    declaration); ``emplacements``/``sensors`` are then the final year's.
+    """
+
+    kind: ClassVar[str] = "deployment"
+
+    country: Country
+    year: int | None = Field(None, ge=1950, le=2100, description="Year the deployment stands (or was to stand)")
+    status: Literal["deployed", "planned", "proposed", "cancelled", "hypothetical"]
+    emplacements: list[Emplacement] = Field(min_length=1)
+    sensors: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
+        default_factory=list, description="Places with radars, or space IR sensors")
+    declarations: list[Declaration] = Field(default_factory=list)
+
+    @property
+    def total_interceptors(self) -> int:
+        return sum(e.count for e in self.emplacements)
+
+
+CriterionRule = Literal["max-burnout-speed", "max-interceptors", "max-site-latitude", "border-distance-exceeds-reach"]
+
+
+class Criterion(_Frozen):
+    """One checkable limit. ``value`` is in SI (m/s, count, degrees of latitude) where the rule takes one."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    rule: CriterionRule
+    value: float | None = Field(None, description="m/s, count or deg, by rule; none for the distance rule")
+    statement: str = Field(min_length=1, description="The proposal in words, as publicly made")
+
+    @model_validator(mode="after")
+    def _value_for_rule(self) -> Criterion:
+        if (self.value is None) != (self.rule == "border-distance-exceeds-reach"):
+            raise ValueError(f"rule {self.rule} {'takes no' if self.value is not None else 'needs a'} value")
+        return self
+
+
+class CriteriaSet(Entry):
+    """Publicly proposed limits ("military-technical guarantees") as checkable criteria."""
+
+    kind: ClassVar[str] = "criteria"
+
+    border_country: Country = Field(description="Whose border the distance rule measures from, e.g. 'RUS'")
+    criteria: list[Criterion] = Field(min_length=1)
+
+
 ENTRY_TYPES: Mapping[str, type[Entry]] = MappingProxyType(
-    {cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place, Timeline)})
+    {cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place, Timeline, Deployment, CriteriaSet)})
 """Entry class by kind name (read-only)."""

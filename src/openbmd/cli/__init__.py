@@ -23,11 +23,12 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import catalog, engagement, trajectory
+    from openbmd.cli import assurance, catalog, engagement, trajectory
 
     app.add_typer(catalog.app, name="catalog")
     trajectory.register(app)
     engagement.register(app)
+    assurance.register(app)
 
 
 _register()

@@ -189,14 +189,18 @@ def fly_fan(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kic
 
 
 def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, *,
-                min_alt_m: float, max_alt_m: float, max_range_m: float) -> FlyoutTable:
-    """Fly the fan and tabulate least fly-out times up to ``max_range_m`` × ``max_alt_m`` (m)."""
-    kicks = np.radians(np.concatenate([np.linspace(0.02, 2.0, 40, endpoint=False), np.linspace(2.0, 88.0, _N_KICK - 40)]))
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s))
-    r_grid = np.linspace(0.0, max_range_m * 1.01, _N_RANGE)
-    a_grid_step = max_alt_m * 1.01 / (_N_ALT - 1)
-    h_at_r = np.full((len(kicks), _N_RANGE), np.nan)
-    t_at_r = np.full((len(kicks), _N_RANGE), np.nan)
+                min_alt_m: float, max_alt_m: float, max_range_m: float, coarse: bool = False) -> FlyoutTable:
+    """Fly the fan and tabulate least fly-out times up to ``max_range_m`` × ``max_alt_m`` (m).
+
+    ``coarse`` halves the fan and the grid (for speed ladders, about 4× cheaper).
+    """
+    n_kick, n_range, n_alt, dt = (_N_KICK, _N_RANGE, _N_ALT, 1.0) if not coarse else (181, 161, 101, 2.0)
+    kicks = np.radians(np.concatenate([np.linspace(0.02, 2.0, 20, endpoint=False), np.linspace(2.0, 88.0, n_kick - 20)]))
+    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s), dt)
+    r_grid = np.linspace(0.0, max_range_m * 1.01, n_range)
+    a_grid_step = max_alt_m * 1.01 / (n_alt - 1)
+    h_at_r = np.full((len(kicks), n_range), np.nan)
+    t_at_r = np.full((len(kicks), n_range), np.nan)
     for k in range(len(kicks)):  # K (a few hundred) interpolations of one trajectory each
         ok = np.isfinite(rng[k])
         rk, hk, tk = rng[k, ok], alt[k, ok], t[k, ok]
@@ -207,12 +211,12 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
         inside = r_grid <= rk[-1]
         h_at_r[k, inside] = np.interp(r_grid[inside], rk, hk)
         t_at_r[k, inside] = np.interp(r_grid[inside], rk, tk)
-    table = _tabulate(h_at_r, t_at_r, a_grid_step, _N_ALT)
+    table = _tabulate(h_at_r, t_at_r, a_grid_step, n_alt)
     # Straight up: the first trajectory barely tilts, so its climb gives range 0.
     climb = np.isfinite(t[0])
     up = np.flatnonzero(np.diff(alt[0, climb]) <= 0)
     end = up[0] + 1 if up.size else int(climb.sum())
-    a_nodes = np.arange(_N_ALT) * a_grid_step
+    a_nodes = np.arange(n_alt) * a_grid_step
     column = np.interp(a_nodes, alt[0, climb][:end], t[0, climb][:end], right=np.inf)
     table[0] = np.minimum(table[0], column)
     return FlyoutTable(name, burnout_speed_mps, burn_time_s, float(r_grid[1]), a_grid_step, table, min_alt_m,
@@ -220,34 +224,37 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
 
 
 def flyout_table(interceptor: Interceptor, earth: EarthModel, *,
-                 burnout_speed_mps: float | None = None) -> FlyoutTable:
+                 burnout_speed_mps: float | None = None, coarse: bool = False) -> FlyoutTable:
     """The fly-out table of a catalog interceptor, optionally with another burnout speed (m/s).
 
     With another speed, the catalog's maximum range and altitude scale by the ratio
     of kinematic reach at the two speeds, so a faster interceptor reaches farther
-    in proportion. Tables are cached per (interceptor, speed, Earth).
+    in proportion. ``coarse`` tables are cheaper (see :func:`build_table`). Tables are cached
+    per (interceptor, speed, resolution, Earth).
     """
     i = interceptor
     speed = float(burnout_speed_mps or i.burnout_speed_mps)
     return _cached(i.name, i.burnout_speed_mps, speed, i.burn_time_s, i.min_intercept_altitude_m,
-                   i.max_intercept_altitude_m, i.max_range_m, earth)
+                   i.max_intercept_altitude_m, i.max_range_m, earth, coarse)
 
 
 @lru_cache(maxsize=64)
 def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, min_alt: float, max_alt: float,
-            max_range: float, earth: EarthModel) -> FlyoutTable:
+            max_range: float, earth: EarthModel, coarse: bool) -> FlyoutTable:
     if speed != catalog_speed:
         base_range, base_alt = kinematic_reach(catalog_speed, burn_time_s, earth, min_alt)
         new_range, new_alt = kinematic_reach(speed, burn_time_s, earth, min_alt)
         max_range *= new_range / base_range
         max_alt *= new_alt / base_alt
-    return build_table(name, speed, burn_time_s, earth, min_alt_m=min_alt, max_alt_m=max_alt, max_range_m=max_range)
+    return build_table(name, speed, burn_time_s, earth, min_alt_m=min_alt, max_alt_m=max_alt, max_range_m=max_range,
+                       coarse=coarse)
 
 
+@lru_cache(maxsize=256)
 def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel,
                     min_alt_m: float) -> tuple[float, float]:
     """Farthest ground range (m) at or above ``min_alt_m``, and highest altitude (m), over the fan."""
-    kicks = np.radians(np.linspace(0.02, 88.0, 177))
+    kicks = np.radians(np.linspace(0.02, 88.0, 121))
     t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s))
     above = alt >= min_alt_m
     return float(np.max(np.where(above, rng, 0.0))), float(np.nanmax(alt))

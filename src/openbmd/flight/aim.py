@@ -317,10 +317,27 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     from openbmd.earth import geodesic_direct
 
     tlat, tlon = (np.asarray(v, float) for v in geodesic_direct(lat, lon, bb, dist, earth)[:2])
-    x_az, x_cut, x_kick = bb.copy(), cut.ravel().copy(), kick.ravel()
+    x_az, x_cut, miss, longest = _newton(vehicle, lat, lon, tlat, tlon, bb.copy(), kick.ravel(), cut.ravel().copy(),
+                                         earth, tol)
+    x_kick = kick.ravel()
+    bad = ~(miss < 10.0)
+    shape = (n_b, n_d)
+    offset = np.where(bad, np.nan, x_az - bb).reshape(shape)
+    return (offset, np.where(bad, np.nan, x_kick).reshape(shape), np.where(bad, np.nan, x_cut).reshape(shape),
+            longest)
+
+
+def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az: np.ndarray, x_kick: np.ndarray,
+            x_cut: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Batched chord Newton on (azimuth, cut-off) at fixed kicks: -> azimuth, cut-off, miss (m), longest flight (s).
+
+    ``lat``/``lon`` (rad) are scalars or (N,) launch points. Failures get NaN cut-offs and inf misses.
+    """
+    burn = vehicle.burn_time_s
+    lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), x_az.shape) for v in (lat, lon))
     live = np.isfinite(x_cut)
     steps = (1e-5, 0.02)
-    jac_all = np.full((len(bb), 2, 2), np.nan)
+    jac_all = np.full((len(x_az), 2, 2), np.nan)
     for iteration in range(12):
         idx = np.flatnonzero(live)
         if idx.size == 0:
@@ -330,7 +347,8 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
         reps = 3 if fresh else 1
         az3 = np.concatenate([x_az[idx], x_az[idx] + steps[0], x_az[idx]][:reps])
         cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[idx], x_cut[idx] + steps[1]][:reps]), burn)
-        batch = fly_launches(vehicle, lat, lon, az3, np.tile(x_kick[idx], reps), earth, cutoff_s=cut3, tol=tol)
+        batch = fly_launches(vehicle, np.tile(lat_n[idx], reps), np.tile(lon_n[idx], reps), az3,
+                             np.tile(x_kick[idx], reps), earth, cutoff_s=cut3, tol=tol)
         res = _miss_enu_many(batch, np.tile(tlat[idx], reps), np.tile(tlon[idx], reps), earth).reshape(reps, idx.size, 2)
         base = res[0]
         if fresh:
@@ -341,7 +359,6 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
         live[idx[~good]] = False
         x_cut[idx[~good]] = np.nan
         live[idx[done]] = False
-        step_idx = good & ~done
         stepping = idx[good & ~done]
         sub_jac, sub_res = jac[good & ~done], base[good & ~done]
         solvable = np.abs(np.linalg.det(sub_jac)) > 1e-12
@@ -356,14 +373,49 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     miss = np.full(x_cut.shape, np.inf)
     longest = 0.0
     if fine.size:
-        final = fly_launches(vehicle, lat, lon, x_az[fine], x_kick[fine], earth, cutoff_s=x_cut[fine], tol=tol)
+        final = fly_launches(vehicle, lat_n[fine], lon_n[fine], x_az[fine], x_kick[fine], earth, cutoff_s=x_cut[fine],
+                             tol=tol)
         miss[fine] = np.hypot(*_miss_enu_many(final, tlat[fine], tlon[fine], earth).T)
         longest = float(np.nanmax(final.flight_time_s, initial=0.0))
-    bad = ~(miss < 10.0)
-    shape = (n_b, n_d)
-    offset = np.where(bad, np.nan, x_az - bb).reshape(shape)
-    return (offset, np.where(bad, np.nan, x_kick).reshape(shape), np.where(bad, np.nan, x_cut).reshape(shape),
-            longest)
+    return x_az, x_cut, miss, longest
+
+
+def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.ndarray, target_lat_rad: np.ndarray,
+              target_lon_rad: np.ndarray, earth: EarthModel, *, tol: Tolerances = Tolerances(),
+              miss_tolerance_m: float = 100.0) -> AimBatch:
+    """Minimum-energy shots for N (launch, target) pairs at once, each within ``miss_tolerance_m``.
+
+    One survey over (kick, cut-off) from a reference launch (due north from 50°N) gives each pair
+    its starting kick and cut-off by distance; batched Newton on (azimuth, cut-off) then
+    aims every pair at its own target on the rotating Earth.
+    """
+    lat0, lon0, lat1, lon1 = np.broadcast_arrays(*(np.asarray(x, float) for x in
+                                                   (launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad)))
+    dist, bearing, _ = geodesic_inverse(lat0, lon0, lat1, lon1, earth)
+    dist, bearing = np.asarray(dist, float), np.asarray(bearing, float)
+    ref_lat = np.radians(50.0)
+    reach = float(maximum_ranges_m(vehicle, ref_lat, 0.0, np.array([0.0]), earth, tol)[0])
+    fractions = np.linspace(0.04, 0.995, 48)
+    burn = vehicle.burn_time_s
+    t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
+    kicks = np.linspace(_KICK_MIN, _KICK_MAX, 32)
+    cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
+    survey, rng = _range_survey(vehicle, ref_lat, 0.0, 0.0, kicks, cutoffs, earth, tol)
+    energy = _burnout_energy(survey).reshape(rng.shape)
+    table = np.full((len(fractions), 2), np.nan)
+    for d, frac in enumerate(fractions):  # 48 contour picks, no flights
+        try:
+            table[d] = _pick_on_contour(frac * reach, kicks, cutoffs, rng, energy, Loft())
+        except OutOfRangeError:
+            pass
+    good = np.isfinite(table[:, 0])
+    frac = np.clip(dist / reach, fractions[good][0], fractions[good][-1])
+    kick = np.interp(frac, fractions[good], table[good, 0])
+    cut = np.minimum(np.interp(frac, fractions[good], table[good, 1]), burn)
+    az, cut, miss, longest = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
+    ok = miss < miss_tolerance_m
+    return AimBatch(np.where(ok, az, np.nan), np.where(ok, kick, np.nan), np.where(ok, cut, np.nan), ok, dist,
+                    longest)
 
 
 def _miss_enu_many(batch: TrajectoryBatch, lat_t: np.ndarray, lon_t: np.ndarray, earth: EarthModel) -> np.ndarray:
