@@ -128,3 +128,13 @@ def test_annual_declaration_runs_year_by_year(catalog, corridors):
     assert years[0]["engageable_pairs"] == 0  # SM-3 IA at sea
     counts = [y["engageable_pairs"] for y in years]
     assert counts[-1] >= counts[0] and years[-1]["interceptors"] == 72
+
+
+def test_sensitivity_grid_is_monotonic(catalog, corridors):
+    from openbmd.assurance import sensitivity
+
+    sens = sensitivity(catalog, catalog.deployment("epaa-phase4"), corridors, timeline_for(catalog), EARTH,
+                       speeds_mps=(3000.0, 5000.0, 7000.0, 9000.0), delays_s=(0.0, 120.0, 480.0))
+    grid = np.array(sens["engageable_pairs"])
+    assert np.all(np.diff(grid, axis=1) >= 0) and np.all(np.diff(grid, axis=0) <= 0)
+    assert grid[0, -1] > grid[-1, 0] and sens["flips"]

@@ -12,7 +12,7 @@ BASE = ["assure", "--forces", "kozelsk,teykovo", "--targets", "washington,chicag
 
 
 def test_assure_json_contract_with_criteria_and_report(capsys, tmp_path):
-    assert main([*BASE, "--deployment", "epaa-phase4", "--criteria", "russia-2011-2012", "--json",
+    assert main([*BASE, "--deployment", "epaa-phase4", "--criteria", "russia-2011-2012", "--json", "--sweep",
                  "--report", str(tmp_path / "r")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["summary"]["total_pairs"] == 6
@@ -21,7 +21,9 @@ def test_assure_json_contract_with_criteria_and_report(capsys, tmp_path):
     assert {c["name"] for c in out["criteria"]} == {"antonov-speed", "hundreds-not-thousand", "southern-europe",
                                                     "rogozin-distance"}
     assert all({"name", "satisfied", "detail"} <= set(c) for c in out["criteria"])
+    assert len(out["sensitivity"]["engageable_pairs"]) == len(out["sensitivity"]["delays_s"])
     html = (tmp_path / "r" / "index.html").read_text()
+    assert "Sensitivity" in html
     assert "data:image/png;base64," in html and "Wilkening" in html and "http" not in html.split("<body>")[0]
     assert json.loads((tmp_path / "r" / "assurance.json").read_text())["summary"] == out["summary"]
 

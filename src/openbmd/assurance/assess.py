@@ -229,3 +229,32 @@ def assess_years(catalog: Catalog, deployment: Deployment, corridors: Corridors,
                     "engageable": [f"{corridors.bases[k]}->{corridors.targets[k]}" for k in np.flatnonzero(ok)],
                     "sites": [s.to_json() for s in site_checks(armed, border_country)]})
     return out
+
+
+SWEEP_SPEEDS_MPS = (2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0, 8000.0)
+SWEEP_DELAYS_S = (0.0, 30.0, 60.0, 120.0, 240.0, 480.0)
+
+
+def sensitivity(catalog: Catalog, deployment: Deployment, corridors: Corridors, timeline: Timeline,
+                earth: EarthModel, *, speeds_mps: Sequence[float] = SWEEP_SPEEDS_MPS,
+                delays_s: Sequence[float] = SWEEP_DELAYS_S) -> dict[str, Any]:
+    """Engageable pairs over a grid of common interceptor speed (m/s) × decision delay (s), and the pairs
+    that flip inside it, from one speed-threshold search per delay (no re-runs per speed)."""
+    armed = arm(catalog, deployment, earth)
+    n = len(corridors)
+    if not armed.batteries:
+        thresholds = np.full((len(delays_s), n), np.nan)
+    else:
+        detection = engage(corridors.threats, armed.batteries, armed.posts, timeline, earth).detection_t_s
+        thresholds = np.stack([
+            speed_thresholds_mps(corridors.threats, armed.batteries, armed.interceptors,
+                                 detection + timeline.firm_track_delay_s + d, earth) for d in delays_s])
+    th = np.where(corridors.reachable[None, :], thresholds, np.nan)
+    counts = [[int(np.sum(th[i] <= v)) for v in speeds_mps] for i in range(len(delays_s))]
+    flips = []
+    for k in range(n):  # pairs engageable somewhere in the grid but not everywhere
+        grid = th[:, k][:, None] <= np.asarray(speeds_mps)[None, :]
+        if grid.any() and not grid.all():
+            flips.append({"base": corridors.bases[k], "target": corridors.targets[k],
+                          "speed_threshold_mps_by_delay": {f"{d:g}": _finite(th[i, k]) for i, d in enumerate(delays_s)}})
+    return {"speeds_mps": list(speeds_mps), "delays_s": list(delays_s), "engageable_pairs": counts, "flips": flips}

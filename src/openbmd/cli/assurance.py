@@ -59,11 +59,12 @@ def assure(
     timeline: str = typer.Option("default", "--timeline", help="Catalog timeline."),
     criteria: Optional[str] = typer.Option(None, "--criteria", help="Criteria set: catalog name or YAML file."),
     by_year: bool = typer.Option(False, "--by-year", help="Assess each year of the deployment's declaration."),
+    sweep: bool = typer.Option(False, "--sweep", help="Sensitivity: engageable pairs over speed x delay."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + figures to this folder."),
 ) -> None:
-    from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, strategic_corridors,
-                                   target_places)
+    from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
+                                   strategic_corridors, target_places)
     from openbmd.earth import wgs84
     from openbmd.engagement import timeline_for
 
@@ -83,6 +84,8 @@ def assure(
     data["forces"], data["targets"] = forces, targets
     if crit is not None:
         data["criteria"] = evaluate_criteria(cat, dep, crit, corridors, tl, earth, burnout_speed_mps=speed)
+    if sweep:
+        data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth)
     if by_year:
         data["years"] = assess_years(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
     if as_json:
@@ -119,6 +122,14 @@ def _print(data: dict) -> None:
         mark = "[green]met[/green]" if c["satisfied"] else "[red]broken[/red]"
         console().print(f"{c['name']}: {mark} — {c['detail']}; engageable pairs {c['engageable_pairs_as_deployed']}"
                         f" as deployed, {c['engageable_pairs_if_met']} if met")
+    sens = data.get("sensitivity")
+    if sens:
+        t = Table("delay \\ speed", *(f"{v / 1e3:g} km/s" for v in sens["speeds_mps"]))
+        for d, row in zip(sens["delays_s"], sens["engageable_pairs"]):
+            t.add_row(f"{d:g} s", *(str(c) for c in row))
+        console().print("Engageable pairs by common interceptor speed and decision delay:")
+        console().print(t)
+        console().print(f"{len(sens['flips'])} pairs flip inside this grid")
     for y in data.get("years", []):
         console().print(f"{y['year']}: {y['engageable_pairs']} of {y['total_pairs']} pairs engageable, "
                         f"{y['interceptors']} interceptors")

@@ -116,6 +116,18 @@ def _pair_table(data: dict[str, Any]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _sensitivity_table(sens: dict[str, Any] | None) -> str:
+    if not sens:
+        return ""
+    head = "".join(f"<th>{v / 1e3:g} km/s</th>" for v in sens["speeds_mps"])
+    rows = "".join(f"<tr><th>{d:g} s</th>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+                   for d, row in zip(sens["delays_s"], sens["engageable_pairs"]))
+    flips = ", ".join(f"{html.escape(f['base'])}→{html.escape(f['target'])}" for f in sens["flips"])
+    return (f"<h2>Sensitivity</h2><p>Engageable pairs by common interceptor burnout speed (columns) and decision "
+            f"delay (rows).</p><table><tr><th>delay \\ speed</th>{head}</tr>{rows}</table>"
+            f"<p>Pairs that flip inside this grid: {flips or 'none'}.</p>")
+
+
 def write_assurance_report(out_dir: Path | str, data: dict[str, Any], corridors) -> Path:
     """Write the report folder; return the HTML path."""
     out = Path(out_dir)
@@ -151,6 +163,7 @@ sensors {html.escape(', '.join(a['sensors']))}.</p>
 <h2>Sites: distance to the border against reach</h2>
 <table><tr><th>site</th><th>interceptor</th><th>border distance</th><th>reach</th><th>distance ≥ reach</th></tr>
 {sites}</table>
+{_sensitivity_table(data.get("sensitivity"))}
 {"<h2>Criteria</h2><table><tr><th>criterion</th><th></th><th>detail</th><th>engageable as deployed</th><th>if met</th></tr>" + criteria + "</table>" if criteria else ""}
 {_METHOD}
 <p><small>Made by openbmd from public data; rerun with <code>openbmd assure</code>. Map: Natural Earth.</small></p>
