@@ -58,6 +58,8 @@ def assure(
     delay: Optional[str] = typer.Option(None, "--delay", help="Decision delay, firm track to launch, e.g. 120s."),
     timeline: str = typer.Option("default", "--timeline", help="Catalog timeline."),
     criteria: Optional[str] = typer.Option(None, "--criteria", help="Criteria set: catalog name or YAML file."),
+    border: Optional[str] = typer.Option(None, "--border", help="Country whose border sites are measured from "
+                                                                "(ISO code or name; default: the other side)."),
     by_year: bool = typer.Option(False, "--by-year", help="Assess each year of the deployment's declaration."),
     sweep: bool = typer.Option(False, "--sweep", help="Sensitivity: engageable pairs over speed x delay."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
@@ -78,7 +80,14 @@ def assure(
     if by_year and not dep.declarations:
         raise InputError(f"deployment {dep.name!r} has no annual declaration", "--by-year")
     corridors = strategic_corridors(cat, force_bases(cat, forces), target_places(cat, targets), earth)
-    border = crit.border_country if crit else ("USA" if dep.country == "RUS" else "RUS")
+    border = border or (crit.border_country if crit else ("USA" if dep.country == "RUS" else "RUS"))
+    from openbmd.earth.borders import country
+    from openbmd.errors import UnknownNameError
+
+    try:
+        border = country(border).iso_a3 or border
+    except UnknownNameError as exc:
+        raise UnknownNameError(str(exc).removeprefix("country: "), "--border") from None
     result = assess(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
     data = result.to_json()
     data["forces"], data["targets"] = forces, targets
