@@ -23,9 +23,10 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import assurance, catalog, engagement, trajectory
+    from openbmd.cli import assurance, catalog, engagement, exercise, trajectory
 
     app.add_typer(catalog.app, name="catalog")
+    app.add_typer(exercise.app, name="exercise")
     trajectory.register(app)
     engagement.register(app)
     assurance.register(app)

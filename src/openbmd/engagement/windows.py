@@ -236,3 +236,33 @@ def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries
         firm_track_time_s=det + timeline.firm_track_delay_s if seen else None,
         launch_allowed_time_s=float(result.launch_allowed_t_s[i]) if seen else None,
         threat_impact_time_s=float(last_t[-1]), windows=windows, shots=shots)
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def _launch_times(t, r, sites, tables, limits, a, e2):
+    n, k = t.shape
+    m_count = sites.shape[0]
+    out = np.full((n, m_count, k), np.nan)
+    for i in prange(n):
+        for j in range(k):
+            if not t[i, j] == t[i, j]:
+                break
+            x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
+            _, h = geodetic_lat_alt(x, y, z, a, e2)
+            for m in range(m_count):
+                fly = lookup(central_range(sites[m, 0], sites[m, 1], sites[m, 2], x, y, z), h, tables[m], limits[m])
+                if fly < np.inf:
+                    out[i, m, j] = t[i, j] - fly
+    return out
+
+
+def opportunity_launch_times(threats: ThreatSamples, batteries: Sequence[Battery], earth: EarthModel) -> NDArray:
+    """(N, M, K): the launch time (s) from which battery m meets threat n at its sample k, NaN where it cannot.
+
+    No timeline is applied: a launch is usable when it is no earlier than the time allowed.
+    """
+    tables = np.stack([b.table.time_s for b in batteries])
+    limits = np.stack([b.table.limits() for b in batteries])
+    sites = np.stack([b.r_ecef(earth) for b in batteries])
+    return _launch_times(np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float), sites,
+                         tables, limits, earth.a_m, earth.e2)

@@ -1,0 +1,101 @@
+"""``openbmd exercise``: the cooperation modes side by side, over many seeded trials."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from openbmd.cli.render import console, print_json
+from openbmd.errors import InputError
+
+app = typer.Typer(help="Computer-assisted exercise: compare cooperation modes by Monte Carlo.",
+                  no_args_is_help=True)
+
+RUN_HELP = """Run a scenario (built-in name or YAML file) in each cooperation mode.
+
+Example: openbmd exercise run nrc-2012 --trials 10000 --seed 1 --workers 2 --report out/exercise
+
+Modes: independent, data-exchange, joint, sectoral. The same seed gives the same answer
+for any number of workers. --scheduler ADDR uses a running Dask scheduler instead.
+"""
+
+
+@contextlib.contextmanager
+def _client(workers: Optional[int], scheduler: Optional[str]):
+    if workers is None and scheduler is None:
+        yield None
+        return
+    if workers is not None and scheduler is not None:
+        raise InputError("give --workers or --scheduler, not both", "--workers")
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}", "--scheduler") from None
+        with client:
+            yield client
+        return
+    if workers < 1:
+        raise InputError("must be at least 1", "--workers")
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+@app.command("run", help=RUN_HELP)
+def run(
+    scenario: str = typer.Argument(..., help="Built-in scenario name or YAML file."),
+    modes: str = typer.Option("independent,data-exchange,joint,sectoral", "--modes", help="Comma-separated."),
+    trials: int = typer.Option(10_000, "--trials", help="Monte Carlo trials per mode."),
+    seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same answer)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Local Dask cluster with N worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler."),
+    as_json: bool = typer.Option(False, "--json", help="Machine output."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
+) -> None:
+    from rich.progress import Progress
+
+    from openbmd.catalog import load_catalog
+    from openbmd.earth import wgs84
+    from openbmd.exercise.run import parse_modes, run_exercise
+    from openbmd.exercise.scenario import load_scenario
+
+    cat = load_catalog()
+    sc = load_scenario(scenario, cat)
+    mode_list = parse_modes(modes)
+    if trials < 1:
+        raise InputError("must be at least 1", "--trials")
+    with _client(workers, scheduler) as client, \
+            Progress(console=console().__class__(stderr=True), transient=True) as bar:
+        task = bar.add_task("trials", total=trials * len(mode_list))
+        result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
+                              progress=lambda k: bar.advance(task, k))
+    data = result.to_json()
+    if as_json:
+        print_json(data)
+    else:
+        t = Table("mode", "P(no leaker)", "95% CI", "leakers", "interceptors", "value defended",
+                  title=f"{sc.name}: {trials:,} trials per mode, seed {seed}")
+        for m, v in data["modes"].items():
+            lo, hi = v["p_no_leak_ci"]
+            t.add_row(m, f"{v['p_no_leak']:.3f}", f"{lo:.3f}-{hi:.3f}", f"{v['expected_leakers']:.2f}",
+                      f"{v['interceptors_used']:.1f}", f"{v['value_defended']:.1%}")
+        console().print(t)
+    if report is not None:
+        from openbmd.report.exercise_report import write_exercise_report
+
+        write_exercise_report(report, data, sc, cat)
+
+
+@app.command("list", help="List the built-in scenarios.")
+def list_scenarios() -> None:
+    from openbmd.exercise.scenario import builtin_scenarios
+
+    for name in builtin_scenarios():
+        console().print(name)

@@ -1,0 +1,160 @@
+"""Exercise scenarios: parties and assets, cooperation modes, doctrine, threat raid, defended assets.
+
+A scenario is YAML, validated into frozen pydantic models; any fault becomes one
+:class:`InputError` line naming the field. Built-in scenarios live in ``scenarios/``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from openbmd.catalog import Catalog
+from openbmd.errors import InputError, UnknownNameError
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+MODES = ("independent", "data-exchange", "joint", "sectoral")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Battery(_Frozen):
+    """Interceptors of one type at one catalog place, with their inventory."""
+
+    site: Name
+    interceptor: Name
+    inventory: int = Field(ge=0, description="Interceptors available")
+
+
+class Party(_Frozen):
+    """A party: its interceptor batteries and sensors (catalog places with radars, or space IR sensors)."""
+
+    name: Name
+    batteries: list[Battery] = Field(default_factory=list)
+    sensors: list[Name] = Field(default_factory=list)
+
+
+class Sector(_Frozen):
+    """A party's sector for the sectoral mode: a lon/lat polygon (degrees, [[lon, lat], ...])."""
+
+    party: Name
+    polygon: list[tuple[float, float]] = Field(min_length=3)
+
+
+class Cooperation(_Frozen):
+    """How the modes share data and decide: latencies (s) and the sector map."""
+
+    data_latency_s: float = Field(10.0, ge=0, description="Delay before a partner's detection reaches a party")
+    joint_decision_latency_s: float = Field(15.0, ge=0, description="Extra time a joint decision takes")
+    sectors: list[Sector] = Field(default_factory=list, description="For sectoral: each party's sector")
+
+
+class Doctrine(_Frozen):
+    """Firing doctrine: shoot-look-shoot or not, interceptors per engagement, share of inventory held back."""
+
+    shoot_look_shoot: bool = True
+    salvo: int = Field(1, ge=1, le=4)
+    reserve_fraction: float = Field(0.0, ge=0, lt=1)
+
+
+class Raid(_Frozen):
+    """``count`` missiles of one type from a launch area at a target, launched ``launch_time_s`` after t = 0."""
+
+    missile: Name
+    origin: Name
+    target: Name
+    launch_time_s: float = Field(0.0, ge=0)
+    count: int = Field(1, ge=1, le=100)
+    decoys: int = Field(0, ge=0, le=10, description="Decoys per missile that the defence cannot tell apart")
+
+
+class Asset(_Frozen):
+    """A defended asset (a catalog place) and its value."""
+
+    place: Name
+    value: float = Field(1.0, gt=0)
+
+
+class Scenario(_Frozen):
+    """A whole exercise: parties, cooperation, doctrine, raid, defended assets and the timeline name."""
+
+    name: Name
+    description: str = ""
+    parties: list[Party] = Field(min_length=1)
+    cooperation: Cooperation = Cooperation()
+    doctrine: Doctrine = Doctrine()
+    raid: list[Raid] = Field(min_length=1)
+    assets: list[Asset] = Field(default_factory=list)
+    timeline: Name = "default"
+
+    @model_validator(mode="after")
+    def _unique_parties(self) -> Scenario:
+        names = [p.name for p in self.parties]
+        if len(set(names)) != len(names):
+            raise ValueError("party names must be unique")
+        for s in self.cooperation.sectors:
+            if s.party not in names:
+                raise ValueError(f"sector for unknown party {s.party!r}")
+        return self
+
+    def check_names(self, catalog: Catalog) -> None:
+        """Every catalog reference exists; raises :class:`InputError` naming the field."""
+        def need(kind: str, name: str, field: str) -> None:
+            try:
+                getattr(catalog, kind)(name)
+            except UnknownNameError as exc:
+                raise UnknownNameError(str(exc), field) from None
+
+        for i, p in enumerate(self.parties):
+            for j, b in enumerate(p.batteries):
+                need("place", b.site, f"parties.{i}.batteries.{j}.site")
+                need("interceptor", b.interceptor, f"parties.{i}.batteries.{j}.interceptor")
+            for j, s in enumerate(p.sensors):
+                if s not in catalog:
+                    raise UnknownNameError(f"unknown sensor place {s!r}", f"parties.{i}.sensors.{j}")
+        for i, r in enumerate(self.raid):
+            need("missile", r.missile, f"raid.{i}.missile")
+            need("place", r.origin, f"raid.{i}.origin")
+            need("place", r.target, f"raid.{i}.target")
+        for i, a in enumerate(self.assets):
+            need("place", a.place, f"assets.{i}.place")
+        need("timeline", self.timeline, "timeline")
+
+
+def builtin_scenarios() -> list[str]:
+    folder = resources.files("openbmd.exercise") / "scenarios"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_scenario(name_or_path: str, catalog: Catalog | None = None) -> Scenario:
+    """A built-in scenario by name, or a YAML file; validated (and checked against ``catalog`` if given)."""
+    path = Path(name_or_path)
+    if name_or_path in builtin_scenarios():
+        text = (resources.files("openbmd.exercise") / "scenarios" / f"{name_or_path}.yaml").read_text("utf-8")
+        where = name_or_path
+    elif path.is_file():
+        text, where = path.read_text(encoding="utf-8"), str(path)
+    else:
+        raise InputError(f"no built-in scenario or file {name_or_path!r}; built-in: {', '.join(builtin_scenarios())}",
+                         "scenario")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}", "scenario") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: a scenario is a mapping", "scenario")
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = ".".join(str(x) for x in err["loc"]) or "scenario"
+        raise InputError(f"{where}: {err['msg'].removeprefix('Value error, ')}", field) from None
+    if catalog is not None:
+        scenario.check_names(catalog)
+    return scenario
