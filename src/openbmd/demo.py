@@ -54,9 +54,27 @@ def main(out_dir: str = "out") -> None:
     print(f"Kepler check (ideal Earth): range {check['numeric_range_m']:.1f} m numeric vs {check['kepler_range_m']:.1f} m "
           f"closed form; time {check['numeric_time_s']:.3f} s vs {check['kepler_time_s']:.3f} s")
     engagement = _engagement(cat, earth, out)
-    (out / "demo.json").write_text(json.dumps({"flights": results, "kepler_check": check, "engagement": engagement},
-                                              indent=2) + "\n")
-    print(f"wrote {len(results)} flights, an engagement, a footprint, pictures and demo.json to {out}/")
+    exercise = _exercise(cat, earth, out)
+    (out / "demo.json").write_text(json.dumps({"flights": results, "kepler_check": check, "engagement": engagement,
+                                               "exercise": exercise}, indent=2) + "\n")
+    print(f"wrote {len(results)} flights, an engagement, a footprint, the exercise report (exercise/index.html), "
+          f"pictures and demo.json to {out}/")
+
+
+def _exercise(cat, earth, out: Path) -> dict:
+    """The built-in nrc-2012 exercise, every cooperation mode, 4,000 seeded trials each."""
+    from openbmd.exercise.run import run_exercise
+    from openbmd.exercise.scenario import load_scenario
+    from openbmd.report.exercise_report import write_exercise_report
+
+    scenario = load_scenario("nrc-2012", cat)
+    result = run_exercise(scenario, cat, earth, trials=4000, seed=1)
+    data = result.to_json()
+    write_exercise_report(out / "exercise", data, scenario, cat)
+    for mode, v in data["modes"].items():
+        print(f"Exercise nrc-2012, {mode:13s}: P(no leaker) {v['p_no_leak']:.3f} "
+              f"({v['p_no_leak_ci'][0]:.3f}-{v['p_no_leak_ci'][1]:.3f}), {v['interceptors_used']:.1f} interceptors")
+    return data
 
 
 def _engagement(cat, earth, out: Path) -> dict:
