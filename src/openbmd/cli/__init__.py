@@ -23,13 +23,14 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import assurance, catalog, engagement, exercise, trajectory
+    from openbmd.cli import assurance, catalog, engagement, exercise, tracking, trajectory
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(exercise.app, name="exercise")
     trajectory.register(app)
     engagement.register(app)
     assurance.register(app)
+    tracking.register(app)
 
 
 _register()
