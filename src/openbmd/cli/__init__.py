@@ -23,7 +23,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import assurance, catalog, engagement, exercise, tracking, trajectory
+    from openbmd.cli import assurance, catalog, engagement, exchange, exercise, tracking, trajectory
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(exercise.app, name="exercise")
@@ -31,6 +31,7 @@ def _register() -> None:
     engagement.register(app)
     assurance.register(app)
     tracking.register(app)
+    exchange.register(app)
 
 
 _register()

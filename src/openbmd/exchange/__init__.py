@@ -1,6 +1,11 @@
-"""The joint exchange centre's foundations: canonical JSON, Ed25519 signing, the RFC 9162 Merkle log.
+"""The joint exchange centre: canonical JSON, Ed25519 signing, the RFC 9162 Merkle log, message
+models, storage with the release policy, and the service.
 
-Everything here is pure and stands alone (no service, no storage):
+Modules: :mod:`~openbmd.exchange.messages` (one model per kind, the signed envelope),
+:mod:`~openbmd.exchange.config` (parties, keys, release policy), :mod:`~openbmd.exchange.storage`
+(SQLite and PostgreSQL), :mod:`~openbmd.exchange.service` (the centre without HTTP),
+:mod:`~openbmd.exchange.app` (FastAPI), :mod:`~openbmd.exchange.client` (Python client),
+:mod:`~openbmd.exchange.server` (uvicorn). The foundations are pure and stand alone:
 
 >>> from openbmd.exchange import MerkleTree, leaf_hash, verify_inclusion
 >>> tree = MerkleTree(leaf_hash(m) for m in (b"a", b"b", b"c"))
@@ -39,7 +44,12 @@ from openbmd.exchange.signing import (
     verify_bytes,
 )
 
+from openbmd.exchange.messages import BODY_MODELS, Envelope, MessageKind, example_body, sign_envelope
+from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead
+
 __all__ = [
+    "MessageKind", "BODY_MODELS", "Envelope", "sign_envelope", "example_body",
+    "TreeHead", "InclusionProof", "ConsistencyProof",
     "canonical_json", "CanonicalizationError",
     "HASH_SIZE", "EMPTY_ROOT", "ProofError", "MerkleTree",
     "leaf_hash", "node_hash", "root_hash", "inclusion_proof", "consistency_proof",

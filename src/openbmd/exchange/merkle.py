@@ -204,6 +204,13 @@ class MerkleTree:
         for leaf in leaf_hashes:
             self.append(leaf)
 
+    def truncate(self, size: int) -> None:
+        """Drop every leaf from ``size`` on (undo appends that were never committed)."""
+        n = self._resolve(size)
+        for level, row in enumerate(self._levels):
+            del row[(n >> level) * HASH_SIZE:]
+        self._size = n
+
     def leaf(self, index: int) -> bytes:
         """The stored hash of leaf ``index``."""
         _check_inclusion_args(index, self._size)

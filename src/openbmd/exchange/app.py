@@ -1,0 +1,427 @@
+"""The centre's HTTP API (FastAPI), documented in OpenAPI at ``/openapi.json`` and ``/docs``.
+
+Writes are the signed messages themselves (``POST /v1/messages``): the envelope signature is the
+authentication. Reads: released messages (JSON, or a server-sent-event stream), signed tree heads,
+inclusion and consistency proofs, joint engagement decisions, and the fused picture built only
+from the track reports released to the reader (JSON or server-sent events). Reads are signed requests (see :mod:`openbmd.exchange.auth` for the headers and
+why we chose them over mTLS). Every error has the body
+``{"error": {"status", "code", "message", "details"?}}``.
+
+Statuses of ``POST /v1/messages``: 201 accepted and durable; 400 not JSON; 401 unknown party or
+key, or bad signature; 403 an approval by a party that is not required or cannot see the
+proposal; 409 replayed or out-of-order sequence; 413 body over the limit; 422 schema error,
+stale or future timestamp; 503 storage failure or shutting down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
+
+from openbmd.exchange.config import load_centre_key, load_config
+from openbmd.exchange.messages import ENVELOPE_ADAPTER, MAX_SAFE_INT
+from openbmd.exchange.service import Centre, ExchangeError, check_batch, wall_clock_ms
+from openbmd.exchange.storage import open_storage
+from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead
+
+__all__ = ["ServiceConfig", "create_app"]
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """How to run a centre: its data directory, an optional database URL and commit policy.
+
+    ``database`` is ``None`` (SQLite in ``data_dir``), a SQLite path or ``postgresql://...``.
+    ``group_commit=False`` commits each message alone (slower; the benchmark's baseline).
+    ``verify_processes`` > 0 moves parsing and Ed25519 verification of submissions to that many
+    worker processes, fed in batches, so that a second core works on the write path.
+    """
+
+    data_dir: Path
+    database: str | None = None
+    group_commit: bool = True
+    max_batch: int = 1024
+    clock_ms: Callable[[], int] = field(default=wall_clock_ms)
+    verify_processes: int = 0
+
+
+class _ErrorBody(BaseModel):
+    status: int
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """Every refusal."""
+
+    error: _ErrorBody
+
+
+class ReceiptModel(BaseModel):
+    """An accepted message: its leaf index and a signed tree head that includes it."""
+
+    leaf_index: int
+    tree_head: TreeHead
+
+
+class ReleasedModel(BaseModel):
+    """A message as released to the reader; ``withheld_fields`` were removed from the body."""
+
+    leaf_index: int
+    received_ms: int
+    envelope: dict[str, Any]
+    withheld_fields: list[str]
+
+
+class MessagesModel(BaseModel):
+    messages: list[ReleasedModel]
+    tree_size: int
+
+
+class MeModel(BaseModel):
+    party: str
+    last_sequence: int
+
+
+class DecisionModel(BaseModel):
+    proposal_leaf_index: int
+    proposal_id: str
+    proposer: str
+    status: str
+    required_parties: list[str]
+    approvals: dict[str, int]
+    rejections: dict[str, int]
+    pending: list[str]
+    expires_unix_ms: int
+
+
+class PictureTrackModel(BaseModel):
+    picture_id: int
+    r_ecef_m: list[float]
+    v_ecef_mps: list[float]
+    covariance_si: list[list[float]]
+    members: list[list[str]]
+
+
+class PictureModel(BaseModel):
+    """The fused picture (SI, ECEF) at ``time_unix_ms``, from what the reader may see."""
+
+    time_unix_ms: int | None
+    tree_size: int
+    tracks: list[PictureTrackModel]
+
+
+_ERRORS = {s: {"model": ErrorResponse} for s in (400, 401, 403, 404, 409, 413, 422, 503)}
+
+
+def _json(data: Any) -> Response:
+    """A JSON response rendered directly (the declared response models document it)."""
+    return Response(json.dumps(data, separators=(",", ":")).encode(), media_type="application/json")
+
+
+def _target(request: Request) -> str:
+    path = request.scope.get("raw_path") or request.url.path.encode()
+    qs = request.scope.get("query_string") or b""
+    return path.decode("latin-1") + ("?" + qs.decode("latin-1") if qs else "")
+
+
+def _envelope_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        env = ENVELOPE_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+        defs = env.pop("$defs", {})
+        comps = schema.setdefault("components", {}).setdefault("schemas", {})
+        comps.update(defs)
+        comps["SignedEnvelope"] = env
+        post = schema["paths"]["/v1/messages"]["post"]
+        post["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/SignedEnvelope"}}}}
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+class _BatchVerifier:
+    """Feeds submissions to verifier processes in batches: while one batch is being checked the
+    next one gathers, so the inter-process cost is paid per batch, not per message."""
+
+    def __init__(self, centre: Centre, processes: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._centre = centre
+        self._keys = centre.public_keys
+        self._limit = centre.config.limits.max_body_bytes
+        self._slots = processes
+        self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        self._waiting: list[tuple[bytes, asyncio.Future]] = []
+
+    async def start(self) -> None:
+        """Start the processes now rather than on the first message."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._pool, check_batch, [], {}, 0) for _ in range(self._slots)))
+
+    async def check(self, data: bytes) -> Any:
+        fut = asyncio.get_running_loop().create_future()
+        self._waiting.append((data, fut))
+        if self._slots > 0:
+            self._launch()
+        return await fut
+
+    def _launch(self) -> None:
+        batch, self._waiting = self._waiting[:256], self._waiting[256:]
+        if not batch:
+            return
+        self._slots -= 1
+        job = asyncio.get_running_loop().run_in_executor(
+            self._pool, check_batch, [d for d, _ in batch], self._keys, self._limit)
+        job.add_done_callback(lambda j: self._done(batch, j))
+
+    def _done(self, batch: list[tuple[bytes, asyncio.Future]], job: asyncio.Future) -> None:
+        self._slots += 1
+        exc = job.exception()
+        for i, (_, fut) in enumerate(batch):
+            if fut.done():
+                continue
+            if exc is not None:
+                fut.set_exception(ExchangeError(503, "verifier", f"verifier process failed: {exc}"))
+            else:
+                fut.set_result(job.result()[i])
+        if self._waiting:
+            self._launch()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _SubmitFastPath:
+    """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's routing.
+
+    The write path is the hot one; FastAPI's route for it stays registered, so it is documented
+    in OpenAPI, and behaves the same. The body is read up to the size limit, then handed to the
+    centre; the 201 is sent only when the write is durable.
+    """
+
+    def __init__(self, app: Any, centre: Centre, limit: int, verifier: _BatchVerifier | None = None) -> None:
+        self.app, self.centre, self.limit, self.verifier = app, centre, limit, verifier
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v1/messages" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        try:
+            for k, v in scope["headers"]:
+                if k == b"content-length" and v.isdigit():
+                    self.centre.check_size(int(v))
+            body = bytearray()
+            more = True
+            while more:
+                msg = await receive()
+                if msg["type"] == "http.disconnect":
+                    return
+                body += msg.get("body", b"")
+                more = msg.get("more_body", False)
+                if len(body) > self.limit:
+                    raise ExchangeError(413, "too_large", f"message body is over the {self.limit}-byte limit")
+            if self.verifier is not None:
+                future = self.centre.submit_checked(await self.verifier.check(bytes(body)))
+            else:
+                future = self.centre.submit(bytes(body))
+            receipt = await asyncio.wrap_future(future)
+            status, payload = 201, receipt.json_bytes()
+        except ExchangeError as exc:
+            status, payload = exc.status, json.dumps(exc.to_json()).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def create_app(config: ServiceConfig) -> FastAPI:
+    """Build the API over a centre opened from ``config`` (storage opens now, closes at shutdown)."""
+    cfg = load_config(config.data_dir)
+    storage = open_storage(config.database, config.data_dir)
+    try:
+        centre = Centre(cfg, storage, load_centre_key(config.data_dir), clock_ms=config.clock_ms,
+                        group_commit=config.group_commit, max_batch=config.max_batch)
+    except BaseException:
+        storage.close()
+        raise
+
+    verifier = _BatchVerifier(centre, config.verify_processes) if config.verify_processes > 0 else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if verifier is not None:
+            await verifier.start()
+        yield
+        if verifier is not None:
+            verifier.close()
+        centre.close()
+
+    app = FastAPI(title="openbmd exchange centre", version="1", lifespan=lifespan,
+                  description="Signed messages between parties, an RFC 9162 Merkle log with signed tree "
+                              "heads, and per-party release. Reads need signed request headers.")
+    app.state.centre = centre
+    limit = cfg.limits.max_body_bytes
+
+    @app.exception_handler(ExchangeError)
+    async def _exchange_error(_: Request, exc: ExchangeError) -> JSONResponse:
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": [str(x) for x in e.get("loc", ())], "msg": e.get("msg"), "type": e.get("type")}
+                   for e in exc.errors()[:20]]
+        err = ExchangeError(422, "schema", "request parameters do not match the schema", details)
+        return JSONResponse(err.to_json(), status_code=422)
+
+    def reader(
+        request: Request,
+        party: str | None = Header(None, alias="X-OpenBMD-Party", description="The reading party."),
+        key_id: str | None = Header(None, alias="X-OpenBMD-Key-Id", description="Its key id."),
+        timestamp: str | None = Header(None, alias="X-OpenBMD-Timestamp", description="Unix ms."),
+        nonce: str | None = Header(None, alias="X-OpenBMD-Nonce", description="16-64 of [A-Za-z0-9_-]."),
+        signature: str | None = Header(None, alias="X-OpenBMD-Signature",
+                                       description="Ed25519 over RFC 8785 JSON of {method, target, party, "
+                                                   "key_id, timestamp, nonce}, base64url."),
+    ) -> str:
+        headers = {"x-openbmd-party": party, "x-openbmd-key-id": key_id, "x-openbmd-timestamp": timestamp,
+                   "x-openbmd-nonce": nonce, "x-openbmd-signature": signature}
+        return centre.authenticate(request.method, _target(request), headers)
+
+    @app.post("/v1/messages", status_code=201, responses={201: {"model": ReceiptModel}, **_ERRORS},
+              summary="Submit one signed message", tags=["messages"])
+    async def post_message(request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit():
+            centre.check_size(int(declared))
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ExchangeError(413, "too_large", f"message body is over the {limit}-byte limit")
+            chunks.append(chunk)
+        future = centre.submit(b"".join(chunks))
+        receipt = await asyncio.wrap_future(future)
+        return Response(receipt.json_bytes(), status_code=201, media_type="application/json")
+
+    @app.get("/v1/messages", response_model=MessagesModel, responses=_ERRORS, tags=["messages"],
+             summary="Messages released to the reader, in log order")
+    def get_messages(party: str = Depends(reader),
+                     after: int = Query(-1, ge=-1, le=MAX_SAFE_INT, description="Last leaf index already seen."),
+                     limit: int = Query(100, ge=1, le=cfg.limits.max_read_limit),
+                     kind: str | None = Query(None, description="Only this kind.")) -> Response:
+        size = centre.tree_head().tree_size
+        return _json({"messages": centre.read(party, after, limit, kind), "tree_size": size})
+
+    @app.get("/v1/messages/stream", responses={200: {"content": {"text/event-stream": {}}}, **_ERRORS},
+             tags=["messages"], summary="Server-sent events: each newly released message as it is logged")
+    async def stream_messages(request: Request, party: str = Depends(reader),
+                              after: int = Query(-1, ge=-1, le=MAX_SAFE_INT, description="Last leaf index seen."),
+                              poll_s: float = Query(0.25, ge=0.05, le=10.0, description="Poll interval, s."),
+                              max_s: float = Query(300.0, gt=0.0, le=3600.0,
+                                                   description="The stream ends after this many seconds; "
+                                                               "reconnect with the last event id as `after`.")
+                              ) -> StreamingResponse:
+        from starlette.concurrency import run_in_threadpool
+
+        async def events() -> AsyncIterator[bytes]:
+            last = after
+            end = asyncio.get_running_loop().time() + max_s
+            yield b": openbmd exchange stream\n\n"
+            while asyncio.get_running_loop().time() < end and not await request.is_disconnected():
+                msgs = await run_in_threadpool(centre.read, party, last, 100)
+                for m in msgs:
+                    last = m["leaf_index"]
+                    yield f"id: {last}\nevent: message\ndata: {json.dumps(m)}\n\n".encode()
+                if not msgs:
+                    await asyncio.sleep(poll_s)
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+
+    @app.get("/v1/messages/{leaf_index}", response_model=ReleasedModel, responses=_ERRORS, tags=["messages"],
+             summary="One message released to the reader")
+    def get_message(leaf_index: int = PathParam(..., ge=0, le=MAX_SAFE_INT), party: str = Depends(reader)) -> Response:
+        return _json(centre.read_one(party, leaf_index))
+
+    @app.get("/v1/me", response_model=MeModel, responses=_ERRORS, tags=["messages"],
+             summary="The authenticated party and its last accepted sequence number")
+    def me(party: str = Depends(reader)) -> dict[str, Any]:
+        return {"party": party, "last_sequence": centre.last_sequence(party)}
+
+    @app.get("/v1/tree-head", response_model=TreeHead, responses=_ERRORS, tags=["log"],
+             summary="The latest signed tree head, or the stored head of a given size")
+    def tree_head(party: str = Depends(reader),
+                  tree_size: int | None = Query(None, ge=0, le=MAX_SAFE_INT)) -> Response:
+        return _json(centre.tree_head(tree_size).model_dump())
+
+    @app.get("/v1/proofs/inclusion", response_model=InclusionProof, responses=_ERRORS, tags=["log"],
+             summary="RFC 9162 inclusion proof of a leaf released to the reader")
+    def inclusion(party: str = Depends(reader), leaf_index: int = Query(..., ge=0, le=MAX_SAFE_INT),
+                  tree_size: int | None = Query(None, ge=0, le=MAX_SAFE_INT)) -> Response:
+        return _json(centre.inclusion(party, leaf_index, tree_size).model_dump())
+
+    @app.get("/v1/proofs/consistency", response_model=ConsistencyProof, responses=_ERRORS, tags=["log"],
+             summary="RFC 9162 consistency proof between two tree sizes")
+    def consistency(party: str = Depends(reader), first: int = Query(..., ge=1, le=MAX_SAFE_INT),
+                    second: int | None = Query(None, ge=1, le=MAX_SAFE_INT)) -> Response:
+        return _json(centre.consistency(first, second).model_dump())
+
+    @app.get("/v1/decisions/{proposal_leaf_index}", response_model=DecisionModel, responses=_ERRORS,
+             tags=["engagement"], summary="Where the joint decision on an engagement proposal stands")
+    def decision(proposal_leaf_index: int = PathParam(..., ge=0, le=MAX_SAFE_INT), party: str = Depends(reader)) -> Response:
+        return _json(centre.decision(party, proposal_leaf_index).to_json())
+
+    @app.get("/v1/picture", response_model=PictureModel, responses=_ERRORS, tags=["picture"],
+             summary="The fused picture from the track reports released to the reader")
+    def picture(party: str = Depends(reader),
+                at_unix_ms: int | None = Query(None, ge=0, le=MAX_SAFE_INT,
+                                               description="Picture time (default: newest report).")) -> Response:
+        return _json(centre.picture(party, at_unix_ms))
+
+    @app.get("/v1/picture/stream", responses={200: {"content": {"text/event-stream": {}}}, **_ERRORS},
+             tags=["picture"], summary="Server-sent events: the fused picture each time the log grows")
+    async def stream_picture(request: Request, party: str = Depends(reader),
+                             poll_s: float = Query(1.0, ge=0.1, le=60.0, description="Poll interval, s."),
+                             max_s: float = Query(300.0, gt=0.0, le=3600.0, description="Stream length, s.")
+                             ) -> StreamingResponse:
+        from starlette.concurrency import run_in_threadpool
+
+        async def events() -> AsyncIterator[bytes]:
+            seen = -1
+            end = asyncio.get_running_loop().time() + max_s
+            yield b": openbmd fused picture\n\n"
+            while asyncio.get_running_loop().time() < end and not await request.is_disconnected():
+                size = centre.tree_head().tree_size
+                if size != seen:
+                    seen = size
+                    pic = await run_in_threadpool(centre.picture, party)
+                    yield f"id: {size}\nevent: picture\ndata: {json.dumps(pic)}\n\n".encode()
+                await asyncio.sleep(poll_s)
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+
+    @app.get("/v1/health", tags=["service"], summary="Liveness (no authentication)")
+    def health() -> dict[str, Any]:
+        return {"ok": True}
+
+    app.openapi = _envelope_openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(_SubmitFastPath, centre=centre, limit=limit, verifier=verifier)
+    return app

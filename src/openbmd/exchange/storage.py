@@ -1,0 +1,182 @@
+"""Storage of the log behind one small interface, with the release policy applied at the query.
+
+Two backends implement :class:`Storage`: SQLite (:mod:`openbmd.exchange.store_sqlite`, the
+default, a file in the data directory) and PostgreSQL (:mod:`openbmd.exchange.store_postgres`).
+:func:`open_storage` picks one from a URL.
+
+One call of :meth:`Storage.append` is one durable transaction: the message rows (each also a
+Merkle leaf), the senders' last sequence numbers and the signed tree head that covers them. It
+returns only once the transaction is on disk, so whoever acknowledges after it acknowledges
+durable data. The tree head of every batch is kept, so every head the centre ever returned can
+be fetched again and checked.
+
+The release policy is applied in one place, :meth:`Storage.released`: the SQL query selects only
+the (sender, kind) pairs released to the reader, and the same method removes the withheld body
+fields before anything leaves storage.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openbmd.exchange.config import ReleasePolicy
+from openbmd.exchange.treehead import TreeHead
+
+__all__ = ["StoredMessage", "ReleasedMessage", "Storage", "StorageError", "open_storage"]
+
+Pairs = dict[tuple[str, str], tuple[str, ...]]
+
+
+class StorageError(RuntimeError):
+    """The database refused or lost a write, or holds something inconsistent."""
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One accepted message: its log position, routing fields and the signed envelope bytes.
+
+    ``envelope`` is the RFC 8785 JSON of the whole signed envelope, the leaf's data;
+    ``received_ms`` is the centre's clock at acceptance, Unix ms.
+    """
+
+    leaf_index: int
+    sender: str
+    kind: str
+    sequence: int
+    timestamp: int
+    received_ms: int
+    envelope: bytes
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class ReleasedMessage:
+    """A message as one reader may see it: withheld body fields are removed and listed."""
+
+    leaf_index: int
+    received_ms: int
+    envelope: dict[str, Any]
+    withheld_fields: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON form for the API."""
+        return {"leaf_index": self.leaf_index, "received_ms": self.received_ms,
+                "envelope": self.envelope, "withheld_fields": list(self.withheld_fields)}
+
+
+class Storage(ABC):
+    """What the centre needs from a database. Backends implement the abstract methods."""
+
+    @abstractmethod
+    def append(self, messages: Sequence[StoredMessage], head: TreeHead) -> None:
+        """Store messages, their senders' last sequences and ``head`` in one durable transaction."""
+
+    @abstractmethod
+    def leaf_hashes(self) -> Iterator[bytes]:
+        """Every leaf hash in log order."""
+
+    @abstractmethod
+    def last_sequences(self) -> dict[str, int]:
+        """``{sender: last accepted sequence}``."""
+
+    @abstractmethod
+    def latest_head(self) -> TreeHead | None:
+        """The most recent signed tree head, or ``None`` for an empty log."""
+
+    @abstractmethod
+    def head(self, tree_size: int) -> TreeHead | None:
+        """The stored head for ``tree_size``, if the centre ever signed one."""
+
+    @abstractmethod
+    def heads(self) -> list[TreeHead]:
+        """Every stored head, by tree size."""
+
+    @abstractmethod
+    def message(self, leaf_index: int) -> StoredMessage | None:
+        """One message by leaf index (no policy: for the centre's own checks)."""
+
+    @abstractmethod
+    def _select(self, pairs: Sequence[tuple[str, str]], after: int, limit: int,
+                leaf_index: int | None) -> list[StoredMessage]:
+        """Messages whose (sender, kind) is in ``pairs``, ``leaf_index > after``, in log order."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def released(self, reader: str, policy: ReleasePolicy, after: int = -1, limit: int = 100,
+                 kind: str | None = None, leaf_index: int | None = None) -> list[ReleasedMessage]:
+        """What ``policy`` releases to ``reader``: the one place the release policy is applied.
+
+        ``after`` is the last leaf index already seen (-1 for the start); ``leaf_index`` picks
+        one message.
+        """
+        allowed: Pairs = policy.released(reader)
+        pairs = sorted(p for p in allowed if kind is None or p[1] == kind)
+        if not pairs or limit <= 0:
+            return []
+        out = []
+        for m in self._select(pairs, after, limit, leaf_index):
+            omit = allowed[(m.sender, m.kind)]
+            env = json.loads(m.envelope)
+            if omit:
+                env["body"] = {k: v for k, v in env["body"].items() if k not in omit}
+            out.append(ReleasedMessage(m.leaf_index, m.received_ms, env, omit))
+        return out
+
+    def approvals(self, proposal_leaf_index: int, senders: Sequence[str]) -> list[StoredMessage]:
+        """Every engagement approval from ``senders`` that names the proposal at that leaf.
+
+        A centre-side check (no release policy): the decision status is the same for all.
+        """
+        pairs = sorted((s, "engagement_approval") for s in senders)
+        out: list[StoredMessage] = []
+        after = proposal_leaf_index
+        while pairs:
+            page = self._select(pairs, after, 1000, None)
+            for m in page:
+                if json.loads(m.envelope)["body"].get("proposal_leaf_index") == proposal_leaf_index:
+                    out.append(m)
+            if len(page) < 1000:
+                break
+            after = page[-1].leaf_index
+        return out
+
+    def __enter__(self) -> "Storage":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_storage(url: str | None, data_dir: Path | None = None) -> Storage:
+    """Open a backend: ``postgresql://...`` for PostgreSQL, else a SQLite path or ``sqlite:///path``.
+
+    A ``schema=NAME`` query parameter on a PostgreSQL URL keeps the tables in that schema.
+
+    ``None`` means ``DATA_DIR/exchange.sqlite3``.
+    """
+    if url and url.startswith(("postgresql://", "postgres://")):
+        from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+        from openbmd.exchange.store_postgres import PostgresStorage
+
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query)
+        schema = next((v for k, v in query if k == "schema"), None)
+        rest = urlencode([(k, v) for k, v in query if k != "schema"])
+        return PostgresStorage(urlunsplit(parts._replace(query=rest)), schema=schema)
+    from openbmd.exchange.store_sqlite import SqliteStorage
+
+    if url is None:
+        if data_dir is None:
+            raise ValueError("give a database URL or a data directory")
+        return SqliteStorage(Path(data_dir) / "exchange.sqlite3")
+    if url.startswith("sqlite:///"):
+        url = url[len("sqlite:///"):]
+    return SqliteStorage(Path(url))

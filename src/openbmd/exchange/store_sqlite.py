@@ -1,0 +1,96 @@
+"""SQLite backend: one file, WAL journal, ``synchronous=FULL`` so a commit survives power loss.
+
+One connection writes (the centre's single writer thread); another, behind a lock, reads. An
+exclusive lock on ``FILE.lock`` keeps a second centre off the same file: the centre holds the
+Merkle tree in memory, so it must be the only writer. The kernel drops the lock if the process
+dies, so a restart after a crash is not blocked.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from openbmd.exchange.storage import StorageError, StoredMessage
+from openbmd.exchange.store_sql import (
+    COLUMNS, SqlStorage, head_row, last_sequence_rows, message_rows, schema_sql,
+)
+from openbmd.exchange.treehead import TreeHead
+
+__all__ = ["SqliteStorage"]
+
+SCHEMA = schema_sql("INTEGER", "BLOB")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA foreign_keys=ON")
+    return con
+
+
+def _lock_file(path: Path, wait_s: float) -> int | None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no guard
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StorageError(f"another centre is using {path.with_suffix('')}") from None
+            time.sleep(0.05)
+
+
+class SqliteStorage(SqlStorage):
+    """The log in one SQLite file (WAL, ``synchronous=FULL``)."""
+
+    def __init__(self, path: Path, lock_wait_s: float = 10.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lockfd = _lock_file(self.path.with_name(self.path.name + ".lock"), lock_wait_s)
+        self._w = _connect(self.path)
+        self._w.executescript(SCHEMA)
+        self._r = _connect(self.path)
+        self._wlock = threading.Lock()
+        self._rlock = threading.Lock()
+
+    def append(self, messages: Sequence[StoredMessage], head: TreeHead) -> None:
+        with self._wlock:
+            con = self._w
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.executemany(f"INSERT INTO messages ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                                message_rows(messages))
+                con.executemany(
+                    "INSERT INTO senders (sender, last_sequence) VALUES (?, ?) ON CONFLICT(sender) "
+                    "DO UPDATE SET last_sequence = MAX(last_sequence, excluded.last_sequence)",
+                    last_sequence_rows(messages))
+                con.execute("INSERT INTO tree_heads VALUES (?,?,?,?,?)", head_row(head))
+                con.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise StorageError(f"sqlite append failed: {exc}") from exc
+
+    def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        with self._rlock:
+            return self._r.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        with self._wlock, self._rlock:
+            self._w.close()
+            self._r.close()
+            if self._lockfd is not None:
+                os.close(self._lockfd)  # releases the lock
+                self._lockfd = None

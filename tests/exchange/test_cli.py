@@ -1,0 +1,110 @@
+"""The exchange commands against a real server process, through the CLI's error handling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+
+import openbmd.cli
+from openbmd.cli.exchange import register
+
+from .serverproc import ServerProcess
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
+    register(app)
+    monkeypatch.setattr(openbmd.cli, "app", app)
+    return openbmd.cli.main
+
+
+def _json(capsys, main, argv):
+    code = main(argv)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_quick_start(cli, capsys, tmp_path):
+    data = tmp_path / "c"
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 0
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    ex = _json(capsys, cli, ["client", "example", "track_report"])
+    (tmp_path / "t.json").write_text(json.dumps(ex))
+    with ServerProcess(data) as srv:
+        base = ["--data", str(data), "--url", srv.url]
+        r = _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        assert r["leaf_index"] == 0 and r["tree_head"]["tree_size"] == 1
+        r = _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        assert r["leaf_index"] == 1
+        got = _json(capsys, cli, ["client", *base, "--as", "russia", "read", "--json"])
+        assert [m["leaf_index"] for m in got["messages"]] == [0, 1]
+        head = _json(capsys, cli, ["log", *base, "--as", "russia", "head", "--json"])
+        assert set(head) >= {"tree_size", "root_hash", "timestamp", "signature"} and head["tree_size"] == 2
+        p = _json(capsys, cli, ["log", *base, "--as", "russia", "prove", "--leaf", "0", "--size", "2", "--json"])
+        assert set(p) == {"leaf_index", "tree_size", "leaf_hash", "proof", "root_hash"} and len(p["proof"]) == 1
+        q = _json(capsys, cli, ["log", *base, "--as", "russia", "consistency", "--from", "1", "--to", "2", "--json"])
+        assert set(q) == {"first", "second", "proof", "first_root", "second_root"}
+        v = _json(capsys, cli, ["log", *base, "--as", "nato", "verify", "--json"])
+        assert v["ok"] and v["held"]["tree_size"] == 2
+        # A forged held head fails verification with a non-zero exit.
+        forged = dict(head, root_hash="A" * 43 + "=")
+        (tmp_path / "forged.json").write_text(json.dumps(forged))
+        assert cli(["log", *base, "--as", "russia", "verify", "--head", str(tmp_path / "forged.json")]) == 1
+        assert "verification failed" in capsys.readouterr().err
+        watched = []
+        assert cli(["client", *base, "--as", "russia", "watch", "--count", "2", "--interval", "0.1"]) == 0
+        watched = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        assert [m["leaf_index"] for m in watched] == [0, 1]
+        pic = _json(capsys, cli, ["client", *base, "--as", "russia", "picture", "--json"])
+        assert [m for t in pic["tracks"] for m in t["members"]] == [["nato", "t-0001"]]
+        assert cli(["client", *base, "--as", "russia", "picture"]) == 0
+        assert "fused picture" in capsys.readouterr().out
+        # Bad input: one line, exit 2.
+        assert cli(["client", *base, "--as", "mars", "read"]) == 2
+        assert "unknown party" in capsys.readouterr().err
+        assert cli(["client", "example", "nope"]) == 2
+        assert cli(["log", *base, "--as", "russia", "prove", "--leaf", "9", "--json"]) == 1  # refused by centre
+        assert "400" in capsys.readouterr().err
+
+
+def test_keys_new(cli, capsys, tmp_path):
+    info = _json(capsys, cli, ["keys", "new", "estonia", "--out", str(tmp_path), "--json"])
+    assert len(info["key_id"]) == 16
+    assert (tmp_path / "estonia.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "estonia.pub").read_text().strip() == info["public_key"]
+    assert cli(["keys", "new", "estonia", "--out", str(tmp_path)]) == 2
+
+
+def test_server_sent_events(tmp_path):
+    from openbmd.exchange.auth import sign_request
+    from openbmd.exchange.client import ExchangeClient
+    from openbmd.exchange.config import init_data_dir, party_key_path
+    from openbmd.exchange.messages import example_body
+    from openbmd.exchange.service import wall_clock_ms
+
+    import httpx
+
+    data = tmp_path / "c"
+    init_data_dir(data, ["nato", "russia"])
+    with ServerProcess(data) as srv:
+        nato = ExchangeClient(srv.url, "nato", party_key_path(data, "nato").read_bytes())
+        nato.submit("track_report", example_body("track_report", wall_clock_ms()))
+        target = "/v1/messages/stream?after=-1"
+        headers = sign_request(party_key_path(data, "russia").read_bytes(), "russia", "GET", target, wall_clock_ms())
+        got = []
+        with httpx.stream("GET", srv.url + target, headers=headers, timeout=10.0) as r:
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    got.append(json.loads(line[6:]))
+                    if len(got) == 1:
+                        nato.submit("track_report", example_body("track_report", wall_clock_ms()))
+                    if len(got) == 2:
+                        break
+        nato.close()
+    assert [m["leaf_index"] for m in got] == [0, 1]
