@@ -29,7 +29,7 @@ bench: setup
 # Re-pin after changing dependencies in pyproject.toml.
 lock:
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^openbmd' > requirements.lock
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^openbmd' -e '^pip==' > requirements.lock
 
 clean:
 	rm -rf $(VENV) out
