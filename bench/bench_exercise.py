@@ -23,9 +23,9 @@ TRIALS = 10_000
 SCALING_TRIALS = 100_000
 
 
-def _python_trial(p, u) -> int:
+def _python_trial(p, allowed, u) -> int:
     """One trial, plain Python + scipy (no shoot-shoot refinement): leakers."""
-    n, nb = p.allowed.shape
+    n = allowed.shape[0]
     alive, inv, shots = np.ones(n, bool), p.inventory.copy(), np.zeros(n, int)
     next_ok = np.full((p.group.max() + 1, n), -np.inf)
     for _ in range(16):
@@ -36,7 +36,7 @@ def _python_trial(p, u) -> int:
             for b in bats:
                 e = np.full(rows.size, np.inf)
                 for r, i in enumerate(rows):
-                    x = max(p.allowed[i, b], next_ok[g, i])
+                    x = max(allowed[i, b], next_ok[g, i])
                     k = np.searchsorted(p.rec_launch[i, b, : p.rec_count[i, b]], x)
                     if k < p.rec_count[i, b]:
                         e[r] = p.rec_intercept[i, b, k]
@@ -76,10 +76,13 @@ def run() -> list[dict]:
     t_trials = time.perf_counter() - t0
 
     joint = preps["joint"]
-    u = np.random.default_rng(1).random((300, joint.allowed.shape[0] * 8))
+    rng = np.random.default_rng(1)
+    n = joint.is_warhead.shape[0]
+    u = rng.random((300, n * 8))
     t0 = time.perf_counter()
+    allowed = joint.tracks.allowed(joint.party, rng.random((len(u), len(joint.parties), n)))
     for k in range(len(u)):
-        _python_trial(joint, u[k])
+        _python_trial(joint, allowed[k], u[k])
     py_rate = len(u) / (time.perf_counter() - t0)
 
     rates = {}

@@ -16,6 +16,8 @@ from openbmd.exercise.engine import MAX_SHOTS
 from openbmd.exercise.geometry import Prepared, fly_raid, prepare
 from openbmd.exercise.montecarlo import run_trials_mc, summarize, wilson
 from openbmd.exercise.scenario import load_scenario
+from openbmd.exercise.tracks import TrackTiming, single_sensor
+from openbmd.tracking.quality import fixed_delay_model, load_track_quality
 
 EARTH = wgs84()
 
@@ -73,8 +75,9 @@ def test_layered_defence_matches_the_formula():
         rec_l = np.full((1, b, 1), 0.0)
         rec_t = np.arange(1, b + 1, dtype=float).reshape(1, b, 1) * 100.0
         rec_l[0, :, 0] = rec_t[0, :, 0] - 50.0
+        tracks = single_sensor(np.zeros((1, 1)), fixed_delay_model(0.0))
         prep = Prepared("joint", ["a"], [f"b{k}" for k in range(b)], rec_l, rec_t, np.ones((1, b), np.int64),
-                        np.zeros((1, b)), np.zeros(b, np.int64), np.zeros(b, np.int64), np.full(b, pk),
+                        tracks, np.zeros(b, np.int64), np.zeros(b, np.int64), np.full(b, pk),
                         np.ones(b, np.int64), np.zeros(b, np.int64), np.array([True]), np.array([1.0]),
                         np.array([0]), np.array([1.0]), 1, True, 10.0)
         r = _p(prep, trials=20000, seed=3)
@@ -85,12 +88,14 @@ def test_layered_defence_matches_the_formula():
 
 
 def test_perfect_kill_and_endless_inventory_leave_no_leakers(scenario, catalog, objects):
-    big = scenario.model_copy(update={"parties": [p.model_copy(update={"batteries": [
+    big = scenario.model_copy(update={"tracks": "timeline", "parties": [p.model_copy(update={"batteries": [
         bt.model_copy(update={"inventory": 1000}) for bt in p.batteries]}) for p in scenario.parties]})
     for mode, prep in prepare(big, catalog, EARTH, objects).items():
         prep = dataclasses.replace(prep, pk=np.ones_like(prep.pk))
+        n = len(prep.value)
+        allowed = prep.tracks.allowed(prep.party, np.zeros((1, len(prep.parties), n)))[0]  # fixed delays
         engageable = np.array([any(prep.rec_count[i, b] and prep.rec_launch[i, b, prep.rec_count[i, b] - 1]
-                                   >= prep.allowed[i, b] for b in range(len(prep.pk))) for i in range(len(prep.value))])
+                                   >= allowed[i, b] for b in range(len(prep.pk))) for i in range(n)])
         raw = run_trials_mc(prep, 200, 1)
         assert not raw["survived"][:, engageable].any(), mode
         assert np.all(raw["survived"][:, ~engageable])
@@ -157,3 +162,35 @@ def test_cli_bad_input(capsys, args, words):
     assert main(["exercise", "run", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+def test_track_sharing_rules():
+    """Own tracks, partners' tracks after the data latency, or the earliest track for all (joint)."""
+    u = np.zeros((1, 2, 1))
+    ready = {s: single_sensor(np.array([[100.0], [40.0]]), fixed_delay_model(20.0), s, 10.0, 60.0).ready(u)[0, :, 0]
+             for s in ("own", "exchange", "pooled")}
+    np.testing.assert_allclose(ready["own"], [180.0, 120.0])
+    np.testing.assert_allclose(ready["exchange"], [130.0, 120.0])
+    np.testing.assert_allclose(ready["pooled"], [130.0, 130.0])
+
+
+def test_calibrated_delays_scale_with_revisit_and_never_grow_with_more_sensors():
+    model = load_track_quality()
+    u = np.random.default_rng(3).random((20000, 1, 1))
+    fast = single_sensor(np.array([[50.0]]), model, revisit_s=1.0).ready(u)[:, 0, 0] - 50.0
+    slow = single_sensor(np.array([[50.0]]), model, revisit_s=10.0).ready(u)[:, 0, 0] - 50.0
+    finite = np.isfinite(fast)
+    assert finite.mean() == pytest.approx(model.p_firm[0], abs=0.01)
+    np.testing.assert_allclose(slow[finite], 10.0 * fast[finite])
+    assert np.median(fast[finite]) == pytest.approx(np.interp(0.5, np.linspace(0, 1, 41), model.quantiles[0]),
+                                                    abs=0.1)
+    both = TrackTiming(np.array([[[50.0], [45.0]]]), np.array([[1.0, 10.0]]), np.array([[0, 1]]), model,
+                       "own", 0.0, 0.0).ready(u)[:, 0, 0] - 50.0
+    assert np.all(both <= fast) and np.any(both < fast)  # an IR sensor seeing earlier can only help
+
+
+def test_timeline_tracks_give_one_answer_for_every_trial(scenario, catalog, objects):
+    fixed = scenario.model_copy(update={"tracks": "timeline"})
+    prep = prepare(fixed, catalog, EARTH, objects, ("independent",))["independent"]
+    a = prep.tracks.allowed(prep.party, np.random.default_rng(1).random((5, 2, len(prep.value))))
+    assert np.all(a == a[:1])

@@ -45,10 +45,11 @@ def _earliest(rec_l, rec_t, count, x):
 @njit(cache=True)
 def run_trials(rec_l, rec_t, rec_n, allowed, group, party, pk, inventory, reserve, is_warhead, value, asset,
                asset_value, salvo, sls, ka_delay, n_parties, uniforms):
-    """Run ``uniforms.shape[0]`` trials; returns leakers, interceptors used, value defended (fraction),
+    """Run ``uniforms.shape[0]`` trials; ``allowed`` (T, N, B) is each trial's earliest launch per object and
+    battery, s. Returns leakers, interceptors used, value defended (fraction),
     interceptors used and kills per party (T, P), and which objects survived (T, N)."""
     n_trials = uniforms.shape[0]
-    n, n_bat = allowed.shape
+    n, n_bat = allowed.shape[1], allowed.shape[2]
     n_groups = 0
     for b in range(n_bat):
         n_groups = max(n_groups, group[b] + 1)
@@ -82,7 +83,7 @@ def run_trials(rec_l, rec_t, rec_n, allowed, group, party, pk, inventory, reserv
                         continue
                     for r in range(alive_rows.size):
                         i = alive_rows[r]
-                        x = max(allowed[i, b], next_ok[g, i])
+                        x = max(allowed[trial, i, b], next_ok[g, i])
                         if shots[i] < MAX_SHOTS - 1 and x < np.inf:
                             e1[r, q] = _earliest(rec_l[i, b], rec_t[i, b], rec_n[i, b], x)
                 rows = alive_rows
@@ -126,7 +127,7 @@ def run_trials(rec_l, rec_t, rec_n, allowed, group, party, pk, inventory, reserv
                             b2 = bats[q2]
                             spare = inv[b2] - reserve[b2] - (salvo if b2 == b else 0)
                             if spare >= salvo:
-                                x = max(allowed[i, b2], t_hit + ka_delay)
+                                x = max(allowed[trial, i, b2], t_hit + ka_delay)
                                 later = min(later, _earliest(rec_l[i, b2], rec_t[i, b2], rec_n[i, b2], x))
                         if later == np.inf:
                             rounds = 2

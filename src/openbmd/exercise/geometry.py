@@ -29,7 +29,9 @@ from openbmd.engagement.windows import opportunity_launch_times
 from openbmd.errors import InputError
 from openbmd.exercise.scenario import MODES, Scenario
 from openbmd.flight import aim_missile
+from openbmd.exercise.tracks import TrackTiming
 from openbmd.sensors import first_detection, place_posts, sensor_posts
+from openbmd.tracking.quality import fixed_delay_model, load_track_quality, post_class
 
 SAMPLE_DT_S = 2.0
 """Threat sample spacing, s: the time resolution of launch windows."""
@@ -57,7 +59,7 @@ class Prepared:
     rec_launch: NDArray      # (N, B, R) record launch times, increasing, s
     rec_intercept: NDArray   # (N, B, R) intercept time of each record, s
     rec_count: NDArray       # (N, B)
-    allowed: NDArray         # (N, B) earliest launch allowed, s (inf: never)
+    tracks: TrackTiming      # when each party may fire at each object, per trial
     group: NDArray           # (B,) decision group
     party: NDArray           # (B,)
     pk: NDArray              # (B,)
@@ -125,22 +127,16 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
             names.append(f"{p.name}/{place.name}/{interceptor.name}")
     party_of = np.array(party_of, dtype=np.int64)
     th = objects.threats
-    det = np.stack([_detections(catalog, p, th, tl.threat_rcs_m2, earth) for p in scenario.parties])  # (P, N)
+    visible, revisit, sensor_class = _visibility(catalog, scenario.parties, th, tl.threat_rcs_m2, earth)
     launch = opportunity_launch_times(th, bats, earth) if bats else np.zeros((len(th), 0, th.t_s.shape[1]))
     coop = scenario.cooperation
-    base = tl.firm_track_delay_s + tl.decision_delay_s
+    model = load_track_quality() if scenario.tracks == "calibrated" else fixed_delay_model(tl.firm_track_delay_s)
     owner_of_target, over = _sectors(scenario, objects, earth, parties)
     out = {}
     for mode in modes:
-        if mode == "independent":
-            seen = det
-        elif mode == "joint":
-            seen = np.broadcast_to(det.min(axis=0) + coop.joint_decision_latency_s, det.shape)
-        else:
-            shared = np.stack([np.min(np.delete(det, p, axis=0), axis=0, initial=np.inf) + coop.data_latency_s
-                               for p in range(len(parties))]) if len(parties) > 1 else det
-            seen = np.minimum(det, shared)
-        allowed = (seen + base)[party_of].T.copy()  # (N, B)
+        sharing, latency = {"independent": ("own", 0.0), "joint": ("pooled", coop.joint_decision_latency_s)}.get(
+            mode, ("exchange", coop.data_latency_s))
+        tracks = TrackTiming(visible, revisit, sensor_class, model, sharing, latency, tl.decision_delay_s)
         mode_launch = launch.copy()
         if mode == "sectoral":
             for b, p in enumerate(party_of):
@@ -150,7 +146,7 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
         rec_l, rec_t, rec_n = _records(mode_launch, th.t_s)
         values = np.array([scenario.assets[a].value if a >= 0 else 0.0 for a in objects.asset])
         out[mode] = Prepared(
-            mode, parties, names, rec_l, rec_t, rec_n, allowed, group, party_of, np.array(pk, float),
+            mode, parties, names, rec_l, rec_t, rec_n, tracks, group, party_of, np.array(pk, float),
             np.array(inv, dtype=np.int64),
             np.floor(np.array(inv) * scenario.doctrine.reserve_fraction).astype(np.int64),
             objects.is_warhead.copy(), values, objects.asset.copy(),
@@ -159,14 +155,27 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
     return out
 
 
-def _detections(catalog: Catalog, party, threats: ThreatSamples, rcs_m2: float, earth: EarthModel) -> NDArray:
-    posts = sensor_posts(catalog, party.sensors, "sensors")
-    names = {p.name for p in posts}
-    for b in party.batteries:  # a battery's own radars count
-        posts.extend(p for p in place_posts(catalog, b.site) if p.name not in names)
+def _visibility(catalog: Catalog, parties, threats: ThreatSamples, rcs_m2: float, earth: EarthModel
+                ) -> tuple[NDArray, NDArray, NDArray]:
+    """Per party and sensor post (padded): first time it could see each object (P, S, N), s (inf: never);
+    its revisit time (P, S), s; its class (P, S)."""
+    per_party = []
+    for party in parties:
+        posts = sensor_posts(catalog, party.sensors, "sensors")
         names = {p.name for p in posts}
-    det, _ = first_detection(threats.t_s, threats.r_ecef, threats.burnout_t_s, posts, earth, rcs_m2)
-    return det
+        for b in party.batteries:  # a battery's own radars count
+            posts.extend(p for p in place_posts(catalog, b.site) if p.name not in names)
+            names = {p.name for p in posts}
+        per_party.append(posts)
+    s = max(1, max(len(posts) for posts in per_party))
+    visible = np.full((len(parties), s, len(threats)), np.inf)
+    revisit = np.ones((len(parties), s))
+    cls = np.zeros((len(parties), s), dtype=np.int64)
+    for p, posts in enumerate(per_party):
+        for k, post in enumerate(posts):
+            visible[p, k], _ = first_detection(threats.t_s, threats.r_ecef, threats.burnout_t_s, [post], earth, rcs_m2)
+            revisit[p, k], cls[p, k] = post.sensor.revisit_s, post_class(post)
+    return visible, revisit, cls
 
 
 def _sectors(scenario: Scenario, objects: Objects, earth: EarthModel, parties: list[str]) -> tuple[NDArray, NDArray]:

@@ -27,11 +27,16 @@ def _chunk_seeds(seed: int, n_chunks: int) -> list[np.random.SeedSequence]:
 
 
 def run_chunk(prep: Prepared, n_trials: int, seed_seq: np.random.SeedSequence) -> dict[str, NDArray]:
-    """Run ``n_trials`` trials with uniforms from ``seed_seq`` (a worker's unit of work)."""
-    n = prep.allowed.shape[0]
-    uniforms = np.random.default_rng(seed_seq).random((n_trials, n * MAX_SHOTS * prep.salvo))
+    """Run ``n_trials`` trials with uniforms from ``seed_seq`` (a worker's unit of work).
+
+    Kill draws come first, then track-delay draws per (party, object): both are indexed by
+    object, so every mode sees the same luck (common random numbers)."""
+    n = prep.is_warhead.shape[0]
+    rng = np.random.default_rng(seed_seq)
+    uniforms = rng.random((n_trials, n * MAX_SHOTS * prep.salvo))
+    allowed = prep.tracks.allowed(prep.party, rng.random((n_trials, len(prep.parties), n)))
     leak, used, defended, used_by, kills_by, survived = run_trials(
-        prep.rec_launch, prep.rec_intercept, prep.rec_count, prep.allowed, prep.group, prep.party, prep.pk,
+        prep.rec_launch, prep.rec_intercept, prep.rec_count, allowed, prep.group, prep.party, prep.pk,
         prep.inventory, prep.reserve, prep.is_warhead, prep.value, prep.asset, prep.asset_value, prep.salvo,
         prep.shoot_look_shoot, prep.kill_assessment_s, len(prep.parties), uniforms)
     return {"leakers": leak, "used": used, "defended": defended, "used_by": used_by, "kills_by": kills_by,

@@ -35,5 +35,5 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
         raw = run_trials_mc(prepared[mode], trials, seed, client=client, progress=progress)
         out[mode] = summarize(raw, prepared[mode].parties)
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
-             "batteries": prepared[modes[0]].battery_names}
+             "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source}
     return ExerciseResult(scenario.name, trials, seed, out, notes)

@@ -92,6 +92,9 @@ class Scenario(_Frozen):
     raid: list[Raid] = Field(min_length=1)
     assets: list[Asset] = Field(default_factory=list)
     timeline: Name = "default"
+    tracks: Literal["calibrated", "timeline"] = Field(
+        "calibrated", description="Track delay after first visibility: drawn per trial from the model calibrated "
+                                  "against the full tracker, or the timeline's fixed firm_track_delay_s")
 
     @model_validator(mode="after")
     def _unique_parties(self) -> Scenario:

@@ -83,6 +83,9 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
         f"<td>{v['value_defended']:.1%}</td><td>" + "; ".join(
             f"{html.escape(p)}: {c['kills']:.2f} kills, {c['interceptors_used']:.1f} used" for p, c in v["parties"].items())
         + "</td></tr>" for m, v in data["modes"].items())
+    track_text = ("from the track-quality model calibrated against openbmd's full tracker "
+                  "(<code>openbmd.tracking.quality</code>)" if scenario.tracks == "calibrated" else
+                  "fixed at the catalog timeline's firm-track delay")
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>openbmd exercise: {html.escape(data['scenario'])}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></head><body>
@@ -94,14 +97,15 @@ td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></hea
 {_img(plot)}
 <h2>Scenario</h2>{_img(smap)}
 <h2>Method</h2>
-<p>Each trial is event-driven in waves: detections by each party's sensors (shared after the data latency in the
-data-exchange and sectoral modes, pooled with a joint decision latency in the joint mode), firm track and decision
-delays from the catalog timeline, optimal weapon-target assignment per decision group (Hungarian algorithm; value
-first, then earliest intercept), fly-out from the fly-out tables, kill draws with each interceptor's single-shot Pk,
-kill assessment, and re-engagement under shoot-look-shoot; surviving warheads leak. In the independent and
-data-exchange modes each party decides alone, so both may fire at one threat. In the sectoral mode a party engages
-only threats aimed into its sector and never over the other's. Track quality is not drawn per trial: detection
-times are geometric (see <code>openbmd.sensors</code>).</p>
+<p>Each trial is event-driven in waves. Each party's sensors first see each object when geometry allows
+(<code>openbmd.sensors</code>); its firm track follows after a track delay drawn per trial and per (party, object)
+{track_text}. Tracks are shared after the data latency in the data-exchange and sectoral modes, and pooled with a
+joint decision latency in the joint mode; the catalog timeline adds the decision delay. Then come optimal
+weapon-target assignment per decision group (Hungarian algorithm; value first, then earliest intercept), fly-out
+from the fly-out tables, kill draws with each interceptor's single-shot Pk, kill assessment, and re-engagement under
+shoot-look-shoot; surviving warheads leak. In the independent and data-exchange modes each party decides alone, so
+both may fire at one threat. In the sectoral mode a party engages only threats aimed into its sector and never over
+the other's.</p>
 <p><small>Made by openbmd from public data; rerun with <code>openbmd exercise run</code>. Map: Natural Earth.</small></p>
 </body></html>"""
     path = out / "index.html"
