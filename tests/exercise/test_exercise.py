@@ -143,6 +143,11 @@ def test_cli_json_contract(capsys):
     for v in out["modes"].values():
         assert {"p_no_leak", "p_no_leak_ci", "expected_leakers", "interceptors_used", "value_defended"} <= set(v)
         assert v["p_no_leak_ci"][0] <= v["p_no_leak"] <= v["p_no_leak_ci"][1]
+        parties = v["parties"].values()
+        assert sum(p["interceptors_used"] for p in parties) == pytest.approx(v["interceptors_used"])
+        for p in parties:
+            assert p["kills_ci"][0] <= p["kills"] <= p["kills_ci"][1]
+            assert p["interceptors_used_ci"][0] <= p["interceptors_used"] <= p["interceptors_used_ci"][1]
 
 
 def test_cli_report(tmp_path, capsys):

@@ -102,9 +102,15 @@ def summarize(raw: dict[str, NDArray], parties: Sequence[str]) -> dict[str, Any]
         "expected_leakers": leak, "expected_leakers_ci": leak_ci,
         "interceptors_used": used, "interceptors_used_ci": used_ci,
         "value_defended": value, "value_defended_ci": value_ci,
-        "parties": {p: {"interceptors_used": float(raw["used_by"][:, k].mean()),
-                        "kills": float(raw["kills_by"][:, k].mean())} for k, p in enumerate(parties)},
+        "parties": {p: _party_metrics(raw, k) for k, p in enumerate(parties)},
     }
+
+
+def _party_metrics(raw: dict[str, NDArray], k: int) -> dict[str, Any]:
+    """One party's contribution: interceptors it used and objects it killed per trial, with 95 % intervals."""
+    used, used_ci = mean_ci(raw["used_by"][:, k])
+    kills, kills_ci = mean_ci(raw["kills_by"][:, k])
+    return {"interceptors_used": used, "interceptors_used_ci": used_ci, "kills": kills, "kills_ci": kills_ci}
 
 
 @dataclass(frozen=True)
