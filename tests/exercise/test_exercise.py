@@ -199,3 +199,36 @@ def test_timeline_tracks_give_one_answer_for_every_trial(scenario, catalog, obje
     prep = prepare(fixed, catalog, EARTH, objects, ("independent",))["independent"]
     a = prep.tracks.allowed(prep.party, np.random.default_rng(1).random((5, 2, len(prep.value))))
     assert np.all(a == a[:1])
+
+
+def _intercept_points(prep, objects):
+    """(object, battery, lon, lat) of every intercept record, deg."""
+    from openbmd.earth import ecef_to_geodetic
+
+    th = objects.threats
+    out = []
+    for i, b in zip(*np.nonzero(prep.rec_count)):
+        for t in prep.rec_intercept[i, b, : prep.rec_count[i, b]]:
+            k = int(np.nanargmin(np.abs(th.t_s[i] - t)))
+            lat, lon, _ = ecef_to_geodetic(th.r_ecef[i, k][None], EARTH)
+            out.append((i, b, float(np.degrees(lon[0])), float(np.degrees(lat[0]))))
+    return out
+
+
+@pytest.mark.parametrize("rule", ["airspace", "targets"])
+def test_sectoral_rules(scenario, catalog, objects, rule):
+    import shapely
+    from shapely.geometry import Polygon
+
+    coop = scenario.cooperation.model_copy(update={"sector_rule": rule})
+    prep = prepare(scenario.model_copy(update={"cooperation": coop}), catalog, EARTH, objects, ("sectoral",))["sectoral"]
+    polys = {s.party: Polygon(s.polygon) for s in coop.sectors}
+    points = _intercept_points(prep, objects)
+    assert points
+    for i, b, lon, lat in points:  # never over another party's sector
+        mine = prep.parties[prep.party[b]]
+        assert not any(shapely.contains_xy(poly, lon, lat) for name, poly in polys.items() if name != mine)
+    target_party = [next((name for name, poly in polys.items() if shapely.contains_xy(
+        poly, objects.target_lon_deg[i], objects.target_lat_deg[i])), None) for i in range(len(objects.is_warhead))]
+    foreign = {(i, b) for i, b, _, _ in points if target_party[i] != prep.parties[prep.party[b]]}
+    assert (not foreign) if rule == "targets" else foreign  # airspace: mutual support across the line

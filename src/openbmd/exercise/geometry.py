@@ -8,8 +8,8 @@ threat object, and the four modes' rules, as arrays the trial engine reads:
   and still decides alone (both may fire at one threat);
 - **joint**: all sensors pooled, one assignment over every battery, plus
   ``joint_decision_latency_s``;
-- **sectoral**: data exchange, but a party engages only threats aimed into its sector,
-  and never over the other party's sector.
+- **sectoral**: data exchange, but a party never intercepts over another party's sector; under
+  ``sector_rule: targets`` it also engages only threats aimed into its own sector.
 """
 
 from __future__ import annotations
@@ -140,7 +140,8 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
         mode_launch = launch.copy()
         if mode == "sectoral":
             for b, p in enumerate(party_of):
-                mode_launch[owner_of_target != p, b, :] = np.nan
+                if coop.sector_rule == "targets":
+                    mode_launch[owner_of_target != p, b, :] = np.nan
                 mode_launch[:, b, :][over[p]] = np.nan  # no intercepts over another party's sector
         group = np.zeros(len(bats), dtype=np.int64) if mode == "joint" else party_of.copy()
         rec_l, rec_t, rec_n = _records(mode_launch, th.t_s)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from numpy.typing import NDArray
+
 from openbmd.catalog import Catalog
 from openbmd.earth import EarthModel
 from openbmd.errors import InputError
-from openbmd.exercise.geometry import fly_raid, prepare
+from openbmd.exercise.geometry import Objects, fly_raid, prepare
 from openbmd.exercise.montecarlo import ExerciseResult, run_trials_mc, summarize
 from openbmd.exercise.scenario import MODES, Scenario
 
@@ -34,6 +36,17 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
     for mode in modes:
         raw = run_trials_mc(prepared[mode], trials, seed, client=client, progress=progress)
         out[mode] = summarize(raw, prepared[mode].parties)
+        out[mode]["leak_by_raid"] = _leak_by_raid(raw["survived"], objects, scenario)
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
              "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source}
     return ExerciseResult(scenario.name, trials, seed, out, notes)
+
+
+def _leak_by_raid(survived: NDArray, objects: Objects, scenario: Scenario) -> list[dict]:
+    """Per raid entry, the chance that one of its warheads leaks (mean over its missiles and the trials)."""
+    out = []
+    for k, r in enumerate(scenario.raid):
+        rows = (objects.raid_index == k) & objects.is_warhead
+        out.append({"missile": r.missile, "origin": r.origin, "target": r.target, "count": r.count,
+                    "p_leak": float(survived[:, rows].mean())})
+    return out

@@ -53,6 +53,10 @@ class Cooperation(_Frozen):
     data_latency_s: float = Field(10.0, ge=0, description="Delay before a partner's detection reaches a party")
     joint_decision_latency_s: float = Field(15.0, ge=0, description="Extra time a joint decision takes")
     sectors: list[Sector] = Field(default_factory=list, description="For sectoral: each party's sector")
+    sector_rule: Literal["airspace", "targets"] = Field(
+        "airspace", description="Sectoral: a party engages whatever flies over its sector or no one's (airspace, "
+                                "the 2010-12 Russian proposals), or only threats aimed into its sector (targets); "
+                                "never over another party's sector either way")
 
 
 class Doctrine(_Frozen):

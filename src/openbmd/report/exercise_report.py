@@ -83,9 +83,23 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
         f"<td>{v['value_defended']:.1%}</td><td>" + "; ".join(
             f"{html.escape(p)}: {c['kills']:.2f} kills, {c['interceptors_used']:.1f} used" for p, c in v["parties"].items())
         + "</td></tr>" for m, v in data["modes"].items())
+    modes = list(data["modes"])
+    first = data["modes"][modes[0]].get("leak_by_raid", [])
+    leak_rows = "".join(
+        f"<tr><td>{html.escape(r['missile'])}</td><td>{html.escape(r['origin'])} → {html.escape(r['target'])}"
+        f"</td><td>{r['count']}</td>" + "".join(
+            f"<td>{data['modes'][m]['leak_by_raid'][k]['p_leak']:.3f}</td>" for m in modes) + "</tr>"
+        for k, r in enumerate(first))
+    leak_table = (f"<h2>Where the leakers come from</h2><p>Chance that one missile of each raid entry leaks.</p>"
+                  f"<table><tr><th>missile</th><th>from → to</th><th>count</th>"
+                  + "".join(f"<th>{html.escape(m)}</th>" for m in modes) + f"</tr>{leak_rows}</table>"
+                  if first else "")
     track_text = ("from the track-quality model calibrated against openbmd's full tracker "
                   "(<code>openbmd.tracking.quality</code>)" if scenario.tracks == "calibrated" else
                   "fixed at the catalog timeline's firm-track delay")
+    sector_text = ("a party engages whatever flies over its own sector or over no one's (the airspace reading of the "
+                   "2010-12 Russian proposals)." if scenario.cooperation.sector_rule == "airspace" else
+                   "a party engages only threats aimed into its own sector.")
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>openbmd exercise: {html.escape(data['scenario'])}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></head><body>
@@ -95,6 +109,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></hea
 <table><tr><th>mode</th><th>P(no leaker) (95% CI)</th><th>expected leakers</th><th>interceptors used</th>
 <th>value defended</th><th>per party</th></tr>{rows}</table>
 {_img(plot)}
+{leak_table}
 <h2>Scenario</h2>{_img(smap)}
 <h2>Method</h2>
 <p>Each trial is event-driven in waves. Each party's sensors first see each object when geometry allows
@@ -104,8 +119,7 @@ joint decision latency in the joint mode; the catalog timeline adds the decision
 weapon-target assignment per decision group (Hungarian algorithm; value first, then earliest intercept), fly-out
 from the fly-out tables, kill draws with each interceptor's single-shot Pk, kill assessment, and re-engagement under
 shoot-look-shoot; surviving warheads leak. In the independent and data-exchange modes each party decides alone, so
-both may fire at one threat. In the sectoral mode a party engages only threats aimed into its sector and never over
-the other's.</p>
+both may fire at one threat. In the sectoral mode no party intercepts over another party's sector; {sector_text}</p>
 <p><small>Made by openbmd from public data; rerun with <code>openbmd exercise run</code>. Map: Natural Earth.</small></p>
 </body></html>"""
     path = out / "index.html"
