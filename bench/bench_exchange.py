@@ -2,7 +2,9 @@
 
 A real server process (uvicorn, SQLite with WAL and ``synchronous=FULL``) is driven by an
 asyncio load generator on keep-alive HTTP/1.1 connections, one connection per party so that
-each party's sequence numbers arrive in order. Messages are signed before the clock starts.
+each party's sequence numbers arrive in order. Messages are committed field by field and signed
+(:func:`sign_envelope`) before the clock starts; the server checks the signature and opens every
+field commitment.
 
 - Submissions: ours is group commit (one durable transaction per batch of whatever queued
   during the previous fsync) with one verifier process checking signatures in batches; the

@@ -34,6 +34,7 @@ def test_quick_start(cli, capsys, tmp_path):
     assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 2
     assert "already exists" in capsys.readouterr().err
     ex = _json(capsys, cli, ["client", "example", "track_report"])
+    assert set(ex) == {"kind", "body"}  # unsigned: `submit` commits and signs
     (tmp_path / "t.json").write_text(json.dumps(ex))
     with ServerProcess(data) as srv:
         base = ["--data", str(data), "--url", srv.url]
@@ -41,8 +42,10 @@ def test_quick_start(cli, capsys, tmp_path):
         assert r["leaf_index"] == 0 and r["tree_head"]["tree_size"] == 1
         r = _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
         assert r["leaf_index"] == 1
-        got = _json(capsys, cli, ["client", *base, "--as", "russia", "read", "--json"])
+        got = _json(capsys, cli, ["client", *base, "--as", "russia", "read", "--verify", "--json"])
         assert [m["leaf_index"] for m in got["messages"]] == [0, 1]
+        assert got["messages"][0]["envelope"]["body"] == ex["body"]
+        assert set(got["messages"][0]["envelope"]["commitments"]) == set(ex["body"])
         head = _json(capsys, cli, ["log", *base, "--as", "russia", "head", "--json"])
         assert set(head) >= {"tree_size", "root_hash", "timestamp", "signature"} and head["tree_size"] == 2
         p = _json(capsys, cli, ["log", *base, "--as", "russia", "prove", "--leaf", "0", "--size", "2", "--json"])

@@ -18,7 +18,7 @@ from openbmd.exchange.canonical import canonical_json
 from openbmd.exchange.client import ExchangeClient
 from openbmd.exchange.config import init_data_dir, party_key_path
 from openbmd.exchange.merkle import MerkleTree, leaf_hash
-from openbmd.exchange.messages import example_body, sign_envelope
+from openbmd.exchange.messages import example_body, leaf_envelope, sign_envelope
 from openbmd.exchange.service import wall_clock_ms
 from openbmd.exchange.treehead import TreeHead, b64, check_consistency, verify_tree_head
 
@@ -58,7 +58,7 @@ def _check(url: str, data, cfg_key: str, acked: list, heads: dict[int, dict]) ->
                 break
             after = page[-1]["leaf_index"]
         assert [m["leaf_index"] for m in msgs] == list(range(latest.tree_size)), "gap or extra leaf"
-        leaves = [leaf_hash(canonical_json(m["envelope"])) for m in msgs]
+        leaves = [leaf_hash(canonical_json(leaf_envelope(m["envelope"]))) for m in msgs]
         assert b64(MerkleTree(leaves).root()) == latest.root_hash, "stored leaves do not match the signed root"
         for receipt, env in acked:
             assert msgs[receipt["leaf_index"]]["envelope"] == env, "acknowledged message lost or altered"

@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 import pytest
 import rfc8785
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from openbmd.exchange.canonical import canonical_json
+from openbmd.exchange.commitment import CommitmentError, check_opening, commit_body, field_commitment, new_salt
 from openbmd.exchange.config import init_data_dir, load_centre_key, party_key_path
 from openbmd.exchange.messages import BODY_MODELS, MessageKind, example_body, sign_envelope
 from openbmd.exchange.service import Centre, ExchangeError
@@ -61,15 +62,16 @@ _seq = iter(range(1, 10**9))
 
 @FUZZ
 @given(kind=st.sampled_from([k for k in MessageKind if k != MessageKind.ENGAGEMENT_APPROVAL]),
-       path=st.lists(st.sampled_from(["body", "sequence", "timestamp", "sender", "kind", "key_id", "signature"]),
+       path=st.lists(st.sampled_from(["body", "sequence", "timestamp", "sender", "kind", "key_id", "signature",
+                                      "commitments", "salts"]),
                      min_size=1, max_size=1),
        field=st.integers(0, 20), value=json_values)
 def test_mutated_envelopes_are_refused_cleanly(rig, kind, path, field, value):
     centre, key = rig
     env = sign_envelope(key, "nato", next(_seq), T0, kind, example_body(kind, T0))
-    if path[0] == "body":
-        names = sorted(env["body"])
-        env["body"][names[field % len(names)]] = value
+    if path[0] in ("body", "commitments", "salts"):
+        names = sorted(env[path[0]])
+        env[path[0]][names[field % len(names)]] = value
     else:
         env[path[0]] = value
     try:
@@ -77,6 +79,63 @@ def test_mutated_envelopes_are_refused_cleanly(rig, kind, path, field, value):
     except ExchangeError as exc:
         assert exc.status in (400, 401, 409, 413, 422), exc.to_json()
     # Accepted only if the mutation left a validly signed message (e.g. the same value again).
+
+
+def _canon(value) -> bytes | None:
+    """RFC 8785 bytes, or ``None`` for a value without a canonical form (lone surrogates)."""
+    try:
+        return canonical_json(value)
+    except ValueError:
+        return None
+
+
+field_names = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True)
+bodies = st.dictionaries(field_names, json_values, min_size=1, max_size=6)
+
+
+@FUZZ
+@given(body=bodies, pick=st.integers(0, 5), other=json_values, hide=st.sets(st.integers(0, 5)))
+def test_commitments_open_and_catch_changes(body, pick, other, hide):
+    assume(_canon(body) is not None and _canon(other) is not None)
+    commitments, salts = commit_body(body)
+    check_opening(commitments, body, salts)
+    names = sorted(body)
+    name = names[pick % len(names)]
+    withheld = {names[i % len(names)] for i in hide}
+    check_opening(commitments, {k: v for k, v in body.items() if k not in withheld},
+                  {k: v for k, v in salts.items() if k not in withheld}, withheld)
+    if _canon(other) != _canon(body[name]):
+        with pytest.raises(CommitmentError) as e:
+            check_opening(commitments, dict(body, **{name: other}), salts)
+        assert e.value.field == name
+    with pytest.raises(CommitmentError) as e:  # another salt opens nothing (2**-128 aside)
+        check_opening(commitments, body, dict(salts, **{name: new_salt()}))
+    assert e.value.field == name
+    with pytest.raises(CommitmentError):  # a field left out without being declared withheld
+        check_opening(commitments, {k: v for k, v in body.items() if k != name}, salts)
+    assert field_commitment(name, salts[name], body[name]) == commitments[name]
+
+
+@FUZZ
+@given(kind=st.sampled_from([k for k in MessageKind if k != MessageKind.ENGAGEMENT_APPROVAL]),
+       pick=st.integers(0, 20), value=json_values)
+def test_centre_refuses_bodies_that_do_not_open(rig, kind, pick, value):
+    """A signed message whose body value is changed: refused by the schema or as a bad commitment
+    naming the field, unless the new value has the same canonical form."""
+    centre, key = rig
+    env = sign_envelope(key, "nato", next(_seq), T0, kind, example_body(kind, T0))
+    names = sorted(env["body"])
+    name = names[pick % len(names)]
+    same = _canon(value) == _canon(env["body"][name])
+    env["body"][name] = value
+    try:
+        centre.validate(json.dumps(env).encode())
+    except ExchangeError as exc:
+        assert (exc.status, exc.code) in ((422, "schema"), (401, "bad_commitment")), exc.to_json()
+        if exc.code == "bad_commitment":
+            assert exc.details == {"field": name} and name in exc.message
+        return
+    assert same
 
 
 @FUZZ

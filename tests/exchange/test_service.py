@@ -19,8 +19,8 @@ from openbmd.exchange.canonical import canonical_json
 from openbmd.exchange.client import ClientError, ExchangeClient
 from openbmd.exchange.config import CONFIG_FILE, CentreConfig, init_data_dir, load_config, party_key_path
 from openbmd.exchange.merkle import MerkleTree, ProofError, leaf_hash
-from openbmd.exchange.messages import MessageKind, example_body, sign_envelope
-from openbmd.exchange.signing import generate_keypair
+from openbmd.exchange.messages import MessageKind, example_body, leaf_envelope, sign_envelope, signing_payload
+from openbmd.exchange.signing import generate_keypair, sign
 from openbmd.exchange.storage import StorageError, open_storage
 from openbmd.exchange.treehead import b64, check_consistency, check_inclusion, verify_tree_head
 
@@ -58,7 +58,8 @@ def centre(tmp_path: Path, database: str, parties=("nato", "russia"), release: d
     app = create_app(ServiceConfig(data, database=database, clock_ms=clock))
     with TestClient(app) as tc:
         clients = {p.name: ExchangeClient("http://testserver", p.name, party_key_path(data, p.name).read_bytes(),
-                                          centre_public_key=cfg.centre_public_key, clock_ms=clock, http=tc)
+                                          centre_public_key=cfg.centre_public_key,
+                                          party_keys=cfg.signing_keys(), clock_ms=clock, http=tc)
                    for p in cfg.parties}
         yield tc, clients, clock, cfg
 
@@ -132,7 +133,12 @@ def test_write_path_errors(tmp_path, database):
         other, _ = generate_keypair()
         err(_raw_post(tc, env(key=other)), 401, "unknown_key")
         e = env(); e["body"] = dict(body, quality=0.5)  # altered after signing
+        err(_raw_post(tc, e), 401, "bad_commitment")
+        e = env(); e["commitments"]["quality"] = e["commitments"]["track_id"]  # signed part altered
         err(_raw_post(tc, e), 401, "bad_signature")
+        e = env(); e["timestamp"] += 1
+        err(_raw_post(tc, e), 401, "bad_signature")
+        err(_raw_post(tc, env(b=dict(body, quality=2.0))), 422, "schema")  # signed, but off the schema
         e = env(); e["sender"] = "russia"  # claims another party with a key that is not russia's
         err(_raw_post(tc, e), 401, "unknown_key")
         err(_raw_post(tc, env(ts=T0 - 400_000)), 422, "stale_timestamp")
@@ -188,8 +194,8 @@ def test_release_policy_kinds_fields_and_parity(tmp_path, database):
         assert ru[0]["withheld_fields"] == ["covariance_si"]
         assert "covariance_si" not in ru[0]["envelope"]["body"]
         assert "r_ecef_m" in ru[0]["envelope"]["body"]
-        with pytest.raises(ProofError):  # withheld fields: the leaf cannot be recomputed
-            c["russia"].verify_message(ru[0], c["russia"].tree_head())
+        assert "covariance_si" not in ru[0]["envelope"]["salts"]
+        c["russia"].verify_message(ru[0], c["russia"].tree_head())  # redacted, and still verifiable
         na = c["nato"].read()["messages"]
         assert [m["leaf_index"] for m in na] == [0, 1, 2, 4]  # own messages in full; china blocked by parity
         assert na[0]["withheld_fields"] == []
@@ -275,7 +281,7 @@ def test_restart_recovers_log_and_sequences(tmp_path, database):
         assert c["nato"].me()["last_sequence"] == 5
         assert c["nato"].submit("track_report", example_body("track_report", T0))["leaf_index"] == 5
         stored = c["russia"].read()["messages"]
-        leaves = [leaf_hash(canonical_json(m["envelope"])) for m in stored]
+        leaves = [leaf_hash(canonical_json(leaf_envelope(m["envelope"]))) for m in stored]
         assert b64(MerkleTree(leaves).root()) == c["russia"].tree_head().root_hash
 
 
@@ -390,3 +396,112 @@ def test_picture_stream(tmp_path):
         c["nato"].submit("track_report", _track("n1", T0))
         _, pics = _read_stream(tc, tmp_path, clock, "/v1/picture/stream?poll_s=0.1&max_s=0.3")
     assert len(pics) == 1 and pics[0]["tracks"][0]["members"] == [["nato", "n1"]]
+
+
+_REDACT = {"parity": False, "rules": [
+    {"sender": "nato", "recipient": "russia", "kind": "track_report", "omit_fields": ["covariance_si"]}]}
+
+
+def _distinctive_track() -> dict:
+    body = _track("n1", T0, 0.0, 123.456789)
+    body["covariance_si"][0][0] = 98765.4321
+    return body
+
+
+def test_redacted_message_verifies_end_to_end(tmp_path, database):
+    with centre(tmp_path, database, release=_REDACT) as (tc, c, clock, cfg):
+        msg = c["nato"].sign("track_report", _distinctive_track())
+        c["nato"].submit_envelope(msg)
+        m = c["russia"].read()["messages"][0]
+        assert m["withheld_fields"] == ["covariance_si"]
+        env = m["envelope"]
+        assert set(env["commitments"]) == set(msg["body"])  # every commitment is signed and released
+        assert set(env["body"]) == set(env["salts"]) == set(msg["body"]) - {"covariance_si"}
+        head = c["russia"].tree_head()
+        c["russia"].verify_message(m, head)  # signature, released fields, inclusion
+        c["nato"].verify_message(c["nato"].read()["messages"][0], head)  # the sender's full copy too
+
+
+def test_withheld_value_and_salt_never_leave_storage(tmp_path, database):
+    with centre(tmp_path, database, release=_REDACT) as (tc, c, clock, cfg):
+        msg = c["nato"].sign("track_report", _distinctive_track())
+        c["nato"].submit_envelope(msg)
+        secret_salt = msg["salts"]["covariance_si"]
+        texts = []
+        for target in ("/v1/messages", "/v1/messages/0", "/v1/messages/stream?poll_s=0.05&max_s=0.2"):
+            h = sign_request(_key(tmp_path / "centre", "russia"), "russia", "GET", target, clock())
+            r = tc.get(target, headers=h)
+            assert r.status_code == 200
+            texts.append(r.text)
+        assert "covariance_si" in texts[0]  # its commitment and its name in withheld_fields
+        for text in texts:
+            assert secret_salt not in text
+            assert "98765" not in text and "15241.57" not in text  # the withheld covariance values
+            assert msg["salts"]["quality"] in text  # a released field's salt is there
+
+
+def test_reader_detects_tampering(tmp_path, database):
+    import copy
+
+    from openbmd.exchange.commitment import CommitmentError, field_commitment, new_salt
+    from openbmd.exchange.signing import SignatureError
+
+    with centre(tmp_path, database, release=_REDACT) as (tc, c, clock, cfg):
+        c["nato"].submit("track_report", _distinctive_track())
+        good = c["russia"].read()["messages"][0]
+        head = c["russia"].tree_head()
+        c["russia"].verify_message(good, head)
+
+        def tampered(change, error):
+            m = copy.deepcopy(good)
+            change(m["envelope"])
+            with pytest.raises(error):
+                c["russia"].verify_message(m, head)
+
+        def forge_commitment(e):  # a consistent new value, salt and commitment: the signature breaks
+            e["body"]["quality"], e["salts"]["quality"] = 0.5, new_salt()
+            e["commitments"]["quality"] = field_commitment("quality", e["salts"]["quality"], 0.5)
+
+        tampered(lambda e: e["body"].update(quality=0.5), CommitmentError)
+        tampered(lambda e: e["body"]["r_ecef_m"].__setitem__(0, 1.0), CommitmentError)
+        tampered(lambda e: e["salts"].update(quality=new_salt()), CommitmentError)
+        tampered(lambda e: e["salts"].pop("quality"), CommitmentError)
+        tampered(lambda e: e["body"].pop("quality"), CommitmentError)  # dropped without saying so
+        tampered(forge_commitment, SignatureError)
+        tampered(lambda e: e["commitments"].pop("covariance_si"), SignatureError)
+        tampered(lambda e: e.update(sequence=e["sequence"] + 1), SignatureError)
+        c["nato"].submit("track_report", _distinctive_track())
+        other = c["russia"].read()["messages"][1]
+        other["envelope"] = good["envelope"]  # a genuine message offered under another leaf's proof
+        with pytest.raises(ProofError):
+            c["russia"].verify_message(other, c["russia"].tree_head())
+
+
+def test_centre_refuses_body_that_does_not_open_commitments(tmp_path, database):
+    with centre(tmp_path, database) as (tc, c, clock, cfg):
+        k = _key(tmp_path / "centre", "nato")
+        body = example_body("threat_assessment", T0)
+        seq = iter(range(1, 100))
+
+        def check(change, field):
+            e = sign_envelope(k, "nato", next(seq), T0, "threat_assessment", body)
+            change(e)
+            r = _raw_post(tc, e)
+            assert r.status_code == 401, r.text
+            err = r.json()["error"]
+            assert err["code"] == "bad_commitment" and err["details"] == {"field": field}
+            assert repr(field) in err["message"], err
+
+        check(lambda e: e["body"].update(confidence=0.1), "confidence")
+        check(lambda e: e["salts"].update(confidence=e["salts"]["threat_level"]), "confidence")
+        check(lambda e: e["salts"].pop("notes"), "notes")
+        check(lambda e: e["body"].pop("notes"), "notes")  # committed but not opened
+        check(lambda e: (e["body"].pop("notes"), e["salts"].pop("notes")), "notes")
+        check(lambda e: e["body"].update(assets_at_risk=["ankara"]), "assets_at_risk")
+
+        def extra(e):  # an opened field that was never committed
+            del e["commitments"]["notes"]
+            e["signature"] = sign(k, signing_payload(e))
+
+        check(extra, "notes")
+        assert c["nato"].tree_head().tree_size == 0

@@ -6,7 +6,7 @@ Quick start on one machine::
     openbmd serve --data DIR [--port 8470]
     openbmd client example track_report > t.json
     openbmd client --data DIR --as nato submit t.json --json
-    openbmd client --data DIR --as russia read --json
+    openbmd client --data DIR --as russia read --verify --json
     openbmd client --data DIR --as russia picture
     openbmd log --data DIR --as russia verify
 """
@@ -123,7 +123,8 @@ def _client(ctx: typer.Context):
     if not url:
         srv = data / "server.json"
         url = json.loads(srv.read_text())["url"] if srv.exists() else _DEFAULT_URL
-    return ExchangeClient(url, party, key.read_bytes(), centre_public_key=cfg.centre_public_key)
+    return ExchangeClient(url, party, key.read_bytes(), centre_public_key=cfg.centre_public_key,
+                          party_keys=cfg.signing_keys())
 
 
 def _call(fn, *args: Any, **kw: Any) -> Any:
@@ -170,7 +171,7 @@ log_app.callback()(_client_options)
 
 @client_app.command("example")
 def client_example(kind: str = typer.Argument(..., help="Message kind, e.g. track_report.")) -> None:
-    """Print a valid example message {kind, body} of KIND, timed now."""
+    """Print a valid unsigned example message {kind, body} of KIND, timed now (`submit` signs it)."""
     from openbmd.exchange.messages import MessageKind, example_body
 
     kinds = [k.value for k in MessageKind]
@@ -185,7 +186,7 @@ def client_submit(
     file: Path = typer.Argument(..., help='JSON file {"kind": ..., "body": {...}} (see `client example`).'),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
 ) -> None:
-    """Sign FILE as the party and send it; print {leaf_index, tree_head}."""
+    """Commit to each body field of FILE, sign as the party and send it; print {leaf_index, tree_head}."""
     try:
         msg = json.loads(file.read_text())
         kind, body = msg["kind"], msg["body"]
@@ -211,17 +212,31 @@ def _print_messages(msgs: list[dict[str, Any]]) -> None:
     console().print(t)
 
 
+def _verify_messages(c: Any, msgs: list[dict[str, Any]]) -> None:
+    """Verify released messages under the latest signed head; exit 1 at the first that fails."""
+    head = _call(c.tree_head)
+    for m in msgs:
+        try:
+            _call(c.verify_message, m, head)
+        except ValueError as exc:  # SignatureError, CommitmentError, ProofError
+            _fail(f"leaf {m['leaf_index']}: {exc}")
+
+
 @client_app.command("read")
 def client_read(
     ctx: typer.Context,
     after: int = typer.Option(-1, "--after", help="Last leaf index already seen."),
     limit: int = typer.Option(100, "--limit", min=1, max=1000),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
+    verify: bool = typer.Option(False, "--verify", help="Check each message (exit 1 if one fails): the "
+                                "sender's signature, released fields against their commitments, inclusion."),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
 ) -> None:
     """Read the messages released to the party."""
     with _client(ctx) as c:
         got = _call(c.read, after, limit, kind)
+        if verify:
+            _verify_messages(c, got["messages"])
     if as_json:
         print_json(got)
     else:

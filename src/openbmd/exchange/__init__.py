@@ -44,11 +44,13 @@ from openbmd.exchange.signing import (
     verify_bytes,
 )
 
-from openbmd.exchange.messages import BODY_MODELS, Envelope, MessageKind, example_body, sign_envelope
+from openbmd.exchange.commitment import CommitmentError, check_opening, field_commitment
+from openbmd.exchange.messages import BODY_MODELS, Envelope, MessageKind, example_body, sign_envelope, verify_released
 from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead
 
 __all__ = [
-    "MessageKind", "BODY_MODELS", "Envelope", "sign_envelope", "example_body",
+    "MessageKind", "BODY_MODELS", "Envelope", "sign_envelope", "verify_released", "example_body",
+    "CommitmentError", "field_commitment", "check_opening",
     "TreeHead", "InclusionProof", "ConsistencyProof",
     "canonical_json", "CanonicalizationError",
     "HASH_SIZE", "EMPTY_ROOT", "ProofError", "MerkleTree",

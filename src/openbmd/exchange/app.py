@@ -1,14 +1,16 @@
 """The centre's HTTP API (FastAPI), documented in OpenAPI at ``/openapi.json`` and ``/docs``.
 
 Writes are the signed messages themselves (``POST /v1/messages``): the envelope signature is the
-authentication. Reads: released messages (JSON, or a server-sent-event stream), signed tree heads,
+authentication. A message is the signed envelope (with salted commitments to its body fields, see
+:mod:`openbmd.exchange.commitment`) plus the opening, ``body`` and ``salts``; a reader gets the
+signed envelope with the body values and salts of the released fields only. Reads: released messages (JSON, or a server-sent-event stream), signed tree heads,
 inclusion and consistency proofs, joint engagement decisions, and the fused picture built only
 from the track reports released to the reader (JSON or server-sent events). Reads are signed requests (see :mod:`openbmd.exchange.auth` for the headers and
 why we chose them over mTLS). Every error has the body
 ``{"error": {"status", "code", "message", "details"?}}``.
 
 Statuses of ``POST /v1/messages``: 201 accepted and durable; 400 not JSON; 401 unknown party or
-key, or bad signature; 403 an approval by a party that is not required or cannot see the
+key, bad signature, or a body that does not open its signed commitments (``bad_commitment``); 403 an approval by a party that is not required or cannot see the
 proposal; 409 replayed or out-of-order sequence; 413 body over the limit; 422 schema error,
 stale or future timestamp; 503 storage failure or shutting down.
 """
@@ -76,7 +78,8 @@ class ReceiptModel(BaseModel):
 
 
 class ReleasedModel(BaseModel):
-    """A message as released to the reader; ``withheld_fields`` were removed from the body."""
+    """A message as released to the reader: ``envelope`` is the signed envelope with ``body`` and
+    ``salts`` of the released fields; ``withheld_fields`` were removed from both."""
 
     leaf_index: int
     received_ms: int

@@ -8,16 +8,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from openbmd.exchange.auth import sign_request
 from openbmd.exchange.merkle import leaf_hash
-from openbmd.exchange.messages import MessageKind, sign_envelope
+from openbmd.exchange.messages import MessageKind, sign_envelope, verify_released
 from openbmd.exchange.service import wall_clock_ms
-from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, load_private_key
+from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, SignatureError, load_private_key
 from openbmd.exchange.treehead import (
     ConsistencyProof, InclusionProof, TreeHead, b64, check_consistency, check_inclusion, verify_tree_head,
 )
@@ -39,16 +39,20 @@ class ExchangeClient:
 
     The sequence number starts after the centre's record of the party's last one (fetched on
     first submit) and increases by one per message. ``centre_public_key``, when given, is used
-    to check every tree head returned. ``http`` replaces the HTTP client (tests pass a
-    Starlette ``TestClient``).
+    to check every tree head returned. ``party_keys`` (``{(party, key_id): public key}``, as
+    :meth:`CentreConfig.signing_keys` gives) lets :meth:`verify_message` check senders'
+    signatures. ``http`` replaces the HTTP client (tests pass a Starlette ``TestClient``).
     """
 
     def __init__(self, base_url: str, party: str, private_key: PrivateKeyLike, *,
-                 centre_public_key: PublicKeyLike | None = None, clock_ms: Callable[[], int] = wall_clock_ms,
+                 centre_public_key: PublicKeyLike | None = None,
+                 party_keys: Mapping[tuple[str, str], PublicKeyLike] | None = None,
+                 clock_ms: Callable[[], int] = wall_clock_ms,
                  timeout_s: float = 30.0, http: httpx.Client | None = None) -> None:
         self.party = party
         self._key = load_private_key(private_key)
         self._centre_key = centre_public_key
+        self._party_keys = dict(party_keys or {})
         self._clock = clock_ms
         self._seq: int | None = None
         self._lock = threading.Lock()
@@ -156,12 +160,20 @@ class ExchangeClient:
         return latest
 
     def verify_message(self, released: dict[str, Any], head: TreeHead) -> None:
-        """Check a fully released message's inclusion under ``head``; raises ``ProofError``."""
+        """Check a released message, redacted or not, end to end.
+
+        The sender's signature over the signed envelope (key from ``party_keys``), every released
+        field against its commitment, and the leaf's inclusion under ``head``. Raises
+        ``SignatureError``, ``CommitmentError`` or ``ProofError`` (all ``ValueError``).
+        """
         from openbmd.exchange.merkle import ProofError
 
-        if released.get("withheld_fields"):
-            raise ProofError("fields were withheld: the leaf cannot be recomputed from what was released")
-        data = canonical_json(released["envelope"])
+        env = released["envelope"]
+        key = self._party_keys.get((env.get("sender"), env.get("key_id")))
+        if key is None:
+            raise SignatureError(f"no public key for {env.get('sender')!r} key {env.get('key_id')!r}: "
+                                 "give party_keys")
+        data = verify_released(env, key, released.get("withheld_fields", ()))
         p = self.inclusion(released["leaf_index"], head.tree_size)
         if p.leaf_hash != b64(leaf_hash(data)) or p.root_hash != head.root_hash:
             raise ProofError("the message or root does not match the proof")

@@ -151,6 +151,10 @@ class CentreConfig(_Frozen):
         load_public_key(self.centre_public_key)
         return self
 
+    def signing_keys(self) -> dict[tuple[str, str], str]:
+        """``{(party, key_id): base64 public key}`` of every party key, to check message signatures."""
+        return {(p.name, kid): k for p in self.parties for kid, k in p.key_ids().items()}
+
     def party(self, name: str) -> PartyConfig | None:
         """The named party, or ``None``."""
         for p in self.parties:

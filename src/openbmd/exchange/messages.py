@@ -5,30 +5,41 @@ metres per second (``v_ecef_mps``), angles in degrees (``_deg``, as analysts quo
 as integer milliseconds since the Unix epoch, UTC (``_unix_ms``). Integers stay within
 ±(2**53 - 1) so that every message has an RFC 8785 canonical form.
 
-The envelope (:class:`Envelope`) is ``{sender, key_id, sequence, timestamp, kind, body,
-signature}``; ``timestamp`` is in Unix milliseconds and ``signature`` is the sender's detached
-Ed25519 signature over the canonical JSON of every other field (:func:`signing_payload`).
-The centre verifies the signature over the JSON it received, not over a re-serialised model, so
-what the log stores is exactly what the sender signed.
+A message on the wire is ``{sender, key_id, sequence, timestamp, kind, commitments, signature,
+body, salts}``; ``timestamp`` is in Unix milliseconds. The sender commits to each top-level body
+field (:mod:`openbmd.exchange.commitment`): ``commitments`` is ``{field: commitment}``, ``salts``
+is ``{field: salt}`` and ``body`` is ``{field: value}``, the opening. ``signature`` is the
+sender's detached Ed25519 signature over the canonical JSON of the *signed envelope* without its
+signature (:func:`signing_payload`): every field except ``signature``, ``body`` and ``salts``.
+The signed envelope with its signature (:func:`leaf_envelope`) in RFC 8785 form is the Merkle
+leaf: it holds no body value and no salt, so a reader who was released only some fields can
+still check the signature, the released fields and the leaf. The centre verifies the signature
+over the JSON it received, not over a re-serialised model, so what the log stores is exactly
+what the sender signed.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-from openbmd.exchange.signing import PrivateKeyLike, key_id as _key_id, load_private_key, public_key_bytes, sign
+from openbmd.exchange.canonical import canonical_json
+from openbmd.exchange.commitment import check_opening, commit_body
+from openbmd.exchange.signing import (
+    PrivateKeyLike, PublicKeyLike, key_id as _key_id, load_private_key, public_key_bytes, sign, verify,
+)
 
 __all__ = [
     "MAX_SAFE_INT", "MessageKind", "MissileClass", "ThreatLevel", "Decision", "GeoPoint", "GeoArea",
     "PreLaunchNotification", "LaunchDetectionReport", "TrackReport", "ThreatAssessment",
     "EngagementProposal", "EngagementApproval", "BODY_MODELS",
-    "Envelope", "ENVELOPE_ADAPTER", "parse_envelope", "signing_payload", "sign_envelope",
-    "example_body",
+    "Envelope", "ENVELOPE_ADAPTER", "OPENING", "parse_envelope", "leaf_envelope", "signing_payload",
+    "sign_envelope", "verify_released", "example_body",
 ]
 
 MAX_SAFE_INT = 2**53 - 1
@@ -40,6 +51,9 @@ Text = Annotated[str, Field(max_length=2000)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Vec3 = Annotated[list[Finite], Field(min_length=3, max_length=3)]
+FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Commitment = Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{43}=$", description="base64 of a SHA-256 digest.")]
+Salt = Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{22}==$", description="base64 of 16 random bytes.")]
 
 
 class _Model(BaseModel):
@@ -218,7 +232,12 @@ class _EnvelopeBase(_Model):
                                    description="Per-sender counter; strictly increasing.")]
     timestamp: Annotated[int, Field(ge=0, le=MAX_SAFE_INT, description="Signing time, Unix ms (UTC).")]
     signature: Annotated[str, Field(min_length=86, max_length=86, pattern=r"^[A-Za-z0-9_-]+$",
-                                    description="Ed25519 over RFC 8785 JSON of all other fields, base64url.")]
+                                    description="Ed25519 over RFC 8785 JSON of all other fields but body "
+                                                "and salts, base64url.")]
+    commitments: Annotated[dict[FieldName, Commitment], Field(max_length=64, description=(
+        "{field: base64 SHA-256 commitment} for every top-level body field; signed."))]
+    salts: Annotated[dict[FieldName, Salt], Field(max_length=64, description=(
+        "{field: base64 16-byte salt} opening the commitments; not signed, not in the leaf."))]
 
 
 class PreLaunchNotificationEnvelope(_EnvelopeBase):
@@ -277,26 +296,49 @@ def parse_envelope(data: bytes) -> tuple[Any, dict[str, Any]]:
     return model, raw
 
 
-def signing_payload(envelope: dict[str, Any]) -> dict[str, Any]:
-    """The part of an envelope the signature covers: every field except ``signature``."""
-    return {k: v for k, v in envelope.items() if k != "signature"}
+OPENING = ("body", "salts")
+"""The fields of a message that open its commitments: outside the signature and the leaf."""
+
+
+def leaf_envelope(message: dict[str, Any]) -> dict[str, Any]:
+    """The signed envelope, the Merkle leaf's data: every field except ``body`` and ``salts``."""
+    return {k: v for k, v in message.items() if k not in OPENING}
+
+
+def signing_payload(message: dict[str, Any]) -> dict[str, Any]:
+    """The part of a message the signature covers: the signed envelope without ``signature``."""
+    return {k: v for k, v in message.items() if k != "signature" and k not in OPENING}
 
 
 def sign_envelope(private_key: PrivateKeyLike, sender: str, sequence: int, timestamp_ms: int,
                   kind: MessageKind | str, body: BaseModel | dict[str, Any]) -> dict[str, Any]:
-    """Build and sign an envelope; return it as a plain JSON dict ready to send."""
+    """Commit to each body field, sign, and return the message as a plain JSON dict ready to send."""
     if isinstance(body, BaseModel):
         body = body.model_dump(mode="json", exclude_none=True)
+    commitments, salts = commit_body(body)
     env: dict[str, Any] = {
         "sender": sender,
         "key_id": _key_id(public_key_bytes(load_private_key(private_key))),
         "sequence": int(sequence),
         "timestamp": int(timestamp_ms),
         "kind": MessageKind(kind).value,
-        "body": body,
+        "commitments": commitments,
     }
     env["signature"] = sign(private_key, env)
-    return env
+    return {**env, "body": dict(body), "salts": salts}
+
+
+def verify_released(message: dict[str, Any], public_key: PublicKeyLike, withheld: Sequence[str] = ()) -> bytes:
+    """Check a message as a reader got it, fields ``withheld`` or not; return the leaf data.
+
+    Checks the sender's signature over the signed envelope (``public_key`` is the sender's) and
+    every released body field against its commitment. The returned RFC 8785 bytes are the leaf
+    data, for an inclusion proof. Raises ``SignatureError`` or ``CommitmentError``.
+    """
+    leaf = leaf_envelope(message)
+    verify(public_key, signing_payload(leaf), leaf.get("signature", ""))
+    check_opening(leaf.get("commitments", {}), message.get("body", {}), message.get("salts", {}), withheld)
+    return canonical_json(leaf)
 
 
 def example_body(kind: MessageKind | str, now_ms: int = 1_767_225_600_000) -> dict[str, Any]:

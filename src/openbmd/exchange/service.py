@@ -1,8 +1,8 @@
 """The centre's logic, without HTTP: validate, sequence, log durably, answer reads and proofs.
 
-Write path, in order: size limit → schema → known party and key → signature → sequence/replay
-and clock skew → durable write → receipt. Each step that fails raises :class:`ExchangeError`
-with an HTTP status and a short code.
+Write path, in order: size limit → schema → known party and key → signature → the body opens its
+signed field commitments → sequence/replay and clock skew → durable write → receipt. Each step
+that fails raises :class:`ExchangeError` with an HTTP status and a short code.
 
 Group commit: request handlers validate and queue; one writer thread takes everything queued,
 assigns leaf indices, signs one tree head for the batch and stores all of it in one durable
@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from openbmd.exchange.auth import AuthError, RequestVerifier
 from openbmd.exchange.canonical import CanonicalizationError, canonical_json
+from openbmd.exchange.commitment import CommitmentError, check_opening
 from openbmd.exchange.config import CentreConfig
 from openbmd.exchange.merkle import MerkleTree, leaf_hash
 from openbmd.exchange.messages import MessageKind, parse_envelope, signing_payload
@@ -103,7 +104,9 @@ def _schema_details(exc: ValidationError) -> list[dict[str, Any]]:
 class Checked:
     """A message through the stateless checks: the fields the centre needs and the leaf.
 
-    ``approval`` is ``(proposal_leaf_index, proposal_id)`` for an engagement approval.
+    ``envelope`` is the leaf data (RFC 8785 signed envelope), ``opened`` the compact JSON of
+    ``{body, salts}``; ``approval`` is ``(proposal_leaf_index, proposal_id)`` for an engagement
+    approval.
     """
 
     sender: str
@@ -111,12 +114,18 @@ class Checked:
     sequence: int
     timestamp: int
     envelope: bytes
+    opened: bytes
     leaf_hash: bytes
     approval: tuple[int, str] | None = None
 
 
+_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+"""Compact JSON text (the opening is stored, never hashed, so it need not be canonical)."""
+
+
 def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_bytes: int) -> Checked:
-    """The stateless part of the write path: size, schema, known party and key, signature.
+    """The stateless part of the write path: size, schema, known party and key, signature, and
+    the opening of every signed field commitment.
 
     ``keys`` maps ``(party, key_id)`` to a public key. Pure, so it can run in another process.
     Raises :class:`ExchangeError`.
@@ -147,14 +156,19 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
         verify_bytes(key, payload, decode_signature(env.signature))
     except SignatureError as exc:
         raise ExchangeError(401, "bad_signature", f"signature: {exc}") from None
-    # The leaf is the canonical JSON of the whole envelope: the signature slots in before
+    try:
+        check_opening(raw["commitments"], raw["body"], raw["salts"])
+    except CommitmentError as exc:
+        raise ExchangeError(401, "bad_commitment", f"commitment: {exc}", {"field": exc.field}) from None
+    # The leaf is the canonical JSON of the signed envelope: the signature slots in before
     # "timestamp", the last key in RFC 8785 order.
     cut = payload.rindex(b',"timestamp":')
     envelope = payload[:cut] + b',"signature":"' + env.signature.encode() + b'"' + payload[cut:]
+    opened = _compact({"body": raw["body"], "salts": raw["salts"]}).encode()
     approval = None
     if env.kind == MessageKind.ENGAGEMENT_APPROVAL.value:
         approval = (env.body.proposal_leaf_index, env.body.proposal_id)
-    return Checked(env.sender, env.kind, env.sequence, env.timestamp, envelope, leaf_hash(envelope), approval)
+    return Checked(env.sender, env.kind, env.sequence, env.timestamp, envelope, opened, leaf_hash(envelope), approval)
 
 
 def check_batch(items: list[bytes], keys: Mapping[tuple[str, str], bytes], max_body_bytes: int) -> list[Checked | tuple]:
@@ -194,7 +208,7 @@ class Centre:
             raise StorageError("the centre key does not match centre_public_key in the config")
         self._clock = clock_ms
         self._max_batch = max_batch if group_commit else 1
-        self._keys = {(p.name, kid): load_public_key(k) for p in config.parties for kid, k in p.key_ids().items()}
+        self._keys = {pk: load_public_key(k) for pk, k in config.signing_keys().items()}
         self.verifier = RequestVerifier(self._keys, config.limits.max_skew_ms)
         self._tree = MerkleTree(storage.leaf_hashes())
         self._last_seq = storage.last_sequences()
@@ -271,7 +285,7 @@ class Centre:
         m = self.storage.message(idx) if idx < self._head.tree_size else None
         if m is None or m.kind != MessageKind.ENGAGEMENT_PROPOSAL.value:
             raise ExchangeError(422, "bad_approval", f"leaf {idx} is not an engagement proposal in the log")
-        body = json.loads(m.envelope)["body"]
+        body = m.body()
         if body["proposal_id"] != proposal_id:
             raise ExchangeError(422, "bad_approval", f"leaf {idx} is proposal {body['proposal_id']!r}, "
                                                      f"not {proposal_id!r}")
@@ -327,7 +341,8 @@ class Centre:
                 continue
             last[p.sender] = p.sequence
             idx = tree.append(p.leaf_hash)
-            rows.append(StoredMessage(idx, p.sender, p.kind, p.sequence, p.timestamp, now, p.envelope, p.leaf_hash))
+            rows.append(StoredMessage(idx, p.sender, p.kind, p.sequence, p.timestamp, now, p.envelope, p.opened,
+                                      p.leaf_hash))
             waiting.append(future)
         if not rows:
             return
@@ -450,20 +465,18 @@ class Centre:
             raise ExchangeError(404, "not_found", f"no engagement proposal {proposal_leaf_index} released to {reader}")
         m = self.storage.message(proposal_leaf_index)
         assert m is not None
-        proposal = json.loads(m.envelope)
-        body = proposal["body"]
+        body = m.body()
         required = tuple(body["required_parties"])
         approvals: dict[str, int] = {}
         rejections: dict[str, int] = {}
         if m.sender in required:
             approvals[m.sender] = proposal_leaf_index
         for a in self.storage.approvals(proposal_leaf_index, [p.name for p in self.config.parties]):
-            env = json.loads(a.envelope)
             if a.sender not in required or a.sender in approvals or a.sender in rejections:
                 continue
             if a.received_ms > body["expires_unix_ms"]:
                 continue
-            (approvals if env["body"]["decision"] == "approve" else rejections)[a.sender] = a.leaf_index
+            (approvals if a.body()["decision"] == "approve" else rejections)[a.sender] = a.leaf_index
         if rejections:
             status = "rejected"
         elif all(p in approvals for p in required):

@@ -10,9 +10,13 @@ returns only once the transaction is on disk, so whoever acknowledges after it a
 durable data. The tree head of every batch is kept, so every head the centre ever returned can
 be fetched again and checked.
 
+Each message is kept as two documents: the leaf data (the RFC 8785 signed envelope, which holds
+the field commitments but no body value and no salt) and the opening (compact JSON ``{body, salts}``,
+not hashed).
+
 The release policy is applied in one place, :meth:`Storage.released`: the SQL query selects only
-the (sender, kind) pairs released to the reader, and the same method removes the withheld body
-fields before anything leaves storage.
+the (sender, kind) pairs released to the reader, and the same method drops the withheld body
+fields and their salts before anything leaves storage.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ class StorageError(RuntimeError):
 
 @dataclass(frozen=True)
 class StoredMessage:
-    """One accepted message: its log position, routing fields and the signed envelope bytes.
+    """One accepted message: its log position, routing fields, the leaf data and the opening.
 
-    ``envelope`` is the RFC 8785 JSON of the whole signed envelope, the leaf's data;
-    ``received_ms`` is the centre's clock at acceptance, Unix ms.
+    ``envelope`` is the RFC 8785 JSON of the signed envelope (with its commitments and signature),
+    the leaf's data; ``opened`` is the compact JSON of ``{body, salts}``; ``received_ms`` is the
+    centre's clock at acceptance, Unix ms.
     """
 
     leaf_index: int
@@ -51,12 +56,26 @@ class StoredMessage:
     timestamp: int
     received_ms: int
     envelope: bytes
+    opened: bytes
     leaf_hash: bytes
+
+    def body(self) -> dict[str, Any]:
+        """The whole body, every field (centre-side checks only: no release policy)."""
+        return json.loads(self.opened)["body"]
+
+    def release(self, withheld: tuple[str, ...]) -> dict[str, Any]:
+        """The signed envelope with ``body`` and ``salts`` of every field not ``withheld``."""
+        env = json.loads(self.envelope)
+        opened = json.loads(self.opened)
+        for part in ("body", "salts"):
+            env[part] = {k: v for k, v in opened[part].items() if k not in withheld}
+        return env
 
 
 @dataclass(frozen=True)
 class ReleasedMessage:
-    """A message as one reader may see it: withheld body fields are removed and listed."""
+    """A message as one reader may see it: withheld body fields and their salts are removed, and
+    the fields are listed in ``withheld_fields`` (their commitments stay in the signed envelope)."""
 
     leaf_index: int
     received_ms: int
@@ -123,10 +142,7 @@ class Storage(ABC):
         out = []
         for m in self._select(pairs, after, limit, leaf_index):
             omit = allowed[(m.sender, m.kind)]
-            env = json.loads(m.envelope)
-            if omit:
-                env["body"] = {k: v for k, v in env["body"].items() if k not in omit}
-            out.append(ReleasedMessage(m.leaf_index, m.received_ms, env, omit))
+            out.append(ReleasedMessage(m.leaf_index, m.received_ms, m.release(omit), omit))
         return out
 
     def approvals(self, proposal_leaf_index: int, senders: Sequence[str]) -> list[StoredMessage]:
@@ -140,7 +156,7 @@ class Storage(ABC):
         while pairs:
             page = self._select(pairs, after, 1000, None)
             for m in page:
-                if json.loads(m.envelope)["body"].get("proposal_leaf_index") == proposal_leaf_index:
+                if m.body().get("proposal_leaf_index") == proposal_leaf_index:
                     out.append(m)
             if len(page) < 1000:
                 break

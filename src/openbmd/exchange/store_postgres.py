@@ -19,7 +19,7 @@ import psycopg
 
 from openbmd.exchange.storage import StorageError, StoredMessage
 from openbmd.exchange.store_sql import (
-    COLUMNS, SqlStorage, head_row, last_sequence_rows, message_rows, schema_sql,
+    SqlStorage, head_row, insert_messages_sql, last_sequence_rows, message_rows, schema_sql,
 )
 from openbmd.exchange.treehead import TreeHead
 
@@ -69,7 +69,7 @@ class PostgresStorage(SqlStorage):
             try:
                 with self._w.transaction(), self._w.cursor() as cur:
                     if rows:
-                        cur.executemany(f"INSERT INTO messages ({COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+                        cur.executemany(insert_messages_sql("%s"), rows)
                     if last:
                         cur.executemany(
                             "INSERT INTO senders (sender, last_sequence) VALUES (%s, %s) ON CONFLICT (sender) "

@@ -12,9 +12,15 @@ from collections.abc import Iterator, Sequence
 from openbmd.exchange.storage import Storage, StoredMessage
 from openbmd.exchange.treehead import TreeHead
 
-__all__ = ["SqlStorage", "schema_sql", "message_rows", "last_sequence_rows", "head_row", "COLUMNS"]
+__all__ = ["SqlStorage", "schema_sql", "message_rows", "last_sequence_rows", "head_row", "insert_messages_sql",
+           "COLUMNS"]
 
-COLUMNS = "leaf_index, sender, kind, sequence, timestamp, received_ms, envelope, leaf_hash"
+COLUMNS = "leaf_index, sender, kind, sequence, timestamp, received_ms, envelope, opened, leaf_hash"
+
+
+def insert_messages_sql(placeholder: str) -> str:
+    """``INSERT INTO messages`` of one row, with the backend's parameter ``placeholder``."""
+    return f"INSERT INTO messages ({COLUMNS}) VALUES ({','.join([placeholder] * len(COLUMNS.split(',')))})"
 
 
 def schema_sql(integer: str, blob: str) -> str:
@@ -28,6 +34,7 @@ CREATE TABLE IF NOT EXISTS messages (
     timestamp   {integer} NOT NULL,
     received_ms {integer} NOT NULL,
     envelope    {blob} NOT NULL,
+    opened      {blob} NOT NULL,
     leaf_hash   {blob} NOT NULL,
     UNIQUE (sender, sequence)
 );
@@ -47,8 +54,8 @@ CREATE TABLE IF NOT EXISTS tree_heads (
 
 def message_rows(messages: Sequence[StoredMessage]) -> list[tuple]:
     """Rows for ``INSERT INTO messages (COLUMNS)``."""
-    return [(m.leaf_index, m.sender, m.kind, m.sequence, m.timestamp, m.received_ms, m.envelope, m.leaf_hash)
-            for m in messages]
+    return [(m.leaf_index, m.sender, m.kind, m.sequence, m.timestamp, m.received_ms, m.envelope, m.opened,
+             m.leaf_hash) for m in messages]
 
 
 def last_sequence_rows(messages: Sequence[StoredMessage]) -> list[tuple[str, int]]:
@@ -71,7 +78,7 @@ def _head(row: tuple | None) -> TreeHead | None:
 
 
 def _msg(row: tuple) -> StoredMessage:
-    return StoredMessage(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]), bytes(row[7]))
+    return StoredMessage(row[0], row[1], row[2], row[3], row[4], row[5], bytes(row[6]), bytes(row[7]), bytes(row[8]))
 
 
 class SqlStorage(Storage):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openbmd.exchange.storage import StorageError, StoredMessage
 from openbmd.exchange.store_sql import (
-    COLUMNS, SqlStorage, head_row, last_sequence_rows, message_rows, schema_sql,
+    SqlStorage, head_row, insert_messages_sql, last_sequence_rows, message_rows, schema_sql,
 )
 from openbmd.exchange.treehead import TreeHead
 
@@ -70,7 +70,7 @@ class SqliteStorage(SqlStorage):
             con = self._w
             try:
                 con.execute("BEGIN IMMEDIATE")
-                con.executemany(f"INSERT INTO messages ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                con.executemany(insert_messages_sql("?"),
                                 message_rows(messages))
                 con.executemany(
                     "INSERT INTO senders (sender, last_sequence) VALUES (?, ?) ON CONFLICT(sender) "
