@@ -46,6 +46,9 @@ def test_quick_start(cli, capsys, tmp_path):
         assert [m["leaf_index"] for m in got["messages"]] == [0, 1]
         assert got["messages"][0]["envelope"]["body"] == ex["body"]
         assert set(got["messages"][0]["envelope"]["commitments"]) == set(ex["body"])
+        first = _json(capsys, cli, ["log", *base, "--as", "russia", "verify", "--json"])  # nothing held yet
+        assert first["held"] is None and first["latest"]["tree_size"] == 2  # trust on first use
+        assert _json(capsys, cli, ["log", *base, "--as", "russia", "verify", "--json"])["held"]["tree_size"] == 2
         head = _json(capsys, cli, ["log", *base, "--as", "russia", "head", "--json"])
         assert set(head) >= {"tree_size", "root_hash", "timestamp", "signature"} and head["tree_size"] == 2
         p = _json(capsys, cli, ["log", *base, "--as", "russia", "prove", "--leaf", "0", "--size", "2", "--json"])

@@ -148,7 +148,7 @@ def test_arbitrary_bytes_are_refused_cleanly(rig, data):
 
 
 @FUZZ
-@given(st.integers(0, 85), st.sampled_from("ABCDEFGHabcdefgh0123456789-_"))
+@given(st.integers(0, 85), st.sampled_from("ABCDEFGHabcdefgh0123456789+/"))
 def test_mutated_signatures_fail(rig, pos, ch):
     centre, key = rig
     env = sign_envelope(key, "nato", next(_seq), T0, "track_report", example_body("track_report", T0))

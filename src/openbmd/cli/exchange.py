@@ -359,6 +359,16 @@ def log_verify(
     from openbmd.exchange.treehead import TreeHead
 
     path = head_file or _held_path(ctx)
+    if head_file is None and not path.exists():  # trust on first use: hold the centre's signed head
+        with _client(ctx) as c:
+            latest = _call(c.tree_head)
+        _hold(ctx, latest.model_dump())
+        if as_json:
+            print_json({"ok": True, "held": None, "latest": latest.model_dump()})
+        else:
+            console().print(f"no tree head held yet: now holding the centre's signed head of size "
+                            f"{latest.tree_size}; later runs check the log against it")
+        return
     try:
         held = TreeHead.model_validate_json(path.read_text())
     except (OSError, ValueError) as exc:

@@ -303,7 +303,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         nonce: str | None = Header(None, alias="X-OpenBMD-Nonce", description="16-64 of [A-Za-z0-9_-]."),
         signature: str | None = Header(None, alias="X-OpenBMD-Signature",
                                        description="Ed25519 over RFC 8785 JSON of {method, target, party, "
-                                                   "key_id, timestamp, nonce}, base64url."),
+                                                   "key_id, timestamp, nonce}, base64."),
     ) -> str:
         headers = {"x-openbmd-party": party, "x-openbmd-key-id": key_id, "x-openbmd-timestamp": timestamp,
                    "x-openbmd-nonce": nonce, "x-openbmd-signature": signature}

@@ -7,7 +7,7 @@ A read carries five headers::
     X-OpenBMD-Timestamp  Unix ms; must be within the centre's skew bound
     X-OpenBMD-Nonce      16-64 characters [A-Za-z0-9_-], never reused within the skew window
     X-OpenBMD-Signature  Ed25519 over RFC 8785 JSON of {method, target, party, key_id,
-                         timestamp, nonce}, base64url; ``target`` is the path plus query string
+                         timestamp, nonce}, base64; ``target`` is the path plus query string
 
 Why signed requests rather than mutual TLS: the parties already hold registered Ed25519 keys for
 their data, so one key and one registry serve both (no X.509 CA to run and agree upon between

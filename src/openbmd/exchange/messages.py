@@ -231,9 +231,9 @@ class _EnvelopeBase(_Model):
     sequence: Annotated[int, Field(ge=1, le=MAX_SAFE_INT,
                                    description="Per-sender counter; strictly increasing.")]
     timestamp: Annotated[int, Field(ge=0, le=MAX_SAFE_INT, description="Signing time, Unix ms (UTC).")]
-    signature: Annotated[str, Field(min_length=86, max_length=86, pattern=r"^[A-Za-z0-9_-]+$",
+    signature: Annotated[str, Field(min_length=88, max_length=88, pattern=r"^[A-Za-z0-9+/]{86}==$",
                                     description="Ed25519 over RFC 8785 JSON of all other fields but body "
-                                                "and salts, base64url.")]
+                                                "and salts, padded base64.")]
     commitments: Annotated[dict[FieldName, Commitment], Field(max_length=64, description=(
         "{field: base64 SHA-256 commitment} for every top-level body field; signed."))]
     salts: Annotated[dict[FieldName, Salt], Field(max_length=64, description=(

@@ -11,8 +11,9 @@ Formats, chosen to be plain and easy to check by hand:
   It names a key in messages and config; it is not a security boundary, since the verifier
   always checks against the full key registered for the party.
 - **Signature**: the 64-byte Ed25519 signature over ``canonical_json(payload)``, written as
-  base64url without padding (86 characters, as in JWS). Decoding is strict: a string that does
-  not re-encode to itself is rejected, so each signature has exactly one text form.
+  standard base64 with padding (88 characters), like the hashes in the RFC 9162 vectors. Decoding
+  is strict: a string that does not re-encode to itself is rejected, so each signature has
+  exactly one text form.
 """
 
 from __future__ import annotations
@@ -133,20 +134,20 @@ def key_id(public_key: PublicKeyLike) -> str:
 
 
 def encode_signature(signature: bytes) -> str:
-    """Base64url without padding."""
-    return base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+    """Standard base64 with padding (88 characters), as hashes are written in the RFC 9162 vectors."""
+    return base64.b64encode(signature).decode("ascii")
 
 
 def decode_signature(text: str) -> bytes:
-    """Strictly decode a base64url (unpadded) Ed25519 signature; raises :class:`SignatureError`."""
+    """Strictly decode a base64 Ed25519 signature; raises :class:`SignatureError`."""
     if not isinstance(text, str):
-        raise SignatureError(f"signature must be a base64url string, got {type(text).__name__}")
+        raise SignatureError(f"signature must be a base64 string, got {type(text).__name__}")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise SignatureError(f"signature is not valid base64url: {exc}") from exc
+        raise SignatureError(f"signature is not valid base64: {exc}") from exc
     if len(raw) != SIGNATURE_SIZE or encode_signature(raw) != text:
-        raise SignatureError(f"signature must be {SIGNATURE_SIZE} bytes in unpadded base64url")
+        raise SignatureError(f"signature must be {SIGNATURE_SIZE} bytes in padded base64")
     return raw
 
 
@@ -167,7 +168,7 @@ def verify_bytes(public_key: PublicKeyLike, data: bytes, signature: bytes) -> No
 
 
 def sign(private_key: PrivateKeyLike, payload: Any) -> str:
-    """Detached signature over ``canonical_json(payload)``, as unpadded base64url."""
+    """Detached signature over ``canonical_json(payload)``, as padded base64."""
     return encode_signature(sign_bytes(private_key, canonical_json(payload)))
 
 

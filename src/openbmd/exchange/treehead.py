@@ -1,7 +1,6 @@
 """Signed tree heads and the JSON forms of proofs.
 
-Hashes and signatures travel in standard base64, as in the RFC 9162 test vectors, except the
-Ed25519 signature, which is unpadded base64url like every other signature in the exchange. A
+Hashes and signatures travel in standard padded base64, as in the RFC 9162 test vectors. A
 tree head's signature covers the RFC 8785 JSON of ``{tree_size, root_hash, timestamp, key_id}``;
 Ed25519 is deterministic, so a stored head re-signs to the same bytes.
 """
@@ -50,7 +49,7 @@ class TreeHead(_Frozen):
     root_hash: str = Field(description="Standard base64 of the 32-byte SHA-256 root.")
     timestamp: Annotated[int, Field(ge=0, description="Signing time, Unix ms (UTC).")]
     key_id: str = Field(description="Key id of the centre's signing key.")
-    signature: str = Field(description="Ed25519 over RFC 8785 JSON of the other fields, base64url.")
+    signature: str = Field(description="Ed25519 over RFC 8785 JSON of the other fields, padded base64.")
 
     def payload(self) -> dict[str, Any]:
         """The fields the signature covers."""
