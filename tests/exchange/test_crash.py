@@ -7,6 +7,7 @@ with every tree head the centre ever returned.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -25,6 +26,8 @@ from openbmd.exchange.treehead import TreeHead, b64, check_consistency, verify_t
 from .serverproc import ServerProcess
 
 PARTIES = ["p0", "p1", "p2", "p3"]
+CYCLES = int(os.environ.get("OPENBMD_CRASH_CYCLES", "0")) or None
+"""Soak runs: ``OPENBMD_CRASH_CYCLES=50 pytest tests/exchange/test_crash.py`` (CI uses a few)."""
 
 
 def _writer(url: str, party: str, key: bytes, start_seq: int, stop: threading.Event, acked: list, lock) -> None:
@@ -117,9 +120,9 @@ def _heads(acked: list) -> dict[int, dict]:
 
 
 def test_sigkill_under_load_sqlite(tmp_path):
-    _run_cycles(tmp_path, None, cycles=5, seed=7)
+    _run_cycles(tmp_path, None, cycles=CYCLES or 5, seed=7)
 
 
 @pytest.mark.parametrize("database", ["postgres"], indirect=True)
 def test_sigkill_under_load_postgres(tmp_path, database):
-    _run_cycles(tmp_path, database, cycles=3, seed=11)
+    _run_cycles(tmp_path, database, cycles=CYCLES or 3, seed=11)
