@@ -3,9 +3,9 @@ component (:func:`openbmd.tracking.build_picture`, covariance intersection).
 
 Each sender's reports with one ``track_id`` form one track history, read from the released
 ``body`` (the opened fields; the centre checked them against the sender's signed commitments at
-submission). Reports whose covariance was withheld from the reader cannot be fused and are left out, as are tracks whose latest report
-is older than ``max_age_s`` at the picture time. The picture time defaults to the newest report
-released to the reader. Times inside the fusion are seconds from the oldest report used.
+submission). Reports whose covariance was withheld from the reader cannot be fused and are left
+out, as are tracks whose latest report is older than ``max_age_s`` at the picture time. The
+picture time defaults to the newest report released to the reader. Times inside the fusion are seconds from the oldest report used.
 """
 
 from __future__ import annotations
