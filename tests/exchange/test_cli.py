@@ -50,6 +50,7 @@ def test_quick_start(cli, capsys, tmp_path):
         assert first["held"] is None and first["latest"]["tree_size"] == 2  # trust on first use
         assert _json(capsys, cli, ["log", *base, "--as", "russia", "verify", "--json"])["held"]["tree_size"] == 2
         head = _json(capsys, cli, ["log", *base, "--as", "russia", "head", "--json"])
+        assert _json(capsys, cli, ["log", "head", *base, "--as", "russia", "--json"]) == head  # options after too
         assert set(head) >= {"tree_size", "root_hash", "timestamp", "signature"} and head["tree_size"] == 2
         p = _json(capsys, cli, ["log", *base, "--as", "russia", "prove", "--leaf", "0", "--size", "2", "--json"])
         assert set(p) == {"leaf_index", "tree_size", "leaf_hash", "proof", "root_hash"} and len(p["proof"]) == 1
@@ -114,3 +115,13 @@ def test_server_sent_events(tmp_path):
                         break
         nato.close()
     assert [m["leaf_index"] for m in got] == [0, 1]
+
+
+def test_group_options_may_follow_the_subcommand():
+    from openbmd.cli.exchange import hoist_group_options
+
+    assert hoist_group_options(["log", "prove", "--leaf", "3", "--data", "D", "--as=russia", "--json"]) == [
+        "log", "--data", "D", "--as=russia", "prove", "--leaf", "3", "--json"]
+    assert hoist_group_options(["client", "--data", "D", "--as", "nato", "submit", "t.json"]) == [
+        "client", "--data", "D", "--as", "nato", "submit", "t.json"]
+    assert hoist_group_options(["trajectory", "--data", "x"]) == ["trajectory", "--data", "x"]  # other commands

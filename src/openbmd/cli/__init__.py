@@ -39,6 +39,9 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit status."""
+    from openbmd.cli.exchange import hoist_group_options
+
+    argv = hoist_group_options(list(sys.argv[1:] if argv is None else argv))
     try:
         result = app(args=argv, standalone_mode=False, prog_name="openbmd")
     except typer.Exit as exc:

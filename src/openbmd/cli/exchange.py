@@ -168,6 +168,29 @@ def _client_options(
 client_app.callback()(_client_options)
 log_app.callback()(_client_options)
 
+_GROUP_OPTIONS = ("--data", "--as", "--url")
+
+
+def hoist_group_options(argv: list[str]) -> list[str]:
+    """Let ``--data/--as/--url`` follow the subcommand too (``openbmd log head --data D --as P``):
+    move them to just after ``client`` or ``log``, where the group reads them."""
+    if len(argv) < 2 or argv[0] not in ("client", "log"):
+        return argv
+    head, rest, moved = argv[:1], [], []
+    k = 1
+    while k < len(argv):
+        arg = argv[k]
+        name = arg.split("=", 1)[0]
+        if name in _GROUP_OPTIONS and "=" in arg:
+            moved.append(arg)
+        elif arg in _GROUP_OPTIONS and k + 1 < len(argv):
+            moved += argv[k:k + 2]
+            k += 1
+        else:
+            rest.append(arg)
+        k += 1
+    return head + moved + rest
+
 
 @client_app.command("example")
 def client_example(kind: str = typer.Argument(..., help="Message kind, e.g. track_report.")) -> None:
