@@ -70,21 +70,27 @@ def private_key_pem(private_key: PrivateKeyLike) -> bytes:
     )
 
 
+def _key_from_bytes(data: bytes, cls: type, from_raw: Any, from_pem: Any, what: str) -> Any:
+    """An Ed25519 key of type ``cls`` from raw 32 bytes or PEM; raises :class:`KeyFormatError`."""
+    if len(data) == KEY_SIZE:
+        return from_raw(data)
+    try:
+        key = from_pem(data)
+    except (ValueError, TypeError) as exc:
+        raise KeyFormatError(f"not {what}: {exc}") from exc
+    if not isinstance(key, cls):
+        raise KeyFormatError(f"expected an {cls.__name__}, got {type(key).__name__}")
+    return key
+
+
 def load_private_key(private_key: PrivateKeyLike) -> Ed25519PrivateKey:
     """Read a private key from a key object, PEM PKCS#8 bytes or a raw 32-byte seed."""
     if isinstance(private_key, Ed25519PrivateKey):
         return private_key
     if isinstance(private_key, (bytes, bytearray)):
-        data = bytes(private_key)
-        if len(data) == KEY_SIZE:
-            return Ed25519PrivateKey.from_private_bytes(data)
-        try:
-            key = serialization.load_pem_private_key(data, password=None)
-        except (ValueError, TypeError) as exc:
-            raise KeyFormatError(f"not a PEM PKCS#8 private key: {exc}") from exc
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeyFormatError(f"expected an Ed25519 private key, got {type(key).__name__}")
-        return key
+        return _key_from_bytes(bytes(private_key), Ed25519PrivateKey, Ed25519PrivateKey.from_private_bytes,
+                               lambda d: serialization.load_pem_private_key(d, password=None),
+                               "a PEM PKCS#8 private key")
     raise KeyFormatError(f"cannot read a private key from {type(private_key).__name__}")
 
 
@@ -101,16 +107,8 @@ def load_public_key(public_key: PublicKeyLike) -> Ed25519PublicKey:
             raise KeyFormatError(f"public key must be {KEY_SIZE} bytes, got {len(raw)}")
         return Ed25519PublicKey.from_public_bytes(raw)
     if isinstance(public_key, (bytes, bytearray)):
-        data = bytes(public_key)
-        if len(data) == KEY_SIZE:
-            return Ed25519PublicKey.from_public_bytes(data)
-        try:
-            key = serialization.load_pem_public_key(data)
-        except (ValueError, TypeError) as exc:
-            raise KeyFormatError(f"not a raw {KEY_SIZE}-byte or PEM public key: {exc}") from exc
-        if not isinstance(key, Ed25519PublicKey):
-            raise KeyFormatError(f"expected an Ed25519 public key, got {type(key).__name__}")
-        return key
+        return _key_from_bytes(bytes(public_key), Ed25519PublicKey, Ed25519PublicKey.from_public_bytes,
+                               serialization.load_pem_public_key, f"a raw {KEY_SIZE}-byte or PEM public key")
     raise KeyFormatError(f"cannot read a public key from {type(public_key).__name__}")
 
 
