@@ -13,10 +13,10 @@ from openbmd.cli import main
 from openbmd.earth import wgs84
 from openbmd.errors import InputError
 from openbmd.exercise.engine import MAX_SHOTS
-from openbmd.exercise.geometry import Prepared, fly_raid, prepare
+from openbmd.exercise.geometry import CAUSES, Posts, Prepared, fly_raid, prepare, sector_geometry
 from openbmd.exercise.montecarlo import run_trials_mc, summarize, wilson
 from openbmd.exercise.scenario import load_scenario
-from openbmd.exercise.tracks import TrackTiming, single_sensor
+from openbmd.exercise.tracks import TrackTiming
 from openbmd.tracking.quality import fixed_delay_model, load_track_quality
 
 EARTH = wgs84()
@@ -68,43 +68,71 @@ def test_bad_scenarios_name_the_field(tmp_path, catalog, edit, field):
     assert info.value.argument == field
 
 
+def _one_sensor_posts(visible_s, k: int = 1, revisit_s: float = 1.0, role: int = 2) -> Posts:
+    """Posts where party p has one sensor that first sees object n at ``visible_s[p, n]``, exactly (1 m)."""
+    v = np.asarray(visible_s, float)
+    p, n = v.shape
+    return Posts([f"s{q}" for q in range(p)], np.arange(p), np.full(p, role), np.full(p, revisit_s),
+                 np.zeros(p, np.int64), v.copy(), v.copy(), np.full((p, n), 1e9), np.ones((p, n, k)),
+                 np.ones((p, n, k), bool))
+
+
+def _synthetic(rec_l, rec_t, pk, sls=True) -> Prepared:
+    """One object, B batteries of one party, perfect organic tracks from t = 0 and a huge basket."""
+    n, b, r = rec_l.shape
+    posts = _one_sensor_posts(np.zeros((1, n)))
+    tracks = TrackTiming(posts, fixed_delay_model(0.0), "own", 0.0)
+    zeros_i = np.zeros((n, b, r), np.int64)
+    return Prepared(
+        "joint", ["a"], [f"b{k}" for k in range(b)], rec_l, rec_t, np.full((n, b), r, np.int64), zeros_i, zeros_i,
+        np.full((n, b, r), 1e6), np.full((n, b, r), 10.0), tracks, np.ones((b, 1), np.int64), np.zeros((b, 1)),
+        posts.sigma_m, posts.seen, np.ones((1, 1), bool), np.zeros((1, 1)), np.zeros(b, np.int64),
+        np.zeros(b, np.int64), np.full(b, pk), np.ones(b, np.int64), np.zeros(b, np.int64), np.full(b, 4, np.int64),
+        np.ones(n, bool), np.ones(n), np.zeros(n, np.int64), np.ones(1), np.zeros(n, np.int64), np.ones((n, b), bool),
+        np.full(n, np.inf), np.zeros(n, np.int64), np.zeros(n), np.zeros((3, 2)), False, np.ones(1, bool), 0.0, 0.0,
+        0.0, 1, sls, True, 10.0, 0.0)
+
+
 def test_layered_defence_matches_the_formula():
     """One threat, n layers each with one shot and a look between them: P(no leak) = 1 - (1 - Pk)^n."""
     for n_layers, pk in ((1, 0.8), (3, 0.6), (4, 0.3)):
         b = n_layers
-        rec_l = np.full((1, b, 1), 0.0)
         rec_t = np.arange(1, b + 1, dtype=float).reshape(1, b, 1) * 100.0
-        rec_l[0, :, 0] = rec_t[0, :, 0] - 50.0
-        tracks = single_sensor(np.zeros((1, 1)), fixed_delay_model(0.0))
-        prep = Prepared("joint", ["a"], [f"b{k}" for k in range(b)], rec_l, rec_t, np.ones((1, b), np.int64),
-                        tracks, np.zeros(b, np.int64), np.zeros(b, np.int64), np.full(b, pk),
-                        np.ones(b, np.int64), np.zeros(b, np.int64), np.array([True]), np.array([1.0]),
-                        np.array([0]), np.array([1.0]), 1, True, 10.0)
+        prep = _synthetic(rec_t - 50.0, rec_t, pk)
         r = _p(prep, trials=20000, seed=3)
         expected = 1 - (1 - pk) ** n_layers
         lo, hi = wilson(round(expected * 20000), 20000)
         assert abs(r["p_no_leak"] - expected) < 3 * (hi - lo) / 2 / 1.96 + 1e-9
         assert r["interceptors_used"] == pytest.approx(sum((1 - pk) ** k for k in range(n_layers)), rel=0.03)
+        assert r["leak_causes"]["pk miss"] == pytest.approx(r["expected_leakers"])
 
 
-def test_perfect_kill_and_endless_inventory_leave_no_leakers(scenario, catalog, objects):
-    big = scenario.model_copy(update={"tracks": "timeline", "parties": [p.model_copy(update={"batteries": [
-        bt.model_copy(update={"inventory": 1000}) for bt in p.batteries]}) for p in scenario.parties]})
+def test_commit_waits_for_an_accurate_track():
+    """A track younger than the commit rule allows cannot fire: with a tiny basket, no shot at all."""
+    rec_t = np.array([[[300.0]]])
+    prep = _synthetic(rec_t - 100.0, rec_t, 1.0)
+    tight = dataclasses.replace(prep, rec_basket_m=np.full((1, 1, 1), 1e-3), sigma_m=np.full((1, 1, 1), 50.0))
+    r = _p(tight, trials=200)
+    assert r["interceptors_used"] == 0 and r["leak_causes"]["no fire-control-quality track"] == 1.0
+    assert _p(prep, trials=200)["interceptors_used"] > 0
+
+
+def test_perfect_kill_and_endless_inventory_leave_only_leakers_no_one_could_engage(scenario, catalog, objects):
+    big = scenario.model_copy(update={"parties": [p.model_copy(update={"batteries": [
+        bt.model_copy(update={"inventory": 1000, "channels": 64}) for bt in p.batteries]}) for p in scenario.parties]})
     for mode, prep in prepare(big, catalog, EARTH, objects).items():
         prep = dataclasses.replace(prep, pk=np.ones_like(prep.pk))
-        n = len(prep.value)
-        allowed = prep.tracks.allowed(prep.party, np.zeros((1, len(prep.parties), n)))[0]  # fixed delays
-        engageable = np.array([any(prep.rec_count[i, b] and prep.rec_launch[i, b, prep.rec_count[i, b] - 1]
-                                   >= allowed[i, b] for b in range(len(prep.pk))) for i in range(n)])
-        raw = run_trials_mc(prep, 200, 1)
-        assert not raw["survived"][:, engageable].any(), mode
-        assert np.all(raw["survived"][:, ~engageable])
+        r = _p(prep, trials=200, seed=1)
+        for cause in ("inventory", "channels", "pk miss", "decoy chosen", "unassigned"):
+            assert r["leak_causes"][cause] < 0.02, (mode, cause, r["leak_causes"])
+        assert sum(r["leak_causes"].values()) == pytest.approx(r["expected_leakers"])
 
 
 def test_more_sensors_or_interceptors_never_lower_p_no_leak(scenario, catalog, objects):
+    """Adding a fire-control radar or a battery never lowers P(no leak), in any mode (paired draws)."""
     base = {m: _p(p)["p_no_leak"] for m, p in prepare(scenario, catalog, EARTH, objects).items()}
     russia = scenario.parties[1]
-    more_sensors = russia.model_copy(update={"sensors": russia.sensors + ["sbirs"]})
+    more_sensors = russia.model_copy(update={"sensors": russia.sensors + ["sbirs", "kurecik"]})
     more_guns = russia.model_copy(update={"batteries": russia.batteries + [
         russia.batteries[0].model_copy(update={"site": "kaliningrad", "interceptor": "s-400-48n6"})]})
     for party in (more_sensors, more_guns):
@@ -113,11 +141,13 @@ def test_more_sensors_or_interceptors_never_lower_p_no_leak(scenario, catalog, o
             assert _p(p)["p_no_leak"] >= base[m] - 0.02, m
 
 
-def test_joint_is_at_least_as_good_with_fewer_interceptors(scenario, catalog, objects):
-    preps = prepare(scenario, catalog, EARTH, objects, ("independent", "joint"))
-    ind, joint = _p(preps["independent"]), _p(preps["joint"])
-    assert joint["p_no_leak"] >= ind["p_no_leak"] - 0.02
-    assert joint["interceptors_used"] < ind["interceptors_used"]
+def test_a_modes_draws_do_not_depend_on_the_other_modes_run(scenario, catalog, objects):
+    """Common random numbers: joint run alone or beside independent gives the same trials."""
+    alone = prepare(scenario, catalog, EARTH, objects, ("joint",))["joint"]
+    both = prepare(scenario, catalog, EARTH, objects, ("independent", "joint"))["joint"]
+    a, b = run_trials_mc(alone, 300, 4), run_trials_mc(both, 300, 4)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
 
 
 def test_same_seed_same_answer_for_any_number_of_workers(scenario, catalog, objects):
@@ -148,6 +178,16 @@ def test_cli_json_contract(capsys):
         for p in parties:
             assert p["kills_ci"][0] <= p["kills"] <= p["kills_ci"][1]
             assert p["interceptors_used_ci"][0] <= p["interceptors_used"] <= p["interceptors_used_ci"][1]
+        assert set(v["leak_causes"]) == set(CAUSES)
+        assert sum(v["leak_causes"].values()) == pytest.approx(v["expected_leakers"])
+        assert isinstance(v["explanation"], str) and v["explanation"].endswith(".")
+        eq = v["interceptors_per_p"]
+        assert [c["inventory_scale"] for c in eq["curve"]] == [0.25, 0.5, 0.75, 1.0]
+        assert sum(v["interceptors_by_authority"].values()) == pytest.approx(v["interceptors_used"])
+    for m in ("data-exchange", "joint", "sectoral"):
+        d = out["modes"][m]["paired_vs_independent"]
+        assert d["ci"][0] <= d["p_no_leak_diff"] <= d["ci"][1]
+    assert "paired_vs_independent" not in out["modes"]["independent"]
 
 
 def test_cli_report(tmp_path, capsys):
@@ -169,35 +209,33 @@ def test_cli_bad_input(capsys, args, words):
     assert err.count("\n") == 1 and words in err
 
 
-def test_track_sharing_rules():
-    """Own tracks, partners' tracks after the data latency, or the earliest track for all (joint)."""
+def test_a_cue_brings_a_fire_control_track_forward():
+    """Party 0's fire-control radar searches to first see at 300 s, or 200 s when cued; party 1's
+    early-warning radar tracks from 100 s. Shared (exchange), the cue brings party 0's track to 200 s."""
+    posts = Posts(["fc", "ew"], np.array([0, 1]), np.array([2, 0]), np.ones(2), np.zeros(2, np.int64),
+                  np.array([[200.0], [100.0]]), np.array([[300.0], [100.0]]), np.full((2, 1), 1e9),
+                  np.ones((2, 1, 1)), np.ones((2, 1, 1), bool))
     u = np.zeros((1, 2, 1))
-    ready = {s: single_sensor(np.array([[100.0], [40.0]]), fixed_delay_model(20.0), s, 10.0, 60.0).ready(u)[0, :, 0]
-             for s in ("own", "exchange", "pooled")}
-    np.testing.assert_allclose(ready["own"], [180.0, 120.0])
-    np.testing.assert_allclose(ready["exchange"], [130.0, 120.0])
-    np.testing.assert_allclose(ready["pooled"], [130.0, 130.0])
+    own = TrackTiming(posts, fixed_delay_model(5.0), "own", 10.0).starts(u)[0, :, 0]
+    shared = TrackTiming(posts, fixed_delay_model(5.0), "exchange", 10.0).starts(u)[0, :, 0]
+    np.testing.assert_allclose(own, [305.0, 105.0])
+    np.testing.assert_allclose(shared, [205.0, 105.0])
 
 
-def test_calibrated_delays_scale_with_revisit_and_never_grow_with_more_sensors():
+def test_calibrated_delays_scale_with_revisit():
     model = load_track_quality()
     u = np.random.default_rng(3).random((20000, 1, 1))
-    fast = single_sensor(np.array([[50.0]]), model, revisit_s=1.0).ready(u)[:, 0, 0] - 50.0
-    slow = single_sensor(np.array([[50.0]]), model, revisit_s=10.0).ready(u)[:, 0, 0] - 50.0
+    fast = TrackTiming(_one_sensor_posts([[50.0]], revisit_s=1.0), model, "own", 0.0).starts(u)[:, 0, 0] - 50.0
+    slow = TrackTiming(_one_sensor_posts([[50.0]], revisit_s=10.0), model, "own", 0.0).starts(u)[:, 0, 0] - 50.0
     finite = np.isfinite(fast)
     assert finite.mean() == pytest.approx(model.p_firm[0], abs=0.01)
     np.testing.assert_allclose(slow[finite], 10.0 * fast[finite])
-    assert np.median(fast[finite]) == pytest.approx(np.interp(0.5, np.linspace(0, 1, 41), model.quantiles[0]),
-                                                    abs=0.1)
-    both = TrackTiming(np.array([[[50.0], [45.0]]]), np.array([[1.0, 10.0]]), np.array([[0, 1]]), model,
-                       "own", 0.0, 0.0).ready(u)[:, 0, 0] - 50.0
-    assert np.all(both <= fast) and np.any(both < fast)  # an IR sensor seeing earlier can only help
 
 
 def test_timeline_tracks_give_one_answer_for_every_trial(scenario, catalog, objects):
     fixed = scenario.model_copy(update={"tracks": "timeline"})
     prep = prepare(fixed, catalog, EARTH, objects, ("independent",))["independent"]
-    a = prep.tracks.allowed(prep.party, np.random.default_rng(1).random((5, 2, len(prep.value))))
+    a = prep.tracks.starts(np.random.default_rng(1).random((5, 2, len(prep.value))))
     assert np.all(a == a[:1])
 
 
@@ -215,20 +253,28 @@ def _intercept_points(prep, objects):
     return out
 
 
-@pytest.mark.parametrize("rule", ["airspace", "targets"])
-def test_sectoral_rules(scenario, catalog, objects, rule):
+@pytest.mark.parametrize("rule, handover", [("airspace", "never"), ("targets", "never"),
+                                           ("airspace", "where-owner-cannot")])
+def test_sectoral_rules(scenario, catalog, objects, rule, handover):
+    """Never over another party's sector, except (handover) where that party has no engagement of the threat."""
     import shapely
-    from shapely.geometry import Polygon
 
-    coop = scenario.cooperation.model_copy(update={"sector_rule": rule})
-    prep = prepare(scenario.model_copy(update={"cooperation": coop}), catalog, EARTH, objects, ("sectoral",))["sectoral"]
-    polys = {s.party: Polygon(s.polygon) for s in coop.sectors}
+    coop = scenario.cooperation.model_copy(update={"sector_rule": rule, "sector_handover": handover})
+    sc = scenario.model_copy(update={"cooperation": coop})
+    prep = prepare(sc, catalog, EARTH, objects, ("sectoral",))["sectoral"]
+    sectors = sector_geometry(sc)
     points = _intercept_points(prep, objects)
     assert points
-    for i, b, lon, lat in points:  # never over another party's sector
+    engaged = {(i, prep.parties[prep.party[b]]) for i, b, _, _ in points}
+    for i, b, lon, lat in points:
         mine = prep.parties[prep.party[b]]
-        assert not any(shapely.contains_xy(poly, lon, lat) for name, poly in polys.items() if name != mine)
-    target_party = [next((name for name, poly in polys.items() if shapely.contains_xy(
-        poly, objects.target_lon_deg[i], objects.target_lat_deg[i])), None) for i in range(len(objects.is_warhead))]
-    foreign = {(i, b) for i, b, _, _ in points if target_party[i] != prep.parties[prep.party[b]]}
-    assert (not foreign) if rule == "targets" else foreign  # airspace: mutual support across the line
+        for name, geom in sectors.items():
+            if name != mine and shapely.contains_xy(geom, lon, lat):
+                assert handover == "where-owner-cannot" and not any(
+                    shapely.contains_xy(sectors[name], lo, la) for i2, b2, lo, la in points
+                    if i2 == i and prep.parties[prep.party[b2]] == name), (i, mine, name)
+    target_party = [next((name for name, geom in sectors.items() if shapely.contains_xy(
+        geom, objects.target_lon_deg[i], objects.target_lat_deg[i])), None) for i in range(len(objects.is_warhead))]
+    foreign = {(i, p) for i, p in engaged if target_party[i] != p}
+    if rule == "targets":
+        assert not foreign

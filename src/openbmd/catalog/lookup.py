@@ -87,6 +87,12 @@ class Catalog:
                 self._check_place(entry, file_of[entry.name])
             elif isinstance(entry, Deployment):
                 self._check_deployment(entry, file_of[entry.name])
+            elif isinstance(entry, Interceptor) and entry.fire_control_radar is not None:
+                found = self._by_name.get(entry.fire_control_radar)
+                if not (isinstance(found, Sensor) and found.sensor_type == "radar"):
+                    raise CatalogError(f"{entry.fire_control_radar!r} is not a known radar"
+                                       f"{_closest_text(entry.fire_control_radar, self._names(Sensor), 'sensor')}",
+                                       file=file_of[entry.name], entry=entry.name, field="fire_control_radar")
 
     def _check_deployment(self, dep: Deployment, file: str | None) -> None:
         years = [("", dep.emplacements, dep.sensors)] + [

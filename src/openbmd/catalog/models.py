@@ -202,6 +202,18 @@ class Interceptor(Entry):
     intercept_phase: Literal["boost", "ascent", "midcourse", "terminal", "exo", "endo"] = Field(
         description="Flight phase or regime it engages: midcourse, terminal, exo(-atmospheric), endo(-atmospheric) ..."
     )
+    # Kill vehicle (or terminal homing stage). None: the generic estimates of openbmd.engagement.firecontrol.
+    divert_mps: Positive | None = Field(
+        None, description="Kill vehicle's lateral divert budget during homing, m/s (usually an estimate)")
+    seeker_acquisition_range_m: Positive | None = Field(
+        None, description="Range at which the homing seeker (or terminal guidance) acquires a warhead, m")
+    min_closing_speed_mps: float | None = Field(
+        None, ge=0.0, description="Least closing speed at which the kill mechanism works, m/s")
+    max_closing_speed_mps: Positive | None = Field(
+        None, description="Greatest closing speed the seeker and divert can handle, m/s")
+    boost_phase_capable: bool = Field(False, description="May be committed before the threat burns out")
+    fire_control_radar: str | None = Field(
+        None, pattern=NAME_PATTERN, description="Catalog radar that travels with each battery (its organic radar)")
 
     @model_validator(mode="after")
     def _altitudes(self) -> Interceptor:
@@ -221,6 +233,10 @@ class Sensor(Entry):
     kind: ClassVar[str] = "sensor"
 
     sensor_type: Literal["radar", "space-ir"]
+    role: Literal["early-warning", "surveillance", "fire-control"] | None = Field(
+        None, description="What its tracks may do: early-warning tracks only cue other sensors; surveillance and "
+                          "fire-control tracks may commit interceptors when accurate enough. Default: space IR and "
+                          "UHF/VHF/L-band radars early warning, other radars fire control")
     revisit_s: Positive = Field(description="Time between looks at one object, s")
     angle_noise_rad: Positive = Field(description="1-sigma angle measurement noise, rad")
     # radar
@@ -253,6 +269,15 @@ class Sensor(Entry):
         if self.sensor_type == "radar" and self.min_elevation_deg >= self.max_elevation_deg:  # type: ignore[operator]
             raise ValueError("min_elevation_deg must be below max_elevation_deg")
         return self
+
+    @property
+    def sensor_role(self) -> str:
+        """The declared ``role``, or the default for the sensor type and band."""
+        if self.role is not None:
+            return self.role
+        if self.sensor_type == "space-ir" or (self.band or "").upper() in ("UHF", "VHF", "L", "P"):
+            return "early-warning"
+        return "fire-control"
 
     def range_against_m(self, rcs_m2: float) -> float:
         """Radar detection range against ``rcs_m2`` by the R⁴ law, m."""

@@ -1,18 +1,25 @@
 """The trial engine: one Monte Carlo trial of a raid against a defence, event by event, in numba.
 
-Each trial runs in waves. In a wave every decision group (one per party, or one for the
-joint mode) assigns its batteries to the threats it still believes alive, optimally
-(:func:`openbmd.exercise.wta.assign`): costs favour the most valuable threats first, then
-the earliest intercepts. An engagement fires a second salvo at once only when no time
-would be left to look before another battery of the group could fire (shoot-shoot at the
-last chance). Each assigned engagement fires a salvo at the earliest intercept
-whose launch comes after the group may fire, draws kills with the interceptor's single-shot
-Pk, and, under shoot-look-shoot, lets the group fire at that threat again only after the
-kill assessment. Waves repeat until nobody can fire; surviving warheads leak.
+Each trial runs in waves. In a wave every decision group (one per party, or one for the joint
+mode) assigns its batteries to the objects it still believes to be threats, optimally
+(:func:`openbmd.exercise.wta.assign`): costs favour the most valuable threats first, then the
+earliest intercepts. A battery may take an intercept record only when
 
-Random numbers come in per trial as an array of uniforms indexed by (object, shot, salvo
-round), so every mode sees the same luck for the same shot (common random numbers) and
-the answer does not depend on how trials are split across workers.
+- the launch comes after the group may fire at that object (shoot-look-shoot waits for the kill
+  assessment of its previous shot) and before it knows the object is dead or a decoy;
+- one of the tracks it may use under its engagement authority (organic, launch-on-remote with its
+  own radar taking over before homing, engage-on-remote) predicts the intercept point within the
+  kill vehicle's basket at decision time (:mod:`openbmd.engagement.firecontrol`);
+- it has interceptors beyond those held back (the reserve and look-shots held for other threats)
+  and a free fire-unit channel for the whole fly-out.
+
+An engagement fires a second salvo at once only when no time would be left to look (shoot-shoot at
+the last chance); otherwise, under ``look_shot_reserve``, one salvo is held for the look-shot. Kills
+are drawn with the interceptor's Pk reduced by the PIP error. A group learns of a kill only when a
+sensor whose data it has sees the intercept; until then it may fire again (the waste is counted).
+
+Random numbers come in per trial, indexed by object and shot, so every mode sees the same luck for
+the same shot (common random numbers) and the answer does not depend on how trials are split.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from openbmd.engagement.firecontrol import COMMIT_SIGMAS, ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, \
+    effective_pk, track_sigma_m
 from openbmd.exercise.wta import assign
 
 MAX_SHOTS = 8
@@ -28,141 +37,384 @@ MAX_WAVES = 16
 _INFEASIBLE = 1e9
 _VALUE_WEIGHT = 1e5
 
+BATTERY_DTYPE = np.dtype([("party", np.int64), ("group", np.int64), ("pk", np.float64), ("inventory", np.int64),
+                          ("reserve", np.int64), ("channels", np.int64)])
+OBJECT_DTYPE = np.dtype([("is_warhead", np.bool_), ("value", np.float64), ("asset", np.int64),
+                         ("static_cause", np.int64), ("t0", np.float64)])
+PARAM_DTYPE = np.dtype([("salvo", np.int64), ("sls", np.bool_), ("look_reserve", np.bool_), ("joint", np.bool_),
+                        ("ka_delay", np.float64), ("decision", np.float64), ("n_parties", np.int64),
+                        ("sample_dt", np.float64)])
+# cause codes: index in openbmd.exercise.geometry.CAUSES, plus one
+_NO_TRACK, _NO_FC, _INVENTORY, _CHANNELS, _DECOY, _PK_MISS, _VETO, _UNASSIGNED = 1, 2, 6, 7, 8, 9, 10, 11
+
 
 @njit(cache=True)
-def _earliest(rec_l, rec_t, count, x):
-    """Intercept time of the first record whose launch time is ≥ x; inf if none (binary search)."""
+def _first_record(rec_f, i, b, count, x):
+    """Index of the first record of (i, b) whose launch time is ≥ x (binary search)."""
     lo, hi = 0, count
     while lo < hi:
         mid = (lo + hi) // 2
-        if rec_l[mid] >= x:
+        if rec_f[i, b, mid, 0] >= x:
             hi = mid
         else:
             lo = mid + 1
-    return rec_t[lo] if lo < count else np.inf
+    return lo
 
 
 @njit(cache=True)
-def run_trials(rec_l, rec_t, rec_n, allowed, group, party, pk, inventory, reserve, is_warhead, value, asset,
-               asset_value, salvo, sls, ka_delay, n_parties, uniforms):
-    """Run ``uniforms.shape[0]`` trials; ``allowed`` (T, N, B) is each trial's earliest launch per object and
-    battery, s. Returns leakers, interceptors used, value defended (fraction),
-    interceptors used and kills per party (T, P), and which objects survived (T, N)."""
+def _busy(busy, busy_n, b, lo, hi):
+    """Interceptors of battery b in flight at some time within [lo, hi]."""
+    c = 0
+    for k in range(busy_n[b]):
+        if busy[b, k, 0] < hi and busy[b, k, 1] > lo:
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def _track_sigma(q, i, at_s, tau_end_s, starts_q, last_seen, sig, revisit, t0, dt):
+    """PIP error (m) of post q's track on object i at time ``at_s`` for an intercept at ``tau_end_s``: the
+    looks run from the track's start to ``at_s`` or the post's last sight of the object, whichever is first,
+    and the track coasts from there."""
+    end = min(at_s, last_seen[q, i])
+    if not end >= starts_q:
+        return np.inf
+    j = int((end - t0[i]) / dt + 0.5)
+    j = min(max(j, 0), sig.shape[2] - 1)
+    return track_sigma_m(sig[q, i, j], starts_q, end, revisit[q], tau_end_s - end)
+
+
+@njit(cache=True)
+def _commit(tr, i, b, rr, fc, starts, delay):
+    """Best track battery b may commit on for record rr: (PIP σ in m, authority bit); (inf, 0) if none."""
+    rec_f, _, use, use_lat, sig, revisit, last_seen, t0, dt = fc
+    t_launch, t_hit, basket, homing = rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], rec_f[i, b, rr, 2], rec_f[i, b, rr, 3]
+    c = t_launch - delay
+    best, auth = np.inf, 0
+    for q in range(use.shape[1]):
+        bits = use[b, q]
+        if bits == 0:
+            continue
+        sg = _track_sigma(q, i, c - use_lat[b, q], t_hit, starts[tr, q, i], last_seen, sig, revisit, t0, dt)
+        if not COMMIT_SIGMAS * sg <= basket or sg >= best:
+            continue
+        a = 0
+        if bits & ORGANIC:
+            a = ORGANIC
+        elif bits & ENGAGE_ON_REMOTE:
+            a = ENGAGE_ON_REMOTE
+        elif bits & LAUNCH_ON_REMOTE:
+            for o in range(use.shape[1]):  # its own radar must take over before the kill vehicle homes
+                if use[b, o] & ORGANIC:
+                    so = _track_sigma(o, i, t_hit - homing, t_hit, starts[tr, o, i], last_seen, sig, revisit, t0, dt)
+                    if COMMIT_SIGMAS * so <= basket:
+                        a = LAUNCH_ON_REMOTE
+                        break
+        if a:
+            best, auth = sg, a
+    return best, auth
+
+
+@njit(cache=True)
+def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels):
+    """First record of (i, b) launching in [x, until) that a usable track commits (and, with ``channels`` > 0,
+    with a free fire-unit channel): (record, PIP σ m, authority); record -1 if none."""
+    rec_f, rec_n = fc[0], fc[1]
+    n = rec_n[i, b]
+    for rr in range(_first_record(rec_f, i, b, n, x), n):
+        if rec_f[i, b, rr, 0] >= until:
+            break
+        if channels > 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1]) >= channels:
+            continue
+        sg, a = _commit(tr, i, b, rr, fc, starts, delay)
+        if a:
+            return rr, sg, a
+    return -1, np.inf, 0
+
+
+@njit(cache=True)
+def _sees(data_of, seen, g, i, j):
+    for p in range(data_of.shape[1]):
+        if data_of[g, p] and seen[p, i, j]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, data_of, data_lat,
+               seen, self_def, prm, starts, any_track, recognised, approval, veto, uniforms):
+    """Run ``uniforms.shape[0]`` trials.
+
+    Static: records ``rec_f`` (N, B, R, 4) launch s, intercept s, basket m, homing s; ``rec_i`` (N, B, R, 2)
+    launch and intercept sample; ``rec_n`` (N, B); ``bat`` (B,) :data:`BATTERY_DTYPE`; ``obj`` (N,)
+    :data:`OBJECT_DTYPE`; ``asset_value`` (A,); ``use``/``use_lat`` (B, S) authority bits and latency s; ``sig`` (S, N, K) single-look
+    accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last sight of each object, s; ``data_of``/``data_lat`` (G, P); ``seen`` (P, N, K); ``self_def`` (N, B);
+    ``prm`` (1,) :data:`PARAM_DTYPE`. Per trial: track ``starts`` (T, S, N) s, ``any_track`` (T, N) s,
+    ``recognised`` (T, G, N) when each group knows an object is a decoy, joint ``approval`` delay (T, N) s and
+    ``veto`` (T, N), kill ``uniforms``. Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
+    """
     n_trials = uniforms.shape[0]
-    n, n_bat = allowed.shape[1], allowed.shape[2]
-    n_groups = 0
+    n, n_bat = obj.shape[0], bat.shape[0]
+    n_groups = data_of.shape[0]
+    n_parties = prm[0].n_parties
+    salvo, sls, ka = prm[0].salvo, prm[0].sls, prm[0].ka_delay
+    dt = prm[0].sample_dt
+    t0 = np.empty(n)
+    for i in range(n):
+        t0[i] = obj[i].t0
+    fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt)
+    max_inv = 1
     for b in range(n_bat):
-        n_groups = max(n_groups, group[b] + 1)
+        max_inv = max(max_inv, bat[b].inventory)
     leakers = np.zeros(n_trials, dtype=np.int64)
     used = np.zeros(n_trials, dtype=np.int64)
     defended = np.zeros(n_trials)
     used_by = np.zeros((n_trials, n_parties), dtype=np.int64)
     kills_by = np.zeros((n_trials, n_parties), dtype=np.int64)
     survived = np.zeros((n_trials, n), dtype=np.bool_)
+    wasted = np.zeros(n_trials, dtype=np.int64)
+    at_decoys = np.zeros(n_trials, dtype=np.int64)
+    cause = np.zeros((n_trials, n), dtype=np.int64)
+    by_authority = np.zeros((n_trials, 3), dtype=np.int64)
+    n_assets = asset_value.shape[0]
     total_value = asset_value.sum()
-    for trial in range(n_trials):
-        alive = np.ones(n, dtype=np.bool_)
-        inv = inventory.copy()
+    for tr in range(n_trials):
+        inv = np.empty(n_bat, dtype=np.int64)
+        for b in range(n_bat):
+            inv[b] = bat[b].inventory
+        held = np.zeros(n_bat, dtype=np.int64)
+        hold_for = np.full(n, -1, dtype=np.int64)
+        decoy_use = np.zeros(n_bat, dtype=np.int64)
+        kill_t = np.full(n, np.inf)
+        kill_j = np.zeros(n, dtype=np.int64)
+        killer = np.full(n, -1, dtype=np.int64)
         shots = np.zeros(n, dtype=np.int64)
-        next_ok = np.full((max(n_groups, 1), n), -np.inf)
+        shot_t = np.full((n, MAX_SHOTS), np.inf)
+        next_ok = np.full((n_groups, n), -np.inf)
+        known_dead = np.full((n_groups, n), np.inf)
+        hopeless = np.zeros((n, n_bat), dtype=np.bool_)
+        busy = np.zeros((n_bat, max_inv + 1, 2))
+        busy_n = np.zeros(n_bat, dtype=np.int64)
         for _wave in range(MAX_WAVES):
             fired = False
-            killed = np.zeros(n, dtype=np.bool_)
-            killer = np.full(n, -1, dtype=np.int64)
-            kill_time = np.full(n, np.inf)
             for g in range(n_groups):
-                alive_rows = np.flatnonzero(alive)
-                if alive_rows.size == 0:
-                    break
-                bats = np.flatnonzero(group == g)
-                # Earliest intercept of each (threat, battery) under this group's constraints.
-                e1 = np.full((alive_rows.size, bats.size), np.inf)
+                bats = _group_batteries(bat, g)
+                if bats.size == 0:
+                    continue
+                e_t = np.full((n, bats.size), np.inf)
+                e_r = np.full((n, bats.size), -1, dtype=np.int64)
+                e_pk = np.zeros((n, bats.size))
+                e_a = np.zeros((n, bats.size), dtype=np.int64)
                 for q in range(bats.size):
                     b = bats[q]
-                    if (inv[b] - reserve[b]) // salvo <= 0:
-                        continue
-                    for r in range(alive_rows.size):
-                        i = alive_rows[r]
-                        x = max(allowed[trial, i, b], next_ok[g, i])
-                        if shots[i] < MAX_SHOTS - 1 and x < np.inf:
-                            e1[r, q] = _earliest(rec_l[i, b], rec_t[i, b], rec_n[i, b], x)
-                rows = alive_rows
-                e = e1
-                n_rows = rows.size
+                    for i in range(n):
+                        if hopeless[i, b] or shots[i] >= MAX_SHOTS - 1 or known_dead[g, i] < np.inf:
+                            continue
+                        spare = inv[b] - bat[b].reserve - held[b] + (salvo if hold_for[i] == b else 0)
+                        if spare < salvo:
+                            continue
+                        delay = _delay(prm, approval, veto, self_def, tr, i, b)
+                        if delay == np.inf:
+                            hopeless[i, b] = True
+                            continue
+                        until = min(known_dead[g, i], recognised[tr, g, i])
+                        rr, sg, a = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n,
+                                              bat[b].channels)
+                        if rr < 0:
+                            if _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n, 0)[0] < 0:
+                                hopeless[i, b] = True  # x only grows and the limits only tighten
+                            continue
+                        e_t[i, q], e_r[i, q], e_a[i, q] = rec_f[i, b, rr, 1], rr, a
+                        e_pk[i, q] = effective_pk(bat[b].pk, sg, rec_f[i, b, rr, 2])
+                rows = np.flatnonzero(_any_finite(e_t))
+                if rows.size == 0:
+                    continue
                 slots = np.zeros(bats.size, dtype=np.int64)
                 for q in range(bats.size):
+                    b = bats[q]
                     feasible = 0
-                    for r in range(n_rows):
-                        if e[r, q] < np.inf:
+                    for r in range(rows.size):
+                        if e_t[rows[r], q] < np.inf:
                             feasible += 1
-                    slots[q] = min((inv[bats[q]] - reserve[bats[q]]) // salvo, feasible)
+                    slots[q] = min(max(inv[b] - bat[b].reserve - held[b], salvo) // salvo, feasible)
                 n_cols = slots.sum()
                 if n_cols == 0:
                     continue
-                cost = np.full((n_rows, n_cols), _INFEASIBLE)
+                cost = np.full((rows.size, n_cols), _INFEASIBLE)
                 col_bat = np.empty(n_cols, dtype=np.int64)
                 c = 0
                 for q in range(bats.size):
                     for _ in range(slots[q]):
                         col_bat[c] = q
-                        for r in range(n_rows):
-                            if e[r, q] < np.inf:
-                                cost[r, c] = e[r, q] - _VALUE_WEIGHT * (value[rows[r]] + 1e-3)
+                        for r in range(rows.size):
+                            if e_t[rows[r], q] < np.inf:
+                                cost[r, c] = e_t[rows[r], q] - _VALUE_WEIGHT * (obj[rows[r]].value + 1e-3)
                         c += 1
                 choice = assign(cost)
-                for r in range(n_rows):
+                for r in range(rows.size):
                     c = choice[r]
                     if c < 0 or cost[r, c] >= _INFEASIBLE:
                         continue
                     i, q = rows[r], col_bat[c]
                     b = bats[q]
-                    if inv[b] - reserve[b] < salvo or shots[i] >= MAX_SHOTS:
+                    spare = inv[b] - bat[b].reserve - held[b] + (salvo if hold_for[i] == b else 0)
+                    if spare < salvo or shots[i] >= MAX_SHOTS - 1:
                         continue
-                    t_hit = e[r, q]
+                    rr, pk_eff, a = e_r[i, q], e_pk[i, q], e_a[i, q]
+                    if _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1]) >= bat[b].channels:
+                        continue  # an earlier assignment of this wave took the channel; try next wave
+                    t_hit = rec_f[i, b, rr, 1]
+                    if hold_for[i] == b:
+                        held[b] -= salvo
+                        hold_for[i] = -1
                     # Shoot-shoot at the last chance: a second salvo now if no time is left to look.
                     rounds = 1
-                    if sls and inv[b] - reserve[b] >= 2 * salvo and shots[i] < MAX_SHOTS - 1:
-                        later = np.inf
+                    if sls and spare >= 2 * salvo:
+                        look = -1
+                        until = min(known_dead[g, i], recognised[tr, g, i])
                         for q2 in range(bats.size):
                             b2 = bats[q2]
-                            spare = inv[b2] - reserve[b2] - (salvo if b2 == b else 0)
-                            if spare >= salvo:
-                                x = max(allowed[trial, i, b2], t_hit + ka_delay)
-                                later = min(later, _earliest(rec_l[i, b2], rec_t[i, b2], rec_n[i, b2], x))
-                        if later == np.inf:
+                            spare2 = inv[b2] - bat[b2].reserve - held[b2] - (salvo if b2 == b else 0)
+                            if spare2 >= salvo:
+                                delay2 = _delay(prm, approval, veto, self_def, tr, i, b2)
+                                if delay2 < np.inf and _feasible(tr, i, b2, t_hit + ka, until, fc, starts, delay2,
+                                                                 busy, busy_n, bat[b2].channels)[0] >= 0:
+                                    look = b2
+                                    break
+                        if look < 0:
                             rounds = 2
+                        elif prm[0].look_reserve and hold_for[i] < 0:
+                            held[look] += salvo
+                            hold_for[i] = look
                     hit = False
                     for _ in range(rounds):
-                        inv[b] -= salvo
-                        used[trial] += salvo
-                        used_by[trial, party[b]] += salvo
                         k = shots[i]
                         shots[i] += 1
+                        shot_t[i, k] = t_hit
+                        inv[b] -= salvo
+                        used[tr] += salvo
+                        used_by[tr, bat[b].party] += salvo
+                        by_authority[tr, 0 if a == ORGANIC else (1 if a == LAUNCH_ON_REMOTE else 2)] += salvo
+                        if not obj[i].is_warhead:
+                            at_decoys[tr] += salvo
+                            decoy_use[b] += salvo
                         for s in range(salvo):
-                            if uniforms[trial, (i * MAX_SHOTS + k) * salvo + s] < pk[b]:
+                            if busy_n[b] < busy.shape[1]:
+                                busy[b, busy_n[b], 0] = rec_f[i, b, rr, 0]
+                                busy[b, busy_n[b], 1] = t_hit
+                                busy_n[b] += 1
+                            if uniforms[tr, (i * MAX_SHOTS + k) * salvo + s] < pk_eff:
                                 hit = True
                     fired = True
-                    if hit and t_hit < kill_time[i]:
-                        killed[i] = True
-                        killer[i] = party[b]
-                        kill_time[i] = t_hit
-                    next_ok[g, i] = max(next_ok[g, i], t_hit + ka_delay if sls else np.inf)
+                    if hit and t_hit < kill_t[i]:
+                        kill_t[i], kill_j[i], killer[i] = t_hit, rec_i[i, b, rr, 1], bat[b].party
+                    next_ok[g, i] = max(next_ok[g, i], t_hit + ka if sls else np.inf)
+            # Who learns of each kill, and when: any group whose sensors see the intercept.
             for i in range(n):
-                if killed[i] and alive[i]:
-                    alive[i] = False
-                    kills_by[trial, killer[i]] += 1
+                if kill_t[i] < np.inf:
+                    for g in range(n_groups):
+                        if known_dead[g, i] == np.inf:
+                            for p in range(n_parties):
+                                if data_of[g, p] and seen[p, i, kill_j[i]]:
+                                    known_dead[g, i] = min(known_dead[g, i], kill_t[i] + ka + data_lat[g, p])
+                    if hold_for[i] >= 0 and known_dead[bat[hold_for[i]].group, i] < np.inf:
+                        held[hold_for[i]] -= salvo
+                        hold_for[i] = -1
             if not fired:
                 break
-        survived[trial] = alive
-        hit_assets = np.zeros(asset_value.size, dtype=np.bool_)
         for i in range(n):
-            if alive[i] and is_warhead[i]:
-                leakers[trial] += 1
-                if asset[i] >= 0:
-                    hit_assets[asset[i]] = True
+            for k in range(shots[i]):
+                if shot_t[i, k] > kill_t[i]:
+                    wasted[tr] += salvo
+            if kill_t[i] < np.inf:
+                kills_by[tr, killer[i]] += 1
+        hit_assets = np.zeros(max(n_assets, 1), dtype=np.bool_)
+        for i in range(n):
+            alive = kill_t[i] == np.inf
+            survived[tr, i] = alive
+            if alive and obj[i].is_warhead:
+                leakers[tr] += 1
+                if obj[i].asset >= 0:
+                    hit_assets[obj[i].asset] = True
+                cause[tr, i] = _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, prm,
+                                           approval, self_def, fc, starts, busy, busy_n)
         saved = 0.0
-        for a in range(asset_value.size):
+        for a in range(n_assets):
             if not hit_assets[a]:
                 saved += asset_value[a]
-        defended[trial] = saved / total_value if total_value > 0 else 1.0
-    return leakers, used, defended, used_by, kills_by, survived
+        defended[tr] = saved / total_value if total_value > 0 else 1.0
+    return leakers, used, defended, used_by, kills_by, survived, wasted, at_decoys, cause, by_authority
+
+
+@njit(cache=True)
+def _group_batteries(bat, g):
+    c = 0
+    for b in range(bat.shape[0]):
+        if bat[b].group == g:
+            c += 1
+    out = np.empty(c, dtype=np.int64)
+    c = 0
+    for b in range(bat.shape[0]):
+        if bat[b].group == g:
+            out[c] = b
+            c += 1
+    return out
+
+
+@njit(cache=True)
+def _any_finite(e):
+    out = np.zeros(e.shape[0], dtype=np.bool_)
+    for i in range(e.shape[0]):
+        for q in range(e.shape[1]):
+            if e[i, q] < np.inf:
+                out[i] = True
+                break
+    return out
+
+
+@njit(cache=True)
+def _delay(prm, approval, veto, self_def, tr, i, b):
+    """Time from decision data to launch for battery b on object i, s: the decision delay, plus the joint
+    approval; inf when a joint engagement is vetoed and b may not defend itself alone."""
+    d = prm[0].decision
+    if not prm[0].joint:
+        return d
+    if veto[tr, i]:
+        return d if self_def[i, b] else np.inf
+    return d + approval[tr, i]
+
+
+@njit(cache=True)
+def _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, prm, approval, self_def, fc, starts,
+                busy, busy_n):
+    """Why warhead i leaked in this trial (a cause code)."""
+    if shots[i] > 0:
+        return _PK_MISS
+    if obj[i].static_cause > 0:
+        return obj[i].static_cause
+    if not any_track[tr, i] < np.inf:
+        return _NO_TRACK
+    salvo = prm[0].salvo
+    committable, free, stocked, decoys = False, False, False, False
+    for b in range(bat.shape[0]):
+        delay = _delay(prm, approval, veto, self_def, tr, i, b)
+        if delay == np.inf or fc[1][i, b] == 0:
+            continue
+        if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, 0)[0] < 0:
+            continue
+        committable = True
+        if inv[b] - bat[b].reserve - held[b] >= salvo:
+            stocked = True
+            if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, bat[b].channels)[0] >= 0:
+                free = True
+        elif decoy_use[b] > 0:
+            decoys = True
+    if not committable:
+        if prm[0].joint and veto[tr, i]:
+            return _VETO
+        return _NO_FC
+    if not stocked:
+        return _DECOY if decoys else _INVENTORY
+    if not free:
+        return _CHANNELS
+    return _UNASSIGNED

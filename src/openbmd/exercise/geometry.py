@@ -1,15 +1,16 @@
 """Everything about a scenario that does not change from trial to trial, per cooperation mode.
 
-Flights, detections by each party, the interceptors' launch windows against each
-threat object, and the four modes' rules, as arrays the trial engine reads:
+Flights; each party's sensor posts with their roles, visibility and single-look accuracy; every
+battery's intercept records (launch and intercept times, kill-vehicle basket, homing time); who
+may use whose tracks under which authority; and each mode's rules, as arrays the trial engine reads:
 
-- **independent**: each party sees with its own sensors and fires on its own;
-- **data-exchange**: each party also gets the others' detections after ``data_latency_s``,
-  and still decides alone (both may fire at one threat);
-- **joint**: all sensors pooled, one assignment over every battery, plus
-  ``joint_decision_latency_s``;
-- **sectoral**: data exchange, but a party never intercepts over another party's sector; under
-  ``sector_rule: targets`` it also engages only threats aimed into its own sector.
+- **independent**: each party defends its own declared assets from its own tracks and decides alone;
+- **data-exchange**: the same, plus its partners' tracks after ``data_latency_s``, usable to cue its
+  radars and, under launch- or engage-on-remote authority, to commit;
+- **joint**: one assignment over every battery for every declared asset, all tracks pooled, each
+  engagement approved by every required party (the joint decision protocol);
+- **sectoral**: data exchange, but a party intercepts only over its own sector or no one's, with
+  the scenario's handover rule where the owner cannot engage.
 """
 
 from __future__ import annotations
@@ -21,20 +22,34 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry import Polygon
+from shapely.ops import unary_union
 
-from openbmd.catalog import Catalog
-from openbmd.earth import EarthModel, ecef_to_geodetic
+from openbmd.catalog import Catalog, Interceptor
+from openbmd.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef
+from openbmd.earth.borders import country
 from openbmd.engagement import Battery, ThreatSamples, flyout_table, timeline_for
+from openbmd.engagement.firecontrol import (
+    ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, SENSOR_ROLES, KillVehicle, kill_vehicle, measurement_sigma_m)
 from openbmd.engagement.windows import opportunity_launch_times
 from openbmd.errors import InputError
 from openbmd.exercise.scenario import MODES, Scenario
-from openbmd.flight import aim_missile
 from openbmd.exercise.tracks import TrackTiming
-from openbmd.sensors import first_detection, place_posts, sensor_posts
+from openbmd.flight import aim_missile
+from openbmd.sensors import SensorPost, place_posts, sensor_posts
+from openbmd.sensors.visibility import visibility
 from openbmd.tracking.quality import fixed_delay_model, load_track_quality, post_class
 
 SAMPLE_DT_S = 2.0
 """Threat sample spacing, s: the time resolution of launch windows."""
+
+SEARCH_RANGE_FACTOR = 0.7
+"""Range of an uncued fire-control radar's autonomous search, as a fraction of its cued (track) range.
+Estimate, range 0.5-0.9: a search fence spends far less energy per beam than a cued acquisition
+(radar equation, R ∝ (energy on target)^¼)."""
+
+CAUSES = ("no track", "no fire-control-quality track", "out of window", "sector rule", "not defended", "inventory",
+          "channels", "decoy chosen", "pk miss", "veto", "unassigned")
+"""Why a warhead leaked, as the engine codes it (index + 1; 0 = it was killed)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,38 @@ class Objects:
 
 
 @dataclass(frozen=True)
+class FireUnit:
+    """One battery of the scenario: its party, catalog interceptor, fly-out geometry and kill vehicle."""
+
+    name: str
+    party: int
+    interceptor: Interceptor
+    battery: Battery
+    kill_vehicle: KillVehicle
+    inventory: int
+    channels: int
+    organic: tuple[int, ...]   # indices of its organic radars among the scenario's posts
+
+
+@dataclass(frozen=True)
+class Posts:
+    """Every party's sensor posts: owner (S,), role index (S,), revisit (S,), track-model class (S,),
+    first visibility cued and uncued (S, N) s, single-look accuracy (S, N, K) m (inf where not seen),
+    and whether each party's sensors see each object at each sample (P, N, K)."""
+
+    names: list[str]
+    owner: NDArray
+    role: NDArray
+    revisit_s: NDArray
+    model_class: NDArray
+    first_cued_s: NDArray
+    first_uncued_s: NDArray
+    last_seen_s: NDArray
+    sigma_m: NDArray
+    seen: NDArray
+
+
+@dataclass(frozen=True)
 class Prepared:
     """One mode's arrays for the trial engine (see :mod:`openbmd.exercise.engine`)."""
 
@@ -59,19 +106,43 @@ class Prepared:
     rec_launch: NDArray      # (N, B, R) record launch times, increasing, s
     rec_intercept: NDArray   # (N, B, R) intercept time of each record, s
     rec_count: NDArray       # (N, B)
-    tracks: TrackTiming      # when each party may fire at each object, per trial
+    rec_j_launch: NDArray    # (N, B, R) sample index at launch
+    rec_j_intercept: NDArray  # (N, B, R) sample index at intercept
+    rec_basket_m: NDArray    # (N, B, R) kill-vehicle basket, m
+    rec_homing_s: NDArray    # (N, B, R) seeker homing time, s
+    tracks: TrackTiming      # when each sensor holds a track on each object, per trial
+    use: NDArray             # (B, S) authority bits of each battery on each post's tracks
+    use_latency_s: NDArray   # (B, S) data latency of those tracks
+    sigma_m: NDArray         # (S, N, K) single-look accuracy
+    seen: NDArray            # (P, N, K)
+    data_of: NDArray         # (G, P) whose sensors each decision group hears
+    data_latency_s: NDArray  # (G, P)
     group: NDArray           # (B,) decision group
     party: NDArray           # (B,)
     pk: NDArray              # (B,)
     inventory: NDArray       # (B,)
     reserve: NDArray         # (B,)
+    channels: NDArray        # (B,)
     is_warhead: NDArray      # (N,)
     value: NDArray           # (N,) value of the asset each object is aimed at
     asset: NDArray           # (N,) asset index, -1 if none
     asset_value: NDArray     # (A,)
+    static_cause: NDArray    # (N,) cause code when the mode's rules alone forbid every intercept, else 0
+    self_defence: NDArray    # (N, B) batteries that may still engage when a joint decision is vetoed
+    strip_t_s: NDArray       # (N,) when a light decoy is stripped by the atmosphere (inf for warheads)
+    strip_j: NDArray         # (N,) its sample index
+    t0_s: NDArray            # (N,) time of each object's first sample (samples every SAMPLE_DT_S)
+    discrimination: NDArray  # (3, 2) per role: probability, track time needed (s)
+    joint: bool
+    required: NDArray        # (P,) parties that must approve a joint engagement
+    approval_median_s: float
+    approval_spread: float
+    veto_probability: float
     salvo: int
     shoot_look_shoot: bool
+    look_shot_reserve: bool
     kill_assessment_s: float
+    decision_s: float
 
 
 def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects:
@@ -87,11 +158,7 @@ def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects
             raise type(exc)(exc.args[0], f"raid.{i}.target") from None
         flights.append(ThreatSamples.from_batch(shot.trajectory))
     k = max(f.t_s.shape[1] for f in flights)
-    rows = []
-    for idx, (r, f) in enumerate(zip(scenario.raid, flights)):
-        for _ in range(r.count):
-            for d in range(1 + r.decoys):
-                rows.append((idx, d == 0))
+    rows = [(idx, d == 0) for idx, r in enumerate(scenario.raid) for _ in range(r.count) for d in range(1 + r.decoys)]
     n = len(rows)
     t = np.full((n, k), np.nan)
     pos = np.full((n, k, 3), np.nan)
@@ -109,116 +176,331 @@ def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects
                    np.array([p.lat_deg for p in targets]), np.array([p.lon_deg for p in targets]))
 
 
+def fire_units(scenario: Scenario, catalog: Catalog, earth: EarthModel, posts: list[SensorPost] | None = None
+               ) -> tuple[list[FireUnit], list[SensorPost], list[int]]:
+    """The scenario's fire units and every party's sensor posts (with each post's owner).
+
+    ``posts`` of each party: its named sensors, then each battery's organic radars (at its site or
+    ``radar`` place, and the interceptor's ``fire_control_radar`` placed at the site)."""
+    units: list[FireUnit] = []
+    all_posts: list[SensorPost] = []
+    owner: list[int] = []
+    for pi, p in enumerate(scenario.parties):
+        mine = sensor_posts(catalog, p.sensors, f"parties.{pi}.sensors")
+        all_posts.extend(mine)
+        owner.extend([pi] * len(mine))
+        for b in p.batteries:
+            place, interceptor = catalog.place(b.site), catalog.interceptor(b.interceptor)
+            organic = place_posts(catalog, b.radar or b.site)
+            if interceptor.fire_control_radar:
+                organic.append(SensorPost(f"{place.name}/{interceptor.fire_control_radar}",
+                                          catalog.sensor(interceptor.fire_control_radar),
+                                          math.radians(place.lat_deg), math.radians(place.lon_deg), place.alt_m))
+            idx = []
+            for post in organic:
+                known = [k for k, (q, o) in enumerate(zip(all_posts, owner)) if q.name == post.name and o == pi]
+                if known:
+                    idx.append(known[0])
+                else:
+                    all_posts.append(post)
+                    owner.append(pi)
+                    idx.append(len(all_posts) - 1)
+            battery = Battery(place.name, math.radians(place.lat_deg), math.radians(place.lon_deg), place.alt_m,
+                              flyout_table(interceptor, earth))
+            units.append(FireUnit(f"{p.name}/{place.name}/{interceptor.name}", pi, interceptor, battery,
+                                  kill_vehicle(interceptor), b.inventory, b.channels, tuple(idx)))
+    return units, all_posts, owner
+
+
+def sensor_geometry(posts: list[SensorPost], owner: list[int], n_parties: int, threats: ThreatSamples,
+                    rcs_m2: float, earth: EarthModel) -> Posts:
+    """Visibility (cued and uncued) and single-look accuracy of every post on every object sample."""
+    n, k = threats.t_s.shape
+    s = len(posts)
+    t = np.ascontiguousarray(threats.t_s)
+    cued = visibility(t, threats.r_ecef, threats.burnout_t_s, posts, earth, rcs_m2) if s else np.zeros((n, k, 0), bool)
+    search = visibility(t, threats.r_ecef, threats.burnout_t_s, posts, earth,
+                        rcs_m2 * SEARCH_RANGE_FACTOR ** 4) if s else cued
+    role = np.array([SENSOR_ROLES.index(p.sensor.sensor_role) for p in posts], dtype=np.int64)
+    early = role == 0
+    search[..., early] = cued[..., early]  # early-warning sensors search; nothing cues them
+
+    def first(vis: NDArray) -> NDArray:
+        any_ = vis.any(axis=1)
+        j = np.argmax(vis, axis=1)
+        return np.where(any_, np.take_along_axis(t, j, axis=1), np.inf).T  # (S, N)
+
+    def last(vis: NDArray) -> NDArray:
+        any_ = vis.any(axis=1)
+        j = k - 1 - np.argmax(vis[:, ::-1], axis=1)
+        return np.where(any_, np.take_along_axis(t, j, axis=1), -np.inf).T  # (S, N)
+
+    sigma = np.full((s, n, k), np.inf)
+    for q, post in enumerate(posts):  # S (a dozen) vectorised evaluations
+        if post.is_radar:
+            site = np.asarray(geodetic_to_ecef(post.lat_rad, post.lon_rad, post.alt_m, earth), float)
+            rng = np.linalg.norm(threats.r_ecef - site, axis=-1)
+            sigma[q] = np.where(cued[..., q], measurement_sigma_m(post.sensor, rng), np.inf)
+    seen = np.zeros((n_parties, n, k), dtype=bool)
+    for p in range(n_parties):
+        cols = [q for q in range(s) if owner[q] == p and posts[q].is_radar]
+        if cols:
+            seen[p] = cued[..., cols].any(axis=-1)
+    return Posts([p.name for p in posts], np.array(owner, dtype=np.int64), role,
+                 np.array([p.sensor.revisit_s for p in posts], float),
+                 np.array([post_class(p) for p in posts], dtype=np.int64), first(cued), first(search), last(cued), sigma,
+                 seen)
+
+
 def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Objects | None = None,
             modes: tuple[str, ...] = MODES) -> dict[str, Prepared]:
     """The engine's arrays for each mode; ``objects`` from :func:`fly_raid` (flown here if not given)."""
     objects = objects or fly_raid(scenario, catalog, earth)
     tl = timeline_for(catalog, scenario.timeline)
     parties = [p.name for p in scenario.parties]
-    bats, party_of, pk, inv, names = [], [], [], [], []
-    for pi, p in enumerate(scenario.parties):
-        for b in p.batteries:
-            place, interceptor = catalog.place(b.site), catalog.interceptor(b.interceptor)
-            bats.append(Battery(place.name, math.radians(place.lat_deg), math.radians(place.lon_deg), place.alt_m,
-                                flyout_table(interceptor, earth)))
-            party_of.append(pi)
-            pk.append(interceptor.single_shot_pk)
-            inv.append(b.inventory)
-            names.append(f"{p.name}/{place.name}/{interceptor.name}")
-    party_of = np.array(party_of, dtype=np.int64)
+    n_p = len(parties)
+    units, posts, owner = fire_units(scenario, catalog, earth)
     th = objects.threats
-    visible, revisit, sensor_class = _visibility(catalog, scenario.parties, th, tl.threat_rcs_m2, earth)
-    launch = opportunity_launch_times(th, bats, earth) if bats else np.zeros((len(th), 0, th.t_s.shape[1]))
-    coop = scenario.cooperation
+    n, k = th.t_s.shape
+    geo = sensor_geometry(posts, owner, n_p, th, tl.threat_rcs_m2, earth)
+    party_of = np.array([u.party for u in units], dtype=np.int64)
+    launch, basket, homing = _opportunities(units, objects, earth)
+    coop, doc = scenario.cooperation, scenario.doctrine
     model = load_track_quality() if scenario.tracks == "calibrated" else fixed_delay_model(tl.firm_track_delay_s)
-    owner_of_target, over = _sectors(scenario, objects, earth, parties)
+    defends = _declared(scenario, objects)
+    in_sector = _in_sectors(scenario, objects, earth, parties)
+    asset_owner = _asset_owner(defends)
+    strip_t, strip_j = _strip_times(objects, doc.light_decoy_strip_altitude_m, earth)
+    disc = np.array([[doc.discrimination[r].p if r in doc.discrimination else 0.0,
+                      doc.discrimination[r].after_s if r in doc.discrimination else 0.0] for r in SENSOR_ROLES])
+    kinematic = np.isfinite(launch).any(axis=2)  # (N, B)
+    values = np.array([scenario.assets[a].value if a >= 0 else 0.0 for a in objects.asset])
+    required = np.zeros(n_p, dtype=bool)
+    for name in coop.required_parties or parties:
+        required[parties.index(name)] = True
     out = {}
     for mode in modes:
-        sharing, latency = {"independent": ("own", 0.0), "joint": ("pooled", coop.joint_decision_latency_s)}.get(
-            mode, ("exchange", coop.data_latency_s))
-        tracks = TrackTiming(visible, revisit, sensor_class, model, sharing, latency, tl.decision_delay_s)
+        sharing, latency = ("own", 0.0) if mode == "independent" else ("exchange", coop.data_latency_s)
+        tracks = TrackTiming(geo, model, sharing, latency)
+        group = np.zeros(len(units), dtype=np.int64) if mode == "joint" else party_of.copy()
+        n_groups = int(group.max()) + 1 if len(units) else 1
+        allowed = np.ones((n, len(units)), dtype=bool)  # (object, battery) permitted by the mode's rules
         mode_launch = launch.copy()
-        if mode == "sectoral":
-            for b, p in enumerate(party_of):
-                if coop.sector_rule == "targets":
-                    mode_launch[owner_of_target != p, b, :] = np.nan
-                mode_launch[:, b, :][over[p]] = np.nan  # no intercepts over another party's sector
-        group = np.zeros(len(bats), dtype=np.int64) if mode == "joint" else party_of.copy()
-        rec_l, rec_t, rec_n = _records(mode_launch, th.t_s)
-        values = np.array([scenario.assets[a].value if a >= 0 else 0.0 for a in objects.asset])
+        if mode == "joint":
+            allowed &= defends.any(axis=1)[:, None]
+        elif mode == "sectoral":
+            mode_launch = _sector_mask(launch, party_of, in_sector, coop.sector_handover)
+            if coop.sector_rule == "targets":
+                allowed &= target_sector(scenario, objects)[:, None] == party_of[None, :]
+        else:
+            allowed &= defends[:, party_of]
+        mode_launch[~allowed] = np.nan
+        rec = _records(mode_launch, th.t_s, basket, homing)
+        static = np.zeros(n, dtype=np.int64)
+        permitted = rec[2].sum(axis=1) > 0
+        static[~kinematic.any(axis=1)] = CAUSES.index("out of window") + 1
+        blocked = kinematic.any(axis=1) & ~permitted
+        static[blocked] = (CAUSES.index("sector rule") if mode == "sectoral" else CAUSES.index("not defended")) + 1
+        self_def = np.zeros((n, len(units)), dtype=bool)
+        if mode == "joint":
+            self_def = (asset_owner[:, None] == party_of[None, :]) & (asset_owner[:, None] >= 0)
+        use, use_lat = _authorities(scenario, units, geo, mode, coop.data_latency_s)
+        data_of = np.zeros((n_groups, n_p), dtype=bool)
+        data_lat = np.zeros((n_groups, n_p))
+        for g in range(n_groups):
+            mine = set(range(n_p)) if mode == "joint" else {g}
+            for p in range(n_p):
+                data_of[g, p] = mode != "independent" or p in mine
+                data_lat[g, p] = 0.0 if p in mine else coop.data_latency_s
         out[mode] = Prepared(
-            mode, parties, names, rec_l, rec_t, rec_n, tracks, group, party_of, np.array(pk, float),
-            np.array(inv, dtype=np.int64),
-            np.floor(np.array(inv) * scenario.doctrine.reserve_fraction).astype(np.int64),
-            objects.is_warhead.copy(), values, objects.asset.copy(),
-            np.array([a.value for a in scenario.assets], float), scenario.doctrine.salvo,
-            scenario.doctrine.shoot_look_shoot, tl.kill_assessment_delay_s)
+            mode, parties, [u.name for u in units], *rec, tracks, use, use_lat, geo.sigma_m, geo.seen, data_of,
+            data_lat, group, party_of, np.array([u.interceptor.single_shot_pk for u in units], float),
+            np.array([u.inventory for u in units], dtype=np.int64),
+            np.floor(np.array([u.inventory for u in units]) * doc.reserve_fraction).astype(np.int64),
+            np.array([u.channels for u in units], dtype=np.int64), objects.is_warhead.copy(), values,
+            objects.asset.copy(), np.array([a.value for a in scenario.assets], float), static, self_def, strip_t,
+            strip_j, th.t_s[:, 0].copy(), disc, mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
+            coop.joint_veto_probability, doc.salvo, doc.shoot_look_shoot, doc.look_shot_reserve,
+            tl.kill_assessment_delay_s, tl.decision_delay_s)
     return out
 
 
-def _visibility(catalog: Catalog, parties, threats: ThreatSamples, rcs_m2: float, earth: EarthModel
-                ) -> tuple[NDArray, NDArray, NDArray]:
-    """Per party and sensor post (padded): first time it could see each object (P, S, N), s (inf: never);
-    its revisit time (P, S), s; its class (P, S)."""
-    per_party = []
-    for party in parties:
-        posts = sensor_posts(catalog, party.sensors, "sensors")
-        names = {p.name for p in posts}
-        for b in party.batteries:  # a battery's own radars count
-            posts.extend(p for p in place_posts(catalog, b.site) if p.name not in names)
-            names = {p.name for p in posts}
-        per_party.append(posts)
-    s = max(1, max(len(posts) for posts in per_party))
-    visible = np.full((len(parties), s, len(threats)), np.inf)
-    revisit = np.ones((len(parties), s))
-    cls = np.zeros((len(parties), s), dtype=np.int64)
-    for p, posts in enumerate(per_party):
-        for k, post in enumerate(posts):
-            visible[p, k], _ = first_detection(threats.t_s, threats.r_ecef, threats.burnout_t_s, [post], earth, rcs_m2)
-            revisit[p, k], cls[p, k] = post.sensor.revisit_s, post_class(post)
-    return visible, revisit, cls
+def _velocity(threats: ThreatSamples) -> NDArray:
+    """(N, K, 3) ECEF velocity by central differences of the samples, m/s (NaN beyond the last)."""
+    t, r = threats.t_s, threats.r_ecef
+    v = np.full(r.shape, np.nan)
+    dt = np.diff(t, axis=1)[..., None]
+    d = np.diff(r, axis=1) / dt
+    v[:, 1:-1] = 0.5 * (d[:, 1:] + d[:, :-1])
+    v[:, 0], v[:, -1] = d[:, 0], d[:, -1]
+    last = np.isfinite(t).sum(axis=1) - 1
+    rows = np.arange(t.shape[0])
+    v[rows, last] = d[rows, np.maximum(last - 1, 0)]
+    return v
 
 
-def _sectors(scenario: Scenario, objects: Objects, earth: EarthModel, parties: list[str]) -> tuple[NDArray, NDArray]:
-    """Owner party of each object's target (-1: none) and, per party, samples over another party's sector."""
+def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:
+    """(N, B, K) launch time at each threat sample (NaN where the battery cannot meet it there), kill-vehicle
+    basket (m) and homing time (s). No commit before threat burnout unless the interceptor is boost-phase
+    capable; none outside the kill vehicle's closing-speed limits."""
     th = objects.threats
     n, k = th.t_s.shape
-    owner = np.full(n, -1, dtype=np.int64)
-    over = np.zeros((len(parties), n, k), dtype=bool)
+    if not units:
+        return np.zeros((n, 0, k)), np.zeros((n, 0, k)), np.zeros((n, 0, k))
+    launch = opportunity_launch_times(th, [u.battery for u in units], earth)
+    v_threat = _velocity(th)
+    basket = np.zeros(launch.shape)
+    homing = np.zeros(launch.shape)
+    for b, u in enumerate(units):  # B (about ten) vectorised evaluations
+        site = u.battery.r_ecef(earth)
+        los = th.r_ecef - site
+        los /= np.linalg.norm(los, axis=-1, keepdims=True)
+        # The interceptor flies out along the line of sight at about its burnout speed (an approximation:
+        # the table keeps times, not speeds).
+        closing = np.linalg.norm(v_threat - u.interceptor.burnout_speed_mps * los, axis=-1)
+        basket[:, b] = u.kill_vehicle.basket_m(closing)
+        homing[:, b] = u.kill_vehicle.homing_s(closing)
+        if not u.kill_vehicle.boost_phase_capable:
+            launch[:, b][launch[:, b] < th.burnout_t_s[:, None]] = np.nan
+    launch[~(basket > 0)] = np.nan
+    return launch, basket, homing
+
+
+def _declared(scenario: Scenario, objects: Objects) -> NDArray:
+    """(N, P): whether party p declares the asset object n is aimed at among those it defends."""
+    assets = [a.place for a in scenario.assets]
+    out = np.zeros((len(objects.asset), len(scenario.parties)), dtype=bool)
+    for p, party in enumerate(scenario.parties):
+        mine = set(assets if party.defends is None else party.defends)
+        out[:, p] = [a >= 0 and assets[a] in mine for a in objects.asset]
+    return out
+
+
+def _asset_owner(defends: NDArray) -> NDArray:
+    """(N,) the party that declares each object's asset (the first, if several); -1 if none."""
+    return np.where(defends.any(axis=1), np.argmax(defends, axis=1), -1)
+
+
+def sector_geometry(scenario: Scenario) -> dict[str, object]:
+    """Each party's sector as one shapely geometry (lon/lat degrees)."""
+    out = {}
+    for s in scenario.cooperation.sectors:
+        parts = [country(c, "50m").geometry for c in s.countries]
+        if s.polygon is not None:
+            parts.append(Polygon(s.polygon))
+        out[s.party] = unary_union(parts)
+    return out
+
+
+def target_sector(scenario: Scenario, objects: Objects) -> NDArray:
+    """(N,) the party whose sector holds each object's target; -1 if none."""
+    parties = [p.name for p in scenario.parties]
+    out = np.full(len(objects.is_warhead), -1, dtype=np.int64)
+    for name, geom in sector_geometry(scenario).items():
+        inside = shapely.contains_xy(geom, objects.target_lon_deg, objects.target_lat_deg)
+        out[inside & (out < 0)] = parties.index(name)
+    return out
+
+
+def _in_sectors(scenario: Scenario, objects: Objects, earth: EarthModel, parties: list[str]) -> NDArray:
+    """(P, N, K): whether each object sample lies over party p's sector."""
+    th = objects.threats
+    n, k = th.t_s.shape
+    out = np.zeros((len(parties), n, k), dtype=bool)
     if not scenario.cooperation.sectors:
-        return owner, over
-    polys = {s.party: Polygon(s.polygon) for s in scenario.cooperation.sectors}
-    for name, poly in polys.items():
-        inside = shapely.contains_xy(poly, objects.target_lon_deg, objects.target_lat_deg)
-        owner[inside & (owner < 0)] = parties.index(name)
+        return out
     ok = np.isfinite(th.t_s)
     lat, lon, _ = ecef_to_geodetic(np.where(ok[..., None], th.r_ecef, 1.0e7), earth)
     lat_d, lon_d = np.degrees(lat), np.degrees(lon)
-    for name, poly in polys.items():
-        q = parties.index(name)
-        inside = shapely.contains_xy(poly, lon_d, lat_d) & ok
-        for p in range(len(parties)):
-            if p != q:
-                over[p] |= inside
-    return owner, over
+    for name, geom in sector_geometry(scenario).items():
+        out[parties.index(name)] |= shapely.contains_xy(geom, lon_d, lat_d) & ok
+    return out
 
 
-def _records(launch: NDArray, t: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+def _sector_mask(launch: NDArray, party_of: NDArray, in_sector: NDArray, handover: str) -> NDArray:
+    """Launch times with intercepts over another party's sector removed, except, under ``where-owner-cannot``,
+    over the sector of an owner that has no engagement of that object at all."""
+    out = launch.copy()
+    n_p = in_sector.shape[0]
+    own_ok = np.zeros((n_p, launch.shape[0]), dtype=bool)  # party q can engage object n over its own sector
+    for q in range(n_p):
+        cols = party_of == q
+        if cols.any():
+            own_ok[q] = (np.isfinite(launch[:, cols]) & in_sector[q][:, None, :]).any(axis=(1, 2))
+    for b, p in enumerate(party_of):
+        forbidden = np.zeros(in_sector.shape[1:], dtype=bool)
+        for q in range(n_p):
+            if q == p:
+                continue
+            closed = in_sector[q] if handover == "never" else in_sector[q] & own_ok[q][:, None]
+            forbidden |= closed
+        out[:, b][forbidden] = np.nan
+    return out
+
+
+def _strip_times(objects: Objects, strip_alt_m: float, earth: EarthModel) -> tuple[NDArray, NDArray]:
+    """(N,) time and sample at which each light decoy descends below ``strip_alt_m``; inf for warheads."""
+    th = objects.threats
+    n, k = th.t_s.shape
+    ok = np.isfinite(th.t_s)
+    _, _, alt = ecef_to_geodetic(np.where(ok[..., None], th.r_ecef, 1.0e7), earth)
+    apogee = np.argmax(np.where(ok, alt, -np.inf), axis=1)
+    after = (np.arange(k)[None, :] > apogee[:, None]) & ok & (alt < strip_alt_m)
+    hit = after.any(axis=1) & ~objects.is_warhead
+    j = np.where(hit, np.argmax(after, axis=1), 0)
+    return np.where(hit, th.t_s[np.arange(n), j], np.inf), j.astype(np.int64)
+
+
+def _authorities(scenario: Scenario, units: list[FireUnit], geo: Posts, mode: str, latency_s: float
+                 ) -> tuple[NDArray, NDArray]:
+    """(B, S) authority bits and latency (s) with which battery b may use post s's tracks to commit."""
+    s = len(geo.names)
+    use = np.zeros((len(units), s), dtype=np.int64)
+    lat = np.zeros((len(units), s))
+    for b, u in enumerate(units):
+        auth = scenario.parties[u.party].authorities
+        remote = (LAUNCH_ON_REMOTE if "launch-on-remote" in auth else 0) | (
+            ENGAGE_ON_REMOTE if "engage-on-remote" in auth else 0)
+        for q in range(s):
+            if geo.role[q] == 0:
+                continue  # early warning only cues
+            if q in u.organic:
+                use[b, q] = ORGANIC if "organic" in auth else 0
+            elif geo.owner[q] == u.party:
+                use[b, q] = remote
+            elif mode != "independent":
+                use[b, q] = remote
+                lat[b, q] = latency_s
+    return use, lat
+
+
+def _records(launch: NDArray, t: NDArray, basket: NDArray, homing: NDArray) -> tuple[NDArray, ...]:
     """Per (object, battery), the samples whose launch time beats every earlier one: the first sample with
-    launch ≥ X is always such a record, so a binary search over records answers "earliest intercept"."""
+    launch ≥ X is always such a record, so a search over records finds the earliest intercept. Returns
+    launch and intercept times, count, launch and intercept sample indices, basket and homing time."""
     n, b, k = launch.shape
     r = max(k, 1)
     rec_l = np.full((n, b, r), np.inf)
     rec_t = np.full((n, b, r), np.inf)
+    rec_jl = np.zeros((n, b, r), dtype=np.int64)
+    rec_jt = np.zeros((n, b, r), dtype=np.int64)
+    rec_b = np.zeros((n, b, r))
+    rec_h = np.zeros((n, b, r))
     rec_n = np.zeros((n, b), dtype=np.int64)
     lf = np.where(np.isnan(launch), -np.inf, launch)
     running = np.maximum.accumulate(lf, axis=2)
     prev = np.concatenate([np.full((n, b, 1), -np.inf), running[..., :-1]], axis=2)
     is_rec = lf > prev
+    tt = np.where(np.isfinite(t), t, np.inf)
     for i in range(n):  # N x B small loops over already-computed masks
         for m in range(b):
             idx = np.flatnonzero(is_rec[i, m])
-            rec_n[i, m] = idx.size
-            rec_l[i, m, : idx.size] = launch[i, m, idx]
-            rec_t[i, m, : idx.size] = t[i, idx]
-    return rec_l, rec_t, rec_n
+            c = idx.size
+            rec_n[i, m] = c
+            rec_l[i, m, :c] = launch[i, m, idx]
+            rec_t[i, m, :c] = t[i, idx]
+            rec_jt[i, m, :c] = idx
+            rec_jl[i, m, :c] = np.minimum(np.searchsorted(tt[i], launch[i, m, idx]), idx)
+            rec_b[i, m, :c] = basket[i, m, idx]
+            rec_h[i, m, :c] = homing[i, m, idx]
+    return rec_l, rec_t, rec_n, rec_jl, rec_jt, rec_b, rec_h

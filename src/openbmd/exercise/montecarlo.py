@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from openbmd.exercise.engine import MAX_SHOTS, run_trials
-from openbmd.exercise.geometry import Prepared
+from openbmd.exercise.engine import BATTERY_DTYPE, MAX_SHOTS, OBJECT_DTYPE, PARAM_DTYPE, run_trials
+from openbmd.exercise.geometry import CAUSES, SAMPLE_DT_S, Prepared
 
 CHUNK_TRIALS = 1000
 Z95 = 1.959963984540054
@@ -26,21 +26,77 @@ def _chunk_seeds(seed: int, n_chunks: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n_chunks)
 
 
-def run_chunk(prep: Prepared, n_trials: int, seed_seq: np.random.SeedSequence) -> dict[str, NDArray]:
-    """Run ``n_trials`` trials with uniforms from ``seed_seq`` (a worker's unit of work).
+def engine_inputs(prep: Prepared) -> tuple:
+    """The static arrays :func:`openbmd.exercise.engine.run_trials` reads, packed from ``prep``."""
+    bat = np.zeros(len(prep.pk), dtype=BATTERY_DTYPE)
+    bat["party"], bat["group"], bat["pk"] = prep.party, prep.group, prep.pk
+    bat["inventory"], bat["reserve"], bat["channels"] = prep.inventory, prep.reserve, prep.channels
+    obj = np.zeros(len(prep.is_warhead), dtype=OBJECT_DTYPE)
+    obj["is_warhead"], obj["value"], obj["asset"], obj["static_cause"] = (prep.is_warhead, prep.value, prep.asset,
+                                                                         prep.static_cause)
+    obj["t0"] = prep.t0_s
+    prm = np.zeros(1, dtype=PARAM_DTYPE)
+    prm["salvo"], prm["sls"], prm["look_reserve"], prm["joint"] = (prep.salvo, prep.shoot_look_shoot,
+                                                                   prep.look_shot_reserve, prep.joint)
+    prm["ka_delay"], prm["decision"], prm["n_parties"] = prep.kill_assessment_s, prep.decision_s, len(prep.parties)
+    prm["sample_dt"] = SAMPLE_DT_S
+    rec_f = np.ascontiguousarray(np.stack([prep.rec_launch, prep.rec_intercept, prep.rec_basket_m,
+                                           prep.rec_homing_s], axis=-1))
+    rec_i = np.ascontiguousarray(np.stack([prep.rec_j_launch, prep.rec_j_intercept], axis=-1))
+    return (rec_f, rec_i, prep.rec_count, bat, obj, prep.asset_value, prep.use, prep.use_latency_s, prep.sigma_m,
+            prep.tracks.posts.revisit_s, prep.tracks.posts.last_seen_s, prep.data_of, prep.data_latency_s, prep.seen, prep.self_defence, prm)
 
-    Kill draws come first, then track-delay draws per (party, object): both are indexed by
-    object, so every mode sees the same luck (common random numbers)."""
-    n = prep.is_warhead.shape[0]
-    rng = np.random.default_rng(seed_seq)
-    uniforms = rng.random((n_trials, n * MAX_SHOTS * prep.salvo))
-    allowed = prep.tracks.allowed(prep.party, rng.random((n_trials, len(prep.parties), n)))
-    leak, used, defended, used_by, kills_by, survived = run_trials(
-        prep.rec_launch, prep.rec_intercept, prep.rec_count, allowed, prep.group, prep.party, prep.pk,
-        prep.inventory, prep.reserve, prep.is_warhead, prep.value, prep.asset, prep.asset_value, prep.salvo,
-        prep.shoot_look_shoot, prep.kill_assessment_s, len(prep.parties), uniforms)
-    return {"leakers": leak, "used": used, "defended": defended, "used_by": used_by, "kills_by": kills_by,
-            "survived": survived}
+
+def draw_trials(prep: Prepared, n_trials: int, rng: np.random.Generator) -> dict[str, NDArray]:
+    """Per-trial random inputs, drawn in a fixed order whatever the mode (common random numbers): kill
+    uniforms, then per (party, object) track delays, discrimination, approval delays and vetoes."""
+    n, n_p = len(prep.is_warhead), len(prep.parties)
+    kill = rng.random((n_trials, n * MAX_SHOTS * prep.salvo))
+    u_track, u_disc, u_approve, u_veto = (rng.random((n_trials, n_p, n)) for _ in range(4))
+    starts = prep.tracks.starts(u_track)
+    any_track = starts.min(axis=1) if starts.shape[1] else np.full((n_trials, n), np.inf)
+    posts = prep.tracks.posts
+    recog_p = np.full((n_trials, n_p, n), np.inf)
+    decoy = ~prep.is_warhead
+    for q in range(len(posts.names)):  # S (a dozen) vectorised steps
+        p_disc, after = prep.discrimination[posts.role[q]]
+        p = posts.owner[q]
+        if p_disc > 0:
+            t = np.where((u_disc[:, p] < p_disc) & decoy, starts[:, q] + after, np.inf)
+            recog_p[:, p] = np.minimum(recog_p[:, p], t)
+    stripped = prep.seen[:, np.arange(n), prep.strip_j] & decoy  # (P, N): its sensors see the decoy stripped
+    recog_p = np.minimum(recog_p, np.where(stripped, prep.strip_t_s, np.inf)[None])
+    n_g = prep.data_of.shape[0]
+    recognised = np.full((n_trials, n_g, n), np.inf)
+    for g in range(n_g):
+        for p in range(n_p):
+            if prep.data_of[g, p]:
+                recognised[:, g] = np.minimum(recognised[:, g], recog_p[:, p] + prep.data_latency_s[g, p])
+    z = norm_ppf(np.clip(u_approve, 1e-12, 1 - 1e-12))
+    delays = prep.approval_median_s * np.exp(prep.approval_spread * z)
+    approval = np.where(prep.required[None, :, None], delays, 0.0).max(axis=1)
+    veto = ((u_veto < prep.veto_probability) & prep.required[None, :, None]).any(axis=1)
+    return {"kill": kill, "starts": np.ascontiguousarray(starts), "any_track": any_track, "recognised": recognised,
+            "approval": approval, "veto": veto}
+
+
+def norm_ppf(u: NDArray) -> NDArray:
+    """Standard normal quantiles of ``u`` in (0, 1)."""
+    from scipy.special import ndtri
+
+    return ndtri(u)
+
+
+RAW_KEYS = ("leakers", "used", "defended", "used_by", "kills_by", "survived", "wasted", "at_decoys", "cause",
+            "by_authority")
+
+
+def run_chunk(prep: Prepared, n_trials: int, seed_seq: np.random.SeedSequence) -> dict[str, NDArray]:
+    """Run ``n_trials`` trials with draws from ``seed_seq`` (a worker's unit of work)."""
+    d = draw_trials(prep, n_trials, np.random.default_rng(seed_seq))
+    out = run_trials(*engine_inputs(prep), d["starts"], d["any_track"], d["recognised"], d["approval"], d["veto"],
+                     d["kill"])
+    return dict(zip(RAW_KEYS, out))
 
 
 def run_trials_mc(prep: Prepared, trials: int, seed: int, *, client=None,
@@ -103,7 +159,23 @@ def summarize(raw: dict[str, NDArray], parties: Sequence[str]) -> dict[str, Any]
         "interceptors_used": used, "interceptors_used_ci": used_ci,
         "value_defended": value, "value_defended_ci": value_ci,
         "parties": {p: _party_metrics(raw, k) for k, p in enumerate(parties)},
+        "interceptors_wasted": float(raw["wasted"].mean()),
+        "interceptors_at_decoys": float(raw["at_decoys"].mean()),
+        "interceptors_by_authority": {a: float(raw["by_authority"][:, k].mean())
+                                      for k, a in enumerate(("organic", "launch-on-remote", "engage-on-remote"))},
+        "leak_causes": leak_causes(raw),
     }
+
+
+def leak_causes(raw: dict[str, NDArray]) -> dict[str, float]:
+    """Expected number of leaking warheads per trial, by cause."""
+    counts = np.bincount(raw["cause"].ravel(), minlength=len(CAUSES) + 1)[1:] / raw["cause"].shape[0]
+    return {c: float(v) for c, v in zip(CAUSES, counts)}
+
+
+def paired_difference(a: NDArray, b: NDArray) -> tuple[float, list[float]]:
+    """Mean of a − b over paired trials and its 95 % interval (common random numbers)."""
+    return mean_ci(np.asarray(a, float) - np.asarray(b, float))
 
 
 def _party_metrics(raw: dict[str, NDArray], k: int) -> dict[str, Any]:

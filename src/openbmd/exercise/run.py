@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from numpy.typing import NDArray
 
 from openbmd.catalog import Catalog
 from openbmd.earth import EarthModel
 from openbmd.errors import InputError
 from openbmd.exercise.geometry import Objects, fly_raid, prepare
-from openbmd.exercise.montecarlo import ExerciseResult, run_trials_mc, summarize
+from openbmd.exercise.montecarlo import ExerciseResult, paired_difference, run_trials_mc, summarize
 from openbmd.exercise.scenario import MODES, Scenario
 
 
@@ -32,14 +34,79 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
         raise InputError("the sectoral mode needs cooperation.sectors in the scenario", "--modes")
     objects = fly_raid(scenario, catalog, earth)
     prepared = prepare(scenario, catalog, earth, objects, tuple(modes))
-    out = {}
+    out, raws = {}, {}
     for mode in modes:
         raw = run_trials_mc(prepared[mode], trials, seed, client=client, progress=progress)
+        raws[mode] = raw
         out[mode] = summarize(raw, prepared[mode].parties)
         out[mode]["leak_by_raid"] = _leak_by_raid(raw["survived"], objects, scenario)
+    if "independent" in raws:
+        base = raws["independent"]["leakers"] == 0
+        for mode in modes:
+            if mode != "independent":
+                diff, ci = paired_difference(raws[mode]["leakers"] == 0, base)
+                out[mode]["paired_vs_independent"] = {"p_no_leak_diff": diff, "ci": ci}
+    curve_trials = max(200, trials // 4)
+    for mode in modes:
+        out[mode]["interceptors_per_p"] = {"curve": _equal_use_curve(prepared[mode], out[mode], curve_trials, seed,
+                                                                     client), "curve_trials": curve_trials}
+    target = min(out[m]["p_no_leak"] for m in modes)
+    for mode in modes:
+        eq = out[mode]["interceptors_per_p"]
+        eq["p_target"] = target
+        eq["interceptors_at_target"] = _interceptors_for(eq["curve"], target)
+        out[mode]["explanation"] = explain(mode, out[mode])
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
-             "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source}
+             "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source,
+             "sensors": prepared[modes[0]].tracks.posts.names}
     return ExerciseResult(scenario.name, trials, seed, out, notes)
+
+
+INVENTORY_SCALES = (0.25, 0.5, 0.75)
+"""Inventory fractions at which the equal-use curve is run (the full inventory is the main run)."""
+
+
+def _equal_use_curve(prep, full: dict, trials: int, seed: int, client) -> list[dict]:
+    """P(no leak) against interceptors used as every battery's inventory is scaled down."""
+    curve = []
+    for scale in INVENTORY_SCALES:
+        inv = np.floor(prep.inventory * scale).astype(np.int64)
+        scaled = dataclasses.replace(prep, inventory=inv, reserve=np.minimum(prep.reserve, inv))
+        raw = run_trials_mc(scaled, trials, seed, client=client)
+        curve.append({"inventory_scale": scale, "interceptors_used": float(raw["used"].mean()),
+                      "p_no_leak": float(np.mean(raw["leakers"] == 0))})
+    curve.append({"inventory_scale": 1.0, "interceptors_used": full["interceptors_used"],
+                  "p_no_leak": full["p_no_leak"]})
+    return curve
+
+
+def _interceptors_for(curve: list[dict], target: float) -> float | None:
+    """Interceptors used (interpolated along the curve) when P(no leak) first reaches ``target``."""
+    prev = None
+    for point in curve:
+        if point["p_no_leak"] >= target:
+            if prev is None or point["p_no_leak"] == prev["p_no_leak"]:
+                return point["interceptors_used"]
+            w = (target - prev["p_no_leak"]) / (point["p_no_leak"] - prev["p_no_leak"])
+            return prev["interceptors_used"] + w * (point["interceptors_used"] - prev["interceptors_used"])
+        prev = point
+    return None
+
+
+def explain(mode: str, m: dict) -> str:
+    """One plain sentence: how the mode did against independent and what its leakers came from."""
+    causes = sorted(((v, c) for c, v in m["leak_causes"].items() if v >= 0.005), reverse=True)
+    why = ", ".join(f"{c} {v:.2f}" for v, c in causes[:3]) or "none"
+    head = f"{mode}: P(no leak) {m['p_no_leak']:.3f} with {m['interceptors_used']:.1f} interceptors"
+    if "paired_vs_independent" in m:
+        d = m["paired_vs_independent"]
+        head += f", {d['p_no_leak_diff']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] against independent"
+    extra = ""
+    if m["interceptors_wasted"] >= 0.05:
+        extra += f"; {m['interceptors_wasted']:.1f} interceptors hit already-dead objects"
+    if m["interceptors_at_decoys"] >= 0.05:
+        extra += f"; {m['interceptors_at_decoys']:.1f} went to decoys"
+    return f"{head}; expected leakers {m['expected_leakers']:.2f}, by cause: {why}{extra}."
 
 
 def _leak_by_raid(survived: NDArray, objects: Objects, scenario: Scenario) -> list[dict]:

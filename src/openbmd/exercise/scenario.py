@@ -24,35 +24,84 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+AUTHORITY = Literal["organic", "launch-on-remote", "engage-on-remote"]
+
+
 class Battery(_Frozen):
-    """Interceptors of one type at one catalog place, with their inventory."""
+    """Interceptors of one type at one catalog place, with their inventory and fire-unit channels.
+
+    Its organic radars are the sensors mounted at ``site`` (or at ``radar``, a catalog place, when
+    given) plus the interceptor's catalog ``fire_control_radar``, which travels with the battery."""
 
     site: Name
     interceptor: Name
     inventory: int = Field(ge=0, description="Interceptors available")
+    channels: int = Field(4, ge=1, le=64, description="Simultaneous engagements (interceptors in flight at once); "
+                                                      "estimate")
+    radar: Name | None = Field(None, description="Catalog place of the battery's own radar, if not at the site")
 
 
 class Party(_Frozen):
-    """A party: its interceptor batteries and sensors (catalog places with radars, or space IR sensors)."""
+    """A party: its interceptor batteries and sensors (catalog places with radars, or space IR sensors),
+    the assets it declares it defends, and the engagement authorities its doctrine allows."""
 
     name: Name
     batteries: list[Battery] = Field(default_factory=list)
     sensors: list[Name] = Field(default_factory=list)
+    defends: list[Name] | None = Field(
+        None, description="Declared assets (places) this party defends when it decides alone; default: every asset")
+    authorities: list[AUTHORITY] = Field(
+        default_factory=lambda: ["organic", "launch-on-remote"],
+        description="May fire on its own radar's track (organic), launch on a remote track and take over with "
+                    "its own radar (launch-on-remote), or let a remote track guide the whole engagement "
+                    "(engage-on-remote)")
 
 
 class Sector(_Frozen):
-    """A party's sector for the sectoral mode: a lon/lat polygon (degrees, [[lon, lat], ...])."""
+    """A party's sector for the sectoral mode: the territory of ``countries`` (ISO 3166-1 alpha-3, Natural
+    Earth borders) and/or a lon/lat ``polygon`` (degrees, [[lon, lat], ...])."""
 
     party: Name
-    polygon: list[tuple[float, float]] = Field(min_length=3)
+    countries: list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] = Field(default_factory=list)
+    polygon: list[tuple[float, float]] | None = Field(None, min_length=3)
+    source: str = Field("", description="The proposal this sector follows")
+
+    @model_validator(mode="after")
+    def _some_area(self) -> Sector:
+        if not self.countries and self.polygon is None:
+            raise ValueError("a sector needs countries or a polygon")
+        return self
+
+
+class Discrimination(_Frozen):
+    """Chance that a party's sensors of one role tell a decoy from a warhead, and the track time it takes, s."""
+
+    p: float = Field(ge=0.0, le=1.0)
+    after_s: float = Field(0.0, ge=0.0)
+
+
+def _default_discrimination() -> dict[str, Discrimination]:
+    # Estimates: X-band fire-control radars resolve and discriminate best; early warning not at all.
+    return {"fire-control": Discrimination(p=0.5, after_s=60.0), "surveillance": Discrimination(p=0.2, after_s=120.0),
+            "early-warning": Discrimination(p=0.0)}
 
 
 class Cooperation(_Frozen):
     """How the modes share data and decide: latencies (s) and the sector map."""
 
-    data_latency_s: float = Field(10.0, ge=0, description="Delay before a partner's detection reaches a party")
-    joint_decision_latency_s: float = Field(15.0, ge=0, description="Extra time a joint decision takes")
+    data_latency_s: float = Field(10.0, ge=0, description="Delay before a partner's track reaches a party")
+    joint_decision_latency_s: float = Field(
+        15.0, ge=0, description="Joint decision protocol: median time for every required party to approve, s")
+    joint_approval_spread: float = Field(
+        0.5, ge=0, le=3, description="Log-normal sigma of each party's approval delay (0: always the median)")
+    joint_veto_probability: float = Field(
+        0.0, ge=0, le=1, description="Chance that a required party vetoes the joint engagement of one threat; the "
+                                     "threatened party may then defend itself alone")
+    required_parties: list[Name] | None = Field(None, description="Who must approve a joint engagement (default all)")
     sectors: list[Sector] = Field(default_factory=list, description="For sectoral: each party's sector")
+    sector_handover: Literal["never", "where-owner-cannot"] = Field(
+        "where-owner-cannot", description="Sectoral: may a partner intercept over the owner's sector where the owner "
+                                          "has no engagement of that threat at all")
     sector_rule: Literal["airspace", "targets"] = Field(
         "airspace", description="Sectoral: a party engages whatever flies over its sector or no one's (airspace, "
                                 "the 2010-12 Russian proposals), or only threats aimed into its sector (targets); "
@@ -65,6 +114,11 @@ class Doctrine(_Frozen):
     shoot_look_shoot: bool = True
     salvo: int = Field(1, ge=1, le=4)
     reserve_fraction: float = Field(0.0, ge=0, lt=1)
+    look_shot_reserve: bool = Field(True, description="Hold an interceptor for each planned look-shot")
+    discrimination: dict[Literal["early-warning", "surveillance", "fire-control"], Discrimination] = Field(
+        default_factory=_default_discrimination, description="Per sensor role: decoy discrimination")
+    light_decoy_strip_altitude_m: float = Field(
+        100_000.0, ge=0, description="Light decoys are stripped by the atmosphere below this altitude, m")
 
 
 class Raid(_Frozen):
@@ -75,7 +129,8 @@ class Raid(_Frozen):
     target: Name
     launch_time_s: float = Field(0.0, ge=0)
     count: int = Field(1, ge=1, le=100)
-    decoys: int = Field(0, ge=0, le=10, description="Decoys per missile that the defence cannot tell apart")
+    decoys: int = Field(0, ge=0, le=10, description="Light decoys per missile, flying with the warhead until the "
+                                                    "atmosphere strips them or a sensor discriminates them")
 
 
 class Asset(_Frozen):
@@ -108,6 +163,9 @@ class Scenario(_Frozen):
         for s in self.cooperation.sectors:
             if s.party not in names:
                 raise ValueError(f"sector for unknown party {s.party!r}")
+        for n in self.cooperation.required_parties or []:
+            if n not in names:
+                raise ValueError(f"required party {n!r} is not a party")
         return self
 
     def check_names(self, catalog: Catalog) -> None:
@@ -122,6 +180,10 @@ class Scenario(_Frozen):
             for j, b in enumerate(p.batteries):
                 need("place", b.site, f"parties.{i}.batteries.{j}.site")
                 need("interceptor", b.interceptor, f"parties.{i}.batteries.{j}.interceptor")
+                if b.radar is not None:
+                    need("place", b.radar, f"parties.{i}.batteries.{j}.radar")
+            for j, a in enumerate(p.defends or []):
+                need("place", a, f"parties.{i}.defends.{j}")
             for j, s in enumerate(p.sensors):
                 if s not in catalog:
                     raise UnknownNameError(f"unknown sensor place {s!r}", f"parties.{i}.sensors.{j}")

@@ -45,10 +45,15 @@ def modes_plot(path: Path, data: dict[str, Any]) -> Path:
 def scenario_map(path: Path, scenario, catalog) -> Path:
     """Launch areas, targets, batteries, sensors and the sector map."""
     fig, ax = world_axes(bbox=(25.0, 72.0, -12.0, 62.0))
-    for s in scenario.cooperation.sectors:
-        poly = np.array(s.polygon + [s.polygon[0]])
-        ax.plot(to_view_lon(ax, poly[:, 0]), poly[:, 1], linewidth=1.2, linestyle="--",
-                color="#922b21" if s.party == "russia" else "#1f618d", label=f"{s.party} sector")
+    from openbmd.exercise.geometry import sector_geometry
+
+    for party, geom in sector_geometry(scenario).items():
+        first = True
+        for poly in getattr(geom, "geoms", [geom]):
+            ring = np.asarray(poly.exterior.coords)
+            ax.plot(to_view_lon(ax, ring[:, 0]), ring[:, 1], linewidth=1.0, linestyle="--",
+                    color="#922b21" if party == "russia" else "#1f618d", label=f"{party} sector" if first else None)
+            first = False
     for r in scenario.raid:
         o, t = catalog.place(r.origin), catalog.place(r.target)
         ax.plot(to_view_lon(ax, np.array([o.lon_deg, t.lon_deg])), [o.lat_deg, t.lat_deg], color="#c0392b",
@@ -68,6 +73,10 @@ def scenario_map(path: Path, scenario, catalog) -> Path:
     ax.legend(loc="lower left", fontsize=7)
     ax.set_title(f"{scenario.name}: raid (red), batteries (squares), defended cities (dots)", fontsize=10)
     return save_figure(fig, path)
+
+
+def _fmt(x, spec: str = ".1f") -> str:
+    return "n/a" if x is None else format(x, spec)
 
 
 def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, catalog) -> Path:
@@ -94,6 +103,29 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
                   f"<table><tr><th>missile</th><th>from → to</th><th>count</th>"
                   + "".join(f"<th>{html.escape(m)}</th>" for m in modes) + f"</tr>{leak_rows}</table>"
                   if first else "")
+    causes = list(data["modes"][modes[0]].get("leak_causes", {}))
+    cause_table = ("<h2>Why the leakers leaked</h2><p>Expected leaking warheads per trial, by the first reason that "
+                   "stopped every engagement of them.</p><table><tr><th>cause</th>"
+                   + "".join(f"<th>{html.escape(m)}</th>" for m in modes) + "</tr>" + "".join(
+                       f"<tr><td>{html.escape(c)}</td>" + "".join(
+                           f"<td>{data['modes'][m]['leak_causes'][c]:.2f}</td>" for m in modes) + "</tr>"
+                       for c in causes) + "</table>" if causes else "")
+    explanations = "".join(f"<li>{html.escape(v['explanation'])}</li>" for v in data["modes"].values()
+                           if "explanation" in v)
+    paired = "".join(
+        f"<tr><td>{html.escape(m)}</td><td>{v['paired_vs_independent']['p_no_leak_diff']:+.3f} "
+        f"({v['paired_vs_independent']['ci'][0]:+.3f} to {v['paired_vs_independent']['ci'][1]:+.3f})</td>"
+        f"<td>{_fmt(v.get('interceptors_per_p', {}).get('interceptors_at_target'))}</td>"
+        f"<td>{v.get('interceptors_wasted', 0.0):.1f}</td><td>{v.get('interceptors_at_decoys', 0.0):.1f}</td></tr>"
+        for m, v in data["modes"].items() if "paired_vs_independent" in v)
+    target = next((v["interceptors_per_p"]["p_target"] for v in data["modes"].values() if "interceptors_per_p" in v),
+                  None)
+    paired_table = (f"<h2>Against independent, trial by trial</h2><p>Paired difference in P(no leaker) (common random "
+                    f"numbers), interceptors needed to reach P(no leaker) {_fmt(target, '.3f')} (the equal-use "
+                    f"comparison, from runs at reduced inventory), interceptors that hit already-dead objects, and "
+                    f"interceptors spent on decoys.</p><table><tr><th>mode</th><th>ΔP(no leaker) (95% CI)</th>"
+                    f"<th>interceptors at equal P</th><th>wasted</th><th>at decoys</th></tr>{paired}</table>"
+                    if paired else "")
     track_text = ("from the track-quality model calibrated against openbmd's full tracker "
                   "(<code>openbmd.tracking.quality</code>)" if scenario.tracks == "calibrated" else
                   "fixed at the catalog timeline's firm-track delay")
@@ -108,18 +140,26 @@ td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></hea
 <p>{data['trials']:,} trials per mode, seed {data['seed']}; every mode sees the same random draws for the same shot.</p>
 <table><tr><th>mode</th><th>P(no leaker) (95% CI)</th><th>expected leakers</th><th>interceptors used</th>
 <th>value defended</th><th>per party</th></tr>{rows}</table>
+<ul>{explanations}</ul>
 {_img(plot)}
+{paired_table}
+{cause_table}
 {leak_table}
 <h2>Scenario</h2>{_img(smap)}
 <h2>Method</h2>
 <p>Each trial is event-driven in waves. Each party's sensors first see each object when geometry allows
 (<code>openbmd.sensors</code>); its firm track follows after a track delay drawn per trial and per (party, object)
-{track_text}. Tracks are shared after the data latency in the data-exchange and sectoral modes, and pooled with a
-joint decision latency in the joint mode; the catalog timeline adds the decision delay. Then come optimal
-weapon-target assignment per decision group (Hungarian algorithm; value first, then earliest intercept), fly-out
-from the fly-out tables, kill draws with each interceptor's single-shot Pk, kill assessment, and re-engagement under
-shoot-look-shoot; surviving warheads leak. In the independent and data-exchange modes each party decides alone, so
-both may fire at one threat. In the sectoral mode no party intercepts over another party's sector; {sector_text}</p>
+{track_text}. Early-warning tracks (space IR, UHF/VHF radars) only cue fire-control radars, which then acquire at
+their full range; a battery commits only when a track it may use under its engagement authority (organic,
+launch-on-remote, engage-on-remote) predicts the intercept point within its kill vehicle's basket
+(<code>openbmd.engagement.firecontrol</code>), never before threat burnout. Partners' tracks arrive after the data
+latency in the data-exchange, sectoral and joint modes; joint engagements also wait for every required party's
+approval. Then come optimal weapon-target assignment per decision group (Hungarian algorithm; value first, then
+earliest intercept) within each battery's channels, kill draws with the Pk reduced by the PIP error, kill
+assessment only where a sensor sees the intercept, and re-engagement under shoot-look-shoot with interceptors held
+for the look-shot; surviving warheads leak. In the independent and data-exchange modes each party defends its
+declared assets and decides alone, so both may fire at one threat. In the sectoral mode no party intercepts over
+another party's sector unless the owner cannot engage (the handover rule); {sector_text}</p>
 <p><small>Made by openbmd from public data; rerun with <code>openbmd exercise run</code>. Map: Natural Earth.</small></p>
 </body></html>"""
     path = out / "index.html"
