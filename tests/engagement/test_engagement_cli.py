@@ -70,3 +70,20 @@ def test_bad_input_is_one_line_and_exit_2(capsys, args, words):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err and "Traceback" not in err
+
+
+def test_engage_json_gives_each_window_and_shot_its_flight_time_and_authority(capsys):
+    from openbmd.cli import main as cli_main
+
+    assert cli_main(["engage", "--threat", "sejjil-2", "--from", "tabriz", "--to", "bucharest", "--site", "deveselu",
+                     "--interceptor", "sm3-ib", "--sensor", "kurecik", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    items = out["windows"] + out["shot_plan"]
+    assert items
+    for w in items:
+        assert w["authority"] in ("organic", "launch-on-remote", "engage-on-remote")
+        assert w["interceptor_flight_s"] == pytest.approx(w["intercept_time_s"] - w["interceptor_launch_time_s"])
+        assert w["interceptor_flight_s"] > 0
+    # the latest window is nearest Deveselu, where its own SPY-1 sees the threat at least before the intercept
+    latest = [w for w in out["windows"] if w["which"] == "latest"][0]
+    assert latest["authority"] in ("organic", "launch-on-remote")

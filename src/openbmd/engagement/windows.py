@@ -175,9 +175,15 @@ class Opportunity:
     lat_deg: float
     lon_deg: float
     ground_range_m: float
+    authority: str = "engage-on-remote"
+
+    @property
+    def interceptor_flight_s(self) -> float:
+        """Fly-out time from interceptor launch to intercept, s."""
+        return self.intercept_time_s - self.interceptor_launch_time_s
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "interceptor_flight_s": self.interceptor_flight_s}
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,7 @@ def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries
     """Threat i's engagement as a plain :class:`EngagementWindow` (earliest and latest per battery, each shot)."""
     det = float(result.detection_t_s[i])
     seen = math.isfinite(det)
+    organic_seen = _organic_visibility(i, threats, batteries, posts, timeline, earth)
 
     def opportunity(j: int, m: int, which: str) -> Opportunity:
         b = batteries[m]
@@ -220,7 +227,8 @@ def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries
         rng = float(ground_range_m(b.r_ecef(earth), r))
         t = float(threats.t_s[i, j])
         fly = float(b.table.time_to_reach_s(rng, alt))
-        return Opportunity(b.site, b.interceptor, which, t, t - fly, alt, math.degrees(lat), math.degrees(lon), rng)
+        return Opportunity(b.site, b.interceptor, which, t, t - fly, alt, math.degrees(lat), math.degrees(lon), rng,
+                           authority_for(organic_seen[m], threats.t_s[i], t - fly, t))
 
     windows = []
     for m in range(len(batteries)):
@@ -236,6 +244,32 @@ def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries
         firm_track_time_s=det + timeline.firm_track_delay_s if seen else None,
         launch_allowed_time_s=float(result.launch_allowed_t_s[i]) if seen else None,
         threat_impact_time_s=float(last_t[-1]), windows=windows, shots=shots)
+
+
+def _organic_visibility(i: int, threats: ThreatSamples, batteries: Sequence[Battery], posts: Sequence[SensorPost],
+                        timeline: Timeline, earth: EarthModel) -> NDArray:
+    """(M, K): whether a radar at battery m's own site sees threat i at each sample."""
+    from openbmd.sensors.visibility import visibility
+
+    out = np.zeros((len(batteries), threats.t_s.shape[1]), dtype=bool)
+    for m, b in enumerate(batteries):
+        own = [p for p in posts if p.is_radar and p.name.split("/")[0] == b.site]
+        if own:
+            vis = visibility(threats.t_s[i:i + 1], threats.r_ecef[i:i + 1], threats.burnout_t_s[i:i + 1], own, earth,
+                             timeline.threat_rcs_m2)
+            out[m] = vis[0].any(axis=-1)
+    return out
+
+
+def authority_for(organic_seen: NDArray, t_s: NDArray, launch_s: float, intercept_s: float) -> str:
+    """The engagement authority a shot needs: ``organic`` when the battery's own radar sees the threat at
+    launch, ``launch-on-remote`` when it sees it only later, before the intercept, else ``engage-on-remote``."""
+    at_launch = organic_seen[(t_s <= launch_s)]
+    if at_launch.size and at_launch[-1]:
+        return "organic"
+    if organic_seen[(t_s > launch_s) & (t_s <= intercept_s)].any():
+        return "launch-on-remote"
+    return "engage-on-remote"
 
 
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
