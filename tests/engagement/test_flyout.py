@@ -10,10 +10,11 @@ import pytest
 from openbmd.catalog import load_catalog
 from openbmd.earth import ecef_to_geodetic, wgs84
 from openbmd.engagement import flyout_table, ground_range_m
-from openbmd.engagement.flyout import fly_fan, interceptor_vehicle
+from openbmd.engagement.flyout import ballistic_coefficient_kg_m2, fly_fan, interceptor_vehicle
 from openbmd.flight import fly_launches
 
 EARTH = wgs84()
+INTERCEPTORS = [i.name for i in load_catalog().entries("interceptors")]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def _inside(table, rng, alt, margin=0.05):
             & (rng > 0.02 * table.max_range_m))
 
 
-@pytest.mark.parametrize("name", ["sm3-iia", "sm3-ib", "thaad", "gbi"])
+@pytest.mark.parametrize("name", ["sm3-iia", "sm3-ib", "thaad", "gbi", "pac-3", "s-400-48n6", "a-235"])
 def test_table_matches_direct_propagation_within_one_percent(catalog, name):
     """Every point a directly flown interceptor passes is reachable no later than it got there (the
     table is the least time over the fan); on the flat, fastest shots the two agree within 1 %."""
@@ -34,7 +35,8 @@ def test_table_matches_direct_propagation_within_one_percent(catalog, name):
     table = flyout_table(i, EARTH)
     rng_kicks = np.random.default_rng(7)
     kicks = np.radians(rng_kicks.uniform(3.0, 80.0, 40))  # directions the table's fan did not fly exactly
-    t, rng, alt = fly_fan(i.burnout_speed_mps, i.burn_time_s, EARTH, kicks, 3000.0, sample_dt_s=3.7)
+    t, rng, alt = fly_fan(i.burnout_speed_mps, i.burn_time_s, EARTH, kicks, 3000.0,
+                          sample_dt_s=min(3.7, 0.37 * i.burn_time_s), beta_kg_m2=ballistic_coefficient_kg_m2(i))
     after_burn = t > i.burn_time_s + 5
     ok = np.isfinite(t) & after_burn & _inside(table, rng, alt)
     looked_up = table.time_to_reach_s(rng[ok], alt[ok])
@@ -102,3 +104,55 @@ def test_interceptor_too_slow_to_climb_has_empty_table(catalog):
     table = flyout_table(i, EARTH)
     assert table.kinematic_altitude_m < i.min_intercept_altitude_m
     assert not np.isfinite(table.time_to_reach_s(*np.meshgrid(np.linspace(0, 7e5, 50), np.linspace(7e4, 5e5, 50)))).any()
+
+
+@pytest.mark.parametrize("name", INTERCEPTORS)
+def test_every_interceptor_reaches_its_published_envelope(catalog, name):
+    """Straight up to the ceiling, out to the maximum range just above the floor, and the ceiling
+    away from the launcher too: endo-atmospheric interceptors as well as exo-atmospheric ones."""
+    i = catalog.interceptor(name)
+    table = flyout_table(i, EARTH)
+    floor, ceiling, far = i.min_intercept_altitude_m, i.max_intercept_altitude_m, i.max_range_m
+    low = floor + 0.05 * (ceiling - floor)
+    assert np.isfinite(table.time_to_reach_s(0.0, 0.98 * ceiling))
+    assert np.isfinite(table.time_to_reach_s(0.99 * far, low))
+    assert np.isfinite(table.time_to_reach_s(0.1 * far, 0.98 * ceiling))
+    assert table.kinematic_range_m >= far and table.kinematic_altitude_m >= ceiling
+
+
+def _grows(t):
+    """Finite times along a path outward never fall by more than 1 % (+0.05 s), and have no gaps."""
+    ok = np.flatnonzero(np.isfinite(t))
+    assert ok.size > 1 and np.all(np.diff(ok) == 1), "the reachable part of a ray has a gap"
+    tt = t[ok]
+    assert np.all(np.diff(tt) >= -(0.01 * tt[1:] + 0.05)), np.diff(tt).min()
+
+
+@pytest.mark.parametrize("name", INTERCEPTORS)
+def test_time_to_reach_grows_with_distance(catalog, name):
+    """Along range at fixed altitudes in the envelope, along altitude near the launcher, and along
+    straight rays from the launcher, the fly-out time grows outward."""
+    i = catalog.interceptor(name)
+    table = flyout_table(i, EARTH)
+    floor, ceiling, far = i.min_intercept_altitude_m, i.max_intercept_altitude_m, i.max_range_m
+    s = np.linspace(0.0, 1.0, 301)
+    for frac in (0.05, 0.25, 0.5, 0.75, 0.95):
+        _grows(table.time_to_reach_s(s * far, floor + frac * (ceiling - floor)))
+    for frac in (0.0, 0.02, 0.1):
+        _grows(table.time_to_reach_s(frac * far, floor + s * (ceiling - floor)))
+    lowest = math.atan2(floor + 0.05 * (ceiling - floor), far)  # the ray through the far end of the floor
+    for e in np.linspace(lowest, math.radians(80.0), 4):
+        reach = min(far / math.cos(e), ceiling / math.sin(e))
+        rng, alt = s * reach * math.cos(e), s * reach * math.sin(e)
+        inside = alt >= floor
+        _grows(table.time_to_reach_s(rng[inside], alt[inside]))
+
+
+def test_endo_interceptors_reach_near_points_quickly(catalog):
+    """The Moscow interceptor reaches 20 km out at 30 km up in seconds, as it reaches 30 km straight
+    up (it took 432 s when the fan could not turn a short burn); the S-400 reaches 20 km out at 10 km."""
+    a235 = flyout_table(catalog.interceptor("a-235"), EARTH)
+    assert float(a235.time_to_reach_s(20e3, 30e3)) < 30.0
+    assert float(a235.time_to_reach_s(20e3, 30e3)) > float(a235.time_to_reach_s(0.0, 30e3))
+    for name in ("s-400-48n6", "s-400-40n6"):
+        assert float(flyout_table(catalog.interceptor(name), EARTH).time_to_reach_s(20e3, 10e3)) < 60.0

@@ -196,6 +196,9 @@ class Interceptor(Entry):
     min_intercept_altitude_m: Positive = Field(description="Lowest intercept altitude, m")
     max_intercept_altitude_m: Positive = Field(description="Highest intercept altitude, m")
     max_range_m: Positive = Field(description="Maximum intercept (ground) range, m")
+    ballistic_coefficient_kg_m2: Positive | None = Field(
+        None, description="Coasting ballistic coefficient m/(Cd A), kg/m² (optional; fly-out tables default to a "
+                          "kill-vehicle figure, which only matters low in the atmosphere)")
     single_shot_pk: float = Field(ge=0.0, le=1.0, description="Single-shot kill probability, 0..1 (usually an estimate)")
     status: Literal["deployed", "development", "cancelled"]
     country: Country

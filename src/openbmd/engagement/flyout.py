@@ -36,7 +36,11 @@ R_MEAN_M = 6371008.8
 """Mean Earth radius (IUGG), m: the sphere on which ground ranges are measured."""
 
 KV_BALLISTIC_COEFFICIENT_KG_M2 = 3000.0
-"""Ballistic coefficient of a coasting interceptor, kg/m² (an estimate; only matters low down)."""
+"""Ballistic coefficient of a coasting kill vehicle, kg/m² (an estimate, 1000-5000; only matters low down).
+
+Interceptors that coast low in the atmosphere give their own figure in the catalog
+(``ballistic_coefficient_kg_m2``): a whole missile airframe is far denser than a kill vehicle.
+"""
 
 _N_RANGE, _N_ALT, _N_KICK = 321, 201, 361
 _FAN_SITE = (math.radians(45.0), 0.0, math.radians(45.0))  # lat, lon, azimuth of the still-Earth fan
@@ -164,22 +168,30 @@ def _tabulate(h_at_r, t_at_r, alt_step, n_alt):
     return out
 
 
-def interceptor_vehicle(burnout_speed_mps: float, burn_time_s: float) -> Vehicle:
+def interceptor_vehicle(burnout_speed_mps: float, burn_time_s: float,
+                        beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> Vehicle:
     """A one-stage speed-form vehicle reaching ``burnout_speed_mps`` (m/s) after ``burn_time_s`` (s).
 
-    It rises vertically for 2 s and pitches over within 4 s: interceptors turn fast.
+    It coasts with ballistic coefficient ``beta_kg_m2`` (kg/m²). It rises vertically for
+    2 % of the burn (at most 2 s) and pitches over within the next 5 % (at most 4 s):
+    interceptors turn fast, and the turn must be done while the vehicle is still slow, or
+    a short, hard burn (A-135: 3 km/s in 4 s) leaves every shot nearly vertical. These
+    fractions are estimates (the pitch programmes are not public); they let the fan's
+    flattest shots leave the launcher a few degrees above the horizon.
     """
     stages = np.array([[burn_time_s, -1.0, 0.0, 0.0, burnout_speed_mps]])
-    return Vehicle(stages, 0.0, KV_BALLISTIC_COEFFICIENT_KG_M2, vertical_s=2.0, kick_s=4.0)
+    return Vehicle(stages, 0.0, beta_kg_m2, vertical_s=min(2.0, 0.02 * burn_time_s),
+                   kick_s=min(4.0, 0.05 * burn_time_s))
 
 
 def fly_fan(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kicks_rad: ArrayLike,
-            t_max_s: float, sample_dt_s: float = 1.0) -> tuple[NDArray, NDArray, NDArray]:
+            t_max_s: float, sample_dt_s: float = 1.0,
+            beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[NDArray, NDArray, NDArray]:
     """Fly a fan of interceptors on a still ``earth``: (t_s, ground_range_m, alt_m), each (K, S), NaN padded."""
     still = dataclasses.replace(earth, name=f"{earth.name}-still", omega_rad_s=0.0)
     lat, lon, az = _FAN_SITE
-    batch = fly_launches(interceptor_vehicle(burnout_speed_mps, burn_time_s), lat, lon, az, kicks_rad, still,
-                         t_max_s=t_max_s, sample_dt_s=sample_dt_s)
+    batch = fly_launches(interceptor_vehicle(burnout_speed_mps, burn_time_s, beta_kg_m2), lat, lon, az, kicks_rad,
+                         still, t_max_s=t_max_s, sample_dt_s=sample_dt_s)
     t, r_ecef = batch.samples_ecef()
     _, _, alt = ecef_to_geodetic(r_ecef, still)
     site = r_ecef[:, :1]
@@ -189,14 +201,17 @@ def fly_fan(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kic
 
 
 def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, *,
-                min_alt_m: float, max_alt_m: float, max_range_m: float, coarse: bool = False) -> FlyoutTable:
+                min_alt_m: float, max_alt_m: float, max_range_m: float, coarse: bool = False,
+                beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> FlyoutTable:
     """Fly the fan and tabulate least fly-out times up to ``max_range_m`` × ``max_alt_m`` (m).
 
     ``coarse`` halves the fan and the grid (for speed ladders, about 4× cheaper).
     """
     n_kick, n_range, n_alt, dt = (_N_KICK, _N_RANGE, _N_ALT, 1.0) if not coarse else (181, 161, 101, 2.0)
-    kicks = np.radians(np.concatenate([np.linspace(0.02, 2.0, 20, endpoint=False), np.linspace(2.0, 88.0, n_kick - 20)]))
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s), dt)
+    kicks = _fan_kicks_rad(n_kick)
+    dt *= min(1.0, 0.1 * burn_time_s)  # a short burn is sampled finely enough to follow its climb
+    t_max = _t_max(burnout_speed_mps, burn_time_s, math.hypot(max_range_m, max_alt_m))
+    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, t_max, dt, beta_kg_m2)
     r_grid = np.linspace(0.0, max_range_m * 1.01, n_range)
     a_grid_step = max_alt_m * 1.01 / (n_alt - 1)
     h_at_r = np.full((len(kicks), n_range), np.nan)
@@ -219,8 +234,25 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
     a_nodes = np.arange(n_alt) * a_grid_step
     column = np.interp(a_nodes, alt[0, climb][:end], t[0, climb][:end], right=np.inf)
     table[0] = np.minimum(table[0], column)
+    _fill_beside_column(table)
     return FlyoutTable(name, burnout_speed_mps, burn_time_s, float(r_grid[1]), a_grid_step, table, min_alt_m,
                        max_alt_m, max_range_m)
+
+
+def _fill_beside_column(table: NDArray) -> None:
+    """Fill, in place, the nodes between the straight-up column and the fan's steepest shots.
+
+    Even the fan's smallest kick drifts kilometres downrange on a long climb, so high up
+    no shot passes the first few ranges, though kicks smaller still would. At each
+    altitude, nodes from range 0 out to the first one the fan reaches take the time
+    interpolated in range between the two.
+    """
+    reached = np.isfinite(table[1:])
+    first = np.argmax(reached, axis=0) + 1  # (A,) first row past 0 reached at each altitude
+    ok = reached.any(axis=0) & np.isfinite(table[0]) & (first > 1)
+    i, j = np.nonzero((np.arange(table.shape[0])[:, None] < first) & ok)
+    w = i / first[j]
+    table[i, j] = (1.0 - w) * table[0, j] + w * table[first[j], j]
 
 
 def flyout_table(interceptor: Interceptor, earth: EarthModel, *,
@@ -235,30 +267,50 @@ def flyout_table(interceptor: Interceptor, earth: EarthModel, *,
     i = interceptor
     speed = float(burnout_speed_mps or i.burnout_speed_mps)
     return _cached(i.name, i.burnout_speed_mps, speed, i.burn_time_s, i.min_intercept_altitude_m,
-                   i.max_intercept_altitude_m, i.max_range_m, earth, coarse)
+                   i.max_intercept_altitude_m, i.max_range_m, earth, coarse, ballistic_coefficient_kg_m2(i))
+
+
+def ballistic_coefficient_kg_m2(interceptor: Interceptor) -> float:
+    """The interceptor's coasting ballistic coefficient (kg/m²): its catalog figure, else a kill vehicle's."""
+    return float(interceptor.ballistic_coefficient_kg_m2 or KV_BALLISTIC_COEFFICIENT_KG_M2)
 
 
 @lru_cache(maxsize=64)
 def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, min_alt: float, max_alt: float,
-            max_range: float, earth: EarthModel, coarse: bool) -> FlyoutTable:
+            max_range: float, earth: EarthModel, coarse: bool, beta_kg_m2: float) -> FlyoutTable:
     if speed != catalog_speed:
-        base_range, base_alt = kinematic_reach(catalog_speed, burn_time_s, earth, min_alt)
-        new_range, new_alt = kinematic_reach(speed, burn_time_s, earth, min_alt)
+        base_range, base_alt = kinematic_reach(catalog_speed, burn_time_s, earth, min_alt, beta_kg_m2)
+        new_range, new_alt = kinematic_reach(speed, burn_time_s, earth, min_alt, beta_kg_m2)
         max_range *= new_range / base_range
         max_alt *= new_alt / base_alt
     return build_table(name, speed, burn_time_s, earth, min_alt_m=min_alt, max_alt_m=max_alt, max_range_m=max_range,
-                       coarse=coarse)
+                       coarse=coarse, beta_kg_m2=beta_kg_m2)
 
 
 @lru_cache(maxsize=256)
-def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel,
-                    min_alt_m: float) -> tuple[float, float]:
+def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, min_alt_m: float,
+                    beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[float, float]:
     """Farthest ground range (m) at or above ``min_alt_m``, and highest altitude (m), over the fan."""
-    kicks = np.radians(np.linspace(0.02, 88.0, 121))
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, _t_max(burnout_speed_mps, burn_time_s))
+    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, _fan_kicks_rad(121),
+                          _t_max(burnout_speed_mps, burn_time_s), beta_kg_m2=beta_kg_m2)
     above = alt >= min_alt_m
     return float(np.max(np.where(above, rng, 0.0))), float(np.nanmax(alt))
 
 
-def _t_max(burnout_speed_mps: float, burn_time_s: float) -> float:
-    return 60.0 + 4.0 * (burn_time_s + burnout_speed_mps / 9.0)  # longer than any useful fly-out
+def _fan_kicks_rad(n: int) -> NDArray:
+    """The fan's ``n`` kick angles (rad): 20 finely near the vertical, the rest out to 89°.
+
+    The near-vertical ones fill the column over the launcher; 89° is the flattest shot
+    (it leaves the launcher a few degrees above the horizon).
+    """
+    return np.radians(np.concatenate([np.linspace(0.02, 2.0, 20, endpoint=False), np.linspace(2.0, 89.0, n - 20)]))
+
+
+def _t_max(burnout_speed_mps: float, burn_time_s: float, reach_m: float = math.inf) -> float:
+    """How long (s) to fly the fan: longer than any useful fly-out.
+
+    Four times the vacuum climb time v/g (a shot lofted out of a table and back), and,
+    given the table's diagonal ``reach_m`` (m), at most ten times the time to cover it at
+    burnout speed: endo-atmospheric tables end far sooner than their shots come down.
+    """
+    return 60.0 + min(4.0 * (burn_time_s + burnout_speed_mps / 9.0), burn_time_s + 10.0 * reach_m / burnout_speed_mps)
