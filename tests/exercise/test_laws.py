@@ -44,9 +44,8 @@ def test_sharing_data_never_lowers_p_no_leak(catalog, name, seed):
     _not_worse(_no_leak(preps["data-exchange"], seed), _no_leak(preps["independent"], seed))
 
 
-@pytest.mark.parametrize("name", ["nrc-2012"])
+@pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys"])
 def test_a_faster_timeline_never_lowers_p_no_leak_with_the_look_shot_reserved(catalog, name):
-    # Not with decoys yet: a faster commit leaves less time to discriminate (open: a wait-to-discriminate doctrine).
     sc = _variants(catalog)[name]
     fast = sc.model_copy(update={"timeline": "prompt"})
     for mode in ("independent", "joint"):

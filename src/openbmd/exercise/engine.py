@@ -13,7 +13,8 @@ earliest intercepts. A battery may take an intercept record only when
 - it has interceptors beyond those held back (the reserve and look-shots held for other threats)
   and a free fire-unit channel for the whole fly-out.
 
-An engagement fires a second salvo at once only when no time would be left to look (shoot-shoot at
+Where a threat complex holds several objects, a group waits until its sensors have had the time to discriminate
+them, if a window is still open then. An engagement fires a second salvo at once only when no time would be left to look (shoot-shoot at
 the last chance); otherwise, under ``look_shot_reserve``, one salvo is held for the look-shot. Kills
 are drawn with the interceptor's Pk reduced by the PIP error. A group learns of a kill only when a
 sensor whose data it has sees the intercept; until then it may fire again (the waste is counted).
@@ -87,14 +88,13 @@ def _track_sigma(q, i, at_s, tau_end_s, starts_q, last_seen, sig, revisit, t0, d
 @njit(cache=True)
 def _commit(tr, i, b, rr, fc, starts, delay):
     """Best track battery b may commit on for record rr: (PIP σ in m, authority bit); (inf, 0) if none."""
-    rec_f, _, use, use_lat, sig, revisit, last_seen, t0, dt = fc
+    rec_f, _, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable = fc
     t_launch, t_hit, basket, homing = rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], rec_f[i, b, rr, 2], rec_f[i, b, rr, 3]
     c = t_launch - delay
     best, auth = np.inf, 0
-    for q in range(use.shape[1]):
+    for k in range(n_usable[b]):
+        q = usable[b, k]
         bits = use[b, q]
-        if bits == 0:
-            continue
         sg = _track_sigma(q, i, c - use_lat[b, q], t_hit, starts[tr, q, i], last_seen, sig, revisit, t0, dt)
         if not COMMIT_SIGMAS * sg <= basket or sg >= best:
             continue
@@ -104,7 +104,8 @@ def _commit(tr, i, b, rr, fc, starts, delay):
         elif bits & ENGAGE_ON_REMOTE:
             a = ENGAGE_ON_REMOTE
         elif bits & LAUNCH_ON_REMOTE:
-            for o in range(use.shape[1]):  # its own radar must take over before the kill vehicle homes
+            for k2 in range(n_usable[b]):  # its own radar must take over before the kill vehicle homes
+                o = usable[b, k2]
                 if use[b, o] & ORGANIC:
                     so = _track_sigma(o, i, t_hit - homing, t_hit, starts[tr, o, i], last_seen, sig, revisit, t0, dt)
                     if COMMIT_SIGMAS * so <= basket:
@@ -116,19 +117,28 @@ def _commit(tr, i, b, rr, fc, starts, delay):
 
 
 @njit(cache=True)
-def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels):
+def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels, memo):
     """First record of (i, b) launching in [x, until) that a usable track commits (and, with ``channels`` > 0,
     with a free fire-unit channel): (record, PIP σ m, authority); record -1 if none."""
-    rec_f, rec_n = fc[0], fc[1]
+    rec_f, rec_n, use_lat, revisit, usable, n_usable = fc[0], fc[1], fc[3], fc[5], fc[9], fc[10]
     n = rec_n[i, b]
-    for rr in range(_first_record(rec_f, i, b, n, x), n):
+    ready = np.inf  # no commit before some usable track has two looks
+    for k in range(n_usable[b]):
+        q = usable[b, k]
+        ready = min(ready, starts[tr, q, i] + use_lat[b, q] + revisit[q])
+    if ready == np.inf:
+        return -1, np.inf, 0
+    for rr in range(_first_record(rec_f, i, b, n, max(x, ready + delay)), n):
         if rec_f[i, b, rr, 0] >= until:
             break
         if channels > 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1]) >= channels:
             continue
-        sg, a = _commit(tr, i, b, rr, fc, starts, delay)
-        if a:
-            return rr, sg, a
+        stamp, m_sig, m_auth = memo
+        if stamp[i, b, rr] != tr + 1:  # a record's commit test depends only on the trial's tracks: once each
+            m_sig[i, b, rr], m_auth[i, b, rr] = _commit(tr, i, b, rr, fc, starts, delay)
+            stamp[i, b, rr] = tr + 1
+        if m_auth[i, b, rr]:
+            return rr, m_sig[i, b, rr], m_auth[i, b, rr]
     return -1, np.inf, 0
 
 
@@ -142,7 +152,7 @@ def _sees(data_of, seen, g, i, j):
 
 @njit(cache=True)
 def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, data_of, data_lat,
-               seen, self_def, prm, starts, any_track, recognised, approval, veto, uniforms):
+               seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms):
     """Run ``uniforms.shape[0]`` trials.
 
     Static: records ``rec_f`` (N, B, R, 4) launch s, intercept s, basket m, homing s; ``rec_i`` (N, B, R, 2)
@@ -150,7 +160,8 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
     :data:`OBJECT_DTYPE`; ``asset_value`` (A,); ``use``/``use_lat`` (B, S) authority bits and latency s; ``sig`` (S, N, K) single-look
     accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last sight of each object, s; ``data_of``/``data_lat`` (G, P); ``seen`` (P, N, K); ``self_def`` (N, B);
     ``prm`` (1,) :data:`PARAM_DTYPE`. Per trial: track ``starts`` (T, S, N) s, ``any_track`` (T, N) s,
-    ``recognised`` (T, G, N) when each group knows an object is a decoy, joint ``approval`` delay (T, N) s and
+    ``recognised`` (T, G, N) when each group knows an object is a decoy, ``wait_until`` (T, G, N) when its
+    discrimination of an object in a multi-object complex has had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and
     ``veto`` (T, N), kill ``uniforms``. Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
     """
     n_trials = uniforms.shape[0]
@@ -162,7 +173,16 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
     t0 = np.empty(n)
     for i in range(n):
         t0[i] = obj[i].t0
-    fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt)
+    usable = np.zeros(use.shape, dtype=np.int64)
+    n_usable = np.zeros(n_bat, dtype=np.int64)
+    for b in range(n_bat):
+        for q in range(use.shape[1]):
+            if use[b, q]:
+                usable[b, n_usable[b]] = q
+                n_usable[b] += 1
+    fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable)
+    memo = (np.zeros(rec_n.shape + (rec_f.shape[2],), dtype=np.int64), np.empty(rec_n.shape + (rec_f.shape[2],)),
+            np.empty(rec_n.shape + (rec_f.shape[2],), dtype=np.int64))
     max_inv = 1
     for b in range(n_bat):
         max_inv = max(max_inv, bat[b].inventory)
@@ -218,10 +238,15 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                             hopeless[i, b] = True
                             continue
                         until = min(known_dead[g, i], recognised[tr, g, i])
-                        rr, sg, a = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n,
-                                              bat[b].channels)
+                        rr = -1
+                        if wait_until[tr, g, i] > next_ok[g, i]:  # wait to discriminate where time allows
+                            rr, sg, a = _feasible(tr, i, b, wait_until[tr, g, i], until, fc, starts, delay, busy,
+                                                  busy_n, bat[b].channels, memo)
                         if rr < 0:
-                            if _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n, 0)[0] < 0:
+                            rr, sg, a = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n,
+                                                  bat[b].channels, memo)
+                        if rr < 0:
+                            if _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n, 0, memo)[0] < 0:
                                 hopeless[i, b] = True  # x only grows and the limits only tighten
                             continue
                         e_t[i, q], e_r[i, q], e_a[i, q] = rec_f[i, b, rr, 1], rr, a
@@ -278,7 +303,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                             if spare2 >= salvo:
                                 delay2 = _delay(prm, approval, veto, self_def, tr, i, b2)
                                 if delay2 < np.inf and _feasible(tr, i, b2, t_hit + ka, until, fc, starts, delay2,
-                                                                 busy, busy_n, bat[b2].channels)[0] >= 0:
+                                                                 busy, busy_n, bat[b2].channels, memo)[0] >= 0:
                                     look = b2
                                     break
                         if look < 0:
@@ -337,7 +362,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                 if obj[i].asset >= 0:
                     hit_assets[obj[i].asset] = True
                 cause[tr, i] = _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, prm,
-                                           approval, self_def, fc, starts, busy, busy_n)
+                                           approval, self_def, fc, starts, busy, busy_n, memo)
         saved = 0.0
         for a in range(n_assets):
             if not hit_assets[a]:
@@ -386,7 +411,7 @@ def _delay(prm, approval, veto, self_def, tr, i, b):
 
 @njit(cache=True)
 def _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, prm, approval, self_def, fc, starts,
-                busy, busy_n):
+                busy, busy_n, memo):
     """Why warhead i leaked in this trial (a cause code)."""
     if shots[i] > 0:
         return _PK_MISS
@@ -400,12 +425,12 @@ def _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, p
         delay = _delay(prm, approval, veto, self_def, tr, i, b)
         if delay == np.inf or fc[1][i, b] == 0:
             continue
-        if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, 0)[0] < 0:
+        if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, 0, memo)[0] < 0:
             continue
         committable = True
         if inv[b] - bat[b].reserve - held[b] >= salvo:
             stocked = True
-            if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, bat[b].channels)[0] >= 0:
+            if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, bat[b].channels, memo)[0] >= 0:
                 free = True
         elif decoy_use[b] > 0:
             decoys = True

@@ -57,27 +57,32 @@ def draw_trials(prep: Prepared, n_trials: int, rng: np.random.Generator) -> dict
     any_track = starts.min(axis=1) if starts.shape[1] else np.full((n_trials, n), np.inf)
     posts = prep.tracks.posts
     recog_p = np.full((n_trials, n_p, n), np.inf)
+    ready_p = np.full((n_trials, n_p, n), np.inf)  # when discrimination has had its chance
     decoy = ~prep.is_warhead
     for q in range(len(posts.names)):  # S (a dozen) vectorised steps
         p_disc, after = prep.discrimination[posts.role[q]]
         p = posts.owner[q]
         if p_disc > 0:
-            t = np.where((u_disc[:, p] < p_disc) & decoy, starts[:, q] + after, np.inf)
-            recog_p[:, p] = np.minimum(recog_p[:, p], t)
+            t = starts[:, q] + after
+            ready_p[:, p] = np.minimum(ready_p[:, p], t)
+            recog_p[:, p] = np.minimum(recog_p[:, p], np.where((u_disc[:, p] < p_disc) & decoy, t, np.inf))
     stripped = prep.seen[:, np.arange(n), prep.strip_j] & decoy  # (P, N): its sensors see the decoy stripped
     recog_p = np.minimum(recog_p, np.where(stripped, prep.strip_t_s, np.inf)[None])
     n_g = prep.data_of.shape[0]
     recognised = np.full((n_trials, n_g, n), np.inf)
+    wait = np.full((n_trials, n_g, n), np.inf)
     for g in range(n_g):
         for p in range(n_p):
             if prep.data_of[g, p]:
                 recognised[:, g] = np.minimum(recognised[:, g], recog_p[:, p] + prep.data_latency_s[g, p])
+                wait[:, g] = np.minimum(wait[:, g], ready_p[:, p] + prep.data_latency_s[g, p])
+    wait = np.where(np.isfinite(wait) & prep.in_complex[None, None, :], wait, -np.inf)
     z = norm_ppf(np.clip(u_approve, 1e-12, 1 - 1e-12))
     delays = prep.approval_median_s * np.exp(prep.approval_spread * z)
     approval = np.where(prep.required[None, :, None], delays, 0.0).max(axis=1)
     veto = ((u_veto < prep.veto_probability) & prep.required[None, :, None]).any(axis=1)
     return {"kill": kill, "starts": np.ascontiguousarray(starts), "any_track": any_track, "recognised": recognised,
-            "approval": approval, "veto": veto}
+            "wait_until": wait, "approval": approval, "veto": veto}
 
 
 def norm_ppf(u: NDArray) -> NDArray:
@@ -94,8 +99,8 @@ RAW_KEYS = ("leakers", "used", "defended", "used_by", "kills_by", "survived", "w
 def run_chunk(prep: Prepared, n_trials: int, seed_seq: np.random.SeedSequence) -> dict[str, NDArray]:
     """Run ``n_trials`` trials with draws from ``seed_seq`` (a worker's unit of work)."""
     d = draw_trials(prep, n_trials, np.random.default_rng(seed_seq))
-    out = run_trials(*engine_inputs(prep), d["starts"], d["any_track"], d["recognised"], d["approval"], d["veto"],
-                     d["kill"])
+    out = run_trials(*engine_inputs(prep), d["starts"], d["any_track"], d["recognised"], d["wait_until"],
+                     d["approval"], d["veto"], d["kill"])
     return dict(zip(RAW_KEYS, out))
 
 
