@@ -291,7 +291,7 @@ def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, m
 def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, min_alt_m: float,
                     beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[float, float]:
     """Farthest ground range (m) at or above ``min_alt_m``, and highest altitude (m), over the fan."""
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, _fan_kicks_rad(121),
+    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, np.radians(np.linspace(0.02, 89.0, 121)),
                           _t_max(burnout_speed_mps, burn_time_s), beta_kg_m2=beta_kg_m2)
     above = alt >= min_alt_m
     return float(np.max(np.where(above, rng, 0.0))), float(np.nanmax(alt))
