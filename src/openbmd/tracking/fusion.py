@@ -24,7 +24,8 @@ sensors only (the caller runs its tracker on that subset). The centre gets each
 track ``delay_s`` late: at picture time t it uses the party's latest state no later
 than t − delay, predicted to t with the ballistic model, and a track appears only
 once it was confirmed at least ``delay_s`` before t. A track coasts through coverage
-gaps on its prediction, and leaves the picture when the party drops it, when its last
+gaps on its prediction (the party's motion model of the track's phase: drag with the β prior
+in re-entry, the phase's process noise), and leaves the picture when the party drops it, when its last
 update is older than ``max_age_s``, or when it is predicted under ground (its missile
 has come down).
 
@@ -38,7 +39,7 @@ stay together while they keep gating; a member that drifts out is matched afresh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +48,8 @@ from scipy.optimize import minimize_scalar
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import geodetic_arrays
 from openbmd.tracking._kernels import propagate_many
-from openbmd.tracking.tracker import PartyTracks
+from openbmd.tracking.models import free_flight_phase
+from openbmd.tracking.tracker import PartyTracks, TrackerConfig, phase_models
 
 GATE_3DOF = 16.27
 """99.9 % point of chi-square with 3 degrees of freedom."""
@@ -101,10 +103,12 @@ def covariance_intersection(x1: NDArray, p1: NDArray, x2: NDArray, p2: NDArray,
     return x, 0.5 * (p + p.T)
 
 
-def _available(shared: SharedTracks, t: float, earth: EarthModel, q_m2_s3: float, max_age_s: float):
+def _available(shared: SharedTracks, t: float, earth: EarthModel, models: dict, max_age_s: float,
+               reentry_altitude_m: float):
     """((track id, last update s) pairs, states at t (n, 6), covariances (n, 6, 6)) of a party's tracks the
-    centre holds at t."""
-    ids, xs, ps, dts = [], [], [], []
+    centre holds at t, each predicted from its last update with the model of its phase there (boost if the
+    party's tracker was still treating it as boosting)."""
+    ids, xs, ps, dts, phases = [], [], [], [], []
     for tr in shared.tracks.tracks:
         t_avail = t - shared.delay_s
         if tr.confirmed_t_s > t_avail:
@@ -116,12 +120,15 @@ def _available(shared: SharedTracks, t: float, earth: EarthModel, q_m2_s3: float
         xs.append(tr.x[k])
         ps.append(tr.p[k])
         dts.append(t - tr.t_s[k])
+        phases.append("boost" if not tr.ballistic[k] else free_flight_phase(tr.x[k], earth, reentry_altitude_m))
     if not ids:
         return [], np.zeros((0, 6)), np.zeros((0, 6, 6))
     dt = np.array(dts)
-    x1, phi = propagate_many(np.array(xs), dt, earth.mu_m3_s2, earth.j2, earth.a_m, earth.omega_rad_s, 10.0)
-    i3 = np.eye(3)
-    q = q_m2_s3 * np.array([np.block([[d ** 3 / 3 * i3, d ** 2 / 2 * i3], [d ** 2 / 2 * i3, d * i3]]) for d in dt])
+    ref = models["midcourse"]
+    beta = np.full(len(ids), ref.beta_kg_m2)
+    x1, phi, s_beta = propagate_many(np.array(xs), dt, ref.mu_m3_s2, ref.j2, ref.a_m, ref.e2, ref.omega_rad_s,
+                                     beta, ref.max_step_s)
+    q = np.array([models[ph].process_noise(d, sb) for ph, d, sb in zip(phases, dt, s_beta)])
     p1 = np.einsum("nij,njk,nlk->nil", phi, np.array(ps), phi) + q
     up = geodetic_arrays(x1[:, 0].copy(), x1[:, 1].copy(), x1[:, 2].copy(), earth.a_m, earth.e2)[1] > 0.0
     return [i for i, u in zip(ids, up) if u], x1[up], p1[up]
@@ -132,9 +139,14 @@ def _d2(x1: NDArray, p1: NDArray, x2: NDArray, p2: NDArray) -> float:
     return float(d @ np.linalg.solve(p1[:3, :3] + p2[:3, :3], d))
 
 
-def build_picture(shared: Sequence[SharedTracks], times_s: NDArray, earth: EarthModel, *, q_m2_s3: float = 0.5,
-                  max_age_s: float = 900.0, max_join_sigma_m: float = 50e3) -> list[PictureTrack]:
+def build_picture(shared: Sequence[SharedTracks], times_s: NDArray, earth: EarthModel, *,
+                  q_m2_s3: float | None = None, max_age_s: float = 900.0, max_join_sigma_m: float = 50e3,
+                  config: TrackerConfig | None = None) -> list[PictureTrack]:
     """The centre's picture at ``times_s`` from the parties' shared tracks (see the module docstring).
+
+    Tracks are predicted to each picture time with the parties' motion models (:func:`phase_models` of
+    ``config``, default :class:`TrackerConfig`): drag with the β prior, and the process noise of the flight
+    phase at the last update. ``q_m2_s3`` (m²/s³), if given, replaces the midcourse noise density.
 
     Tracks join only when their combined position uncertainty is below ``max_join_sigma_m`` (m): a
     space-IR-only track, tens of km deep along the line of sight, is not yet fit to be matched. A member
@@ -147,11 +159,15 @@ def build_picture(shared: Sequence[SharedTracks], times_s: NDArray, earth: Earth
     info = {(s.party, tr.track_id): (tr.label, len(tr.t_s), tr.confirmed_t_s + s.delay_s)
             for s in shared for tr in s.tracks.tracks}
     next_id = 0
+    config = config or TrackerConfig()
+    if q_m2_s3 is not None:
+        config = replace(config, q_ballistic_m2_s3=q_m2_s3)
+    models = phase_models(config, earth)
     for t in np.asarray(times_s, float):
         groups: dict[int, list] = {}
         pending = []
         for s in shared:
-            ids, xs, ps = _available(s, float(t), earth, q_m2_s3, max_age_s)
+            ids, xs, ps = _available(s, float(t), earth, models, max_age_s, config.reentry_altitude_m)
             for (tid, t_upd), x, p in zip(ids, xs, ps):
                 key = (s.party, tid)
                 if key in link:

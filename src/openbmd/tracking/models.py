@@ -5,36 +5,74 @@ State: ECEF position (m) and Earth-relative velocity (m/s), ``[x, y, z, vx, vy, 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from stonesoup.base import Property
 from stonesoup.models.base import TimeVariantModel
 from stonesoup.models.measurement.nonlinear import NonLinearGaussianMeasurement
 from stonesoup.models.transition.nonlinear import GaussianTransitionModel
+from stonesoup.predictor.kalman import ExtendedKalmanPredictor
 from stonesoup.types.angle import Bearing
 from stonesoup.types.array import CovarianceMatrix, StateVector, StateVectors
 
-from openbmd.earth.model import MU_EARTH_M3_S2
+from openbmd.earth import EarthModel, wgs84
+from openbmd.earth.kernels import geodetic_lat_alt
 from openbmd.tracking._kernels import propagate_stm
 
 
+_WGS84 = wgs84()
+
+Z95 = 1.959964
+"""Two-sided 95 % point of the standard normal."""
+
+
+def sigma_ln_beta(beta_factor_95: float) -> float:
+    """1-σ of ln β for a log-normal prior whose 95 % range is [β₀ / f, β₀ · f] (f = ``beta_factor_95`` ≥ 1)."""
+    return math.log(beta_factor_95) / Z95
+
+
+def free_flight_phase(x_ecef: np.ndarray, earth: EarthModel, reentry_altitude_m: float) -> str:
+    """'reentry' for an ECEF state (6,) descending below ``reentry_altitude_m`` (m), else 'midcourse'."""
+    _, h = geodetic_lat_alt(x_ecef[0], x_ecef[1], x_ecef[2], earth.a_m, earth.e2)
+    return "reentry" if h < reentry_altitude_m and x_ecef[:3] @ x_ecef[3:6] < 0.0 else "midcourse"
+
+
+def white_acceleration_q(q_m2_s3: float | np.ndarray, dt_s: float | np.ndarray) -> np.ndarray:
+    r"""Discrete covariance (…, 6, 6) of white acceleration noise of density ``q_m2_s3`` per axis over ``dt_s``:
+    :math:`q\begin{bmatrix}\Delta t^3/3\,I & \Delta t^2/2\,I\\ \Delta t^2/2\,I & \Delta t\,I\end{bmatrix}`."""
+    q, d = np.broadcast_arrays(np.asarray(q_m2_s3, float), np.abs(np.asarray(dt_s, float)))
+    out = np.zeros(q.shape + (6, 6))
+    idx = np.arange(3)
+    out[..., idx, idx] = (q * d ** 3 / 3)[..., None]
+    out[..., idx, idx + 3] = out[..., idx + 3, idx] = (q * d ** 2 / 2)[..., None]
+    out[..., idx + 3, idx + 3] = (q * d)[..., None]
+    return out
+
+
 class BallisticTransitionModel(GaussianTransitionModel, TimeVariantModel):
-    r"""Unpowered flight in ECEF: J2 gravity, Coriolis and centrifugal terms.
+    r"""Unpowered flight in ECEF: J2 gravity, Coriolis and centrifugal terms, and drag.
 
     The mean is propagated numerically (RK4 on the equations of motion together with
     their variational equations); :meth:`jacobian` is the resulting state-transition
-    matrix Φ. Unmodelled accelerations (thrust in boost, drag in re-entry, model
-    error) enter as white acceleration noise of spectral density ``q_m2_s3`` per axis,
-    giving the usual discrete covariance
-    :math:`Q = q\begin{bmatrix}\Delta t^3/3\,I & \Delta t^2/2\,I\\ \Delta t^2/2\,I & \Delta t\,I\end{bmatrix}`.
-    Defaults are WGS-84.
+    matrix Φ. Drag (US Standard Atmosphere 1976, air at rest in ECEF) acts with the
+    ballistic coefficient ``beta_kg_m2`` (0: vacuum). Unmodelled accelerations (thrust
+    in boost, model error) enter as white acceleration noise of spectral density
+    ``q_m2_s3`` per axis (:func:`white_acceleration_q`). The ballistic coefficient is
+    uncertain: ln β has a 1-σ of ``sigma_ln_beta``, and given the prior state
+    (``prior_state``, as :class:`BallisticPredictor` passes it) :meth:`covar` adds
+    σ² s sᵀ, with s = ∂x/∂ln β flown along with the state. Defaults are WGS-84.
     """
 
     q_m2_s3: float = Property(default=1e-2, doc="White acceleration noise spectral density per axis, m²/s³")
-    mu_m3_s2: float = Property(default=MU_EARTH_M3_S2, doc="Gravitational parameter, m³/s²")
-    j2: float = Property(default=1.08262668e-3, doc="Second zonal harmonic (0: point mass)")
-    a_m: float = Property(default=6378137.0, doc="Equatorial radius for J2, m")
-    omega_rad_s: float = Property(default=7.292115e-5, doc="Earth rotation rate, rad/s (0: still Earth)")
+    mu_m3_s2: float = Property(default=_WGS84.mu_m3_s2, doc="Gravitational parameter, m³/s²")
+    j2: float = Property(default=_WGS84.j2, doc="Second zonal harmonic (0: point mass)")
+    a_m: float = Property(default=_WGS84.a_m, doc="Equatorial radius for J2 and heights, m")
+    e2: float = Property(default=_WGS84.e2, doc="First eccentricity squared of the ellipsoid (heights for drag)")
+    omega_rad_s: float = Property(default=_WGS84.omega_rad_s, doc="Earth rotation rate, rad/s (0: still Earth)")
     max_step_s: float = Property(default=10.0, doc="Longest RK4 step, s")
+    beta_kg_m2: float = Property(default=0.0, doc="Ballistic coefficient m/(C_D A) for drag, kg/m² (0: vacuum)")
+    sigma_ln_beta: float = Property(default=0.0, doc="1-σ uncertainty of ln β (0: β known)")
 
     @property
     def ndim_state(self) -> int:
@@ -43,16 +81,25 @@ class BallisticTransitionModel(GaussianTransitionModel, TimeVariantModel):
     def _dt(self, time_interval) -> float:
         return time_interval.total_seconds() if hasattr(time_interval, "total_seconds") else float(time_interval)
 
-    def propagate(self, x_ecef: np.ndarray, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """State (6,) after ``dt_s`` s and the transition matrix Φ (6, 6)."""
+    def _params(self) -> tuple:
+        return (self.mu_m3_s2, self.j2, self.a_m, self.e2, self.omega_rad_s, self.beta_kg_m2, self.max_step_s)
+
+    def propagate_all(self, x_ecef: np.ndarray, dt_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """State (6,) after ``dt_s`` s, transition matrix Φ (6, 6) and sensitivity ∂x/∂ln β (6,)."""
         x = np.ascontiguousarray(np.asarray(x_ecef, float).ravel())
-        key = (x.tobytes(), dt_s)
+        params = self._params()
+        key = (x.tobytes(), float(dt_s), params)  # the model's parameters too: they may change between calls
         cached = getattr(self, "_last", None)
         if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        x1, phi = propagate_stm(x, float(dt_s), self.mu_m3_s2, self.j2, self.a_m, self.omega_rad_s, self.max_step_s)
-        object.__setattr__(self, "_last", (key, x1, phi))  # one-entry cache: function() then jacobian()
-        return x1, phi
+            return cached[1]
+        mu, j2, a, e2, w, beta, step = params
+        out = propagate_stm(x, float(dt_s), mu, j2, a, e2, w, beta, step)
+        object.__setattr__(self, "_last", (key, out))  # one-entry cache: function(), jacobian(), covar()
+        return out
+
+    def propagate(self, x_ecef: np.ndarray, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """State (6,) after ``dt_s`` s and the transition matrix Φ (6, 6)."""
+        return self.propagate_all(x_ecef, dt_s)[:2]
 
     def function(self, state, noise=False, time_interval=None, **kwargs) -> StateVector | StateVectors:
         """Propagated state(s) after ``time_interval`` (a timedelta or s)."""
@@ -70,16 +117,30 @@ class BallisticTransitionModel(GaussianTransitionModel, TimeVariantModel):
         """State-transition matrix Φ (6, 6) about ``state``."""
         return self.propagate(state.state_vector[:, 0], self._dt(time_interval))[1]
 
-    def covar(self, time_interval=None, **kwargs) -> CovarianceMatrix:
-        """Discrete process noise Q (6, 6) over ``time_interval``, m² / m²s⁻¹ / m²s⁻²."""
-        dt = abs(self._dt(time_interval))
-        q = self.q_m2_s3
-        out = np.zeros((6, 6))
-        idx = np.arange(3)
-        out[idx, idx] = q * dt ** 3 / 3
-        out[idx, idx + 3] = out[idx + 3, idx] = q * dt ** 2 / 2
-        out[idx + 3, idx + 3] = q * dt
-        return CovarianceMatrix(out)
+    def process_noise(self, dt_s: float, s_beta: np.ndarray | None = None) -> np.ndarray:
+        """Q (6, 6) over ``dt_s`` s: white acceleration noise, plus σ² s sᵀ for the β sensitivity ``s_beta``."""
+        q = white_acceleration_q(self.q_m2_s3, dt_s)
+        if s_beta is not None and self.sigma_ln_beta > 0.0:
+            q = q + self.sigma_ln_beta ** 2 * np.outer(s_beta, s_beta)
+        return q
+
+    def covar(self, time_interval=None, prior_state=None, **kwargs) -> CovarianceMatrix:
+        """Discrete process noise Q (6, 6) over ``time_interval``, m² / m²s⁻¹ / m²s⁻²; with ``prior_state``
+        (the state predicted from) it includes the β uncertainty."""
+        dt = self._dt(time_interval)
+        s = None
+        if prior_state is not None and self.sigma_ln_beta > 0.0 and self.beta_kg_m2 > 0.0:
+            s = self.propagate_all(prior_state.state_vector[:, 0], dt)[2]
+        return CovarianceMatrix(self.process_noise(dt, s))
+
+
+class BallisticPredictor(ExtendedKalmanPredictor):
+    """Stone Soup's extended Kalman predictor, passing the prior to the transition model's ``covar``
+    (as ``prior_state``) so that the process noise can depend on the state (drag's β uncertainty)."""
+
+    def _predicted_covariance(self, prior, predict_over_interval, control_input=None, **kwargs):
+        return super()._predicted_covariance(prior, predict_over_interval, control_input=control_input,
+                                             prior_state=prior, **kwargs)
 
 
 def _aer_jacobian(d: np.ndarray, v: np.ndarray, rot: np.ndarray, with_range: bool, with_rate: bool) -> np.ndarray:

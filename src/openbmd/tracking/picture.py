@@ -24,6 +24,7 @@ from openbmd.flight.vehicle import vehicle_from_missile
 from openbmd.sensors import SensorPost, sensor_posts
 from openbmd.sensors.measurements import MeasurementBatch, MeasurementOptions, TruthSamples, generate_measurements
 from openbmd.tracking.fusion import PictureTrack, SharedTracks, build_picture
+from openbmd.tracking.models import sigma_ln_beta
 from openbmd.tracking.products import (BoostCorrection, LaunchEstimate, boost_correction, correct_launch,
                                       estimate_launch, predict_impacts, range_class)
 from openbmd.tracking.scenario import Scenario, check_names
@@ -162,7 +163,8 @@ def run_scenario(scenario: Scenario, party: str, *, catalog: Catalog | None = No
         raise InputError(f"unknown party {party!r}; this scenario has {', '.join(scenario.parties)} (or joint)",
                          "--party")
     check_names(scenario, catalog)
-    config = config or TrackerConfig(rcs_m2=scenario.rcs_m2)
+    config = config or TrackerConfig(rcs_m2=scenario.rcs_m2, beta_kg_m2=scenario.assumed_beta_kg_m2,
+                                     beta_factor_95=scenario.beta_factor_95)
     raid = fly_raid(scenario, catalog, earth)
     posts, own, shared_idx = _posts_by_party(scenario, catalog)
     meas = generate_measurements(raid.truth, posts, earth, scenario.rcs_m2, np.random.default_rng(scenario.seed),
@@ -187,11 +189,12 @@ def score_picture(scenario: Scenario, party: str, raid: Raid, shared: list[Share
     t0 = float(raid.launch_t_s.min())
     t1 = float(np.nanmax(raid.impact_t_s))
     times = np.arange(t0 + scenario.report_dt_s, t1, scenario.report_dt_s)
-    picture = build_picture(shared, times, earth, q_m2_s3=config.q_ballistic_m2_s3)
+    picture = build_picture(shared, times, earth, config=config)
     impacts = None
     if picture:
         impacts = predict_impacts(np.concatenate([p.t_s for p in picture]), np.concatenate([p.x for p in picture]),
-                                  np.concatenate([p.p for p in picture]), earth, scenario.assumed_beta_kg_m2)
+                                  np.concatenate([p.p for p in picture]), earth, scenario.assumed_beta_kg_m2,
+                                  sigma_ln_beta(scenario.beta_factor_95))
     offsets = np.cumsum([0] + [len(p.t_s) for p in picture])
     by_party = {s.party: ({tr.track_id: tr for tr in s.tracks.tracks}, s.delay_s) for s in shared}
     launch_states = [_launch_state(p, by_party) for p in picture]

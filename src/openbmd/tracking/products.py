@@ -2,7 +2,8 @@
 
 - **Impact**: the track's mean and 12 symmetric sigma points (±√6 · columns of the
   Cholesky factor of P) are flown to the ground in one batched call of the numeric
-  propagator (vacuum, J2, rotating Earth). The impact covariance is taken in the
+  propagator (J2, rotating Earth, drag with an assumed β or vacuum). An uncertain β
+  (log-normal prior) adds ln β to the sigma-point state (14 points at ±√7). The impact covariance is taken in the
   local east-north plane at the mean impact point; the 95 % ellipse has semi-axes
   √(5.991 λ) for its eigenvalues λ.
 - **Launch**: back-propagation. Gravity in ECI with J2 does not depend on time
@@ -72,29 +73,44 @@ def _fly(t_s: NDArray, x_ecef: NDArray, earth: EarthModel, reverse: bool, beta_k
 
 
 def predict_impacts(t_s: NDArray, x_ecef: NDArray, p: NDArray, earth: EarthModel,
-                    beta_kg_m2: float | None = None) -> ImpactPrediction:
+                    beta_kg_m2: float | None = None, beta_sigma_ln: float = 0.0) -> ImpactPrediction:
     """Impact predictions of T track states: ``t_s`` (T,), ``x_ecef`` (T, 6), ``p`` (T, 6, 6).
 
-    ``beta_kg_m2``: an assumed re-entry ballistic coefficient (kg/m²) for drag; None flies in vacuum.
-    NaN where a sigma point starts under ground or does not come down within 90 min (the
-    track is too uncertain, or already down, for a prediction)."""
+    ``beta_kg_m2``: the re-entry ballistic coefficient (kg/m²) for drag, the median of a log-normal prior
+    whose ln β has 1-σ ``beta_sigma_ln`` (0: β known; see :func:`~openbmd.tracking.models.sigma_ln_beta`);
+    None flies in vacuum. With an uncertain β the sigma points are those of the state augmented with ln β
+    (n = 7: 14 points at ±√7 σ), so the ellipse carries the drag uncertainty. NaN where a sigma point
+    starts under ground or does not come down within 90 min (the track is too uncertain, or already down,
+    for a prediction)."""
     t_s, x_ecef, p = np.asarray(t_s, float), np.asarray(x_ecef, float), np.asarray(p, float)
     n = t_s.shape[0]
+    with_beta = beta_kg_m2 is not None and beta_sigma_ln > 0.0 and earth.atmosphere
+    dim = 7 if with_beta else 6
+    m = 2 * dim + 1  # the mean, then the sigma points
     jitter = 1e-9 * np.trace(p, axis1=1, axis2=2)[:, None, None] * np.eye(6)
-    s = np.linalg.cholesky(0.5 * (p + np.swapaxes(p, 1, 2)) + jitter) * np.sqrt(6.0)
-    offsets = np.concatenate([np.swapaxes(s, 1, 2), -np.swapaxes(s, 1, 2)], axis=1)  # (T, 12, 6)
-    pts = np.concatenate([x_ecef[:, None, :], x_ecef[:, None, :] + offsets], axis=1)  # (T, 13, 6)
-    tt = np.repeat(t_s, 13)
+    s = np.linalg.cholesky(0.5 * (p + np.swapaxes(p, 1, 2)) + jitter) * np.sqrt(float(dim))
+    cols = np.swapaxes(s, 1, 2)  # (T, 6, 6) rows: the columns of the scaled factor
+    if with_beta:
+        cols = np.concatenate([cols, np.zeros((n, 1, 6))], axis=1)  # the ln β direction moves no state
+    offsets = np.concatenate([cols, -cols], axis=1)  # (T, 2 dim, 6)
+    pts = np.concatenate([x_ecef[:, None, :], x_ecef[:, None, :] + offsets], axis=1)  # (T, m, 6)
+    flat = pts.reshape(-1, 6)
+    tt = np.repeat(t_s, m)
     _, _, h0 = ecef_to_geodetic(pts[..., :3], earth)
-    t_imp, r_imp_eci = _fly(tt, pts.reshape(-1, 6), earth, reverse=False, beta_kg_m2=beta_kg_m2)
+    t_imp, r_imp_eci = _fly(tt, flat, earth, reverse=False, beta_kg_m2=beta_kg_m2)
+    if with_beta:  # the two ln β points: the mean state at β₀ exp(±√7 σ)
+        for j, sign in ((1 + 6, 1.0), (1 + dim + 6, -1.0)):
+            rows = np.arange(n) * m + j
+            t_imp[rows], r_imp_eci[rows] = _fly(t_s, x_ecef, earth, reverse=False,
+                                                beta_kg_m2=beta_kg_m2 * np.exp(sign * np.sqrt(dim) * beta_sigma_ln))
     t_imp[(h0 < 0.0).ravel()] = np.nan  # a sigma point already under ground: no prediction yet
-    r_imp = eci_to_ecef(np.nan_to_num(r_imp_eci), np.nan_to_num(t_imp), earth).reshape(n, 13, 3)
-    r_imp[np.isnan(t_imp.reshape(n, 13))] = np.nan
+    r_imp = eci_to_ecef(np.nan_to_num(r_imp_eci), np.nan_to_num(t_imp), earth).reshape(n, m, 3)
+    r_imp[np.isnan(t_imp.reshape(n, m))] = np.nan
     mean_r = np.mean(r_imp[:, 1:], axis=1)
     lat, lon, _ = ecef_to_geodetic(mean_r, earth)
     rot = enu_rotation(lat, lon)[:, :2, :]  # (T, 2, 3) east, north rows
-    d = np.einsum("tij,tkj->tki", rot, r_imp[:, 1:] - mean_r[:, None, :])  # (T, 12, 2)
-    cov = np.einsum("tki,tkj->tij", d, d) / 12.0
+    d = np.einsum("tij,tkj->tki", rot, r_imp[:, 1:] - mean_r[:, None, :])  # (T, 2 dim, 2)
+    cov = np.einsum("tki,tkj->tij", d, d) / (2.0 * dim)
     ev, evec = np.linalg.eigh(np.nan_to_num(cov))
     major = np.sqrt(np.maximum(ev[:, 1], 0.0) * CHI2_2D_95)
     minor = np.sqrt(np.maximum(ev[:, 0], 0.0) * CHI2_2D_95)
@@ -103,7 +119,7 @@ def predict_impacts(t_s: NDArray, x_ecef: NDArray, p: NDArray, earth: EarthModel
     for arr in (major, minor, azimuth):
         arr[bad] = np.nan
     cov[bad] = np.nan
-    t_mean = np.mean(t_imp.reshape(n, 13)[:, 1:], axis=1)
+    t_mean = np.mean(t_imp.reshape(n, m)[:, 1:], axis=1)
     return ImpactPrediction(t_mean, mean_r, lat, lon, cov, major, minor, azimuth)
 
 

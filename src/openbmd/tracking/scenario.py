@@ -72,7 +72,10 @@ class Scenario(_Model):
     false_alarms_per_scan: float = Field(0.0, ge=0.0, le=50.0)
     sample_dt_s: float = Field(2.0, gt=0.0, le=20.0, description="Truth sample spacing, s")
     assumed_beta_kg_m2: float | None = Field(
-        4000.0, gt=0.0, description="Re-entry ballistic coefficient the centre assumes for impact prediction, kg/m²")
+        4000.0, gt=0.0, description="Median of the re-entry ballistic coefficient prior the trackers and the centre "
+                                    "fly drag with, kg/m² (None: vacuum)")
+    beta_factor_95: float = Field(
+        2.0, ge=1.0, le=10.0, description="Log-normal β prior: 95 % within [β/f, β·f] (1: β known)")
     report_dt_s: float = Field(20.0, gt=0.0, le=600.0, description="Spacing of the reported picture, s")
     parties: dict[str, PartySpec] = Field(min_length=1)
     threats: list[ThreatSpec] = Field(min_length=1)

@@ -15,15 +15,19 @@ Per scan (one post, one look time) the tracker:
 
 **Boost.** Thrust is not modelled in the state; a track is flown with the same
 ballistic model but a large white-acceleration noise (``q_boost_m2_s3``, about the
-variance of an unknown 20-60 m/s² thrust held over a 10 s look) while it may still be
+variance of an unknown 20-60 m/s² thrust over a few-second look) while it may still be
 burning: until ``boost_window_s`` after its first hit, and in any case while the
 space IR sensor still reports its plume. This is the two-model idea of an IMM with
 the mode decided from the sensors (a plume is a burn) rather than from
 likelihoods; it keeps the filter consistent through boost and staging at the cost
 of slower convergence just after burnout. It is simpler and more robust than a
 constant-acceleration state for staged boosters whose thrust changes step-wise.
-Likewise, descending below ``reentry_altitude_m`` a track takes ``q_reentry_m2_s3``
-for the unmodelled drag (up to tens of g for a heavy re-entry vehicle).
+**Drag** is in the motion model in every phase (US Standard Atmosphere 1976, the ballistic
+coefficient ``beta_kg_m2``), with a log-normal β prior (95 % within a factor ``beta_factor_95``):
+each prediction adds σ²_lnβ s sᵀ to the process noise, s = ∂x/∂ln β flown with the state
+(:class:`~.BallisticPredictor`), so the drag uncertainty grows as the air thickens. Midcourse
+(``q_ballistic_m2_s3``) and re-entry (``q_reentry_m2_s3``, below ``reentry_altitude_m`` on the way
+down) add only a small white noise for what the model leaves out.
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
 from stonesoup.hypothesiser.base import Hypothesiser
 from stonesoup.hypothesiser.distance import DistanceHypothesiser
 from stonesoup.measures import Mahalanobis
-from stonesoup.predictor.kalman import ExtendedKalmanPredictor
 from stonesoup.types.angle import Bearing
 from stonesoup.types.array import CovarianceMatrix, StateVector
 from stonesoup.types.detection import Detection
@@ -54,8 +57,9 @@ from openbmd.earth import EarthModel
 from openbmd.earth.kernels import geodetic_lat_alt
 from openbmd.sensors.measurements import MeasurementBatch, noise_sigmas, post_frame
 from openbmd.sensors.visibility import SensorPost, post_parameters, sees
-from openbmd.tracking.models import (BallisticTransitionModel, LineOfSightMeasurementModel, RadarMeasurementModel,
-                                     RadarRangeRateMeasurementModel)
+from openbmd.tracking.models import (BallisticPredictor, BallisticTransitionModel, LineOfSightMeasurementModel,
+                                     RadarMeasurementModel, RadarRangeRateMeasurementModel, free_flight_phase,
+                                     sigma_ln_beta)
 
 EPOCH = dt.datetime(2000, 1, 1)
 """Stone Soup wants datetimes: scenario time t (s) is ``EPOCH + t``."""
@@ -73,10 +77,25 @@ def to_seconds(when: dt.datetime) -> float:
 class TrackerConfig:
     """Tracker settings. Noise densities in m²/s³, distances in m, speeds in m/s, times in s."""
 
-    q_boost_m2_s3: float = 1.0e4
-    q_ballistic_m2_s3: float = 0.05
-    q_reentry_m2_s3: float = 2.0e3
+    q_boost_m2_s3: float = 4.0e3
+    """Boost: thrust is not in the state. Estimate: an unknown 20-60 m/s² thrust acceleration (catalog
+    boosters: thrust / mass from lift-off to burnout) changing over a few-second look, q ≈ (30 m/s²)² · 5 s;
+    range 1e3-1e4, the value tuned for boost NEES near 6 (tools/measure_track_consistency.py)."""
+    q_ballistic_m2_s3: float = 1.0e-6
+    """Midcourse: what the J2 model leaves out. Estimate: the higher zonal harmonics (J3 ≈ -2.5e-6,
+    J4 ≈ -1.6e-6, EGM96) and lunisolar gravity give 1e-5-1e-4 m/s², correlated over ~100 s, so
+    q ≈ (1e-4 m/s²)² · 100 s; range 1e-8-1e-5. Larger values made midcourse tracks conservative
+    (NEES 3.6 against [5.3, 6.7] at 0.05)."""
+    q_reentry_m2_s3: float = 1.0e-2
+    """Re-entry: white noise on top of the drag model and its β uncertainty (which carries the drag error).
+    Estimate: lift and trim of a tumbling or slightly asymmetric RV, ~0.1 m/s² over ~1 s; range 1e-3-1."""
     reentry_altitude_m: float = 90e3
+    beta_kg_m2: float | None = 4000.0
+    """Ballistic coefficient the tracker flies drag with (kg/m²; None: vacuum): the median of its prior.
+    Estimate for MRBM/IRBM re-entry vehicles (catalog estimates 3,000-5,000 kg/m², missiles.yaml)."""
+    beta_factor_95: float = 2.0
+    """Log-normal β prior: 95 % within [β / f, β · f] (2,000-8,000 kg/m² about 4,000). Estimate: spans the
+    catalog's MRBM/IRBM RVs (3,000-5,000 kg/m²) with margin; ICBM RVs (10,000-15,000 kg/m²) need their own."""
     boost_window_s: float = 150.0
     confirm_hits: int = 3
     confirm_window: int = 5
@@ -185,6 +204,18 @@ def _measurement_models(posts: Sequence[SensorPost], earth: EarthModel) -> list:
     return models
 
 
+def phase_models(config: TrackerConfig, earth: EarthModel) -> dict[str, BallisticTransitionModel]:
+    """The transition model of each flight phase ('boost', 'midcourse', 'reentry'): drag with the
+    config's β prior in every phase (negligible above ~150 km), white noise of the phase's density."""
+    beta = config.beta_kg_m2 or 0.0
+    kw = dict(mu_m3_s2=earth.mu_m3_s2, j2=earth.j2, a_m=earth.a_m, e2=earth.e2, omega_rad_s=earth.omega_rad_s,
+              beta_kg_m2=beta if earth.atmosphere else 0.0,
+              sigma_ln_beta=sigma_ln_beta(config.beta_factor_95) if beta > 0.0 else 0.0)
+    return {"boost": BallisticTransitionModel(q_m2_s3=config.q_boost_m2_s3, **kw),
+            "midcourse": BallisticTransitionModel(q_m2_s3=config.q_ballistic_m2_s3, **kw),
+            "reentry": BallisticTransitionModel(q_m2_s3=config.q_reentry_m2_s3, **kw)}
+
+
 class PartyTracker:
     """Tracks one party's measurements (see the module docstring)."""
 
@@ -192,27 +223,23 @@ class PartyTracker:
         self.posts = list(posts)
         self.earth = earth
         self.config = config
-        kw = dict(mu_m3_s2=earth.mu_m3_s2, j2=earth.j2, a_m=earth.a_m, omega_rad_s=earth.omega_rad_s)
-        self.phase_models = {"boost": BallisticTransitionModel(q_m2_s3=config.q_boost_m2_s3, **kw),
-                             "ballistic": BallisticTransitionModel(q_m2_s3=config.q_ballistic_m2_s3, **kw),
-                             "reentry": BallisticTransitionModel(q_m2_s3=config.q_reentry_m2_s3, **kw)}
+        self.phase_models = phase_models(config, earth)
         self.updater = ExtendedKalmanUpdater(measurement_model=None)
         self.models = _measurement_models(self.posts, earth)
         self.params = post_parameters(self.posts, earth, config.rcs_m2)
 
     def _phase(self, track, t: float, book: _Book) -> str:
-        """'boost' while it may burn, 'reentry' below ``reentry_altitude_m`` on the way down, else 'ballistic'."""
+        """'boost' while it may burn, 'reentry' below ``reentry_altitude_m`` on the way down, else 'midcourse'."""
         if book.boosting(t, self.config.boost_window_s):
             return "boost"
-        x = np.asarray(track.state.state_vector, float).ravel()
-        _, h = geodetic_lat_alt(x[0], x[1], x[2], self.earth.a_m, self.earth.e2)
-        return "reentry" if h < self.config.reentry_altitude_m and x[:3] @ x[3:] < 0.0 else "ballistic"
+        return free_flight_phase(np.asarray(track.state.state_vector, float).ravel(), self.earth,
+                                 self.config.reentry_altitude_m)
 
     def _hypothesiser(self, book: dict, gated: dict) -> PhaseGatedHypothesiser:
         c = self.config
 
         def make(model):
-            return DistanceHypothesiser(ExtendedKalmanPredictor(model), self.updater, SolveMahalanobis(),
+            return DistanceHypothesiser(BallisticPredictor(model), self.updater, SolveMahalanobis(),
                                         missed_distance=c.gate_mahalanobis)
 
         return PhaseGatedHypothesiser(hypothesisers={k: make(m) for k, m in self.phase_models.items()},
