@@ -23,7 +23,9 @@ def catalog():
 def _variants(catalog):
     base = load_scenario("nrc-2012", catalog)
     decoys = base.model_copy(update={"raid": [r.model_copy(update={"decoys": 1}) for r in base.raid[:5]]})
-    return {"nrc-2012": base, "nrc-2012-decoys": decoys}
+    epaa = load_scenario("epaa-phase3", catalog)
+    no_decoys = epaa.model_copy(update={"raid": [r.model_copy(update={"decoys": 0}) for r in epaa.raid]})
+    return {"nrc-2012": base, "nrc-2012-decoys": decoys, "epaa-phase3-no-decoys": no_decoys}
 
 
 def _no_leak(prep, seed):
@@ -44,8 +46,10 @@ def test_sharing_data_never_lowers_p_no_leak(catalog, name, seed):
     _not_worse(_no_leak(preps["data-exchange"], seed), _no_leak(preps["independent"], seed))
 
 
-@pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys"])
+@pytest.mark.parametrize("name", ["nrc-2012", "epaa-phase3-no-decoys"])
 def test_a_faster_timeline_never_lowers_p_no_leak_with_the_look_shot_reserved(catalog, name):
+    """Without decoys. With them a faster commit leaves less time to discriminate: in nrc-2012 with one decoy
+    per missile the prompt timeline spends more interceptors on decoys (a finding, reported in the notes)."""
     sc = _variants(catalog)[name]
     fast = sc.model_copy(update={"timeline": "prompt"})
     for mode in ("independent", "joint"):

@@ -63,13 +63,18 @@ def _first_record(rec_f, i, b, count, x):
 
 
 @njit(cache=True)
-def _busy(busy, busy_n, b, lo, hi):
-    """Interceptors of battery b in flight at some time within [lo, hi]."""
+def _busy(busy, busy_n, b, lo, hi, limit):
+    """-inf when battery b has a free channel for an engagement over [lo, hi]; else the launch time before which
+    every later engagement is blocked too (the ``limit``-th latest end among the ones in flight then)."""
+    ends = np.empty(busy_n[b])
     c = 0
     for k in range(busy_n[b]):
         if busy[b, k, 0] < hi and busy[b, k, 1] > lo:
+            ends[c] = busy[b, k, 1]
             c += 1
-    return c
+    if c < limit:
+        return -np.inf
+    return np.sort(ends[:c])[c - limit]
 
 
 @njit(cache=True)
@@ -119,27 +124,60 @@ def _commit(tr, i, b, rr, fc, starts, delay):
 @njit(cache=True)
 def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels, memo):
     """First record of (i, b) launching in [x, until) that a usable track commits (and, with ``channels`` > 0,
-    with a free fire-unit channel): (record, PIP σ m, authority); record -1 if none."""
+    with a free fire-unit channel): (record, PIP σ m, authority, whether busy channels made it skip a record);
+    record -1 if none."""
     rec_f, rec_n, use_lat, revisit, usable, n_usable = fc[0], fc[1], fc[3], fc[5], fc[9], fc[10]
+    stamp, m_sig, m_auth = memo
     n = rec_n[i, b]
     ready = np.inf  # no commit before some usable track has two looks
     for k in range(n_usable[b]):
         q = usable[b, k]
         ready = min(ready, starts[tr, q, i] + use_lat[b, q] + revisit[q])
+    blocked = False
     if ready == np.inf:
-        return -1, np.inf, 0
-    for rr in range(_first_record(rec_f, i, b, n, max(x, ready + delay)), n):
+        return -1, np.inf, 0, blocked
+    rr = _first_record(rec_f, i, b, n, max(x, ready + delay))
+    while rr < n:
         if rec_f[i, b, rr, 0] >= until:
             break
-        if channels > 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1]) >= channels:
+        if channels > 0:
+            free_from = _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], channels)
+            if free_from > -np.inf:
+                blocked = True  # skip every record that launches while those engagements are still in flight
+                rr = max(rr + 1, _first_record(rec_f, i, b, n, free_from))
+                continue
+        if _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
+            return rr, m_sig[i, b, rr], m_auth[i, b, rr], blocked
+        # Gallop to a record that commits, then bisect back to the first one: a track only gets better
+        # the later the launch, so this finds the first committable record in O(log R) commit tests.
+        step, lo, hi = 1, rr, -1
+        while rr + step < n and rec_f[i, b, rr + step, 0] < until:
+            if _commit_memo(tr, i, b, rr + step, fc, starts, delay, memo):
+                hi = rr + step
+                break
+            lo = rr + step
+            step *= 2
+        if hi < 0:
+            rr = lo + 1
             continue
-        stamp, m_sig, m_auth = memo
-        if stamp[i, b, rr] != tr + 1:  # a record's commit test depends only on the trial's tracks: once each
-            m_sig[i, b, rr], m_auth[i, b, rr] = _commit(tr, i, b, rr, fc, starts, delay)
-            stamp[i, b, rr] = tr + 1
-        if m_auth[i, b, rr]:
-            return rr, m_sig[i, b, rr], m_auth[i, b, rr]
-    return -1, np.inf, 0
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _commit_memo(tr, i, b, mid, fc, starts, delay, memo):
+                hi = mid
+            else:
+                lo = mid
+        rr = hi
+    return -1, np.inf, 0, blocked
+
+
+@njit(cache=True)
+def _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
+    """Whether record rr of (i, b) commits, each record's test computed once per trial."""
+    stamp, m_sig, m_auth = memo
+    if stamp[i, b, rr] != tr + 1:
+        m_sig[i, b, rr], m_auth[i, b, rr] = _commit(tr, i, b, rr, fc, starts, delay)
+        stamp[i, b, rr] = tr + 1
+    return m_auth[i, b, rr] != 0
 
 
 @njit(cache=True)
@@ -212,6 +250,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
         shot_t = np.full((n, MAX_SHOTS), np.inf)
         next_ok = np.full((n_groups, n), -np.inf)
         known_dead = np.full((n_groups, n), np.inf)
+        g_shots = np.zeros((n_groups, n), dtype=np.int64)
         hopeless = np.zeros((n, n_bat), dtype=np.bool_)
         busy = np.zeros((n_bat, max_inv + 1, 2))
         busy_n = np.zeros(n_bat, dtype=np.int64)
@@ -221,6 +260,14 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                 bats = _group_batteries(bat, g)
                 if bats.size == 0:
                     continue
+                # First shots first: a battery re-engages only with interceptors to spare for every object it
+                # can still engage that its group has not yet fired at.
+                owed = np.zeros(bats.size, dtype=np.int64)
+                for q in range(bats.size):
+                    for i in range(n):
+                        if g_shots[g, i] == 0 and not hopeless[i, bats[q]] and rec_n[i, bats[q]] > 0 \
+                                and known_dead[g, i] == np.inf:
+                            owed[q] += salvo
                 e_t = np.full((n, bats.size), np.inf)
                 e_r = np.full((n, bats.size), -1, dtype=np.int64)
                 e_pk = np.zeros((n, bats.size))
@@ -231,7 +278,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                         if hopeless[i, b] or shots[i] >= MAX_SHOTS - 1 or known_dead[g, i] < np.inf:
                             continue
                         spare = inv[b] - bat[b].reserve - held[b] + (salvo if hold_for[i] == b else 0)
-                        if spare < salvo:
+                        if spare < salvo or (g_shots[g, i] > 0 and spare - salvo < owed[q]):
                             continue
                         delay = _delay(prm, approval, veto, self_def, tr, i, b)
                         if delay == np.inf:
@@ -240,15 +287,14 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                         until = min(known_dead[g, i], recognised[tr, g, i])
                         rr = -1
                         if wait_until[tr, g, i] > next_ok[g, i]:  # wait to discriminate where time allows
-                            rr, sg, a = _feasible(tr, i, b, wait_until[tr, g, i], until, fc, starts, delay, busy,
-                                                  busy_n, bat[b].channels, memo)
+                            rr, sg, a, _ = _feasible(tr, i, b, wait_until[tr, g, i], until, fc, starts, delay, busy,
+                                                     busy_n, bat[b].channels, memo)
                         if rr < 0:
-                            rr, sg, a = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n,
-                                                  bat[b].channels, memo)
-                        if rr < 0:
-                            if _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy, busy_n, 0, memo)[0] < 0:
-                                hopeless[i, b] = True  # x only grows and the limits only tighten
-                            continue
+                            rr, sg, a, blocked = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy,
+                                                           busy_n, bat[b].channels, memo)
+                            if rr < 0:
+                                hopeless[i, b] = not blocked  # x only grows and the limits only tighten
+                                continue
                         e_t[i, q], e_r[i, q], e_a[i, q] = rec_f[i, b, rr, 1], rr, a
                         e_pk[i, q] = effective_pk(bat[b].pk, sg, rec_f[i, b, rr, 2])
                 rows = np.flatnonzero(_any_finite(e_t))
@@ -261,7 +307,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                     for r in range(rows.size):
                         if e_t[rows[r], q] < np.inf:
                             feasible += 1
-                    slots[q] = min(max(inv[b] - bat[b].reserve - held[b], salvo) // salvo, feasible)
+                    slots[q] = min(max(inv[b] - bat[b].reserve - held[b], salvo) // salvo, feasible, bat[b].channels)
                 n_cols = slots.sum()
                 if n_cols == 0:
                     continue
@@ -286,7 +332,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                     if spare < salvo or shots[i] >= MAX_SHOTS - 1:
                         continue
                     rr, pk_eff, a = e_r[i, q], e_pk[i, q], e_a[i, q]
-                    if _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1]) >= bat[b].channels:
+                    if _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], bat[b].channels) > -np.inf:
                         continue  # an earlier assignment of this wave took the channel; try next wave
                     t_hit = rec_f[i, b, rr, 1]
                     if hold_for[i] == b:
@@ -315,6 +361,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                     for _ in range(rounds):
                         k = shots[i]
                         shots[i] += 1
+                        g_shots[g, i] += 1
                         shot_t[i, k] = t_hit
                         inv[b] -= salvo
                         used[tr] += salvo
