@@ -16,7 +16,7 @@ from openbmd.assurance import arm, assess, force_bases, strategic_corridors, tar
 from openbmd.assurance.corridors import Corridors
 from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
-from openbmd.engagement import ThreatSamples, engage, timeline_for
+from openbmd.engagement import engage, timeline_for
 
 N_BASELINE = 2
 
@@ -24,7 +24,7 @@ N_BASELINE = 2
 def _subset(c: Corridors, idx) -> Corridors:
     th = c.threats
     return Corridors([c.bases[i] for i in idx], [c.targets[i] for i in idx], [c.missiles[i] for i in idx],
-                     c.reachable[idx], ThreatSamples(th.t_s[idx], th.r_ecef[idx], th.burnout_t_s[idx]),
+                     c.reachable[idx], th.take(idx),
                      c.base_lat_deg[idx], c.base_lon_deg[idx])
 
 

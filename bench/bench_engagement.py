@@ -17,9 +17,9 @@ import numpy as np
 
 from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
-from openbmd.engagement import (REGIONS, ThreatSamples, batteries, defended_footprint, deployment_posts, engage,
+from openbmd.engagement import (REGIONS, batteries, defended_footprint, deployment_posts, engage,
                                 threat_grid, timeline_for)
-from openbmd.flight import aim_missile
+from openbmd.flight import FlownThreats, aim_missile
 
 N_BASELINE = 12
 
@@ -46,7 +46,7 @@ def run() -> list[dict]:
     for k in sample:  # the plain loop
         shot = aim_missile(missile, math.radians(origin.lat_deg), math.radians(origin.lon_deg),
                            math.radians(lat_g.ravel()[k]), math.radians(lon_g.ravel()[k]), earth, sample_dt_s=2.0)
-        shots = engage(ThreatSamples.from_batch(shot.trajectory), bats, posts, tl, earth).shots[0]
+        shots = engage(FlownThreats.from_batch(shot.trajectory), bats, posts, tl, earth).shots[0]
         agree += int((shots >= 1) == fp.defended.ravel()[k])
     per_point = (time.perf_counter() - t0) / N_BASELINE
     return [{

@@ -37,9 +37,9 @@ def salvo_scenario():
 def _track(scenario, raid, catalog, earth):
     config = TrackerConfig(rcs_m2=scenario.rcs_m2)
     posts, own, _ = _posts_by_party(scenario, catalog)
-    meas = generate_measurements(raid.truth, posts, earth, scenario.rcs_m2, np.random.default_rng(scenario.seed),
+    meas = generate_measurements(raid, posts, earth, scenario.rcs_m2, np.random.default_rng(scenario.seed),
                                  MeasurementOptions())
-    tracks = track_party(_party_batch(meas, own["all"]), posts, earth, len(raid.launch_t_s), config)
+    tracks = track_party(_party_batch(meas, own["all"]), posts, earth, len(raid), config)
     return score_picture(scenario, "all", raid, [SharedTracks("all", tracks)], earth, config,
                          catalog), len(meas)
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
-from openbmd.engagement import (Battery, ThreatSamples, batteries, defended_footprint, deployment_posts, engage,
-                                engage_shot, flyout_table, threat_grid, timeline_for)
+from openbmd.engagement import (batteries, defended_footprint, deployment_posts, engage, engage_shot, fire_unit,
+                                threat_grid, timeline_for)
+from openbmd.flight import FlownThreats
 from openbmd.sensors import sensor_posts
 
 EARTH = wgs84()
@@ -100,7 +99,7 @@ def test_site_at_the_aim_point_defends_it_against_a_slow_threat(catalog):
         assert latest.ground_range_m < 200e3  # the last chance is right over the defended point
 
 
-def _shahab_at_ankara(catalog) -> ThreatSamples:
+def _shahab_at_ankara(catalog) -> FlownThreats:
     return engage_shot(catalog, "shahab-3", "tabriz", ANKARA, [ANKARA], ["sm3-ib"], ["sbirs"],
                        timeline_for(catalog), EARTH).threat
 
@@ -115,18 +114,16 @@ def test_interceptor_that_cannot_climb_to_the_threat_never_engages(catalog):
     high_floor = base.model_copy(update={"min_intercept_altitude_m": apogee + 300e3,
                                          "max_intercept_altitude_m": apogee + 900e3})
     too_slow = catalog.interceptor("sm3-ib").model_copy(update={"burnout_speed_mps": 500.0})
-    lat, lon = (math.radians(float(x)) for x in ANKARA.split(","))
     posts = sensor_posts(catalog, ["sbirs"])
     for interceptor in (high_floor, too_slow):
-        bat = Battery("ankara", lat, lon, 0.0, flyout_table(interceptor, EARTH))
+        bat = fire_unit(catalog, ANKARA, interceptor, EARTH)
         result = engage(threat, [bat], posts, timeline_for(catalog), EARTH)
         assert result.shots[0] == 0 and result.first_index[0, 0] == -1
 
 
 def test_unseen_threat_is_never_engaged(catalog):
     threat = _shahab_at_ankara(catalog)
-    lat, lon = (math.radians(float(x)) for x in ANKARA.split(","))
-    bat = Battery("ankara", lat, lon, 0.0, flyout_table(catalog.interceptor("sm3-ib"), EARTH))
+    bat = fire_unit(catalog, ANKARA, "sm3-ib", EARTH)
     result = engage(threat, [bat], [], timeline_for(catalog), EARTH)
     assert np.isinf(result.detection_t_s[0]) and result.shots[0] == 0
 

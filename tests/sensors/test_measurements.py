@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -9,8 +10,8 @@ import pytest
 
 from openbmd.catalog import load_catalog
 from openbmd.earth import ecef_to_geodetic, enu_rotation, geodetic_to_ecef, wgs84
-from openbmd.flight import burnout_states, fly_ballistic
-from openbmd.sensors import MeasurementOptions, TruthSamples, generate_measurements, sensor_posts
+from openbmd.flight import FlownThreats, burnout_states, fly_ballistic
+from openbmd.sensors import MeasurementOptions, generate_measurements, sensor_posts
 from openbmd.sensors.measurements import noise_sigmas, post_frame
 
 EARTH = wgs84()
@@ -30,9 +31,8 @@ def truth():
                             rng.uniform(60e3, 150e3, n), rng.uniform(2500, 4500, n), np.radians(rng.uniform(25, 50, n)),
                             rng.uniform(0, 2 * np.pi, n), EARTH, t_s=rng.uniform(0, 60, n))
     batch = fly_ballistic(states, EARTH.without_atmosphere(), sample_dt_s=4.0)
-    t = TruthSamples.from_batch(batch)
     # Let the first 40 s of each flight count as "burning" for the IR test.
-    return TruthSamples(t.t_s, t.x_ecef, states.t_s + 40.0)
+    return dataclasses.replace(FlownThreats.from_batch(batch), burnout_t_s=states.t_s + 40.0)
 
 
 def test_radar_never_reports_below_its_horizon(catalog, truth):

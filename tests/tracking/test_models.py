@@ -17,8 +17,8 @@ from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
 from openbmd.catalog import load_catalog
 from openbmd.earth import eci_to_ecef, wgs84
-from openbmd.flight import burnout_states, fly_ballistic
-from openbmd.sensors import TruthSamples, generate_measurements, sensor_posts
+from openbmd.flight import FlownThreats, burnout_states, fly_ballistic
+from openbmd.sensors import generate_measurements, sensor_posts
 from openbmd.sensors.measurements import noise_sigmas, post_frame
 from openbmd.tracking import BallisticTransitionModel, RadarRangeRateMeasurementModel
 from openbmd.tracking.tracker import to_datetime
@@ -81,7 +81,7 @@ def test_nees_within_chi_square_bounds_over_monte_carlo_runs():
                                            frame_rows=rot)
     st = burnout_states(np.radians([38.1]), np.radians([46.3]), [120e3], [3500.0], np.radians([40.0]),
                         np.radians([290.0]), EARTH, t_s=[0.0])
-    truth = TruthSamples.from_batch(fly_ballistic(st, VACUUM, sample_dt_s=2.0))
+    truth = FlownThreats.from_batch(fly_ballistic(st, VACUUM, sample_dt_s=2.0))
     model = _model(q=1e-5)  # the vacuum truth has no unmodelled acceleration
     predictor, updater = ExtendedKalmanPredictor(model), ExtendedKalmanUpdater(measurement_model=radar)
     runs, checks = 24, (20, 60, 120)

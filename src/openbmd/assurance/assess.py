@@ -20,45 +20,35 @@ import numpy as np
 
 from openbmd.assurance.corridors import Corridors
 from openbmd.assurance.threshold import latest_launch_s, speed_thresholds_mps
-from openbmd.catalog import Catalog, CriteriaSet, Deployment, Interceptor, Timeline
+from openbmd.catalog import Catalog, CriteriaSet, Deployment, Timeline
 from openbmd.earth import EarthModel
 from openbmd.earth.borders import distance_to_country_m
-from openbmd.engagement import Battery, engage, flyout_table, window_of
+from openbmd.engagement import FireUnit, engage, fire_unit, window_of
 from openbmd.sensors import SensorPost, place_posts, sensor_posts
 
 
 @dataclass(frozen=True)
 class Armed:
-    """A deployment made ready to engage: batteries, their catalog interceptors, sensor posts."""
+    """A deployment made ready to engage: its fire units (each with its catalog interceptor) and sensor posts."""
 
     deployment: Deployment
-    batteries: list[Battery]
-    interceptors: list[Interceptor]
+    batteries: list[FireUnit]
     posts: list[SensorPost]
 
 
 def arm(catalog: Catalog, deployment: Deployment, earth: EarthModel, *,
         burnout_speed_mps: float | None = None, speed_cap_mps: float | None = None) -> Armed:
-    """Batteries for every emplacement with interceptors (count > 0) and posts for the listed sensors and sites.
+    """Fire units for every emplacement with interceptors (count > 0) and posts for the listed sensors and sites.
 
     ``burnout_speed_mps`` sets every interceptor's speed; ``speed_cap_mps`` only caps it.
     """
-    bats, types = [], []
-    for e in deployment.emplacements:
-        if e.count <= 0:
-            continue
-        place, interceptor = catalog.place(e.site), catalog.interceptor(e.interceptor)
-        speed = burnout_speed_mps or interceptor.burnout_speed_mps
-        if speed_cap_mps is not None:
-            speed = min(speed, speed_cap_mps)
-        table = flyout_table(interceptor, earth, burnout_speed_mps=speed)
-        bats.append(Battery(place.name, math.radians(place.lat_deg), math.radians(place.lon_deg), place.alt_m, table))
-        types.append(interceptor)
+    units = [fire_unit(catalog, e.site, e.interceptor, earth, burnout_speed_mps=burnout_speed_mps,
+                       speed_cap_mps=speed_cap_mps) for e in deployment.emplacements if e.count > 0]
     posts = sensor_posts(catalog, deployment.sensors, "sensors")
     for e in deployment.emplacements:  # a site's own radars (Aegis SPY-1) count too
         names = {p.name for p in posts}
         posts.extend(p for p in place_posts(catalog, e.site) if p.name not in names)
-    return Armed(deployment, bats, types, posts)
+    return Armed(deployment, units, posts)
 
 
 @dataclass(frozen=True)
@@ -123,8 +113,8 @@ def assess(catalog: Catalog, deployment: Deployment, corridors: Corridors, timel
         result = engage(threats, armed.batteries, armed.posts, timeline, earth)
         firm = result.detection_t_s + timeline.firm_track_delay_s
         budget = latest_launch_s(threats, armed.batteries, earth) - firm
-        thresholds = (speed_thresholds_mps(threats, armed.batteries, armed.interceptors, result.launch_allowed_t_s,
-                                           earth) if with_thresholds else np.full(n, np.nan))
+        thresholds = (speed_thresholds_mps(threats, armed.batteries, result.launch_allowed_t_s, earth)
+                      if with_thresholds else np.full(n, np.nan))
     else:
         result, budget, thresholds = None, np.full(n, -np.inf), np.full(n, np.nan)
     pairs = []
@@ -156,7 +146,7 @@ def _finite(x: float) -> float | None:
 
 def site_checks(armed: Armed, border_country: str) -> list[SiteCheck]:
     """Distance to ``border_country`` against reach, per battery."""
-    return [SiteCheck(b.site, b.interceptor, distance_to_country_m(math.degrees(b.lat_rad), math.degrees(b.lon_rad),
+    return [SiteCheck(b.site, b.interceptor.name, distance_to_country_m(math.degrees(b.lat_rad), math.degrees(b.lon_rad),
                                                                    border_country), b.table.max_range_m)
             for b in armed.batteries]
 
@@ -208,7 +198,7 @@ def evaluate_criteria(catalog: Catalog, deployment: Deployment, criteria: Criter
 def _rearmed(catalog: Catalog, deployment: Deployment, emplacements: Sequence, earth: EarthModel,
              burnout_speed_mps: float | None) -> Armed:
     if not emplacements:
-        return Armed(deployment, [], [], [])
+        return Armed(deployment, [], [])
     return arm(catalog, deployment.model_copy(update={"emplacements": list(emplacements)}), earth,
                burnout_speed_mps=burnout_speed_mps)
 
@@ -222,7 +212,7 @@ def assess_years(catalog: Catalog, deployment: Deployment, corridors: Corridors,
         year_dep = deployment.model_copy(update={"emplacements": list(d.emplacements), "sensors": list(d.sensors),
                                                  "year": d.year})
         armed = (arm(catalog, year_dep, earth, burnout_speed_mps=burnout_speed_mps)
-                 if any(e.count > 0 for e in d.emplacements) else Armed(year_dep, [], [], []))
+                 if any(e.count > 0 for e in d.emplacements) else Armed(year_dep, [], []))
         ok = engageable(armed, corridors, timeline, earth)
         out.append({"year": d.year, "engageable_pairs": int(ok.sum()), "total_pairs": len(corridors),
                     "interceptors": sum(e.count for e in d.emplacements),
@@ -247,8 +237,8 @@ def sensitivity(catalog: Catalog, deployment: Deployment, corridors: Corridors, 
     else:
         detection = engage(corridors.threats, armed.batteries, armed.posts, timeline, earth).detection_t_s
         thresholds = np.stack([
-            speed_thresholds_mps(corridors.threats, armed.batteries, armed.interceptors,
-                                 detection + timeline.firm_track_delay_s + d, earth) for d in delays_s])
+            speed_thresholds_mps(corridors.threats, armed.batteries, detection + timeline.firm_track_delay_s + d,
+                                 earth) for d in delays_s])
     th = np.where(corridors.reachable[None, :], thresholds, np.nan)
     counts = [[int(np.sum(th[i] <= v)) for v in speeds_mps] for i in range(len(delays_s))]
     flips = []

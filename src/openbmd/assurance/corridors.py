@@ -18,9 +18,8 @@ from numpy.typing import NDArray
 
 from openbmd.catalog import Catalog, Place
 from openbmd.earth import EarthModel
-from openbmd.engagement import ThreatSamples
 from openbmd.errors import InputError, UnknownNameError
-from openbmd.flight import fly_launches
+from openbmd.flight import FlownThreats, fly_aim_batch
 from openbmd.flight.aim import aim_pairs
 from openbmd.flight.vehicle import vehicle_from_missile
 
@@ -70,13 +69,14 @@ def _places(catalog: Catalog, text: str, argument: str) -> list[Place]:
 
 @dataclass(frozen=True)
 class Corridors:
-    """N base→target flights: names per pair, which pairs the missile can reach, and their samples."""
+    """N base→target flights: names per pair, which pairs the missile can reach, and their flights
+    (NaN rows where it cannot; shot k is pair k)."""
 
     bases: list[str]
     targets: list[str]
     missiles: list[str]
     reachable: NDArray
-    threats: ThreatSamples
+    threats: FlownThreats
     base_lat_deg: NDArray
     base_lon_deg: NDArray
 
@@ -92,8 +92,7 @@ def strategic_corridors(catalog: Catalog, bases: Sequence[Place], targets: Seque
         raise InputError("no base-target pairs", "--targets")
     n = len(pairs)
     reachable = np.zeros(n, dtype=bool)
-    chunks: dict[int, tuple[NDArray, NDArray]] = {}
-    longest = 0.0
+    parts = []
     for missile in sorted({b.missile for b, _ in pairs}):
         idx = np.array([k for k, (b, _) in enumerate(pairs) if b.missile == missile])
         vehicle = vehicle_from_missile(catalog.missile(missile))
@@ -103,20 +102,8 @@ def strategic_corridors(catalog: Catalog, bases: Sequence[Place], targets: Seque
         ok = idx[aims.reachable]
         reachable[ok] = True
         if ok.size:
-            batch = fly_launches(vehicle, coords[aims.reachable, 0], coords[aims.reachable, 1],
-                                 aims.azimuth_rad[aims.reachable], aims.kick_rad[aims.reachable], earth,
-                                 cutoff_s=aims.cutoff_s[aims.reachable], sample_dt_s=SAMPLE_DT_S,
-                                 t_max_s=1.2 * aims.longest_flight_s + 120.0)
-            samples = ThreatSamples.from_batch(batch)
-            for j, k in enumerate(ok):
-                chunks[int(k)] = (samples.t_s[j], samples.r_ecef[j], samples.burnout_t_s[j])
-            longest = max(longest, samples.t_s.shape[1])
-    t = np.full((n, max(longest, 1)), np.nan)
-    r = np.full((n, max(longest, 1), 3), np.nan)
-    burnout = np.full(n, np.nan)
-    for k, (tk, rk, bk) in chunks.items():  # gather the per-missile batches into one padded array
-        t[k, : tk.size], r[k, : tk.size], burnout[k] = tk, rk, bk
+            parts.append((ok, fly_aim_batch(vehicle, coords[aims.reachable, 0], coords[aims.reachable, 1], aims,
+                                            aims.reachable, earth, sample_dt_s=SAMPLE_DT_S)))
     return Corridors([b.name for b, _ in pairs], [t.name for _, t in pairs], [b.missile for b, _ in pairs],
-                     reachable, ThreatSamples(t, r, burnout), np.array([b.lat_deg for b, _ in pairs]),
+                     reachable, FlownThreats.gather(parts, n), np.array([b.lat_deg for b, _ in pairs]),
                      np.array([b.lon_deg for b, _ in pairs]))
-

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from openbmd.catalog import Interceptor
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import FAST, geodetic_lat_alt
-from openbmd.engagement import Battery, ThreatSamples, flyout_table
+from openbmd.engagement import FireUnit, flyout_table, unit_arrays
+from openbmd.flight import FlownThreats
 from openbmd.engagement.flyout import central_range, lookup
 
 LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0,
@@ -115,16 +116,15 @@ def _thresholds(t, r, allowed, sites, tables, limits, speeds, a, e2, n_bisect):
     return out
 
 
-def speed_thresholds_mps(threats: ThreatSamples, batteries: Sequence[Battery], interceptors: Sequence[Interceptor],
-                         launch_allowed_t_s: NDArray, earth: EarthModel,
-                         speeds_mps: Sequence[float] = LADDER_MPS) -> NDArray:
+def speed_thresholds_mps(threats: FlownThreats, batteries: Sequence[FireUnit], launch_allowed_t_s: NDArray,
+                         earth: EarthModel, speeds_mps: Sequence[float] = LADDER_MPS) -> NDArray:
     """Least common burnout speed (m/s) giving each threat one opportunity; NaN above the ladder's top.
 
-    ``interceptors[m]`` is battery m's catalog interceptor (its burn time and envelope
-    scale with speed as in :func:`openbmd.engagement.flyout_table`); a speed at the
-    ladder's bottom means "engageable even at that speed".
+    Each unit's catalog interceptor sets its burn time and envelope, which scale with speed as in
+    :func:`openbmd.engagement.flyout_table`; a speed at the ladder's bottom means "engageable even
+    at that speed".
     """
-    tables, limits = ladder_tables(interceptors, earth, speeds_mps)
+    tables, limits = ladder_tables([b.interceptor for b in batteries], earth, speeds_mps)
     sites = np.stack([b.r_ecef(earth) for b in batteries])
     return _thresholds(np.ascontiguousarray(threats.t_s), np.ascontiguousarray(threats.r_ecef),
                        np.asarray(launch_allowed_t_s, float), sites, tables, limits, np.asarray(speeds_mps, float),
@@ -148,10 +148,8 @@ def _latest_launch(t, r, sites, tables, limits, a, e2):
     return out
 
 
-def latest_launch_s(threats: ThreatSamples, batteries: Sequence[Battery], earth: EarthModel) -> NDArray:
+def latest_launch_s(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel) -> NDArray:
     """Latest interceptor launch time (s after threat launch) that still makes an intercept; -inf if none."""
-    tables = np.stack([b.table.time_s for b in batteries])
-    limits = np.stack([b.table.limits() for b in batteries])
-    sites = np.stack([b.r_ecef(earth) for b in batteries])
+    tables, limits, sites = unit_arrays(batteries, earth)
     return _latest_launch(np.ascontiguousarray(threats.t_s), np.ascontiguousarray(threats.r_ecef), sites, tables,
                           limits, earth.a_m, earth.e2)

@@ -166,7 +166,7 @@ def footprint(
                      burnout_speed_mps=_opt_quantity(interceptor_speed, "speed", "--interceptor-speed"))
     posts = deployment_posts(cat, site, sensor)
     meta = {"missile": missile, "threat_origin": threat_origin, "sites": site,
-            "interceptors": [b.interceptor for b in bats], "sensors": [p.name for p in posts], "region": region}
+            "interceptors": [b.interceptor.name for b in bats], "sensors": [p.name for p in posts], "region": region}
     grid_of_shots = threat_grid(m, lat0, lon0, box, step, earth)
     fp = defended_footprint(grid_of_shots, bats, posts, tl, earth, shots_required=shots, meta=meta)
     if geojson is not None:

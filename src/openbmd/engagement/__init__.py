@@ -15,6 +15,7 @@ from openbmd.engagement.deployment import (
     engage_shot,
     timeline_for,
 )
+from openbmd.engagement.fireunit import FireUnit, fire_unit, unit_arrays
 from openbmd.engagement.flyout import FlyoutTable, flyout_table, ground_range_m, kinematic_reach
 from openbmd.engagement.footprint import (
     REGIONS,
@@ -26,18 +27,16 @@ from openbmd.engagement.footprint import (
     threat_grid,
 )
 from openbmd.engagement.windows import (
-    Battery,
     EngagementBatch,
     EngagementWindow,
     Opportunity,
-    ThreatSamples,
     engage,
     window_of,
 )
 
 __all__ = [
     "FlyoutTable", "flyout_table", "ground_range_m", "kinematic_reach",
-    "Battery", "ThreatSamples", "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of",
+    "FireUnit", "fire_unit", "unit_arrays", "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of",
     "Footprint", "ThreatGrid", "threat_grid", "defended_footprint", "REGIONS", "region_box", "grid_axes",
     "ShotEngagement", "batteries", "deployment_posts", "engage_shot", "timeline_for",
 ]

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from openbmd.catalog import Catalog, Timeline
 from openbmd.earth import EarthModel
-from openbmd.engagement.flyout import flyout_table
-from openbmd.engagement.windows import Battery, EngagementWindow, ThreatSamples, engage, window_of
+from openbmd.engagement.fireunit import FireUnit, fire_unit
+from openbmd.engagement.windows import EngagementWindow, engage, window_of
 from openbmd.errors import InputError, UnknownNameError
-from openbmd.flight import AimSolution, aim_missile
+from openbmd.flight import AimSolution, FlownThreats, aim_missile
 from openbmd.sensors import SensorPost, place_posts, sensor_posts
 
 ENGAGE_SAMPLE_DT_S = 1.0
@@ -44,8 +44,8 @@ def timeline_for(catalog: Catalog, name: str = "default", *, firm_track_delay_s:
 
 
 def batteries(catalog: Catalog, sites: Sequence[str], interceptors: Sequence[str], earth: EarthModel, *,
-              burnout_speed_mps: float | None = None) -> list[Battery]:
-    """One battery per site: a catalog place or ``"lat,lon"``.
+              burnout_speed_mps: float | None = None) -> list[FireUnit]:
+    """One fire unit per site: a catalog place or ``"lat,lon"``.
 
     ``interceptors`` gives one type for all sites, one per site, or none (each site's
     first catalog interceptor). ``burnout_speed_mps`` overrides every type's speed.
@@ -57,8 +57,7 @@ def batteries(catalog: Catalog, sites: Sequence[str], interceptors: Sequence[str
                          f"{len(interceptors)}", "--interceptor")
     out = []
     for k, site in enumerate(sites):
-        lat, lon, _ = catalog.point(site, "--site")
-        alt = catalog.place(site).alt_m if site in catalog else 0.0
+        catalog.point(site, "--site")  # a bad site is named as the flag here, before the unit is built
         if interceptors:
             name = interceptors[0] if len(interceptors) == 1 else interceptors[k]
         else:
@@ -71,8 +70,7 @@ def batteries(catalog: Catalog, sites: Sequence[str], interceptors: Sequence[str
             interceptor = catalog.interceptor(name)
         except UnknownNameError as exc:
             raise UnknownNameError(str(exc), "--interceptor") from None
-        table = flyout_table(interceptor, earth, burnout_speed_mps=burnout_speed_mps)
-        out.append(Battery(site, math.radians(lat), math.radians(lon), alt, table))
+        out.append(fire_unit(catalog, site, interceptor, earth, burnout_speed_mps=burnout_speed_mps))
     return out
 
 
@@ -91,8 +89,8 @@ class ShotEngagement:
     """One aimed threat shot and its engagement: the aim solution, samples and window."""
 
     shot: AimSolution
-    threat: ThreatSamples
-    batteries: list[Battery]
+    threat: FlownThreats
+    batteries: list[FireUnit]
     posts: list[SensorPost]
     window: EngagementWindow
 
@@ -114,6 +112,6 @@ def engage_shot(catalog: Catalog, missile: str, origin: str, target: str, sites:
         raise type(exc)(exc.args[0], "--to") from None
     bats = batteries(catalog, sites, interceptors, earth, burnout_speed_mps=burnout_speed_mps)
     posts = deployment_posts(catalog, sites, sensors)
-    threat = ThreatSamples.from_batch(shot.trajectory)
+    threat = FlownThreats.from_batch(shot.trajectory)
     result = engage(threat, bats, posts, timeline, earth)
     return ShotEngagement(shot, threat, bats, posts, window_of(result, 0, threat, bats, posts, timeline, earth))

@@ -23,9 +23,10 @@ from pyproj import Geod
 
 from openbmd.catalog import Missile, Timeline
 from openbmd.earth import EarthModel
-from openbmd.engagement.windows import Battery, ThreatSamples, engage
+from openbmd.engagement.fireunit import FireUnit
+from openbmd.engagement.windows import engage
 from openbmd.errors import InputError
-from openbmd.flight import fly_launches
+from openbmd.flight import FlownThreats, fly_aim_batch
 from openbmd.flight.aim import AimBatch, aim_many
 from openbmd.flight.vehicle import vehicle_from_missile
 from openbmd.sensors import SensorPost
@@ -183,13 +184,10 @@ class ThreatGrid:
     step_deg: float
     aims: AimBatch
 
-    def fly(self, index: NDArray, earth: EarthModel) -> ThreatSamples:
+    def fly(self, index: NDArray, earth: EarthModel) -> FlownThreats:
         """Samples of the shots at flat grid indices ``index`` (reachable ones only)."""
-        batch = fly_launches(vehicle_from_missile(self.missile), math.radians(self.origin_lat_deg),
-                             math.radians(self.origin_lon_deg), self.aims.azimuth_rad[index],
-                             self.aims.kick_rad[index], earth, cutoff_s=self.aims.cutoff_s[index],
-                             sample_dt_s=SAMPLE_DT_S, t_max_s=1.2 * self.aims.longest_flight_s + 120.0)
-        return ThreatSamples.from_batch(batch)
+        return fly_aim_batch(vehicle_from_missile(self.missile), math.radians(self.origin_lat_deg),
+                             math.radians(self.origin_lon_deg), self.aims, index, earth, sample_dt_s=SAMPLE_DT_S)
 
 
 def threat_grid(missile: Missile, origin_lat_deg: float, origin_lon_deg: float, box: Box, step_deg: float,
@@ -202,7 +200,7 @@ def threat_grid(missile: Missile, origin_lat_deg: float, origin_lon_deg: float, 
     return ThreatGrid(missile, origin_lat_deg, origin_lon_deg, lat, lon, step_deg, aims)
 
 
-def defended_footprint(threats: ThreatGrid, batteries: Sequence[Battery], posts: Sequence[SensorPost],
+def defended_footprint(threats: ThreatGrid, batteries: Sequence[FireUnit], posts: Sequence[SensorPost],
                        timeline: Timeline, earth: EarthModel, *, shots_required: int = 1,
                        meta: dict[str, Any] | None = None) -> Footprint:
     """The footprint of ``batteries`` and ``posts`` against the shots of ``threats``."""

@@ -3,7 +3,7 @@
 The timeline for each threat runs: launch (t = 0) → first detection by any sensor
 post → firm track (+ ``firm_track_delay_s``) → interceptor launch allowed
 (+ ``decision_delay_s``) → intercept. An *intercept opportunity* is a threat
-sample at time t, position p, such that a battery's interceptor, launched at
+sample at time t, position p, such that a fire unit's interceptor, launched at
 t − T(p) no earlier than allowed, reaches p at t inside its altitude and range
 envelope (T from the :class:`FlyoutTable`). Shoot-look-shoot: after each shot's
 intercept the defence waits ``kill_assessment_delay_s`` before launching the next,
@@ -24,53 +24,15 @@ from numba import njit, prange
 from numpy.typing import NDArray
 
 from openbmd.catalog import Timeline
-from openbmd.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef
+from openbmd.earth import EarthModel, ecef_to_geodetic
 from openbmd.earth.kernels import FAST, geodetic_lat_alt
-from openbmd.engagement.flyout import FlyoutTable, central_range, ground_range_m, lookup
-from openbmd.flight import TrajectoryBatch
+from openbmd.engagement.fireunit import FireUnit, unit_arrays
+from openbmd.engagement.flyout import central_range, ground_range_m, lookup
+from openbmd.flight import FlownThreats
 from openbmd.sensors import SensorPost, first_detection
 
 MAX_SHOTS = 16
 """Most shoot-look-shoot shots counted per threat."""
-
-
-@dataclass(frozen=True)
-class Battery:
-    """Interceptors of one type at one launch site (geodetic position, rad and m)."""
-
-    site: str
-    lat_rad: float
-    lon_rad: float
-    alt_m: float
-    table: FlyoutTable
-
-    @property
-    def interceptor(self) -> str:
-        return self.table.interceptor
-
-    def r_ecef(self, earth: EarthModel) -> NDArray:
-        return np.asarray(geodetic_to_ecef(self.lat_rad, self.lon_rad, self.alt_m, earth), float)
-
-
-@dataclass(frozen=True)
-class ThreatSamples:
-    """N sampled threat flights in ECEF: times (N, K) s after launch (NaN padded), r_ecef (N, K, 3) m.
-
-    ``burnout_t_s`` (N,) ends the boost (space IR sees plumes until then).
-    """
-
-    t_s: NDArray
-    r_ecef: NDArray
-    burnout_t_s: NDArray
-
-    @staticmethod
-    def from_batch(batch: TrajectoryBatch) -> "ThreatSamples":
-        """Samples of flights launched at t = 0 (as :func:`openbmd.flight.fly_launches` does by default)."""
-        t, r = batch.samples_ecef()
-        return ThreatSamples(t - batch.start_t_s[:, None], r, batch.event_t_s[:, 0] - batch.start_t_s)
-
-    def __len__(self) -> int:
-        return self.t_s.shape[0]
 
 
 @dataclass(frozen=True)
@@ -93,9 +55,11 @@ class EngagementBatch:
     shot_battery: NDArray
 
 
-def engage(threats: ThreatSamples, batteries: Sequence[Battery], posts: Sequence[SensorPost], timeline: Timeline,
+def engage(threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence[SensorPost], timeline: Timeline,
            earth: EarthModel) -> EngagementBatch:
-    """Detection, opportunities and shoot-look-shoot shots of every battery against every threat."""
+    """Detection, opportunities and shoot-look-shoot shots of every fire unit against every threat.
+
+    Times are on the threats' clock: s after launch for threats launched at t = 0."""
     det_t, det_by = first_detection(threats.t_s, threats.r_ecef, threats.burnout_t_s, posts, earth,
                                     timeline.threat_rcs_m2)
     allowed = det_t + timeline.firm_track_delay_s + timeline.decision_delay_s
@@ -104,9 +68,7 @@ def engage(threats: ThreatSamples, batteries: Sequence[Battery], posts: Sequence
         none = np.full((n, 0), -1, dtype=np.int64)
         return EngagementBatch(det_t, det_by, allowed, none, none, np.zeros(n, np.int64),
                                np.full((n, MAX_SHOTS), -1), np.full((n, MAX_SHOTS), -1))
-    tables = np.stack([b.table.time_s for b in batteries])
-    limits = np.stack([b.table.limits() for b in batteries])
-    sites = np.stack([b.r_ecef(earth) for b in batteries])
+    tables, limits, sites = unit_arrays(batteries, earth)
     first, last, shots, shot_j, shot_m = _engage(
         np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float), allowed, sites,
         tables, limits, earth.a_m, earth.e2, float(timeline.kill_assessment_delay_s), MAX_SHOTS)
@@ -213,7 +175,7 @@ class EngagementWindow:
         }
 
 
-def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries: Sequence[Battery],
+def window_of(result: EngagementBatch, i: int, threats: FlownThreats, batteries: Sequence[FireUnit],
               posts: Sequence[SensorPost], timeline: Timeline, earth: EarthModel) -> EngagementWindow:
     """Threat i's engagement as a plain :class:`EngagementWindow` (earliest and latest per battery, each shot)."""
     det = float(result.detection_t_s[i])
@@ -227,7 +189,7 @@ def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries
         rng = float(ground_range_m(b.r_ecef(earth), r))
         t = float(threats.t_s[i, j])
         fly = float(b.table.time_to_reach_s(rng, alt))
-        return Opportunity(b.site, b.interceptor, which, t, t - fly, alt, math.degrees(lat), math.degrees(lon), rng,
+        return Opportunity(b.site, b.interceptor.name, which, t, t - fly, alt, math.degrees(lat), math.degrees(lon), rng,
                            authority_for(organic_seen[m], threats.t_s[i], t - fly, t))
 
     windows = []
@@ -246,7 +208,7 @@ def window_of(result: EngagementBatch, i: int, threats: ThreatSamples, batteries
         threat_impact_time_s=float(last_t[-1]), windows=windows, shots=shots)
 
 
-def _organic_visibility(i: int, threats: ThreatSamples, batteries: Sequence[Battery], posts: Sequence[SensorPost],
+def _organic_visibility(i: int, threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence[SensorPost],
                         timeline: Timeline, earth: EarthModel) -> NDArray:
     """(M, K): whether a radar at battery m's own site sees threat i at each sample."""
     from openbmd.sensors.visibility import visibility
@@ -290,13 +252,11 @@ def _launch_times(t, r, sites, tables, limits, a, e2):
     return out
 
 
-def opportunity_launch_times(threats: ThreatSamples, batteries: Sequence[Battery], earth: EarthModel) -> NDArray:
+def opportunity_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel) -> NDArray:
     """(N, M, K): the launch time (s) from which battery m meets threat n at its sample k, NaN where it cannot.
 
     No timeline is applied: a launch is usable when it is no earlier than the time allowed.
     """
-    tables = np.stack([b.table.time_s for b in batteries])
-    limits = np.stack([b.table.limits() for b in batteries])
-    sites = np.stack([b.r_ecef(earth) for b in batteries])
+    tables, limits, sites = unit_arrays(batteries, earth)
     return _launch_times(np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float), sites,
                          tables, limits, earth.a_m, earth.e2)

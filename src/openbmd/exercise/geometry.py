@@ -24,17 +24,16 @@ from numpy.typing import NDArray
 from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
-from openbmd.catalog import Catalog, Interceptor
+from openbmd.catalog import Catalog
 from openbmd.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef
 from openbmd.earth.borders import country
-from openbmd.engagement import Battery, ThreatSamples, flyout_table, timeline_for
+from openbmd.engagement import FireUnit, fire_unit, timeline_for
 from openbmd.engagement.firecontrol import (
-    ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, SENSOR_ROLES, KillVehicle, kill_vehicle, measurement_sigma_m)
+    ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, SENSOR_ROLES, measurement_sigma_m)
 from openbmd.engagement.windows import opportunity_launch_times
-from openbmd.errors import InputError
 from openbmd.exercise.scenario import MODES, Scenario
 from openbmd.exercise.tracks import TrackTiming
-from openbmd.flight import aim_missile
+from openbmd.flight import FlownThreats, ShotError, ThreatShot, fly_threats
 from openbmd.sensors import SensorPost, place_posts, sensor_posts
 from openbmd.sensors.visibility import visibility
 from openbmd.tracking.quality import fixed_delay_model, load_track_quality, post_class
@@ -54,28 +53,23 @@ CAUSES = ("no track", "no fire-control-quality track", "out of window", "sector 
 
 @dataclass(frozen=True)
 class Objects:
-    """The raid's N objects (warheads and decoys) and their flights, in scenario time (s)."""
+    """The raid's N flown objects (warheads and decoys, scenario time in s) and the asset each is aimed at
+    (index, -1 if none) with its target (deg)."""
 
-    threats: ThreatSamples
-    is_warhead: NDArray
+    threats: FlownThreats
     asset: NDArray
-    raid_index: NDArray
     target_lat_deg: NDArray
     target_lon_deg: NDArray
 
+    @property
+    def is_warhead(self) -> NDArray:
+        """(N,) whether each object is a warhead."""
+        return self.threats.is_warhead
 
-@dataclass(frozen=True)
-class FireUnit:
-    """One battery of the scenario: its party, catalog interceptor, fly-out geometry and kill vehicle."""
-
-    name: str
-    party: int
-    interceptor: Interceptor
-    battery: Battery
-    kill_vehicle: KillVehicle
-    inventory: int
-    channels: int
-    organic: tuple[int, ...]   # indices of its organic radars among the scenario's posts
+    @property
+    def raid_index(self) -> NDArray:
+        """(N,) the raid entry each object flies for."""
+        return self.threats.shot
 
 
 @dataclass(frozen=True)
@@ -149,31 +143,17 @@ class Prepared:
 def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects:
     """Aim every raid entry once (minimum energy) and expand it into its missiles and decoys."""
     assets = [a.place for a in scenario.assets]
-    flights = []
-    for i, r in enumerate(scenario.raid):
+    shots = []
+    for r in scenario.raid:
         o, t = catalog.place(r.origin), catalog.place(r.target)
-        try:
-            shot = aim_missile(catalog.missile(r.missile), math.radians(o.lat_deg), math.radians(o.lon_deg),
-                               math.radians(t.lat_deg), math.radians(t.lon_deg), earth, sample_dt_s=SAMPLE_DT_S)
-        except InputError as exc:
-            raise type(exc)(exc.args[0], f"raid.{i}.target") from None
-        flights.append(ThreatSamples.from_batch(shot.trajectory))
-    k = max(f.t_s.shape[1] for f in flights)
-    rows = [(idx, d == 0) for idx, r in enumerate(scenario.raid) for _ in range(r.count) for d in range(1 + r.decoys)]
-    n = len(rows)
-    t = np.full((n, k), np.nan)
-    pos = np.full((n, k, 3), np.nan)
-    burnout = np.zeros(n)
-    for row, (idx, _) in enumerate(rows):
-        f, r = flights[idx], scenario.raid[idx]
-        m = f.t_s.shape[1]
-        t[row, :m] = f.t_s[0] + r.launch_time_s
-        pos[row, :m] = f.r_ecef[0]
-        burnout[row] = f.burnout_t_s[0] + r.launch_time_s
-    raid_index = np.array([idx for idx, _ in rows])
-    targets = [catalog.place(scenario.raid[i].target) for i in raid_index]
-    return Objects(ThreatSamples(t, pos, burnout), np.array([w for _, w in rows]),
-                   np.array([assets.index(p.name) if p.name in assets else -1 for p in targets]), raid_index,
+        shots.append(ThreatShot(catalog.missile(r.missile), math.radians(o.lat_deg), math.radians(o.lon_deg),
+                                math.radians(t.lat_deg), math.radians(t.lon_deg), r.launch_time_s, r.count, r.decoys))
+    try:
+        threats = fly_threats(shots, earth, sample_dt_s=SAMPLE_DT_S)
+    except ShotError as exc:
+        raise type(exc.cause)(exc.cause.args[0], f"raid.{exc.index}.target") from None
+    targets = [catalog.place(scenario.raid[i].target) for i in threats.shot]
+    return Objects(threats, np.array([assets.index(p.name) if p.name in assets else -1 for p in targets]),
                    np.array([p.lat_deg for p in targets]), np.array([p.lon_deg for p in targets]))
 
 
@@ -206,14 +186,13 @@ def fire_units(scenario: Scenario, catalog: Catalog, earth: EarthModel, posts: l
                     all_posts.append(post)
                     owner.append(pi)
                     idx.append(len(all_posts) - 1)
-            battery = Battery(place.name, math.radians(place.lat_deg), math.radians(place.lon_deg), place.alt_m,
-                              flyout_table(interceptor, earth))
-            units.append(FireUnit(f"{p.name}/{place.name}/{interceptor.name}", pi, interceptor, battery,
-                                  kill_vehicle(interceptor), b.inventory, b.channels, tuple(idx)))
+            units.append(fire_unit(catalog, place.name, interceptor, earth,
+                                   name=f"{p.name}/{place.name}/{interceptor.name}", party=pi,
+                                   inventory=b.inventory, channels=b.channels, organic=tuple(idx)))
     return units, all_posts, owner
 
 
-def sensor_geometry(posts: list[SensorPost], owner: list[int], n_parties: int, threats: ThreatSamples,
+def sensor_geometry(posts: list[SensorPost], owner: list[int], n_parties: int, threats: FlownThreats,
                     rcs_m2: float, earth: EarthModel) -> Posts:
     """Visibility (cued and uncued) and single-look accuracy of every post on every object sample."""
     n, k = threats.t_s.shape
@@ -331,20 +310,6 @@ def _in_complex(scenario: Scenario, objects: Objects) -> NDArray:
     return np.array([scenario.raid[k].decoys > 0 for k in objects.raid_index], dtype=bool)
 
 
-def _velocity(threats: ThreatSamples) -> NDArray:
-    """(N, K, 3) ECEF velocity by central differences of the samples, m/s (NaN beyond the last)."""
-    t, r = threats.t_s, threats.r_ecef
-    v = np.full(r.shape, np.nan)
-    dt = np.diff(t, axis=1)[..., None]
-    d = np.diff(r, axis=1) / dt
-    v[:, 1:-1] = 0.5 * (d[:, 1:] + d[:, :-1])
-    v[:, 0], v[:, -1] = d[:, 0], d[:, -1]
-    last = np.isfinite(t).sum(axis=1) - 1
-    rows = np.arange(t.shape[0])
-    v[rows, last] = d[rows, np.maximum(last - 1, 0)]
-    return v
-
-
 def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:
     """(N, B, K) launch time at each threat sample (NaN where the battery cannot meet it there), kill-vehicle
     basket (m) and homing time (s). No commit before threat burnout unless the interceptor is boost-phase
@@ -353,17 +318,16 @@ def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -
     n, k = th.t_s.shape
     if not units:
         return np.zeros((n, 0, k)), np.zeros((n, 0, k)), np.zeros((n, 0, k))
-    launch = opportunity_launch_times(th, [u.battery for u in units], earth)
-    v_threat = _velocity(th)
+    launch = opportunity_launch_times(th, units, earth)
     basket = np.zeros(launch.shape)
     homing = np.zeros(launch.shape)
     for b, u in enumerate(units):  # B (about ten) vectorised evaluations
-        site = u.battery.r_ecef(earth)
+        site = u.r_ecef(earth)
         los = th.r_ecef - site
         los /= np.linalg.norm(los, axis=-1, keepdims=True)
         # The interceptor flies out along the line of sight at about its burnout speed (an approximation:
         # the table keeps times, not speeds).
-        closing = np.linalg.norm(v_threat - u.interceptor.burnout_speed_mps * los, axis=-1)
+        closing = np.linalg.norm(th.v_ecef - u.burnout_speed_mps * los, axis=-1)
         basket[:, b] = u.kill_vehicle.basket_m(closing)
         homing[:, b] = u.kill_vehicle.homing_s(closing)
         if not u.kill_vehicle.boost_phase_capable:

@@ -19,10 +19,20 @@ from openbmd.flight.propagate import (
     fly_launches,
 )
 from openbmd.flight.summary import TrajectorySummary
+from openbmd.flight.threats import (
+    FlownThreats,
+    ObjectKind,
+    ShotError,
+    ThreatShot,
+    fly_aim_batch,
+    fly_aimed,
+    fly_threats,
+)
 
 __all__ = [
     "AimSolution", "Loft", "aim", "aim_missile", "maximum_range_m", "TrajectorySummary",
     "FreeFlight", "free_flight", "flight_path_angles_for_range", "minimum_energy_burnout",
     "range_angle_equal_radii", "EVENTS", "StateBatch", "Tolerances", "TrajectoryBatch", "Vehicle",
     "burnout_states", "fly_ballistic", "fly_launches",
+    "FlownThreats", "ObjectKind", "ShotError", "ThreatShot", "fly_aim_batch", "fly_aimed", "fly_threats",
 ]

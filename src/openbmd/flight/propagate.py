@@ -138,12 +138,23 @@ class TrajectoryBatch:
 
     def samples_ecef(self) -> tuple[NDArray, NDArray]:
         """All samples in ECEF: time (N, K) in s, NaN past each trajectory's last sample, and r_ecef (N, K, 3) in m."""
+        t = self._sample_times()
+        return t, eci_to_ecef(self.samples[..., 1:4], np.nan_to_num(t), self.earth)
+
+    def sample_states_ecef(self) -> tuple[NDArray, NDArray, NDArray]:
+        """:meth:`samples_ecef` with the kernel's velocities: time (N, K) s, r_ecef (N, K, 3) m and
+        Earth-relative v_ecef (N, K, 3) m/s."""
+        t = self._sample_times()
+        r, v = eci_to_ecef(self.samples[..., 1:4], np.nan_to_num(t), self.earth, self.samples[..., 4:7])
+        return t, r, v
+
+    def _sample_times(self) -> NDArray:
+        """Sample times (N, K) s, NaN past each trajectory's last sample."""
         if self.samples is None or self.n_samples is None:
             raise ValueError("this batch was flown without samples; pass sample_dt_s")
         t = self.samples[..., 0].copy()
         t[np.arange(t.shape[1])[None, :] >= self.n_samples[:, None]] = np.nan
-        r_ecef = eci_to_ecef(self.samples[..., 1:4], np.nan_to_num(t), self.earth)
-        return t, r_ecef
+        return t
 
     def samples_geodetic(self, i: int) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         """Time (s), latitude, longitude (rad) and height (m) of trajectory i's samples."""

@@ -10,12 +10,11 @@ from openbmd.sensors.measurements import (
     GEO_LON_DEG,
     MeasurementBatch,
     MeasurementOptions,
-    TruthSamples,
     generate_measurements,
     geo_satellite_ecef,
 )
 from openbmd.sensors.visibility import SensorPost, first_detection, place_posts, sensor_posts, visibility
 
 __all__ = ["SensorPost", "sensor_posts", "place_posts", "first_detection", "visibility",
-           "TruthSamples", "MeasurementBatch", "MeasurementOptions", "generate_measurements", "geo_satellite_ecef",
+           "MeasurementBatch", "MeasurementOptions", "generate_measurements", "geo_satellite_ecef",
            "GEO_LON_DEG"]

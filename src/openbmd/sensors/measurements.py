@@ -34,34 +34,15 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from openbmd.earth import EarthModel, eci_to_ecef, enu_rotation, geodetic_to_ecef
+from openbmd.earth import EarthModel, enu_rotation, geodetic_to_ecef
 from openbmd.earth.kernels import FAST
+from openbmd.flight import FlownThreats
 from openbmd.sensors.visibility import SensorPost, post_parameters, sees
 
 GEO_LON_DEG = 60.0
 """Sub-satellite longitude of the notional GEO infrared satellite, deg east."""
 GEO_RADIUS_M = 42_164_172.0
 """Geostationary orbit radius, m."""
-
-
-@dataclass(frozen=True)
-class TruthSamples:
-    """N sampled truth flights in ECEF: ``t_s`` (N, K) s since the epoch (NaN padded), ``x_ecef`` (N, K, 6)
-    position (m) and Earth-relative velocity (m/s); ``burnout_t_s`` (N,) end of each boost (s)."""
-
-    t_s: NDArray
-    x_ecef: NDArray
-    burnout_t_s: NDArray
-
-    @staticmethod
-    def from_batch(batch) -> "TruthSamples":
-        """From a :class:`openbmd.flight.TrajectoryBatch` flown with samples (absolute times)."""
-        t, _ = batch.samples_ecef()
-        r, v = eci_to_ecef(batch.samples[..., 1:4], np.nan_to_num(t), batch.earth, batch.samples[..., 4:7])
-        return TruthSamples(t, np.concatenate([r, v], axis=-1), batch.event_t_s[:, 0].copy())
-
-    def __len__(self) -> int:
-        return self.t_s.shape[0]
 
 
 @dataclass(frozen=True)
@@ -221,19 +202,20 @@ def _false_alarms(post: SensorPost, scans: NDArray, origin, rot, rate: float, rn
     return t, z
 
 
-def generate_measurements(truth: TruthSamples, posts: Sequence[SensorPost], earth: EarthModel, rcs_m2: float,
+def generate_measurements(truth: FlownThreats, posts: Sequence[SensorPost], earth: EarthModel, rcs_m2: float,
                           rng: np.random.Generator, options: MeasurementOptions = MeasurementOptions(),
                           t_start_s: float | None = None, t_end_s: float | None = None) -> MeasurementBatch:
     """Every post's noisy measurements of every visible target, and optional false alarms.
 
-    ``rcs_m2`` sets radar ranges (R ∝ RCS^¼). Times default to the span of the truth samples.
+    ``truth`` on its own clock (s); ``rcs_m2`` sets radar ranges (R ∝ RCS^¼). Times default to the span of
+    the truth samples.
     """
     t0 = float(np.nanmin(truth.t_s)) if t_start_s is None else t_start_s
     t1 = float(np.nanmax(truth.t_s)) if t_end_s is None else t_end_s
     params = post_parameters(posts, earth, rcs_m2)
     n_valid = np.sum(np.isfinite(truth.t_s), axis=1).astype(np.int64)
     t = np.ascontiguousarray(np.nan_to_num(truth.t_s, nan=np.inf))
-    x = np.ascontiguousarray(truth.x_ecef, float)
+    x = np.ascontiguousarray(truth.x_ecef, float)  # (N, K, 6): the kernel's positions and velocities
     parts: list[tuple] = []
     for q, post in enumerate(posts):  # a handful of posts; the targets and scans are batched
         scans = scan_times(post, t0, t1, rng)

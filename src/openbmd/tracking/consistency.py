@@ -71,11 +71,11 @@ def consistency_runs(scenario: Scenario, seeds: Iterable[int], *, threat: int = 
                                      beta_factor_95=scenario.beta_factor_95)
     raid = fly_raid(scenario, catalog, earth)
     posts, own, _ = _posts_by_party(scenario, catalog)
-    t_truth, x_truth = raid.truth.t_s[threat], raid.truth.x_ecef[threat]
-    checks = check_times(t_truth, x_truth, float(raid.truth.burnout_t_s[threat]), earth)
+    t_truth, x_truth = raid.t_s[threat], raid.x_ecef[threat]
+    checks = check_times(t_truth, x_truth, float(raid.burnout_t_s[threat]), earth)
     times = np.array(list(checks.values()))
     truth_at = {ph: x_truth[int(np.flatnonzero(t_truth == t)[0])] for ph, t in checks.items()}
-    lat, lon, _ = ecef_to_geodetic(raid.impact_ecef_m[threat], earth)
+    lat, lon, _ = ecef_to_geodetic(raid.impact_r_ecef[threat], earth)
     rot_en = enu_rotation(lat, lon)[:2]
     names = [*scenario.parties, JOINT]
     seeds = list(seeds)
@@ -83,10 +83,10 @@ def consistency_runs(scenario: Scenario, seeds: Iterable[int], *, threat: int = 
     covered = {n: {ph: np.full(len(seeds), np.nan) for ph in PHASES} for n in names}
     sig_beta = sigma_ln_beta(scenario.beta_factor_95)
     for r, seed in enumerate(seeds):
-        meas = generate_measurements(raid.truth, posts, earth, scenario.rcs_m2, np.random.default_rng(seed),
+        meas = generate_measurements(raid, posts, earth, scenario.rcs_m2, np.random.default_rng(seed),
                                      MeasurementOptions(false_alarms_per_scan=scenario.false_alarms_per_scan))
         shared = [SharedTracks(p, track_party(_party_batch(meas, own[p]), [posts[i] for i in own[p]], earth,
-                                              len(raid.launch_t_s), config)) for p in scenario.parties]
+                                              len(raid), config)) for p in scenario.parties]
         for name in names:
             picture = build_picture(shared if name == JOINT else [s for s in shared if s.party == name], times,
                                     earth, config=config)
@@ -106,6 +106,6 @@ def consistency_runs(scenario: Scenario, seeds: Iterable[int], *, threat: int = 
                 imp = predict_impacts(np.array([t]), best[0][None], best[1][None], earth,
                                       scenario.assumed_beta_kg_m2, sig_beta)
                 if np.all(np.isfinite(imp.cov_en_m2[0])):
-                    d = rot_en @ (raid.impact_ecef_m[threat] - imp.r_ecef_m[0])
+                    d = rot_en @ (raid.impact_r_ecef[threat] - imp.r_ecef_m[0])
                     covered[name][ph][r] = float(d @ np.linalg.solve(imp.cov_en_m2[0], d) <= CHI2_2D_95)
     return ConsistencyRuns(nees, covered, checks)

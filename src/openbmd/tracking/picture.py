@@ -16,13 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openbmd.catalog import Catalog, load_catalog
-from openbmd.earth import EarthModel, geodetic_to_ecef, wgs84
+from openbmd.earth import EarthModel, wgs84
 from openbmd.earth.geodesy import geodesic_inverse
 from openbmd.errors import InputError
-from openbmd.flight import TrajectoryBatch, aim_missile, fly_launches
-from openbmd.flight.vehicle import vehicle_from_missile
+from openbmd.flight import FlownThreats, ShotError, ThreatShot, fly_threats
 from openbmd.sensors import SensorPost, sensor_posts
-from openbmd.sensors.measurements import MeasurementBatch, MeasurementOptions, TruthSamples, generate_measurements
+from openbmd.sensors.measurements import MeasurementBatch, MeasurementOptions, generate_measurements
 from openbmd.tracking.fusion import PictureTrack, SharedTracks, build_picture
 from openbmd.tracking.models import sigma_ln_beta
 from openbmd.tracking.products import (BoostCorrection, LaunchEstimate, boost_correction, correct_launch,
@@ -31,18 +30,6 @@ from openbmd.tracking.scenario import Scenario, check_names
 from openbmd.tracking.tracker import TrackerConfig, track_party
 
 JOINT = "joint"
-
-
-@dataclass(frozen=True)
-class Raid:
-    """The flown threats, in scenario order: truth samples (ECEF), launch points (ECEF, m),
-    launch times (s), impact points (ECEF, m) and impact times (s)."""
-
-    truth: TruthSamples
-    launch_ecef_m: NDArray
-    launch_t_s: NDArray
-    impact_ecef_m: NDArray
-    impact_t_s: NDArray
 
 
 @dataclass(frozen=True)
@@ -82,50 +69,18 @@ class TrackingReport:
                 "n_false_tracks": self.n_false_tracks, "threats": [t.to_json() for t in self.threats]}
 
 
-def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Raid:
-    """Aim each distinct (missile, from, to) once, then fly all threats of a missile in one batch."""
-    threats = scenario.threats
-    aims: dict[tuple, tuple] = {}
-    pts = {}
-    for k, t in enumerate(threats):
-        key = (t.missile, t.origin, t.target)
-        if key not in aims:
-            lat0, lon0, _ = catalog.point(t.origin, f"threats.{k}.from")
-            lat1, lon1, _ = catalog.point(t.target, f"threats.{k}.to")
-            try:
-                sol = aim_missile(catalog.missile(t.missile), math.radians(lat0), math.radians(lon0),
-                                  math.radians(lat1), math.radians(lon1), earth, sample_dt_s=None)
-            except InputError as exc:
-                raise InputError(f"{t.id}: {exc.args[0]}", f"threats.{k}.to") from None
-            aims[key] = (sol.azimuth_rad, sol.kick_rad, sol.cutoff_s)
-            pts[key] = (math.radians(lat0), math.radians(lon0))
-    batches: list[tuple[list[int], TrajectoryBatch]] = []
-    for missile in dict.fromkeys(t.missile for t in threats):
-        idx = [k for k, t in enumerate(threats) if t.missile == missile]
-        keys = [(threats[k].missile, threats[k].origin, threats[k].target) for k in idx]
-        a = np.array([aims[key] for key in keys])
-        p = np.array([pts[key] for key in keys])
-        batch = fly_launches(vehicle_from_missile(catalog.missile(missile)), p[:, 0], p[:, 1], a[:, 0], a[:, 1],
-                             earth, cutoff_s=a[:, 2], t_launch_s=[threats[k].launch_s for k in idx],
-                             sample_dt_s=scenario.sample_dt_s)
-        batches.append((idx, batch))
-    n = len(threats)
-    parts = [(idx, TruthSamples.from_batch(b), b) for idx, b in batches]
-    k_max = max(ts.t_s.shape[1] for _, ts, _ in parts)
-    t_all = np.full((n, k_max), np.nan)
-    x_all = np.full((n, k_max, 6), np.nan)
-    burn = np.zeros(n)
-    launch = np.zeros((n, 3))
-    impact = np.zeros((n, 3))
-    t_imp = np.zeros(n)
-    for idx, ts, b in parts:
-        kk = ts.t_s.shape[1]
-        t_all[idx, :kk] = ts.t_s
-        x_all[idx, :kk] = ts.x_ecef
-        burn[idx] = ts.burnout_t_s
-        launch[idx] = geodetic_to_ecef(b.launch_lat_rad, b.launch_lon_rad, 0.0, earth)
-        t_imp[idx], impact[idx], _ = b.event_ecef("impact")
-    return Raid(TruthSamples(t_all, x_all, burn), launch, np.array([t.launch_s for t in threats]), impact, t_imp)
+def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> FlownThreats:
+    """The scenario's threats, in scenario order, flown at their launch times (scenario clock, s)."""
+    shots = []
+    for k, t in enumerate(scenario.threats):
+        lat0, lon0, _ = catalog.point(t.origin, f"threats.{k}.from")
+        lat1, lon1, _ = catalog.point(t.target, f"threats.{k}.to")
+        shots.append(ThreatShot(catalog.missile(t.missile), math.radians(lat0), math.radians(lon0),
+                                math.radians(lat1), math.radians(lon1), t.launch_s))
+    try:
+        return fly_threats(shots, earth, sample_dt_s=scenario.sample_dt_s)
+    except ShotError as exc:
+        raise InputError(f"{scenario.threats[exc.index].id}: {exc.cause.args[0]}", f"threats.{exc.index}.to") from None
 
 
 def _posts_by_party(scenario: Scenario, catalog: Catalog) -> tuple[list[SensorPost], dict[str, list[int]],
@@ -167,19 +122,19 @@ def run_scenario(scenario: Scenario, party: str, *, catalog: Catalog | None = No
                                      beta_factor_95=scenario.beta_factor_95)
     raid = fly_raid(scenario, catalog, earth)
     posts, own, shared_idx = _posts_by_party(scenario, catalog)
-    meas = generate_measurements(raid.truth, posts, earth, scenario.rcs_m2, np.random.default_rng(scenario.seed),
+    meas = generate_measurements(raid, posts, earth, scenario.rcs_m2, np.random.default_rng(scenario.seed),
                                  MeasurementOptions(false_alarms_per_scan=scenario.false_alarms_per_scan))
     names = list(scenario.parties) if party == JOINT else [party]
     shared = []
     for pname in names:
         idx = shared_idx[pname] if party == JOINT else own[pname]
-        tracks = track_party(_party_batch(meas, idx), [posts[i] for i in idx], earth, len(raid.launch_t_s), config)
+        tracks = track_party(_party_batch(meas, idx), [posts[i] for i in idx], earth, len(raid), config)
         delay = scenario.parties[pname].share.delay_s if party == JOINT else 0.0
         shared.append(SharedTracks(pname, tracks, delay))
     return score_picture(scenario, party, raid, shared, earth, config, catalog)
 
 
-def score_picture(scenario: Scenario, party: str, raid: Raid, shared: list[SharedTracks], earth: EarthModel,
+def score_picture(scenario: Scenario, party: str, raid: FlownThreats, shared: list[SharedTracks], earth: EarthModel,
                   config: TrackerConfig, catalog: Catalog) -> TrackingReport:
     """Build the centre's picture from ``shared`` and score it against the raid's truth.
 
@@ -215,7 +170,7 @@ def score_picture(scenario: Scenario, party: str, raid: Raid, shared: list[Share
                     best, best_tr = offsets[j] + i[0], np.trace(picture[j].p[i[0], :3, :3])
             if best is not None and np.all(np.isfinite(impacts.r_ecef_m[best])):
                 errors.append([round(float(t - tl), 3), float(np.linalg.norm(impacts.r_ecef_m[best]
-                                                                            - raid.impact_ecef_m[k]))])
+                                                                            - raid.impact_r_ecef[k]))])
                 ellipses.append([round(float(t - tl), 3), float(impacts.semi_major_m[best])])
         lp_err = lt_err = None
         rclass = ""
@@ -234,7 +189,7 @@ def score_picture(scenario: Scenario, party: str, raid: Raid, shared: list[Share
                 if corrections[rclass] is not None:
                     est = correct_launch(est, impacts.lat_rad[best:best + 1], impacts.lon_rad[best:best + 1],
                                          corrections[rclass], earth)
-                lp_err = float(np.linalg.norm(est.r_ecef_m[0] - raid.launch_ecef_m[k]))
+                lp_err = float(np.linalg.norm(est.r_ecef_m[0] - raid.launch_r_ecef[k]))
                 lt_err = float(est.t_launch_s[0] - tl)
         reports.append(ThreatReport(threat.id, threat.missile, _rel(first, tl), _rel(firm, tl), lp_err, lt_err,
                                     rclass, errors, ellipses))

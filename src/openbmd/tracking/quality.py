@@ -110,7 +110,6 @@ def calibration_samples(scenario: Scenario, seeds: Iterable[int], *, catalog: Ca
     catalog = catalog or load_catalog()
     earth = earth or wgs84()
     raid = fly_raid(scenario, catalog, earth)
-    pos = raid.truth.x_ecef[..., :3]
     out: list[list[float]] = [[] for _ in SENSOR_CLASSES]
     visible = {}
     for name, party in scenario.parties.items():
@@ -118,7 +117,7 @@ def calibration_samples(scenario: Scenario, seeds: Iterable[int], *, catalog: Ca
         classes = {post_class(p) for p in posts}
         if len(classes) != 1:
             raise ValueError(f"party {name} mixes sensor classes; calibrate one class per party")
-        det, first = first_detection(raid.truth.t_s, pos, raid.truth.burnout_t_s, posts, earth, scenario.rcs_m2)
+        det, first = first_detection(raid.t_s, raid.r_ecef, raid.burnout_t_s, posts, earth, scenario.rcs_m2)
         revisit = np.array([posts[j].sensor.revisit_s if j >= 0 else np.nan for j in first])
         visible[name] = (classes.pop(), det, revisit)
     for seed in seeds:
