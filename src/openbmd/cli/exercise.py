@@ -80,13 +80,17 @@ def run(
     if as_json:
         print_json(data)
     else:
-        t = Table("mode", "P(no leaker)", "95% CI", "leakers", "interceptors", "value defended",
-                  title=f"{sc.name}: {trials:,} trials per mode, seed {seed}")
+        t = Table("mode", "P(no leaker)", "95% CI", "vs independent (paired)", "leakers", "interceptors",
+                  "value defended", title=f"{sc.name}: {trials:,} trials per mode, seed {seed}")
         for m, v in data["modes"].items():
             lo, hi = v["p_no_leak_ci"]
-            t.add_row(m, f"{v['p_no_leak']:.3f}", f"{lo:.3f}-{hi:.3f}", f"{v['expected_leakers']:.2f}",
+            d = v.get("paired_vs_independent")
+            vs = f"{d['p_no_leak_diff']:+.3f} ({d['ci'][0]:+.3f} to {d['ci'][1]:+.3f})" if d else ""
+            t.add_row(m, f"{v['p_no_leak']:.3f}", f"{lo:.3f}-{hi:.3f}", vs, f"{v['expected_leakers']:.2f}",
                       f"{v['interceptors_used']:.1f}", f"{v['value_defended']:.1%}")
         console().print(t)
+        for v in data["modes"].values():
+            console().print(v["explanation"], soft_wrap=True)
     if report is not None:
         from openbmd.report.exercise_report import write_exercise_report
 
