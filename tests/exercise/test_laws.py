@@ -88,9 +88,14 @@ def test_data_exchange_restores_a_blind_party_only_through_launch_on_remote(cata
         s = sc.model_copy(update={"parties": [nato, party]})
         preps = prepare(s, catalog, EARTH, modes=("independent", "data-exchange"))
         results[label] = {m: run_trials_mc(p, 600, 5) for m, p in preps.items()}
+    from openbmd.exercise.run import run_exercise
+
     r = 1  # russia's party index
     lor, org = results["lor"], results["organic"]
     assert lor["data-exchange"]["kills_by"][:, r].mean() > lor["independent"]["kills_by"][:, r].mean() + 0.5
     assert lor["data-exchange"]["by_authority"][:, 1].mean() > 0.5
     np.testing.assert_array_equal(org["data-exchange"]["kills_by"][:, r] >= 0, True)
     assert org["data-exchange"]["kills_by"][:, r].mean() <= org["independent"]["kills_by"][:, r].mean() + 0.05
+    s = sc.model_copy(update={"parties": [nato, blind]})
+    said = run_exercise(s, catalog, EARTH, modes=("independent", "data-exchange"), trials=300, seed=5)
+    assert "launch-on-remote" in said.modes["data-exchange"]["explanation"]  # the report says so

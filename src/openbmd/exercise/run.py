@@ -102,6 +102,10 @@ def explain(mode: str, m: dict) -> str:
         d = m["paired_vs_independent"]
         head += f", {d['p_no_leak_diff']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] against independent"
     extra = ""
+    auth = m["interceptors_by_authority"]
+    remote = [f"{auth[a]:.1f} {a}" for a in ("launch-on-remote", "engage-on-remote") if auth[a] >= 0.05]
+    if remote:
+        extra += f"; interceptors fired on remote tracks: {', '.join(remote)}"
     if m["interceptors_wasted"] >= 0.05:
         extra += f"; {m['interceptors_wasted']:.1f} interceptors hit already-dead objects"
     if m["interceptors_at_decoys"] >= 0.05:
