@@ -2,7 +2,7 @@
 
 Each trial runs in waves. In a wave every decision group (one per party, or one for the joint
 mode) assigns its batteries to the objects it still believes to be threats, optimally
-(:func:`openbmd.exercise.wta.assign`): costs favour the most valuable threats first, then the
+(:func:`openbmd.exercise.wta.assign_capacitated`): costs favour the most valuable threats first, then the
 earliest intercepts. A battery may take an intercept record only when
 
 - the launch comes after the group may fire at that object (shoot-look-shoot waits for the kill
@@ -30,12 +30,11 @@ from numba import njit
 
 from openbmd.engagement.firecontrol import COMMIT_SIGMAS, ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, \
     effective_pk, track_sigma_m
-from openbmd.exercise.wta import assign
+from openbmd.exercise.wta import assign_capacitated
 
 MAX_SHOTS = 8
 """Most shots at one object in one trial (indexes the uniforms)."""
 MAX_WAVES = 16
-_INFEASIBLE = 1e9
 _VALUE_WEIGHT = 1e5
 
 BATTERY_DTYPE = np.dtype([("party", np.int64), ("group", np.int64), ("pk", np.float64), ("inventory", np.int64),
@@ -308,25 +307,19 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
                         if e_t[rows[r], q] < np.inf:
                             feasible += 1
                     slots[q] = min(max(inv[b] - bat[b].reserve - held[b], salvo) // salvo, feasible, bat[b].channels)
-                n_cols = slots.sum()
-                if n_cols == 0:
+                if slots.sum() == 0:
                     continue
-                cost = np.full((rows.size, n_cols), _INFEASIBLE)
-                col_bat = np.empty(n_cols, dtype=np.int64)
-                c = 0
-                for q in range(bats.size):
-                    for _ in range(slots[q]):
-                        col_bat[c] = q
-                        for r in range(rows.size):
-                            if e_t[rows[r], q] < np.inf:
-                                cost[r, c] = e_t[rows[r], q] - _VALUE_WEIGHT * (obj[rows[r]].value + 1e-3)
-                        c += 1
-                choice = assign(cost)
+                cost = np.full((rows.size, bats.size), np.inf)
                 for r in range(rows.size):
-                    c = choice[r]
-                    if c < 0 or cost[r, c] >= _INFEASIBLE:
+                    for q in range(bats.size):
+                        if e_t[rows[r], q] < np.inf:
+                            cost[r, q] = e_t[rows[r], q] - _VALUE_WEIGHT * (obj[rows[r]].value + 1e-3)
+                choice = assign_capacitated(cost, slots)
+                for r in range(rows.size):
+                    q = choice[r]
+                    if q < 0:
                         continue
-                    i, q = rows[r], col_bat[c]
+                    i = rows[r]
                     b = bats[q]
                     spare = inv[b] - bat[b].reserve - held[b] + (salvo if hold_for[i] == b else 0)
                     if spare < salvo or shots[i] >= MAX_SHOTS - 1:
