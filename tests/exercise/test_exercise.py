@@ -187,6 +187,9 @@ def test_cli_json_contract(capsys):
     for m in ("data-exchange", "joint", "sectoral"):
         d = out["modes"][m]["paired_vs_independent"]
         assert d["ci"][0] <= d["p_no_leak_diff"] <= d["ci"][1]
+        assert d["expected_leakers_ci"][0] <= d["expected_leakers_diff"] <= d["expected_leakers_ci"][1]
+        assert d["expected_leakers_diff"] == pytest.approx(
+            out["modes"][m]["expected_leakers"] - out["modes"]["independent"]["expected_leakers"])
     assert "paired_vs_independent" not in out["modes"]["independent"]
 
 

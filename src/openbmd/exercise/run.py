@@ -41,11 +41,13 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
         out[mode] = summarize(raw, prepared[mode].parties)
         out[mode]["leak_by_raid"] = _leak_by_raid(raw["survived"], objects, scenario)
     if "independent" in raws:
-        base = raws["independent"]["leakers"] == 0
+        base = raws["independent"]["leakers"]
         for mode in modes:
             if mode != "independent":
-                diff, ci = paired_difference(raws[mode]["leakers"] == 0, base)
-                out[mode]["paired_vs_independent"] = {"p_no_leak_diff": diff, "ci": ci}
+                diff, ci = paired_difference(raws[mode]["leakers"] == 0, base == 0)
+                leak_diff, leak_ci = paired_difference(raws[mode]["leakers"], base)
+                out[mode]["paired_vs_independent"] = {"p_no_leak_diff": diff, "ci": ci,
+                                                      "expected_leakers_diff": leak_diff, "expected_leakers_ci": leak_ci}
     curve_trials = max(200, trials // 4)
     for mode in modes:
         out[mode]["interceptors_per_p"] = {"curve": _equal_use_curve(prepared[mode], out[mode], curve_trials, seed,
@@ -100,7 +102,9 @@ def explain(mode: str, m: dict) -> str:
     head = f"{mode}: P(no leak) {m['p_no_leak']:.3f} with {m['interceptors_used']:.1f} interceptors"
     if "paired_vs_independent" in m:
         d = m["paired_vs_independent"]
-        head += f", {d['p_no_leak_diff']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] against independent"
+        head += (f", {d['p_no_leak_diff']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] against independent "
+                 f"({d['expected_leakers_diff']:+.2f} [{d['expected_leakers_ci'][0]:+.2f}, "
+                 f"{d['expected_leakers_ci'][1]:+.2f}] leakers)")
     extra = ""
     auth = m["interceptors_by_authority"]
     remote = [f"{auth[a]:.1f} {a}" for a in ("launch-on-remote", "engage-on-remote") if auth[a] >= 0.05]

@@ -115,6 +115,9 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
     paired = "".join(
         f"<tr><td>{html.escape(m)}</td><td>{v['paired_vs_independent']['p_no_leak_diff']:+.3f} "
         f"({v['paired_vs_independent']['ci'][0]:+.3f} to {v['paired_vs_independent']['ci'][1]:+.3f})</td>"
+        f"<td>{v['paired_vs_independent']['expected_leakers_diff']:+.2f} "
+        f"({v['paired_vs_independent']['expected_leakers_ci'][0]:+.2f} to "
+        f"{v['paired_vs_independent']['expected_leakers_ci'][1]:+.2f})</td>"
         f"<td>{_fmt(v.get('interceptors_per_p', {}).get('interceptors_at_target'))}</td>"
         f"<td>{v.get('interceptors_wasted', 0.0):.1f}</td><td>{v.get('interceptors_at_decoys', 0.0):.1f}</td></tr>"
         for m, v in data["modes"].items() if "paired_vs_independent" in v)
@@ -123,7 +126,7 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
     paired_table = (f"<h2>Against independent, trial by trial</h2><p>Paired difference in P(no leaker) (common random "
                     f"numbers), interceptors needed to reach P(no leaker) {_fmt(target, '.3f')} (the equal-use "
                     f"comparison, from runs at reduced inventory), interceptors that hit already-dead objects, and "
-                    f"interceptors spent on decoys.</p><table><tr><th>mode</th><th>ΔP(no leaker) (95% CI)</th>"
+                    f"interceptors spent on decoys.</p><table><tr><th>mode</th><th>ΔP(no leaker) (95% CI)</th><th>Δ expected leakers (95% CI)</th>"
                     f"<th>interceptors at equal P</th><th>wasted</th><th>at decoys</th></tr>{paired}</table>"
                     if paired else "")
     track_text = ("from the track-quality model calibrated against openbmd's full tracker "
