@@ -217,7 +217,8 @@ def accuracy_samples(scenario: Scenario, seeds: Iterable[int], *, ages: Sequence
                      earth: EarthModel | None = None) -> AccuracySamples:
     """Run the full tracker for every party of ``scenario`` (one sensor place or space sensor each) and
     each seed, and score each confirmed track of a threat ``ages`` revisits after its firm track (once the
-    threat has burnt out), predicted ``leads_s`` ahead with the tracker's free-flight motion model (:func:`openbmd.tracking.fusion.predict_states`)
+    threat has burnt out), predicted ``leads_s`` ahead with the tracker's free-flight motion model
+    (:func:`openbmd.tracking.fusion.predict_states`)
     to the nearest truth sample, against the closed form for the same geometry (see
     :class:`AccuracySamples`)."""
     from openbmd.engagement.firecontrol import measurement_sigma_m, track_sigma_m
