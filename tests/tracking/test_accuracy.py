@@ -51,8 +51,8 @@ def test_thrust_noise_caps_the_looks_until_the_window_ends():
 
 
 def test_shipped_scales_predict_fresh_runs_of_the_full_tracker():
-    """Seed 1001 was not used to fit the shipped scales (fit: seeds 1-16): the scaled closed form must give the tracker's
-    PIP σ within a factor 1.5 in at least 75 % of samples (84 % on the fit seeds 1-16), where the plain
+    """Seed 1001 was not used to fit the shipped scales (seeds 1-16): the scaled closed form must give the
+    tracker's PIP σ within a factor 1.5 in at least 75 % of samples (84 % on the fit seeds), where the plain
     straight-line fit does so in under half (measured: 87 % and 22 %); its covariance is not over-confident."""
     tool = _tool()
     model = load_track_quality()
