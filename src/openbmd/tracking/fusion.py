@@ -103,6 +103,20 @@ def covariance_intersection(x1: NDArray, p1: NDArray, x2: NDArray, p2: NDArray,
     return x, 0.5 * (p + p.T)
 
 
+def predict_states(x: NDArray, p: NDArray, dt_s: NDArray, phases: Sequence[str], models: dict
+                   ) -> tuple[NDArray, NDArray]:
+    """States (n, 6) and covariances (n, 6, 6) (m, m/s) predicted ``dt_s`` (n,) s ahead with the tracker's
+    motion model (:func:`phase_models`): the ballistic mean and transition matrix, plus the process noise
+    of each row's phase (its white noise and the β prior's σ² s sᵀ)."""
+    ref = models["midcourse"]
+    dt = np.asarray(dt_s, float)
+    beta = np.full(len(dt), ref.beta_kg_m2)
+    x1, phi, s_beta = propagate_many(np.ascontiguousarray(x, dtype=float), dt, ref.mu_m3_s2, ref.j2, ref.a_m,
+                                     ref.e2, ref.omega_rad_s, beta, ref.max_step_s)
+    q = np.array([models[ph].process_noise(d, sb) for ph, d, sb in zip(phases, dt, s_beta)]).reshape(-1, 6, 6)
+    return x1, np.einsum("nij,njk,nlk->nil", phi, p, phi) + q
+
+
 def _available(shared: SharedTracks, t: float, earth: EarthModel, models: dict, max_age_s: float,
                reentry_altitude_m: float):
     """((track id, last update s) pairs, states at t (n, 6), covariances (n, 6, 6)) of a party's tracks the
@@ -123,13 +137,7 @@ def _available(shared: SharedTracks, t: float, earth: EarthModel, models: dict, 
         phases.append("boost" if not tr.ballistic[k] else free_flight_phase(tr.x[k], earth, reentry_altitude_m))
     if not ids:
         return [], np.zeros((0, 6)), np.zeros((0, 6, 6))
-    dt = np.array(dts)
-    ref = models["midcourse"]
-    beta = np.full(len(ids), ref.beta_kg_m2)
-    x1, phi, s_beta = propagate_many(np.array(xs), dt, ref.mu_m3_s2, ref.j2, ref.a_m, ref.e2, ref.omega_rad_s,
-                                     beta, ref.max_step_s)
-    q = np.array([models[ph].process_noise(d, sb) for ph, d, sb in zip(phases, dt, s_beta)])
-    p1 = np.einsum("nij,njk,nlk->nil", phi, np.array(ps), phi) + q
+    x1, p1 = predict_states(np.array(xs), np.array(ps), np.array(dts), phases, models)
     up = geodetic_arrays(x1[:, 0].copy(), x1[:, 1].copy(), x1[:, 2].copy(), earth.a_m, earth.e2)[1] > 0.0
     return [i for i, u in zip(ids, up) if u], x1[up], p1[up]
 
