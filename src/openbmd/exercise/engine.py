@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from openbmd.engagement.firecontrol import COMMIT_SIGMAS, ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, \
-    effective_pk, track_sigma_m
+    effective_pk, filter_sigma_m
 from openbmd.exercise.wta import assign_capacitated
 
 MAX_SHOTS = 8
@@ -40,10 +40,10 @@ _VALUE_WEIGHT = 1e5
 BATTERY_DTYPE = np.dtype([("party", np.int64), ("group", np.int64), ("pk", np.float64), ("inventory", np.int64),
                           ("reserve", np.int64), ("channels", np.int64)])
 OBJECT_DTYPE = np.dtype([("is_warhead", np.bool_), ("value", np.float64), ("asset", np.int64),
-                         ("static_cause", np.int64), ("t0", np.float64)])
+                         ("static_cause", np.int64), ("t0", np.float64), ("burnout", np.float64)])
 PARAM_DTYPE = np.dtype([("salvo", np.int64), ("sls", np.bool_), ("look_reserve", np.bool_), ("joint", np.bool_),
                         ("ka_delay", np.float64), ("decision", np.float64), ("n_parties", np.int64),
-                        ("sample_dt", np.float64)])
+                        ("sample_dt", np.float64), ("track_window", np.float64), ("track_q", np.float64)])
 # cause codes: index in openbmd.exercise.geometry.CAUSES, plus one
 _NO_TRACK, _NO_FC, _INVENTORY, _CHANNELS, _DECOY, _PK_MISS, _VETO, _UNASSIGNED = 1, 2, 6, 7, 8, 9, 10, 11
 
@@ -77,29 +77,35 @@ def _busy(busy, busy_n, b, lo, hi, limit):
 
 
 @njit(cache=True)
-def _track_sigma(q, i, at_s, tau_end_s, starts_q, last_seen, sig, revisit, t0, dt):
+def _track_sigma(q, i, at_s, tau_end_s, starts_q, fc):
     """PIP error (m) of post q's track on object i at time ``at_s`` for an intercept at ``tau_end_s``: the
     looks run from the track's start to ``at_s`` or the post's last sight of the object, whichever is first,
-    and the track coasts from there."""
+    and the track coasts from there. The closed form is the one calibrated against the full tracker
+    (:func:`openbmd.engagement.firecontrol.filter_sigma_m` times the sensor class's accuracy scale)."""
+    sig, revisit, last_seen, t0, dt, accuracy, window_s, q_boost, burnout = fc[4], fc[5], fc[6], fc[7], fc[8], \
+        fc[11], fc[12], fc[13], fc[14]
     end = min(at_s, last_seen[q, i])
     if not end >= starts_q:
         return np.inf
     j = int((end - t0[i]) / dt + 0.5)
     j = min(max(j, 0), sig.shape[2] - 1)
-    return track_sigma_m(sig[q, i, j], starts_q, end, revisit[q], tau_end_s - end)
+    # The tracker allows for thrust for a while after a track starts; once the threat has burnt out (space IR
+    # sees the plume end) the track is known to be ballistic, so the window closes then at the latest.
+    window = min(window_s, max(burnout[i] - starts_q, 0.0))
+    return accuracy[q] * filter_sigma_m(sig[q, i, j], starts_q, end, revisit[q], tau_end_s - end, window, q_boost)
 
 
 @njit(cache=True)
 def _commit(tr, i, b, rr, fc, starts, delay):
     """Best track battery b may commit on for record rr: (PIP σ in m, authority bit); (inf, 0) if none."""
-    rec_f, _, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable = fc
+    rec_f, use, use_lat, usable, n_usable = fc[0], fc[2], fc[3], fc[9], fc[10]
     t_launch, t_hit, basket, homing = rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], rec_f[i, b, rr, 2], rec_f[i, b, rr, 3]
     c = t_launch - delay
     best, auth = np.inf, 0
     for k in range(n_usable[b]):
         q = usable[b, k]
         bits = use[b, q]
-        sg = _track_sigma(q, i, c - use_lat[b, q], t_hit, starts[tr, q, i], last_seen, sig, revisit, t0, dt)
+        sg = _track_sigma(q, i, c - use_lat[b, q], t_hit, starts[tr, q, i], fc)
         if not COMMIT_SIGMAS * sg <= basket or sg >= best:
             continue
         a = 0
@@ -111,7 +117,7 @@ def _commit(tr, i, b, rr, fc, starts, delay):
             for k2 in range(n_usable[b]):  # its own radar must take over before the kill vehicle homes
                 o = usable[b, k2]
                 if use[b, o] & ORGANIC:
-                    so = _track_sigma(o, i, t_hit - homing, t_hit, starts[tr, o, i], last_seen, sig, revisit, t0, dt)
+                    so = _track_sigma(o, i, t_hit - homing, t_hit, starts[tr, o, i], fc)
                     if COMMIT_SIGMAS * so <= basket:
                         a = LAUNCH_ON_REMOTE
                         break
@@ -188,14 +194,16 @@ def _sees(data_of, seen, g, i, j):
 
 
 @njit(cache=True)
-def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, data_of, data_lat,
+def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of,
+               data_lat,
                seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms):
     """Run ``uniforms.shape[0]`` trials.
 
     Static: records ``rec_f`` (N, B, R, 4) launch s, intercept s, basket m, homing s; ``rec_i`` (N, B, R, 2)
     launch and intercept sample; ``rec_n`` (N, B); ``bat`` (B,) :data:`BATTERY_DTYPE`; ``obj`` (N,)
     :data:`OBJECT_DTYPE`; ``asset_value`` (A,); ``use``/``use_lat`` (B, S) authority bits and latency s; ``sig`` (S, N, K) single-look
-    accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last sight of each object, s; ``data_of``/``data_lat`` (G, P); ``seen`` (P, N, K); ``self_def`` (N, B);
+    accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last sight of each object, s; ``accuracy``
+    (S,) each post's calibrated accuracy scale; ``data_of``/``data_lat`` (G, P); ``seen`` (P, N, K); ``self_def`` (N, B);
     ``prm`` (1,) :data:`PARAM_DTYPE`. Per trial: track ``starts`` (T, S, N) s, ``any_track`` (T, N) s,
     ``recognised`` (T, G, N) when each group knows an object is a decoy, ``wait_until`` (T, G, N) when its
     discrimination of an object in a multi-object complex has had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and
@@ -217,7 +225,11 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
             if use[b, q]:
                 usable[b, n_usable[b]] = q
                 n_usable[b] += 1
-    fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable)
+    burnout = np.empty(n)
+    for i in range(n):
+        burnout[i] = obj[i].burnout
+    fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable, accuracy,
+          prm[0].track_window, prm[0].track_q, burnout)
     memo = (np.zeros(rec_n.shape + (rec_f.shape[2],), dtype=np.int64), np.empty(rec_n.shape + (rec_f.shape[2],)),
             np.empty(rec_n.shape + (rec_f.shape[2],), dtype=np.int64))
     max_inv = 1

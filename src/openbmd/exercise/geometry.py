@@ -127,6 +127,7 @@ class Prepared:
     strip_j: NDArray         # (N,) its sample index
     in_complex: NDArray      # (N,) the object flies in a threat complex of several objects (warhead and decoys)
     t0_s: NDArray            # (N,) time of each object's first sample (samples every SAMPLE_DT_S)
+    burnout_t_s: NDArray     # (N,) threat burnout, s
     discrimination: NDArray  # (3, 2) per role: probability, track time needed (s)
     joint: bool
     required: NDArray        # (P,) parties that must approve a joint engagement
@@ -299,7 +300,8 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
             np.floor(np.array([u.inventory for u in units]) * doc.reserve_fraction).astype(np.int64),
             np.array([u.channels for u in units], dtype=np.int64), objects.is_warhead.copy(), values,
             objects.asset.copy(), np.array([a.value for a in scenario.assets], float), static, self_def, strip_t,
-            strip_j, _in_complex(scenario, objects), th.t_s[:, 0].copy(), disc, mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
+            strip_j, _in_complex(scenario, objects), th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
+            mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
             coop.joint_veto_probability, doc.salvo, doc.shoot_look_shoot, doc.look_shot_reserve,
             tl.kill_assessment_delay_s, tl.decision_delay_s)
     return out

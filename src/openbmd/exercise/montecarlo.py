@@ -34,17 +34,20 @@ def engine_inputs(prep: Prepared) -> tuple:
     obj = np.zeros(len(prep.is_warhead), dtype=OBJECT_DTYPE)
     obj["is_warhead"], obj["value"], obj["asset"], obj["static_cause"] = (prep.is_warhead, prep.value, prep.asset,
                                                                          prep.static_cause)
-    obj["t0"] = prep.t0_s
+    obj["t0"], obj["burnout"] = prep.t0_s, prep.burnout_t_s
     prm = np.zeros(1, dtype=PARAM_DTYPE)
     prm["salvo"], prm["sls"], prm["look_reserve"], prm["joint"] = (prep.salvo, prep.shoot_look_shoot,
                                                                    prep.look_shot_reserve, prep.joint)
     prm["ka_delay"], prm["decision"], prm["n_parties"] = prep.kill_assessment_s, prep.decision_s, len(prep.parties)
     prm["sample_dt"] = SAMPLE_DT_S
+    model, posts = prep.tracks.model, prep.tracks.posts
+    prm["track_window"], prm["track_q"] = model.boost_window_s, model.q_boost_m2_s3
+    accuracy = np.array([model.accuracy_scale(int(c)) for c in posts.model_class], float)
     rec_f = np.ascontiguousarray(np.stack([prep.rec_launch, prep.rec_intercept, prep.rec_basket_m,
                                            prep.rec_homing_s], axis=-1))
     rec_i = np.ascontiguousarray(np.stack([prep.rec_j_launch, prep.rec_j_intercept], axis=-1))
     return (rec_f, rec_i, prep.rec_count, bat, obj, prep.asset_value, prep.use, prep.use_latency_s, prep.sigma_m,
-            prep.tracks.posts.revisit_s, prep.tracks.posts.last_seen_s, prep.data_of, prep.data_latency_s, prep.seen, prep.self_defence, prm)
+            posts.revisit_s, posts.last_seen_s, accuracy, prep.data_of, prep.data_latency_s, prep.seen, prep.self_defence, prm)
 
 
 def draw_trials(prep: Prepared, n_trials: int, rng: np.random.Generator) -> dict[str, NDArray]:
