@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import FAST
 from openbmd.engagement import FireUnit, fleet, ladder_fleet, launch_times
-from openbmd.engagement.opportunity import alt_and_ranges, ellipsoid, launch_time_s, samples
+from openbmd.engagement.opportunity import alt_m, ellipsoid, launch_time_s, range_m, samples
 from openbmd.flight import FlownThreats
 
 LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0,
@@ -34,7 +34,7 @@ BISECTIONS = 14
 """Bisection steps: the ladder's 9 km/s span to under 1 m/s."""
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def _engageable(t, h, rng, allowed, units, v):
     """Whether any unit flown at ``v`` (m/s) meets the threat (samples ``t`` (K,) s, altitudes ``h`` (K,) m,
     ground ranges ``rng`` (K, M) m) by a launch no earlier than ``allowed`` (s)."""
@@ -62,7 +62,10 @@ def _thresholds(threats, units, earth, allowed, lo_mps, hi_mps, n_bisect):
         for j in range(k):  # the geometry once; the bisection only flies out again
             if not t[j] == t[j]:
                 break
-            h[j] = alt_and_ranges(threats.r_ecef[i, j], units.site_ecef_m, earth, rng[j])
+            x, y, z = threats.r_ecef[i, j, 0], threats.r_ecef[i, j, 1], threats.r_ecef[i, j, 2]
+            h[j] = alt_m(x, y, z, earth)
+            for m in range(rng.shape[1]):
+                rng[j, m] = range_m(units, m, x, y, z)
         lo, hi = lo_mps, hi_mps
         if not _engageable(t, h, rng, allowed[i], units, hi):
             continue

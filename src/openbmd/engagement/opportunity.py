@@ -10,7 +10,7 @@ The fly-out plugs in as data, a :class:`Fleet`: each unit carries a *ladder* of 
 ascending burnout speeds and is flown at a given speed (m/s).
 
 - A unit's own :class:`~openbmd.engagement.flyout.FlyoutTable` is a one-rung ladder flown at its own
-  speed: the plain bilinear lookup (:func:`~openbmd.engagement.flyout.lookup`), :func:`fleet`.
+  speed: the plain bilinear lookup (:func:`~openbmd.engagement.flyout.lookup_rung`), :func:`fleet`.
 - A speed ladder (:func:`ladder_fleet`) is interpolated in burnout speed: linearly where both
   neighbouring rungs reach the point; where only the faster one does, by the 1/v scaling of its time
   inside the envelope interpolated between the two. Below the ladder the slowest rung holds; above
@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import FAST, geodetic_lat_alt
 from openbmd.engagement.fireunit import FireUnit
-from openbmd.engagement.flyout import central_range, flyout_table, lookup
+from openbmd.engagement.flyout import central_range, flyout_table, lookup_rung
 from openbmd.flight import FlownThreats
 
 
@@ -100,34 +100,34 @@ def _sites(units: Sequence[FireUnit], earth: EarthModel) -> NDArray:
     return np.stack([u.r_ecef(earth) for u in units])
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def flyout_s(units, m, rng, h, v):
     """Fly-out time (s) of unit m flown at burnout speed ``v`` (m/s) to ground range ``rng`` (m) and
     altitude ``h`` (m); inf out of reach or envelope."""
-    speeds, tables, limits = units.ladder_mps[m], units.time_s[m], units.limits[m]
-    n = speeds.shape[0]
-    if v <= speeds[0]:
-        return lookup(rng, h, tables[0], limits[0])
-    if v >= speeds[n - 1]:
-        return lookup(rng, h, tables[n - 1], limits[n - 1]) * speeds[n - 1] / v
+    speeds, tables, limits = units.ladder_mps, units.time_s, units.limits
+    n = speeds.shape[1]
+    if v <= speeds[m, 0]:
+        return lookup_rung(rng, h, tables, limits, m, 0)
+    if v >= speeds[m, n - 1]:
+        return lookup_rung(rng, h, tables, limits, m, n - 1) * speeds[m, n - 1] / v
     k = 0
-    while speeds[k + 1] < v:
+    while speeds[m, k + 1] < v:
         k += 1
-    w = (v - speeds[k]) / (speeds[k + 1] - speeds[k])
-    t0 = lookup(rng, h, tables[k], limits[k])
-    t1 = lookup(rng, h, tables[k + 1], limits[k + 1])
+    w = (v - speeds[m, k]) / (speeds[m, k + 1] - speeds[m, k])
+    t0 = lookup_rung(rng, h, tables, limits, m, k)
+    t1 = lookup_rung(rng, h, tables, limits, m, k + 1)
     if t1 == np.inf:
         return np.inf
     if t0 < np.inf:
         return t0 + w * (t1 - t0)
-    max_range = limits[k, 4] + w * (limits[k + 1, 4] - limits[k, 4])
-    max_alt = limits[k, 3] + w * (limits[k + 1, 3] - limits[k, 3])
+    max_range = limits[m, k, 4] + w * (limits[m, k + 1, 4] - limits[m, k, 4])
+    max_alt = limits[m, k, 3] + w * (limits[m, k + 1, 3] - limits[m, k, 3])
     if rng > max_range or h > max_alt:
         return np.inf
-    return t1 * speeds[k + 1] / v
+    return t1 * speeds[m, k + 1] / v
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def launch_time_s(t, rng, h, units, m, v):
     """Launch time (s) from which unit m, flown at ``v`` (m/s), meets a threat at ``rng``, ``h`` (m) at time
     ``t`` (s); NaN where it cannot."""
@@ -135,31 +135,34 @@ def launch_time_s(t, rng, h, units, m, v):
     return t - fly if fly < np.inf else np.nan
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
-def alt_and_ranges(p, sites, earth, rng):
-    """Geodetic altitude (m) of the ECEF point ``p`` (3,) m; ``rng`` (M,) gets its ground range (m) from each site."""
-    x, y, z = p[0], p[1], p[2]
-    _, h = geodetic_lat_alt(x, y, z, earth.a_m, earth.e2)
-    for m in range(sites.shape[0]):
-        rng[m] = central_range(sites[m, 0], sites[m, 1], sites[m, 2], x, y, z)
-    return h
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def alt_m(x, y, z, earth):
+    """Geodetic altitude (m) of the ECEF point (x, y, z), m, on the ``earth`` :class:`Ellipsoid`."""
+    return geodetic_lat_alt(x, y, z, earth.a_m, earth.e2)[1]
 
 
-@njit(cache=True, fastmath=FAST, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def range_m(units, m, x, y, z):
+    """Ground range (m, on the mean sphere) from unit m's site to the ECEF point (x, y, z), m."""
+    site = units.site_ecef_m
+    return central_range(site[m, 0], site[m, 1], site[m, 2], x, y, z)
+
+
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
 def fill_launch_times(t, r, units, earth, not_before, out):
     """One threat's launch times into ``out`` (M, K), s: from its samples ``t`` (K,) s and ``r`` (K, 3) ECEF m,
     for units flown at their ``speed_mps``. Left as is (NaN) where a unit cannot meet it, or only by a
     launch before ``not_before`` (s)."""
-    rng = np.empty(units.site_ecef_m.shape[0])
     for j in range(t.shape[0]):
         tj = t[j]
         if not tj == tj:
             break
         if tj <= not_before:
             continue
-        h = alt_and_ranges(r[j], units.site_ecef_m, earth, rng)
-        for m in range(rng.shape[0]):
-            launch = launch_time_s(tj, rng[m], h, units, m, units.speed_mps[m])
+        x, y, z = r[j, 0], r[j, 1], r[j, 2]
+        h = alt_m(x, y, z, earth)
+        for m in range(out.shape[0]):
+            launch = launch_time_s(tj, range_m(units, m, x, y, z), h, units, m, units.speed_mps[m])
             if launch >= not_before:
                 out[m, j] = launch
 
