@@ -15,6 +15,9 @@ ascending burnout speeds and is flown at a given speed (m/s).
   neighbouring rungs reach the point; where only the faster one does, by the 1/v scaling of its time
   inside the envelope interpolated between the two. Below the ladder the slowest rung holds; above
   it the fastest rung's time scales as 1/v.
+
+The per-point steps (:func:`flyout_s`, :func:`launch_time_s`, geometry) are inlined into each kernel
+(``inline="always"``): a call that passes the fleet's arrays would cost more than the lookup itself.
 """
 
 from __future__ import annotations
@@ -148,33 +151,30 @@ def range_m(units, m, x, y, z):
     return central_range(site[m, 0], site[m, 1], site[m, 2], x, y, z)
 
 
-@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def fill_launch_times(t, r, units, earth, not_before, out):
-    """One threat's launch times into ``out`` (M, K), s: from its samples ``t`` (K,) s and ``r`` (K, 3) ECEF m,
-    for units flown at their ``speed_mps``. Left as is (NaN) where a unit cannot meet it, or only by a
-    launch before ``not_before`` (s)."""
-    for j in range(t.shape[0]):
-        tj = t[j]
-        if not tj == tj:
-            break
-        if tj <= not_before:
-            continue
-        x, y, z = r[j, 0], r[j, 1], r[j, 2]
-        h = alt_m(x, y, z, earth)
-        for m in range(out.shape[0]):
-            launch = launch_time_s(tj, range_m(units, m, x, y, z), h, units, m, units.speed_mps[m])
-            if launch >= not_before:
-                out[m, j] = launch
-
-
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
 def launch_times_kernel(threats, units, earth, not_before):
-    """(N, M, K) launch times (s) of :func:`fill_launch_times` for every threat (``not_before`` (N,) s)."""
-    n, k = threats.t_s.shape
-    out = np.full((n, units.site_ecef_m.shape[0], k), np.nan)
+    """(N, M, K) launch times (s) from which unit m, flown at its ``speed_mps``, meets threat n at sample k.
+
+    NaN where it cannot, or only by a launch before ``not_before`` (N,) s. Samples run to the first NaN time.
+    """
+    t, r = threats.t_s, threats.r_ecef
+    n, k = t.shape
+    m_count = units.site_ecef_m.shape[0]
+    out = np.full((n, m_count, k), np.nan)
     for i in prange(n):
-        if not_before[i] < np.inf:
-            fill_launch_times(threats.t_s[i], threats.r_ecef[i], units, earth, not_before[i], out[i])
+        if not not_before[i] < np.inf:
+            continue
+        for j in range(k):
+            if not t[i, j] == t[i, j]:
+                break
+            if t[i, j] <= not_before[i]:
+                continue
+            x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
+            h = alt_m(x, y, z, earth)
+            for m in range(m_count):
+                launch = launch_time_s(t[i, j], range_m(units, m, x, y, z), h, units, m, units.speed_mps[m])
+                if launch >= not_before[i]:
+                    out[i, m, j] = launch
     return out
 
 
