@@ -7,9 +7,10 @@ import pytest
 
 from openbmd.assurance import (arm, assess, assess_years, engageable, evaluate_criteria, force_bases,
                                site_checks, strategic_corridors, target_places)
+from openbmd.assurance.threshold import LADDER_MPS, engageable_at_mps, speed_thresholds_mps
 from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
-from openbmd.engagement import timeline_for
+from openbmd.engagement import engage, timeline_for
 from openbmd.errors import InputError, UnknownNameError
 
 EARTH = wgs84()
@@ -138,3 +139,19 @@ def test_sensitivity_grid_is_monotonic(catalog, corridors):
     grid = np.array(sens["engageable_pairs"])
     assert np.all(np.diff(grid, axis=1) >= 0) and np.all(np.diff(grid, axis=0) <= 0)
     assert grid[0, -1] > grid[-1, 0] and sens["flips"]
+
+
+def test_speed_thresholds_are_continuous_not_ladder_rungs(catalog, corridors):
+    """Thresholds are bisected between the rungs: they fall strictly between rungs, and 10 m/s either side of
+    each one flips engageability on the same speed-interpolated fly-out."""
+    armed = arm(catalog, catalog.deployment("poland-gbi-2007"), EARTH)
+    allowed = engage(corridors.threats, armed.batteries, armed.posts, timeline_for(catalog), EARTH).launch_allowed_t_s
+    th = speed_thresholds_mps(corridors.threats, armed.batteries, allowed, EARTH)
+    inside = np.flatnonzero((th > LADDER_MPS[0]) & (th < LADDER_MPS[-1]))
+    assert inside.size >= 5
+    assert not np.isin(th[inside], LADDER_MPS).any()
+    assert np.unique(np.round(th[inside])).size > 1
+    for k in inside:
+        one = corridors.threats.take([k])
+        assert engageable_at_mps(one, armed.batteries, allowed[[k]], EARTH, th[k] + 10.0)[0]
+        assert not engageable_at_mps(one, armed.batteries, allowed[[k]], EARTH, th[k] - 10.0)[0]

@@ -5,10 +5,11 @@ the deployment gets at least one intercept opportunity (its *speed threshold*),
 and, at the deployment's own speeds, the longest decision delay that still leaves
 one (its *delay budget*).
 
-Fly-out times at any speed come from a ladder of :class:`FlyoutTable` s built at
-fixed speeds and interpolated in speed: linearly where both neighbours reach the
-point; where only the faster one does, by the 1/v scaling of travel time inside
-the envelope interpolated between the two. One numba kernel bisects all pairs at once.
+Fly-out times at any speed come from the intercept-opportunity kernel's speed-ladder
+fly-out (:mod:`openbmd.engagement.opportunity`): :class:`FlyoutTable` s built at fixed
+speeds and interpolated in speed. One numba kernel bisects all pairs at once, so a
+threshold falls anywhere between the rungs, not on them. Delay budgets come from the
+latest launch time of the same kernel at the units' own speeds.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from openbmd.catalog import Interceptor
 from openbmd.earth import EarthModel
-from openbmd.earth.kernels import FAST, geodetic_lat_alt
-from openbmd.engagement import FireUnit, flyout_table, unit_arrays
+from openbmd.earth.kernels import FAST
+from openbmd.engagement import FireUnit, fleet, ladder_fleet, launch_times
+from openbmd.engagement.opportunity import alt_m, ellipsoid, launch_time_s, range_m, samples
 from openbmd.flight import FlownThreats
-from openbmd.engagement.flyout import central_range, lookup
 
 LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0,
               8000.0, 10000.0)
@@ -34,81 +34,47 @@ BISECTIONS = 14
 """Bisection steps: the ladder's 9 km/s span to under 1 m/s."""
 
 
-def ladder_tables(interceptors: Sequence[Interceptor], earth: EarthModel,
-                  speeds_mps: Sequence[float] = LADDER_MPS) -> tuple[NDArray, NDArray]:
-    """Stacked tables (M, L, R, A) and limits (M, L, 5) of each battery's interceptor at each ladder speed."""
-    tables = [[flyout_table(i, earth, burnout_speed_mps=v, coarse=True) for v in speeds_mps] for i in interceptors]
-    return (np.stack([np.stack([t.time_s for t in row]) for row in tables]),
-            np.stack([np.stack([t.limits() for t in row]) for row in tables]))
-
-
-@njit(cache=True, fastmath=FAST, error_model="numpy")
-def _time_at_speed(rng, h, v, tables, limits, speeds):
-    """Fly-out time (s) at speed v for one battery's ladder; inf when out of reach."""
-    n = speeds.shape[0]
-    if v <= speeds[0]:
-        return lookup(rng, h, tables[0], limits[0])
-    if v >= speeds[n - 1]:
-        return lookup(rng, h, tables[n - 1], limits[n - 1]) * speeds[n - 1] / v
-    k = 0
-    while speeds[k + 1] < v:
-        k += 1
-    w = (v - speeds[k]) / (speeds[k + 1] - speeds[k])
-    t0 = lookup(rng, h, tables[k], limits[k])
-    t1 = lookup(rng, h, tables[k + 1], limits[k + 1])
-    if t1 == np.inf:
-        return np.inf
-    if t0 < np.inf:
-        return t0 + w * (t1 - t0)
-    max_range = limits[k, 4] + w * (limits[k + 1, 4] - limits[k, 4])
-    max_alt = limits[k, 3] + w * (limits[k + 1, 3] - limits[k, 3])
-    if rng > max_range or h > max_alt:
-        return np.inf
-    return t1 * speeds[k + 1] / v
-
-
-@njit(cache=True, fastmath=FAST, error_model="numpy")
-def _engageable(i, v, t, h, rng, allowed, tables, limits, speeds):
-    for j in range(t.shape[1]):
-        if not t[i, j] == t[i, j]:
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def _engageable(t, h, rng, allowed, units, v):
+    """Whether any unit flown at ``v`` (m/s) meets the threat (samples ``t`` (K,) s, altitudes ``h`` (K,) m,
+    ground ranges ``rng`` (K, M) m) by a launch no earlier than ``allowed`` (s)."""
+    for j in range(t.shape[0]):
+        if not t[j] == t[j]:
             break
-        if t[i, j] <= allowed[i]:
+        if t[j] <= allowed:
             continue
-        for m in range(tables.shape[0]):
-            fly = _time_at_speed(rng[i, j, m], h[i, j], v, tables[m], limits[m], speeds)
-            if fly < np.inf and t[i, j] - fly >= allowed[i]:
+        for m in range(rng.shape[1]):
+            if launch_time_s(t[j], rng[j, m], h[j], units, m, v) >= allowed:
                 return True
     return False
 
 
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
-def _thresholds(t, r, allowed, sites, tables, limits, speeds, a, e2, n_bisect):
-    n, k = t.shape
-    m_count = sites.shape[0]
+def _thresholds(threats, units, earth, allowed, lo_mps, hi_mps, n_bisect):
+    n, k = threats.t_s.shape
     out = np.full(n, np.nan)
     for i in prange(n):
         if not allowed[i] < np.inf:
             continue
-        h = np.full((1, k), np.nan)
-        rng = np.full((1, k, m_count), np.nan)
-        tt = np.full((1, k), np.nan)
-        for j in range(k):
-            if not t[i, j] == t[i, j]:
+        t = threats.t_s[i]
+        h = np.full(k, np.nan)
+        rng = np.full((k, units.site_ecef_m.shape[0]), np.nan)
+        for j in range(k):  # the geometry once; the bisection only flies out again
+            if not t[j] == t[j]:
                 break
-            tt[0, j] = t[i, j]
-            _, h[0, j] = geodetic_lat_alt(r[i, j, 0], r[i, j, 1], r[i, j, 2], a, e2)
-            for m in range(m_count):
-                rng[0, j, m] = central_range(sites[m, 0], sites[m, 1], sites[m, 2], r[i, j, 0], r[i, j, 1], r[i, j, 2])
-        one = np.array([allowed[i]])
-        lo, hi = speeds[0], speeds[speeds.shape[0] - 1]
-        if not _engageable(0, hi, tt, h, rng, one, tables, limits, speeds):
+            x, y, z = threats.r_ecef[i, j, 0], threats.r_ecef[i, j, 1], threats.r_ecef[i, j, 2]
+            h[j] = alt_m(x, y, z, earth)
+            for m in range(rng.shape[1]):
+                rng[j, m] = range_m(units, m, x, y, z)
+        lo, hi = lo_mps, hi_mps
+        if not _engageable(t, h, rng, allowed[i], units, hi):
             continue
-        if _engageable(0, lo, tt, h, rng, one, tables, limits, speeds):
+        if _engageable(t, h, rng, allowed[i], units, lo):
             out[i] = lo
             continue
         for _ in range(n_bisect):
             mid = 0.5 * (lo + hi)
-            if _engageable(0, mid, tt, h, rng, one, tables, limits, speeds):
+            if _engageable(t, h, rng, allowed[i], units, mid):
                 hi = mid
             else:
                 lo = mid
@@ -120,36 +86,26 @@ def speed_thresholds_mps(threats: FlownThreats, batteries: Sequence[FireUnit], l
                          earth: EarthModel, speeds_mps: Sequence[float] = LADDER_MPS) -> NDArray:
     """Least common burnout speed (m/s) giving each threat one opportunity; NaN above the ladder's top.
 
-    Each unit's catalog interceptor sets its burn time and envelope, which scale with speed as in
+    The speed is solved continuously, by bisection to under 1 m/s between the ladder's ends, on fly-out
+    times interpolated in speed between the rungs (:func:`openbmd.engagement.ladder_fleet`). Each unit's
+    catalog interceptor sets its burn time and envelope, which scale with speed as in
     :func:`openbmd.engagement.flyout_table`; a speed at the ladder's bottom means "engageable even
     at that speed".
     """
-    tables, limits = ladder_tables([b.interceptor for b in batteries], earth, speeds_mps)
-    sites = np.stack([b.r_ecef(earth) for b in batteries])
-    return _thresholds(np.ascontiguousarray(threats.t_s), np.ascontiguousarray(threats.r_ecef),
-                       np.asarray(launch_allowed_t_s, float), sites, tables, limits, np.asarray(speeds_mps, float),
-                       earth.a_m, earth.e2, BISECTIONS)
+    return _thresholds(samples(threats), ladder_fleet(batteries, earth, speeds_mps), ellipsoid(earth),
+                       np.ascontiguousarray(launch_allowed_t_s, float), float(speeds_mps[0]), float(speeds_mps[-1]),
+                       BISECTIONS)
 
 
-@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
-def _latest_launch(t, r, sites, tables, limits, a, e2):
-    n, k = t.shape
-    out = np.full(n, -np.inf)
-    for i in prange(n):
-        for j in range(k):
-            if not t[i, j] == t[i, j]:
-                break
-            _, h = geodetic_lat_alt(r[i, j, 0], r[i, j, 1], r[i, j, 2], a, e2)
-            for m in range(sites.shape[0]):
-                rng = central_range(sites[m, 0], sites[m, 1], sites[m, 2], r[i, j, 0], r[i, j, 1], r[i, j, 2])
-                fly = lookup(rng, h, tables[m], limits[m])
-                if fly < np.inf and t[i, j] - fly > out[i]:
-                    out[i] = t[i, j] - fly
-    return out
+def engageable_at_mps(threats: FlownThreats, batteries: Sequence[FireUnit], launch_allowed_t_s: NDArray,
+                      earth: EarthModel, speed_mps: float, speeds_mps: Sequence[float] = LADDER_MPS) -> NDArray:
+    """Whether each threat gets one opportunity (bool, N) with every unit at the common burnout ``speed_mps``
+    (m/s), on the same speed ladder as :func:`speed_thresholds_mps`."""
+    units = ladder_fleet(batteries, earth, speeds_mps, speed_mps)
+    return ~np.isnan(launch_times(threats, units, earth, launch_allowed_t_s)).all(axis=(1, 2))
 
 
 def latest_launch_s(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel) -> NDArray:
     """Latest interceptor launch time (s after threat launch) that still makes an intercept; -inf if none."""
-    tables, limits, sites = unit_arrays(batteries, earth)
-    return _latest_launch(np.ascontiguousarray(threats.t_s), np.ascontiguousarray(threats.r_ecef), sites, tables,
-                          limits, earth.a_m, earth.e2)
+    launch = launch_times(threats, fleet(batteries, earth), earth)
+    return np.max(launch, axis=(1, 2), initial=-np.inf, where=~np.isnan(launch))

@@ -15,7 +15,7 @@ from openbmd.engagement.deployment import (
     engage_shot,
     timeline_for,
 )
-from openbmd.engagement.fireunit import FireUnit, fire_unit, unit_arrays
+from openbmd.engagement.fireunit import FireUnit, fire_unit
 from openbmd.engagement.flyout import FlyoutTable, flyout_table, ground_range_m, kinematic_reach
 from openbmd.engagement.footprint import (
     REGIONS,
@@ -26,6 +26,7 @@ from openbmd.engagement.footprint import (
     region_box,
     threat_grid,
 )
+from openbmd.engagement.opportunity import Fleet, fleet, ladder_fleet, launch_times, opportunity_launch_times
 from openbmd.engagement.windows import (
     EngagementBatch,
     EngagementWindow,
@@ -36,7 +37,8 @@ from openbmd.engagement.windows import (
 
 __all__ = [
     "FlyoutTable", "flyout_table", "ground_range_m", "kinematic_reach",
-    "FireUnit", "fire_unit", "unit_arrays", "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of",
+    "FireUnit", "fire_unit", "Fleet", "fleet", "ladder_fleet", "launch_times", "opportunity_launch_times",
+    "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of",
     "Footprint", "ThreatGrid", "threat_grid", "defended_footprint", "REGIONS", "region_box", "grid_axes",
     "ShotEngagement", "batteries", "deployment_posts", "engage_shot", "timeline_for",
 ]

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +71,3 @@ def fire_unit(catalog: Catalog, site: str, interceptor: str | Interceptor, earth
                     flyout_table(entry, earth, burnout_speed_mps=speed), kill_vehicle(entry),
                     name or f"{site}/{entry.name}", party, inventory, channels, tuple(organic))
 
-
-def unit_arrays(units: Sequence[FireUnit], earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:
-    """What the engagement kernels read of M units: tables (M, R, A) s, limits (M, 5) and sites (M, 3) ECEF m."""
-    return (np.stack([u.table.time_s for u in units]), np.stack([u.table.limits() for u in units]),
-            np.stack([u.r_ecef(earth) for u in units]))

@@ -69,8 +69,8 @@ class FlyoutTable:
     def time_to_reach_s(self, ground_range_m: ArrayLike, alt_m: ArrayLike) -> NDArray:
         """Fly-out time (s) to points at ``ground_range_m`` and ``alt_m``; inf where out of reach or envelope."""
         r, h = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(alt_m, float))
-        out = _lookup_many(np.ascontiguousarray(r.ravel()), np.ascontiguousarray(h.ravel()), self.time_s,
-                           self.limits())
+        out = _lookup_many(np.ascontiguousarray(r.ravel()), np.ascontiguousarray(h.ravel()), self.time_s[None, None],
+                           self.limits()[None, None])
         return out.reshape(r.shape)
 
     def limits(self) -> NDArray:
@@ -106,24 +106,26 @@ def central_range(ax, ay, az, bx, by, bz):
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
-def lookup(rng, alt, table, lim):
-    """Fly-out time (s) at one point by bilinear interpolation; inf out of reach or envelope.
+def lookup_rung(rng, alt, tables, limits, m, rung):
+    """Fly-out time (s) to ground range ``rng`` and altitude ``alt`` (m) by bilinear interpolation in the table
+    ``tables[m, rung]`` of stacked tables (M, L, R, A); inf out of reach or envelope.
 
-    ``lim`` is :meth:`FlyoutTable.limits`. At the edge of reach, where some grid corners
-    are unreachable, the reachable corners are used when they carry at least half the
-    interpolation weight: the edge is placed to within half a cell, without bias.
+    ``limits[m, rung]`` (of (M, L, 5)) is that table's :meth:`FlyoutTable.limits`. At the edge of reach, where
+    some grid corners are unreachable, the reachable corners are used when they carry at least half the
+    interpolation weight: the edge is placed to within half a cell, without bias. (Indexed in place, not
+    through per-point views: this is the innermost step of every opportunity kernel.)
     """
-    if not (alt >= lim[2] and alt <= lim[3] and rng <= lim[4] and rng >= 0.0):
+    if not (alt >= limits[m, rung, 2] and alt <= limits[m, rung, 3] and rng <= limits[m, rung, 4] and rng >= 0.0):
         return np.inf
-    x, y = rng / lim[0], alt / lim[1]
+    x, y = rng / limits[m, rung, 0], alt / limits[m, rung, 1]
     i, j = int(x), int(y)
-    if i >= table.shape[0] - 1 or j >= table.shape[1] - 1:
+    if i >= tables.shape[2] - 1 or j >= tables.shape[3] - 1:
         return np.inf
     fx, fy = x - i, y - j
     w_sum, t_sum = 0.0, 0.0
     for di in range(2):
         for dj in range(2):
-            tt = table[i + di, j + dj]
+            tt = tables[m, rung, i + di, j + dj]
             if tt < np.inf:
                 w = (fx if di else 1.0 - fx) * (fy if dj else 1.0 - fy)
                 w_sum += w
@@ -134,10 +136,10 @@ def lookup(rng, alt, table, lim):
 
 
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
-def _lookup_many(rng, alt, table, lim):
+def _lookup_many(rng, alt, tables, limits):
     out = np.empty(rng.shape[0])
     for k in prange(rng.shape[0]):
-        out[k] = lookup(rng[k], alt[k], table, lim)
+        out[k] = lookup_rung(rng[k], alt[k], tables, limits, 0, 0)
     return out
 
 

@@ -5,7 +5,8 @@ post → firm track (+ ``firm_track_delay_s``) → interceptor launch allowed
 (+ ``decision_delay_s``) → intercept. An *intercept opportunity* is a threat
 sample at time t, position p, such that a fire unit's interceptor, launched at
 t − T(p) no earlier than allowed, reaches p at t inside its altitude and range
-envelope (T from the :class:`FlyoutTable`). Shoot-look-shoot: after each shot's
+envelope (T from the :class:`FlyoutTable`; launch times from the one opportunity
+kernel, :mod:`openbmd.engagement.opportunity`). Shoot-look-shoot: after each shot's
 intercept the defence waits ``kill_assessment_delay_s`` before launching the next,
 from whichever battery meets the threat earliest.
 
@@ -25,9 +26,11 @@ from numpy.typing import NDArray
 
 from openbmd.catalog import Timeline
 from openbmd.earth import EarthModel, ecef_to_geodetic
-from openbmd.earth.kernels import FAST, geodetic_lat_alt
-from openbmd.engagement.fireunit import FireUnit, unit_arrays
-from openbmd.engagement.flyout import central_range, ground_range_m, lookup
+from openbmd.earth.kernels import FAST
+from openbmd.engagement.fireunit import FireUnit
+from openbmd.engagement.flyout import ground_range_m
+from openbmd.engagement.opportunity import fleet, launch_times
+from openbmd.engagement.opportunity import opportunity_launch_times as opportunity_launch_times  # for the exercise
 from openbmd.flight import FlownThreats
 from openbmd.sensors import SensorPost, first_detection
 
@@ -68,51 +71,40 @@ def engage(threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence
         none = np.full((n, 0), -1, dtype=np.int64)
         return EngagementBatch(det_t, det_by, allowed, none, none, np.zeros(n, np.int64),
                                np.full((n, MAX_SHOTS), -1), np.full((n, MAX_SHOTS), -1))
-    tables, limits, sites = unit_arrays(batteries, earth)
-    first, last, shots, shot_j, shot_m = _engage(
-        np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float), allowed, sites,
-        tables, limits, earth.a_m, earth.e2, float(timeline.kill_assessment_delay_s), MAX_SHOTS)
+    launch = launch_times(threats, fleet(batteries, earth), earth, not_before_s=allowed)
+    first, last, shots, shot_j, shot_m = _shoot_look_shoot(
+        np.ascontiguousarray(threats.t_s, float), launch, float(timeline.kill_assessment_delay_s), MAX_SHOTS)
     return EngagementBatch(det_t, det_by, allowed, first, last, shots, shot_j, shot_m)
 
 
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
-def _engage(t, r, allowed, sites, tables, limits, a, e2, ka_delay, max_shots):
-    n, k = t.shape
-    m_count = sites.shape[0]
+def _shoot_look_shoot(t, launch, ka_delay, max_shots):
+    """First and last opportunity per threat and unit, and the shots, from usable launch times (N, M, K) s.
+
+    Each next launch waits for the previous intercept's kill assessment (``ka_delay``, s); the first may
+    come at the first usable launch time. Shots go to whichever unit meets the threat earliest.
+    """
+    n, m_count, k = launch.shape
     first = np.full((n, m_count), -1, dtype=np.int64)
     last = np.full((n, m_count), -1, dtype=np.int64)
     shots = np.zeros(n, dtype=np.int64)
     shot_j = np.full((n, max_shots), -1, dtype=np.int64)
     shot_m = np.full((n, max_shots), -1, dtype=np.int64)
     for i in prange(n):
-        if not allowed[i] < np.inf:
-            continue
-        launch = np.full((k, m_count), np.nan)
-        for j in range(k):
-            tj = t[i, j]
-            if not tj == tj:
-                break
-            if tj <= allowed[i]:
-                continue
-            x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
-            _, h = geodetic_lat_alt(x, y, z, a, e2)
-            for m in range(m_count):
-                rng = central_range(sites[m, 0], sites[m, 1], sites[m, 2], x, y, z)
-                fly = lookup(rng, h, tables[m], limits[m])
-                if fly < np.inf and tj - fly >= allowed[i]:
-                    launch[j, m] = tj - fly
+        for m in range(m_count):
+            for j in range(k):
+                if launch[i, m, j] == launch[i, m, j]:
                     if first[i, m] < 0:
                         first[i, m] = j
                     last[i, m] = j
-        # Shoot-look-shoot: each next launch waits for the previous intercept's kill assessment.
-        earliest = allowed[i]
+        earliest = -np.inf
         for s in range(max_shots):
             best_j, best_m = -1, -1
             for m in range(m_count):
                 if first[i, m] < 0:
                     continue
                 for j in range(first[i, m], last[i, m] + 1):
-                    if launch[j, m] >= earliest:
+                    if launch[i, m, j] >= earliest:
                         if best_j < 0 or j < best_j:
                             best_j, best_m = j, m
                         break
@@ -232,31 +224,3 @@ def authority_for(organic_seen: NDArray, t_s: NDArray, launch_s: float, intercep
     if organic_seen[(t_s > launch_s) & (t_s <= intercept_s)].any():
         return "launch-on-remote"
     return "engage-on-remote"
-
-
-@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
-def _launch_times(t, r, sites, tables, limits, a, e2):
-    n, k = t.shape
-    m_count = sites.shape[0]
-    out = np.full((n, m_count, k), np.nan)
-    for i in prange(n):
-        for j in range(k):
-            if not t[i, j] == t[i, j]:
-                break
-            x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
-            _, h = geodetic_lat_alt(x, y, z, a, e2)
-            for m in range(m_count):
-                fly = lookup(central_range(sites[m, 0], sites[m, 1], sites[m, 2], x, y, z), h, tables[m], limits[m])
-                if fly < np.inf:
-                    out[i, m, j] = t[i, j] - fly
-    return out
-
-
-def opportunity_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel) -> NDArray:
-    """(N, M, K): the launch time (s) from which battery m meets threat n at its sample k, NaN where it cannot.
-
-    No timeline is applied: a launch is usable when it is no earlier than the time allowed.
-    """
-    tables, limits, sites = unit_arrays(batteries, earth)
-    return _launch_times(np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float), sites,
-                         tables, limits, earth.a_m, earth.e2)
