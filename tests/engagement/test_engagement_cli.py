@@ -87,3 +87,18 @@ def test_engage_json_gives_each_window_and_shot_its_flight_time_and_authority(ca
     # the latest window is nearest Deveselu, where its own SPY-1 sees the threat at least before the intercept
     latest = [w for w in out["windows"] if w["which"] == "latest"][0]
     assert latest["authority"] in ("organic", "launch-on-remote")
+
+
+def test_no_interceptor_launches_before_the_threat_burns_out(capsys):
+    from openbmd.catalog import load_catalog
+    from openbmd.earth import wgs84
+    from openbmd.engagement import engage_shot, timeline_for
+
+    cat = load_catalog()
+    fast = timeline_for(cat, firm_track_delay_s=0.0, decision_delay_s=0.0)
+    result = engage_shot(cat, "generic-irbm", "tabriz", "warsaw", ["kurecik"], ["sm3-iia"], ["kurecik", "sbirs"],
+                         fast, wgs84())
+    burnout = float(result.threat.burnout_t_s[0])
+    assert result.window.windows
+    for w in result.window.windows + result.window.shots:
+        assert w.interceptor_launch_time_s >= burnout

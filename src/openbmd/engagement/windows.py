@@ -60,7 +60,8 @@ class EngagementBatch:
 
 def engage(threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence[SensorPost], timeline: Timeline,
            earth: EarthModel) -> EngagementBatch:
-    """Detection, opportunities and shoot-look-shoot shots of every fire unit against every threat.
+    """Detection, opportunities and shoot-look-shoot shots of every fire unit against every threat; no
+    launch before the threat burns out unless the unit's interceptor is boost-phase capable.
 
     Times are on the threats' clock: s after launch for threats launched at t = 0."""
     det_t, det_by = first_detection(threats.t_s, threats.r_ecef, threats.burnout_t_s, posts, earth,
@@ -72,6 +73,11 @@ def engage(threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence
         return EngagementBatch(det_t, det_by, allowed, none, none, np.zeros(n, np.int64),
                                np.full((n, MAX_SHOTS), -1), np.full((n, MAX_SHOTS), -1))
     launch = launch_times(threats, fleet(batteries, earth), earth, not_before_s=allowed)
+    # No commit before threat burnout unless the interceptor is boost-phase capable.
+    late = launch < threats.burnout_t_s[:, None, None]
+    for m, u in enumerate(batteries):  # M (a few) fire units
+        if not u.kill_vehicle.boost_phase_capable:
+            launch[:, m][late[:, m]] = np.nan
     first, last, shots, shot_j, shot_m = _shoot_look_shoot(
         np.ascontiguousarray(threats.t_s, float), launch, float(timeline.kill_assessment_delay_s), MAX_SHOTS)
     return EngagementBatch(det_t, det_by, allowed, first, last, shots, shot_j, shot_m)
