@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import FAST
 from openbmd.engagement import FireUnit, fleet, ladder_fleet, launch_times
-from openbmd.engagement.opportunity import alt_m, ellipsoid, launch_time_s, range_m, samples
+from openbmd.engagement.opportunity import alt_m, ellipsoid, launch_time_s, not_before_burnout_s, range_m, samples
 from openbmd.flight import FlownThreats
 
 LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0,
@@ -92,9 +92,9 @@ def speed_thresholds_mps(threats: FlownThreats, batteries: Sequence[FireUnit], l
     :func:`openbmd.engagement.flyout_table`; a speed at the ladder's bottom means "engageable even
     at that speed".
     """
+    allowed = not_before_burnout_s(threats, batteries, launch_allowed_t_s)
     return _thresholds(samples(threats), ladder_fleet(batteries, earth, speeds_mps), ellipsoid(earth),
-                       np.ascontiguousarray(launch_allowed_t_s, float), float(speeds_mps[0]), float(speeds_mps[-1]),
-                       BISECTIONS)
+                       np.ascontiguousarray(allowed, float), float(speeds_mps[0]), float(speeds_mps[-1]), BISECTIONS)
 
 
 def engageable_at_mps(threats: FlownThreats, batteries: Sequence[FireUnit], launch_allowed_t_s: NDArray,
@@ -102,10 +102,11 @@ def engageable_at_mps(threats: FlownThreats, batteries: Sequence[FireUnit], laun
     """Whether each threat gets one opportunity (bool, N) with every unit at the common burnout ``speed_mps``
     (m/s), on the same speed ladder as :func:`speed_thresholds_mps`."""
     units = ladder_fleet(batteries, earth, speeds_mps, speed_mps)
-    return ~np.isnan(launch_times(threats, units, earth, launch_allowed_t_s)).all(axis=(1, 2))
+    allowed = not_before_burnout_s(threats, batteries, launch_allowed_t_s)
+    return ~np.isnan(launch_times(threats, units, earth, allowed)).all(axis=(1, 2))
 
 
 def latest_launch_s(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel) -> NDArray:
     """Latest interceptor launch time (s after threat launch) that still makes an intercept; -inf if none."""
-    launch = launch_times(threats, fleet(batteries, earth), earth)
+    launch = launch_times(threats, fleet(batteries, earth), earth, not_before_burnout_s(threats, batteries))
     return np.max(launch, axis=(1, 2), initial=-np.inf, where=~np.isnan(launch))

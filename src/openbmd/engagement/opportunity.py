@@ -198,3 +198,13 @@ def opportunity_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit
     if not batteries:
         return np.full((*threats.t_s.shape[:1], 0, threats.t_s.shape[1]), np.nan)
     return launch_times(threats, fleet(batteries, earth), earth)
+
+
+def not_before_burnout_s(threats: FlownThreats, units, allowed_s: NDArray | None = None) -> NDArray:
+    """(N,) earliest launch at each threat: ``allowed_s`` (default none), and no commit before the threat
+    burns out unless every unit's interceptor is boost-phase capable (per-unit masking is
+    :func:`openbmd.engagement.engage`'s; no catalog interceptor is boost-phase capable today)."""
+    allowed = np.full(len(threats.burnout_t_s), -np.inf) if allowed_s is None else np.asarray(allowed_s, float)
+    if all(u.kill_vehicle.boost_phase_capable for u in units):
+        return allowed
+    return np.maximum(allowed, threats.burnout_t_s)
