@@ -26,7 +26,7 @@ the same shot (common random numbers) and the answer does not depend on how tria
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from openbmd.engagement.firecontrol import COMMIT_SIGMAS, ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, \
     effective_pk, filter_sigma_m
@@ -35,6 +35,8 @@ from openbmd.exercise.wta import assign_capacitated
 MAX_SHOTS = 8
 """Most shots at one object in one trial (indexes the uniforms)."""
 MAX_WAVES = 16
+_BLOCKS = 16
+"""Blocks of trials run in parallel by :func:`run_trials` (each allocates its own commit memo)."""
 _VALUE_WEIGHT = 1e5
 
 BATTERY_DTYPE = np.dtype([("party", np.int64), ("group", np.int64), ("pk", np.float64), ("inventory", np.int64),
@@ -193,23 +195,41 @@ def _sees(data_of, seen, g, i, j):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of,
-               data_lat,
-               seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms):
-    """Run ``uniforms.shape[0]`` trials.
+               data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms):
+    """Run ``uniforms.shape[0]`` trials, in parallel blocks.
 
     Static: records ``rec_f`` (N, B, R, 4) launch s, intercept s, basket m, homing s; ``rec_i`` (N, B, R, 2)
     launch and intercept sample; ``rec_n`` (N, B); ``bat`` (B,) :data:`BATTERY_DTYPE`; ``obj`` (N,)
-    :data:`OBJECT_DTYPE`; ``asset_value`` (A,); ``use``/``use_lat`` (B, S) authority bits and latency s; ``sig`` (S, N, K) single-look
-    accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last sight of each object, s; ``accuracy``
-    (S,) each post's calibrated accuracy scale; ``data_of``/``data_lat`` (G, P); ``seen`` (P, N, K); ``self_def`` (N, B);
-    ``prm`` (1,) :data:`PARAM_DTYPE`. Per trial: track ``starts`` (T, S, N) s, ``any_track`` (T, N) s,
-    ``recognised`` (T, G, N) when each group knows an object is a decoy, ``wait_until`` (T, G, N) when its
-    discrimination of an object in a multi-object complex has had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and
-    ``veto`` (T, N), kill ``uniforms``. Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
+    :data:`OBJECT_DTYPE`; ``asset_value`` (A,); ``use``/``use_lat`` (B, S) authority bits and latency s;
+    ``sig`` (S, N, K) single-look accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last
+    sight of each object, s; ``accuracy`` (S,) each post's calibrated accuracy scale; ``data_of``/``data_lat``
+    (G, P); ``seen`` (P, N, K); ``self_def`` (N, B); ``prm`` (1,) :data:`PARAM_DTYPE`. Per trial: track
+    ``starts`` (T, S, N) s, ``any_track`` (T, N) s, ``recognised`` (T, G, N) when each group knows an object
+    is a decoy, ``wait_until`` (T, G, N) when its discrimination of an object in a multi-object complex has
+    had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and ``veto`` (T, N), kill
+    ``uniforms``. Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
     """
-    n_trials = uniforms.shape[0]
+    n_trials, n, n_parties = uniforms.shape[0], obj.shape[0], prm[0].n_parties
+    out = (np.zeros(n_trials, dtype=np.int64), np.zeros(n_trials, dtype=np.int64), np.zeros(n_trials),
+           np.zeros((n_trials, n_parties), dtype=np.int64), np.zeros((n_trials, n_parties), dtype=np.int64),
+           np.zeros((n_trials, n), dtype=np.bool_), np.zeros(n_trials, dtype=np.int64),
+           np.zeros(n_trials, dtype=np.int64), np.zeros((n_trials, n), dtype=np.int64),
+           np.zeros((n_trials, 3), dtype=np.int64))
+    n_blocks = min(n_trials, _BLOCKS)
+    for k in prange(n_blocks):  # trials are independent: blocks of them on the cores, each with its own memo
+        _run_block(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks, rec_f, rec_i, rec_n, bat, obj,
+                   asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of, data_lat, seen, self_def,
+                   prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, out)
+    return out
+
+
+@njit(cache=True)
+def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy,
+               data_of, data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto,
+               uniforms, out):
+    """Trials ``lo`` to ``hi`` of :func:`run_trials`, written into its outputs ``out``."""
     n, n_bat = obj.shape[0], bat.shape[0]
     n_groups = data_of.shape[0]
     n_parties = prm[0].n_parties
@@ -235,19 +255,10 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
     max_inv = 1
     for b in range(n_bat):
         max_inv = max(max_inv, bat[b].inventory)
-    leakers = np.zeros(n_trials, dtype=np.int64)
-    used = np.zeros(n_trials, dtype=np.int64)
-    defended = np.zeros(n_trials)
-    used_by = np.zeros((n_trials, n_parties), dtype=np.int64)
-    kills_by = np.zeros((n_trials, n_parties), dtype=np.int64)
-    survived = np.zeros((n_trials, n), dtype=np.bool_)
-    wasted = np.zeros(n_trials, dtype=np.int64)
-    at_decoys = np.zeros(n_trials, dtype=np.int64)
-    cause = np.zeros((n_trials, n), dtype=np.int64)
-    by_authority = np.zeros((n_trials, 3), dtype=np.int64)
+    leakers, used, defended, used_by, kills_by, survived, wasted, at_decoys, cause, by_authority = out
     n_assets = asset_value.shape[0]
     total_value = asset_value.sum()
-    for tr in range(n_trials):
+    for tr in range(lo, hi):
         inv = np.empty(n_bat, dtype=np.int64)
         for b in range(n_bat):
             inv[b] = bat[b].inventory
@@ -420,7 +431,6 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
             if not hit_assets[a]:
                 saved += asset_value[a]
         defended[tr] = saved / total_value if total_value > 0 else 1.0
-    return leakers, used, defended, used_by, kills_by, survived, wasted, at_decoys, cause, by_authority
 
 
 @njit(cache=True)
