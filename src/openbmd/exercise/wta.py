@@ -1,8 +1,9 @@
-"""Optimal weapon-target assignment: the Hungarian algorithm as a numba kernel.
+"""Optimal weapon-target assignment as numba kernels: :func:`assign_capacitated` (objects to batteries of given
+capacity, by min-cost flow; what the trial engine uses) and :func:`assign`, the Hungarian algorithm.
 
 :func:`assign` solves the rectangular linear assignment problem (minimum total cost,
 each row to at most one column and vice versa), the problem scipy's
-``linear_sum_assignment`` solves, inside the trial engine's compiled loop. It is
+``linear_sum_assignment`` solves. It is
 the shortest-augmenting-path form with dual potentials, O(n² m) for n ≤ m.
 """
 

@@ -157,7 +157,7 @@ their full range; a battery commits only when a track it may use under its engag
 launch-on-remote, engage-on-remote) predicts the intercept point within its kill vehicle's basket
 (<code>openbmd.engagement.firecontrol</code>), never before threat burnout. Partners' tracks arrive after the data
 latency in the data-exchange, sectoral and joint modes; joint engagements also wait for every required party's
-approval. Then come optimal weapon-target assignment per decision group (Hungarian algorithm; value first, then
+approval. Then come optimal weapon-target assignment per decision group (min-cost flow over the batteries; value first, then
 earliest intercept) within each battery's channels, kill draws with the Pk reduced by the PIP error, kill
 assessment only where a sensor sees the intercept, and re-engagement under shoot-look-shoot with interceptors held
 for the look-shot; surviving warheads leak. In the independent and data-exchange modes each party defends its
