@@ -3,9 +3,7 @@ scaled per sensor class, against fresh runs of the full tracker (seeds the shipp
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,14 +12,6 @@ from openbmd.engagement.firecontrol import filter_sigma_m, track_sigma_m
 from openbmd.tracking.quality import (SENSOR_CLASSES, TrackQualityModel, accuracy_samples, fixed_delay_model,
                                       load_track_quality)
 
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "calibrate_track_quality.py"
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("calibrate_track_quality", TOOL)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_accuracy_round_trips_and_old_models_load_plain():
@@ -50,11 +40,11 @@ def test_thrust_noise_caps_the_looks_until_the_window_ends():
         filter_sigma_m(s, 0.0, 0.5, dt, tau, window, q))  # no track yet, or a single look
 
 
-def test_shipped_scales_predict_fresh_runs_of_the_full_tracker():
+def test_shipped_scales_predict_fresh_runs_of_the_full_tracker(calibration_tool):
     """Seed 1001 was not used to fit the shipped scales (seeds 1-16): the scaled closed form must give the
     tracker's PIP σ within a factor 1.5 in at least 75 % of samples (84 % on the fit seeds), where the plain
     straight-line fit does so in under half (measured: 87 % and 22 %); its covariance is not over-confident."""
-    tool = _tool()
+    tool = calibration_tool
     model = load_track_quality()
     radars = {k: v for k, v in tool.ACCURACY_PARTIES.items() if k != "sbirs"}
     a = accuracy_samples(tool.calibration_scenario(radars), [1001])

@@ -3,9 +3,7 @@ fresh runs of the full tracker (seeds the shipped model was not fitted to)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,14 +11,6 @@ from scipy import stats
 
 from openbmd.tracking.quality import PROBS, SENSOR_CLASSES, calibrate, fixed_delay_model, load_track_quality
 
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "calibrate_track_quality.py"
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("calibrate_track_quality", TOOL)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_shipped_model_is_a_distribution_per_class():
@@ -53,9 +43,9 @@ def test_fixed_model_is_the_timeline():
     assert np.all(m.delay_s(1, np.array([0.0, 0.5])) == 30.0)
 
 
-def test_model_matches_fresh_runs_of_the_full_tracker():
+def test_model_matches_fresh_runs_of_the_full_tracker(calibration_tool):
     """Seeds 1001-1002 were not used to fit the shipped model: their delays must look like draws from it."""
-    tool = _tool()
+    tool = calibration_tool
     model = load_track_quality()
     fresh = tool.calibration_samples(tool.calibration_scenario(), (1001, 1002))
     rng = np.random.default_rng(5)
