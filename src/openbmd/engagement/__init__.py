@@ -26,7 +26,8 @@ from openbmd.engagement.footprint import (
     region_box,
     threat_grid,
 )
-from openbmd.engagement.opportunity import Fleet, fleet, ladder_fleet, launch_times, opportunity_launch_times
+from openbmd.engagement.opportunity import (
+    Fleet, committable_launch_times, fleet, ladder_fleet, launch_times, opportunity_launch_times)
 from openbmd.engagement.windows import (
     EngagementBatch,
     EngagementWindow,
@@ -38,6 +39,7 @@ from openbmd.engagement.windows import (
 __all__ = [
     "FlyoutTable", "flyout_table", "ground_range_m", "kinematic_reach",
     "FireUnit", "fire_unit", "Fleet", "fleet", "ladder_fleet", "launch_times", "opportunity_launch_times",
+    "committable_launch_times",
     "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of",
     "Footprint", "ThreatGrid", "threat_grid", "defended_footprint", "REGIONS", "region_box", "grid_axes",
     "ShotEngagement", "batteries", "deployment_posts", "engage_shot", "timeline_for",

@@ -189,21 +189,35 @@ def launch_times(threats: FlownThreats, units: Fleet, earth: EarthModel,
     return launch_times_kernel(samples(threats), units, ellipsoid(earth), bound)
 
 
-def opportunity_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel) -> NDArray:
+def opportunity_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel,
+                             not_before_s: NDArray | None = None) -> NDArray:
     """(N, M, K): the launch time (s) from which battery m meets threat n at its sample k, NaN where it cannot.
 
-    Each battery flies its own fly-out table. No timeline is applied: a launch is usable when it is no
-    earlier than the time allowed.
+    Each battery flies its own fly-out table, launching no earlier than ``not_before_s`` (N,) when given; no
+    other timing rule is applied (see :func:`committable_launch_times`).
     """
     if not batteries:
         return np.full((*threats.t_s.shape[:1], 0, threats.t_s.shape[1]), np.nan)
-    return launch_times(threats, fleet(batteries, earth), earth)
+    return launch_times(threats, fleet(batteries, earth), earth, not_before_s)
+
+
+def committable_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel,
+                             not_before_s: NDArray | None = None) -> NDArray:
+    """:func:`opportunity_launch_times` under the core's timing rule: no commit before the threat burns out
+    unless the battery's interceptor is boost-phase capable."""
+    launch = opportunity_launch_times(threats, batteries, earth, not_before_s)
+    late = launch < threats.burnout_t_s[:, None, None]
+    for m, u in enumerate(batteries):  # M (a few) fire units
+        if not u.kill_vehicle.boost_phase_capable:
+            launch[:, m][late[:, m]] = np.nan
+    return launch
 
 
 def not_before_burnout_s(threats: FlownThreats, units, allowed_s: NDArray | None = None) -> NDArray:
     """(N,) earliest launch at each threat: ``allowed_s`` (default none), and no commit before the threat
-    burns out unless every unit's interceptor is boost-phase capable (per-unit masking is
-    :func:`openbmd.engagement.engage`'s; no catalog interceptor is boost-phase capable today)."""
+    burns out unless every unit's interceptor is boost-phase capable: the per-threat form of the rule
+    :func:`committable_launch_times` applies per unit, for kernels that take one time per threat (no catalog
+    interceptor is boost-phase capable today)."""
     allowed = np.full(len(threats.burnout_t_s), -np.inf) if allowed_s is None else np.asarray(allowed_s, float)
     if all(u.kill_vehicle.boost_phase_capable for u in units):
         return allowed

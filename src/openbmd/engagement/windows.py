@@ -29,8 +29,7 @@ from openbmd.earth import EarthModel, ecef_to_geodetic
 from openbmd.earth.kernels import FAST
 from openbmd.engagement.fireunit import FireUnit
 from openbmd.engagement.flyout import ground_range_m
-from openbmd.engagement.opportunity import fleet, launch_times
-from openbmd.engagement.opportunity import opportunity_launch_times as opportunity_launch_times  # for the exercise
+from openbmd.engagement.opportunity import committable_launch_times, opportunity_launch_times
 from openbmd.flight import FlownThreats
 from openbmd.sensors import SensorPost, first_detection
 
@@ -72,12 +71,7 @@ def engage(threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence
         none = np.full((n, 0), -1, dtype=np.int64)
         return EngagementBatch(det_t, det_by, allowed, none, none, np.zeros(n, np.int64),
                                np.full((n, MAX_SHOTS), -1), np.full((n, MAX_SHOTS), -1))
-    launch = launch_times(threats, fleet(batteries, earth), earth, not_before_s=allowed)
-    # No commit before threat burnout unless the interceptor is boost-phase capable.
-    late = launch < threats.burnout_t_s[:, None, None]
-    for m, u in enumerate(batteries):  # M (a few) fire units
-        if not u.kill_vehicle.boost_phase_capable:
-            launch[:, m][late[:, m]] = np.nan
+    launch = committable_launch_times(threats, batteries, earth, not_before_s=allowed)
     first, last, shots, shot_j, shot_m = _shoot_look_shoot(
         np.ascontiguousarray(threats.t_s, float), launch, float(timeline.kill_assessment_delay_s), MAX_SHOTS)
     return EngagementBatch(det_t, det_by, allowed, first, last, shots, shot_j, shot_m)

@@ -30,7 +30,7 @@ from openbmd.earth.borders import country
 from openbmd.engagement import FireUnit, fire_unit, timeline_for
 from openbmd.engagement.firecontrol import (
     ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, SENSOR_ROLES, measurement_sigma_m)
-from openbmd.engagement.windows import opportunity_launch_times
+from openbmd.engagement.opportunity import committable_launch_times
 from openbmd.exercise.scenario import MODES, Scenario
 from openbmd.exercise.tracks import TrackTiming
 from openbmd.flight import FlownThreats, ShotError, ThreatShot, fly_threats
@@ -314,13 +314,13 @@ def _in_complex(scenario: Scenario, objects: Objects) -> NDArray:
 
 def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:
     """(N, B, K) launch time at each threat sample (NaN where the battery cannot meet it there), kill-vehicle
-    basket (m) and homing time (s). No commit before threat burnout unless the interceptor is boost-phase
-    capable; none outside the kill vehicle's closing-speed limits."""
+    basket (m) and homing time (s): none before burnout (the core's rule, ``committable_launch_times``) and
+    none outside the kill vehicle's closing-speed limits."""
     th = objects.threats
     n, k = th.t_s.shape
     if not units:
         return np.zeros((n, 0, k)), np.zeros((n, 0, k)), np.zeros((n, 0, k))
-    launch = opportunity_launch_times(th, units, earth)
+    launch = committable_launch_times(th, units, earth)
     basket = np.zeros(launch.shape)
     homing = np.zeros(launch.shape)
     for b, u in enumerate(units):  # B (about ten) vectorised evaluations
@@ -332,8 +332,6 @@ def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -
         closing = np.linalg.norm(th.v_ecef - u.burnout_speed_mps * los, axis=-1)
         basket[:, b] = u.kill_vehicle.basket_m(closing)
         homing[:, b] = u.kill_vehicle.homing_s(closing)
-        if not u.kill_vehicle.boost_phase_capable:
-            launch[:, b][launch[:, b] < th.burnout_t_s[:, None]] = np.nan
     launch[~(basket > 0)] = np.nan
     return launch, basket, homing
 
