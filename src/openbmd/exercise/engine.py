@@ -409,7 +409,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                         if look < 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit,
                                               max(bat[b].channels - 2 * salvo + 1, 1), i) == -np.inf:
                             rounds = 2
-                        elif prm[0].look_reserve and hold_for[i] < 0:
+                        elif look >= 0 and prm[0].look_reserve and hold_for[i] < 0:
                             # hold the interceptors and the fire-unit channels the look-shot will need
                             held[look] += salvo
                             hold_for[i] = look
