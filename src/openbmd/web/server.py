@@ -1,0 +1,89 @@
+"""The small server behind ``openbmd view``: the page, its vendored assets, the scenes and the map data.
+
+It listens on loopback only and serves nothing it did not ship or was not given: the page and
+its JavaScript from ``static/``, Natural Earth land and countries from :mod:`openbmd.earth`'s data,
+and the scenes as JSON. It takes scenes as plain ``openbmd-scene`` documents (the CLI reads the
+files), so it imports no other openbmd package. Routes:
+
+- ``/`` the page; ``/static/...`` its assets;
+- ``/api/scene``: every scene given, merged (the ``openbmd-scene`` document) with ``layers`` styles;
+- ``/api/world/{land,countries}``: Natural Earth 110m GeoJSON (gzip-encoded as shipped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).parent / "static"
+HOST = "127.0.0.1"
+
+
+def scene_payload(scenes: Sequence[dict[str, Any]], layers: dict[str, Any]) -> dict[str, Any]:
+    """What the page loads: the scenes' features in one document (the first one's epoch), with the
+    layers' legend labels and colours."""
+    return {"format": "openbmd-scene", "version": 1,
+            "title": " + ".join(s.get("title", "") for s in scenes) or "nothing loaded",
+            "epoch": scenes[0]["epoch"] if scenes else "2000-01-01T12:00:00.000Z",
+            "features": [f for s in scenes for f in s.get("features", [])], "layers": layers}
+
+
+def create_view_app(scenes: Sequence[dict[str, Any]], layers: dict[str, Any]) -> FastAPI:
+    """The view's app over fixed ``scenes`` (``openbmd-scene`` documents); ``layers`` maps each layer
+    name to its ``label`` and ``colour``."""
+    app = FastAPI(title="openbmd view", docs_url=None, redoc_url=None, openapi_url=None)
+    payload = scene_payload(scenes, layers)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-store"})
+
+    @app.get("/api/scene")
+    def scene() -> JSONResponse:
+        return JSONResponse(payload)
+
+    @app.get("/api/world/{kind}")
+    def world(kind: str) -> Response:
+        if kind not in ("land", "countries"):
+            raise HTTPException(404, f"no map layer {kind!r}")
+        data = resources.files("openbmd.earth").joinpath("data", f"{kind}-110m.geojson.gz").read_bytes()
+        return Response(data, media_type="application/geo+json",
+                        headers={"content-encoding": "gzip", "cache-control": "max-age=3600"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    return app
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI, port: int = 0) -> Iterator[str]:
+    """Run ``app`` on 127.0.0.1:``port`` (0: any free port) in a thread; yield its URL; stop on exit."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the view server did not start")
+            thread.join(0.01)
+        yield f"http://{HOST}:{sock.getsockname()[1]}/"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
