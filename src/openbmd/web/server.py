@@ -7,21 +7,25 @@ files), so it imports no other openbmd package. Routes:
 
 - ``/`` the page; ``/static/...`` its assets;
 - ``/api/scene``: every scene given, merged (the ``openbmd-scene`` document) with ``layers`` styles;
-- ``/api/world/{land,countries}``: Natural Earth 110m GeoJSON (gzip-encoded as shipped).
+- ``/api/world/{land,countries}``: Natural Earth 110m GeoJSON (gzip-encoded as shipped);
+- ``/api/live`` (live mode): server-sent events, the party's fused picture as scene features each
+  time it changes (see :mod:`openbmd.web.live`: this server signs the requests to the centre).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 STATIC = Path(__file__).parent / "static"
 HOST = "127.0.0.1"
@@ -36,11 +40,13 @@ def scene_payload(scenes: Sequence[dict[str, Any]], layers: dict[str, Any]) -> d
             "features": [f for s in scenes for f in s.get("features", [])], "layers": layers}
 
 
-def create_view_app(scenes: Sequence[dict[str, Any]], layers: dict[str, Any]) -> FastAPI:
+def create_view_app(scenes: Sequence[dict[str, Any]], layers: dict[str, Any], live: Any = None) -> FastAPI:
     """The view's app over fixed ``scenes`` (``openbmd-scene`` documents); ``layers`` maps each layer
-    name to its ``label`` and ``colour``."""
+    name to its ``label`` and ``colour``; ``live``, a started :class:`~openbmd.web.live.LiveFeed`."""
     app = FastAPI(title="openbmd view", docs_url=None, redoc_url=None, openapi_url=None)
     payload = scene_payload(scenes, layers)
+    if live is not None:
+        payload["live"] = {"party": live.party, "centre": live.base_url}
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -59,6 +65,24 @@ def create_view_app(scenes: Sequence[dict[str, Any]], layers: dict[str, Any]) ->
         return Response(data, media_type="application/geo+json",
                         headers={"content-encoding": "gzip", "cache-control": "max-age=3600"})
 
+    @app.get("/api/live")
+    async def live_stream(request: Request) -> StreamingResponse:
+        if live is None:
+            raise HTTPException(404, "not in live mode (openbmd view --centre URL --data DIR --as PARTY)")
+
+        async def events():
+            seen = -1
+            yield b": openbmd live picture\n\n"
+            while not await request.is_disconnected():
+                version, doc = await run_in_threadpool(live.wait, seen, 1.0)
+                if version != seen:
+                    seen = version
+                    yield f"id: {version}\nevent: picture\ndata: {json.dumps(doc)}\n\n".encode()
+                else:
+                    yield b": still here\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204)
@@ -74,7 +98,8 @@ def serving(app: FastAPI, port: int = 0) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False,
+                                           timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

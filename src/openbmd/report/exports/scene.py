@@ -49,7 +49,8 @@ LAYERS: dict[str, tuple[str, str]] = {
     "footprints": ("Defended footprint", OKABE_ITO["sky-blue"]),
     "corridors": ("Strategic corridors", OKABE_ITO["purple"]),
     "sectors": ("Sectors", OKABE_ITO["yellow"]),
-    "tracks": ("Tracks", OKABE_ITO["orange"]),
+    "tracks": ("Fused tracks (live)", OKABE_ITO["orange"]),
+    "impacts": ("Predicted impact points, 95 % ellipses", OKABE_ITO["vermillion"]),
 }
 
 Figures = dict[str, Any]

@@ -453,6 +453,28 @@ async function main() {
   setTime(view.span[0]);
   document.getElementById("status").textContent = `${scene.features.length} objects`;
   view.ready = true;
+  if (scene.live) followLive(scene.live);
+}
+
+// Live mode: the view server relays the party's fused picture; the page replaces its live layers.
+function followLive(live) {
+  const fixed = view.scene.features.slice();
+  view.liveUpdates = 0;
+  const source = new EventSource("/api/live");
+  view.liveSource = source;
+  source.addEventListener("picture", e => {
+    const doc = JSON.parse(e.data);
+    view.scene.features = fixed.concat(doc.features);
+    view.liveUpdates += 1;
+    buildFeatures();
+    buildLegend();
+    render();
+    drawProfile();
+    const n = doc.features.filter(f => f.layer === "tracks").length;
+    const at = doc.time_unix_ms == null ? "no picture yet" : new Date(doc.time_unix_ms).toISOString();
+    document.getElementById("status").textContent =
+      doc.error ? `live (${live.party}): ${doc.error}` : `live as ${live.party}: ${n} track${n === 1 ? "" : "s"} · ${at}`;
+  });
 }
 
 main().catch(err => {
