@@ -93,3 +93,52 @@ def test_export_of_a_result_with_nothing_to_draw(tmp_path, capsys):
     f.write_text(json.dumps({"grid_points": 3}))
     assert main(["export", str(f), "--to", str(tmp_path / "x.kml")]) == 2
     assert "fp.json" in capsys.readouterr().err
+
+
+def test_assure_export_colours_corridors_by_the_result(capsys, tmp_path):
+    out, kml = tmp_path / "a.scene.json", tmp_path / "a.kml"
+    assert main(["assure", "--forces", "kozelsk", "--targets", "washington,chicago", "--deployment",
+                 "epaa-phase4", "--json", "--export", str(out), "--export", str(kml)]) == 0
+    pairs = json.loads(capsys.readouterr().out)["pairs"]
+    scene = read_scene(out)
+    corridors = [p for p in scene.paths if p.layer == "corridors"]
+    assert len(corridors) == sum(p["reachable"] for p in pairs) and corridors
+    by_name = {c.name: c for c in corridors}
+    for p in pairs:
+        c = by_name.get(f"{p['base']} → {p['target']}")
+        if c is None:
+            continue
+        assert c.figures["engageable"] == p["engageable"]
+        assert c.figures["speed_threshold_mps"] == p["speed_threshold_mps"]
+        _, _, d = GEOD.inv(c.lon_deg[-1], c.lat_deg[-1], *_place(p["target"]))
+        assert d < 50e3  # the corridor ends at its target
+    assert {p.layer for p in scene.points} == {"sites", "launches", "targets"}
+    assert len(ET.parse(kml).getroot().findall(".//{http://www.opengis.net/kml/2.2}LineString")) == len(corridors)
+
+
+def _place(name):
+    from openbmd.catalog import load_catalog
+
+    p = load_catalog().place(name)
+    return p.lon_deg, p.lat_deg
+
+
+def test_exercise_scene_holds_the_scenario_geometry():
+    from openbmd.catalog import load_catalog
+    from openbmd.exercise.scenario import load_scenario
+    from openbmd.report.exports.build import exercise_scene
+
+    cat = load_catalog()
+    sc = load_scenario("nrc-2012", cat)
+    scene = exercise_scene(sc, cat)
+    layers = {layer: [f for f in (*scene.points, *scene.paths, *scene.areas) if f.layer == layer]
+              for layer in scene.layers}
+    assert len(layers["sites"]) == sum(len(p.batteries) for p in sc.parties)
+    assert len(layers["launches"]) == len(sc.raid) == len(layers["trajectories"])
+    assert len(layers["targets"]) == len(sc.assets)
+    assert {a.name for a in layers.get("sectors", [])} == {f"{s.party} sector" for s in sc.cooperation.sectors}
+    for path, raid in zip(layers["trajectories"], sc.raid):
+        assert path.t_s[0] == pytest.approx(raid.launch_time_s, abs=1.0)
+        target = cat.place(raid.target)
+        _, _, d = GEOD.inv(path.lon_deg[-1], path.lat_deg[-1], target.lon_deg, target.lat_deg)
+        assert d < 50e3

@@ -177,12 +177,14 @@ def assurance_scene(data: dict[str, Any], corridors: Any, catalog: Any, *, earth
     return Scene(f"{data.get('deployment', 'deployment')}: corridors", tuple(points), tuple(paths))
 
 
-def exercise_scene(scenario: Any, catalog: Any) -> Scene:
-    """An exercise's geometry: batteries, sensors, launch areas, defended assets and sector maps."""
+def exercise_scene(scenario: Any, catalog: Any, earth: EarthModel | None = None) -> Scene:
+    """An exercise's geometry: batteries, sensors, launch areas, defended assets, sector maps, and each
+    raid entry's flight (its first warhead, scenario time)."""
     from shapely.geometry import mapping
 
-    from openbmd.exercise.geometry import sector_geometry
+    from openbmd.exercise.geometry import fly_raid, sector_geometry
 
+    earth = earth or wgs84()
     points, areas = [], []
     for party in scenario.parties:
         for b in party.batteries:
@@ -211,7 +213,17 @@ def exercise_scene(scenario: Any, catalog: Any) -> Scene:
         polys = [polys] if mapping(geom)["type"] == "Polygon" else polys
         areas.append(SceneArea("sectors", f"{party} sector", tuple(tuple(np.asarray(r) for r in p) for p in polys),
                                figures={"party": party}))
-    return Scene(scenario.name, tuple(points), (), tuple(areas))
+    threats = fly_raid(scenario, catalog, earth).threats
+    warheads = np.flatnonzero(threats.is_warhead)
+    first = {int(threats.shot[k]): int(k) for k in warheads[::-1]}  # each raid entry's first warhead
+    entries = sorted(first)
+    raid = [scenario.raid[i] for i in entries]
+    paths = flown_paths(threats, [first[i] for i in entries],
+                        [f"{r.missile} {r.origin} → {r.target} (raid {i})" for i, r in zip(entries, raid)],
+                        "trajectories", [{"launch_time_s": r.launch_time_s, "count": r.count, "decoys": r.decoys}
+                                         for r in raid],
+                        [sources_of(catalog.missile(r.missile)) for r in raid], earth)
+    return Scene(scenario.name, tuple(points), tuple(paths), tuple(areas))
 
 
 def sampled_path(summary: Any, n: int) -> dict[str, list[float]]:

@@ -18,7 +18,7 @@ def scene_geojson(scene: Scene) -> dict[str, Any]:
     feats: list[dict[str, Any]] = []
 
     def props(f, **more) -> dict[str, Any]:
-        return {"layer": f.layer, "name": f.name, **more, **f.figures, "sources": list(f.sources)}
+        return {**f.figures, "layer": f.layer, "name": f.name, **more, "sources": list(f.sources)}
 
     for p in scene.points:
         extra = {} if p.t_s is None else {"time": scene.iso(p.t_s), "t_s": p.t_s}

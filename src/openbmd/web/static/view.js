@@ -12,7 +12,7 @@ const view = {
   t: 0, span: [0, 1], playing: false, rotate: [-20, -35], zoom: 1, pan: [0, 0],
   markers: [], selected: null, ready: false, frames: 0,
 };
-window.openbmdView = view;
+window.openbmdView = view;  // tests and bench/bench_view.py read it and call view.setTime, view.render
 
 function el(name, attrs = {}, parent = null) {
   const e = document.createElementNS(SVG, name);
@@ -168,6 +168,22 @@ function buildLegend() {
       sub.textContent = "Dashed outline: within the missile's reach (threatened); fill, darker with more shots: defended by ≥ 1, 2 … shots.";
       li.appendChild(sub);
     }
+    if (name === "corridors") {
+      const sub = document.createElement("div");
+      sub.className = "sublegend";
+      for (const [key, text] of [["engageable", "engageable by the deployment"], ["safe", "not engageable"], ["out", "beyond the missile's reach"]]) {
+        const row = document.createElement("div");
+        const sw = document.createElement("span");
+        sw.className = "swatch line";
+        sw.style.borderTopColor = CORRIDOR[key];
+        row.append(sw, " " + text);
+        sub.appendChild(row);
+      }
+      const note = document.createElement("div");
+      note.textContent = "Click a corridor for its speed threshold and delay budget.";
+      sub.appendChild(note);
+      li.appendChild(sub);
+    }
     if (name === "coverage") {
       const sub = document.createElement("div");
       sub.className = "sublegend";
@@ -185,6 +201,14 @@ function setLayerVisible(name, visible) {
   document.querySelectorAll(`.marker[data-layer="${name}"]`).forEach(m => { m.dataset.layerHidden = visible ? "" : "1"; });
   updateMarkers();
   drawProfile();
+}
+
+// Corridors by engageability (assure's pairs): engageable, reachable but not engageable, out of reach.
+const CORRIDOR = {engageable: "#D55E00", safe: "#0072B2", out: "#999999"};
+
+function lineColour(f, colour) {
+  if (f.layer !== "corridors" || !("engageable" in f.figures)) return colour;
+  return f.figures.engageable ? CORRIDOR.engageable : f.figures.reachable === false ? CORRIDOR.out : CORRIDOR.safe;
 }
 
 // Build one SVG element per feature, grouped by layer (areas under lines under points).
@@ -216,7 +240,7 @@ function buildFeatures() {
         }
       } else if (f.type === "path") {
         f._geo = {type: "LineString", coordinates: f.lon_deg.map((lon, i) => [lon, f.lat_deg[i]])};
-        e = el("path", {class: `line ${f.layer}`, stroke: colour}, g);
+        e = el("path", {class: `line ${f.layer}`, stroke: lineColour(f, colour)}, g);
         view.markers.push({k, f});
       } else {
         e = el("circle", {class: `point ${f.layer}`, r: f.layer === "intercepts" ? 5 : 4.5, fill: colour,
@@ -452,6 +476,7 @@ async function main() {
   drawProfile();
   setTime(view.span[0]);
   document.getElementById("status").textContent = `${scene.features.length} objects`;
+  Object.assign(view, {setTime, render});
   view.ready = true;
   if (scene.live) followLive(scene.live);
 }
