@@ -112,7 +112,8 @@ def test_the_globe_shows_a_polar_corridor_and_hides_the_far_side(page, scene):
     assert not all(shown)
     page.click("#proj-flat")
     assert page.get_attribute("#proj-flat", "aria-pressed") == "true"
-    assert all(page.evaluate("[...document.querySelectorAll('#layer-sites circle')].map(c => c.style.visibility === '')"))
+    assert all(page.evaluate(
+        "[...document.querySelectorAll('#layer-sites circle')].map(c => c.style.visibility === '')"))
 
 
 def test_clicking_an_object_shows_its_figures_and_sources(page):
