@@ -77,9 +77,9 @@ def test_the_time_slider_moves_the_markers_and_the_profile_cursor(page, scene):
     flyout = next(s for s in at(100.0) if s["name"].startswith("sm3"))
     assert not flyout["shown"]  # before its launch at 171 s
     at(800.0)
-    x_800 = float(page.get_attribute("#profile .cursor", "x1"))
+    x_800 = float(page.get_attribute("#profile-cursor .cursor", "x1"))
     at(200.0)
-    assert float(page.get_attribute("#profile .cursor", "x1")) < x_800
+    assert float(page.get_attribute("#profile-cursor .cursor", "x1")) < x_800
     assert "2000-01-01T12:03:20Z" in page.inner_text("#clock")
 
 

@@ -61,7 +61,8 @@ def create_view_app(scenes: Sequence[dict[str, Any]], layers: dict[str, Any], li
     def world(kind: str) -> Response:
         if kind not in ("land", "countries"):
             raise HTTPException(404, f"no map layer {kind!r}")
-        data = resources.files("openbmd.earth").joinpath("data", f"{kind}-110m.geojson.gz").read_bytes()
+        # Read as package data (openbmd/earth/data), without importing the earth package's code.
+        data = resources.files("openbmd").joinpath("earth", "data", f"{kind}-110m.geojson.gz").read_bytes()
         return Response(data, media_type="application/geo+json",
                         headers={"content-encoding": "gzip", "cache-control": "max-age=3600"})
 

@@ -217,6 +217,8 @@ def read_scene(path: str | Path) -> Scene:
         raise InputError(f"cannot read {p}: {exc.strerror}", str(p)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"line {exc.lineno}: not JSON ({exc.msg})", str(p)) from None
+    if isinstance(doc, dict) and doc.get("format") == FORMAT:
+        return Scene.from_json(doc, str(p))
     from openbmd.report.exports.build import scene_from_document
 
     return scene_from_document(doc, str(p))

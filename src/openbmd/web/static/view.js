@@ -335,21 +335,26 @@ function drawProfile() {
     el("polyline", {points: pts.join(" "), fill: "none", stroke: view.layers[f.layer].colour, "stroke-width": 1.3,
                     class: `profile-line ${f.layer}`}, svg);
   }
-  view.cursor = el("line", {class: "cursor", y1: top, y2: height - bottom}, svg);
-  view.profileDots = el("g", {}, svg);
+  const over = document.getElementById("profile-cursor");
+  over.replaceChildren();
+  view.cursor = el("line", {class: "cursor", y1: top, y2: height - bottom}, over);
+  for (const m of view.markers) {
+    m.dot = el("circle", {r: 3, fill: view.layers[m.f.layer].colour, class: "profile-dot"}, over);
+  }
   updateCursor();
 }
 
 function updateCursor() {
   if (!view.cursor) return;
   const {x, y} = view.profileScale;
-  view.cursor.setAttribute("x1", x(view.t).toFixed(1));
-  view.cursor.setAttribute("x2", x(view.t).toFixed(1));
-  view.profileDots.replaceChildren();
+  const cx = x(view.t).toFixed(1);
+  view.cursor.setAttribute("x1", cx);
+  view.cursor.setAttribute("x2", cx);
   for (const m of view.markers) {
-    if (!m.at || view.hidden.has(m.f.layer)) continue;
-    el("circle", {cx: x(view.t).toFixed(1), cy: y(m.at.alt_m).toFixed(1), r: 3, fill: view.layers[m.f.layer].colour,
-                  class: "profile-dot"}, view.profileDots);
+    if (!m.dot) continue;
+    const shown = m.at && !view.hidden.has(m.f.layer);
+    m.dot.style.visibility = shown ? "" : "hidden";
+    if (shown) { m.dot.setAttribute("cx", cx); m.dot.setAttribute("cy", y(m.at.alt_m).toFixed(1)); }
   }
 }
 
@@ -429,7 +434,7 @@ function wire() {
   svg.addEventListener("pointermove", e => { if (drag) { nudge(e.clientX - drag[0], e.clientY - drag[1]); drag = [e.clientX, e.clientY]; } });
   svg.addEventListener("pointerup", () => { drag = null; });
   svg.addEventListener("wheel", e => { e.preventDefault(); view.zoom = Math.max(0.5, view.zoom * (e.deltaY < 0 ? 1.2 : 1 / 1.2)); render(); }, {passive: false});
-  const profile = document.getElementById("profile");
+  const profile = document.getElementById("profile-box");
   profile.addEventListener("click", e => {
     const r = profile.getBoundingClientRect();
     const left = 56, right = 10;
