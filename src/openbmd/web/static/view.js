@@ -168,6 +168,19 @@ function buildLegend() {
       sub.textContent = "Dashed outline: within the missile's reach (threatened); fill, darker with more shots: defended by ≥ 1, 2 … shots.";
       li.appendChild(sub);
     }
+    if (name === "sectors") {
+      const sub = document.createElement("div");
+      sub.className = "sublegend";
+      for (const f of view.scene.features.filter(g => g.layer === "sectors")) {
+        const row = document.createElement("div");
+        const sw = document.createElement("span");
+        sw.className = "swatch";
+        sw.style.background = areaColour(f, style.colour);
+        row.append(sw, " " + f.name);
+        sub.appendChild(row);
+      }
+      li.appendChild(sub);
+    }
     if (name === "corridors") {
       const sub = document.createElement("div");
       sub.className = "sublegend";
@@ -211,6 +224,15 @@ function lineColour(f, colour) {
   return f.figures.engageable ? CORRIDOR.engageable : f.figures.reachable === false ? CORRIDOR.out : CORRIDOR.safe;
 }
 
+// Each party's sector in its own colour (Okabe-Ito), in the order the file lists them.
+const SECTOR_COLOURS = ["#F0E442", "#CC79A7", "#56B4E9", "#009E73", "#E69F00"];
+
+function areaColour(f, colour) {
+  if (f.layer !== "sectors") return colour;
+  const names = [...new Set(view.scene.features.filter(g => g.layer === "sectors").map(g => g.name))];
+  return SECTOR_COLOURS[names.indexOf(f.name) % SECTOR_COLOURS.length];
+}
+
 // Build one SVG element per feature, grouped by layer (areas under lines under points).
 function buildFeatures() {
   const root = document.getElementById("features");
@@ -236,7 +258,8 @@ function buildFeatures() {
           e = el("path", {class: `area ${f.layer} reach`, fill: "none", stroke: "#000", "stroke-dasharray": "4 3"}, g);
         } else {
           const opacity = f.value == null ? 0.25 : 0.15 + 0.5 * (f.value / maxValue);
-          e = el("path", {class: `area ${f.layer}`, fill: colour, "fill-opacity": opacity.toFixed(3), stroke: colour}, g);
+          const fill = areaColour(f, colour);
+          e = el("path", {class: `area ${f.layer}`, fill, "fill-opacity": opacity.toFixed(3), stroke: fill}, g);
         }
       } else if (f.type === "path") {
         f._geo = {type: "LineString", coordinates: f.lon_deg.map((lon, i) => [lon, f.lat_deg[i]])};
@@ -466,7 +489,10 @@ async function main() {
   document.title = `openbmd view: ${scene.title}`;
   view.span = timeSpan(scene.features);
   buildFeatures();
-  view.extent = {type: "FeatureCollection", features: scene.features.map(f => ({type: "Feature", properties: {},
+  // Open on the points and paths; areas (sectors can be whole countries) only when there is nothing else.
+  const focus = scene.features.filter(f => f.type !== "area");
+  view.extent = {type: "FeatureCollection", features: (focus.length ? focus : scene.features).map(f => ({
+    type: "Feature", properties: {},
     geometry: f.type === "point" ? {type: "Point", coordinates: [f.lon_deg, f.lat_deg]} : f._geo}))};
   if (view.extent.features.length) {
     const [lon, lat] = d3.geoCentroid(view.extent);
