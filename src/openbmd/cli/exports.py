@@ -34,13 +34,15 @@ def write_exports(paths: list[Path], make_scene: Callable[[], object]) -> None:
         write_export(p, scene)
 
 
-EXPORT_HELP = f"""Convert results into {FORMATS}.
+EXPORT_HELP = """Convert results into KML, CZML, GeoJSON, CSV or a scene file.
 
 Example: openbmd engage ... --export out/engage.scene.json
-         openbmd export out/engage.scene.json out/footprint.scene.json --to out/all.kml
+         openbmd export out/engage.scene.json out/fp.scene.json --to all.kml
 
-Inputs: scene files (--export x.scene.json), or the --json output of trajectory (with
---samples N) and engage. Several inputs merge into one file.
+Inputs: scene files (--export x.scene.json), or the --json output of
+trajectory --samples N and of engage; several merge into one file. The
+format of each --to file follows its suffix: .kml, .czml, .geojson, .csv,
+.scene.json.
 """
 
 

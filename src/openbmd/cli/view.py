@@ -9,18 +9,20 @@ from typing import Optional
 
 import typer
 
-HELP = """Show results on a local map page: layers, a time slider, a flat map and a globe.
+HELP = """Show results on a local map page: layers, a time slider, flat map, globe.
 
 Example: openbmd engage ... --export out/engage.scene.json
          openbmd view out/engage.scene.json out/footprint.scene.json --open
 
-RESULTS are scene files (--export x.scene.json on trajectory, engage, footprint, assure,
-exercise run) or the --json output of trajectory (with --samples N) and engage. The page
-and its map data ship in the package; it listens on 127.0.0.1 only. Ctrl-C stops it.
+RESULTS are scene files (--export x.scene.json on trajectory, engage,
+footprint, assure and exercise run) or the --json output of trajectory
+--samples N and of engage. The page and its map data ship in the package;
+it listens on 127.0.0.1 only. Ctrl-C stops it.
 
-Live mode: --centre URL --data DIR --as PARTY shows the fused picture PARTY may see at the
-exchange centre, as it changes. This process signs the requests with PARTY's key (from DIR);
-the page never holds the key. --centre defaults to DIR/server.json's URL.
+Live mode: --centre URL --data DIR --as PARTY shows the fused picture PARTY
+may see at the exchange centre, as it changes. This process signs the
+requests with PARTY's key (from DIR); the page never holds the key.
+--centre defaults to the URL in DIR/server.json.
 """
 
 

@@ -214,7 +214,7 @@ def read_scene(path: str | Path) -> Scene:
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"cannot read {p}: {exc.strerror}", str(p)) from None
+        raise InputError(f"cannot read it: {exc.strerror}", str(p)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"line {exc.lineno}: not JSON ({exc.msg})", str(p)) from None
     if isinstance(doc, dict) and doc.get("format") == FORMAT:
