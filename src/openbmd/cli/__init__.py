@@ -32,6 +32,8 @@ def _register() -> None:
     assurance.register(app)
     tracking.register(app)
     exchange.register(app)
+    from openbmd.cli import exports, view  # the situation display and exports (issue 17)
+    exports.register(app), view.register(app)
 
 
 _register()

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
@@ -64,6 +65,7 @@ def assure(
     sweep: bool = typer.Option(False, "--sweep", help="Sensitivity: engageable pairs over speed x delay."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + figures to this folder."),
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
@@ -105,6 +107,9 @@ def assure(
         from openbmd.report.assurance_report import write_assurance_report
 
         write_assurance_report(report, data, corridors)
+    from openbmd.report.exports.build import assurance_scene
+
+    write_exports(export, lambda: assurance_scene(data, corridors, cat))
 
 
 def _print(data: dict) -> None:

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
@@ -71,6 +72,7 @@ def engage(
     threat_rcs: Optional[str] = _RCS, timeline: str = _TIMELINE,
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the engagement to this PNG."),
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd.catalog import load_catalog
     from openbmd.earth import wgs84
@@ -88,6 +90,10 @@ def engage(
         _engage_table(w, title)
     if png is not None:
         _engage_png(png, result, title, cat)
+    from openbmd.report.exports.build import engagement_scene
+
+    write_exports(export, lambda: engagement_scene(result, title=title, rcs_m2=tl.threat_rcs_m2,
+                                                   missile=cat.missile(threat)))
 
 
 def _engage_table(w, title: str) -> None:
@@ -142,6 +148,7 @@ def footprint(
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
     geojson: Optional[Path] = typer.Option(None, "--geojson", help="Write the defended area as GeoJSON."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the footprint on the map."),
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd.catalog import load_catalog
     from openbmd.earth import wgs84
@@ -171,6 +178,10 @@ def footprint(
     fp = defended_footprint(grid_of_shots, bats, posts, tl, earth, shots_required=shots, meta=meta)
     if geojson is not None:
         fp.write_geojson(geojson)
+    from openbmd.report.exports.build import footprint_scene
+
+    write_exports(export, lambda: footprint_scene(fp, bats, posts, title=f"{m.display_name} from {origin_label}",
+                                                  origin=(lat0, lon0, origin_label), rcs_m2=tl.threat_rcs_m2))
     if as_json:
         print_json(fp.to_json())
     else:

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json
 from openbmd.errors import InputError
 
@@ -58,6 +59,7 @@ def run(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler."),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
+    export: list[Path] = export_option(),
 ) -> None:
     from rich.progress import Progress
 
@@ -95,6 +97,9 @@ def run(
         from openbmd.report.exercise_report import write_exercise_report
 
         write_exercise_report(report, data, sc, cat)
+    from openbmd.report.exports.build import exercise_scene
+
+    write_exports(export, lambda: exercise_scene(sc, cat))
 
 
 @app.command("list", help="List the built-in scenarios.")

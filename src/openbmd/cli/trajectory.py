@@ -10,6 +10,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
@@ -53,10 +54,14 @@ def trajectory(
     no_drag: bool = typer.Option(False, "--no-drag", help="Fly in vacuum on the full Earth model."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
+    samples: int = typer.Option(0, "--samples", help="Include N path samples, evenly spaced in time, in --json."),
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd import flight
     from openbmd.earth import by_name
 
+    if samples < 0 or samples == 1:
+        raise InputError("must be 0 (no path) or at least 2", "--samples")
     earth = by_name(earth_name)
     if no_drag:
         earth = earth.without_atmosphere()
@@ -94,10 +99,14 @@ def trajectory(
         shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
         summary = flight.TrajectorySummary.of(shot.trajectory)
         title = f"{m.display_name}: {label} to {target_label} ({loft})"
+    from openbmd.report.exports import build
+
     if as_json:
-        print_json(summary.to_json())
+        print_json({**summary.to_json(), **({"path": build.sampled_path(summary, samples)} if samples else {})})
     else:
         _table(summary, title)
+    write_exports(export, lambda: build.trajectory_scene(summary, title=title, launch=label, target=target_label,
+                                                         missile=None if burnout_form else m))
     if png is not None:
         from openbmd.report.trajectory_plot import save_trajectory_png
 

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from openbmd.exchange.config import load_centre_key, load_config
+from openbmd.exchange.docs import add_offline_docs
 from openbmd.exchange.messages import ENVELOPE_ADAPTER, MAX_SAFE_INT
 from openbmd.exchange.service import Centre, ExchangeError, check_batch, wall_clock_ms
 from openbmd.exchange.storage import open_storage
@@ -278,7 +279,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             verifier.close()
         centre.close()
 
-    app = FastAPI(title="openbmd exchange centre", version="1", lifespan=lifespan,
+    app = FastAPI(title="openbmd exchange centre", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Signed messages between parties, an RFC 9162 Merkle log with signed tree "
                               "heads, and per-party release. Reads need signed request headers.")
     app.state.centre = centre
@@ -426,5 +427,6 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return {"ok": True}
 
     app.openapi = _envelope_openapi(app)  # type: ignore[method-assign]
+    add_offline_docs(app)
     app.add_middleware(_SubmitFastPath, centre=centre, limit=limit, verifier=verifier)
     return app
