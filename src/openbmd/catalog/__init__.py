@@ -31,11 +31,16 @@ from openbmd.catalog.models import (
     Declaration,
     CriteriaSet,
     Criterion,
+    AssumedFigure,
+    AssumptionSet,
+    MissileAssumption,
+    ASSUMED_FIELDS,
 )
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
     "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
+    "AssumedFigure", "AssumptionSet", "MissileAssumption", "ASSUMED_FIELDS",
     "ENTRY_TYPES", "G0_MPS2",
 ]
