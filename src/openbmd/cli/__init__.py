@@ -24,6 +24,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
     from openbmd.cli import assurance, catalog, engagement, exchange, exercise, tracking, trajectory
+    from openbmd.cli import threat
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(exercise.app, name="exercise")
@@ -32,6 +33,7 @@ def _register() -> None:
     assurance.register(app)
     tracking.register(app)
     exchange.register(app)
+    threat.register(app)
 
 
 _register()
