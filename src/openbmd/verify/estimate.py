@@ -12,6 +12,7 @@ thrust after burnout it needs no motion model beyond ballistic flight.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -106,8 +107,7 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     use = obs.select(obs.t_s > t_burnout_s + 0.5)
     w = np.where(np.isfinite(use.sigma) & np.isfinite(use.z), 1.0 / np.where(np.isfinite(use.sigma), use.sigma, 1.0) ** 2, 0.0)
     z_ok = np.where(w > 0, use.z, 0.0)
-    use = Observations(use.t_s, use.available_t_s, use.kind, use.source, use.trial, use.origin_ecef, use.frame,
-                       z_ok, use.sigma)
+    use = dataclasses.replace(use, z=z_ok)
     rows = np.bincount(use.trial, minlength=n_runs)
     x = np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)).copy()
     t_end = float(use.t_s.max()) if len(use) else t_burnout_s + 1.0

@@ -72,7 +72,8 @@ class Observations:
     """M observation rows. ``t_s`` (M,) s after launch; ``available_t_s`` (M,) when the observer has it;
     ``kind`` (M,) :data:`RADAR` or :data:`TRACK`; ``source`` (M,) :data:`OWN` ...; ``trial`` (M,) which
     Monte Carlo run; ``origin_ecef`` (M, 3) m and ``frame`` (M, 3, 3) the radar's ENU frame (rows E, N, U);
-    ``z`` (M, 6) and ``sigma`` (M, 6) the values and their 1-σ (NaN where a row has no such value)."""
+    ``z`` (M, 6) and ``sigma`` (M, 6) the values and their 1-σ (NaN where a row has no such value); ``post``
+    (M,) the observer's post that made a radar row (-1 for released rows)."""
 
     t_s: NDArray
     available_t_s: NDArray
@@ -83,6 +84,7 @@ class Observations:
     frame: NDArray
     z: NDArray
     sigma: NDArray
+    post: NDArray
 
     def __len__(self) -> int:
         return self.t_s.shape[0]
@@ -97,7 +99,7 @@ class Observations:
 
 def _empty() -> Observations:
     return Observations(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int),
-                        np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 6)), np.zeros((0, 6)))
+                        np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 6)), np.zeros((0, 6)), np.zeros(0, int))
 
 
 def observer_posts(catalog: Catalog, observer: str, instruments: Sequence[str], test: FlightTest,
@@ -142,8 +144,9 @@ def own_observations(test: FlightTest, posts: Sequence[SensorPost], earth: Earth
     z = np.full((m, 6), np.nan)
     sigma = np.full((m, 6), np.nan)
     z[:, :4], sigma[:, :4] = batch.z, sig
+    index = np.array([k for k, p in enumerate(posts) if p.is_radar])
     return Observations(batch.t_s, batch.t_s.copy(), np.full(m, RADAR), np.full(m, OWN), batch.target.copy(),
-                        origin, frame, z, sigma)
+                        origin, frame, z, sigma, index[batch.post])
 
 
 def released_messages(test: FlightTest, policy: ReleasePolicy, rng: np.random.Generator, n_trials: int = 1
@@ -184,7 +187,7 @@ def released_observations(messages: Sequence[tuple[int, int, TrackReport]], poli
     sigma = np.sqrt(np.array([np.diag(msg.covariance_si) for _, _, msg in messages]))
     latency = np.where(source == TELEMETRY, policy.telemetry_latency_s, policy.track_latency_s)
     return Observations(t, t + latency, np.full(m, TRACK), source, trial, np.zeros((m, 3)), np.zeros((m, 3, 3)),
-                        z, sigma)
+                        z, sigma, np.full(m, -1))
 
 
 def observe(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, earth: EarthModel,
