@@ -24,7 +24,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
     from openbmd.cli import assurance, catalog, engagement, exchange, exercise, tracking, trajectory
-    from openbmd.cli import threat
+    from openbmd.cli import threat, verify
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(exercise.app, name="exercise")
@@ -34,6 +34,7 @@ def _register() -> None:
     tracking.register(app)
     exchange.register(app)
     threat.register(app)
+    verify.register(app)
 
 
 _register()

@@ -110,7 +110,8 @@ class FlightTestResult:
                                 "alt_m": np.asarray(alt).round(1).tolist()},
                "statement": self.statement()}
         if self.coverage is not None:
-            out["coverage"] = self.coverage
+            out["coverage"] = self.coverage["coverage"]
+            out["monte_carlo"] = self.coverage
         return out
 
     def statement(self) -> str:
