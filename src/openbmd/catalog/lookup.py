@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-from openbmd.catalog.models import (AssumptionSet, CriteriaSet, Deployment, Entry, Interceptor, Missile, Place, Sensor,
-                                    Timeline)
+from openbmd.catalog.models import (AssumptionSet, CriteriaSet, Deployment, Entry, Interceptor, Missile, Place, Region,
+                                    Sensor, Timeline)
 from openbmd.errors import InputError, UnknownNameError
 
 E = TypeVar("E", bound=Entry)
@@ -34,13 +34,14 @@ _KINDS: Mapping[str, tuple[str, str | None]] = MappingProxyType({
     "deployment": ("deployment", None), "deployments": ("deployment", None),
     "criteria": ("criteria", None),
     "assumptions": ("assumptions", None), "assumption-sets": ("assumptions", None),
+    "region": ("region", None), "regions": ("region", None),
 })
 """Words accepted by :meth:`Catalog.entries` for ``kind``."""
 
 KIND_WORDS: tuple[str, ...] = (
     "missiles", "interceptors", "sensors", "radars", "space-ir", "places",
     "sites", "ship-stations", "bases", "launch-areas", "cities", "timelines", "deployments", "criteria",
-    "assumptions",
+    "assumptions", "regions",
 )
 """The documented ``kind`` words, plural form (singulars are accepted too)."""
 
@@ -92,6 +93,11 @@ class Catalog:
                 self._check_deployment(entry, file_of[entry.name])
             elif isinstance(entry, AssumptionSet):
                 self._check_assumptions(entry, file_of[entry.name])
+            elif isinstance(entry, CriteriaSet):
+                for i, c in enumerate(entry.criteria):
+                    if c.region is not None and not isinstance(self._by_name.get(c.region), Region):
+                        raise CatalogError(f"{c.region!r} is not a known region", file=file_of[entry.name],
+                                           entry=entry.name, field=f"criteria.{i}.region")
             elif isinstance(entry, Interceptor) and entry.fire_control_radar is not None:
                 found = self._by_name.get(entry.fire_control_radar)
                 if not (isinstance(found, Sensor) and found.sensor_type == "radar"):
@@ -196,6 +202,10 @@ class Catalog:
     def assumptions(self, name: str) -> AssumptionSet:
         """The threat assumption set called ``name`` (``"nato"`` and ``"russia"`` are shipped)."""
         return self._typed(name, AssumptionSet)
+
+    def region(self, name: str) -> Region:
+        """The named region called ``name`` (e.g. ``"russia-west-of-urals"``)."""
+        return self._typed(name, Region)
 
     def entries(self, kind: str | None = None) -> tuple[Entry, ...]:
         """All entries in file order, or those of one ``kind``.

@@ -374,7 +374,8 @@ class Deployment(Entry):
         return sum(e.count for e in self.emplacements)
 
 
-CriterionRule = Literal["max-burnout-speed", "max-interceptors", "max-site-latitude", "border-distance-exceeds-reach"]
+CriterionRule = Literal["max-burnout-speed", "max-interceptors", "max-site-latitude", "border-distance-exceeds-reach",
+                        "no-reach-over-region"]
 
 
 class Criterion(_Frozen):
@@ -382,13 +383,17 @@ class Criterion(_Frozen):
 
     name: str = Field(pattern=NAME_PATTERN)
     rule: CriterionRule
-    value: float | None = Field(None, description="m/s, count or deg, by rule; none for the distance rule")
+    value: float | None = Field(None, description="m/s, count or deg, by rule; none for the distance and reach rules")
+    region: str | None = Field(None, pattern=NAME_PATTERN, description="no-reach-over-region: the catalog region")
     statement: str = Field(min_length=1, description="The proposal in words, as publicly made")
 
     @model_validator(mode="after")
     def _value_for_rule(self) -> Criterion:
-        if (self.value is None) != (self.rule == "border-distance-exceeds-reach"):
+        valueless = self.rule in ("border-distance-exceeds-reach", "no-reach-over-region")
+        if (self.value is None) != valueless:
             raise ValueError(f"rule {self.rule} {'takes no' if self.value is not None else 'needs a'} value")
+        if (self.region is None) == (self.rule == "no-reach-over-region"):
+            raise ValueError(f"rule {self.rule} {'needs a' if self.region is None else 'takes no'} region")
         return self
 
 
@@ -486,7 +491,26 @@ class AssumptionSet(Entry):
         return MissileAssumption(missile=name)
 
 
+class Region(Entry):
+    """A named region of a country: a polygon (geodetic lat, lon pairs, deg) clipped to the country's Natural
+    Earth outline, e.g. Russia west of the Urals."""
+
+    kind: ClassVar[str] = "region"
+
+    country: Country = Field(description="The country the polygon is clipped to")
+    polygon_deg: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        min_length=3, description="Vertices [lat_deg, lon_deg] of a polygon that, clipped to the country, is the region")
+
+    @field_validator("polygon_deg")
+    @classmethod
+    def _in_range(cls, value: list[list[float]]) -> list[list[float]]:
+        for i, (lat, lon) in enumerate(value):
+            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+                raise ValueError(f"vertex {i} ({lat:g}, {lon:g}) is outside -90..90, -180..180 deg")
+        return value
+
+
 ENTRY_TYPES: Mapping[str, type[Entry]] = MappingProxyType(
     {cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place, Timeline, Deployment, CriteriaSet,
-                                     AssumptionSet)})
+                                     AssumptionSet, Region)})
 """Entry class by kind name (read-only)."""
