@@ -131,3 +131,16 @@ def test_release_policy_refuses_unknown_words():
     with pytest.raises(InputError, match="--released"):
         ReleasePolicy("everything")
     assert dataclasses.replace(ReleasePolicy(), release="tracks").release == "tracks"
+
+
+def test_stone_soup_track_agrees_with_the_fit_and_is_no_tighter(black_sea):
+    from openbmd.verify.track import track_burnout
+
+    test, posts, guess = black_sea
+    for seed in (0, 1):
+        tr = track_burnout(test, posts, EARTH, np.random.default_rng(seed))
+        assert tr.speed_mps is not None and tr.updates > 50
+        assert abs(tr.speed_mps - test.burnout_speed_mps) < 4.0 * tr.sigma_mps
+        obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(seed))
+        fit = fit_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, n_runs=1)
+        assert tr.sigma_mps >= 0.9 * fit.speed_sigma_mps[0]

@@ -21,8 +21,8 @@ from openbmd.earth import EarthModel
 from openbmd.earth.borders import distance_to_country_m
 from openbmd.engagement import FireUnit, fire_unit
 from openbmd.errors import InputError
+from openbmd.tracking.models import Z95
 
-Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)

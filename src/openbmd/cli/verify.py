@@ -95,6 +95,10 @@ def _print(data: dict) -> None:
         ci = row["ci95"]
         t.add_row(row["data"], str(row["rows"]), "-" if ci is None else f"{ci[0]:,.2f} - {ci[1]:,.2f} m/s")
     console().print(t)
+    tr = data.get("tracker")
+    if tr and tr["estimate"] is not None:
+        console().print(f"Stone Soup track of the own radars ({tr['updates']} updates): {tr['estimate']:,.2f} m/s, "
+                        f"95 % {tr['ci95'][0]:,.2f} - {tr['ci95'][1]:,.2f} m/s")
     cov = data.get("monte_carlo")
     if cov:
         console().print(f"coverage over {cov['trials']} runs: speed {100 * cov['speed']['coverage']:.1f} %, "

@@ -102,6 +102,10 @@ def flight_test_html(data: dict[str, Any], images: list[Path]) -> str:
     crit = "".join(f"<tr><td>{e(c['name'])}</td><td>{c['limit']:,.0f} m/s</td><td>{c['holds']}</td>"
                    f"<td>{_conf(c['confidence'])}</td><td>{c['declared_holds']}</td></tr>" for c in data["criteria"])
     s, a = data["burnout_speed_mps"], data["burnout_altitude_m"]
+    tr = data.get("tracker")
+    tr_text = "" if not tr or tr["estimate"] is None else (
+        f"<p>Cross-check by the Stone Soup tracker on the observer's own radars ({tr['updates']} updates): "
+        f"{tr['estimate']:,.2f} m/s, 95 % interval {ci(tr['ci95'])} m/s.</p>")
     cov = data.get("monte_carlo")
     cov_text = "" if not cov else (f"<p>Over {cov['trials']} seeded runs the 95 % speed interval held the true value in "
                                    f"{100 * cov['speed']['coverage']:.1f} % of runs (height: "
@@ -120,7 +124,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 <tr><td>burnout height (m)</td><td>{a['true']:,.0f}</td><td>-</td><td>{a_est}</td><td>{ci(a['ci95'])}</td></tr></table>
 <h2>Criteria</h2><table><tr><th>criterion</th><th>limit</th><th>holds (observed)</th><th>P(speed below)</th><th>holds (declared)</th></tr>{crit}</table>
 <h2>How the estimate tightens with data</h2><table><tr><th>data</th><th>rows</th><th>95 % interval (m/s)</th></tr>{tight}</table>
-{cov_text}
+{tr_text}{cov_text}
 {''.join(_img(p) for p in images)}
 <h2>Method</h2><p>The observer fits the interceptor's state at the declared burnout time to every observation after it
 (weighted least squares, Gauss-Newton, ballistic flight with J2, rotation and drag); the interval is the fit's 95 %

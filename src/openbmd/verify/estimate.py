@@ -21,10 +21,8 @@ from numpy.typing import NDArray
 
 from openbmd.earth import EarthModel, ecef_to_eci, ecef_to_geodetic, enu_rotation
 from openbmd.flight import StateBatch, fly_ballistic
+from openbmd.tracking.models import Z95
 from openbmd.verify.observe import RADAR, Observations
-
-Z95 = 1.959963984540054
-"""Two-sided 95 % point of the standard normal."""
 
 STEP = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3])
 """Finite-difference steps of the burnout state (m, m/s)."""

@@ -30,8 +30,8 @@ from openbmd.verify.observe import (OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETR
 class FlightTestRequest:
     """What to fly and who observes: interceptor and test range (catalog names), azimuth and pitch-over (rad),
     declared and flown burnout speeds (m/s; None: the catalog's), the observer party and the instruments it
-    brings (``PLACE:SENSOR``), what the tester releases, extra speed limits (name -> m/s), Monte Carlo runs
-    and the seed."""
+    brings (``PLACE:SENSOR``), what the tester releases, extra speed limits (name -> m/s), Monte Carlo runs,
+    the seed, and whether to cross-check with the Stone Soup tracker on the observer's own radars."""
 
     interceptor: str
     site: str
@@ -45,6 +45,7 @@ class FlightTestRequest:
     speed_limits_mps: tuple[tuple[str, float], ...] = ()
     trials: int = 0
     seed: int = 0
+    with_tracker: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class FlightTestResult:
     rows_by_source: dict[str, int]
     reason: str | None
     coverage: dict[str, Any] | None = None
+    tracker: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -109,6 +111,8 @@ class FlightTestResult:
                "ground_track": {"lat_deg": np.degrees(lat).round(4).tolist(), "lon_deg": np.degrees(lon).round(4).tolist(),
                                 "alt_m": np.asarray(alt).round(1).tolist()},
                "statement": self.statement()}
+        if self.tracker is not None:
+            out["tracker"] = self.tracker.to_json()
         if self.coverage is not None:
             out["coverage"] = self.coverage["coverage"]
             out["monte_carlo"] = self.coverage
@@ -191,7 +195,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                            declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad)
     test = fly_test(profile, earth, flown_speed_mps=request.flown_speed_mps)
     posts = observer_posts(catalog, request.observer, request.instruments, test, earth)
-    seeds = np.random.SeedSequence(request.seed).spawn(2)
+    seeds = np.random.SeedSequence(request.seed).spawn(3)
     everything = observe(test, posts, dataclasses.replace(request.policy, release="telemetry"), earth,
                          np.random.default_rng(seeds[0]))
     allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
@@ -222,8 +226,13 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     if request.trials > 0:
         coverage = monte_carlo(test, posts, request.policy, guess, earth, request.trials,
                                np.random.default_rng(seeds[1]))
+    tracker = None
+    if request.with_tracker and any(p.is_radar for p in posts):
+        from openbmd.verify.track import track_burnout
+
+        tracker = track_burnout(test, posts, earth, np.random.default_rng(seeds[2]))
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
-                            reason, coverage)
+                            reason, coverage, tracker)
 
 
 def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, guess: NDArray,
