@@ -114,3 +114,21 @@ def test_assumption_set_figure_needs_a_range_when_estimated():
         AssumptionSet.model_validate({"name": "x", "display_name": "X", "party": "x", "confidence": "estimate",
                                       "source": {"title": "t"},
                                       "missiles": [{"missile": "shahab-3"}, {"missile": "shahab-3"}]})
+
+
+def test_a_polygon_area_reaches_at_least_what_each_of_its_points_reaches():
+    from openbmd.threat import polygon_area
+
+    poly = polygon_area("north-west-iran", [(38.5, 45.0), (38.5, 48.0), (35.5, 48.0), (35.5, 45.0)])
+    assert poly.country == "IRN" and len(poly) == 9
+    one = MissileAssumption(missile="shahab-3")
+    area_reach = reach_of(CAT, "shahab-3", one, (poly,), EARTH, n_azimuth=12)
+    corners = reach_of(CAT, "shahab-3", one, ("38.5,45.0", "35.5,48.0"), EARTH, n_azimuth=12)
+    union = set(area_reach.reached(0))
+    for k in range(2):
+        assert set(corners.reached(k)) <= union
+    lat, lon = area_reach.outline_deg(0)
+    assert len(lat) > 12 and len(lat) == len(lon)
+    # every target is flown at from the nearest launch point that reaches it
+    rows = area_reach.via[0][area_reach.inside[0]]
+    assert np.all(area_reach.point_area[rows] == 0)

@@ -46,3 +46,15 @@ def test_bad_input_is_one_line_and_exit_2(capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
         assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_polygon_areas(capsys):
+    argv = ["threat", "--area-polygon", "nw-iran=38.5 45;38.5 48;35.5 48;35.5 45", "--missiles", "shahab-3",
+            "--assumptions", "nato", "--azimuths", "8", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["areas"] == ["nw-iran"] and out["threats"][0]["area"] == "nw-iran"
+    assert "IRN" not in out["threats"][0]["countries"] and out["threats"][0]["reaches"]
+    assert main(["threat", "--area-polygon", "x=38 45;39 46", "--missiles", "shahab-3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--area-polygon" in err and len(err.splitlines()) == 1

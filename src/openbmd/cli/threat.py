@@ -31,8 +31,28 @@ def _names(text: str, argument: str) -> tuple[str, ...]:
     return names
 
 
+def _polygon(text: str):
+    """``NAME=LAT LON;LAT LON;...`` (deg) as a polygon launch area."""
+    from openbmd.threat import polygon_area
+
+    name, sep, body = text.partition("=")
+    try:
+        vertices = [tuple(float(x) for x in v.replace(",", " ").split()) for v in body.split(";") if v.strip()]
+    except ValueError:
+        vertices = []
+    if not sep or not name.strip() or len(vertices) < 3 or any(len(v) != 2 for v in vertices):
+        raise InputError(f"cannot read {text!r}; write NAME=LAT LON;LAT LON;LAT LON (deg), e.g. "
+                         "'north-iran=38 45;38 48;36 48'", "--area-polygon")
+    try:
+        return polygon_area(name.strip(), vertices)
+    except InputError as exc:
+        raise InputError(exc.args[0], "--area-polygon") from None
+
+
 def threat(
-    areas: str = typer.Option(..., "--areas", help="Launch areas, comma-separated catalog places."),
+    areas: str = typer.Option("", "--areas", help="Launch areas, comma-separated catalog places."),
+    polygons: list[str] = typer.Option([], "--area-polygon", help="A polygon launch area NAME=LAT LON;LAT LON;... "
+                                                                  "in degrees (repeatable)."),
     missiles: str = typer.Option(..., "--missiles", help="Missile types, comma-separated catalog names."),
     assumptions: str = typer.Option("nato,russia", "--assumptions", help="Assumption sets, comma-separated."),
     year: Optional[int] = typer.Option(None, "--year", help="Assess the threats that exist in this year."),
@@ -51,9 +71,11 @@ def threat(
     if year is not None and not 1950 <= year <= 2100:
         raise InputError(f"year {year} is outside 1950..2100", "--year")
     cat = load_catalog()
-    request = ThreatRequest(_names(areas, "--areas"), _names(missiles, "--missiles"),
+    places = _names(areas, "--areas") if areas.strip() or not polygons else ()
+    request = ThreatRequest(places + tuple(_polygon(p) for p in polygons), _names(missiles, "--missiles"),
                             _names(assumptions, "--assumptions"), year, azimuths)
-    for names, lookup, argument in ((request.areas, cat.place, "--areas"), (request.missiles, cat.missile, "--missiles"),
+    for names, lookup, argument in ((places, lambda n: cat.point(n, "--areas"), "--areas"),
+                                    (request.missiles, cat.missile, "--missiles"),
                                     (request.assumptions, cat.assumptions, "--assumptions")):
         for name in names:
             try:

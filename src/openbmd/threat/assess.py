@@ -22,6 +22,7 @@ from openbmd.earth import EarthModel
 from openbmd.flight import FlownThreats, fly_launches
 from openbmd.flight.aim import aim_pairs
 from openbmd.sensors import SensorPost, first_detection, sensor_posts
+from openbmd.threat.areas import LaunchArea, resolve_areas
 from openbmd.threat.coverage import countries_covered, places_within, target_places
 from openbmd.threat.reach import ReachContour, reach_contours
 from openbmd.threat.vehicles import AssumedMissile, assumed_missile
@@ -76,9 +77,10 @@ class Threat:
 
 @dataclass(frozen=True)
 class ThreatRequest:
-    """What to assess: launch areas and missiles (catalog names), assumption sets, the year (None: any)."""
+    """What to assess: launch areas (catalog place names or :class:`LaunchArea` polygons), missiles (catalog
+    names), assumption sets, the year (None: any) and the launch azimuths per contour."""
 
-    areas: tuple[str, ...]
+    areas: tuple[str | LaunchArea, ...]
     missiles: tuple[str, ...]
     assumptions: tuple[str, ...] = ("nato", "russia")
     year: int | None = None
@@ -108,17 +110,18 @@ class _Flights:
     warning_time_s: dict[str, NDArray]
 
 
-def _fly_targets(am: AssumedMissile, contours: ReachContour, places: list[Place], inside: NDArray,
-                 posts: dict[str, list[SensorPost]], rcs_m2: float, earth: EarthModel) -> _Flights:
-    """Aim every (area, place) pair within reach in one batch, fly the aimed ones with samples, and time
-    their first detection by each party's posts."""
-    area, place = np.nonzero(inside)
+def _fly_targets(am: AssumedMissile, reach: "Reach", posts: dict[str, list[SensorPost]], rcs_m2: float,
+                 earth: EarthModel) -> _Flights:
+    """Aim every (area, place) pair within reach in one batch, each from its nearest launch point that reaches,
+    fly the aimed ones with samples, and time their first detection by each party's posts."""
+    area, place = np.nonzero(reach.inside)
     empty = _Flights(area[:0], place[:0], np.zeros(0), np.zeros(0), {p: np.zeros(0) for p in posts})
     if area.size == 0:
         return empty
-    plat = np.radians([p.lat_deg for p in places])
-    plon = np.radians([p.lon_deg for p in places])
-    lat0, lon0 = contours.launch_lat_rad[area], contours.launch_lon_rad[area]
+    plat = np.radians([p.lat_deg for p in reach.places])
+    plon = np.radians([p.lon_deg for p in reach.places])
+    row = reach.via[area, place]
+    lat0, lon0 = reach.contours.launch_lat_rad[row], reach.contours.launch_lon_rad[row]
     aims = aim_pairs(am.vehicle, lat0, lon0, plat[place], plon[place], earth)
     ok = aims.reachable
     if not ok.any():
@@ -141,52 +144,84 @@ def _finite(x: float) -> float | None:
 
 @dataclass(frozen=True)
 class Reach:
-    """A missile's reach under one assumption: the flown missile, its contours from the areas (in order), the
-    catalog targets and which of them each area reaches (bool, (A, T); the launching state's own left out)."""
+    """A missile's reach under one assumption from launch areas: the flown missile, the areas, the contours of
+    every launch point (``point_area`` (P,) says whose), the catalog targets, which of them each area reaches
+    (bool, (A, T); the launching state's own left out) and from which launch point (``via`` (A, T), -1: none)."""
 
     missile: AssumedMissile
-    areas: list[Place]
+    areas: list[LaunchArea]
     contours: ReachContour
+    point_area: NDArray
     places: list[Place]
     inside: NDArray
+    via: NDArray
 
     def reached(self, area: int) -> tuple[str, ...]:
         """Names of the targets area ``area`` reaches."""
         return tuple(self.places[j].name for j in np.flatnonzero(self.inside[area]))
 
+    def points(self, area: int) -> NDArray:
+        """Contour rows of area ``area``'s launch points."""
+        return np.flatnonzero(self.point_area == area)
 
-def _reach_key(missile: str, assumption: MissileAssumption, area_names: Sequence[str], n_azimuth: int) -> tuple:
+    def outline_deg(self, area: int) -> tuple[list[float], list[float]]:
+        """The area's reach outline (lat, lon in deg): its one contour, or the union of its points' contours."""
+        rows = self.points(area)
+        lat = np.degrees(self.contours.impact_lat_rad[rows])
+        lon = np.degrees(self.contours.impact_lon_rad[rows])
+        if rows.size == 1:
+            return lat[0].tolist(), lon[0].tolist()
+        import shapely
+        from shapely.geometry import Polygon
+
+        union = shapely.union_all([Polygon(np.column_stack([o, a])).buffer(0) for a, o in zip(lat, lon)])
+        ring = max(shapely.get_parts(union), key=lambda g: g.area).exterior
+        xy = np.asarray(ring.coords)[:-1]
+        return xy[:, 1].tolist(), xy[:, 0].tolist()
+
+
+def _reach_key(missile: str, assumption: MissileAssumption, areas: Sequence[LaunchArea], n_azimuth: int) -> tuple:
     """What decides a reach: the missile, the figures that change its flight, the areas and the azimuths."""
     figures = tuple(None if assumption.figure(f) is None else assumption.figure(f).value
                     for f in ("max_range_m", "payload_mass_kg"))
-    return missile, figures, tuple(area_names), n_azimuth
+    return missile, figures, tuple(areas), n_azimuth
 
 
-def reach_of(catalog: Catalog, missile: str, assumption: MissileAssumption, area_names: Sequence[str],
+def reach_of(catalog: Catalog, missile: str, assumption: MissileAssumption, areas: Sequence[str | LaunchArea],
              earth: EarthModel, *, n_azimuth: int = 36, memo: dict | None = None) -> Reach:
-    """Contours of ``missile`` under ``assumption`` from the areas, and the targets each covers.
+    """Contours of ``missile`` under ``assumption`` from the areas (every launch point in one batch), and the
+    targets each area covers.
 
     ``memo`` (a dict the caller keeps) saves reaches already flown for the same flight figures.
     """
-    key = ("reach",) + _reach_key(missile, assumption, area_names, n_azimuth)
+    areas = resolve_areas(catalog, areas)
+    key = ("reach",) + _reach_key(missile, assumption, areas, n_azimuth)
     if memo is not None and key in memo:
         return memo[key]
     am = assumed_missile(catalog.missile(missile), assumption, earth)
-    areas = [catalog.place(a) for a in area_names]
-    contours = reach_contours(am.vehicle, np.radians([a.lat_deg for a in areas]),
-                              np.radians([a.lon_deg for a in areas]), earth, n_azimuth=n_azimuth)
+    point_area = np.concatenate([np.full(len(a), k) for k, a in enumerate(areas)])
+    lat = np.radians(np.concatenate([a.lat_deg for a in areas]))
+    lon = np.radians(np.concatenate([a.lon_deg for a in areas]))
+    contours = reach_contours(am.vehicle, lat, lon, earth, n_azimuth=n_azimuth)
     places = target_places(catalog)
     inside = np.zeros((len(areas), len(places)), dtype=bool)
-    for k, a in enumerate(areas):  # a handful of areas; the places are batched
-        within, _ = places_within(contours, k, places, earth)
-        inside[k] = within & np.array([p.country != a.country for p in places], dtype=bool)
-    out = Reach(am, areas, contours, places, inside)
+    via = np.full((len(areas), len(places)), -1)
+    for k, a in enumerate(areas):  # a handful of areas and points; the places are batched
+        foreign = np.array([p.country != a.country for p in places], dtype=bool)
+        best = np.full(len(places), np.inf)
+        for row in np.flatnonzero(point_area == k):
+            within, dist = places_within(contours, row, places, earth)
+            nearer = within & foreign & (dist < best)
+            via[k] = np.where(nearer, row, via[k])
+            best = np.where(nearer, dist, best)
+        inside[k] = via[k] >= 0
+    out = Reach(am, areas, contours, point_area, places, inside, via)
     if memo is not None:
         memo[key] = out
     return out
 
 
-def assess_missile(catalog: Catalog, missile: str, aset: AssumptionSet, area_names: Sequence[str],
+def assess_missile(catalog: Catalog, missile: str, aset: AssumptionSet, area_names: Sequence[str | LaunchArea],
                    earth: EarthModel, *, posts: dict[str, list[SensorPost]], year: int | None = None,
                    n_azimuth: int = 36, rcs_m2: float | None = None, memo: dict | None = None) -> list[Threat]:
     """The threats of one missile type from every area under one assumption set (one batch each step).
@@ -195,12 +230,12 @@ def assess_missile(catalog: Catalog, missile: str, aset: AssumptionSet, area_nam
     """
     assumption = aset.for_missile(missile)
     reach = reach_of(catalog, missile, assumption, area_names, earth, n_azimuth=n_azimuth, memo=memo)
-    am, areas, contours, places, inside = reach.missile, reach.areas, reach.contours, reach.places, reach.inside
+    am, areas, contours, places = reach.missile, reach.areas, reach.contours, reach.places
     rcs = rcs_m2 if rcs_m2 is not None else catalog.timeline("default").threat_rcs_m2
-    key = ("flights", rcs) + _reach_key(missile, assumption, area_names, n_azimuth)
+    key = ("flights", rcs) + _reach_key(missile, assumption, areas, n_azimuth)
     flights = memo.get(key) if memo is not None else None
     if flights is None:
-        flights = _fly_targets(am, contours, places, inside, posts, rcs, earth)
+        flights = _fly_targets(am, reach, posts, rcs, earth)
         if memo is not None:
             memo[key] = flights
     first = assumption.first_year
@@ -211,12 +246,14 @@ def assess_missile(catalog: Catalog, missile: str, aset: AssumptionSet, area_nam
         rows = np.flatnonzero(flights.area == k)
         names = [places[j].name for j in flights.place[rows]]
         reached = reach.reached(k)
-        lat, lon = contours.impact_lat_rad[k], contours.impact_lon_rad[k]
+        lat, lon = reach.outline_deg(k)
+        rows_k = reach.points(k)
         out.append(Threat(
             missile=missile, area=a.name, assumption=aset.name, party=aset.party,
-            max_range_m=float(contours.max_range_m[k]), min_range_m=float(contours.min_range_m[k]),
-            contour_lat_deg=tuple(np.degrees(lat).tolist()), contour_lon_deg=tuple(np.degrees(lon).tolist()),
-            reaches=reached, countries={c: v for c, v in countries_covered(contours, k, earth).items() if c != a.country},
+            max_range_m=float(contours.max_range_m[rows_k].max()), min_range_m=float(contours.min_range_m[rows_k].min()),
+            contour_lat_deg=tuple(lat), contour_lon_deg=tuple(lon),
+            reaches=reached, countries={c: v for c, v in countries_covered(contours, rows_k, earth).items()
+                                        if c != a.country},
             flight_time_s=dict(zip(names, flights.flight_time_s[rows].tolist())),
             reentry_speed_mps={n: _finite(v) for n, v in zip(names, flights.reentry_speed_mps[rows])},
             warning_time_s={p: {n: _finite(w) for n, w in zip(names, flights.warning_time_s[p][rows])}
@@ -244,7 +281,7 @@ class ThreatAssessment:
     def to_json(self) -> dict[str, Any]:
         """The documented JSON: ``threats``, ``divergence``, and the request and sensors behind them."""
         r = self.request
-        return {"areas": list(r.areas), "missiles": list(r.missiles), "assumptions": list(r.assumptions),
+        return {"areas": [a if isinstance(a, str) else a.name for a in r.areas], "missiles": list(r.missiles), "assumptions": list(r.assumptions),
                 "year": r.year, "sensors": self.sensors, "threats": [t.to_json() for t in self.threats],
                 "divergence": [d.to_json() for d in self.divergence]}
 
@@ -256,8 +293,7 @@ def assess_threats(catalog: Catalog, request: ThreatRequest, earth: EarthModel) 
     sets = [catalog.assumptions(n) for n in request.assumptions]
     for m in request.missiles:
         catalog.missile(m)
-    for a in request.areas:
-        catalog.place(a)
+    resolve_areas(catalog, request.areas)
     posts = _posts(catalog, sets)
     memo: dict = {}
     threats = [t for m in request.missiles for s in sets

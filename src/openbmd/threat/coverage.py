@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,10 +50,13 @@ def country_points() -> CountryPoints:
                          np.concatenate(idx), tuple(iso))
 
 
-def countries_covered(contours: ReachContour, area: int, earth: EarthModel) -> dict[str, str]:
-    """Countries with territory within area ``area``'s reach: ISO code -> ``"whole"`` or ``"part"``."""
+def countries_covered(contours: ReachContour, rows: int | Sequence[int], earth: EarthModel) -> dict[str, str]:
+    """Countries with territory within reach of the contours ``rows`` (any of them): ISO code -> ``"whole"`` or
+    ``"part"``."""
     pts = country_points()
-    inside, _ = contours.within(area, pts.lat_rad, pts.lon_rad, earth)
+    inside = np.zeros(pts.lat_rad.shape, dtype=bool)
+    for row in np.atleast_1d(rows):  # the launch points of one area
+        inside |= contours.within(int(row), pts.lat_rad, pts.lon_rad, earth)[0]
     n = len(pts.iso)
     hit = np.bincount(pts.country, weights=inside.astype(float), minlength=n)
     total = np.bincount(pts.country, minlength=n)
@@ -73,19 +77,3 @@ def places_within(contours: ReachContour, area: int, places: list[Place], earth:
     lat = np.radians([p.lat_deg for p in places])
     lon = np.radians([p.lon_deg for p in places])
     return contours.within(area, lat, lon, earth)
-
-
-def contour_polygon_deg(contours: ReachContour, area: int) -> tuple[NDArray, NDArray]:
-    """The contour of area ``area`` as a closed ring (lat, lon in degrees), in launch-azimuth order."""
-    lat = np.degrees(contours.impact_lat_rad[area])
-    lon = np.degrees(contours.impact_lon_rad[area])
-    ok = np.isfinite(lat) & np.isfinite(lon)
-    lat, lon = lat[ok], lon[ok]
-    return np.append(lat, lat[:1]), np.append(lon, lon[:1])
-
-
-def ring_is_simple(lat_deg: NDArray, lon_deg: NDArray) -> bool:
-    """Whether a ring neither crosses the antimeridian nor encircles a pole (drawable as a lon/lat polygon)."""
-    steps = np.diff(lon_deg)
-    return bool(np.all(np.abs(steps) < 180.0) and abs(np.sum(steps)) < 1e-6 and np.all(np.abs(lat_deg) < 89.9)
-                and math.isfinite(float(np.sum(lat_deg))))
