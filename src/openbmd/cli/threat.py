@@ -56,7 +56,7 @@ def threat(
     missiles: str = typer.Option(..., "--missiles", help="Missile types, comma-separated catalog names."),
     assumptions: str = typer.Option("nato,russia", "--assumptions", help="Assumption sets, comma-separated."),
     year: Optional[int] = typer.Option(None, "--year", help="Assess the threats that exist in this year."),
-    azimuths: int = typer.Option(36, "--azimuths", help="Launch azimuths per contour (at least 8)."),
+    azimuths: int = typer.Option(24, "--azimuths", help="Launch azimuths per contour (at least 8)."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + GeoJSON + maps here."),
     geojson: Optional[Path] = typer.Option(None, "--geojson", help="Write the range contours as GeoJSON."),

@@ -84,7 +84,7 @@ class ThreatRequest:
     missiles: tuple[str, ...]
     assumptions: tuple[str, ...] = ("nato", "russia")
     year: int | None = None
-    n_azimuth: int = 36
+    n_azimuth: int = 24
 
 
 def _posts(catalog: Catalog, sets: Sequence[AssumptionSet]) -> dict[str, list[SensorPost]]:
@@ -188,7 +188,7 @@ def _reach_key(missile: str, assumption: MissileAssumption, areas: Sequence[Laun
 
 
 def reach_of(catalog: Catalog, missile: str, assumption: MissileAssumption, areas: Sequence[str | LaunchArea],
-             earth: EarthModel, *, n_azimuth: int = 36, memo: dict | None = None) -> Reach:
+             earth: EarthModel, *, n_azimuth: int = 24, memo: dict | None = None) -> Reach:
     """Contours of ``missile`` under ``assumption`` from the areas (every launch point in one batch), and the
     targets each area covers.
 
@@ -223,7 +223,7 @@ def reach_of(catalog: Catalog, missile: str, assumption: MissileAssumption, area
 
 def assess_missile(catalog: Catalog, missile: str, aset: AssumptionSet, area_names: Sequence[str | LaunchArea],
                    earth: EarthModel, *, posts: dict[str, list[SensorPost]], year: int | None = None,
-                   n_azimuth: int = 36, rcs_m2: float | None = None, memo: dict | None = None) -> list[Threat]:
+                   n_azimuth: int = 24, rcs_m2: float | None = None, memo: dict | None = None) -> list[Threat]:
     """The threats of one missile type from every area under one assumption set (one batch each step).
 
     ``memo`` (a dict the caller keeps) reuses reaches and flights of sets that fly the missile alike.

@@ -10,6 +10,7 @@ launch point is no more than the contour's, interpolated at its bearing.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -22,11 +23,11 @@ from openbmd.flight import Tolerances, Vehicle, fly_launches
 KICK_MIN_RAD, KICK_MAX_RAD = math.radians(0.5), math.radians(80.0)
 """Pitch-over angles surveyed (rad): from nearly vertical to nearly flat."""
 
-N_KICK, N_REFINE, REFINEMENTS = 16, 5, 2
+N_KICK, N_REFINE, REFINEMENTS = 12, 5, 2
 """The coarse survey's pitch-over angles, the angles of each refinement, and the refinements."""
 
-REACH_TOLERANCES = Tolerances(rtol=1e-7)
-"""Integrator tolerances of the survey: ranges within about 1e-6 of the default's, in half the steps."""
+REACH_TOLERANCES = Tolerances(rtol=1e-6)
+"""Integrator tolerances of the survey: ranges within about 1e-5 of the default's, in under half the steps."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,30 @@ class ReachContour:
 
     def within(self, area: int, lat_rad: NDArray, lon_rad: NDArray, earth: EarthModel) -> tuple[NDArray, NDArray]:
         """Whether points (rad) lie within area ``area``'s reach, and their distance from its launch point (m)."""
-        lat, lon = np.broadcast_arrays(np.asarray(lat_rad, float), np.asarray(lon_rad, float))
-        dist, bearing, _ = geodesic_inverse(self.launch_lat_rad[area], self.launch_lon_rad[area], lat, lon, earth)
-        dist = np.asarray(dist, float)
+        dist, bearing = polar_from(self.launch_lat_rad[area], self.launch_lon_rad[area], lat_rad, lon_rad, earth)
         return dist <= self.range_at_bearing_m(area, bearing), dist
+
+
+def polar_from(lat0_rad: float, lon0_rad: float, lat_rad: NDArray, lon_rad: NDArray, earth: EarthModel
+               ) -> tuple[NDArray, NDArray]:
+    """Geodesic distance (m) and bearing (rad) of points from a launch point (read-only arrays).
+
+    Answers are cached: every missile and assumption set asks the same launch points about the same
+    targets and countries.
+    """
+    lat, lon = np.broadcast_arrays(np.asarray(lat_rad, float), np.asarray(lon_rad, float))
+    return _polar(float(lat0_rad), float(lon0_rad), lat.tobytes(), lon.tobytes(), lat.shape, earth)
+
+
+@functools.lru_cache(maxsize=64)
+def _polar(lat0: float, lon0: float, lat_b: bytes, lon_b: bytes, shape: tuple, earth: EarthModel
+           ) -> tuple[NDArray, NDArray]:
+    lat, lon = np.frombuffer(lat_b).reshape(shape), np.frombuffer(lon_b).reshape(shape)
+    dist, bearing, _ = geodesic_inverse(lat0, lon0, lat, lon, earth)
+    out = np.asarray(dist, float).copy(), np.asarray(bearing, float).copy()
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def _parabola_vertex(k: NDArray, r: NDArray, j: NDArray) -> NDArray:
@@ -88,7 +109,7 @@ def _parabola_vertex(k: NDArray, r: NDArray, j: NDArray) -> NDArray:
 
 
 def reach_contours(vehicle: Vehicle, launch_lat_rad: NDArray, launch_lon_rad: NDArray, earth: EarthModel, *,
-                   n_azimuth: int = 36, tol: Tolerances = REACH_TOLERANCES) -> ReachContour:
+                   n_azimuth: int = 24, tol: Tolerances = REACH_TOLERANCES) -> ReachContour:
     """Range contours of ``vehicle`` from launch points (rad, (A,)) on ``n_azimuth`` launch azimuths.
 
     Every flight of the survey and of each refinement is one call of the batched flight kernel.

@@ -19,8 +19,8 @@ import numpy as np
 from openbmd.catalog import Missile, MissileAssumption
 from openbmd.earth import EarthModel
 from openbmd.flight import Vehicle
-from openbmd.flight.aim import maximum_ranges_m
 from openbmd.flight.vehicle import vehicle_from_missile
+from openbmd.threat.reach import reach_contours
 
 REFERENCE_LAT_RAD = math.radians(30.0)
 """Latitude of the reference launch (due north, on a still Earth) at which stated ranges are flown."""
@@ -51,9 +51,10 @@ def _scaled(missile: Missile, factor: float, payload_kg: float | None) -> Missil
 
 
 def reference_range_m(vehicle: Vehicle, earth: EarthModel) -> float:
-    """Greatest ground range (m) of ``vehicle`` due north from :data:`REFERENCE_LAT_RAD` on ``earth`` held still."""
+    """Greatest ground range (m) of ``vehicle`` due north from :data:`REFERENCE_LAT_RAD` on ``earth`` held still
+    (the survey of :func:`openbmd.threat.reach_contours` on one bearing)."""
     still = dataclasses.replace(earth, name=f"{earth.name}-still", omega_rad_s=0.0)
-    return float(maximum_ranges_m(vehicle, REFERENCE_LAT_RAD, 0.0, np.array([0.0]), still)[0])
+    return float(reach_contours(vehicle, np.array([REFERENCE_LAT_RAD]), np.array([0.0]), still, n_azimuth=1).range_m[0, 0])
 
 
 def assumed_missile(missile: Missile, assumption: MissileAssumption, earth: EarthModel, *,

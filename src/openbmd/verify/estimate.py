@@ -102,6 +102,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                 beta_kg_m2: float | None, n_runs: int, iterations: int = 8) -> BurnoutFit:
     """Fit the burnout state of each of ``n_runs`` runs (rows tagged by ``obs.trial``) from the guess
     ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s``."""
+    if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
+        raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
     use = obs.select(obs.t_s > t_burnout_s + 0.5)
     w = np.where(np.isfinite(use.sigma) & np.isfinite(use.z), 1.0 / np.where(np.isfinite(use.sigma), use.sigma, 1.0) ** 2, 0.0)
     z_ok = np.where(w > 0, use.z, 0.0)
