@@ -112,8 +112,9 @@ def _print(data: dict) -> None:
     if data["divergence"]:
         d = Table("missile", "figure", "values", "consequence")
         for row in data["divergence"]:
-            d.add_row(row["missile"], row["field"], ", ".join(f"{k}: {v:,.0f}" if v is not None else f"{k}: not stated"
-                                                              for k, v in row["values"].items()),
+            fmt = "{:.0f}" if row["field"] == "first_year" else "{:,.0f}"
+            d.add_row(row["missile"], row["field"], ", ".join(f"{k}: {fmt.format(v)}" if v is not None else
+                                                              f"{k}: not stated" for k, v in row["values"].items()),
                       row["consequence"])
         console().print("Where the assessments diverge:")
         console().print(d)

@@ -57,10 +57,10 @@ def threat_map(path: Path, data: dict[str, Any], assumption: str) -> Path:
 
     threats = [t for t in data["threats"] if t["assumption"] == assumption]
     rings = [_ring(t) for t in threats]
-    short = [r for r, t in zip(rings, threats) if t["max_range_m"] < 5e6] or rings
-    lat_all = np.concatenate([r[0] for r in short]) if short else np.array([0.0])
-    lon_all = np.concatenate([r[1] for r in short]) if short else np.array([0.0])
-    fig, ax = world_axes(bbox=bbox_around(lat_all, lon_all) if short else None)
+    regional = rings and all(t["max_range_m"] < 5e6 for t in threats)  # else the whole world
+    lat_all = np.concatenate([r[0] for r in rings]) if regional else None
+    lon_all = np.concatenate([r[1] for r in rings]) if regional else None
+    fig, ax = world_axes(bbox=bbox_around(lat_all, lon_all) if regional else None)
     cover: dict[str, str] = {}
     for t in (t for t in threats if t["exists"]):  # only threats that exist in the assessed year shade
         for iso, how in t["countries"].items():
