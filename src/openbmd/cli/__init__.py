@@ -23,7 +23,8 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import assurance, catalog, engagement, exchange, exercise, tracking, trajectory
+    from openbmd.cli import assurance, catalog, engagement, exchange, exercise, exports, threat, tracking, \
+        trajectory, verify, view
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(exercise.app, name="exercise")
@@ -32,8 +33,10 @@ def _register() -> None:
     assurance.register(app)
     tracking.register(app)
     exchange.register(app)
-    from openbmd.cli import exports, view  # the situation display and exports (issue 17)
-    exports.register(app), view.register(app)
+    exports.register(app)
+    view.register(app)
+    threat.register(app)
+    verify.register(app)
 
 
 _register()

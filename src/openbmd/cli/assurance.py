@@ -66,6 +66,8 @@ def assure(
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + figures to this folder."),
     export: list[Path] = export_option(),
+    observed: list[Path] = typer.Option([], "--observed", help="flight-test JSON: check --criteria with observed "
+                                                              "speeds too (repeatable)."),
 ) -> None:
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
@@ -95,6 +97,8 @@ def assure(
     data["forces"], data["targets"] = forces, targets
     if crit is not None:
         data["criteria"] = evaluate_criteria(cat, dep, crit, corridors, tl, earth, burnout_speed_mps=speed)
+    if observed:
+        data["criteria_observed"] = _observed(cat, dep, crit, observed, earth)
     if sweep:
         data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth)
     if by_year:
@@ -110,6 +114,25 @@ def assure(
     from openbmd.report.exports.build import assurance_scene
 
     write_exports(export, lambda: assurance_scene(data, corridors, cat))
+
+
+def _observed(cat, dep, crit, files: list[Path], earth) -> list[dict]:
+    """The criteria with the observed speeds of ``files`` (flight-test JSON) beside the declared ones."""
+    import json
+
+    from openbmd.assurance.observed import criteria_both_ways, observed_speed
+
+    if crit is None:
+        raise InputError("needs --criteria: the criteria to check the observations against", "--observed")
+    speeds = []
+    for f in files:
+        try:
+            speeds.append(observed_speed(json.loads(f.read_text(encoding="utf-8")), str(f)))
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"cannot read {f}: {exc}", "--observed") from None
+    return criteria_both_ways(cat, dep, crit, speeds, earth)
 
 
 def _print(data: dict) -> None:
@@ -144,6 +167,11 @@ def _print(data: dict) -> None:
         console().print("Engageable pairs by common interceptor speed and decision delay:")
         console().print(t)
         console().print(f"{len(sens['flips'])} pairs flip inside this grid")
+    for c in data.get("criteria_observed", []):
+        for row in c["checks"]:
+            if "interceptor" in row:
+                console().print(f"{c['name']} / {row.get('site', row['interceptor'])}: declared "
+                                f"{'holds' if row['declared_holds'] else 'fails'}, observed {row['observed_holds']}")
     for y in data.get("years", []):
         console().print(f"{y['year']}: {y['engageable_pairs']} of {y['total_pairs']} pairs engageable, "
                         f"{y['interceptors']} interceptors")
