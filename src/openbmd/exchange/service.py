@@ -19,19 +19,23 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from openbmd.exchange.auth import AuthError, RequestVerifier
+from openbmd.exchange.audit import recover
+from openbmd.exchange.auth import AuthError, NonceBook, RequestVerifier
 from openbmd.exchange.canonical import CanonicalizationError, canonical_json
 from openbmd.exchange.commitment import CommitmentError, check_opening
-from openbmd.exchange.config import CentreConfig
-from openbmd.exchange.merkle import MerkleTree, leaf_hash
+from openbmd.exchange.config import STATE_DIR, CentreConfig
+from openbmd.exchange.highwater import HighWaterMark
+from openbmd.exchange.merkle import leaf_hash
 from openbmd.exchange.messages import MessageKind, parse_envelope, signing_payload
 from openbmd.exchange.signing import SignatureError, decode_signature, load_public_key, public_key_bytes, verify_bytes
+from openbmd.exchange.quota import PartyQuota
 from openbmd.exchange.storage import Storage, StorageError, StoredMessage
-from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead, b64, sign_tree_head, verify_tree_head
+from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead, b64, sign_tree_head
 
 __all__ = ["ExchangeError", "Receipt", "Decision", "Checked", "Centre", "check_signed", "check_batch",
            "wall_clock_ms"]
@@ -77,12 +81,13 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Decision:
-    """Where a joint engagement decision stands: approved once every required party approves."""
+    """Where a joint engagement decision stands: approved once every required party approves, and
+    never for a proposal with fewer distinct required parties than ``min_decision_parties``."""
 
     proposal_leaf_index: int
     proposal_id: str
     proposer: str
-    status: str  # pending | approved | rejected | expired
+    status: str  # pending | approved | rejected | expired | invalid (fewer than min_decision_parties)
     required_parties: tuple[str, ...]
     approvals: dict[str, int]  # party -> leaf index of its approval (the proposal for the proposer)
     rejections: dict[str, int]
@@ -117,6 +122,7 @@ class Checked:
     opened: bytes
     leaf_hash: bytes
     approval: tuple[int, str] | None = None
+    required: tuple[str, ...] | None = None
 
 
 _compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
@@ -165,10 +171,13 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
     cut = payload.rindex(b',"timestamp":')
     envelope = payload[:cut] + b',"signature":"' + env.signature.encode() + b'"' + payload[cut:]
     opened = _compact({"body": raw["body"], "salts": raw["salts"]}).encode()
-    approval = None
+    approval = required = None
     if env.kind == MessageKind.ENGAGEMENT_APPROVAL.value:
         approval = (env.body.proposal_leaf_index, env.body.proposal_id)
-    return Checked(env.sender, env.kind, env.sequence, env.timestamp, envelope, opened, leaf_hash(envelope), approval)
+    elif env.kind == MessageKind.ENGAGEMENT_PROPOSAL.value:
+        required = tuple(env.body.required_parties)
+    return Checked(env.sender, env.kind, env.sequence, env.timestamp, envelope, opened, leaf_hash(envelope),
+                   approval, required)
 
 
 def check_batch(items: list[bytes], keys: Mapping[tuple[str, str], bytes], max_body_bytes: int) -> list[Checked | tuple]:
@@ -198,7 +207,7 @@ class Centre:
 
     def __init__(self, config: CentreConfig, storage: Storage, centre_key: Any, *,
                  clock_ms: Callable[[], int] = wall_clock_ms, group_commit: bool = True,
-                 max_batch: int = 1024) -> None:
+                 max_batch: int = 1024, data_dir: Path | None = None) -> None:
         from openbmd.exchange.signing import load_private_key
 
         self.config = config
@@ -209,30 +218,32 @@ class Centre:
         self._clock = clock_ms
         self._max_batch = max_batch if group_commit else 1
         self._keys = {pk: load_public_key(k) for pk, k in config.signing_keys().items()}
-        self.verifier = RequestVerifier(self._keys, config.limits.max_skew_ms)
-        self._tree = MerkleTree(storage.leaf_hashes())
-        self._last_seq = storage.last_sequences()
-        head = storage.latest_head()
+        limits = config.limits
+        state = Path(data_dir) / STATE_DIR if data_dir is not None else None
+        self._nonces = NonceBook(limits.nonces_per_party, state / "nonces.log" if state else None, clock_ms())
+        self.verifier = RequestVerifier(self._keys, limits.max_skew_ms, self._nonces,
+                                        PartyQuota(limits.reads_per_s, limits.burst_s))
+        self._write_quota = PartyQuota(limits.writes_per_s, limits.burst_s)
+        self._high_water = HighWaterMark(data_dir) if data_dir is not None else None
+        mark = self._high_water.load() if self._high_water is not None else None
+        got = recover(storage, config.centre_keys(), mark,
+                      f"{self._high_water.dir}" if self._high_water is not None else "")
+        self._tree, self._last_seq = got.tree, got.last_sequences
+        head = got.head
         if head is None:
-            if self._tree.size:
-                raise StorageError("the log has leaves but no signed tree head")
             head = sign_tree_head(self._key, 0, self._tree.root(), self._clock())
             storage.append([], head)
-        self._check_head(head)
         self._head = head
+        if self._high_water is not None:
+            self._high_water.store(head)
         self._queue: queue.SimpleQueue[tuple[Checked, Future] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
         self._writer.start()
 
-    # --- recovery -----------------------------------------------------------------------------
-
-    def _check_head(self, head: TreeHead) -> None:
-        if head.tree_size != self._tree.size:
-            raise StorageError(f"the last signed head covers {head.tree_size} leaves but {self._tree.size} are stored")
-        if head.root_hash != b64(self._tree.root()):
-            raise StorageError("the stored leaves do not hash to the last signed root: the log was altered")
-        verify_tree_head(self.config.centre_public_key, head)
+    def ready(self) -> bool:
+        """Whether a write could succeed now: open, and storage holding its connection and lock."""
+        return not self._closed and self._writer.is_alive() and self.storage.ready()
 
     # --- write path ---------------------------------------------------------------------------
 
@@ -264,8 +275,16 @@ class Centre:
         if checked.timestamp > now + skew:
             raise ExchangeError(422, "future_timestamp", f"timestamp is {(checked.timestamp - now) / 1000:.1f} s "
                                                          f"ahead; the bound is {skew / 1000:.0f} s")
+        if checked.required is not None and len(checked.required) < self.config.min_decision_parties:
+            raise ExchangeError(422, "unilateral_proposal",
+                                f"required_parties lists {len(checked.required)} party; a joint decision needs at "
+                                f"least {self.config.min_decision_parties} (min_decision_parties)")
         if checked.approval is not None:
             self._check_approval(checked.sender, *checked.approval)
+        wait = self._write_quota.take(checked.sender)
+        if wait:
+            raise ExchangeError(429, "quota", f"{checked.sender} is over its write quota; retry in {wait:.2f} s",
+                                {"retry_after_s": round(wait, 3)})
         return checked
 
     def submit_checked(self, checked: "Checked | tuple") -> Future:
@@ -331,7 +350,7 @@ class Centre:
         base = tree.size
         last = dict(self._last_seq)
         rows, waiting = [], []
-        now = self._clock()
+        now = max(self._clock(), self._head.timestamp)  # a leaf's received_ms is its head's timestamp
         for p, future in batch:
             prev = last.get(p.sender, 0)
             if p.sequence <= prev:
@@ -346,7 +365,7 @@ class Centre:
             waiting.append(future)
         if not rows:
             return
-        head = sign_tree_head(self._key, tree.size, tree.root(), max(now, self._head.timestamp))
+        head = sign_tree_head(self._key, tree.size, tree.root(), now)
         try:
             self.storage.append(rows, head)
         except BaseException:
@@ -354,6 +373,8 @@ class Centre:
             raise
         self._last_seq = last
         self._head = head
+        if self._high_water is not None:
+            self._high_water.store(head)
         head_json = json.dumps(head.model_dump()).encode()
         for future, row in zip(waiting, rows):
             future.set_result(Receipt(row.leaf_index, head, head_json))
@@ -365,6 +386,7 @@ class Centre:
         self._closed = True
         self._queue.put(None)
         self._writer.join(timeout=30)
+        self._nonces.close()
         self.storage.close()
 
     # --- read path ----------------------------------------------------------------------------
@@ -384,6 +406,10 @@ class Centre:
         if head is None:
             raise ExchangeError(404, "no_such_head", f"the centre never signed a head of size {tree_size}")
         return head
+
+    def heads(self, after: int = -1, limit: int = 1000) -> list[TreeHead]:
+        """Stored signed heads of size above ``after``, by size, at most ``limit`` (capped)."""
+        return self.storage.heads(after, max(1, min(limit, self.config.limits.max_read_limit)))
 
     def last_sequence(self, party: str) -> int:
         """The last sequence accepted from ``party`` (0 if none)."""
@@ -477,7 +503,9 @@ class Centre:
             if a.received_ms > body["expires_unix_ms"]:
                 continue
             (approvals if a.body()["decision"] == "approve" else rejections)[a.sender] = a.leaf_index
-        if rejections:
+        if len(required) < self.config.min_decision_parties:
+            status = "invalid"  # logged before the rule, or the rule was raised since: never joint
+        elif rejections:
             status = "rejected"
         elif all(p in approvals for p in required):
             status = "approved"

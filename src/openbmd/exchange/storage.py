@@ -75,17 +75,21 @@ class StoredMessage:
 @dataclass(frozen=True)
 class ReleasedMessage:
     """A message as one reader may see it: withheld body fields and their salts are removed, and
-    the fields are listed in ``withheld_fields`` (their commitments stay in the signed envelope)."""
+    the fields are listed in ``withheld_fields`` (their commitments stay in the signed envelope).
+    ``received_ms`` is the timestamp of the first signed head that covers the leaf."""
 
     leaf_index: int
     received_ms: int
     envelope: dict[str, Any]
     withheld_fields: tuple[str, ...] = field(default=())
+    sender: str = ""
+    kind: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON form for the API."""
-        return {"leaf_index": self.leaf_index, "received_ms": self.received_ms,
-                "envelope": self.envelope, "withheld_fields": list(self.withheld_fields)}
+        """Plain JSON form for the API; ``sender`` and ``kind`` are the stored routing columns
+        (a reader checks them against the signed envelope)."""
+        return {"leaf_index": self.leaf_index, "received_ms": self.received_ms, "sender": self.sender,
+                "kind": self.kind, "envelope": self.envelope, "withheld_fields": list(self.withheld_fields)}
 
 
 class Storage(ABC):
@@ -112,8 +116,16 @@ class Storage(ABC):
         """The stored head for ``tree_size``, if the centre ever signed one."""
 
     @abstractmethod
-    def heads(self) -> list[TreeHead]:
-        """Every stored head, by tree size."""
+    def heads(self, after: int = -1, limit: int | None = None) -> list[TreeHead]:
+        """Stored heads of size above ``after``, by tree size (at most ``limit``)."""
+
+    @abstractmethod
+    def scan(self, after: int = -1, limit: int = 5000) -> list[StoredMessage]:
+        """Messages with ``leaf_index > after``, in log order, every column (no policy: audits)."""
+
+    def ready(self) -> bool:
+        """Whether a write could succeed now (a backend that can lose its connection says no)."""
+        return True
 
     @abstractmethod
     def message(self, leaf_index: int) -> StoredMessage | None:
@@ -142,7 +154,7 @@ class Storage(ABC):
         out = []
         for m in self._select(pairs, after, limit, leaf_index):
             omit = allowed[(m.sender, m.kind)]
-            out.append(ReleasedMessage(m.leaf_index, m.received_ms, m.release(omit), omit))
+            out.append(ReleasedMessage(m.leaf_index, m.received_ms, m.release(omit), omit, m.sender, m.kind))
         return out
 
     def approvals(self, proposal_leaf_index: int, senders: Sequence[str]) -> list[StoredMessage]:

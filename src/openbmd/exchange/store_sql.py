@@ -105,8 +105,17 @@ class SqlStorage(Storage):
         rows = self._query(f"SELECT * FROM tree_heads WHERE tree_size = {self._PH}", (tree_size,))
         return _head(rows[0] if rows else None)
 
-    def heads(self) -> list[TreeHead]:
-        return [_head(r) for r in self._query("SELECT * FROM tree_heads ORDER BY tree_size")]
+    def heads(self, after: int = -1, limit: int | None = None) -> list[TreeHead]:
+        p = self._PH
+        sql = f"SELECT * FROM tree_heads WHERE tree_size > {p} ORDER BY tree_size"
+        if limit is None:
+            return [_head(r) for r in self._query(sql, (after,))]
+        return [_head(r) for r in self._query(sql + f" LIMIT {p}", (after, limit))]
+
+    def scan(self, after: int = -1, limit: int = 5000) -> list[StoredMessage]:
+        p = self._PH
+        return [_msg(r) for r in self._query(
+            f"SELECT {COLUMNS} FROM messages WHERE leaf_index > {p} ORDER BY leaf_index LIMIT {p}", (after, limit))]
 
     def message(self, leaf_index: int) -> StoredMessage | None:
         rows = self._query(f"SELECT {COLUMNS} FROM messages WHERE leaf_index = {self._PH}", (leaf_index,))

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from openbmd.exchange.merkle import HASH_SIZE, ProofError, verify_consistency, verify_inclusion
-from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, key_id, public_key_bytes, sign, verify
+from openbmd.exchange.signing import (
+    PrivateKeyLike, PublicKeyLike, SignatureError, key_id, public_key_bytes, sign, verify,
+)
 
 __all__ = [
     "b64", "unb64", "TreeHead", "InclusionProof", "ConsistencyProof", "sign_tree_head",
@@ -87,8 +90,17 @@ def sign_tree_head(private_key: PrivateKeyLike, tree_size: int, root: bytes, tim
     return TreeHead(**payload, signature=sign(sk, payload))
 
 
-def verify_tree_head(public_key: PublicKeyLike, head: TreeHead) -> None:
-    """Check the centre's signature on a head; raises ``SignatureError``."""
+def verify_tree_head(public_key: PublicKeyLike | Mapping[str, PublicKeyLike], head: TreeHead) -> None:
+    """Check the centre's signature on a head; raises ``SignatureError``.
+
+    ``public_key`` is one key, or ``{key_id: key}`` of the centre's current and retired keys
+    (:meth:`CentreConfig.centre_keys`), so heads signed before a rotation still verify.
+    """
+    if isinstance(public_key, Mapping):
+        key = public_key.get(head.key_id)
+        if key is None:
+            raise SignatureError(f"tree head of size {head.tree_size} is signed by unknown centre key {head.key_id!r}")
+        public_key = key
     verify(public_key, head.payload(), head.signature)
 
 
