@@ -123,8 +123,8 @@ def _client(ctx: typer.Context):
     if not url:
         srv = data / "server.json"
         url = json.loads(srv.read_text())["url"] if srv.exists() else _DEFAULT_URL
-    return ExchangeClient(url, party, key.read_bytes(), centre_public_key=cfg.centre_public_key,
-                          party_keys=cfg.signing_keys())
+    return ExchangeClient(url, party, key.read_bytes(), centre_public_key=cfg.centre_keys(),
+                          party_keys=cfg.verification_keys())
 
 
 def _call(fn, *args: Any, **kw: Any) -> Any:
@@ -376,7 +376,8 @@ def log_verify(
                                              "(default: the last one this party saw)."),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
 ) -> None:
-    """Check a held tree head against the centre's latest; exit 1 if the log was rewritten."""
+    """Check a held tree head against the centre's latest, and every stored head and released
+    message's routing columns against what was signed; exit 1 if the log was rewritten."""
     from openbmd.exchange.merkle import ProofError
     from openbmd.exchange.signing import SignatureError
     from openbmd.exchange.treehead import TreeHead
@@ -399,14 +400,16 @@ def log_verify(
     with _client(ctx) as c:
         try:
             latest = _call(c.verify_head, held)
+            counts = _call(c.audit, latest)
         except (ProofError, SignatureError) as exc:
             _fail(str(exc))
     _hold(ctx, latest.model_dump())
-    result = {"ok": True, "held": held.model_dump(), "latest": latest.model_dump()}
+    result = {"ok": True, "held": held.model_dump(), "latest": latest.model_dump(), "audited": counts}
     if as_json:
         print_json(result)
     else:
-        console().print(f"held head of size {held.tree_size} is consistent with the latest, size {latest.tree_size}")
+        console().print(f"held head of size {held.tree_size} is consistent with the latest, size {latest.tree_size}; "
+                        f"{counts['heads']} stored heads and {counts['messages']} released messages check out")
 
 
 def register(app: typer.Typer) -> None:

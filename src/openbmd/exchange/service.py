@@ -236,6 +236,8 @@ class Centre:
         self._head = head
         if self._high_water is not None:
             self._high_water.store(head)
+        self._resync_needed = False
+        self._reconnects = storage.reconnected
         self._queue: queue.SimpleQueue[tuple[Checked, Future] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
@@ -345,7 +347,23 @@ class Centre:
                     if not future.done():
                         future.set_exception(ExchangeError(503, "storage", f"write failed: {exc}"))
 
+    def _resync(self) -> None:
+        """After a failed write or a reconnection: re-take the storage's lock, and if the store
+        moved on without us (a commit whose answer was lost, or another writer while we held no
+        lock) rebuild the log from it, audited, before writing again."""
+        self.storage.prepare_write()
+        latest = self.storage.latest_head()
+        if latest != self._head:
+            got = recover(self.storage, self.config.centre_keys(), self._head, "the centre's last head")
+            self._tree, self._last_seq, self._head = got.tree, got.last_sequences, got.head or self._head
+            if self._high_water is not None:
+                self._high_water.store(self._head)
+        self._reconnects = self.storage.reconnected
+        self._resync_needed = False
+
     def _commit(self, batch: list[tuple[Checked, Future]]) -> None:
+        if self._resync_needed or self.storage.reconnected != self._reconnects:
+            self._resync()
         tree = self._tree
         base = tree.size
         last = dict(self._last_seq)
@@ -370,6 +388,7 @@ class Centre:
             self.storage.append(rows, head)
         except BaseException:
             tree.truncate(base)
+            self._resync_needed = True
             raise
         self._last_seq = last
         self._head = head

@@ -123,9 +123,15 @@ class Storage(ABC):
     def scan(self, after: int = -1, limit: int = 5000) -> list[StoredMessage]:
         """Messages with ``leaf_index > after``, in log order, every column (no policy: audits)."""
 
+    reconnected: int = 0
+    """How often the writer had to reconnect (and re-take its lock) since opening."""
+
     def ready(self) -> bool:
         """Whether a write could succeed now (a backend that can lose its connection says no)."""
         return True
+
+    def prepare_write(self) -> None:
+        """Make sure the next write can go ahead (reconnect, re-take the lock); raises :class:`StorageError`."""
 
     @abstractmethod
     def message(self, leaf_index: int) -> StoredMessage | None:
