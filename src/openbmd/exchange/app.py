@@ -179,21 +179,6 @@ def _envelope_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
-async def _discard_body(receive: Callable, max_s: float = 30.0) -> None:
-    """Read and drop the rest of a refused request body (at most ``max_s``), so that closing the
-    connection does not reset it before the client has read the answer."""
-    async def drain() -> None:
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect" or not msg.get("more_body", False):
-                return
-
-    try:
-        await asyncio.wait_for(drain(), max_s)
-    except asyncio.TimeoutError:
-        pass
-
-
 class _SubmitFastPath:
     """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's routing.
 
@@ -209,12 +194,12 @@ class _SubmitFastPath:
         if scope["type"] != "http" or scope["path"] != "/v1/messages" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        more = True
         try:
             for k, v in scope["headers"]:
                 if k == b"content-length" and v.isdigit():
                     self.centre.check_size(int(v))
             body = bytearray()
+            more = True
             while more:
                 msg = await receive()
                 if msg["type"] == "http.disconnect":
@@ -233,13 +218,12 @@ class _SubmitFastPath:
             status, payload = exc.status, json.dumps(exc.to_json()).encode()
         except StorageError as exc:
             status, payload = 503, json.dumps(ExchangeError(503, "storage", str(exc)).to_json()).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        if more:  # refused before the body ended: answer, then read the rest so the client sees it
-            headers.append((b"connection", b"close"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        # A body refused before its end (413) is not read further: uvicorn discards the rest of
+        # it on a kept-alive connection, so the client can finish sending and read the answer.
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
-        if more:
-            await _discard_body(receive)
 
 
 def create_app(config: ServiceConfig) -> FastAPI:
