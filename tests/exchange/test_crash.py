@@ -27,7 +27,9 @@ from .serverproc import ServerProcess
 
 PARTIES = ["p0", "p1", "p2", "p3"]
 CYCLES = int(os.environ.get("OPENBMD_CRASH_CYCLES", "0")) or None
-"""Soak runs: ``OPENBMD_CRASH_CYCLES=50 pytest tests/exchange/test_crash.py`` (CI uses a few)."""
+"""``OPENBMD_CRASH_CYCLES=50 pytest tests/exchange/test_crash.py`` sets the cycles (CI uses a few)."""
+SOAK = os.environ.get("OPENBMD_SOAK") == "1"
+"""The long soak, outside the normal run: ``OPENBMD_SOAK=1`` runs 100 cycles on SQLite and 30 on PostgreSQL."""
 
 
 def _writer(url: str, party: str, key: bytes, start_seq: int, stop: threading.Event, acked: list, lock) -> None:
@@ -120,9 +122,9 @@ def _heads(acked: list) -> dict[int, dict]:
 
 
 def test_sigkill_under_load_sqlite(tmp_path):
-    _run_cycles(tmp_path, None, cycles=CYCLES or 5, seed=7)
+    _run_cycles(tmp_path, None, cycles=CYCLES or (100 if SOAK else 5), seed=7)
 
 
 @pytest.mark.parametrize("database", ["postgres"], indirect=True)
 def test_sigkill_under_load_postgres(tmp_path, database):
-    _run_cycles(tmp_path, database, cycles=CYCLES or 3, seed=11)
+    _run_cycles(tmp_path, database, cycles=CYCLES or (30 if SOAK else 3), seed=11)

@@ -72,7 +72,8 @@ class PostgresStorage(SqlStorage):
             self._w.execute(SCHEMA)
 
     def _connect(self) -> psycopg.Connection:
-        con = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
+        con = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout,
+                              application_name=f"openbmd-centre:{self.schema or ''}")
         con.execute("SET synchronous_commit = on")
         if self.schema:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
