@@ -66,11 +66,13 @@ class ServerProcess:
     """``python -m openbmd.exchange.server`` in its own process group; ``kill()`` is SIGKILL."""
 
     def __init__(self, data: Path, port: int | None = None, database: str | None = None,
-                 group_commit: bool = True, verify_processes: int | None = None) -> None:
+                 group_commit: bool = True, verify_processes: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.data, self.port = Path(data), port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(server_command(data, self.port, database, group_commit, verify_processes),
-                                     start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     env={**os.environ, **env} if env else None)
         self._wait_ready()
 
     def children(self) -> list[int]:

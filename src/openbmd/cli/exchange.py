@@ -73,6 +73,27 @@ def keys_new(
         console().print(f"{key_path}: key id {info['key_id']}, public key {info['public_key']}")
 
 
+@keys_app.command("rotate")
+def keys_rotate(
+    data: Path = typer.Option(..., "--data", help="Centre data directory (stop the centre first)."),
+    party: Optional[str] = typer.Option(None, "--party", help="Replace this party's key (default: the centre's)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine output."),
+) -> None:
+    """Rotate the centre's key (announced in the log by the old key) or replace a party's key;
+    what was logged keeps verifying against the key valid at the time."""
+    from openbmd.exchange.rotation import rotate_centre_key, rotate_party_key
+
+    if party is None:
+        kid = rotate_centre_key(data, time.time_ns() // 1_000_000)
+    else:
+        kid = rotate_party_key(data, party)
+    info = {"key": party or "centre", "key_id": kid}
+    if as_json:
+        print_json(info)
+    else:
+        console().print(f"new {info['key']} key {kid}; start (or restart) the centre to use it")
+
+
 def serve(
     data: Path = typer.Option(..., "--data", help="Centre data directory (from `exchange init`)."),
     port: int = typer.Option(8470, "--port", help="TCP port."),

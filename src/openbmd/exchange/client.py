@@ -18,7 +18,9 @@ from openbmd.exchange.auth import sign_request
 from openbmd.exchange.merkle import ProofError, leaf_hash
 from openbmd.exchange.messages import MessageKind, sign_envelope, verify_released
 from openbmd.exchange.service import wall_clock_ms
-from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, SignatureError, load_private_key
+from openbmd.exchange.config import CENTRE_SENDER
+from openbmd.exchange.rotation import check_announcement
+from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, SignatureError, key_id, load_private_key
 from openbmd.exchange.treehead import (
     ConsistencyProof, InclusionProof, TreeHead, b64, check_consistency, check_inclusion, verify_tree_head,
 )
@@ -230,6 +232,11 @@ class ExchangeClient:
         ``SignatureError``, ``CommitmentError`` or ``ProofError`` (all ``ValueError``).
         """
         env = released["envelope"]
+        if env.get("sender") == CENTRE_SENDER:  # the centre's key announcement, signed by the old key
+            keys = self._centre_key if isinstance(self._centre_key, Mapping) else (
+                {key_id(self._centre_key): self._centre_key} if self._centre_key is not None else {})
+            self._check_leaf(released, check_announcement(env, dict(keys)), head)
+            return
         key = self._party_keys.get((env.get("sender"), env.get("key_id")))
         if key is None:
             raise SignatureError(f"no public key for {env.get('sender')!r} key {env.get('key_id')!r}: "
@@ -239,7 +246,9 @@ class ExchangeClient:
             if before is not None and released["leaf_index"] >= before:
                 raise SignatureError(f"key {env.get('key_id')!r} of {env.get('sender')!r} was retired before "
                                      f"leaf {released['leaf_index']}")
-        data = verify_released(env, key, released.get("withheld_fields", ()))
+        self._check_leaf(released, verify_released(env, key, released.get("withheld_fields", ())), head)
+
+    def _check_leaf(self, released: dict[str, Any], data: bytes, head: TreeHead) -> None:
         p = self.inclusion(released["leaf_index"], head.tree_size)
         if p.leaf_hash != b64(leaf_hash(data)) or p.root_hash != head.root_hash:
             raise ProofError("the message or root does not match the proof")

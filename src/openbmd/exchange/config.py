@@ -36,13 +36,15 @@ from openbmd.exchange.signing import (
 
 __all__ = [
     "PartyConfig", "ReleaseRule", "ReleasePolicy", "Limits", "CentreConfig",
-    "RetiredKey", "CONFIG_FILE", "CENTRE_KEY_FILE", "CENTRE_SENDER", "STATE_DIR", "private_file", "init_data_dir", "load_config", "party_key_path",
+    "RetiredKey", "CONFIG_FILE", "CENTRE_KEY_FILE", "CENTRE_SENDER", "CENTRE_KEY_KIND", "STATE_DIR", "private_file", "init_data_dir", "load_config", "party_key_path",
     "write_private_key",
 ]
 
 CONFIG_FILE = "centre.json"
 CENTRE_SENDER = "centre"
 """The sender name of the centre's own log entries (key announcements); no party may use it."""
+CENTRE_KEY_KIND = "centre_key"
+"""The kind of the centre's key announcements (:mod:`openbmd.exchange.rotation`), released to all."""
 CENTRE_KEY_FILE = "keys/centre.key"
 STATE_DIR = "state"
 """``DIR/state``: the signed high-water mark and the nonce journal, kept outside the database."""
@@ -122,7 +124,8 @@ class ReleasePolicy(_Frozen):
 
         This is the single place where rules and parity are resolved; the storage query applies
         its result. The recipient's own messages are always included, in full. The policy is
-        immutable, so each recipient's answer is worked out once.
+        immutable, so each recipient's answer is worked out once. The centre's key announcements
+        go to everyone.
         """
         got = self._memo.get(recipient)
         if got is None:
@@ -134,6 +137,7 @@ class ReleasePolicy(_Frozen):
         out: dict[tuple[str, str], tuple[str, ...]] = {
             (recipient, k.value): () for k in MessageKind
         }
+        out[(CENTRE_SENDER, CENTRE_KEY_KIND)] = ()  # every party sees the centre's key changes
         for r in self.rules:
             if r.recipient != recipient:
                 continue

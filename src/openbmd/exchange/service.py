@@ -28,11 +28,13 @@ from openbmd.exchange.audit import recover
 from openbmd.exchange.auth import AuthError, NonceBook, RequestVerifier
 from openbmd.exchange.canonical import CanonicalizationError, canonical_json
 from openbmd.exchange.commitment import CommitmentError, check_opening
-from openbmd.exchange.config import STATE_DIR, CentreConfig
+from openbmd.exchange.config import CENTRE_KEY_KIND, CENTRE_SENDER, STATE_DIR, CentreConfig
 from openbmd.exchange.highwater import HighWaterMark
 from openbmd.exchange.merkle import leaf_hash
 from openbmd.exchange.messages import MessageKind, parse_envelope, signing_payload
-from openbmd.exchange.signing import SignatureError, decode_signature, load_public_key, public_key_bytes, verify_bytes
+from openbmd.exchange.signing import (
+    SignatureError, decode_signature, key_id, load_public_key, public_key_bytes, verify_bytes,
+)
 from openbmd.exchange.quota import PartyQuota
 from openbmd.exchange.storage import Storage, StorageError, StoredMessage
 from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead, b64, sign_tree_head
@@ -234,14 +236,48 @@ class Centre:
             head = sign_tree_head(self._key, 0, self._tree.root(), self._clock())
             storage.append([], head)
         self._head = head
+        if head.key_id != key_id(public_key_bytes(self._key)):
+            self._log_announcement(data_dir)
         if self._high_water is not None:
-            self._high_water.store(head)
+            self._high_water.store(self._head)
         self._resync_needed = False
         self._reconnects = storage.reconnected
         self._queue: queue.SimpleQueue[tuple[Checked, Future] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
         self._writer.start()
+
+    def _log_announcement(self, data_dir: Path | None) -> None:
+        """Log the old key's announcement of the current centre key before it signs any head."""
+        from openbmd.exchange.rotation import ANNOUNCEMENT_FILE, check_announcement, leaf_parts
+
+        old, new = self._head.key_id, key_id(public_key_bytes(self._key))
+        path = Path(data_dir) / STATE_DIR / ANNOUNCEMENT_FILE if data_dir is not None else None
+        try:
+            message = json.loads(path.read_bytes()) if path is not None else None
+            check_announcement(message, self.config.centre_keys())
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise StorageError(f"the log's last head is signed by centre key {old} but the centre key is now {new}, "
+                               f"with no valid announcement ({exc}): rotate with `openbmd keys rotate`") from None
+        body = message["body"]
+        if message["key_id"] != old or body["new_key_id"] != new:
+            raise StorageError(f"the waiting announcement hands key {message['key_id']} to {body['new_key_id']}, "
+                               f"but the log's last head is signed by {old} and the centre key is {new}")
+        envelope, opened = leaf_parts(message)
+        now = max(self._clock(), self._head.timestamp)
+        leaf = leaf_hash(envelope)
+        row = StoredMessage(self._tree.size, CENTRE_SENDER, CENTRE_KEY_KIND, message["sequence"], message["timestamp"],
+                            now, envelope, opened, leaf)
+        self._tree.append(leaf)
+        head = sign_tree_head(self._key, self._tree.size, self._tree.root(), now)
+        try:
+            self.storage.append([row], head)
+        except BaseException:
+            self._tree.truncate(row.leaf_index)
+            raise
+        self._last_seq[CENTRE_SENDER] = message["sequence"]
+        self._head = head
+        path.unlink()
 
     def ready(self) -> bool:
         """Whether a write could succeed now: open, and storage holding its connection and lock."""
@@ -436,7 +472,7 @@ class Centre:
 
     def read(self, reader: str, after: int = -1, limit: int = 100, kind: str | None = None) -> list[dict[str, Any]]:
         """Messages released to ``reader`` after leaf ``after``, at most ``limit`` (capped)."""
-        if kind is not None and kind not in {k.value for k in MessageKind}:
+        if kind is not None and kind != CENTRE_KEY_KIND and kind not in {k.value for k in MessageKind}:
             raise ExchangeError(422, "schema", f"unknown kind {kind!r}")
         limit = max(0, min(limit, self.config.limits.max_read_limit))
         return [m.to_json() for m in self.storage.released(reader, self.config.release, after, limit, kind)]

@@ -193,7 +193,8 @@ def open_storage(url: str | None, data_dir: Path | None = None) -> Storage:
 
     A ``schema=NAME`` query parameter on a PostgreSQL URL keeps the tables in that schema.
 
-    ``None`` means ``DATA_DIR/exchange.sqlite3``.
+    ``None`` means ``DATA_DIR/exchange.sqlite3``. A ``sqlite:///path?synchronous=OFF`` URL weakens
+    durability (the power-loss test's control run; never for a real centre).
     """
     if url and url.startswith(("postgresql://", "postgres://")):
         from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -212,5 +213,7 @@ def open_storage(url: str | None, data_dir: Path | None = None) -> Storage:
             raise ValueError("give a database URL or a data directory")
         return SqliteStorage(Path(data_dir) / "exchange.sqlite3")
     if url.startswith("sqlite:///"):
-        url = url[len("sqlite:///"):]
+        path, _, query = url[len("sqlite:///"):].partition("?")
+        options = dict(kv.split("=", 1) for kv in query.split("&") if "=" in kv)
+        return SqliteStorage(Path(path), synchronous=options.get("synchronous", "FULL"))
     return SqliteStorage(Path(url))
