@@ -201,3 +201,35 @@ def test_a_centre_key_swapped_without_announcement_is_refused(tmp_path):
     write_private_key(data / CENTRE_KEY_FILE, pem)
     code, err = start_fails(data)
     assert code == 1 and len(err.strip().splitlines()) == 1 and "no valid announcement" in err, err
+
+
+def test_witness_cosigns_consistent_heads_and_reports_a_split_view(cli, capsys, tmp_path):
+    import shutil
+
+    from openbmd.exchange.config import load_config
+    from openbmd.exchange.signing import load_public_key
+    from openbmd.exchange.treehead import TreeHead, verify_cosignature
+
+    data = tmp_path / "c"
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 0
+    capsys.readouterr()
+    (tmp_path / "t.json").write_text(json.dumps(_json(capsys, cli, ["client", "example", "track_report"])))
+    with ServerProcess(data) as srv:
+        base = ["--data", str(data), "--url", srv.url]
+        _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        first = _json(capsys, cli, ["log", *base, "--as", "russia", "witness", "--json"])
+    fork = tmp_path / "fork"  # the same centre, keys and log, from here on two different histories
+    shutil.copytree(data, fork)
+    with ServerProcess(data) as a, ServerProcess(fork) as b:
+        for srv in (a, b):
+            _json(capsys, cli, ["client", "--data", str(data), "--url", srv.url, "--as", "nato", "submit",
+                                str(tmp_path / "t.json"), "--json"])
+        _json(capsys, cli, ["client", "--data", str(data), "--url", b.url, "--as", "nato", "submit",
+                            str(tmp_path / "t.json"), "--json"])
+        second = _json(capsys, cli, ["log", "--data", str(data), "--url", a.url, "--as", "russia", "witness", "--json"])
+        assert (first["tree_head"]["tree_size"], second["tree_head"]["tree_size"]) == (1, 2)
+        party_key = load_config(data).party("russia").public_keys[0]
+        verify_cosignature(load_public_key(party_key), "russia", TreeHead(**second["tree_head"]), second["cosignature"])
+        assert cli(["log", "--data", str(data), "--url", b.url, "--as", "russia", "witness"]) == 1
+        err = capsys.readouterr().err
+        assert "log rewritten" in err and "size 2" in err and "size 3" in err, err

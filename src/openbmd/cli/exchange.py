@@ -433,6 +433,32 @@ def log_verify(
                         f"{counts['heads']} stored heads and {counts['messages']} released messages check out")
 
 
+@log_app.command("witness")
+def log_witness(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine output.")) -> None:
+    """Co-sign the centre's latest head as the party, after checking it is consistent with the head
+    this witness co-signed last (kept in DATA/witness/PARTY.json); exit 1 if the log was rewritten."""
+    from openbmd.exchange.merkle import ProofError
+    from openbmd.exchange.signing import SignatureError
+    from openbmd.exchange.treehead import TreeHead
+
+    obj = _ctx(ctx)
+    path = Path(obj["data"]) / "witness" / f"{obj['party']}.json"
+    previous = TreeHead.model_validate(json.loads(path.read_text())["tree_head"]) if path.exists() else None
+    with _client(ctx) as c:
+        try:
+            head, cosignature = _call(c.witness, previous)
+        except (ProofError, SignatureError) as exc:
+            _fail(str(exc))
+    record = {"witness": obj["party"], "tree_head": head.model_dump(), "cosignature": cosignature}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record) + "\n")
+    if as_json:
+        print_json(record)
+    else:
+        console().print(f"{obj['party']} co-signs the head of size {head.tree_size}"
+                        + (f", consistent with size {previous.tree_size}" if previous else " (first)"))
+
+
 def register(app: typer.Typer) -> None:
     """Add the exchange command groups to the ``openbmd`` app."""
     app.add_typer(exchange_app, name="exchange")

@@ -22,7 +22,8 @@ from openbmd.exchange.config import CENTRE_SENDER
 from openbmd.exchange.rotation import check_announcement
 from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, SignatureError, key_id, load_private_key
 from openbmd.exchange.treehead import (
-    ConsistencyProof, InclusionProof, TreeHead, b64, check_consistency, check_inclusion, verify_tree_head,
+    ConsistencyProof, InclusionProof, TreeHead, b64, check_consistency, check_inclusion, cosign_tree_head,
+    verify_tree_head,
 )
 from openbmd.exchange.canonical import canonical_json
 
@@ -180,6 +181,14 @@ class ExchangeClient:
         except ProofError as exc:
             raise LogRewritten(held, latest, str(exc)) from None
         return latest
+
+    def witness(self, previous: TreeHead | None) -> tuple[TreeHead, str]:
+        """Co-sign the centre's latest head as this party, once it is shown consistent with the
+        ``previous`` head this witness co-signed; raises :class:`LogRewritten` on a split view."""
+        latest = self.tree_head()
+        if previous is not None:
+            self.verify_head(previous, latest)
+        return latest, cosign_tree_head(self._key, self.party, latest)
 
     def heads(self, after: int = -1, limit: int = 1000) -> list[TreeHead]:
         """The stored signed heads above size ``after`` (each checked against the centre's keys)."""

@@ -21,7 +21,7 @@ from openbmd.exchange.signing import (
 
 __all__ = [
     "b64", "unb64", "TreeHead", "InclusionProof", "ConsistencyProof", "sign_tree_head",
-    "verify_tree_head", "check_inclusion", "check_consistency",
+    "verify_tree_head", "cosign_tree_head", "verify_cosignature", "check_inclusion", "check_consistency",
 ]
 
 
@@ -102,6 +102,17 @@ def verify_tree_head(public_key: PublicKeyLike | Mapping[str, PublicKeyLike], he
             raise SignatureError(f"tree head of size {head.tree_size} is signed by unknown centre key {head.key_id!r}")
         public_key = key
     verify(public_key, head.payload(), head.signature)
+
+
+def cosign_tree_head(private_key: PrivateKeyLike, witness: str, head: TreeHead) -> str:
+    """A witness's co-signature of a head it checked was consistent with the last one it signed:
+    Ed25519 over RFC 8785 JSON of ``{witness, tree_head}`` (the head with its signature)."""
+    return sign(private_key, {"witness": witness, "tree_head": head.model_dump()})
+
+
+def verify_cosignature(public_key: PublicKeyLike, witness: str, head: TreeHead, cosignature: str) -> None:
+    """Check a witness's co-signature; raises ``SignatureError``."""
+    verify(public_key, {"witness": witness, "tree_head": head.model_dump()}, cosignature)
 
 
 def check_inclusion(p: InclusionProof) -> None:
