@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -47,6 +48,13 @@ class ClientError(RuntimeError):
         self.status, self.code, self.message = status, code, message
 
 
+def _code(r: httpx.Response) -> str | None:
+    try:
+        return r.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class ExchangeClient:
     """One party's connection to a centre at ``base_url``.
 
@@ -56,15 +64,18 @@ class ExchangeClient:
     centre keys (:meth:`CentreConfig.centre_keys`). ``party_keys`` (``{(party, key_id): public
     key}`` as :meth:`CentreConfig.signing_keys` gives, or ``{(party, key_id): (key,
     valid_before_leaf)}`` as :meth:`CentreConfig.verification_keys` gives) lets
-    :meth:`verify_message` check senders' signatures, each against the key valid when logged. ``http`` replaces the HTTP client (tests pass a Starlette ``TestClient``).
+    :meth:`verify_message` check senders' signatures, each against the key valid when logged.
+    ``http`` replaces the HTTP client (tests pass a Starlette ``TestClient``); ``quota_wait_s``
+    bounds how long reads over the party's quota are retried.
     """
 
     def __init__(self, base_url: str, party: str, private_key: PrivateKeyLike, *,
                  centre_public_key: PublicKeyLike | Mapping[str, PublicKeyLike] | None = None,
                  party_keys: Mapping[tuple[str, str], Any] | None = None,
                  clock_ms: Callable[[], int] = wall_clock_ms,
-                 timeout_s: float = 30.0, http: httpx.Client | None = None) -> None:
+                 timeout_s: float = 30.0, http: httpx.Client | None = None, quota_wait_s: float = 30.0) -> None:
         self.party = party
+        self._quota_wait_s = quota_wait_s
         self._key = load_private_key(private_key)
         self._centre_key = centre_public_key
         self._party_keys = dict(party_keys or {})
@@ -94,11 +105,20 @@ class ExchangeClient:
         return r.json()
 
     def get(self, path: str, **params: Any) -> Any:
-        """A signed GET; ``params`` with ``None`` values are left out."""
+        """A signed GET; ``params`` with ``None`` values are left out. A read refused for the
+        party's quota (429 ``quota``) is signed afresh and retried, backing off, for up to
+        ``quota_wait_s`` in all."""
         query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
         target = path + ("?" + query if query else "")
-        headers = sign_request(self._key, self.party, "GET", target, self._clock())
-        return self._check(self._http.get(target, headers=headers))
+        waited, pause = 0.0, 0.05
+        while True:
+            headers = sign_request(self._key, self.party, "GET", target, self._clock())
+            r = self._http.get(target, headers=headers)
+            if r.status_code != 429 or waited >= self._quota_wait_s or _code(r) != "quota":
+                return self._check(r)
+            time.sleep(pause)
+            waited += pause
+            pause = min(1.0, pause * 2)
 
     def _head(self, data: dict[str, Any]) -> TreeHead:
         head = TreeHead.model_validate(data)

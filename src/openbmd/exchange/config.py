@@ -157,10 +157,11 @@ class Limits(_Frozen):
     max_body_bytes: Annotated[int, Field(gt=0)] = 65_536
     max_skew_ms: Annotated[int, Field(gt=0)] = 300_000
     max_read_limit: Annotated[int, Field(gt=0)] = 1_000
-    reads_per_s: Annotated[float, Field(gt=0)] = 500.0
+    reads_per_s: Annotated[float, Field(gt=0)] = 1_000.0
     writes_per_s: Annotated[float, Field(gt=0)] = 10_000.0
-    burst_s: Annotated[float, Field(gt=0)] = 2.0
-    nonces_per_party: Annotated[int, Field(gt=0)] = 300_000
+    burst_s: Annotated[float, Field(gt=0)] = 5.0
+    nonces_per_party: Annotated[int, Field(gt=0)] = 400_000
+    """Enough for ``reads_per_s`` sustained: a nonce is kept about ``max_skew_ms`` (300 s)."""
 
 
 class CentreConfig(_Frozen):
