@@ -221,10 +221,6 @@ class Centre:
         self._max_batch = max_batch if group_commit else 1
         self._keys = {pk: load_public_key(k) for pk, k in config.signing_keys().items()}
         limits = config.limits
-        state = Path(data_dir) / STATE_DIR if data_dir is not None else None
-        self._nonces = NonceBook(limits.nonces_per_party, state / "nonces.log" if state else None, clock_ms())
-        self.verifier = RequestVerifier(self._keys, limits.max_skew_ms, self._nonces,
-                                        PartyQuota(limits.reads_per_s, limits.burst_s))
         self._write_quota = PartyQuota(limits.writes_per_s, limits.burst_s)
         self._high_water = HighWaterMark(data_dir) if data_dir is not None else None
         mark = self._high_water.load() if self._high_water is not None else None
@@ -242,6 +238,10 @@ class Centre:
             self._high_water.store(self._head)
         self._resync_needed = False
         self._reconnects = storage.reconnected
+        state = Path(data_dir) / STATE_DIR if data_dir is not None else None
+        self._nonces = NonceBook(limits.nonces_per_party, state / "nonces.log" if state else None, clock_ms())
+        self.verifier = RequestVerifier(self._keys, limits.max_skew_ms, self._nonces,
+                                        PartyQuota(limits.reads_per_s, limits.burst_s))
         self._queue: queue.SimpleQueue[tuple[Checked, Future] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
@@ -428,9 +428,9 @@ class Centre:
             raise
         self._last_seq = last
         self._head = head
-        if self._high_water is not None:
-            self._high_water.store(head)
         head_json = json.dumps(head.model_dump()).encode()
+        if self._high_water is not None:
+            self._high_water.store(head, head_json)
         for future, row in zip(waiting, rows):
             future.set_result(Receipt(row.leaf_index, head, head_json))
 
@@ -442,6 +442,8 @@ class Centre:
         self._queue.put(None)
         self._writer.join(timeout=30)
         self._nonces.close()
+        if self._high_water is not None:
+            self._high_water.close()
         self.storage.close()
 
     # --- read path ----------------------------------------------------------------------------
