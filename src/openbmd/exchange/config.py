@@ -159,7 +159,7 @@ class Limits(_Frozen):
     max_read_limit: Annotated[int, Field(gt=0)] = 1_000
     reads_per_s: Annotated[float, Field(gt=0)] = 1_000.0
     writes_per_s: Annotated[float, Field(gt=0)] = 10_000.0
-    burst_s: Annotated[float, Field(gt=0)] = 5.0
+    burst_s: Annotated[float, Field(gt=0)] = 10.0
     nonces_per_party: Annotated[int, Field(gt=0)] = 400_000
     """Enough for ``reads_per_s`` sustained: a nonce is kept about ``max_skew_ms`` (300 s)."""
 
