@@ -203,6 +203,20 @@ def test_a_centre_key_swapped_without_announcement_is_refused(tmp_path):
     assert code == 1 and len(err.strip().splitlines()) == 1 and "no valid announcement" in err, err
 
 
+def test_held_head_that_goes_back_is_reported(cli, capsys, tmp_path):
+    data = tmp_path / "c"
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 0
+    capsys.readouterr()
+    (tmp_path / "t.json").write_text(json.dumps(_json(capsys, cli, ["client", "example", "track_report"])))
+    with ServerProcess(data) as srv:
+        base = ["--data", str(data), "--url", srv.url, "--as", "nato"]
+        _json(capsys, cli, ["client", *base, "submit", str(tmp_path / "t.json"), "--json"])
+        held = _json(capsys, cli, ["log", *base, "head", "--json"])
+        (data / "clients" / "nato.head.json").write_text(json.dumps(dict(held, tree_size=5)))  # held: a longer log
+        assert cli(["log", *base, "head"]) == 1
+        assert "log rewritten" in capsys.readouterr().err
+
+
 def test_witness_cosigns_consistent_heads_and_reports_a_split_view(cli, capsys, tmp_path):
     import shutil
 
@@ -221,11 +235,9 @@ def test_witness_cosigns_consistent_heads_and_reports_a_split_view(cli, capsys, 
     fork = tmp_path / "fork"  # the same centre, keys and log, from here on two different histories
     shutil.copytree(data, fork)
     with ServerProcess(data) as a, ServerProcess(fork) as b:
-        for srv in (a, b):
-            _json(capsys, cli, ["client", "--data", str(data), "--url", srv.url, "--as", "nato", "submit",
+        for srv, where in ((a, data), (b, fork), (b, fork)):
+            _json(capsys, cli, ["client", "--data", str(where), "--url", srv.url, "--as", "nato", "submit",
                                 str(tmp_path / "t.json"), "--json"])
-        _json(capsys, cli, ["client", "--data", str(data), "--url", b.url, "--as", "nato", "submit",
-                            str(tmp_path / "t.json"), "--json"])
         second = _json(capsys, cli, ["log", "--data", str(data), "--url", a.url, "--as", "russia", "witness", "--json"])
         assert (first["tree_head"]["tree_size"], second["tree_head"]["tree_size"]) == (1, 2)
         party_key = load_config(data).party("russia").public_keys[0]

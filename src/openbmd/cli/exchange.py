@@ -169,10 +169,20 @@ def _held_path(ctx: typer.Context) -> Path:
 
 
 def _hold(ctx: typer.Context, head: dict[str, Any]) -> None:
-    """Remember the largest tree head seen, for `log verify`."""
+    """Remember the largest tree head seen, for `log verify`; a head that goes back from it, or
+    differs at its size, means the log was rewritten (exit 1)."""
+    from openbmd.exchange.client import LogRewritten
+    from openbmd.exchange.treehead import TreeHead
+
     path = _held_path(ctx)
-    if path.exists() and json.loads(path.read_text())["tree_size"] > head["tree_size"]:
-        return
+    if path.exists():
+        held = json.loads(path.read_text())
+        if held["tree_size"] > head["tree_size"] or (held["tree_size"] == head["tree_size"]
+                                                      and held["root_hash"] != head["root_hash"]):
+            _fail(str(LogRewritten(TreeHead.model_validate(held), TreeHead.model_validate(head),
+                                   "the centre signed a head that does not extend the one held")))
+        if held["tree_size"] == head["tree_size"]:
+            return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(head) + "\n")
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,10 +98,6 @@ class Storage(ABC):
     @abstractmethod
     def append(self, messages: Sequence[StoredMessage], head: TreeHead) -> None:
         """Store messages, their senders' last sequences and ``head`` in one durable transaction."""
-
-    @abstractmethod
-    def leaf_hashes(self) -> Iterator[bytes]:
-        """Every leaf hash in log order."""
 
     @abstractmethod
     def last_sequences(self) -> dict[str, int]:

@@ -7,7 +7,7 @@ supplies ``_query`` and ``append``; the SQL here is portable between SQLite and 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from openbmd.exchange.storage import Storage, StoredMessage
 from openbmd.exchange.treehead import TreeHead
@@ -89,10 +89,6 @@ class SqlStorage(Storage):
     @abstractmethod
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
         """Run one read query and return all rows."""
-
-    def leaf_hashes(self) -> Iterator[bytes]:
-        for (h,) in self._query("SELECT leaf_hash FROM messages ORDER BY leaf_index"):
-            yield bytes(h)
 
     def last_sequences(self) -> dict[str, int]:
         return dict(self._query("SELECT sender, last_sequence FROM senders"))
