@@ -6,7 +6,9 @@ A data directory made by :func:`init_data_dir` holds::
     DIR/keys/centre.key      the centre's Ed25519 private key (signs tree heads), mode 0600
     DIR/keys/PARTY.key       each party's private key (a demo convenience: in a real centre
                              each party keeps its own), mode 0600
-    DIR/exchange.sqlite3     the default SQLite database (made by ``serve``)
+    DIR/exchange.sqlite3     the default SQLite database (made by ``serve``), mode 0600
+    DIR/state/               the signed high-water mark (head-a/b.json), the request-nonce
+                             journal (nonces.log) and a pending centre-key announcement, 0600
 
 The release policy reads as "SENDER releases KIND to RECIPIENT, minus these fields"::
 
@@ -36,7 +38,8 @@ from openbmd.exchange.signing import (
 
 __all__ = [
     "PartyConfig", "ReleaseRule", "ReleasePolicy", "Limits", "CentreConfig",
-    "RetiredKey", "CONFIG_FILE", "CENTRE_KEY_FILE", "CENTRE_SENDER", "CENTRE_KEY_KIND", "STATE_DIR", "private_file", "init_data_dir", "load_config", "party_key_path",
+    "RetiredKey", "CONFIG_FILE", "CENTRE_KEY_FILE", "CENTRE_SENDER", "CENTRE_KEY_KIND", "STATE_DIR",
+    "private_file", "init_data_dir", "load_config", "party_key_path",
     "write_private_key",
 ]
 
