@@ -15,7 +15,7 @@ from openbmd.exchange.messages import example_body
 from openbmd.exchange.signing import SignatureError
 from openbmd.exchange.storage import StorageError
 
-from .test_service import T0, centre
+from .test_service import centre
 
 PARTIES = ("nato", "russia", "china")
 
