@@ -366,12 +366,17 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                 if slots.sum() == 0:
                     continue
                 cost = np.full((rows.size, bats.size), np.inf)
+                look_pk, look_last = np.empty(bats.size), np.empty(bats.size)
+                look_spare = np.empty(bats.size, dtype=np.int64)
                 for r in range(rows.size):
                     i = rows[r]
+                    if sls:
+                        _look_options(i, bats, salvo, inv, held, bat, rec_f, rec_n, busy, busy_n, look_pk, look_last,
+                                      look_spare)
                     for q in range(bats.size):
                         if e_t[i, q] < np.inf:
-                            p_kill = _engagement_pk(e_pk[i, q], e_t[i, q] + ka, i, bats, q, salvo, sls, inv, held,
-                                                    bat, rec_f, rec_n, busy, busy_n)
+                            p_kill = _engagement_pk(e_pk[i, q], e_t[i, q] + ka, q, salvo, sls, look_pk, look_last,
+                                                    look_spare)
                             cost[r, q] = e_t[i, q] - _VALUE_WEIGHT * (obj[i].value + 1e-3) * p_kill
                 choice = assign_capacitated(cost, slots)
                 for r in range(rows.size):
@@ -479,22 +484,31 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
 
 
 @njit(cache=True)
-def _engagement_pk(pk_eff, look_s, i, bats, q, salvo, sls, inv, held, bat, rec_f, rec_n, busy, busy_n):
-    """Chance that a shot with kill probability ``pk_eff`` and, under shoot-look-shoot, the best look-shot
-    its group could still launch after ``look_s`` (nominal Pk of any battery with the stock, a record of
-    object i launching then and a channel free for its last record) kill object i. The assignment maximises this, weighted by the object's value,
-    so an earlier intercept counts for the look-shot it leaves time for, and a better shot for itself."""
+def _look_options(i, bats, salvo, inv, held, bat, rec_f, rec_n, busy, busy_n, pk, last, spare):
+    """For object i, per battery q of the group: its nominal Pk (0 if it has no record of i or no channel free for
+    its last one), the launch time of that last record, s, and its interceptors to spare (written in place)."""
+    for q in range(bats.size):
+        b = bats[q]
+        n_r = rec_n[i, b]
+        pk[q], last[q] = 0.0, -np.inf
+        spare[q] = inv[b] - bat[b].reserve - held[b]
+        if n_r > 0 and _busy(busy, busy_n, b, rec_f[i, b, n_r - 1, 0], rec_f[i, b, n_r - 1, 1],
+                             max(bat[b].channels - salvo + 1, 1), i) == -np.inf:
+            pk[q], last[q] = bat[b].pk, rec_f[i, b, n_r - 1, 0]
+
+
+@njit(cache=True)
+def _engagement_pk(pk_eff, look_s, q, salvo, sls, look_pk, look_last, look_spare):
+    """Chance that a shot by the group's battery q with kill probability ``pk_eff`` and, under shoot-look-shoot,
+    the best look-shot the group could still launch after ``look_s`` (see :func:`_look_options`) kill the object.
+    The assignment maximises this, weighted by the object's value, so an earlier intercept counts for the
+    look-shot it leaves time for, and a better shot for itself."""
     best = 0.0
     if sls:
-        for q2 in range(bats.size):
-            b2 = bats[q2]
-            spare = inv[b2] - bat[b2].reserve - held[b2] - (salvo if q2 == q else 0)
-            n2 = rec_n[i, b2]
-            if spare >= salvo and n2 > 0 and rec_f[i, b2, n2 - 1, 0] >= look_s and bat[b2].pk > best and \
-                    _busy(busy, busy_n, b2, rec_f[i, b2, n2 - 1, 0], rec_f[i, b2, n2 - 1, 1],
-                          max(bat[b2].channels - salvo + 1, 1), i) \
-                    == -np.inf:
-                best = bat[b2].pk
+        for q2 in range(look_pk.size):
+            if look_pk[q2] > best and look_last[q2] >= look_s and \
+                    look_spare[q2] - (salvo if q2 == q else 0) >= salvo:
+                best = look_pk[q2]
     miss = (1.0 - pk_eff) ** salvo
     return 1.0 - miss * (1.0 - best) ** salvo
 
