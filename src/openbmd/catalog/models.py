@@ -123,6 +123,26 @@ class Stage(_Frozen):
         return self.propellant_mass_kg + self.dry_mass_kg
 
 
+class Calibration(_Frozen):
+    """How a missile's estimated stage figures were adjusted to reproduce its published range.
+
+    ``propellant-fraction``: every stage's propellant mass is ``factor`` times the estimate and the
+    dry mass takes the difference (launch mass kept); the stored stages are the adjusted ones.
+    """
+
+    figure: Literal["propellant-fraction"] = Field(description="Which estimated figure was scaled")
+    factor: Positive = Field(description="Scale applied to the estimate")
+    low: Positive = Field(description="Least factor allowed (the estimate's plausible range)")
+    high: Positive = Field(description="Greatest factor allowed")
+    method: str = Field(min_length=1, description="What the factor reproduces, and with which tool")
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> Calibration:
+        if not self.low <= self.factor <= self.high:
+            raise ValueError(f"factor {self.factor} lies outside its bounds {self.low}-{self.high}")
+        return self
+
+
 class Missile(Entry):
     """A ballistic missile: its stages, payload, re-entry vehicle and nominal range."""
 
@@ -135,7 +155,10 @@ class Missile(Entry):
         None, description="Payload (RVs, bus, shroud) above the last stage, kg; required in the mass form")
     rv_ballistic_coefficient_kg_m2: Positive = Field(description="Re-entry vehicle beta = m/(Cd*A), kg/m²")
     max_range_m: Positive = Field(description="Published nominal maximum range, m")
+    diameter_m: Positive | None = Field(
+        None, description="Body (first-stage) diameter, m: the boost-drag reference area; none: no boost drag")
     country: Country | None = Field(None, description="Producing country, ISO 3166-1 alpha-3; none for generic missiles")
+    calibration: Calibration | None = Field(None, description="The adjustment that makes the flight model reach max_range_m")
 
     @model_validator(mode="after")
     def _consistent_stages(self) -> Missile:
