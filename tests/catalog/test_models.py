@@ -93,6 +93,10 @@ def test_missile_speed_form() -> None:
     ({"source": []}, "at least 1"),
     ({"source": {"author": "nobody"}}, "title or a url"),
     ({"colour": "green"}, "Extra inputs"),
+    ({"diameter_m": 0.0}, "greater than 0"),
+    ({"calibration": {"figure": "propellant-fraction", "factor": 1.2, "low": 0.85, "high": 1.1, "method": "t"}},
+     "outside its bounds"),
+    ({"calibration": {"figure": "isp", "factor": 1.0, "low": 0.85, "high": 1.1, "method": "t"}}, "propellant-fraction"),
 ])
 def test_missile_rejects(over: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):

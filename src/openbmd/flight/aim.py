@@ -67,7 +67,16 @@ def _range_survey(vehicle: Vehicle, lat: float, lon: float, az: float, kicks, cu
                   tol: Tolerances) -> tuple[TrajectoryBatch, np.ndarray]:
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
     batch = fly_launches(vehicle, lat, lon, az, kk.ravel(), earth, cutoff_s=cc.ravel(), tol=tol)
-    return batch, batch.ground_range_m().reshape(kk.shape)
+    return batch, _downrange_m(batch, az).reshape(kk.shape)
+
+
+def _downrange_m(batch: TrajectoryBatch, azimuth_rad) -> np.ndarray:
+    """Ground range (m) times the cosine of the impact's bearing off the launch azimuth: a near-vertical
+    shot that the rotating Earth carries sideways does not count as reaching along the bearing."""
+    lat, lon, _ = batch.event_geodetic("impact")
+    dist, bearing, _ = geodesic_inverse(batch.launch_lat_rad, batch.launch_lon_rad, lat, lon, batch.earth)
+    ok = batch.status == 0
+    return np.where(ok, np.asarray(dist) * np.cos(np.asarray(bearing) - azimuth_rad), np.nan)
 
 
 def _kick_grid(n: int) -> np.ndarray:
@@ -77,43 +86,58 @@ def _kick_grid(n: int) -> np.ndarray:
 
 def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_rad: float, earth: EarthModel,
                     tol: Tolerances = Tolerances()) -> float:
-    """Greatest ground range (m) at full burn on this bearing, over the pitch-over angle.
+    """Greatest ground range (m) at full burn toward this bearing (rad from north), over the pitch-over.
 
-    Raises :class:`InputError` when the missile falls back during boost at every pitch-over.
+    On the rotating Earth a shot launched on a bearing lands off it; the reach toward a bearing is that
+    of the launch azimuth whose impact lies on it. Raises :class:`InputError` when the missile falls back
+    during boost at every pitch-over.
     """
     return float(maximum_ranges_m(vehicle, lat_rad, lon_rad, np.array([azimuth_rad]), earth, tol)[0])
 
 
 def maximum_ranges_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuths_rad: np.ndarray,
                      earth: EarthModel, tol: Tolerances = Tolerances()) -> np.ndarray:
-    """:func:`maximum_range_m` on many bearings at once (m)."""
+    """:func:`maximum_range_m` toward many bearings at once (m)."""
     return _best_kicks(vehicle, lat_rad, lon_rad, azimuths_rad, earth, tol)[0]
 
 
-def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuths_rad: np.ndarray, earth: EarthModel,
-                tol: Tolerances) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum range (m) and its pitch-over (rad) per bearing: a log-spaced survey over the kick,
-    then bracket refinement (12 points a round, the bracket shrinking 5.5 times a round)."""
-    az = np.atleast_1d(np.asarray(azimuths_rad, float))
-    rows = np.arange(az.size)
-    kicks = np.tile(_kick_grid(48), (az.size, 1))
-    best, best_kick = np.full(az.size, -np.inf), np.full(az.size, np.nan)
-    for round_ in range(5):
-        batch = fly_launches(vehicle, lat_rad, lon_rad, np.repeat(az, kicks.shape[1]), kicks.ravel(), earth, tol=tol)
-        rng = np.nan_to_num(batch.ground_range_m(), nan=-np.inf).reshape(kicks.shape)
-        if round_ == 0 and not np.all(np.isfinite(rng.max(axis=1))):
-            from openbmd.flight.vehicle import liftoff_thrust_to_weight
+def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray, earth: EarthModel,
+                tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maximum range (m) toward each bearing, with its pitch-over (rad) and launch azimuth (rad).
 
-            raise InputError(f"this missile falls back during boost at every pitch-over from "
-                             f"{np.degrees(_KICK_MIN):.2f} to {np.degrees(_KICK_MAX):.0f} deg (lift-off thrust/weight "
-                             f"{liftoff_thrust_to_weight(vehicle):.2f}): it cannot fly", "missile")
-        j = np.argmax(rng, axis=1)
-        better = rng[rows, j] > best
-        best_kick, best = np.where(better, kicks[rows, j], best_kick), np.where(better, rng[rows, j], best)
-        lo = kicks[rows, np.maximum(j - 1, 0)]
-        hi = kicks[rows, np.minimum(j + 1, kicks.shape[1] - 1)]
-        kicks = np.linspace(lo, hi, 12, axis=1)
-    return best, best_kick
+    A log-spaced survey over the kick, then bracket refinement (12 points a round, the bracket
+    shrinking 5.5 times a round); between the three passes the launch azimuth turns by the bearing
+    its farthest shot missed by, which puts the impact on the bearing to about a tenth of a degree.
+    """
+    bearing = np.atleast_1d(np.asarray(bearings_rad, float))
+    az = bearing.copy()
+    rows = np.arange(az.size)
+    for turn in range(3):
+        kicks = np.tile(_kick_grid(48), (az.size, 1))
+        best, best_kick = np.full(az.size, -np.inf), np.full(az.size, np.nan)
+        for round_ in range(5):
+            batch = fly_launches(vehicle, lat_rad, lon_rad, np.repeat(az, kicks.shape[1]), kicks.ravel(), earth,
+                                 tol=tol)
+            rng = np.nan_to_num(batch.ground_range_m(), nan=-np.inf).reshape(kicks.shape)
+            if turn == 0 and round_ == 0 and not np.all(np.isfinite(rng.max(axis=1))):
+                from openbmd.flight.vehicle import liftoff_thrust_to_weight
+
+                raise InputError(f"this missile falls back during boost at every pitch-over from "
+                                 f"{np.degrees(_KICK_MIN):.2f} to {np.degrees(_KICK_MAX):.0f} deg (lift-off "
+                                 f"thrust/weight {liftoff_thrust_to_weight(vehicle):.2f}): it cannot fly", "missile")
+            j = np.argmax(rng, axis=1)
+            better = rng[rows, j] > best
+            best_kick, best = np.where(better, kicks[rows, j], best_kick), np.where(better, rng[rows, j], best)
+            lo = kicks[rows, np.maximum(j - 1, 0)]
+            hi = kicks[rows, np.minimum(j + 1, kicks.shape[1] - 1)]
+            kicks = np.linspace(lo, hi, 12, axis=1)
+        if turn == 2 or not earth.is_rotating:
+            break
+        far = fly_launches(vehicle, lat_rad, lon_rad, az, best_kick, earth, tol=tol)
+        ilat, ilon, _ = far.event_geodetic("impact")
+        _, b_imp, _ = geodesic_inverse(lat_rad, lon_rad, ilat, ilon, earth)
+        az = az + (bearing - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
+    return best, best_kick, az
 
 
 def _miss_enu(batch: TrajectoryBatch, lat_t: float, lon_t: float, earth: EarthModel) -> np.ndarray:
@@ -203,11 +227,16 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
         return _final_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, az, kick, cut,
                            earth, tol, miss_tolerance_m, sample_dt_s, reach)
     extra = _constraint(survey, loft).reshape(rng.shape)
+    ks = _contour(dist, kicks, cutoffs, rng, extra)[0]
+    if 0 < ks.size < 8:  # near the reach the contour is short: survey its kicks finely
+        kicks = np.linspace(max(ks.min() / 1.3, _KICK_MIN), min(ks.max() * 1.3, _KICK_MAX), 24)
+        survey, rng = _range_survey(vehicle, launch_lat_rad, launch_lon_rad, az0, kicks, cutoffs, earth, tol)
+        extra = _constraint(survey, loft).reshape(rng.shape)
     kick, cut = _pick_on_contour(dist, kicks, cutoffs, rng, extra, loft)
 
     # Newton on (azimuth, cut-off, kick) against (east, north, constraint) residuals.
     x = np.array([az0, cut, kick])
-    steps = np.array([1e-5, 0.02, 1e-4])
+    steps = np.array([1e-5, -0.02, 1e-4])  # backward in cut-off (see _newton)
     for _ in range(12):
         trial = np.vstack([x, x + np.diag(steps)])
         batch = fly_launches(vehicle, launch_lat_rad, launch_lon_rad, trial[:, 0], trial[:, 2], earth,
@@ -242,24 +271,41 @@ def _min_energy_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon
                      miss_tolerance_m: float) -> tuple[float, float, float]:
     """The least-burnout-energy shot at the target: (azimuth rad, kick rad, cut-off s).
 
-    The survey's range contour brackets the pitch-over; each round then aims 9 kicks across the
-    bracket exactly (batched Newton on azimuth and cut-off), keeps the one of least burnout energy
-    and shrinks the bracket to its neighbours (4 times a round, 6 rounds: a millionth of the
-    start). Kicks that cannot reach the target within the burn drop out.
+    The survey's range contour brackets the pitch-over (or, beyond the survey's reach, the farthest
+    shot does); each round then aims 9 kicks across the bracket exactly (batched Newton on azimuth
+    and cut-off), keeps the one of least burnout energy and shrinks the bracket to its neighbours
+    (4 times a round, up to 8 rounds). Kicks that cannot reach the target within the burn drop out.
     """
     burn = vehicle.burn_time_s
     ks, cuts, values = _contour(dist, kicks, cutoffs, rng, energy)
-    if ks.size:
+    starts = []
+    if ks.size:  # around the survey's least-energy point of the contour (at least +-15 % in kick)
         j = int(np.argmin(values))
-        lo, hi = ks[max(j - 2, 0)], ks[min(j + 2, ks.size - 1)]
-        seed_k, seed_cut, seed_az = ks, cuts, np.full(ks.size, az0)
-    else:  # beyond the survey's reach, within the maximum: around the farthest-reaching kick at full burn
-        _, k_far = _best_kicks(vehicle, lat, lon, np.array([az0]), earth, tol)
-        lo, hi = k_far[0] / 1.25, min(k_far[0] * 1.25, _KICK_MAX)
-        seed_k, seed_cut, seed_az = k_far, np.array([burn]), np.array([az0])
-    best = (np.inf, az0, 0.5 * (lo + hi), burn)
+        starts.append((min(ks[max(j - 2, 0)], ks[j] / 1.15), max(ks[min(j + 2, ks.size - 1)], ks[j] * 1.15),
+                       ks[j], ks, cuts, np.full(ks.size, az0)))
+    starts.append(None)  # then, or else, around the farthest-reaching shot at full burn
+    for start in starts:
+        if start is None:
+            _, k_far, az_far = _best_kicks(vehicle, lat, lon, np.array([az0]), earth, tol)
+            start = (k_far[0] / 1.1, k_far[0] * 1.1, k_far[0], k_far, np.array([burn]), az_far)
+        lo, hi, centre, seed_k, seed_cut, seed_az = start
+        lo, hi = max(lo, _KICK_MIN), min(hi, _KICK_MAX)
+        shot = _refine_kick(vehicle, lat, lon, tlat, tlon, lo, hi, centre, seed_k, seed_cut, seed_az, earth, tol,
+                            miss_tolerance_m)
+        if shot is not None:
+            return shot
+    raise OutOfRangeError("no trajectory of this missile reaches the target", "to")
+
+
+def _refine_kick(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: float, lo: float, hi: float,
+                 centre: float, seed_k, seed_cut, seed_az, earth: EarthModel, tol: Tolerances,
+                 miss_tolerance_m: float) -> tuple[float, float, float] | None:
+    """Bracket refinement of the least-energy kick in [lo, hi] (see :func:`_min_energy_shot`); None if no kick
+    of the first round hits the target. Seeds: kicks with the azimuths and cut-offs to start Newton from."""
+    burn = vehicle.burn_time_s
+    best = (np.inf, 0.0, centre, burn)
     n = 9
-    for _ in range(6):
+    for round_ in range(8):
         kk = np.linspace(lo, hi, n)
         x_az = np.interp(kk, seed_k, seed_az)
         x_cut = np.minimum(np.interp(kk, seed_k, seed_cut), burn)
@@ -267,18 +313,19 @@ def _min_energy_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon
                                           earth, tol)
         ok = miss < miss_tolerance_m
         if not ok.any():
-            if np.isfinite(best[0]):
-                break
-            lo, hi = max(lo / 1.5, _KICK_MIN), min(hi * 1.5, _KICK_MAX)  # widen once more around the seed
+            if round_ == 0:
+                return None
+            lo, hi = centre - 0.25 * (centre - lo), centre + 0.25 * (hi - centre)  # shrink toward the best kick
             continue
         e = np.where(ok, e, np.inf)
         j = int(np.argmin(e))
         if e[j] < best[0]:
             best = (float(e[j]), float(x_az[j]), float(kk[j]), float(x_cut[j]))
+        centre = best[2]
         lo, hi = kk[max(j - 1, 0)], kk[min(j + 1, n - 1)]
         seed_k, seed_az, seed_cut = kk[ok], x_az[ok], x_cut[ok]
-    if not np.isfinite(best[0]):
-        raise OutOfRangeError("no trajectory of this missile reaches the target", "to")
+        if hi - lo < 2e-5:  # 0.001 deg: the energy is flat to far below 1 J/kg there
+            break
     return best[1], best[2], best[3]
 
 
@@ -370,7 +417,7 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     n_b, n_d = len(bearings), len(fractions)
     survey = fly_launches(vehicle, lat, lon, np.repeat(bearings, kk.size), np.tile(kk.ravel(), n_b), earth,
                           cutoff_s=np.tile(cc.ravel(), n_b), tol=tol)
-    rng = survey.ground_range_m().reshape(n_b, *kk.shape)
+    rng = _downrange_m(survey, np.repeat(bearings, kk.size)).reshape(n_b, *kk.shape)
     energy = _burnout_energy(survey).reshape(n_b, *kk.shape)
     kick = np.full((n_b, n_d), np.nan)
     cut = np.full((n_b, n_d), np.nan)
@@ -408,14 +455,23 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
     burn = vehicle.burn_time_s
     lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), x_az.shape) for v in (lat, lon))
     live = np.isfinite(x_cut)
-    steps = (1e-5, 0.02)
+    steps = (1e-5, -0.02)  # backward in cut-off: a shot at full burn cannot burn longer
     jac_all = np.full((len(x_az), 2, 2), np.nan)
-    for iteration in range(12):
+    idx = np.flatnonzero(live)
+    if idx.size:  # first turn each shot by the bearing it misses by, as seen from its launch point
+        first = fly_launches(vehicle, lat_n[idx], lon_n[idx], x_az[idx], x_kick[idx], earth, cutoff_s=x_cut[idx],
+                             tol=tol)
+        ilat, ilon, _ = first.event_geodetic("impact")
+        _, b_imp, _ = geodesic_inverse(lat_n[idx], lon_n[idx], ilat, ilon, earth)
+        _, b_tgt, _ = geodesic_inverse(lat_n[idx], lon_n[idx], tlat[idx], tlon[idx], earth)
+        turn = (np.asarray(b_tgt) - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
+        x_az[idx] += np.where(np.isfinite(turn), turn, 0.0)
+    for iteration in range(14):
         idx = np.flatnonzero(live)
         if idx.size == 0:
             break
         # Chord Newton: finite-difference Jacobians on a few iterations only, reused in between.
-        fresh = iteration in (0, 2, 5)
+        fresh = iteration in (0, 2, 5, 9)
         reps = 3 if fresh else 1
         az3 = np.concatenate([x_az[idx], x_az[idx] + steps[0], x_az[idx]][:reps])
         cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[idx], x_cut[idx] + steps[1]][:reps]), burn)
@@ -436,8 +492,15 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         solvable = np.abs(np.linalg.det(sub_jac)) > 1e-12
         live[stepping[~solvable]] = False
         x_cut[stepping[~solvable]] = np.nan
-        dx = np.linalg.solve(sub_jac[solvable], -sub_res[solvable][..., None])[..., 0]
+        j_ok, r_ok = sub_jac[solvable], sub_res[solvable]
+        dx = np.linalg.solve(j_ok, -r_ok[..., None])[..., 0]
         moved = stepping[solvable]
+        # At full burn a step that asks for more burn keeps the burn and only turns: least squares in azimuth.
+        capped = x_cut[moved] + dx[:, 1] > burn
+        col = j_ok[:, :, 0]
+        dx[:, 0] = np.where(capped, -np.sum(col * r_ok, axis=1) / np.sum(col * col, axis=1), dx[:, 0])
+        dx[:, 1] = np.where(capped, burn - x_cut[moved], dx[:, 1])
+        dx *= np.minimum(1.0, 0.05 / np.maximum(np.abs(dx[:, 0]), 1e-300))[:, None]  # at most ~3 deg a step
         x_az[moved] += dx[:, 0]
         x_cut[moved] = np.minimum(x_cut[moved] + dx[:, 1], burn)
     x_cut[live] = np.nan  # not converged in the iterations allowed
