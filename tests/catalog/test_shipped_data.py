@@ -53,7 +53,7 @@ def test_every_entry_is_sourced_and_rated(cat: Catalog) -> None:
     for entry in cat:
         assert entry.source, entry.name
         assert all(s.title or s.url for s in entry.source), entry.name
-        assert entry.confidence in ("published", "estimate"), entry.name
+        assert entry.confidence in ("published", "derived", "estimate", "assumption"), entry.name
         assert entry.display_name.strip(), entry.name
 
 

@@ -70,3 +70,19 @@ def test_every_missile_reaches_its_published_range(name):
     m = CAT.missile(name)
     reach = maximum_range_m(vehicle_from_missile(m), np.radians(35.0), np.radians(50.0), 0.0, E)
     assert reach == pytest.approx(m.max_range_m, rel=0.05)
+
+
+@pytest.mark.parametrize("name", ["ss-18", "sejjil-2"])
+def test_aiming_converges_out_to_99_5_percent_of_reach_in_eight_azimuths(name):
+    from openbmd.earth import geodesic_direct
+    from openbmd.flight import aim, maximum_ranges_m
+
+    v = vehicle_from_missile(CAT.missile(name))
+    lat, lon = _rad("tabriz")
+    bearings = np.radians(np.arange(0.0, 360.0, 45.0))
+    reach = maximum_ranges_m(v, lat, lon, bearings, E)
+    for b, r in zip(bearings, reach):
+        for frac in (0.5, 0.9, 0.995):
+            tlat, tlon = (float(np.asarray(x)) for x in geodesic_direct(lat, lon, b, frac * r, E)[:2])
+            shot = aim(v, lat, lon, tlat, tlon, E, sample_dt_s=None)
+            assert shot.miss_m < 10.0, (np.degrees(b), frac)

@@ -17,6 +17,8 @@ from openbmd.catalog.lookup import KIND_WORDS, Catalog, CatalogError
 from openbmd.catalog.models import (
     ENTRY_TYPES,
     Calibration,
+    FlightTest,
+    Figure,
     G0_MPS2,
     Entry,
     Interceptor,
@@ -36,7 +38,7 @@ from openbmd.catalog.models import (
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
-    "Entry", "Source", "Stage", "Calibration", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
+    "Entry", "Source", "Stage", "Calibration", "FlightTest", "Figure", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
     "ENTRY_TYPES", "G0_MPS2",
 ]

@@ -80,8 +80,11 @@ def _downrange_m(batch: TrajectoryBatch, azimuth_rad) -> np.ndarray:
 
 
 def _kick_grid(n: int) -> np.ndarray:
-    """Pitch-over angles (rad), log-spaced: low thrust/weight boosters want fractions of a degree."""
-    return np.geomspace(_KICK_MIN, _KICK_MAX, n)
+    """n pitch-over angles (rad): a quarter log-spaced below 2 deg (low thrust/weight boosters want fractions
+    of a degree), the rest evenly spaced up to the maximum (where most missiles' optima lie)."""
+    n_log = max(n // 4, 2)
+    low = np.geomspace(_KICK_MIN, np.radians(2.0), n_log, endpoint=False)
+    return np.concatenate([low, np.linspace(np.radians(2.0), _KICK_MAX, n - n_log)])
 
 
 def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_rad: float, earth: EarthModel,
@@ -411,7 +414,7 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     failure, and the longest flight time (s)."""
     burn = vehicle.burn_time_s
     t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
-    kicks = _kick_grid(32)
+    kicks = _kick_grid(40)
     cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
     n_b, n_d = len(bearings), len(fractions)
@@ -466,12 +469,12 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         _, b_tgt, _ = geodesic_inverse(lat_n[idx], lon_n[idx], tlat[idx], tlon[idx], earth)
         turn = (np.asarray(b_tgt) - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
         x_az[idx] += np.where(np.isfinite(turn), turn, 0.0)
-    for iteration in range(14):
+    for iteration in range(16):
         idx = np.flatnonzero(live)
         if idx.size == 0:
             break
         # Chord Newton: finite-difference Jacobians on a few iterations only, reused in between.
-        fresh = iteration in (0, 2, 5, 9)
+        fresh = iteration in (0, 1, 2, 3, 5, 7, 10, 13)
         reps = 3 if fresh else 1
         az3 = np.concatenate([x_az[idx], x_az[idx] + steps[0], x_az[idx]][:reps])
         cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[idx], x_cut[idx] + steps[1]][:reps]), burn)
@@ -524,7 +527,8 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
 
     One survey over (kick, cut-off) from a reference launch (due north from 50°N) gives each pair
     its starting kick and cut-off by distance; batched Newton on (azimuth, cut-off) then
-    aims every pair at its own target on the rotating Earth.
+    aims every pair at its own target on the rotating Earth, and batched rounds over the kick
+    (:func:`_refine_kicks`) move each to its least burnout energy.
     """
     lat0, lon0, lat1, lon1 = np.broadcast_arrays(*(np.asarray(x, float) for x in
                                                    (launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad)))
@@ -535,7 +539,7 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
     fractions = np.linspace(0.04, 0.995, 48)
     burn = vehicle.burn_time_s
     t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
-    kicks = _kick_grid(32)
+    kicks = _kick_grid(40)
     cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
     survey, rng = _range_survey(vehicle, ref_lat, 0.0, 0.0, kicks, cutoffs, earth, tol)
     energy = _burnout_energy(survey).reshape(rng.shape)
@@ -549,10 +553,41 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
     frac = np.clip(dist / reach, fractions[good][0], fractions[good][-1])
     kick = np.interp(frac, fractions[good], table[good, 0])
     cut = np.minimum(np.interp(frac, fractions[good], table[good, 1]), burn)
-    az, cut, miss, longest, _ = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
+    az, cut, miss, longest, energy = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
+    az, kick, cut, miss, longest = _refine_kicks(vehicle, lat0, lon0, lat1, lon1, az, kick, cut, miss, energy, longest,
+                                                 earth, tol, miss_tolerance_m)
     ok = miss < miss_tolerance_m
     return AimBatch(np.where(ok, az, np.nan), np.where(ok, kick, np.nan), np.where(ok, cut, np.nan), ok, dist,
                     longest)
+
+
+def _refine_kicks(vehicle: Vehicle, lat, lon, tlat, tlon, az, kick, cut, miss, energy, longest: float,
+                  earth: EarthModel, tol: Tolerances, miss_tolerance_m: float, rounds: int = 6):
+    """Batched least-energy refinement of N aimed shots' pitch-overs (as :func:`_min_energy_shot`, 4 kicks a
+    shot a round around its best, the bracket halving each round): -> azimuth, kick, cut-off, miss, longest."""
+    n = len(az)
+    best_e = np.where(miss < miss_tolerance_m, energy, np.inf)
+    half = 0.15 * kick  # the first bracket: +-15 % in kick
+    offsets = np.array([-1.0, -0.5, 0.5, 1.0])
+    lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), (n,)) for v in (lat, lon))
+    for _ in range(rounds):  # a few batched rounds; each solves 4 N shots at once
+        live = np.flatnonzero(np.isfinite(best_e))
+        if live.size == 0:
+            break
+        kk = np.clip(kick[live, None] + half[live, None] * offsets, _KICK_MIN, _KICK_MAX).ravel()
+        rep = np.repeat(live, offsets.size)
+        x_az, x_cut, m, lng, e = _newton(vehicle, lat_n[rep], lon_n[rep], tlat[rep], tlon[rep], az[rep].copy(), kk,
+                                         cut[rep].copy(), earth, tol)
+        e = np.where(m < miss_tolerance_m, e, np.inf).reshape(live.size, offsets.size)
+        j = np.argmin(e, axis=1)
+        better = e[np.arange(live.size), j] < best_e[live]
+        pick = np.arange(live.size) * offsets.size + j
+        upd = live[better]
+        az[upd], kick[upd], cut[upd] = x_az[pick[better]], kk[pick[better]], x_cut[pick[better]]
+        miss[upd], best_e[upd] = m[pick[better]], e[better, j[better]]
+        longest = max(longest, lng)
+        half[live] *= 0.5
+    return az, kick, cut, miss, longest
 
 
 def _miss_enu_many(batch: TrajectoryBatch, lat_t: np.ndarray, lon_t: np.ndarray, earth: EarthModel) -> np.ndarray:
