@@ -51,10 +51,18 @@ def test_show_prints_fields_units_and_sources(main: Main, capsys: pytest.Capture
     assert main(["catalog", "show", "sejjil-2"]) == 0
     out = capsys.readouterr().out
     assert "max_range_m" in out and "2,000 km" in out
-    assert "stage 2" in out and "burn 50 s" in out
+    assert "stage 2 burn" in out and "50 s" in out
     assert "kg/m²" in out
     assert "source 1" in out and "IISS" in out
     assert "estimate" in out
+
+
+def test_show_gives_each_figure_its_own_provenance(main: Main, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "show", "sm3-iia"]) == 0
+    rows = {line.split("│")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.count("│") >= 3}
+    assert "assumption" in rows["single_shot_pk"] and "0.5 - 0.9" in rows["single_shot_pk"]
+    assert "estimate 45 s - 65 s" in rows["burn_time_s"]
+    assert "published (entry)" in rows["burnout_speed_mps"]
 
 
 def test_show_json(main: Main, capsys: pytest.CaptureFixture[str]) -> None:

@@ -69,6 +69,14 @@ def test_missile_mass_form_derived_figures() -> None:
     assert len(m.source) == 1 and m.source[0].title == "A public report"  # one mapping accepted
 
 
+def test_a_figure_inherits_the_entry_provenance_unless_it_has_its_own() -> None:
+    m = Missile.model_validate(missile(figures={"stages.1.isp_s": {"confidence": "estimate", "low": 230, "high": 270,
+                                                                    "reason": "not published"}}))
+    assert m.figure("stages.1.isp_s").confidence == "estimate" and m.figure("stages.1.isp_s").high == 270
+    assert m.figure("max_range_m").confidence == "estimate" and m.figure("max_range_m").source == m.source
+    assert m.value_of("stages.1.isp_s") == 250
+
+
 def test_missile_speed_form() -> None:
     m = Missile.model_validate(missile(stages=[{"burn_time_s": 60, "burnout_speed_mps": 2000},
                                               {"burn_time_s": 50, "burnout_speed_mps": 4200}],
@@ -93,6 +101,13 @@ def test_missile_speed_form() -> None:
     ({"source": []}, "at least 1"),
     ({"source": {"author": "nobody"}}, "title or a url"),
     ({"colour": "green"}, "Extra inputs"),
+    ({"diameter_m": 0.0}, "greater than 0"),
+    ({"figures": {"max_range_m": {"confidence": "estimate", "low": 1e6, "high": 2e6}}}, "needs low, high and a reason"),
+    ({"figures": {"max_range_m": {"confidence": "estimate", "low": 2e6, "high": 3e6, "reason": "r"}}}, "outside its range"),
+    ({"figures": {"stages.2.isp_s": {"confidence": "published"}}}, "not a numeric field"),
+    ({"calibration": {"figure": "propellant-fraction", "factor": 1.2, "low": 0.85, "high": 1.1, "method": "t"}},
+     "outside its bounds"),
+    ({"calibration": {"figure": "isp", "factor": 1.0, "low": 0.85, "high": 1.1, "method": "t"}}, "propellant-fraction"),
 ])
 def test_missile_rejects(over: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):

@@ -53,7 +53,7 @@ def test_every_entry_is_sourced_and_rated(cat: Catalog) -> None:
     for entry in cat:
         assert entry.source, entry.name
         assert all(s.title or s.url for s in entry.source), entry.name
-        assert entry.confidence in ("published", "estimate"), entry.name
+        assert entry.confidence in ("published", "derived", "estimate", "assumption"), entry.name
         assert entry.display_name.strip(), entry.name
 
 
@@ -167,3 +167,16 @@ def test_json_round_trip(cat: Catalog) -> None:
         assert data["kind"] == entry.kind
         data.pop("kind")
         assert type(entry).model_validate(data) == entry
+
+
+def test_every_shipped_missile_is_in_the_mass_form_with_physical_isp_and_a_bounded_calibration(cat: Catalog) -> None:
+    # Isp between the solid/liquid sea-level and vacuum values of the class (about 230-345 s); the
+    # calibration moves only the propellant share, by a few per cent, within the bounds it records.
+    for m in cat.entries("missiles"):
+        assert isinstance(m, Missile)
+        assert m.uses_mass_form and m.diameter_m, m.name
+        assert all(230.0 <= s.isp_s <= 345.0 for s in m.stages), m.name
+        c = m.calibration
+        assert c is not None and c.figure == "propellant-fraction", m.name
+        assert c.low <= c.factor <= c.high and abs(c.factor - 1.0) < 0.06, (m.name, c.factor)
+        assert all(s.dry_mass_kg > 0.04 * s.gross_mass_kg for s in m.stages), m.name

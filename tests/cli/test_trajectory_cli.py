@@ -52,3 +52,42 @@ def test_bad_input_gets_one_line_and_exit_2(capsys, argv, needle):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert needle in err
+
+
+def test_reconstruct_reports_the_standard_range_and_orbital_flag(capsys):
+    d = _json(capsys, ["reconstruct", "--apogee", "3724.9km", "--range", "998km", "--time", "47.2min",
+                       "--stages", "2", "--propellant", "liquid", "--json"])
+    assert d["orbital"] is False
+    lo, hi = d["range_m"]["spread"]
+    assert lo <= d["range_m"]["estimate"] <= hi and 8e6 < lo < hi < 14e6
+    assert d["range_rotating_m"] is None
+
+
+def test_reconstruct_refuses_a_site_without_an_azimuth(capsys):
+    assert main(["reconstruct", "--apogee", "3725km", "--range", "998km", "--time", "47min",
+                 "--from", "40,127"]) == 2
+    assert "--azimuth" in capsys.readouterr().err
+
+
+def test_trajectory_flies_a_missile_from_an_extra_catalog_file(capsys, tmp_path):
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("""
+kind: missile
+entries:
+  - name: my-mrbm
+    display_name: My MRBM
+    range_class: mrbm
+    propellant: solid
+    stages:
+      - {burn_time_s: 60, isp_s: 250, propellant_mass_kg: 12000, dry_mass_kg: 1500}
+    payload_mass_kg: 700
+    rv_ballistic_coefficient_kg_m2: 4000
+    max_range_m: 1500000
+    diameter_m: 1.3
+    confidence: estimate
+    source: {title: my estimate}
+""")
+    d = _json(capsys, ["trajectory", "--missile", "my-mrbm", "--catalog", str(extra), "--from", "tabriz",
+                       "--to", "39.93,32.86", "--json"])
+    assert d["impact"]["lat_deg"] == pytest.approx(39.93, abs=0.01)
+    assert main(["trajectory", "--missile", "my-mrbm", "--from", "tabriz", "--to", "ankara"]) == 2

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from openbmd.earth import density_kg_m3, gravity_j2, wgs84
+from openbmd.earth import density_kg_m3, gravity_j2, speed_of_sound_mps, wgs84
 
 
 def _potential(r, mu, j2, re):
@@ -44,3 +44,10 @@ def test_density_falls_monotonically_and_is_continuous_at_86_km():
     rho = np.array([density_kg_m3(x) for x in h])
     assert np.all(np.diff(rho) < 0)
     assert density_kg_m3(86e3 - 1e-3) == pytest.approx(density_kg_m3(86e3 + 1e-3), rel=2e-3)
+
+
+@pytest.mark.parametrize("h_km, a", [(0, 340.294), (5, 320.545), (11, 295.070), (15, 295.070), (25, 298.389),
+                                     (47, 329.799), (80, 282.543)])
+def test_speed_of_sound_follows_the_us_standard_atmosphere_1976(h_km, a):
+    # NASA-TM-X-74335 (1976), Table I (geometric altitude), speed of sound in m/s.
+    assert speed_of_sound_mps(h_km * 1e3) == pytest.approx(a, rel=2e-3)

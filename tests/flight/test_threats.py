@@ -37,7 +37,7 @@ def test_a_later_launch_flies_the_same_path_later(flown):
     ok = np.isfinite(flown.t_s[0])
     assert flown.launch_t_s[4] == 30.0 and flown.t_s[4, 0] == 30.0
     np.testing.assert_allclose(flown.t_s[4][ok], flown.t_s[0][ok] + 30.0, atol=1e-3)
-    np.testing.assert_allclose(flown.r_ecef[4][ok], flown.r_ecef[0][ok], atol=1.0)  # ECEF paths, m
+    np.testing.assert_allclose(flown.r_ecef[4][ok], flown.r_ecef[0][ok], atol=2.0)  # ECEF paths, m (own step sequences)
     assert flown.burnout_t_s[4] == pytest.approx(flown.burnout_t_s[0] + 30.0, abs=1e-3)
     assert flown.impact_t_s[4] == pytest.approx(flown.impact_t_s[0] + 30.0, abs=1e-3)
 

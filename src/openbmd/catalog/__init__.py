@@ -16,6 +16,9 @@ from openbmd.catalog.loader import load_catalog, parse_entries
 from openbmd.catalog.lookup import KIND_WORDS, Catalog, CatalogError
 from openbmd.catalog.models import (
     ENTRY_TYPES,
+    Calibration,
+    FlightTest,
+    Figure,
     G0_MPS2,
     Entry,
     Interceptor,
@@ -40,7 +43,7 @@ from openbmd.catalog.models import (
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
-    "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
+    "Entry", "Source", "Stage", "Calibration", "FlightTest", "Figure", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
     "AssumedFigure", "AssumptionSet", "MissileAssumption", "ASSUMED_FIELDS", "Region",
     "ENTRY_TYPES", "G0_MPS2",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 G0_MPS2 = 9.80665
 """Standard gravity, m/s², used to turn specific impulse (s) into exhaust speed."""
@@ -23,7 +23,9 @@ NAME_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ISO3_PATTERN = r"^[A-Z]{3}$"
 SLUG_PATTERN = NAME_PATTERN
 
-Confidence = Literal["published", "estimate"]
+Confidence = Literal["published", "derived", "estimate", "assumption"]
+"""How a figure is known: as a source states it, computed from published figures, estimated (with a
+range), or assumed for the analysis."""
 Country = Annotated[str, Field(pattern=ISO3_PATTERN, description="ISO 3166-1 alpha-3 code, e.g. 'USA', 'RUS', 'IRN'")]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
@@ -47,21 +49,76 @@ class Source(_Frozen):
         return self
 
 
+Sources = Annotated[list[Source], BeforeValidator(lambda v: [v] if isinstance(v, dict) else v)]
+"""A list of sources; one mapping alone is accepted as a list of one."""
+
+
+class Figure(_Frozen):
+    """The provenance of one numeric field: how it is known, its own sources, and for estimates a range.
+
+    ``low``/``high`` are in the field's SI unit; an estimate needs them and a ``reason``.
+    Sources left empty are the entry's.
+    """
+
+    confidence: Confidence
+    source: Sources = Field(default_factory=list, description="Sources of this figure (default: the entry's)")
+    low: float | None = Field(None, description="Least plausible value (SI, the field's unit)")
+    high: float | None = Field(None, description="Greatest plausible value (SI, the field's unit)")
+    reason: str | None = Field(None, description="Why the figure is uncertain, or how it was derived")
+
+    @model_validator(mode="after")
+    def _range(self) -> Figure:
+        if self.confidence == "estimate" and (self.low is None or self.high is None or not self.reason):
+            raise ValueError("an estimate needs low, high and a reason")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+
 class Entry(_Frozen):
-    """Fields shared by every catalog entry."""
+    """Fields shared by every catalog entry.
+
+    ``figures`` gives a numeric field its own provenance, keyed by the field's name (``stages.1.isp_s``
+    for the first stage's Isp); a field without one inherits the entry's ``confidence`` and ``source``.
+    """
 
     kind: ClassVar[str] = "entry"
 
     name: str = Field(pattern=NAME_PATTERN, description="Unique lower-case-with-hyphens name, e.g. 'sejjil-2'")
     display_name: str = Field(min_length=1, description="Human-readable name, e.g. 'Sejjil-2'")
-    source: list[Source] = Field(min_length=1, description="Public sources (one mapping or a list)")
+    source: Sources = Field(min_length=1, description="Public sources (one mapping or a list)")
     confidence: Confidence = Field(description="'published': figures as a source states them; 'estimate': derived or assumed")
     notes: str | None = Field(None, description="Caveats, derivations, doubts")
+    figures: dict[str, Figure] = Field(default_factory=dict, description="Per-figure provenance, by field name")
 
-    @field_validator("source", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, dict) else value
+    @model_validator(mode="after")
+    def _figures_name_numbers(self) -> Entry:
+        for key, fig in self.figures.items():
+            value = self.value_of(key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError(f"figures: {key!r} is not a numeric field of this entry")
+            lo = -math.inf if fig.low is None else fig.low
+            hi = math.inf if fig.high is None else fig.high
+            if not lo <= value <= hi:
+                raise ValueError(f"figures: {key} = {value:g} lies outside its range {fig.low:g}-{fig.high:g}")
+        return self
+
+    def value_of(self, key: str) -> Any:
+        """The value of a field by its figure key (``max_range_m``, ``stages.1.isp_s``); None if absent."""
+        obj: Any = self
+        for part in key.split("."):
+            if part.isdigit() and isinstance(obj, list):
+                i = int(part) - 1
+                obj = obj[i] if 0 <= i < len(obj) else None
+            else:
+                obj = getattr(obj, part, None) if isinstance(obj, BaseModel) else None
+            if obj is None:
+                return None
+        return obj
+
+    def figure(self, key: str) -> Figure:
+        """The provenance of one figure: its own, or the entry's (an inherited estimate carries no range)."""
+        return self.figures.get(key) or Figure.model_construct(confidence=self.confidence, source=list(self.source))
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as plain JSON-ready data (SI, as stored), with its ``kind`` first."""
@@ -123,6 +180,36 @@ class Stage(_Frozen):
         return self.propellant_mass_kg + self.dry_mass_kg
 
 
+class Calibration(_Frozen):
+    """How a missile's estimated stage figures were adjusted to reproduce its published range.
+
+    ``propellant-fraction``: every stage's propellant mass is ``factor`` times the estimate and the
+    dry mass takes the difference (launch mass kept); the stored stages are the adjusted ones.
+    """
+
+    figure: Literal["propellant-fraction"] = Field(description="Which estimated figure was scaled")
+    factor: Positive = Field(description="Scale applied to the estimate")
+    low: Positive = Field(description="Least factor allowed (the estimate's plausible range)")
+    high: Positive = Field(description="Greatest factor allowed")
+    method: str = Field(min_length=1, description="What the factor reproduces, and with which tool")
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> Calibration:
+        if not self.low <= self.factor <= self.high:
+            raise ValueError(f"factor {self.factor} lies outside its bounds {self.low}-{self.high}")
+        return self
+
+
+class FlightTest(_Frozen):
+    """A publicly reported test flight, as observed: apogee, ground range and flight time."""
+
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Launch date, YYYY-MM-DD")
+    apogee_m: Positive = Field(description="Apogee altitude, m")
+    range_m: Positive = Field(description="Ground range from launch to impact, m")
+    flight_time_s: Positive = Field(description="Launch to impact, s")
+    source: Sources = Field(min_length=1, description="Who reported the figures")
+
+
 class Missile(Entry):
     """A ballistic missile: its stages, payload, re-entry vehicle and nominal range."""
 
@@ -135,7 +222,11 @@ class Missile(Entry):
         None, description="Payload (RVs, bus, shroud) above the last stage, kg; required in the mass form")
     rv_ballistic_coefficient_kg_m2: Positive = Field(description="Re-entry vehicle beta = m/(Cd*A), kg/m²")
     max_range_m: Positive = Field(description="Published nominal maximum range, m")
+    diameter_m: Positive | None = Field(
+        None, description="Body (first-stage) diameter, m: the boost-drag reference area; none: no boost drag")
     country: Country | None = Field(None, description="Producing country, ISO 3166-1 alpha-3; none for generic missiles")
+    calibration: Calibration | None = Field(None, description="The adjustment that makes the flight model reach max_range_m")
+    flight_tests: list[FlightTest] = Field(default_factory=list, description="Reported (often lofted) test flights")
 
     @model_validator(mode="after")
     def _consistent_stages(self) -> Missile:

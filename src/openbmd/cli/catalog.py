@@ -53,8 +53,9 @@ def show(
     table = Table(title=f"{entry.display_name} ({_kind(entry)})", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
-    for field, value in _rows(entry):
-        table.add_row(field, value)
+    table.add_column("provenance", overflow="fold")
+    for field, value, provenance in _rows(entry):
+        table.add_row(field, value, provenance)
     Console().print(table)
 
 
@@ -119,36 +120,62 @@ def _quantity(field: str, value: Any) -> str:
     return _number(value)
 
 
-def _rows(entry: Entry) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = [("kind", _kind(entry))]
+def _provenance(entry: Entry, key: str) -> str:
+    """One figure's provenance in words: confidence, range and reason where given, own sources by title."""
+    fig = entry.figure(key)
+    own = key in entry.figures
+    text = fig.confidence if own else f"{fig.confidence} (entry)"
+    if fig.low is not None and fig.high is not None:
+        text += f" {_quantity(key.rsplit('.', 1)[-1], fig.low)} - {_quantity(key.rsplit('.', 1)[-1], fig.high)}"
+    if own and fig.reason:
+        text += f": {fig.reason}"
+    if own and fig.source:
+        text += " [" + "; ".join(s.title or s.url or "" for s in fig.source) + "]"
+    return text
+
+
+def _rows(entry: Entry) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = [("kind", _kind(entry), "")]
     for field in type(entry).model_fields:
         value = getattr(entry, field)
-        if value is None or value == [] or field in ("source", "notes"):
+        if value is None or value == [] or value == {} or field in ("source", "notes", "figures"):
             continue
         if field == "stages":
             for i, stage in enumerate(value, 1):
-                parts = [f"{_STAGE_LABELS.get(k, k)} {_quantity(k, v)}" for k, v in stage.model_dump().items() if v is not None]
-                rows.append((f"stage {i}", ", ".join(parts)))
+                for k, v in stage.model_dump().items():
+                    if v is not None:
+                        rows.append((f"stage {i} {_STAGE_LABELS.get(k, k)}", _quantity(k, v),
+                                     _provenance(entry, f"stages.{i}.{k}")))
         elif field == "sensors":
             rows.append(("sensors", "; ".join(
                 m if isinstance(m, str) else
                 m.sensor + ("" if m.boresight_azimuth_deg is None else f" (boresight {m.boresight_azimuth_deg:g} deg)")
-                for m in value)))
+                for m in value), ""))
         elif field == "missiles":  # an assumption set: each missile's stated figures
             for m in value:
                 stated = [f"{k} {f.value:.0f} ({f.basis})" if k == "first_year" else f"{k} {_quantity(k, f.value)} ({f.basis})"
                           for k in ASSUMED_FIELDS
                           if (f := m.figure(k)) is not None]
-                rows.append((m.missile, "; ".join(stated) or "catalog figures"))
+                rows.append((m.missile, "; ".join(stated) or "catalog figures", ""))
+        elif field == "calibration":
+            rows.append(("calibration", f"{value.figure} x {value.factor:.4f} (bounds {value.low:g}-{value.high:g}): "
+                                        f"{value.method}", ""))
+        elif field == "flight_tests":
+            for t in value:
+                rows.append((f"test {t.date}", f"apogee {_quantity('apogee_m', t.apogee_m)}, range "
+                                               f"{_quantity('range_m', t.range_m)}, {t.flight_time_s / 60:.1f} min",
+                             "published [" + "; ".join(s.title or s.url or "" for s in t.source) + "]"))
         elif isinstance(value, list):
-            rows.append((field, ", ".join(map(str, value))))
+            rows.append((field, ", ".join(map(str, value)), ""))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            rows.append((field, _quantity(field, value), _provenance(entry, field)))
         else:
-            rows.append((field, _quantity(field, value)))
+            rows.append((field, _quantity(field, value), ""))
     if isinstance(entry, Missile) and entry.uses_mass_form:
-        rows.append(("launch mass (derived)", _quantity("launch_mass_kg", entry.launch_mass_kg)))
-        rows.append(("ideal delta-v (derived)", _quantity("ideal_delta_v_mps", entry.ideal_delta_v_mps)))
+        rows.append(("launch mass", _quantity("launch_mass_kg", entry.launch_mass_kg), "derived"))
+        rows.append(("ideal delta-v", _quantity("ideal_delta_v_mps", entry.ideal_delta_v_mps), "derived"))
     if entry.notes:
-        rows.append(("notes", entry.notes))
+        rows.append(("notes", entry.notes, ""))
     for i, src in enumerate(entry.source, 1):
-        rows.append((f"source {i}", " — ".join(str(p) for p in (src.title, src.author, src.year, src.url) if p)))
+        rows.append((f"source {i}", " — ".join(str(p) for p in (src.title, src.author, src.year, src.url) if p), ""))
     return rows

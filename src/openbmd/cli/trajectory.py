@@ -56,6 +56,8 @@ def trajectory(
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
     samples: int = typer.Option(0, "--samples", help="Include N path samples, evenly spaced in time, in --json."),
     export: list[Path] = export_option(),
+    catalog_files: Optional[list[Path]] = typer.Option(
+        None, "--catalog", help="Extra catalog YAML (repeatable): fly a missile that is not in the catalog."),
 ) -> None:
     from openbmd import flight
     from openbmd.earth import by_name
@@ -92,7 +94,7 @@ def trajectory(
             raise InputError("needs --missile, --from and --to (or the burnout conditions)", "--missile")
         from openbmd.catalog import load_catalog
 
-        cat = load_catalog()
+        cat = load_catalog(catalog_files or ())
         m = cat.missile(missile)
         lat, lon, label = _point(origin, "--from", cat)
         lat_t, lon_t, target_label = _point(target, "--to", cat)
@@ -143,5 +145,64 @@ def _table(s, title: str) -> None:
     console().print(t)
 
 
+RECONSTRUCT_HELP = """Reconstruct a missile's standard-trajectory range from a lofted test.
+
+A family of vehicles (stage splits and burn times for the stage count and propellant) is fitted
+to the test's apogee and ground range (and checked against its flight time) on a still Earth, then
+flown to maximum range: on the still Earth, and with --from and --azimuth on the rotating Earth.
+Example: openbmd reconstruct --apogee 3725km --range 998km --time 47min --stages 2 --propellant liquid
+"""
+
+
+def reconstruct(
+    apogee: str = typer.Option(..., "--apogee", help="Observed apogee altitude, e.g. 3725km."),
+    ground_range: str = typer.Option(..., "--range", help="Observed ground range, e.g. 998km."),
+    flight_time: str = typer.Option(..., "--time", help="Observed flight time, e.g. 47min."),
+    stages: int = typer.Option(2, "--stages", help="Number of stages: 1, 2 or 3."),
+    propellant: str = typer.Option("liquid", "--propellant", help="liquid or solid."),
+    origin: Optional[str] = typer.Option(None, "--from", help="Launch site (name or lat,lon) for the rotating Earth."),
+    azimuth: Optional[str] = typer.Option(None, "--azimuth", help="Bearing of the standard shot, e.g. 45deg."),
+    as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
+) -> None:
+    from openbmd.flight.lofted import LoftedTest
+    from openbmd.flight.lofted import reconstruct as run
+
+    if (origin is None) != (azimuth is None):
+        raise InputError("give --from and --azimuth together", "--from" if origin is None else "--azimuth")
+    test = LoftedTest(parse_quantity(apogee, "length", "--apogee", positive=True),
+                      parse_quantity(ground_range, "length", "--range", positive=True),
+                      parse_quantity(flight_time, "time", "--time", positive=True))
+    if propellant not in ("liquid", "solid"):
+        raise InputError("must be liquid or solid", "--propellant")
+    if stages not in (1, 2, 3):
+        raise InputError("must be 1, 2 or 3", "--stages")
+    site = {}
+    if origin is not None:
+        lat, lon, _ = _point(origin, "--from")
+        site = {"site_lat_rad": lat, "site_lon_rad": lon,
+                "azimuth_rad": parse_quantity(azimuth, "angle", "--azimuth")}
+    result = run(test, stages=stages, propellant=propellant, **site)
+    if as_json:
+        print_json(result.to_json())
+        return
+    t = Table(title=f"Lofted test: apogee {test.apogee_m / 1e3:,.0f} km, range {test.range_m / 1e3:,.0f} km, "
+                    f"{test.flight_time_s / 60:.0f} min ({stages}-stage {propellant})", show_header=False)
+
+    def km(x: float) -> str:
+        return "orbital" if not math.isfinite(x) else f"{x / 1e3:,.0f} km"
+
+    t.add_row("Standard range (still Earth)", f"{km(result.range_m)} ({km(result.spread_m[0])} - "
+                                              f"{km(result.spread_m[1])})")
+    if result.range_rotating_m is not None:
+        t.add_row("Standard range (rotating Earth)", f"{km(result.range_rotating_m)} ({km(result.spread_rotating_m[0])}"
+                                                     f" - {km(result.spread_rotating_m[1])})")
+    t.add_row("Fitted vehicles", str(len(result.members)))
+    console().print(t)
+    if result.orbital:
+        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbital speed on a standard trajectory; "
+                        "its range is not finite and no range figure bounds it.")
+
+
 def register(app: typer.Typer) -> None:
     app.command("trajectory", help=HELP)(trajectory)
+    app.command("reconstruct", help=RECONSTRUCT_HELP)(reconstruct)

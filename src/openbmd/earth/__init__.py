@@ -16,7 +16,7 @@ from openbmd.earth.frames import (
     geodetic_to_ecef,
 )
 from openbmd.earth.geodesy import geodesic_direct, geodesic_inverse
-from openbmd.earth.kernels import density_kg_m3, geodetic_lat_alt, gravity_j2
+from openbmd.earth.kernels import density_kg_m3, geodetic_lat_alt, gravity_j2, speed_of_sound_mps
 from openbmd.earth.model import EarthModel, by_name, ideal, wgs84
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "geodetic_to_ecef", "ecef_to_geodetic", "ecef_to_eci", "eci_to_ecef", "ecef_to_enu", "enu_to_ecef",
     "ecef_to_aer", "aer_to_ecef", "enu_rotation",
     "geodesic_inverse", "geodesic_direct",
-    "density_kg_m3", "geodetic_lat_alt", "gravity_j2",
+    "density_kg_m3", "geodetic_lat_alt", "gravity_j2", "speed_of_sound_mps",
 ]

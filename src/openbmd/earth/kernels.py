@@ -59,6 +59,18 @@ def density_kg_m3(h_m: float) -> float:
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
+def speed_of_sound_mps(h_m: float) -> float:
+    """Speed of sound (m/s) at geometric altitude ``h_m`` (m): USSA-76 temperature, held at its 86 km value above."""
+    h = min(max(h_m, 0.0), 86000.0)
+    hp = _R0_M * h / (_R0_M + h)
+    i = 0
+    while i < 7 and hp >= _USSA_H[i + 1]:
+        i += 1
+    t = _USSA_T[i] + _USSA_L[i] * (hp - _USSA_H[i])
+    return math.sqrt(1.4 * _RSTAR / _M0 * t)
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float, iterations: int = 2) -> tuple[float, float]:
     """Geodetic latitude (rad) and ellipsoidal height (m) of an Earth-centred point.
 

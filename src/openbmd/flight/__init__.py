@@ -1,6 +1,7 @@
-"""How does it fly? Closed-form Kepler, batched numeric propagation, boost and staging, aiming."""
+"""How does it fly? Closed-form Kepler, batched numeric propagation, boost and staging, aiming,
+lofted-test reconstruction."""
 
-from openbmd.flight.aim import AimSolution, Loft, aim, aim_missile, maximum_range_m
+from openbmd.flight.aim import AimSolution, Loft, aim, aim_missile, maximum_range_m, maximum_ranges_m
 from openbmd.flight.kepler import (
     FreeFlight,
     flight_path_angles_for_range,
@@ -18,6 +19,7 @@ from openbmd.flight.propagate import (
     fly_ballistic,
     fly_launches,
 )
+from openbmd.flight.lofted import LoftedTest, Reconstruction, reconstruct
 from openbmd.flight.summary import TrajectorySummary
 from openbmd.flight.threats import (
     FlownThreats,
@@ -30,9 +32,10 @@ from openbmd.flight.threats import (
 )
 
 __all__ = [
-    "AimSolution", "Loft", "aim", "aim_missile", "maximum_range_m", "TrajectorySummary",
+    "AimSolution", "Loft", "aim", "aim_missile", "maximum_range_m", "maximum_ranges_m", "TrajectorySummary",
     "FreeFlight", "free_flight", "flight_path_angles_for_range", "minimum_energy_burnout",
     "range_angle_equal_radii", "EVENTS", "StateBatch", "Tolerances", "TrajectoryBatch", "Vehicle",
     "burnout_states", "fly_ballistic", "fly_launches",
     "FlownThreats", "ObjectKind", "ShotError", "ThreatShot", "fly_aim_batch", "fly_aimed", "fly_threats",
+    "LoftedTest", "Reconstruction", "reconstruct",
 ]

@@ -24,7 +24,7 @@ from openbmd.flight.propagate import Tolerances, TrajectoryBatch, Vehicle, fly_l
 if TYPE_CHECKING:
     from openbmd.catalog.models import Missile
 
-_KICK_MIN, _KICK_MAX = np.radians(0.5), np.radians(80.0)
+_KICK_MIN, _KICK_MAX = np.radians(0.01), np.radians(80.0)
 
 
 @dataclass(frozen=True)
@@ -67,36 +67,80 @@ def _range_survey(vehicle: Vehicle, lat: float, lon: float, az: float, kicks, cu
                   tol: Tolerances) -> tuple[TrajectoryBatch, np.ndarray]:
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
     batch = fly_launches(vehicle, lat, lon, az, kk.ravel(), earth, cutoff_s=cc.ravel(), tol=tol)
-    return batch, batch.ground_range_m().reshape(kk.shape)
+    return batch, _downrange_m(batch, az).reshape(kk.shape)
+
+
+def _downrange_m(batch: TrajectoryBatch, azimuth_rad) -> np.ndarray:
+    """Ground range (m) times the cosine of the impact's bearing off the launch azimuth: a near-vertical
+    shot that the rotating Earth carries sideways does not count as reaching along the bearing."""
+    lat, lon, _ = batch.event_geodetic("impact")
+    dist, bearing, _ = geodesic_inverse(batch.launch_lat_rad, batch.launch_lon_rad, lat, lon, batch.earth)
+    ok = batch.status == 0
+    return np.where(ok, np.asarray(dist) * np.cos(np.asarray(bearing) - azimuth_rad), np.nan)
+
+
+def _kick_grid(n: int) -> np.ndarray:
+    """n pitch-over angles (rad): a quarter log-spaced below 2 deg (low thrust/weight boosters want fractions
+    of a degree), the rest evenly spaced up to the maximum (where most missiles' optima lie)."""
+    n_log = max(n // 4, 2)
+    low = np.geomspace(_KICK_MIN, np.radians(2.0), n_log, endpoint=False)
+    return np.concatenate([low, np.linspace(np.radians(2.0), _KICK_MAX, n - n_log)])
 
 
 def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_rad: float, earth: EarthModel,
                     tol: Tolerances = Tolerances()) -> float:
-    """Greatest ground range (m) at full burn on this bearing, over the pitch-over angle."""
-    kicks = np.linspace(_KICK_MIN, _KICK_MAX, 80)
-    for _ in range(3):
-        batch = fly_launches(vehicle, lat_rad, lon_rad, azimuth_rad, kicks, earth, tol=tol)
-        rng = np.nan_to_num(batch.ground_range_m(), nan=-1.0)
-        j = int(np.argmax(rng))
-        lo, hi = kicks[max(j - 1, 0)], kicks[min(j + 1, len(kicks) - 1)]
-        kicks = np.linspace(lo, hi, 16)
-    return float(rng.max())
+    """Greatest ground range (m) at full burn toward this bearing (rad from north), over the pitch-over.
+
+    On the rotating Earth a shot launched on a bearing lands off it; the reach toward a bearing is that
+    of the launch azimuth whose impact lies on it. Raises :class:`InputError` when the missile falls back
+    during boost at every pitch-over.
+    """
+    return float(maximum_ranges_m(vehicle, lat_rad, lon_rad, np.array([azimuth_rad]), earth, tol)[0])
 
 
 def maximum_ranges_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuths_rad: np.ndarray,
                      earth: EarthModel, tol: Tolerances = Tolerances()) -> np.ndarray:
-    """:func:`maximum_range_m` on many bearings at once (m)."""
-    az = np.atleast_1d(np.asarray(azimuths_rad, float))
-    kicks = np.tile(np.linspace(_KICK_MIN, _KICK_MAX, 60), (az.size, 1))
-    for _ in range(3):
-        batch = fly_launches(vehicle, lat_rad, lon_rad, np.repeat(az, kicks.shape[1]), kicks.ravel(), earth, tol=tol)
-        rng = np.nan_to_num(batch.ground_range_m(), nan=-1.0).reshape(kicks.shape)
-        j = np.argmax(rng, axis=1)
-        rows = np.arange(az.size)
-        lo = kicks[rows, np.maximum(j - 1, 0)]
-        hi = kicks[rows, np.minimum(j + 1, kicks.shape[1] - 1)]
-        kicks = np.linspace(lo, hi, 12, axis=1)
-    return rng.max(axis=1)
+    """:func:`maximum_range_m` toward many bearings at once (m)."""
+    return _best_kicks(vehicle, lat_rad, lon_rad, azimuths_rad, earth, tol)[0]
+
+
+def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray, earth: EarthModel,
+                tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maximum range (m) toward each bearing, with its pitch-over (rad) and launch azimuth (rad).
+
+    A log-spaced survey over the kick, then bracket refinement (12 points a round, the bracket
+    shrinking 5.5 times a round); between the three passes the launch azimuth turns by the bearing
+    its farthest shot missed by, which puts the impact on the bearing to about a tenth of a degree.
+    """
+    bearing = np.atleast_1d(np.asarray(bearings_rad, float))
+    az = bearing.copy()
+    rows = np.arange(az.size)
+    for turn in range(3):
+        kicks = np.tile(_kick_grid(48), (az.size, 1))
+        best, best_kick = np.full(az.size, -np.inf), np.full(az.size, np.nan)
+        for round_ in range(5):
+            batch = fly_launches(vehicle, lat_rad, lon_rad, np.repeat(az, kicks.shape[1]), kicks.ravel(), earth,
+                                 tol=tol)
+            rng = np.nan_to_num(batch.ground_range_m(), nan=-np.inf).reshape(kicks.shape)
+            if turn == 0 and round_ == 0 and not np.all(np.isfinite(rng.max(axis=1))):
+                from openbmd.flight.vehicle import liftoff_thrust_to_weight
+
+                raise InputError(f"this missile falls back during boost at every pitch-over from "
+                                 f"{np.degrees(_KICK_MIN):.2f} to {np.degrees(_KICK_MAX):.0f} deg (lift-off "
+                                 f"thrust/weight {liftoff_thrust_to_weight(vehicle):.2f}): it cannot fly", "missile")
+            j = np.argmax(rng, axis=1)
+            better = rng[rows, j] > best
+            best_kick, best = np.where(better, kicks[rows, j], best_kick), np.where(better, rng[rows, j], best)
+            lo = kicks[rows, np.maximum(j - 1, 0)]
+            hi = kicks[rows, np.minimum(j + 1, kicks.shape[1] - 1)]
+            kicks = np.linspace(lo, hi, 12, axis=1)
+        if turn == 2 or not earth.is_rotating:
+            break
+        far = fly_launches(vehicle, lat_rad, lon_rad, az, best_kick, earth, tol=tol)
+        ilat, ilon, _ = far.event_geodetic("impact")
+        _, b_imp, _ = geodesic_inverse(lat_rad, lon_rad, ilat, ilon, earth)
+        az = az + (bearing - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
+    return best, best_kick, az
 
 
 def _miss_enu(batch: TrajectoryBatch, lat_t: float, lon_t: float, earth: EarthModel) -> np.ndarray:
@@ -118,8 +162,8 @@ def _constraint(batch: TrajectoryBatch, loft: Loft) -> np.ndarray:
     return batch.flight_time_s - loft.value
 
 
-def _pick_on_contour(distance_m: float, kicks, cutoffs, rng, extra, loft: Loft) -> tuple[float, float]:
-    """Point of the survey grid's range = distance contour chosen by the loft rule -> (kick, cutoff)."""
+def _contour(distance_m: float, kicks, cutoffs, rng, extra) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The survey grid's range = distance contour: (kick, cut-off, interpolated ``extra``) at each kick it crosses."""
     best_cut, values, ks = [], [], []
     for j, k in enumerate(kicks):
         row = rng[j]
@@ -131,10 +175,14 @@ def _pick_on_contour(distance_m: float, kicks, cutoffs, rng, extra, loft: Loft) 
         best_cut.append(cutoffs[i] + w * (cutoffs[i + 1] - cutoffs[i]))
         ks.append(k)
         values.append(extra[j, i] + w * (extra[j, i + 1] - extra[j, i]))
-    if not ks:
+    return np.array(ks), np.array(best_cut), np.array(values)
+
+
+def _pick_on_contour(distance_m: float, kicks, cutoffs, rng, extra, loft: Loft) -> tuple[float, float]:
+    """Point of the survey grid's range = distance contour chosen by the loft rule -> (kick, cutoff)."""
+    ks, best_cut, values = _contour(distance_m, kicks, cutoffs, rng, extra)
+    if not ks.size:
         raise OutOfRangeError("no trajectory of this missile reaches the target", "to")
-    ks, best_cut = np.array(ks), np.array(best_cut)
-    values = np.array(values)
     if loft.rule == "min-energy":  # values: burnout specific energy along the contour
         j = int(np.argmin(values))
         return float(ks[j]), float(best_cut[j])
@@ -166,7 +214,7 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
         raise InputError("launch point and target are the same place", "to")
     burn = vehicle.burn_time_s
     t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
-    kicks = np.linspace(_KICK_MIN, _KICK_MAX, 40)
+    kicks = _kick_grid(40)
     cutoffs = np.concatenate([np.geomspace(t_min, burn, 28)[:-1], [burn]])
     survey, rng = _range_survey(vehicle, launch_lat_rad, launch_lon_rad, az0, kicks, cutoffs, earth, tol)
     reach = np.nanmax(rng) if np.isfinite(rng).any() else 0.0
@@ -176,40 +224,112 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
             raise OutOfRangeError(f"target is {dist / 1e3:.0f} km away, beyond this missile's maximum range of "
                                   f"{reach / 1e3:.0f} km", "to")
     if loft.rule == "min-energy":
-        extra = _burnout_energy(survey).reshape(rng.shape)
-    else:
+        az, kick, cut = _min_energy_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad,
+                                         dist, az0, kicks, cutoffs, rng, _burnout_energy(survey).reshape(rng.shape),
+                                         earth, tol, miss_tolerance_m)
+        return _final_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, az, kick, cut,
+                           earth, tol, miss_tolerance_m, sample_dt_s, reach)
+    extra = _constraint(survey, loft).reshape(rng.shape)
+    ks = _contour(dist, kicks, cutoffs, rng, extra)[0]
+    if 0 < ks.size < 8:  # near the reach the contour is short: survey its kicks finely
+        kicks = np.linspace(max(ks.min() / 1.3, _KICK_MIN), min(ks.max() * 1.3, _KICK_MAX), 24)
+        survey, rng = _range_survey(vehicle, launch_lat_rad, launch_lon_rad, az0, kicks, cutoffs, earth, tol)
         extra = _constraint(survey, loft).reshape(rng.shape)
     kick, cut = _pick_on_contour(dist, kicks, cutoffs, rng, extra, loft)
 
-    # Newton on (azimuth, cut-off[, kick]) against (east, north[, constraint]) residuals.
-    x = np.array([az0, cut, kick]) if loft.rule != "min-energy" else np.array([az0, cut])
-    steps = np.array([1e-5, 0.02, 1e-4])[: x.size]
+    # Newton on (azimuth, cut-off, kick) against (east, north, constraint) residuals.
+    x = np.array([az0, cut, kick])
+    steps = np.array([1e-5, -0.02, 1e-4])  # backward in cut-off (see _newton)
     for _ in range(12):
         trial = np.vstack([x, x + np.diag(steps)])
-        kicks_t = trial[:, 2] if x.size == 3 else np.full(len(trial), kick)
-        cut_t = np.minimum(trial[:, 1], burn)
-        batch = fly_launches(vehicle, launch_lat_rad, launch_lon_rad, trial[:, 0], kicks_t, earth, cutoff_s=cut_t, tol=tol)
-        res = _miss_enu(batch, target_lat_rad, target_lon_rad, earth)
-        if x.size == 3:
-            res = np.hstack([res, _constraint(batch, loft)[:, None] * (1.0 if loft.rule == "apogee" else 1e3)])
+        batch = fly_launches(vehicle, launch_lat_rad, launch_lon_rad, trial[:, 0], trial[:, 2], earth,
+                             cutoff_s=np.minimum(trial[:, 1], burn), tol=tol)
+        res = np.hstack([_miss_enu(batch, target_lat_rad, target_lon_rad, earth),
+                         _constraint(batch, loft)[:, None] * (1.0 if loft.rule == "apogee" else 1e3)])
         if not np.all(np.isfinite(res)):
             break
-        miss = float(np.hypot(res[0, 0], res[0, 1]))
-        if miss < miss_tolerance_m * 0.1 and (x.size == 2 or abs(res[0, 2]) < 1.0):
+        if np.hypot(res[0, 0], res[0, 1]) < miss_tolerance_m * 0.1 and abs(res[0, 2]) < 1.0:
             break
         jac = ((res[1:] - res[0]) / steps[:, None]).T
-        dx = np.linalg.lstsq(jac, -res[0], rcond=None)[0]
-        x = x + dx
-        if x[1] > burn:  # cannot burn longer than the motor: the target is beyond reach on this loft
-            x[1] = burn
-    kick = float(x[2]) if x.size == 3 else kick
-    final = fly_launches(vehicle, launch_lat_rad, launch_lon_rad, x[0], kick, earth, cutoff_s=min(x[1], burn),
-                         tol=tol, sample_dt_s=sample_dt_s)
-    miss = float(np.hypot(*_miss_enu(final, target_lat_rad, target_lon_rad, earth)[0]))
+        x = x + np.linalg.lstsq(jac, -res[0], rcond=None)[0]
+        x[1] = min(x[1], burn)  # cannot burn longer than the motor: the target is beyond reach on this loft
+    return _final_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, float(x[0]),
+                       float(x[2]), float(x[1]), earth, tol, miss_tolerance_m, sample_dt_s, reach)
+
+
+def _final_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: float, az: float, kick: float, cut: float,
+                earth: EarthModel, tol: Tolerances, miss_tolerance_m: float, sample_dt_s: float | None,
+                reach: float) -> AimSolution:
+    """Fly the chosen shot with samples; raise unless it lands within ``miss_tolerance_m`` (m)."""
+    final = fly_launches(vehicle, lat, lon, az, kick, earth, cutoff_s=cut, tol=tol, sample_dt_s=sample_dt_s)
+    miss = float(np.hypot(*_miss_enu(final, tlat, tlon, earth)[0]))
     if not np.isfinite(miss) or miss > miss_tolerance_m:
         raise OutOfRangeError(f"could not aim within {miss_tolerance_m:.0f} m (miss {miss / 1e3:.1f} km); the "
                               f"target may be at the edge of this missile's {reach / 1e3:.0f} km reach", "to")
-    return AimSolution(float(x[0]), kick, float(min(x[1], burn)), miss, float(reach), final)
+    return AimSolution(az, kick, cut, miss, float(reach), final)
+
+
+def _min_energy_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: float, dist: float, az0: float,
+                     kicks, cutoffs, rng, energy, earth: EarthModel, tol: Tolerances,
+                     miss_tolerance_m: float) -> tuple[float, float, float]:
+    """The least-burnout-energy shot at the target: (azimuth rad, kick rad, cut-off s).
+
+    The survey's range contour brackets the pitch-over (or, beyond the survey's reach, the farthest
+    shot does); each round then aims 9 kicks across the bracket exactly (batched Newton on azimuth
+    and cut-off), keeps the one of least burnout energy and shrinks the bracket to its neighbours
+    (4 times a round, up to 8 rounds). Kicks that cannot reach the target within the burn drop out.
+    """
+    burn = vehicle.burn_time_s
+    ks, cuts, values = _contour(dist, kicks, cutoffs, rng, energy)
+    starts = []
+    if ks.size:  # around the survey's least-energy point of the contour (at least +-15 % in kick)
+        j = int(np.argmin(values))
+        starts.append((min(ks[max(j - 2, 0)], ks[j] / 1.15), max(ks[min(j + 2, ks.size - 1)], ks[j] * 1.15),
+                       ks[j], ks, cuts, np.full(ks.size, az0)))
+    starts.append(None)  # then, or else, around the farthest-reaching shot at full burn
+    for start in starts:
+        if start is None:
+            _, k_far, az_far = _best_kicks(vehicle, lat, lon, np.array([az0]), earth, tol)
+            start = (k_far[0] / 1.1, k_far[0] * 1.1, k_far[0], k_far, np.array([burn]), az_far)
+        lo, hi, centre, seed_k, seed_cut, seed_az = start
+        lo, hi = max(lo, _KICK_MIN), min(hi, _KICK_MAX)
+        shot = _refine_kick(vehicle, lat, lon, tlat, tlon, lo, hi, centre, seed_k, seed_cut, seed_az, earth, tol,
+                            miss_tolerance_m)
+        if shot is not None:
+            return shot
+    raise OutOfRangeError("no trajectory of this missile reaches the target", "to")
+
+
+def _refine_kick(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: float, lo: float, hi: float,
+                 centre: float, seed_k, seed_cut, seed_az, earth: EarthModel, tol: Tolerances,
+                 miss_tolerance_m: float) -> tuple[float, float, float] | None:
+    """Bracket refinement of the least-energy kick in [lo, hi] (see :func:`_min_energy_shot`); None if no kick
+    of the first round hits the target. Seeds: kicks with the azimuths and cut-offs to start Newton from."""
+    burn = vehicle.burn_time_s
+    best = (np.inf, 0.0, centre, burn)
+    n = 9
+    for round_ in range(8):
+        kk = np.linspace(lo, hi, n)
+        x_az = np.interp(kk, seed_k, seed_az)
+        x_cut = np.minimum(np.interp(kk, seed_k, seed_cut), burn)
+        x_az, x_cut, miss, _, e = _newton(vehicle, lat, lon, np.full(n, tlat), np.full(n, tlon), x_az, kk, x_cut,
+                                          earth, tol)
+        ok = miss < miss_tolerance_m
+        if not ok.any():
+            if round_ == 0:
+                return None
+            lo, hi = centre - 0.25 * (centre - lo), centre + 0.25 * (hi - centre)  # shrink toward the best kick
+            continue
+        e = np.where(ok, e, np.inf)
+        j = int(np.argmin(e))
+        if e[j] < best[0]:
+            best = (float(e[j]), float(x_az[j]), float(kk[j]), float(x_cut[j]))
+        centre = best[2]
+        lo, hi = kk[max(j - 1, 0)], kk[min(j + 1, n - 1)]
+        seed_k, seed_az, seed_cut = kk[ok], x_az[ok], x_cut[ok]
+        if hi - lo < 2e-5:  # 0.001 deg: the energy is flat to far below 1 J/kg there
+            break
+    return best[1], best[2], best[3]
 
 
 def aim_missile(missile: "Missile", launch_lat_rad: float, launch_lon_rad: float, target_lat_rad: float,
@@ -294,13 +414,13 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     failure, and the longest flight time (s)."""
     burn = vehicle.burn_time_s
     t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
-    kicks = np.linspace(_KICK_MIN, _KICK_MAX, 32)
+    kicks = _kick_grid(40)
     cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
     n_b, n_d = len(bearings), len(fractions)
     survey = fly_launches(vehicle, lat, lon, np.repeat(bearings, kk.size), np.tile(kk.ravel(), n_b), earth,
                           cutoff_s=np.tile(cc.ravel(), n_b), tol=tol)
-    rng = survey.ground_range_m().reshape(n_b, *kk.shape)
+    rng = _downrange_m(survey, np.repeat(bearings, kk.size)).reshape(n_b, *kk.shape)
     energy = _burnout_energy(survey).reshape(n_b, *kk.shape)
     kick = np.full((n_b, n_d), np.nan)
     cut = np.full((n_b, n_d), np.nan)
@@ -317,7 +437,7 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     from openbmd.earth import geodesic_direct
 
     tlat, tlon = (np.asarray(v, float) for v in geodesic_direct(lat, lon, bb, dist, earth)[:2])
-    x_az, x_cut, miss, longest = _newton(vehicle, lat, lon, tlat, tlon, bb.copy(), kick.ravel(), cut.ravel().copy(),
+    x_az, x_cut, miss, longest, _ = _newton(vehicle, lat, lon, tlat, tlon, bb.copy(), kick.ravel(), cut.ravel().copy(),
                                          earth, tol)
     x_kick = kick.ravel()
     bad = ~(miss < 10.0)
@@ -328,22 +448,33 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
 
 
 def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az: np.ndarray, x_kick: np.ndarray,
-            x_cut: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Batched chord Newton on (azimuth, cut-off) at fixed kicks: -> azimuth, cut-off, miss (m), longest flight (s).
+            x_cut: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray, float,
+                                                                            np.ndarray]:
+    """Batched chord Newton on (azimuth, cut-off) at fixed kicks: -> azimuth, cut-off, miss (m), longest flight (s),
+    burnout specific energy (J/kg).
 
     ``lat``/``lon`` (rad) are scalars or (N,) launch points. Failures get NaN cut-offs and inf misses.
     """
     burn = vehicle.burn_time_s
     lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), x_az.shape) for v in (lat, lon))
     live = np.isfinite(x_cut)
-    steps = (1e-5, 0.02)
+    steps = (1e-5, -0.02)  # backward in cut-off: a shot at full burn cannot burn longer
     jac_all = np.full((len(x_az), 2, 2), np.nan)
-    for iteration in range(12):
+    idx = np.flatnonzero(live)
+    if idx.size:  # first turn each shot by the bearing it misses by, as seen from its launch point
+        first = fly_launches(vehicle, lat_n[idx], lon_n[idx], x_az[idx], x_kick[idx], earth, cutoff_s=x_cut[idx],
+                             tol=tol)
+        ilat, ilon, _ = first.event_geodetic("impact")
+        _, b_imp, _ = geodesic_inverse(lat_n[idx], lon_n[idx], ilat, ilon, earth)
+        _, b_tgt, _ = geodesic_inverse(lat_n[idx], lon_n[idx], tlat[idx], tlon[idx], earth)
+        turn = (np.asarray(b_tgt) - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
+        x_az[idx] += np.where(np.isfinite(turn), turn, 0.0)
+    for iteration in range(16):
         idx = np.flatnonzero(live)
         if idx.size == 0:
             break
         # Chord Newton: finite-difference Jacobians on a few iterations only, reused in between.
-        fresh = iteration in (0, 2, 5)
+        fresh = iteration in (0, 1, 2, 3, 5, 7, 10, 13)
         reps = 3 if fresh else 1
         az3 = np.concatenate([x_az[idx], x_az[idx] + steps[0], x_az[idx]][:reps])
         cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[idx], x_cut[idx] + steps[1]][:reps]), burn)
@@ -364,20 +495,29 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         solvable = np.abs(np.linalg.det(sub_jac)) > 1e-12
         live[stepping[~solvable]] = False
         x_cut[stepping[~solvable]] = np.nan
-        dx = np.linalg.solve(sub_jac[solvable], -sub_res[solvable][..., None])[..., 0]
+        j_ok, r_ok = sub_jac[solvable], sub_res[solvable]
+        dx = np.linalg.solve(j_ok, -r_ok[..., None])[..., 0]
         moved = stepping[solvable]
+        # At full burn a step that asks for more burn keeps the burn and only turns: least squares in azimuth.
+        capped = x_cut[moved] + dx[:, 1] > burn
+        col = j_ok[:, :, 0]
+        dx[:, 0] = np.where(capped, -np.sum(col * r_ok, axis=1) / np.sum(col * col, axis=1), dx[:, 0])
+        dx[:, 1] = np.where(capped, burn - x_cut[moved], dx[:, 1])
+        dx *= np.minimum(1.0, 0.05 / np.maximum(np.abs(dx[:, 0]), 1e-300))[:, None]  # at most ~3 deg a step
         x_az[moved] += dx[:, 0]
         x_cut[moved] = np.minimum(x_cut[moved] + dx[:, 1], burn)
     x_cut[live] = np.nan  # not converged in the iterations allowed
     fine = np.flatnonzero(np.isfinite(x_cut))
     miss = np.full(x_cut.shape, np.inf)
+    energy = np.full(x_cut.shape, np.inf)
     longest = 0.0
     if fine.size:
         final = fly_launches(vehicle, lat_n[fine], lon_n[fine], x_az[fine], x_kick[fine], earth, cutoff_s=x_cut[fine],
                              tol=tol)
         miss[fine] = np.hypot(*_miss_enu_many(final, tlat[fine], tlon[fine], earth).T)
+        energy[fine] = _burnout_energy(final)
         longest = float(np.nanmax(final.flight_time_s, initial=0.0))
-    return x_az, x_cut, miss, longest
+    return x_az, x_cut, np.where(np.isfinite(miss), miss, np.inf), longest, energy
 
 
 def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.ndarray, target_lat_rad: np.ndarray,
@@ -387,7 +527,8 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
 
     One survey over (kick, cut-off) from a reference launch (due north from 50°N) gives each pair
     its starting kick and cut-off by distance; batched Newton on (azimuth, cut-off) then
-    aims every pair at its own target on the rotating Earth.
+    aims every pair at its own target on the rotating Earth, and batched rounds over the kick
+    (:func:`_refine_kicks`) move each to its least burnout energy.
     """
     lat0, lon0, lat1, lon1 = np.broadcast_arrays(*(np.asarray(x, float) for x in
                                                    (launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad)))
@@ -398,7 +539,7 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
     fractions = np.linspace(0.04, 0.995, 48)
     burn = vehicle.burn_time_s
     t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
-    kicks = np.linspace(_KICK_MIN, _KICK_MAX, 32)
+    kicks = _kick_grid(40)
     cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
     survey, rng = _range_survey(vehicle, ref_lat, 0.0, 0.0, kicks, cutoffs, earth, tol)
     energy = _burnout_energy(survey).reshape(rng.shape)
@@ -412,10 +553,41 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
     frac = np.clip(dist / reach, fractions[good][0], fractions[good][-1])
     kick = np.interp(frac, fractions[good], table[good, 0])
     cut = np.minimum(np.interp(frac, fractions[good], table[good, 1]), burn)
-    az, cut, miss, longest = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
+    az, cut, miss, longest, energy = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
+    az, kick, cut, miss, longest = _refine_kicks(vehicle, lat0, lon0, lat1, lon1, az, kick, cut, miss, energy, longest,
+                                                 earth, tol, miss_tolerance_m)
     ok = miss < miss_tolerance_m
     return AimBatch(np.where(ok, az, np.nan), np.where(ok, kick, np.nan), np.where(ok, cut, np.nan), ok, dist,
                     longest)
+
+
+def _refine_kicks(vehicle: Vehicle, lat, lon, tlat, tlon, az, kick, cut, miss, energy, longest: float,
+                  earth: EarthModel, tol: Tolerances, miss_tolerance_m: float, rounds: int = 6):
+    """Batched least-energy refinement of N aimed shots' pitch-overs (as :func:`_min_energy_shot`, 4 kicks a
+    shot a round around its best, the bracket halving each round): -> azimuth, kick, cut-off, miss, longest."""
+    n = len(az)
+    best_e = np.where(miss < miss_tolerance_m, energy, np.inf)
+    half = 0.15 * kick  # the first bracket: +-15 % in kick
+    offsets = np.array([-1.0, -0.5, 0.5, 1.0])
+    lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), (n,)) for v in (lat, lon))
+    for _ in range(rounds):  # a few batched rounds; each solves 4 N shots at once
+        live = np.flatnonzero(np.isfinite(best_e))
+        if live.size == 0:
+            break
+        kk = np.clip(kick[live, None] + half[live, None] * offsets, _KICK_MIN, _KICK_MAX).ravel()
+        rep = np.repeat(live, offsets.size)
+        x_az, x_cut, m, lng, e = _newton(vehicle, lat_n[rep], lon_n[rep], tlat[rep], tlon[rep], az[rep].copy(), kk,
+                                         cut[rep].copy(), earth, tol)
+        e = np.where(m < miss_tolerance_m, e, np.inf).reshape(live.size, offsets.size)
+        j = np.argmin(e, axis=1)
+        better = e[np.arange(live.size), j] < best_e[live]
+        pick = np.arange(live.size) * offsets.size + j
+        upd = live[better]
+        az[upd], kick[upd], cut[upd] = x_az[pick[better]], kk[pick[better]], x_cut[pick[better]]
+        miss[upd], best_e[upd] = m[pick[better]], e[better, j[better]]
+        longest = max(longest, lng)
+        half[live] *= 0.5
+    return az, kick, cut, miss, longest
 
 
 def _miss_enu_many(batch: TrajectoryBatch, lat_t: np.ndarray, lon_t: np.ndarray, earth: EarthModel) -> np.ndarray:

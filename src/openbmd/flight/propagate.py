@@ -51,7 +51,10 @@ class Vehicle:
     """What the kernel flies: a stage table, payload mass (kg), RV ballistic coefficient (kg/m^2).
 
     ``stages`` rows: [burn_time_s, thrust_n, mdot_kg_s, dry_mass_kg, speed_gain_mps]; thrust_n < 0
-    marks the speed form, in which thrust holds the speed gain rate against gravity.
+    marks the speed form, in which thrust holds the speed gain rate against gravity (interceptor
+    fly-out fans use it; missiles fly the mass form). The boost is a vertical rise of
+    ``vertical_s``, a pitch-over ramp of ``kick_s`` (s), then a gravity turn. ``reference_area_m2``
+    (m^2, 0 = none) sets boost drag in the mass form: 0.5 rho v^2 Cd(Mach) A.
     """
 
     stages: NDArray
@@ -59,6 +62,7 @@ class Vehicle:
     beta_kg_m2: float
     vertical_s: float = 6.0
     kick_s: float = 12.0
+    reference_area_m2: float = 0.0
 
     @property
     def burn_time_s(self) -> float:
@@ -183,7 +187,8 @@ def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
         np.ascontiguousarray(az, dtype=float), np.ascontiguousarray(kick, dtype=float),
         np.ascontiguousarray(cutoff, dtype=float), np.ascontiguousarray(stages, dtype=float), float(payload),
         float(vert), float(kick_s), _earth_vector(earth), float(beta), bool(drag and earth.atmosphere),
-        float(t_max_s), tol.rtol, tol.atol_m, tol.atol_mps, tol.max_step_s, sdt, n_max)
+        float(t_max_s), tol.rtol, tol.atol_m, tol.atol_mps, tol.max_step_s, sdt, n_max,
+        float(vehicle.reference_area_m2 if vehicle is not None else 0.0))
     if sdt > 0:
         # Close each sample list with the impact state, so tracks end on the ground.
         hit = np.flatnonzero((status == K.ST_IMPACT) & (n_samp < samples.shape[1]))

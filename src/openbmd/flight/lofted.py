@@ -1,0 +1,231 @@
+"""Lofted-test reconstruction: from an observed test (apogee, ground range, flight time) to the range on a
+standard trajectory, as public analysts do (e.g. D. Wright, Union of Concerned Scientists, 2017).
+
+A family of mass-form vehicles (stage splits and burn times over plausible bounds for the stage count
+and propellant) is fitted, each by its total ideal speed gain and its pitch-over, so that its full-burn
+flight on a still Earth reproduces the test's apogee and ground range; members whose flight time then
+misses the observed one by more than :data:`TIME_TOLERANCE` drop out. Each member is flown to its
+maximum range: on the still Earth, and given a site and azimuth on the rotating Earth. The estimate is
+the family's median, the spread its extremes. A member that reaches orbital speed marks the result
+``orbital``: its range is no longer finite, and the estimate says so rather than saturating.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from openbmd.earth import EarthModel, wgs84
+from openbmd.errors import InputError
+from openbmd.flight._kernel import G0
+from openbmd.flight.aim import _best_kicks
+from openbmd.flight.propagate import Tolerances, Vehicle, fly_launches
+
+TIME_TOLERANCE = 0.08
+"""Largest relative flight-time misfit of a family member (8 %, assumption: public flight times are
+quoted to the minute and include the burn)."""
+
+# Family bounds (assumptions for missiles of the class; the first stage's share of the ideal speed
+# gain and the stage burn times, s). Isp and dry shares as in :mod:`openbmd.flight.vehicle`.
+_SPLITS = {1: [(1.0,)], 2: [(0.40, 0.60), (0.50, 0.50), (0.60, 0.40)],
+           3: [(0.30, 0.30, 0.40), (0.35, 0.35, 0.30), (0.40, 0.35, 0.25)]}
+_BURNS = {"liquid": {1: [(100.0,), (140.0,), (180.0,)], 2: [(110.0, 120.0), (150.0, 180.0)],
+                     3: [(110.0, 100.0, 60.0), (150.0, 150.0, 90.0)]},
+          "solid": {1: [(50.0,), (80.0,)], 2: [(50.0, 50.0), (70.0, 70.0)],
+                    3: [(50.0, 50.0, 45.0), (65.0, 65.0, 60.0)]}}
+_ISP = {"liquid": (285.0, 310.0), "solid": (255.0, 280.0)}  # first stage, upper stages (s)
+_DRY = {"liquid": 0.08, "solid": 0.10}
+_PAYLOAD_KG = 1000.0
+_BETA = 5000.0
+_SITE = (0.0, 0.0, math.pi / 2)  # the still-Earth fits fly east from 0 N 0 E (on a still Earth any site will do)
+
+
+@dataclass(frozen=True)
+class LoftedTest:
+    """An observed test flight: apogee altitude (m), ground range (m) and flight time (s)."""
+
+    apogee_m: float
+    range_m: float
+    flight_time_s: float
+
+    def __post_init__(self) -> None:
+        for name in ("apogee_m", "range_m", "flight_time_s"):
+            if not getattr(self, name) > 0.0:
+                raise InputError("must be positive", name)
+
+
+@dataclass(frozen=True)
+class Reconstruction:
+    """The standard-trajectory range of the vehicles that reproduce a lofted test (SI).
+
+    ``range_m`` (median) and ``spread_m`` (least, greatest) over the family on the still Earth;
+    ``range_rotating_m``/``spread_rotating_m`` the same from ``site`` toward ``azimuth_rad`` on the
+    rotating Earth (None without a site). ``orbital``: some fitted member reaches orbital speed.
+    ``members`` one row per fitted vehicle: ideal speed gain (m/s), stage-1 share, burn time (s),
+    lofted burnout speed (m/s), modelled flight time (s), still-Earth range (m; inf when orbital).
+    """
+
+    test: LoftedTest
+    stages: int
+    propellant: str
+    range_m: float
+    spread_m: tuple[float, float]
+    range_rotating_m: float | None
+    spread_rotating_m: tuple[float, float] | None
+    orbital: bool
+    members: tuple[tuple[float, ...], ...]
+
+    def to_json(self) -> dict:
+        def finite(x):
+            return x if math.isfinite(x) else None  # an orbital member has no range
+
+        def rng(est, spread):
+            return None if est is None else {"estimate": finite(est), "spread": [finite(x) for x in spread]}
+
+        return {"test": dataclasses.asdict(self.test), "stages": self.stages, "propellant": self.propellant,
+                "range_m": rng(self.range_m, self.spread_m),
+                "range_rotating_m": rng(self.range_rotating_m, self.spread_rotating_m),
+                "orbital": self.orbital,
+                "members": [dict(zip(("ideal_delta_v_mps", "stage1_share", "burn_time_s", "lofted_burnout_speed_mps",
+                                      "flight_time_s", "range_m"), map(finite, m))) for m in self.members]}
+
+
+def family_vehicle(ideal_dv_mps: float, shares, burns, propellant: str) -> Vehicle:
+    """A mass-form vehicle with this total ideal speed gain split over stages by ``shares`` (top down sizing)."""
+    from openbmd.flight.vehicle import vertical_rise_s
+
+    isp1, isp_up = _ISP[propellant]
+    eps = _DRY[propellant]
+    n = len(shares)
+    above = _PAYLOAD_KG
+    rows = np.zeros((n, 5))
+    for i in range(n - 1, -1, -1):  # a handful of stages
+        isp = isp1 if i == 0 else isp_up
+        ratio = math.exp(ideal_dv_mps * shares[i] / (isp * G0))
+        if eps * ratio >= 0.98:
+            return None
+        gross = above * (ratio - 1.0) / (1.0 - eps * ratio)
+        prop, dry = (1.0 - eps) * gross, eps * gross
+        mdot = prop / burns[i]
+        rows[i] = [burns[i], mdot * isp * G0, mdot, dry, 0.0]
+        above += gross
+    if rows[0, 1] <= above * G0 * 1.05:  # a first stage this slow would not fly the test
+        return None
+    return Vehicle(rows, _PAYLOAD_KG, _BETA, vertical_rise_s(rows, _PAYLOAD_KG), 12.0, 0.0)
+
+
+def _fly(vehicles, kicks, earth: EarthModel, tol: Tolerances):
+    """Apogee (m), ground range (m), flight time (s) of each (vehicle, kick) pair; NaN where it fails."""
+    out = np.full((len(vehicles), 3), np.nan)
+    for i, (v, k) in enumerate(zip(vehicles, kicks)):  # one flight each; the family is small
+        if v is None:
+            continue
+        b = fly_launches(v, _SITE[0], _SITE[1], _SITE[2], k, earth, tol=tol)
+        if b.status[0] == 0:
+            out[i] = [b.apogee_altitude_m[0], b.ground_range_m()[0], b.flight_time_s[0]]
+    return out
+
+
+def _fit_member(shares, burns, propellant: str, test: LoftedTest, earth: EarthModel,
+                tol: Tolerances) -> tuple[float, float] | None:
+    """(ideal speed gain m/s, kick rad) whose full-burn flight reproduces the test's apogee and range."""
+    dvs = np.linspace(4000.0, 12000.0, 17)
+    kicks = np.geomspace(np.radians(0.02), np.radians(15.0), 16)
+    dd, kk = np.meshgrid(dvs, kicks, indexing="ij")
+    best, x = np.inf, None
+    for dv_row, k_row in zip(dd, kk):  # 17 grid rows of one batch each
+        v = family_vehicle(float(dv_row[0]), shares, burns, propellant)
+        if v is None:
+            continue
+        b = fly_launches(v, _SITE[0], _SITE[1], _SITE[2], k_row, earth, tol=tol)
+        res = np.hypot(b.apogee_altitude_m / test.apogee_m - 1.0, b.ground_range_m() / test.range_m - 1.0)
+        res = np.where(b.status == 0, res, np.inf)
+        j = int(np.argmin(res))
+        if res[j] < best:
+            best, x = float(res[j]), np.array([dv_row[0], math.log(k_row[j])])
+    if x is None:
+        return None
+    for _ in range(15):  # Newton on (ideal dv, log kick) against relative (apogee, range) misfits
+        trial = [x, x + [5.0, 0.0], x + [0.0, 0.01]]
+        obs = _fly([family_vehicle(t[0], shares, burns, propellant) for t in trial], [math.exp(t[1]) for t in trial],
+                   earth, tol)
+        res = np.stack([obs[:, 0] / test.apogee_m - 1.0, obs[:, 1] / test.range_m - 1.0], axis=1)
+        if not np.all(np.isfinite(res)):
+            return None
+        if np.max(np.abs(res[0])) < 1e-4:
+            return float(x[0]), math.exp(x[1])
+        jac = np.stack([(res[1] - res[0]) / 5.0, (res[2] - res[0]) / 0.01], axis=1)
+        if abs(np.linalg.det(jac)) < 1e-14:
+            return None
+        dx = np.linalg.solve(jac, -res[0])
+        dx *= min(1.0, 500.0 / max(abs(dx[0]), 1e-9), 0.5 / max(abs(dx[1]), 1e-9))
+        x = x + dx
+    return None
+
+
+def reconstruct(test: LoftedTest, *, stages: int = 2, propellant: Literal["liquid", "solid"] = "liquid",
+                site_lat_rad: float | None = None, site_lon_rad: float | None = None,
+                azimuth_rad: float | None = None, tol: Tolerances = Tolerances()) -> Reconstruction:
+    """Fit the vehicle family to ``test`` and fly each member on a standard trajectory (see the module doc).
+
+    Raises :class:`InputError` when no member of the family reproduces the test.
+    """
+    if stages not in _SPLITS:
+        raise InputError("must be 1, 2 or 3", "stages")
+    if propellant not in _BURNS:
+        raise InputError("must be liquid or solid", "propellant")
+    full = wgs84()
+    still = dataclasses.replace(full, name="wgs84-still", omega_rad_s=0.0)
+    members, vehicles = [], []
+    for shares in _SPLITS[stages]:
+        for burns in _BURNS[propellant][stages]:
+            fit = _fit_member(shares, burns, propellant, test, still, tol)
+            if fit is None:
+                continue
+            v = family_vehicle(fit[0], shares, burns, propellant)
+            b = fly_launches(v, _SITE[0], _SITE[1], _SITE[2], fit[1], still, tol=tol)
+            t_fit = float(b.flight_time_s[0])
+            if abs(t_fit / test.flight_time_s - 1.0) > TIME_TOLERANCE:
+                continue
+            speed = float(b.speed_and_flight_path_angle("burnout")[0][0])
+            members.append([fit[0], shares[0], float(sum(burns)), speed, t_fit])
+            vehicles.append(v)
+    if not members:
+        raise InputError(f"no {stages}-stage {propellant} vehicle of the family reproduces apogee "
+                         f"{test.apogee_m / 1e3:.0f} km, range {test.range_m / 1e3:.0f} km and flight time "
+                         f"{test.flight_time_s / 60:.0f} min", "apogee")
+    ranges, orbital = _standard_ranges(vehicles, _SITE[0], _SITE[1], _SITE[2], still, tol)
+    rot = None
+    if site_lat_rad is not None and site_lon_rad is not None and azimuth_rad is not None:
+        rot, orbital_rot = _standard_ranges(vehicles, site_lat_rad, site_lon_rad, azimuth_rad, full, tol)
+        orbital = orbital or orbital_rot
+    for m, r in zip(members, ranges):
+        m.append(r)
+    return Reconstruction(test, stages, propellant, float(np.median(ranges)), (float(ranges.min()), float(ranges.max())),
+                          None if rot is None else float(np.median(rot)),
+                          None if rot is None else (float(rot.min()), float(rot.max())), bool(orbital),
+                          tuple(tuple(m) for m in members))
+
+
+def _standard_ranges(vehicles, lat: float, lon: float, az: float, earth: EarthModel,
+                     tol: Tolerances) -> tuple[np.ndarray, bool]:
+    """Each vehicle's maximum range (m; inf where its farthest shot would orbit) and whether any would orbit."""
+    out = np.empty(len(vehicles))
+    orbital = False
+    for i, v in enumerate(vehicles):  # a dozen members at most
+        reach, kick, launch_az = _best_kicks(v, lat, lon, np.array([az]), earth, tol)
+        far = fly_launches(v, lat, lon, launch_az[0], kick[0], earth, tol=tol)
+        r = np.linalg.norm(far.event_r_eci[0, 0])
+        v_in = np.linalg.norm(far.event_v_eci[0, 0])
+        near_orbit = v_in >= 0.97 * math.sqrt(earth.mu_m3_s2 / r)
+        survey = fly_launches(v, lat, lon, launch_az[0], np.geomspace(kick[0], np.radians(80.0), 12), earth, tol=tol)
+        if near_orbit or np.any(survey.status == 1):  # some shot never comes down: orbital
+            orbital = True
+            out[i] = math.inf
+        else:
+            out[i] = reach[0]
+    return out, orbital
