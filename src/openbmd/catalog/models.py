@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 G0_MPS2 = 9.80665
 """Standard gravity, m/s², used to turn specific impulse (s) into exhaust speed."""
@@ -497,7 +497,7 @@ class CriteriaSet(Entry):
     criteria: list[Criterion] = Field(min_length=1)
 
 
-Basis = Literal["published", "derived", "estimate", "assumption"]
+Basis = Confidence  # an assumption set states each figure with the same four kinds of provenance
 
 
 class AssumedFigure(_Frozen):
