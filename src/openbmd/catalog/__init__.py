@@ -16,7 +16,6 @@ from openbmd.catalog.loader import load_catalog, parse_entries
 from openbmd.catalog.lookup import KIND_WORDS, Catalog, CatalogError
 from openbmd.catalog.models import (
     ENTRY_TYPES,
-    G0_MPS2,
     Entry,
     Interceptor,
     Missile,
@@ -37,5 +36,5 @@ __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
     "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
-    "ENTRY_TYPES", "G0_MPS2",
+    "ENTRY_TYPES",
 ]

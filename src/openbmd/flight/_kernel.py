@@ -17,9 +17,8 @@ from numba import njit, prange
 
 from openbmd.earth.kernels import FAST
 
+from openbmd.earth.constants import G0_MPS2 as G0
 from openbmd.earth.kernels import density_kg_m3, geodetic_lat_alt, gravity_j2
-
-G0 = 9.80665
 
 # Index of each event in the event arrays.
 EV_BURNOUT, EV_APOGEE, EV_REENTRY, EV_IMPACT = 0, 1, 2, 3
