@@ -85,7 +85,7 @@ def test_duplicate_threat_ids_and_bad_files(tmp_path):
     bad.write_text("parties: [unclosed\n")
     with pytest.raises(InputError, match="not valid YAML"):
         load_scenario(bad)
-    with pytest.raises(InputError, match="--party"):
+    with pytest.raises(InputError, match="^party: unknown party"):
         run_scenario(parse_scenario(GOOD), "nobody")
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.units import parse_quantity
+from openbmd.cli.resolve import flags, opt_quantity
 from openbmd.errors import InputError
 
 HELP = """Assess a deployment against strategic missile corridors.
@@ -73,13 +73,12 @@ def assure(
     cat, earth = _load(Path(deployment) if Path(deployment).is_file() else None), wgs84()
     dep = _pick(cat, deployment, "deployment", "--deployment")
     crit = _pick(cat, criteria, "criteria", "--criteria") if criteria else None
-    speed = parse_quantity(interceptor_speed, "speed", "--interceptor-speed", positive=True) if interceptor_speed else None
-    tl = timeline_for(cat, timeline, decision_delay_s=parse_quantity(delay, "time", "--delay") if delay else None)
-    if tl.decision_delay_s < 0:
-        raise InputError("must not be negative", "--delay")
-    if by_year and not dep.declarations:
-        raise InputError(f"deployment {dep.name!r} has no annual declaration", "--by-year")
-    corridors = strategic_corridors(cat, force_bases(cat, forces), target_places(cat, targets), earth)
+    speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
+    with flags({"timeline": "--timeline", "forces": "--forces", "targets": "--targets"}):
+        tl = timeline_for(cat, timeline, decision_delay_s=opt_quantity(delay, "time", "--delay", non_negative=True))
+        if by_year and not dep.declarations:
+            raise InputError(f"deployment {dep.name!r} has no annual declaration", "--by-year")
+        corridors = strategic_corridors(cat, force_bases(cat, forces), target_places(cat, targets), earth)
     border = border or (crit.border_country if crit else ("USA" if dep.country == "RUS" else "RUS"))
     from openbmd.earth.borders import country
     from openbmd.errors import UnknownNameError

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import entry, flags, opt_quantity, point, positive_int
 from openbmd.cli.units import parse_quantity
-from openbmd.errors import InputError
 
 ENGAGE_HELP = """Engage one threat: detection, firm track, interceptor launch and the intercept window.
 
@@ -34,19 +34,21 @@ north-america, russia, middle-east, east-asia) or lat1,lat2,lon1,lon2 in degrees
 """
 
 
-def _opt_quantity(text: Optional[str], kind: str, argument: str, *, positive: bool = True) -> Optional[float]:
-    return None if text is None else parse_quantity(text, kind, argument, positive=positive)
+FLAGS = {"missile": "--threat", "origin": "--from", "target": "--to", "sites": "--site",
+         "interceptors": "--interceptor", "sensors": "--sensor", "timeline": "--timeline", "region": "--region",
+         "grid": "--grid"}
+"""Domain argument names -> the flags of ``engage`` and ``footprint``."""
 
 
 def _timeline(cat, timeline: str, launch_delay, track_delay, kill_assessment, threat_rcs):
     from openbmd.engagement import timeline_for
 
-    return timeline_for(cat, timeline, decision_delay_s=_opt_quantity(launch_delay, "time", "--launch-delay",
-                                                                       positive=False),
-                        firm_track_delay_s=_opt_quantity(track_delay, "time", "--track-delay", positive=False),
-                        kill_assessment_delay_s=_opt_quantity(kill_assessment, "time", "--kill-assessment",
-                                                              positive=False),
-                        threat_rcs_m2=_opt_quantity(threat_rcs, "area", "--threat-rcs"))
+    return timeline_for(cat, timeline,
+                        decision_delay_s=opt_quantity(launch_delay, "time", "--launch-delay", non_negative=True),
+                        firm_track_delay_s=opt_quantity(track_delay, "time", "--track-delay", non_negative=True),
+                        kill_assessment_delay_s=opt_quantity(kill_assessment, "time", "--kill-assessment",
+                                                             non_negative=True),
+                        threat_rcs_m2=opt_quantity(threat_rcs, "area", "--threat-rcs"))
 
 
 # Options shared by both commands.
@@ -77,11 +79,15 @@ def engage(
     from openbmd.engagement import engage_shot
 
     cat = load_catalog()
-    tl = _timeline(cat, timeline, launch_delay, track_delay, kill_assessment, threat_rcs)
-    result = engage_shot(cat, threat, origin, target, site, interceptor, sensor, tl, wgs84(),
-                         burnout_speed_mps=_opt_quantity(interceptor_speed, "speed", "--interceptor-speed"))
+    m = entry(cat, "missile", threat, "--threat")
+    point(cat, origin, "--from"), point(cat, target, "--to")
+    speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
+    with flags(FLAGS):
+        tl = _timeline(cat, timeline, launch_delay, track_delay, kill_assessment, threat_rcs)
+        result = engage_shot(cat, m.name, origin, target, site, interceptor, sensor, tl, wgs84(),
+                             burnout_speed_mps=speed)
     w = result.window
-    title = f"{cat.missile(threat).display_name}: {origin} to {target} vs {', '.join(site)}"
+    title = f"{m.display_name}: {origin} to {target} vs {', '.join(site)}"
     if as_json:
         print_json(w.to_json())
     else:
@@ -147,24 +153,20 @@ def footprint(
     from openbmd.earth import wgs84
     from openbmd.engagement import (batteries, defended_footprint, deployment_posts, grid_axes, region_box,
                                     threat_grid)
-    from openbmd.errors import UnknownNameError
 
     cat = load_catalog()
     earth = wgs84()
-    box = region_box(region, "--region")
     step = math.degrees(parse_quantity(grid, "angle", "--grid", positive=True))
-    grid_axes(box, step, "--grid")  # refuse a grid too fine before any work
-    if shots < 1:
-        raise InputError("must be at least 1", "--shots")
-    try:
-        m = cat.missile(missile)
-    except UnknownNameError as exc:
-        raise UnknownNameError(str(exc), "--missile") from None
-    lat0, lon0, origin_label = cat.point(threat_origin, "--threat-origin")
-    tl = _timeline(cat, timeline, launch_delay, track_delay, kill_assessment, threat_rcs)
-    bats = batteries(cat, site, interceptor, earth,
-                     burnout_speed_mps=_opt_quantity(interceptor_speed, "speed", "--interceptor-speed"))
-    posts = deployment_posts(cat, site, sensor)
+    positive_int(shots, "--shots")
+    m = entry(cat, "missile", missile, "--missile")
+    lat0, lon0, origin_label = point(cat, threat_origin, "--threat-origin")
+    speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
+    with flags(FLAGS):
+        box = region_box(region)
+        grid_axes(box, step)  # refuse a grid too fine before any work
+        tl = _timeline(cat, timeline, launch_delay, track_delay, kill_assessment, threat_rcs)
+        bats = batteries(cat, site, interceptor, earth, burnout_speed_mps=speed)
+        posts = deployment_posts(cat, site, sensor)
     meta = {"missile": missile, "threat_origin": threat_origin, "sites": site,
             "interceptors": [b.interceptor.name for b in bats], "sensors": [p.name for p in posts], "region": region}
     grid_of_shots = threat_grid(m, lat0, lon0, box, step, earth)

@@ -21,6 +21,7 @@ from typing import Any, Optional
 import typer
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import flags
 from openbmd.errors import InputError
 
 exchange_app = typer.Typer(help="Set up a joint exchange centre.", no_args_is_help=True)
@@ -44,7 +45,8 @@ def init(
     from openbmd.exchange.config import init_data_dir
 
     names = [p.strip() for p in parties.split(",") if p.strip()]
-    cfg = init_data_dir(data, names, parity=not no_parity)
+    with flags({"parties": "--parties", "data_dir": "DATA"}):
+        cfg = init_data_dir(data, names, parity=not no_parity)
     console().print(f"centre in {data}: parties {', '.join(p.name for p in cfg.parties)}; "
                     f"start it with `openbmd serve --data {data}`")
 
@@ -83,9 +85,7 @@ def serve(
     import os
     import sys
 
-    from openbmd.exchange.config import load_config
-
-    load_config(data)  # fail early, as one line
+    _load_config(data)  # fail early, as one line
     (data / "server.json").write_text(json.dumps({"url": f"http://{host}:{port}"}) + "\n")
     console().print(f"exchange centre on http://{host}:{port} (data {data}, "
                     f"{'PostgreSQL' if database and database.startswith('postgres') else 'SQLite'})")
@@ -96,6 +96,13 @@ def serve(
     if database:
         argv += ["--database", database]
     os.execv(sys.executable, argv)
+
+
+def _load_config(data: Path):
+    from openbmd.exchange.config import load_config
+
+    with flags({"data_dir": "--data"}):
+        return load_config(data)
 
 
 # --- client ------------------------------------------------------------------------------------
@@ -109,11 +116,11 @@ def _ctx(ctx: typer.Context) -> dict[str, Any]:
 
 def _client(ctx: typer.Context):
     from openbmd.exchange.client import ExchangeClient
-    from openbmd.exchange.config import load_config, party_key_path
+    from openbmd.exchange.config import party_key_path
 
     obj = _ctx(ctx)
     data, party = Path(obj["data"]), obj["party"]
-    cfg = load_config(data)
+    cfg = _load_config(data)
     if cfg.party(party) is None:
         raise InputError(f"unknown party {party!r}; known: {', '.join(p.name for p in cfg.parties)}", "--as")
     key = party_key_path(data, party)

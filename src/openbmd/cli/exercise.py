@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import flags, positive_int
 from openbmd.errors import InputError
 
 app = typer.Typer(help="Computer-assisted exercise: compare cooperation modes by Monte Carlo.",
@@ -67,15 +68,15 @@ def run(
     from openbmd.exercise.scenario import load_scenario
 
     cat = load_catalog()
-    sc = load_scenario(scenario, cat)
-    mode_list = parse_modes(modes)
-    if trials < 1:
-        raise InputError("must be at least 1", "--trials")
-    with _client(workers, scheduler) as client, \
-            Progress(console=console().__class__(stderr=True), transient=True) as bar:
-        task = bar.add_task("trials", total=trials * len(mode_list))
-        result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
-                              progress=lambda k: bar.advance(task, k))
+    positive_int(trials, "--trials")
+    with flags({"modes": "--modes", "trials": "--trials", "scenario": "SCENARIO"}):
+        sc = load_scenario(scenario, cat)
+        mode_list = parse_modes(modes)
+        with _client(workers, scheduler) as client, \
+                Progress(console=console().__class__(stderr=True), transient=True) as bar:
+            task = bar.add_task("trials", total=trials * len(mode_list))
+            result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
+                                  progress=lambda k: bar.advance(task, k))
     data = result.to_json()
     if as_json:
         print_json(data)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import flags
 
 TRACK_HELP = """Track a raid with one party's sensors, or with the joint centre's fused picture.
 
@@ -29,7 +30,8 @@ def track(
 ) -> None:
     from openbmd.tracking import load_scenario, run_scenario
 
-    report = run_scenario(load_scenario(scenario), party)
+    with flags({"scenario": "--scenario", "party": "--party"}):
+        report = run_scenario(load_scenario(scenario), party)
     if as_json:
         print_json(report.to_json())
     else:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import entry, opt_quantity, point
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -57,13 +58,16 @@ def trajectory(
     from openbmd import flight
     from openbmd.earth import by_name
 
+    if earth_name not in ("wgs84", "ideal"):
+        raise InputError(f"unknown Earth model {earth_name!r}; use wgs84 or ideal", "--earth")
     earth = by_name(earth_name)
     if no_drag:
         earth = earth.without_atmosphere()
     burnout_form = any(x is not None for x in (burnout_altitude, burnout_speed, flight_path_angle))
     if burnout_form:
-        if missile or target:
-            raise InputError("give either --missile/--from/--to or the burnout conditions, not both", "--missile")
+        if missile is not None or target is not None:
+            raise InputError("give either --missile/--from/--to or the burnout conditions, not both",
+                             "--missile" if missile is not None else "--to")
         missing = [n for n, v in (("--burnout-altitude", burnout_altitude), ("--burnout-speed", burnout_speed),
                                   ("--flight-path-angle", flight_path_angle)) if v is None]
         if missing:
@@ -72,23 +76,25 @@ def trajectory(
         gamma = parse_quantity(flight_path_angle, "angle", "--flight-path-angle")
         if not -math.pi / 2 < gamma < math.pi / 2:
             raise InputError("must lie between -90deg and 90deg", "--flight-path-angle")
-        states = flight.burnout_states(lat, lon, parse_quantity(burnout_altitude, "length", "--burnout-altitude"),
-                                       parse_quantity(burnout_speed, "speed", "--burnout-speed", positive=True),
-                                       gamma, parse_quantity(azimuth, "angle", "--azimuth"), earth)
-        if beta <= 0:
-            raise InputError("must be positive", "--beta")
+        altitude = opt_quantity(burnout_altitude, "length", "--burnout-altitude", non_negative=True)
+        speed = opt_quantity(burnout_speed, "speed", "--burnout-speed")
+        if not beta > 0:
+            raise InputError(f"must be positive, got {beta:g}", "--beta")
+        states = flight.burnout_states(lat, lon, altitude, speed, gamma, parse_quantity(azimuth, "angle", "--azimuth"),
+                                       earth)
         batch = flight.fly_ballistic(states, earth, beta_kg_m2=beta, sample_dt_s=5.0)
         if batch.status[0] != 0:
             raise InputError("this burnout state does not come back to the ground within 2 hours", "--burnout-speed")
         summary = flight.TrajectorySummary.of(batch, from_burnout=True)
         title, target_label = f"From burnout at {label}", "impact"
     else:
-        if not (missile and origin and target):
-            raise InputError("needs --missile, --from and --to (or the burnout conditions)", "--missile")
+        for flag, value in (("--missile", missile), ("--from", origin), ("--to", target)):
+            if value is None:
+                raise InputError("missing; give --missile, --from and --to (or the burnout conditions)", flag)
         from openbmd.catalog import load_catalog
 
         cat = load_catalog()
-        m = cat.missile(missile)
+        m = entry(cat, "missile", missile, "--missile")
         lat, lon, label = _point(origin, "--from", cat)
         lat_t, lon_t, target_label = _point(target, "--to", cat)
         shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
@@ -113,7 +119,7 @@ def _point(text: str, argument: str, cat=None) -> tuple[float, float, str]:
         from openbmd.catalog import load_catalog
 
         cat = load_catalog()
-    lat_deg, lon_deg, label = cat.point(text, argument)
+    lat_deg, lon_deg, label = point(cat, text, argument)
     return math.radians(lat_deg), math.radians(lon_deg), label
 
 

@@ -116,7 +116,7 @@ def run_scenario(scenario: Scenario, party: str, *, catalog: Catalog | None = No
     earth = earth or wgs84()
     if party != JOINT and party not in scenario.parties:
         raise InputError(f"unknown party {party!r}; this scenario has {', '.join(scenario.parties)} (or joint)",
-                         "--party")
+                         "party")
     check_names(scenario, catalog)
     config = config or TrackerConfig(rcs_m2=scenario.rcs_m2, beta_kg_m2=scenario.assumed_beta_kg_m2,
                                      beta_factor_95=scenario.beta_factor_95)

@@ -1,0 +1,61 @@
+"""Text to objects for the commands, and domain errors back to the flag that caused them.
+
+Domain code names what is wrong by its own parameter or field (``sites``, ``target``,
+``modes``); only here, in ``cli/``, do those names become flags (``--site``, ``--to``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+
+from openbmd.cli.units import parse_quantity
+from openbmd.errors import InputError, UnknownNameError
+
+__all__ = ["flags", "point", "entry", "opt_quantity", "positive_int"]
+
+
+@contextlib.contextmanager
+def flags(by_argument: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise an :class:`InputError` whose ``argument`` is a key of ``by_argument`` under its flag."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.argument in by_argument:
+            exc.argument = by_argument[exc.argument]
+        raise
+
+
+def point(catalog, text: str, flag: str) -> tuple[float, float, str]:
+    """``(lat_deg, lon_deg, label)`` of a catalog place or ``"lat,lon"`` given with ``flag``."""
+    if not (text or "").strip():
+        raise InputError("is empty; give a catalog place or 'lat,lon' in degrees", flag)
+    return catalog.point(text, flag)
+
+
+def entry(catalog, kind: str, name: str, flag: str):
+    """The catalog entry of ``kind`` (``missile``, ``interceptor``, ...) called ``name``, given with ``flag``."""
+    if not (name or "").strip():
+        raise InputError(f"is empty; give a catalog {kind} name", flag)
+    try:
+        return getattr(catalog, kind)(name.strip())
+    except UnknownNameError as exc:
+        raise UnknownNameError(str(exc), flag) from None
+
+
+def opt_quantity(text: str | None, kind: str, flag: str, *, positive: bool = True,
+                 non_negative: bool = False) -> float | None:
+    """An optional quantity in SI; ``positive`` refuses ≤ 0, ``non_negative`` refuses < 0."""
+    if text is None:
+        return None
+    value = parse_quantity(text, kind, flag, positive=positive and not non_negative)
+    if non_negative and value < 0.0:
+        raise InputError(f"must not be negative, got {text!r}", flag)
+    return value
+
+
+def positive_int(value: int | None, flag: str, *, minimum: int = 1) -> int | None:
+    """``value`` unless it is below ``minimum``."""
+    if value is not None and value < minimum:
+        raise InputError(f"must be at least {minimum}, got {value}", flag)
+    return value
