@@ -69,7 +69,7 @@ def run(
 
     cat = load_catalog()
     positive_int(trials, "--trials")
-    with flags({"modes": "--modes", "trials": "--trials", "scenario": "SCENARIO"}):
+    with flags({"modes": "--modes", "trials": "--trials"}):
         sc = load_scenario(scenario, cat)
         mode_list = parse_modes(modes)
         with _client(workers, scheduler) as client, \

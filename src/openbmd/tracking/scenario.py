@@ -22,10 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openbmd.errors import InputError
+from openbmd.yamlio import load_yaml, validate
 
 
 class _Model(BaseModel):
@@ -144,11 +144,7 @@ def load_scenario(source: str | Path, argument: str = "scenario") -> Scenario:
     path = Path(source)
     if not path.is_file():
         raise InputError(f"no scenario file {str(source)!r} (built in: {', '.join(BUILTIN)})", argument)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})", argument) from None
-    return parse_scenario(data, argument)
+    return validate(Scenario, load_yaml(path.read_text(encoding="utf-8"), str(path)), "scenario")
 
 
 def check_names(scenario: Scenario, catalog) -> None:
