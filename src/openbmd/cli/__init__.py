@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from openbmd.cli.resolve import OutputError
 from openbmd.errors import InputError
 
 app = typer.Typer(
@@ -54,9 +55,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"openbmd: error: {exc.format_message()}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
-    except InputError as exc:
-        print(f"openbmd: error: {exc}", file=sys.stderr)
-        return 2
+    except InputError as exc:  # one line, whatever the message held
+        print(f"openbmd: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1 if isinstance(exc, OutputError) else 2
+    except OSError as exc:  # an output that failed while being written (disk full, removed folder...)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"openbmd: error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("openbmd: interrupted", file=sys.stderr)
+        return 130
     return result if isinstance(result, int) else 0
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import flags, opt_quantity
+from openbmd.cli.resolve import flags, opt_quantity, output_folder
 from openbmd.errors import InputError
 
 HELP = """Assess a deployment against strategic missile corridors.
@@ -70,6 +70,7 @@ def assure(
     from openbmd.earth import wgs84
     from openbmd.engagement import timeline_for
 
+    output_folder(report, "--report")
     cat, earth = _load(Path(deployment) if Path(deployment).is_file() else None), wgs84()
     dep = _pick(cat, deployment, "deployment", "--deployment")
     crit = _pick(cat, criteria, "criteria", "--criteria") if criteria else None

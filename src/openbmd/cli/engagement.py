@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import entry, flags, opt_quantity, point, positive_int
+from openbmd.cli.resolve import entry, flags, opt_quantity, output_file, point, positive_int
 from openbmd.cli.units import parse_quantity
 
 ENGAGE_HELP = """Engage one threat: detection, firm track, interceptor launch and the intercept window.
@@ -78,6 +78,7 @@ def engage(
     from openbmd.earth import wgs84
     from openbmd.engagement import engage_shot
 
+    output_file(png, "--png")
     cat = load_catalog()
     m = entry(cat, "missile", threat, "--threat")
     point(cat, origin, "--from"), point(cat, target, "--to")
@@ -153,7 +154,7 @@ def footprint(
     from openbmd.earth import wgs84
     from openbmd.engagement import (batteries, defended_footprint, deployment_posts, grid_axes, region_box,
                                     threat_grid)
-
+    output_file(geojson, "--geojson"), output_file(png, "--png")
     cat = load_catalog()
     earth = wgs84()
     step = math.degrees(parse_quantity(grid, "angle", "--grid", positive=True))

@@ -77,7 +77,7 @@ def keys_new(
 
 def serve(
     data: Path = typer.Option(..., "--data", help="Centre data directory (from `exchange init`)."),
-    port: int = typer.Option(8470, "--port", help="TCP port."),
+    port: int = typer.Option(8470, "--port", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     database: Optional[str] = typer.Option(None, "--database", help="postgresql://... (default: SQLite in DATA)."),
 ) -> None:
@@ -85,7 +85,7 @@ def serve(
     import os
     import sys
 
-    _load_config(data)  # fail early, as one line
+    _preflight(data, host, port, database)  # every failure one line, before the banner
     (data / "server.json").write_text(json.dumps({"url": f"http://{host}:{port}"}) + "\n")
     console().print(f"exchange centre on http://{host}:{port} (data {data}, "
                     f"{'PostgreSQL' if database and database.startswith('postgres') else 'SQLite'})")
@@ -96,6 +96,51 @@ def serve(
     if database:
         argv += ["--database", database]
     os.execv(sys.executable, argv)
+
+
+def _preflight(data: Path, host: str, port: int, database: Optional[str]) -> None:
+    """Check what ``serve`` needs before it prints its banner: config, centre key, storage, the port."""
+    import socket
+
+    from openbmd.exchange.config import load_centre_key
+    from openbmd.exchange.storage import StorageError, open_storage
+
+    _load_config(data)
+    with flags({"data_dir": "--data"}):
+        load_centre_key(data)
+    try:
+        open_storage(database, data).close()  # takes and releases the centre's lock on its data
+    except StorageError as exc:
+        _runtime_failure(f"{exc}; stop it or use another --data", "--data")
+    except Exception as exc:  # a database that cannot be opened: driver errors of many kinds
+        _runtime_failure(f"cannot open the database: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                         "--database" if database else "--data")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise InputError(f"cannot resolve {host!r}: {exc.strerror or exc}", "--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            _runtime_failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", "--port")
+
+
+def _first_error(exc: Exception) -> str:
+    """One line for an exception, the first fault of a pydantic ValidationError."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        return f"{loc + ': ' if loc else ''}{first['msg']}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _runtime_failure(message: str, argument: str) -> None:
+    typer.echo(f"openbmd: error: {argument}: {message}", err=True)
+    raise typer.Exit(1)
 
 
 def _load_config(data: Path):
@@ -402,7 +447,7 @@ def log_verify(
     try:
         held = TreeHead.model_validate_json(path.read_text())
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read a tree head from {path}: {exc}", "--head") from None
+        raise InputError(f"cannot read a tree head from {path}: {_first_error(exc)}", "--head") from None
     with _client(ctx) as c:
         try:
             latest = _call(c.verify_head, held)

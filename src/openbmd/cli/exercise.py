@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import flags, positive_int
+from openbmd.cli.resolve import flags, output_folder, positive_int
 from openbmd.errors import InputError
 
 app = typer.Typer(help="Computer-assisted exercise: compare cooperation modes by Monte Carlo.",
@@ -67,6 +67,7 @@ def run(
     from openbmd.exercise.run import parse_modes, run_exercise
     from openbmd.exercise.scenario import load_scenario
 
+    output_folder(report, "--report")
     cat = load_catalog()
     positive_int(trials, "--trials")
     with flags({"modes": "--modes", "trials": "--trials"}):

@@ -16,8 +16,9 @@ __all__ = ["flags", "point", "entry", "opt_quantity", "positive_int"]
 
 
 @contextlib.contextmanager
-def flags(by_argument: Mapping[str, str]) -> Iterator[None]:
-    """Re-raise an :class:`InputError` whose ``argument`` is a key of ``by_argument`` under its flag."""
+def flags(by_argument: Mapping[str | None, str]) -> Iterator[None]:
+    """Re-raise an :class:`InputError` whose ``argument`` is a key of ``by_argument`` under its flag
+    (the key ``None`` catches errors that name no argument)."""
     try:
         yield
     except InputError as exc:
@@ -59,3 +60,38 @@ def positive_int(value: int | None, flag: str, *, minimum: int = 1) -> int | Non
     if value is not None and value < minimum:
         raise InputError(f"must be at least {minimum}, got {value}", flag)
     return value
+
+
+class OutputError(InputError):
+    """An output path that cannot be written: a runtime failure (exit 1), not a usage error."""
+
+
+def output_file(path, flag: str):
+    """``path`` if a file can be written there (its folder is made); else :class:`OutputError` naming ``flag``."""
+    return _writable(path, flag, folder=False)
+
+
+def output_folder(path, flag: str):
+    """``path`` if it is, or can be made, a writable folder; else :class:`OutputError` naming ``flag``."""
+    return _writable(path, flag, folder=True)
+
+
+def _writable(path, flag: str, *, folder: bool):
+    import os
+    from pathlib import Path
+
+    if path is None:
+        return None
+    p = Path(path)
+    if not folder and p.is_dir():
+        raise OutputError(f"{str(p)!r} is a folder; give a file name", flag)
+    if folder and p.exists() and not p.is_dir():
+        raise OutputError(f"{str(p)!r} is a file; give a folder", flag)
+    where = p if folder else p.parent
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {str(where)!r}: {exc.strerror or exc}", flag) from None
+    if not os.access(where, os.W_OK):
+        raise OutputError(f"cannot write in {str(where)!r}: permission denied", flag)
+    return p

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import flags
+from openbmd.cli.resolve import flags, output_file
 
 TRACK_HELP = """Track a raid with one party's sensors, or with the joint centre's fused picture.
 
@@ -30,6 +30,7 @@ def track(
 ) -> None:
     from openbmd.tracking import load_scenario, run_scenario
 
+    output_file(png, "--png")
     with flags({"scenario": "--scenario", "party": "--party"}):
         report = run_scenario(load_scenario(scenario), party)
     if as_json:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import entry, opt_quantity, point
+from openbmd.cli.resolve import entry, flags, opt_quantity, output_file, point
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -58,6 +58,7 @@ def trajectory(
     from openbmd import flight
     from openbmd.earth import by_name
 
+    output_file(png, "--png")
     if earth_name not in ("wgs84", "ideal"):
         raise InputError(f"unknown Earth model {earth_name!r}; use wgs84 or ideal", "--earth")
     earth = by_name(earth_name)
@@ -97,7 +98,8 @@ def trajectory(
         m = entry(cat, "missile", missile, "--missile")
         lat, lon, label = _point(origin, "--from", cat)
         lat_t, lon_t, target_label = _point(target, "--to", cat)
-        shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
+        with flags({"to": "--to", "from": "--from"}):
+            shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
         summary = flight.TrajectorySummary.of(shot.trajectory)
         title = f"{m.display_name}: {label} to {target_label} ({loft})"
     if as_json:
