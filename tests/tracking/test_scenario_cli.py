@@ -108,7 +108,7 @@ def test_track_command_json_contract(tmp_path):
     result = CliRunner().invoke(_app(), ["track", "--scenario", str(path), "--party", "nato", "--json",
                                          "--png", str(png)])
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)  # progress lines go to stderr, never into the JSON
     (threat,) = out["threats"]
     assert {"id", "first_detection_s", "firm_track_s", "launch_point_error_m", "impact_error_m_vs_time"} <= set(threat)
     assert threat["id"] == "a" and 0 < threat["first_detection_s"] <= threat["firm_track_s"]

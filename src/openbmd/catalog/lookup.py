@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -134,6 +135,13 @@ class Catalog:
             need(name, Interceptor, f"interceptors.{i}")
         if place.missile is not None:
             need(place.missile, Missile, "missile")
+
+    @classmethod
+    def load(cls, extra: Iterable[str | Path] = ()) -> Catalog:
+        """The shipped catalog plus the YAML files in ``extra`` (see :func:`~openbmd.catalog.load_catalog`)."""
+        from openbmd.catalog.loader import load_catalog
+
+        return load_catalog(extra)
 
     # --- lookups -----------------------------------------------------------------------
     def get(self, name: str) -> Entry:

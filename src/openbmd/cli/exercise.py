@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
-from openbmd.cli.render import console, print_json
+from openbmd.cli.render import QUIET, console, print_json
 from openbmd.cli.resolve import flags, output_folder, positive_int
 from openbmd.errors import InputError
 
@@ -25,28 +24,8 @@ for any number of workers. --scheduler ADDR uses a running Dask scheduler instea
 """
 
 
-@contextlib.contextmanager
-def _client(workers: Optional[int], scheduler: Optional[str]):
-    if workers is None and scheduler is None:
-        yield None
-        return
-    if workers is not None and scheduler is not None:
-        raise InputError("give --workers or --scheduler, not both", "--workers")
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}", "--scheduler") from None
-        with client:
-            yield client
-        return
-    if workers < 1:
-        raise InputError("must be at least 1", "--workers")
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        yield client
+FLAGS = {"modes": "--modes", "trials": "--trials", "workers": "--workers", "scheduler": "--scheduler"}
+"""API argument names -> the flags of ``exercise run``."""
 
 
 @app.command("run", help=RUN_HELP)
@@ -59,25 +38,18 @@ def run(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler."),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
+    quiet: bool = QUIET,
 ) -> None:
-    from rich.progress import Progress
-
-    from openbmd.catalog import load_catalog
-    from openbmd.earth import wgs84
-    from openbmd.exercise.run import parse_modes, run_exercise
-    from openbmd.exercise.scenario import load_scenario
+    from openbmd import api
 
     output_folder(report, "--report")
-    cat = load_catalog()
     positive_int(trials, "--trials")
-    with flags({"modes": "--modes", "trials": "--trials"}):
-        sc = load_scenario(scenario, cat)
-        mode_list = parse_modes(modes)
-        with _client(workers, scheduler) as client, \
-                Progress(console=console().__class__(stderr=True), transient=True) as bar:
-            task = bar.add_task("trials", total=trials * len(mode_list))
-            result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
-                                  progress=lambda k: bar.advance(task, k))
+    if workers is not None and scheduler is not None:
+        raise InputError("give --workers or --scheduler, not both", "--workers")
+    with flags(FLAGS):
+        result = api.exercise(scenario, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
+                              progress=not quiet)
+    sc = result.scenario
     data = result.to_json()
     if as_json:
         print_json(data)
@@ -94,9 +66,7 @@ def run(
         for v in data["modes"].values():
             console().print(v["explanation"], soft_wrap=True)
     if report is not None:
-        from openbmd.report.exercise_report import write_exercise_report
-
-        write_exercise_report(report, data, sc, cat)
+        result.write_report(report)
 
 
 @app.command("list", help="List the built-in scenarios.")

@@ -6,25 +6,14 @@ Domain code names what is wrong by its own parameter or field (``sites``, ``targ
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
-
 from openbmd.cli.units import parse_quantity
-from openbmd.errors import InputError, UnknownNameError
+from openbmd.errors import InputError, UnknownNameError, renamed_arguments
 
 __all__ = ["flags", "point", "entry", "opt_quantity", "positive_int"]
 
 
-@contextlib.contextmanager
-def flags(by_argument: Mapping[str | None, str]) -> Iterator[None]:
-    """Re-raise an :class:`InputError` whose ``argument`` is a key of ``by_argument`` under its flag
-    (the key ``None`` catches errors that name no argument)."""
-    try:
-        yield
-    except InputError as exc:
-        if exc.argument in by_argument:
-            exc.argument = by_argument[exc.argument]
-        raise
+flags = renamed_arguments
+"""``with flags({"sites": "--site"}):`` re-raises a domain :class:`InputError` under the flag that set it."""
 
 
 def point(catalog, text: str, flag: str) -> tuple[float, float, str]:

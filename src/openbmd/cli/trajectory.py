@@ -6,12 +6,11 @@ import math
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import entry, flags, opt_quantity, output_file, point
+from openbmd.cli.render import console, print_json, save_figure
+from openbmd.cli.resolve import flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -26,18 +25,21 @@ to the rotating Earth (as analysts quote them); JSON output is SI with angles in
 """
 
 
-def parse_loft(text: str):
-    """``min-energy``, ``apogee=600km`` or ``time=900s`` -> :class:`openbmd.flight.Loft`."""
-    from openbmd.flight import Loft
-
+def parse_loft(text: str) -> dict[str, float]:
+    """``min-energy``, ``apogee=600km`` or ``time=900s`` -> the API's keyword (``apogee_km``, ``flight_time_s``)."""
     if text == "min-energy":
-        return Loft.min_energy()
+        return {}
     key, _, value = text.partition("=")
     if key == "apogee" and value:
-        return Loft.apogee(parse_quantity(value, "length", "--loft", positive=True))
+        return {"apogee_km": parse_quantity(value, "length", "--loft", positive=True) / 1e3}
     if key == "time" and value:
-        return Loft.flight_time(parse_quantity(value, "time", "--loft", positive=True))
+        return {"flight_time_s": parse_quantity(value, "time", "--loft", positive=True)}
     raise InputError(f"cannot read {text!r}; use min-energy, apogee=600km or time=900s", "--loft")
+
+
+FLAGS = {"missile": "--missile", "origin": "--from", "target": "--to", "apogee_km": "--loft",
+         "flight_time_s": "--loft", "speed_km_s": "--burnout-speed"}
+"""API argument names -> the flags of ``trajectory``."""
 
 
 def trajectory(
@@ -55,12 +57,13 @@ def trajectory(
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
 ) -> None:
-    from openbmd import flight
-    from openbmd.earth import by_name
+    from openbmd import api
 
     output_file(png, "--png")
     if earth_name not in ("wgs84", "ideal"):
         raise InputError(f"unknown Earth model {earth_name!r}; use wgs84 or ideal", "--earth")
+    from openbmd.earth import by_name
+
     earth = by_name(earth_name)
     if no_drag:
         earth = earth.without_atmosphere()
@@ -73,56 +76,31 @@ def trajectory(
                                   ("--flight-path-angle", flight_path_angle)) if v is None]
         if missing:
             raise InputError("missing; the burnout form needs altitude, speed and flight-path angle", missing[0])
-        lat, lon, label = _point(origin or "0,0", "--from")
         gamma = parse_quantity(flight_path_angle, "angle", "--flight-path-angle")
         if not -math.pi / 2 < gamma < math.pi / 2:
             raise InputError("must lie between -90deg and 90deg", "--flight-path-angle")
         altitude = opt_quantity(burnout_altitude, "length", "--burnout-altitude", non_negative=True)
         speed = opt_quantity(burnout_speed, "speed", "--burnout-speed")
+        heading = parse_quantity(azimuth, "angle", "--azimuth")
         if not beta > 0:
             raise InputError(f"must be positive, got {beta:g}", "--beta")
-        states = flight.burnout_states(lat, lon, altitude, speed, gamma, parse_quantity(azimuth, "angle", "--azimuth"),
-                                       earth)
-        batch = flight.fly_ballistic(states, earth, beta_kg_m2=beta, sample_dt_s=5.0)
-        if batch.status[0] != 0:
-            raise InputError("this burnout state does not come back to the ground within 2 hours", "--burnout-speed")
-        summary = flight.TrajectorySummary.of(batch, from_burnout=True)
-        title, target_label = f"From burnout at {label}", "impact"
+        with flags(FLAGS):
+            result = api.trajectory_from_burnout(altitude / 1e3, speed / 1e3, math.degrees(gamma),
+                                                 origin=origin or "0,0", azimuth_deg=math.degrees(heading),
+                                                 beta_kg_m2=beta, earth=earth)
     else:
         for flag, value in (("--missile", missile), ("--from", origin), ("--to", target)):
             if value is None:
                 raise InputError("missing; give --missile, --from and --to (or the burnout conditions)", flag)
-        from openbmd.catalog import load_catalog
-
-        cat = load_catalog()
-        m = entry(cat, "missile", missile, "--missile")
-        lat, lon, label = _point(origin, "--from", cat)
-        lat_t, lon_t, target_label = _point(target, "--to", cat)
-        with flags({"to": "--to", "from": "--from"}):
-            shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
-        summary = flight.TrajectorySummary.of(shot.trajectory)
-        title = f"{m.display_name}: {label} to {target_label} ({loft})"
+        lofted = parse_loft(loft)
+        with flags(FLAGS):
+            result = api.trajectory(missile, origin, target, earth=earth, **lofted)
     if as_json:
-        print_json(summary.to_json())
+        print_json(result.to_json())
     else:
-        _table(summary, title)
+        _table(result.summary, result.title)
     if png is not None:
-        from openbmd.report.trajectory_plot import save_trajectory_png
-
-        d = np.degrees
-        save_trajectory_png(png, d(summary.lat_rad), d(summary.lon_rad), summary.t_s, summary.alt_m, title=title,
-                            launch=(d(summary.launch_lat_rad), d(summary.launch_lon_rad)),
-                            impact=(d(summary.impact_lat_rad), d(summary.impact_lon_rad)))
-
-
-def _point(text: str, argument: str, cat=None) -> tuple[float, float, str]:
-    """A place name or ``lat,lon`` -> (lat rad, lon rad, label)."""
-    if cat is None:
-        from openbmd.catalog import load_catalog
-
-        cat = load_catalog()
-    lat_deg, lon_deg, label = point(cat, text, argument)
-    return math.radians(lat_deg), math.radians(lon_deg), label
+        save_figure(result.plot(), png)
 
 
 def _table(s, title: str) -> None:

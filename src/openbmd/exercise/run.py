@@ -61,7 +61,7 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
              "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source,
              "sensors": prepared[modes[0]].tracks.posts.names}
-    return ExerciseResult(scenario.name, trials, seed, out, notes)
+    return ExerciseResult(scenario.name, trials, seed, out, notes, raws)
 
 
 INVENTORY_SCALES = (0.25, 0.5, 0.75)
