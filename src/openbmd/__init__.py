@@ -11,6 +11,8 @@ fly?), ``sensors``, ``tracking``, ``engagement``, ``assurance``, ``exercise``, `
 and ``cli`` are views. SI units inside; frames are written into names (``r_ecef``, ``v_eci``).
 """
 
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -33,3 +35,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_API])
+
+
+class _Package(types.ModuleType):
+    """``openbmd`` itself: the API's ``exercise()`` keeps its name although a subpackage is called so too.
+
+    Importing ``openbmd.exercise`` would bind the subpackage over ``openbmd.exercise``; it stays reachable as
+    ``sys.modules["openbmd.exercise"]`` and by ``from openbmd.exercise import ...``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
