@@ -18,7 +18,7 @@ app = typer.Typer(
     help="Open, rerunnable analysis of cooperative ballistic-missile defence.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, standalone_mode=False, prog_name="openbmd")
     except typer.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # --show-completion and --install-completion exit on their own
+        return exc.code if isinstance(exc.code, int) else 0
     except typer.Abort:
         print("openbmd: aborted", file=sys.stderr)
         return 1

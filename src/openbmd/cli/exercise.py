@@ -75,3 +75,14 @@ def list_scenarios() -> None:
 
     for name in builtin_scenarios():
         console().print(name)
+
+
+@app.command("show", help="Print a built-in scenario's YAML (copy it to make your own).")
+def show(name: str = typer.Argument(..., help="Built-in scenario name, e.g. nrc-2012.")) -> None:
+    from importlib import resources
+
+    from openbmd.exercise.scenario import builtin_scenarios
+
+    if name not in builtin_scenarios():
+        raise InputError(f"no built-in scenario {name!r}; built in: {', '.join(builtin_scenarios())}", "NAME")
+    typer.echo((resources.files("openbmd.exercise") / "scenarios" / f"{name}.yaml").read_text("utf-8"), nl=False)
