@@ -28,7 +28,20 @@ from openbmd.errors import InputError
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[Any, ...]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Safe: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
+
+
+class _Loader(_Safe):  # type: ignore[misc, valid-type]
+    """A safe YAML loader that refuses a key repeated within one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} repeated", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 class FileInputError(InputError):
@@ -67,10 +80,14 @@ class YamlDocument:
         return FileInputError(message, self.file, pos[0], pos[1], ".".join(map(str, path)) or None)
 
 
-def load_yaml(text: str, file: str) -> YamlDocument:
-    """Parse ``text`` (from ``file``, for messages); a syntax error is a :class:`FileInputError` with its place."""
+def load_yaml(text: str, file: str, *, positions: bool = True) -> YamlDocument:
+    """Parse ``text`` (from ``file``, for messages); a syntax error is a :class:`FileInputError` with its place.
+
+    ``positions=False`` skips recording where each key and value stands (a second pass over the text), for
+    callers that parse again only when they have a fault to place.
+    """
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader) if positions else None
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -110,20 +127,28 @@ def validate(model: type[M], doc: YamlDocument, what: str = "document") -> M:
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+        path, message, key = first_fault(model, exc)
+        raise doc.error(message, path, key=key) from None
+
+
+def first_fault(model: type[BaseModel], exc: ValidationError) -> tuple[Path_, str, bool]:
+    """The fault to report from a validation of ``model``: ``(path, message, at_key)``.
+
+    An unknown key comes first (with the closest field name, as a misspelling also leaves a field missing);
+    ``at_key`` tells that the place to show is the key rather than its value.
+    """
+    errors = exc.errors(include_url=False)
     extra = [e for e in errors if e["type"] == "extra_forbidden"]
     err = (extra or errors)[0]
     path = tuple(err["loc"])
     more = len(errors) - 1 - (len(_missing_near(errors, path[:-1])) if extra else 0)
     tail = f" (and {more} more)" if more > 0 else ""
     if extra:
-        close = difflib.get_close_matches(str(path[-1]), _fields_at(model, path[:-1]), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(_fields_at(model, path[:-1]))}"
-        raise doc.error(f"unknown key{hint}{tail}", path, key=True)
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "missing":
-        raise doc.error(f"missing{tail}", path)
-    raise doc.error(f"{message}{tail}", path)
+        known = _fields_at(model, path[:-1])
+        close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
+        return path, f"unknown key{hint}{tail}", True
+    return path, f"{err['msg'].removeprefix('Value error, ')}{tail}", False
 
 
 def _missing_near(errors: list[dict], parent: Path_) -> list[dict]:

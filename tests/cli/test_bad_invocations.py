@@ -86,6 +86,8 @@ CASES = [
     # assure
     (["assure", "--deployment", "nope"], 2, "--deployment: unknown deployment 'nope'"),
     (["assure", "--deployment", "missing.yaml"], 2, "--deployment: no such file 'missing.yaml'"),
+    (["assure", "--deployment", "{catalog}"], 2, "bad-catalog.yaml: entry 'my-city': field 'regoin': unknown key; "
+                                                  "did you mean 'region'? (line 7, column 5)"),
     ([*ASSURE[:3], "--forces", "china-icbm"], 2, "--forces: unknown place 'china-icbm'"),
     ([*ASSURE[:3], "--forces", "warsaw"], 2, "--forces: 'warsaw' is not a missile base"),
     ([*ASSURE[:5], "--targets", "atlantis"], 2, "--targets: unknown place 'atlantis'"),
@@ -149,6 +151,10 @@ def places(tmp_path_factory):
     assert bad != text
     (tmp / "bad-scenario.yaml").write_text(bad)
     (tmp / "bad-tracking.yaml").write_text("name: x\npartys: {}\n")
+    (tmp / "bad-catalog.yaml").write_text(
+        "kind: place\nentries:\n  - name: my-city\n    display_name: My City\n    place_type: city\n"
+        "    country: POL\n    regoin: europe\n    lat_deg: 52.0\n    lon_deg: 20.0\n    confidence: estimate\n"
+        "    source: [{title: A map, year: 2020}]\n")
     (tmp / "plain.txt").write_text("not json, not yaml: a file where a folder is wanted\n")
     assert main(["exchange", "init", str(tmp / "centre"), "--parties", "nato,russia"]) == 0
     assert main(["exchange", "init", str(tmp / "badkey"), "--parties", "nato,russia"]) == 0
@@ -163,7 +169,7 @@ def places(tmp_path_factory):
     free_port = free.getsockname()[1]
     free.close()
     yield {"tmp": str(tmp), "tmpfile": str(tmp / "plain.txt"), "scenario": str(tmp / "bad-scenario.yaml"),
-           "tracking": str(tmp / "bad-tracking.yaml"), "centre": str(tmp / "centre"), "badkey": str(tmp / "badkey"),
+           "tracking": str(tmp / "bad-tracking.yaml"), "catalog": str(tmp / "bad-catalog.yaml"), "centre": str(tmp / "centre"), "badkey": str(tmp / "badkey"),
            "busy_port": str(busy.getsockname()[1]), "free_port": str(free_port), "served": str(tmp / "served")}
     busy.close()
     served.close()
