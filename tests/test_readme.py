@@ -1,0 +1,98 @@
+"""Every example in the README runs as written (the exchange centre on a free port instead of 8470)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from openbmd.cli import main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+SH = [b for b in re.findall(r"^```sh\n(.*?)^```", README, re.S | re.M)]
+PY = re.findall(r"^```python\n(.*?)^```", README, re.S | re.M)
+
+
+def _commands(block: str) -> list[str]:
+    text = block.replace("\\\n", " ")
+    return [line.split("  #")[0].strip() for line in text.splitlines() if line.strip().startswith("openbmd ")]
+
+
+STANDALONE = [c for b in SH if "openbmd serve" not in b for c in _commands(b)]
+CENTRE = [b for b in SH if "openbmd serve" in b]
+
+
+def test_the_readme_begins_with_the_two_set_up_commands():
+    first = README.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert [line.split()[:2] for line in first] == [["make", "demo"], ["make", "test"]]
+    assert README.index("```sh") < README.index("\n\n", README.index("# openbmd")) + 3
+
+
+@pytest.mark.parametrize("command", STANDALONE, ids=[c[8:60] for c in STANDALONE])
+def test_a_readme_command_runs(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(command)[1:]
+    assert main(argv + (["--quiet"] if argv[0] in ("footprint", "assure", "track") or argv[:2] == ["exercise", "run"]
+                        else [])) == 0
+    out = capsys.readouterr().out
+    if "--json" in argv:
+        import json
+
+        json.loads(out)
+    for word in argv:
+        if word.startswith("out/"):
+            assert (tmp_path / word).exists(), word
+
+
+def test_the_readme_python_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for code in PY:
+        exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})  # noqa: S102 - our own README
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("block", CENTRE)
+def test_the_readme_exchange_centre_runs(block, tmp_path):
+    port = str(_free_port())
+    lines = [c.replace("--port 8470", f"--port {port}") for c in _commands(block)]
+    server = None
+    try:
+        for line in lines:
+            background = line.endswith("&")
+            words = shlex.split(line.rstrip("&"))
+            redirect = None
+            if ">" in words:
+                redirect, words = tmp_path / words[words.index(">") + 1], words[:words.index(">")]
+            cmd = [sys.executable, "-m", "openbmd", *words[1:]]
+            if background:
+                server = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                          start_new_session=True)  # its own group: its verifiers go with it
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    with socket.socket() as s:
+                        if s.connect_ex(("127.0.0.1", int(port))) == 0:
+                            break
+                    assert server.poll() is None, server.stderr.read().decode()
+                    time.sleep(0.2)
+                continue
+            out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, f"{line}: {out.stderr}"
+            if redirect is not None:
+                redirect.write_text(out.stdout)
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
