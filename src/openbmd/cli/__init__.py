@@ -38,6 +38,11 @@ def _register() -> None:
 _register()
 
 
+_EXTRAS = {"fastapi": "service", "uvicorn": "service", "httpx": "service", "cryptography": "service",
+           "rfc8785": "service", "psycopg": "service", "dask": "distributed", "distributed": "distributed"}
+"""Which optional extra (pyproject) brings a module."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit status."""
     from openbmd.cli.exchange import hoist_group_options
@@ -60,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:  # one line, whatever the message held
         print(f"openbmd: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1 if isinstance(exc, OutputError) else 2
+    except ModuleNotFoundError as exc:  # an optional extra not installed
+        extra = _EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"openbmd: error: this needs {exc.name!r}: pip install 'openbmd[{extra}]'", file=sys.stderr)
+        return 1
     except OSError as exc:  # an output that failed while being written (disk full, removed folder...)
         where = f" {exc.filename}" if exc.filename else ""
         print(f"openbmd: error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
