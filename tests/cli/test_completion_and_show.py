@@ -36,3 +36,10 @@ def test_exercise_show_prints_a_scenario_that_loads(capsys, tmp_path):
     assert yaml.safe_load(text)["name"] == "nrc-2012"
     assert main(["exercise", "show", "nrc-2013"]) == 2
     assert "NAME: no built-in scenario 'nrc-2013'" in capsys.readouterr().err
+
+
+def test_a_missing_optional_extra_is_named(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # as if openbmd[distributed] were not installed
+    assert main(["exercise", "run", "nrc-2012", "--trials", "10", "--workers", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'openbmd[distributed]'" in err
