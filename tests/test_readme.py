@@ -16,7 +16,10 @@ import pytest
 
 from openbmd.cli import main
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The commands run in a temporary folder: give them this checkout's package, not whatever is installed.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
 SH = [b for b in re.findall(r"^```sh\n(.*?)^```", README, re.S | re.M)]
 PY = re.findall(r"^```python\n(.*?)^```", README, re.S | re.M)
 
@@ -79,7 +82,7 @@ def test_the_readme_exchange_centre_runs(block, tmp_path):
             cmd = [sys.executable, "-m", "openbmd", *words[1:]]
             if background:
                 server = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                          start_new_session=True)  # its own group: its verifiers go with it
+                                          env=ENV, start_new_session=True)  # its own group: its verifiers go with it
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
                     with socket.socket() as s:
@@ -88,7 +91,7 @@ def test_the_readme_exchange_centre_runs(block, tmp_path):
                     assert server.poll() is None, server.stderr.read().decode()
                     time.sleep(0.2)
                 continue
-            out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+            out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=ENV)
             assert out.returncode == 0, f"{line}: {out.stderr}"
             if redirect is not None:
                 redirect.write_text(out.stdout)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,7 +33,10 @@ def test_a_new_user_does_a_trajectory_a_footprint_and_an_exercise_in_ten_lines_i
         print(fp.to_dataframe().defended.any(), sorted(ex.to_dataframe().index))
     """)
     assert len(script.strip().splitlines()) <= 10
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
+    src = str(Path(__file__).resolve().parents[2] / "src")  # this checkout's package, wherever the test runs
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
+                         env=env)
     assert out.stdout.split("\n")[:2] == ["2512 True", "True ['independent', 'joint']"]
 
 
