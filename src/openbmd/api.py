@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from openbmd.exercise.montecarlo import ExerciseResult
     from openbmd.exercise.scenario import Scenario
     from openbmd.flight import TrajectorySummary
+    from openbmd.report.exports import Scene
     from openbmd.tracking.picture import TrackingReport
 
 __all__ = [
@@ -137,14 +138,36 @@ def _deg(x: float) -> float:
     return math.degrees(x)
 
 
+class _Exportable:
+    """A result that is also a map: ``scene()`` (what ``openbmd view`` shows) and ``export(path, ...)``
+    (KML, CZML, GeoJSON, CSV or a scene file, by suffix)."""
+
+    def scene(self) -> Scene:  # pragma: no cover - each result defines its own
+        raise NotImplementedError
+
+    def export(self, *paths: str | Path) -> None:
+        """Write the result's scene to each path, the format chosen by its suffix."""
+        from openbmd.report.exports import export_format, write_export
+
+        for p in paths:
+            export_format(p, "path")  # refuse an unknown suffix before building the scene
+        scene = self.scene() if paths else None
+        for p in paths:
+            write_export(p, scene, "path")
+
+
 # --- flight ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class TrajectoryResult:
-    """One flight: key figures (SI) and thinned samples. ``summary`` is the flight core's own summary."""
+class TrajectoryResult(_Exportable):
+    """One flight: key figures (SI) and thinned samples. ``summary`` is the flight core's own summary;
+    ``launch`` and ``target`` label its ends; ``missile`` is the catalog entry flown (none from burnout)."""
 
     summary: TrajectorySummary
     title: str
+    launch: str = "launch"
+    target: str = "impact"
+    missile: Missile | None = None
 
     @property
     def ground_range_m(self) -> float:
@@ -158,9 +181,24 @@ class TrajectoryResult:
     def flight_time_s(self) -> float:
         return self.summary.flight_time_s
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``openbmd trajectory --json`` document."""
-        return self.summary.to_json()
+    def to_json(self, samples: int = 0) -> dict[str, Any]:
+        """The ``openbmd trajectory --json`` document; ``samples`` ≥ 2 adds a ``path`` of that many samples
+        evenly spaced in time (s, deg, m)."""
+        if samples < 0 or samples == 1:
+            raise InputError(f"must be 0 (no path) or at least 2, got {samples}", "samples")
+        doc = self.summary.to_json()
+        if samples:
+            from openbmd.report.exports.build import sampled_path
+
+            doc["path"] = sampled_path(self.summary, samples)
+        return doc
+
+    def scene(self) -> Scene:
+        """The flight's path with its launch and impact points."""
+        from openbmd.report.exports.build import trajectory_scene
+
+        return trajectory_scene(self.summary, title=self.title, launch=self.launch, target=self.target,
+                                missile=self.missile)
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per sample: ``t_s`` (from launch), ``lat_deg``, ``lon_deg``, ``altitude_m``."""
@@ -208,7 +246,8 @@ def trajectory(missile: str | Missile, origin: PlaceLike, target: PlaceLike, *, 
                            model, loft)
     how = ("min-energy" if apogee_km is None and flight_time_s is None else
            f"apogee={apogee_km:g}km" if apogee_km is not None else f"time={flight_time_s:g}s")
-    return TrajectoryResult(TrajectorySummary.of(shot.trajectory), f"{m.display_name}: {label0} to {label1} ({how})")
+    return TrajectoryResult(TrajectorySummary.of(shot.trajectory), f"{m.display_name}: {label0} to {label1} ({how})",
+                            label0, label1, m)
 
 
 def trajectory_from_burnout(altitude_km: float, speed_km_s: float, flight_path_angle_deg: float, *,
@@ -229,7 +268,8 @@ def trajectory_from_burnout(altitude_km: float, speed_km_s: float, flight_path_a
     batch = flight.fly_ballistic(states, model, beta_kg_m2=beta_kg_m2, sample_dt_s=5.0)
     if batch.status[0] != 0:
         raise InputError("this burnout state does not come back to the ground within 2 hours", "speed_km_s")
-    return TrajectoryResult(flight.TrajectorySummary.of(batch, from_burnout=True), f"From burnout at {label}")
+    return TrajectoryResult(flight.TrajectorySummary.of(batch, from_burnout=True), f"From burnout at {label}",
+                            label)
 
 
 # --- engagement ------------------------------------------------------------------------------------------
@@ -241,14 +281,17 @@ def _marks(batteries, posts) -> tuple[dict[str, LatLon], dict[str, LatLon]]:
 
 
 @dataclass(frozen=True)
-class EngagementResult:
+class EngagementResult(_Exportable):
     """One threat against a deployment: detection, firm track, launch and the intercept window.
 
-    ``engagement`` is the engagement core's result (aim solution, samples, fire units, sensor posts, window).
+    ``engagement`` is the engagement core's result (aim solution, samples, fire units, sensor posts, window);
+    ``missile`` the threat's catalog entry; ``threat_rcs_m2`` the radar cross-section the sensors saw.
     """
 
     engagement: ShotEngagement
     title: str
+    missile: Missile | None = None
+    threat_rcs_m2: float | None = None
 
     @property
     def feasible(self) -> bool:
@@ -270,6 +313,12 @@ class EngagementResult:
         return _dataframe(rows)
 
     to_frame = to_dataframe
+
+    def scene(self) -> Scene:
+        """The threat's path, the deployment and its coverage, the intercept points and the fly-outs."""
+        from openbmd.report.exports.build import engagement_scene
+
+        return engagement_scene(self.engagement, title=self.title, rcs_m2=self.threat_rcs_m2, missile=self.missile)
 
     def plot(self) -> Figure:
         """The threat's track with sites, radars and intercept points; altitude with the window shaded."""
@@ -318,14 +367,16 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
     result = engage_shot(cat, m.name, _site_text(origin), _site_text(target), site_list, _names(interceptors),
                          _names(sensors), tl, wgs84(),
                          burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
-    return EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}")
+    return EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
+                            tl.threat_rcs_m2)
 
 
 @dataclass(frozen=True)
-class FootprintResult:
+class FootprintResult(_Exportable):
     """The area a deployment defends: shoot-look-shoot opportunities per aim point of a lat/lon grid.
 
-    ``footprint`` is the engagement core's :class:`~openbmd.engagement.Footprint`."""
+    ``footprint`` is the engagement core's :class:`~openbmd.engagement.Footprint`; ``batteries`` and
+    ``posts`` the fire units and sensor posts that defend it."""
 
     footprint: Footprint
     region: tuple[float, float, float, float]
@@ -333,6 +384,10 @@ class FootprintResult:
     sites: dict[str, LatLon]
     radars: dict[str, LatLon]
     title: str
+    origin_label: str = "launch"
+    batteries: tuple[Any, ...] = ()
+    posts: tuple[Any, ...] = ()
+    threat_rcs_m2: float | None = None
 
     @property
     def defended_area_km2(self) -> float:
@@ -358,6 +413,14 @@ class FootprintResult:
                            "cell_area_km2": np.repeat(fp.cell_area_km2, len(fp.lon_deg))})
 
     to_frame = to_dataframe
+
+    def scene(self) -> Scene:
+        """The threatened area, the area defended with at least k shots for each k, the deployment and the
+        launch point."""
+        from openbmd.report.exports.build import footprint_scene
+
+        return footprint_scene(self.footprint, self.batteries, self.posts, title=self.title,
+                               origin=(*self.origin, self.origin_label), rcs_m2=self.threat_rcs_m2)
 
     def plot(self) -> Figure:
         """Opportunities per aim point on the map, the defended area outlined (``openbmd footprint --png``)."""
@@ -413,20 +476,23 @@ def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | S
         fp = defended_footprint(grid, bats, posts, tl, earth, shots_required=shots, meta=meta, progress=advance)
     site_marks, radars = _marks(bats, posts)
     return FootprintResult(fp, box, (lat0, lon0), site_marks, radars,
-                           f"{m.display_name} from {label0}: defended by {', '.join(site_list)}")
+                           f"{m.display_name} from {label0}: defended by {', '.join(site_list)}", label0,
+                           tuple(bats), tuple(posts), tl.threat_rcs_m2)
 
 
 # --- assurance -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class AssuranceReport:
+class AssuranceReport(_Exportable):
     """A deployment against strategic corridors: per pair engageability, speed threshold and delay budget;
-    site distances; optionally criteria, the speed × delay sweep and the year-by-year declarations.
+    site distances; optionally criteria (declared and observed), the speed × delay sweep and the
+    year-by-year declarations.
 
     ``data`` is the ``openbmd assure --json`` document; ``corridors`` the flown corridors."""
 
     data: dict[str, Any]
     corridors: Any
+    catalog: Catalog | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self.data
@@ -442,6 +508,12 @@ class AssuranceReport:
         from openbmd.report.assurance_report import threshold_figure
 
         return threshold_figure(self.data)
+
+    def scene(self) -> Scene:
+        """Each base-target corridor with its engageability, the deployment's sites, bases and targets."""
+        from openbmd.report.exports.build import assurance_scene
+
+        return assurance_scene(self.data, self.corridors, self.catalog or Catalog.load())
 
     def write_report(self, folder: str | Path) -> Path:
         """The offline HTML report (with JSON and figures) in ``folder``; returns its index.html."""
@@ -474,9 +546,12 @@ def _deployment_or_file(cat: Catalog, value: str | Deployment | Any, kind: str, 
 def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
            criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
            interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
-           by_year: bool = False, progress: bool = True, catalog: Catalog | None = None) -> AssuranceReport:
+           by_year: bool = False, observed: Sequence[str | Path] = (), progress: bool = True,
+           catalog: Catalog | None = None) -> AssuranceReport:
     """Can ``deployment`` (a catalog name, a YAML file in the catalog's format, or an entry) engage the strategic
-    missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?"""
+    missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?
+    ``observed``: flight-test JSON files (``openbmd flight-test --json``) whose observed speeds check
+    ``criteria`` beside the declared ones."""
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
     from openbmd.assurance.assess import SWEEP_DELAYS_S
@@ -505,18 +580,39 @@ def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets
     data["forces"], data["targets"] = forces, targets
     if crit is not None:
         data["criteria"] = evaluate_criteria(cat, dep, crit, corridors, tl, earth, burnout_speed_mps=speed)
+    if observed:
+        data["criteria_observed"] = _observed(cat, dep, crit, observed, earth)
     if sweep:
         with progress_bar("assure: speed x delay sweep", len(SWEEP_DELAYS_S), enabled=progress) as advance:
             data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth, progress=advance)
     if by_year:
         data["years"] = assess_years(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
-    return AssuranceReport(data, corridors)
+    return AssuranceReport(data, corridors, cat)
+
+
+def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Path], earth: EarthModel) -> list:
+    """The criteria with the observed speeds of ``files`` (flight-test JSON) beside the declared ones."""
+    import json
+
+    from openbmd.assurance.observed import criteria_both_ways, observed_speed
+
+    if crit is None:
+        raise InputError("is needed to check observed flight tests against", "criteria")
+    speeds = []
+    for f in files:
+        try:
+            speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), str(f)))
+        except InputError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read {f}: {exc}", "observed") from None
+    return criteria_both_ways(cat, dep, crit, speeds, earth)
 
 
 # --- exercise --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ExerciseReport:
+class ExerciseReport(_Exportable):
     """The cooperation modes side by side over seeded Monte Carlo trials.
 
     ``result`` is the exercise's own :class:`~openbmd.exercise.montecarlo.ExerciseResult`."""
@@ -567,6 +663,12 @@ class ExerciseReport:
         from openbmd.report.exercise_report import modes_figure
 
         return modes_figure(self.to_json())
+
+    def scene(self) -> Scene:
+        """The exercise's geometry: batteries, sensors, launch areas, assets, sectors and the raid's flights."""
+        from openbmd.report.exports.build import exercise_scene
+
+        return exercise_scene(self.scenario, self.catalog)
 
     def write_report(self, folder: str | Path) -> Path:
         """The offline HTML report in ``folder``; returns its index.html."""

@@ -44,7 +44,7 @@ def test_list_json_is_si_as_stored(main: Main, capsys: pytest.CaptureFixture[str
 def test_list_all(main: Main, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["catalog", "list", "--json"]) == 0
     kinds = {d["kind"] for d in json.loads(capsys.readouterr().out)}
-    assert kinds == {"missile", "interceptor", "sensor", "place", "timeline", "deployment", "criteria"}
+    assert kinds == {"missile", "interceptor", "sensor", "place", "timeline", "deployment", "criteria", "assumptions", "region"}
 
 
 def test_show_prints_fields_units_and_sources(main: Main, capsys: pytest.CaptureFixture[str]) -> None:

@@ -159,7 +159,7 @@ def test_entries_by_kind(cat: Catalog) -> None:
                        ("places", "place"), ("timelines", "timeline")]:
         picked = cat.entries(word)
         assert picked and all(e.kind == kind for e in picked)
-    kinds = ("missiles", "interceptors", "sensors", "places", "timelines", "deployments", "criteria")
+    kinds = ("missiles", "interceptors", "sensors", "places", "timelines", "deployments", "criteria", "assumptions", "regions")
     assert sum(len(cat.entries(k)) for k in kinds) == len(cat)
     place_types = ("sites", "ship-stations", "bases", "launch-areas", "cities")
     assert sum(len(cat.entries(k)) for k in place_types) == len(cat.entries("places"))

@@ -125,3 +125,123 @@ def test_group_options_may_follow_the_subcommand():
     assert hoist_group_options(["client", "--data", "D", "--as", "nato", "submit", "t.json"]) == [
         "client", "--data", "D", "--as", "nato", "submit", "t.json"]
     assert hoist_group_options(["trajectory", "--data", "x"]) == ["trajectory", "--data", "x"]  # other commands
+
+
+def test_key_rotation_keeps_what_was_logged_verifiable(cli, capsys, tmp_path):
+    from openbmd.exchange.canonical import canonical_json
+    from openbmd.exchange.config import party_key_path
+    from openbmd.exchange.messages import example_body, sign_envelope
+    from openbmd.exchange.service import wall_clock_ms
+
+    import httpx
+
+    data = tmp_path / "c"
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 0
+    capsys.readouterr()
+    ex = _json(capsys, cli, ["client", "example", "track_report"])
+    (tmp_path / "t.json").write_text(json.dumps(ex))
+    old_nato = party_key_path(data, "nato").read_bytes()
+
+    def session(check):
+        with ServerProcess(data) as srv:
+            base = ["--data", str(data), "--url", srv.url]
+            return check(srv, base)
+
+    def before(srv, base):
+        for _ in range(2):
+            _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        return _json(capsys, cli, ["log", *base, "--as", "russia", "verify", "--json"])["latest"]
+
+    held = session(before)
+    kid = _json(capsys, cli, ["keys", "rotate", "--data", str(data), "--json"])["key_id"]
+    assert kid != held["key_id"]
+
+    def after_centre(srv, base):
+        got = _json(capsys, cli, ["client", *base, "--as", "russia", "read", "--verify", "--json"])["messages"]
+        ann = got[-1]
+        assert (ann["sender"], ann["kind"], ann["envelope"]["key_id"]) == ("centre", "centre_key", held["key_id"])
+        assert ann["envelope"]["body"]["new_key_id"] == kid  # the old key vouches for the new one, in the log
+        v = _json(capsys, cli, ["log", *base, "--as", "russia", "verify", "--json"])  # held head: the old key
+        assert v["held"] == held and v["latest"]["key_id"] == kid and v["audited"]["messages"] == 3
+        r = _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        assert r["tree_head"]["key_id"] == kid
+
+    session(after_centre)
+    assert cli(["keys", "rotate", "--data", str(data), "--party", "nato"]) == 0
+    capsys.readouterr()
+
+    def after_party(srv, base):
+        got = _json(capsys, cli, ["client", *base, "--as", "russia", "read", "--verify", "--json"])["messages"]
+        assert [m["sender"] for m in got] == ["nato", "nato", "centre", "nato"]  # old-key messages verify
+        _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        env = sign_envelope(old_nato, "nato", 99, wall_clock_ms(), "track_report", example_body("track_report"))
+        r = httpx.post(srv.url + "/v1/messages", content=canonical_json(env))
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unknown_key"  # the old key signs no more
+        assert _json(capsys, cli, ["client", *base, "--as", "russia", "read", "--verify", "--json"])["messages"][-1][
+            "envelope"]["key_id"] != got[0]["envelope"]["key_id"]
+
+    session(after_party)
+
+
+def test_a_centre_key_swapped_without_announcement_is_refused(tmp_path):
+    from openbmd.exchange.config import CENTRE_KEY_FILE, CONFIG_FILE, init_data_dir, write_private_key
+    from openbmd.exchange.signing import encode_public_key, generate_keypair
+
+    from .serverproc import start_fails
+
+    data = tmp_path / "c"
+    init_data_dir(data, ["nato", "russia"])
+    with ServerProcess(data):
+        pass
+    pem, pub = generate_keypair()
+    cfg = json.loads((data / CONFIG_FILE).read_text())
+    cfg["retired_centre_keys"] = [cfg["centre_public_key"]]
+    cfg["centre_public_key"] = encode_public_key(pub)
+    (data / CONFIG_FILE).write_text(json.dumps(cfg))
+    write_private_key(data / CENTRE_KEY_FILE, pem)
+    code, err = start_fails(data)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "no valid announcement" in err, err
+
+
+def test_held_head_that_goes_back_is_reported(cli, capsys, tmp_path):
+    data = tmp_path / "c"
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 0
+    capsys.readouterr()
+    (tmp_path / "t.json").write_text(json.dumps(_json(capsys, cli, ["client", "example", "track_report"])))
+    with ServerProcess(data) as srv:
+        base = ["--data", str(data), "--url", srv.url, "--as", "nato"]
+        _json(capsys, cli, ["client", *base, "submit", str(tmp_path / "t.json"), "--json"])
+        held = _json(capsys, cli, ["log", *base, "head", "--json"])
+        (data / "clients" / "nato.head.json").write_text(json.dumps(dict(held, tree_size=5)))  # held: a longer log
+        assert cli(["log", *base, "head"]) == 1
+        assert "log rewritten" in capsys.readouterr().err
+
+
+def test_witness_cosigns_consistent_heads_and_reports_a_split_view(cli, capsys, tmp_path):
+    import shutil
+
+    from openbmd.exchange.config import load_config
+    from openbmd.exchange.signing import load_public_key
+    from openbmd.exchange.treehead import TreeHead, verify_cosignature
+
+    data = tmp_path / "c"
+    assert cli(["exchange", "init", str(data), "--parties", "nato,russia"]) == 0
+    capsys.readouterr()
+    (tmp_path / "t.json").write_text(json.dumps(_json(capsys, cli, ["client", "example", "track_report"])))
+    with ServerProcess(data) as srv:
+        base = ["--data", str(data), "--url", srv.url]
+        _json(capsys, cli, ["client", *base, "--as", "nato", "submit", str(tmp_path / "t.json"), "--json"])
+        first = _json(capsys, cli, ["log", *base, "--as", "russia", "witness", "--json"])
+    fork = tmp_path / "fork"  # the same centre, keys and log, from here on two different histories
+    shutil.copytree(data, fork)
+    with ServerProcess(data) as a, ServerProcess(fork) as b:
+        for srv, where in ((a, data), (b, fork), (b, fork)):
+            _json(capsys, cli, ["client", "--data", str(where), "--url", srv.url, "--as", "nato", "submit",
+                                str(tmp_path / "t.json"), "--json"])
+        second = _json(capsys, cli, ["log", "--data", str(data), "--url", a.url, "--as", "russia", "witness", "--json"])
+        assert (first["tree_head"]["tree_size"], second["tree_head"]["tree_size"]) == (1, 2)
+        party_key = load_config(data).party("russia").public_keys[0]
+        verify_cosignature(load_public_key(party_key), "russia", TreeHead(**second["tree_head"]), second["cosignature"])
+        assert cli(["log", "--data", str(data), "--url", b.url, "--as", "russia", "witness"]) == 1
+        err = capsys.readouterr().err
+        assert "log rewritten" in err and "size 2" in err and "size 3" in err, err

@@ -505,3 +505,34 @@ def test_centre_refuses_body_that_does_not_open_commitments(tmp_path, database):
 
         check(extra, "notes")
         assert c["nato"].tree_head().tree_size == 0
+
+
+def test_a_proposal_naming_only_its_proposer_is_not_a_joint_decision(tmp_path, database):
+    with centre(tmp_path, database) as (tc, c, clock, cfg):
+        with pytest.raises(ClientError) as e:
+            _propose(c, clock, ("nato",))
+        assert (e.value.status, e.value.code) == (422, "unilateral_proposal")
+        with pytest.raises(ClientError) as e:
+            _propose(c, clock, ("russia",))  # one party, even another one, is not joint either
+        assert e.value.code == "unilateral_proposal"
+        assert c["nato"].tree_head().tree_size == 0
+    data = tmp_path / "centre"
+    cfg = load_config(data).model_dump(mode="json")
+    (data / CONFIG_FILE).write_text(CentreConfig.model_validate(dict(cfg, min_decision_parties=1)).model_dump_json())
+    with centre(tmp_path, database, data=data) as (tc, c, clock, cfg):  # unless the config says otherwise
+        leaf = _propose(c, clock, ("nato",))
+        assert c["russia"].decision(leaf)["status"] == "approved"
+
+
+@pytest.mark.parametrize("withheld", ["r_ecef_m", "v_ecef_mps", "time_unix_ms", "track_id", "covariance_si"])
+def test_picture_leaves_out_reports_with_a_withheld_field(tmp_path, withheld):
+    release = {"parity": False, "rules": [
+        {"sender": "nato", "recipient": "russia", "kind": "track_report", "omit_fields": [withheld]}]}
+    with centre(tmp_path, str(tmp_path / "w.sqlite3"), release=release) as (tc, c, clock, cfg):
+        c["nato"].submit("track_report", _track("n1", T0))
+        c["russia"].submit("track_report", _track("r1", T0, 50.0))
+        pic = c["russia"].get("/v1/picture")
+        assert [t["members"] for t in pic["tracks"]] == [[["russia", "r1"]]]
+        assert len(c["nato"].get("/v1/picture")["tracks"]) == 1  # the sender sees its own in full
+        lines = cfg.degraded_views()
+        assert len(lines) == 1 and withheld in lines[0] and "nato->russia" in lines[0]

@@ -9,7 +9,7 @@ from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
 from openbmd.exercise.geometry import prepare
 from openbmd.exercise.montecarlo import paired_difference, run_trials_mc
-from openbmd.exercise.scenario import Discrimination, load_scenario
+from openbmd.exercise.scenario import Battery, Discrimination, load_scenario
 
 EARTH = wgs84()
 TRIALS = 1500
@@ -57,6 +57,36 @@ def test_a_faster_timeline_never_lowers_p_no_leak_with_the_look_shot_reserved(ca
         fast_p = prepare(fast, catalog, EARTH, modes=(mode,))[mode]
         assert fast_p.look_shot_reserve
         _not_worse(_no_leak(fast_p, 3), _no_leak(slow_p, 3))
+
+
+def _with(sc, party: int, **extra):
+    parties = list(sc.parties)
+    p = parties[party]
+    parties[party] = p.model_copy(update={k: getattr(p, k) + v for k, v in extra.items()})
+    return sc.model_copy(update={"parties": parties})
+
+
+MORE = {
+    "nato-battery": lambda sc: _with(sc, 0, batteries=[Battery(site="aegis-east-med", interceptor="sm3-ib",
+                                                               inventory=16, channels=8)]),
+    "russia-battery": lambda sc: _with(sc, 1, batteries=[Battery(site="rostov-on-don", interceptor="s-400-40n6",
+                                                                 inventory=16, channels=12)]),
+    "nato-radar": lambda sc: _with(sc, 0, sensors=["aegis-east-med"]),
+}
+
+
+@pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys"])
+@pytest.mark.parametrize("more", sorted(MORE))
+def test_adding_a_battery_or_a_fire_control_radar_never_lowers_p_no_leak(catalog, name, more):
+    """Also checked on the expected leakers, which move where P(no leak) is stuck at 0 (independent)."""
+    sc = _variants(catalog)[name]
+    bigger = MORE[more](sc)
+    for mode in ("independent", "data-exchange", "joint"):
+        a = run_trials_mc(prepare(sc, catalog, EARTH, modes=(mode,))[mode], 1000, 4)
+        b = run_trials_mc(prepare(bigger, catalog, EARTH, modes=(mode,))[mode], 1000, 4)
+        _not_worse(b["leakers"] == 0, a["leakers"] == 0)
+        d, ci = paired_difference(a["leakers"].astype(float), b["leakers"].astype(float))
+        assert ci[1] >= 0.0, (mode, d, ci)  # fewer or as many leakers
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -179,6 +179,15 @@ def evaluate_criteria(catalog: Catalog, deployment: Deployment, criteria: Criter
                       else f"all sites south of {c.value:g} deg N")
             kept = [e for e in deployment.emplacements if e.site not in north]
             limited = _rearmed(catalog, deployment, kept, earth, burnout_speed_mps)
+        elif c.rule == "no-reach-over-region":
+            from openbmd.assurance.reach import reach_criterion
+
+            reach = reach_criterion(armed.batteries, catalog.region(c.region), earth)
+            satisfied, detail = reach["satisfied"], reach["detail"]
+            capped = [dataclasses.replace(b, table=dataclasses.replace(
+                b.table, max_range_m=min(b.table.max_range_m, r["distance_m"])))
+                for b, r in zip(armed.batteries, reach["sites"])]
+            limited = dataclasses.replace(armed, batteries=capped)
         else:  # border-distance-exceeds-reach
             bad = [s for s in checks if not s.satisfies_distance_criterion]
             satisfied = not bad

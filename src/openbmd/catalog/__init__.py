@@ -30,11 +30,17 @@ from openbmd.catalog.models import (
     Declaration,
     CriteriaSet,
     Criterion,
+    AssumedFigure,
+    AssumptionSet,
+    MissileAssumption,
+    ASSUMED_FIELDS,
+    Region,
 )
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
     "Entry", "Source", "Stage", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
+    "AssumedFigure", "AssumptionSet", "MissileAssumption", "ASSUMED_FIELDS", "Region",
     "ENTRY_TYPES",
 ]

@@ -9,7 +9,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
-from openbmd.catalog.models import CriteriaSet, Deployment, Entry, Interceptor, Missile, Place, Sensor, Timeline
+from openbmd.catalog.models import (AssumptionSet, CriteriaSet, Deployment, Entry, Interceptor, Missile, Place, Region,
+                                    Sensor, Timeline)
 from openbmd.errors import InputError, UnknownNameError
 
 E = TypeVar("E", bound=Entry)
@@ -33,12 +34,15 @@ _KINDS: Mapping[str, tuple[str, str | None]] = MappingProxyType({
     "timeline": ("timeline", None), "timelines": ("timeline", None),
     "deployment": ("deployment", None), "deployments": ("deployment", None),
     "criteria": ("criteria", None),
+    "assumptions": ("assumptions", None), "assumption-sets": ("assumptions", None),
+    "region": ("region", None), "regions": ("region", None),
 })
 """Words accepted by :meth:`Catalog.entries` for ``kind``."""
 
 KIND_WORDS: tuple[str, ...] = (
     "missiles", "interceptors", "sensors", "radars", "space-ir", "places",
     "sites", "ship-stations", "bases", "launch-areas", "cities", "timelines", "deployments", "criteria",
+    "assumptions", "regions",
 )
 """The documented ``kind`` words, plural form (singulars are accepted too)."""
 
@@ -88,6 +92,13 @@ class Catalog:
                 self._check_place(entry, file_of[entry.name])
             elif isinstance(entry, Deployment):
                 self._check_deployment(entry, file_of[entry.name])
+            elif isinstance(entry, AssumptionSet):
+                self._check_assumptions(entry, file_of[entry.name])
+            elif isinstance(entry, CriteriaSet):
+                for i, c in enumerate(entry.criteria):
+                    if c.region is not None and not isinstance(self._by_name.get(c.region), Region):
+                        raise CatalogError(f"{c.region!r} is not a known region", file=file_of[entry.name],
+                                           entry=entry.name, field=f"criteria.{i}.region")
             elif isinstance(entry, Interceptor) and entry.fire_control_radar is not None:
                 found = self._by_name.get(entry.fire_control_radar)
                 if not (isinstance(found, Sensor) and found.sensor_type == "radar"):
@@ -113,6 +124,23 @@ class Catalog:
                 if not ok:
                     raise CatalogError(f"{name!r} is not a place with sensors or a space IR sensor",
                                        file=file, entry=dep.name, field=f"{prefix}sensors.{i}")
+
+    def _check_assumptions(self, aset: AssumptionSet, file: str | None) -> None:
+        for i, m in enumerate(aset.missiles):
+            found = self._by_name.get(m.missile)
+            if not isinstance(found, Missile):
+                raise CatalogError(f"{m.missile!r} is not a known missile{_closest_text(m.missile, self._names(Missile), 'missile')}",
+                                   file=file, entry=aset.name, field=f"missiles.{i}.missile")
+            if m.payload_mass_kg is not None and not found.uses_mass_form:
+                raise CatalogError(f"{m.missile} is given by burnout speeds; a payload figure cannot change its flight",
+                                   file=file, entry=aset.name, field=f"missiles.{i}.payload_mass_kg")
+        for i, name in enumerate(aset.sensors):
+            found = self._by_name.get(name)
+            ok = (isinstance(found, Place) and found.sensors) or (
+                isinstance(found, Sensor) and found.sensor_type == "space-ir")
+            if not ok:
+                raise CatalogError(f"{name!r} is not a place with sensors or a space IR sensor",
+                                   file=file, entry=aset.name, field=f"sensors.{i}")
 
     def _check_place(self, place: Place, file: str | None) -> None:
         def need(name: str, cls: type[Entry], field: str) -> Entry:
@@ -179,6 +207,14 @@ class Catalog:
         """The criteria set called ``name``."""
         return self._typed(name, CriteriaSet)
 
+    def assumptions(self, name: str) -> AssumptionSet:
+        """The threat assumption set called ``name`` (``"nato"`` and ``"russia"`` are shipped)."""
+        return self._typed(name, AssumptionSet)
+
+    def region(self, name: str) -> Region:
+        """The named region called ``name`` (e.g. ``"russia-west-of-urals"``)."""
+        return self._typed(name, Region)
+
     def entries(self, kind: str | None = None) -> tuple[Entry, ...]:
         """All entries in file order, or those of one ``kind``.
 
@@ -240,7 +276,7 @@ class Catalog:
             return entry
         if entry is not None:
             raise UnknownNameError(f"{name!r} is {_a(_describe(entry))}, not {_a(cls.kind)}; "
-                                   f"see 'openbmd catalog list {cls.kind}s'")
+                                   f"see 'openbmd catalog list {_plural(cls.kind)}'")
         raise UnknownNameError(f"unknown {cls.kind} {name!r}{_closest_text(name, self._names(cls), cls.kind)}")
 
 
@@ -261,4 +297,9 @@ def _closest_text(name: str, pool: Iterable[str], kind: str | None = None) -> st
     close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
     if close:
         return f"; closest: {', '.join(close)}"
-    return f"; no close match (see 'openbmd catalog list{f' {kind}s' if kind else ''}')"
+    return f"; no close match (see 'openbmd catalog list{f' {_plural(kind)}' if kind else ''}')"
+
+
+def _plural(kind: str) -> str:
+    """The ``catalog list`` word of a kind: missile -> missiles; assumptions and criteria stay."""
+    return kind if kind.endswith("s") or kind == "criteria" else f"{kind}s"

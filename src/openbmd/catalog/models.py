@@ -373,7 +373,8 @@ class Deployment(Entry):
         return sum(e.count for e in self.emplacements)
 
 
-CriterionRule = Literal["max-burnout-speed", "max-interceptors", "max-site-latitude", "border-distance-exceeds-reach"]
+CriterionRule = Literal["max-burnout-speed", "max-interceptors", "max-site-latitude", "border-distance-exceeds-reach",
+                        "no-reach-over-region"]
 
 
 class Criterion(_Frozen):
@@ -381,13 +382,17 @@ class Criterion(_Frozen):
 
     name: str = Field(pattern=NAME_PATTERN)
     rule: CriterionRule
-    value: float | None = Field(None, description="m/s, count or deg, by rule; none for the distance rule")
+    value: float | None = Field(None, description="m/s, count or deg, by rule; none for the distance and reach rules")
+    region: str | None = Field(None, pattern=NAME_PATTERN, description="no-reach-over-region: the catalog region")
     statement: str = Field(min_length=1, description="The proposal in words, as publicly made")
 
     @model_validator(mode="after")
     def _value_for_rule(self) -> Criterion:
-        if (self.value is None) != (self.rule == "border-distance-exceeds-reach"):
+        valueless = self.rule in ("border-distance-exceeds-reach", "no-reach-over-region")
+        if (self.value is None) != valueless:
             raise ValueError(f"rule {self.rule} {'takes no' if self.value is not None else 'needs a'} value")
+        if (self.region is None) == (self.rule == "no-reach-over-region"):
+            raise ValueError(f"rule {self.rule} {'needs a' if self.region is None else 'takes no'} region")
         return self
 
 
@@ -400,6 +405,111 @@ class CriteriaSet(Entry):
     criteria: list[Criterion] = Field(min_length=1)
 
 
+Basis = Literal["published", "derived", "estimate", "assumption"]
+
+
+class AssumedFigure(_Frozen):
+    """One figure of an assumption set, with its own provenance.
+
+    ``value`` in the unit its field name states; ``basis`` says how it was obtained; estimates and
+    assumptions carry the range ``low``..``high`` the source allows.
+    """
+
+    value: float = Field(allow_inf_nan=False)
+    basis: Basis = Field(description="'published', 'derived', 'estimate' or 'assumption'")
+    low: float | None = Field(None, allow_inf_nan=False, description="Lowest value the source allows")
+    high: float | None = Field(None, allow_inf_nan=False, description="Highest value the source allows")
+    source: list[Source] = Field(min_length=1, description="Public sources of this figure")
+    note: str | None = Field(None, description="How the figure is read from the source")
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @model_validator(mode="after")
+    def _range(self) -> AssumedFigure:
+        if self.basis in ("estimate", "assumption") and (self.low is None or self.high is None):
+            raise ValueError(f"an {self.basis} needs its range: give low and high")
+        if self.low is not None and self.high is not None and not self.low <= self.value <= self.high:
+            raise ValueError(f"value {self.value:g} lies outside its range {self.low:g}..{self.high:g}")
+        return self
+
+
+ASSUMED_FIELDS: tuple[str, ...] = ("max_range_m", "payload_mass_kg", "cep_m", "inventory", "first_year")
+"""The catalog figures an assumption set may state for a missile, in the order tables show them."""
+
+
+class MissileAssumption(_Frozen):
+    """One party's figures for one catalog missile; a figure left out takes the catalog's value.
+
+    ``max_range_m`` is the range at the stated (or catalog) payload: the flight model is scaled to fly it.
+    ``first_year`` is the year from which the party assumes the missile exists (deployed, or tested in the
+    stated form); ``inventory`` counts launchers, ``cep_m`` is the circular error probable.
+    """
+
+    missile: str = Field(pattern=NAME_PATTERN, description="Catalog missile name")
+    max_range_m: AssumedFigure | None = Field(None, description="Range at the payload, m")
+    payload_mass_kg: AssumedFigure | None = Field(None, description="Payload, kg (mass-form missiles only)")
+    cep_m: AssumedFigure | None = Field(None, description="Circular error probable, m")
+    inventory: AssumedFigure | None = Field(None, description="Launchers, count")
+    first_year: AssumedFigure | None = Field(None, description="Year from which the missile exists, year")
+
+    def figure(self, name: str) -> AssumedFigure | None:
+        """The figure called ``name`` (one of :data:`ASSUMED_FIELDS`), or None where the set is silent."""
+        return getattr(self, name)
+
+
+class AssumptionSet(Entry):
+    """One party's assumptions about third-country missiles, and the sensors that warn it.
+
+    ``party`` names the side (e.g. 'nato', 'russia'); ``sensors`` are catalog places with radars or space
+    IR sensors whose warning the party counts as its own.
+    """
+
+    kind: ClassVar[str] = "assumptions"
+
+    party: str = Field(pattern=NAME_PATTERN, description="The side whose assessment this is")
+    missiles: list[MissileAssumption] = Field(min_length=1)
+    sensors: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
+        default_factory=list, description="Places with radars, or space IR sensors: the party's own warning")
+
+    @model_validator(mode="after")
+    def _unique(self) -> AssumptionSet:
+        names = [m.missile for m in self.missiles]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"missile(s) listed twice: {', '.join(dup)}")
+        return self
+
+    def for_missile(self, name: str) -> MissileAssumption:
+        """This set's figures for missile ``name`` (an empty assumption, all catalog values, if it is silent)."""
+        for m in self.missiles:
+            if m.missile == name:
+                return m
+        return MissileAssumption(missile=name)
+
+
+class Region(Entry):
+    """A named region of a country: a polygon (geodetic lat, lon pairs, deg) clipped to the country's Natural
+    Earth outline, e.g. Russia west of the Urals."""
+
+    kind: ClassVar[str] = "region"
+
+    country: Country = Field(description="The country the polygon is clipped to")
+    polygon_deg: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        min_length=3, description="Vertices [lat_deg, lon_deg] of a polygon that, clipped to the country, is the region")
+
+    @field_validator("polygon_deg")
+    @classmethod
+    def _in_range(cls, value: list[list[float]]) -> list[list[float]]:
+        for i, (lat, lon) in enumerate(value):
+            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+                raise ValueError(f"vertex {i} ({lat:g}, {lon:g}) is outside -90..90, -180..180 deg")
+        return value
+
+
 ENTRY_TYPES: Mapping[str, type[Entry]] = MappingProxyType(
-    {cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place, Timeline, Deployment, CriteriaSet)})
+    {cls.kind: cls for cls in (Missile, Interceptor, Sensor, Place, Timeline, Deployment, CriteriaSet,
+                                     AssumptionSet, Region)})
 """Entry class by kind name (read-only)."""

@@ -24,7 +24,8 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so each command module stays independent of the others.
-    from openbmd.cli import assurance, catalog, engagement, exchange, exercise, tracking, trajectory
+    from openbmd.cli import assurance, catalog, engagement, exchange, exercise, exports, threat, tracking, \
+        trajectory, verify, view
 
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(exercise.app, name="exercise")
@@ -33,6 +34,10 @@ def _register() -> None:
     assurance.register(app)
     tracking.register(app)
     exchange.register(app)
+    exports.register(app)
+    view.register(app)
+    threat.register(app)
+    verify.register(app)
 
 
 _register()

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json
 from openbmd.cli.resolve import flags, opt_quantity, output_folder
 
@@ -26,7 +27,7 @@ burnout speed that engages it) and the delay budget (the longest decision delay 
 
 FLAGS = {"deployment": "--deployment", "criteria": "--criteria", "forces": "--forces", "targets": "--targets",
          "timeline": "--timeline", "delay_s": "--delay", "by_year": "--by-year", "border": "--border",
-         "interceptor_speed_km_s": "--interceptor-speed"}
+         "interceptor_speed_km_s": "--interceptor-speed", "observed": "--observed"}
 """API argument names -> the flags of ``assure``."""
 
 
@@ -45,6 +46,9 @@ def assure(
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + figures to this folder."),
     quiet: bool = QUIET,
+    export: list[Path] = export_option(),
+    observed: list[Path] = typer.Option([], "--observed", help="flight-test JSON: check --criteria with observed "
+                                                              "speeds too (repeatable)."),
 ) -> None:
     from openbmd import api
 
@@ -54,13 +58,14 @@ def assure(
         result = api.assure(deployment, forces=forces, targets=targets, criteria=criteria, border=border,
                             delay_s=opt_quantity(delay, "time", "--delay", non_negative=True),
                             interceptor_speed_km_s=None if speed is None else speed / 1e3, timeline=timeline,
-                            sweep=sweep, by_year=by_year, progress=not quiet)
+                            sweep=sweep, by_year=by_year, observed=observed, progress=not quiet)
     if as_json:
         print_json(result.to_json())
     else:
         _print(result.to_json())
     if report is not None:
         result.write_report(report)
+    write_exports(export, result.scene)
 
 
 def _print(data: dict) -> None:
@@ -95,6 +100,11 @@ def _print(data: dict) -> None:
         console().print("Engageable pairs by common interceptor speed and decision delay:")
         console().print(t)
         console().print(f"{len(sens['flips'])} pairs flip inside this grid")
+    for c in data.get("criteria_observed", []):
+        for row in c["checks"]:
+            if "interceptor" in row:
+                console().print(f"{c['name']} / {row.get('site', row['interceptor'])}: declared "
+                                f"{'holds' if row['declared_holds'] else 'fails'}, observed {row['observed_holds']}")
     for y in data.get("years", []):
         console().print(f"{y['year']}: {y['engageable_pairs']} of {y['total_pairs']} pairs engageable, "
                         f"{y['interceptors']} interceptors")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openbmd.catalog import Entry, Interceptor, Missile, Place, Sensor, load_catalog
+from openbmd.catalog import ASSUMED_FIELDS, Entry, Interceptor, Missile, Place, Sensor, load_catalog
 
 app = typer.Typer(
     help="What exists? Public missiles, interceptors, sensors and places, with sources.",
@@ -137,8 +137,15 @@ def _rows(entry: Entry) -> list[tuple[str, str]]:
                 rows.append((f"stage {i}", ", ".join(parts)))
         elif field == "sensors":
             rows.append(("sensors", "; ".join(
+                m if isinstance(m, str) else
                 m.sensor + ("" if m.boresight_azimuth_deg is None else f" (boresight {m.boresight_azimuth_deg:g} deg)")
                 for m in value)))
+        elif field == "missiles":  # an assumption set: each missile's stated figures
+            for m in value:
+                stated = [f"{k} {f.value:.0f} ({f.basis})" if k == "first_year" else f"{k} {_quantity(k, f.value)} ({f.basis})"
+                          for k in ASSUMED_FIELDS
+                          if (f := m.figure(k)) is not None]
+                rows.append((m.missile, "; ".join(stated) or "catalog figures"))
         elif isinstance(value, list):
             rows.append((field, ", ".join(map(str, value))))
         else:

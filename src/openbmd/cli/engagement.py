@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json, save_figure
 from openbmd.cli.resolve import flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
@@ -74,6 +75,7 @@ def engage(
     threat_rcs: Optional[str] = _RCS, timeline: str = _TIMELINE,
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the engagement to this PNG."),
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd import api
 
@@ -88,6 +90,7 @@ def engage(
         _engage_table(result.window, result.title)
     if png is not None:
         save_figure(result.plot(), png)
+    write_exports(export, result.scene)
 
 
 def _engage_table(w, title: str) -> None:
@@ -123,6 +126,7 @@ def footprint(
     geojson: Optional[Path] = typer.Option(None, "--geojson", help="Write the defended area as GeoJSON."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the footprint on the map."),
     quiet: bool = QUIET,
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd import api
 
@@ -135,6 +139,7 @@ def footprint(
                                **timing)
     if geojson is not None:
         result.footprint.write_geojson(geojson)
+    write_exports(export, result.scene)
     j = result.to_json()
     if as_json:
         print_json(j)

@@ -75,6 +75,26 @@ def keys_new(
         console().print(f"{key_path}: key id {info['key_id']}, public key {info['public_key']}")
 
 
+@keys_app.command("rotate")
+def keys_rotate(
+    data: Path = typer.Option(..., "--data", help="Centre data directory (stop the centre first)."),
+    party: Optional[str] = typer.Option(None, "--party", help="Replace this party's key (default: the centre's)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine output."),
+) -> None:
+    """Rotate the centre's key (announced in the log by the old key) or replace a party's key;
+    what was logged keeps verifying against the key valid at the time."""
+    from openbmd.exchange.rotation import rotate_centre_key, rotate_party_key
+
+    with flags({"data_dir": "--data", "party": "--party"}):
+        kid = (rotate_centre_key(data, time.time_ns() // 1_000_000) if party is None else
+               rotate_party_key(data, party))
+    info = {"key": party or "centre", "key_id": kid}
+    if as_json:
+        print_json(info)
+    else:
+        console().print(f"new {info['key']} key {kid}; start (or restart) the centre to use it")
+
+
 def serve(
     data: Path = typer.Option(..., "--data", help="Centre data directory (from `exchange init`)."),
     port: int = typer.Option(8470, "--port", min=1, max=65535, help="TCP port."),
@@ -175,8 +195,8 @@ def _client(ctx: typer.Context):
     if not url:
         srv = data / "server.json"
         url = json.loads(srv.read_text())["url"] if srv.exists() else _DEFAULT_URL
-    return ExchangeClient(url, party, key.read_bytes(), centre_public_key=cfg.centre_public_key,
-                          party_keys=cfg.signing_keys())
+    return ExchangeClient(url, party, key.read_bytes(), centre_public_key=cfg.centre_keys(),
+                          party_keys=cfg.verification_keys())
 
 
 def _call(fn, *args: Any, **kw: Any) -> Any:
@@ -200,10 +220,20 @@ def _held_path(ctx: typer.Context) -> Path:
 
 
 def _hold(ctx: typer.Context, head: dict[str, Any]) -> None:
-    """Remember the largest tree head seen, for `log verify`."""
+    """Remember the largest tree head seen, for `log verify`; a head that goes back from it, or
+    differs at its size, means the log was rewritten (exit 1)."""
+    from openbmd.exchange.client import LogRewritten
+    from openbmd.exchange.treehead import TreeHead
+
     path = _held_path(ctx)
-    if path.exists() and json.loads(path.read_text())["tree_size"] > head["tree_size"]:
-        return
+    if path.exists():
+        held = json.loads(path.read_text())
+        if held["tree_size"] > head["tree_size"] or (held["tree_size"] == head["tree_size"]
+                                                      and held["root_hash"] != head["root_hash"]):
+            _fail(str(LogRewritten(TreeHead.model_validate(held), TreeHead.model_validate(head),
+                                   "the centre signed a head that does not extend the one held")))
+        if held["tree_size"] == head["tree_size"]:
+            return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(head) + "\n")
 
@@ -428,7 +458,8 @@ def log_verify(
                                              "(default: the last one this party saw)."),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
 ) -> None:
-    """Check a held tree head against the centre's latest; exit 1 if the log was rewritten."""
+    """Check a held tree head against the centre's latest, and every stored head and released
+    message's routing columns against what was signed; exit 1 if the log was rewritten."""
     from openbmd.exchange.merkle import ProofError
     from openbmd.exchange.signing import SignatureError
     from openbmd.exchange.treehead import TreeHead
@@ -451,14 +482,42 @@ def log_verify(
     with _client(ctx) as c:
         try:
             latest = _call(c.verify_head, held)
+            counts = _call(c.audit, latest)
         except (ProofError, SignatureError) as exc:
             _fail(str(exc))
     _hold(ctx, latest.model_dump())
-    result = {"ok": True, "held": held.model_dump(), "latest": latest.model_dump()}
+    result = {"ok": True, "held": held.model_dump(), "latest": latest.model_dump(), "audited": counts}
     if as_json:
         print_json(result)
     else:
-        console().print(f"held head of size {held.tree_size} is consistent with the latest, size {latest.tree_size}")
+        console().print(f"held head of size {held.tree_size} is consistent with the latest, size {latest.tree_size}; "
+                        f"{counts['heads']} stored heads and {counts['messages']} released messages check out")
+
+
+@log_app.command("witness")
+def log_witness(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine output.")) -> None:
+    """Co-sign the centre's latest head as the party, after checking it is consistent with the head
+    this witness co-signed last (kept in DATA/witness/PARTY.json); exit 1 if the log was rewritten."""
+    from openbmd.exchange.merkle import ProofError
+    from openbmd.exchange.signing import SignatureError
+    from openbmd.exchange.treehead import TreeHead
+
+    obj = _ctx(ctx)
+    path = Path(obj["data"]) / "witness" / f"{obj['party']}.json"
+    previous = TreeHead.model_validate(json.loads(path.read_text())["tree_head"]) if path.exists() else None
+    with _client(ctx) as c:
+        try:
+            head, cosignature = _call(c.witness, previous)
+        except (ProofError, SignatureError) as exc:
+            _fail(str(exc))
+    record = {"witness": obj["party"], "tree_head": head.model_dump(), "cosignature": cosignature}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record) + "\n")
+    if as_json:
+        print_json(record)
+    else:
+        console().print(f"{obj['party']} co-signs the head of size {head.tree_size}"
+                        + (f", consistent with size {previous.tree_size}" if previous else " (first)"))
 
 
 def register(app: typer.Typer) -> None:

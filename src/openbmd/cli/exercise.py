@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json
 from openbmd.cli.resolve import flags, output_folder, positive_int
 from openbmd.errors import InputError
@@ -39,6 +40,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
     quiet: bool = QUIET,
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd import api
 
@@ -67,6 +69,7 @@ def run(
             console().print(v["explanation"], soft_wrap=True)
     if report is not None:
         result.write_report(report)
+    write_exports(export, result.scene)
 
 
 @app.command("list", help="List the built-in scenarios.")

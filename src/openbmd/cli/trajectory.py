@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json, save_figure
 from openbmd.cli.resolve import flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
@@ -56,6 +57,8 @@ def trajectory(
     no_drag: bool = typer.Option(False, "--no-drag", help="Fly in vacuum on the full Earth model."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
+    samples: int = typer.Option(0, "--samples", help="Include N path samples, evenly spaced in time, in --json."),
+    export: list[Path] = export_option(),
 ) -> None:
     from openbmd import api
 
@@ -64,6 +67,8 @@ def trajectory(
         raise InputError(f"unknown Earth model {earth_name!r}; use wgs84 or ideal", "--earth")
     from openbmd.earth import by_name
 
+    if samples < 0 or samples == 1:
+        raise InputError("must be 0 (no path) or at least 2", "--samples")
     earth = by_name(earth_name)
     if no_drag:
         earth = earth.without_atmosphere()
@@ -96,9 +101,10 @@ def trajectory(
         with flags(FLAGS):
             result = api.trajectory(missile, origin, target, earth=earth, **lofted)
     if as_json:
-        print_json(result.to_json())
+        print_json(result.to_json(samples))
     else:
         _table(result.summary, result.title)
+    write_exports(export, result.scene)
     if png is not None:
         save_figure(result.plot(), png)
 

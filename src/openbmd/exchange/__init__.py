@@ -3,7 +3,11 @@ models, storage with the release policy, and the service.
 
 Modules: :mod:`~openbmd.exchange.messages` (one model per kind, the signed envelope),
 :mod:`~openbmd.exchange.config` (parties, keys, release policy), :mod:`~openbmd.exchange.storage`
-(SQLite and PostgreSQL), :mod:`~openbmd.exchange.service` (the centre without HTTP),
+(SQLite and PostgreSQL), :mod:`~openbmd.exchange.audit` (the start-up audit),
+:mod:`~openbmd.exchange.highwater` (the signed high-water mark outside the store),
+:mod:`~openbmd.exchange.quota` (per-party quotas), :mod:`~openbmd.exchange.rotation` (key
+lifecycle), :mod:`~openbmd.exchange.service` (the centre without HTTP),
+:mod:`~openbmd.exchange.verifier_pool` (signature checks in worker processes),
 :mod:`~openbmd.exchange.app` (FastAPI), :mod:`~openbmd.exchange.client` (Python client),
 :mod:`~openbmd.exchange.server` (uvicorn). The foundations are pure and stand alone:
 

@@ -11,8 +11,10 @@ why we chose them over mTLS). Every error has the body
 
 Statuses of ``POST /v1/messages``: 201 accepted and durable; 400 not JSON; 401 unknown party or
 key, bad signature, or a body that does not open its signed commitments (``bad_commitment``); 403 an approval by a party that is not required or cannot see the
-proposal; 409 replayed or out-of-order sequence; 413 body over the limit; 422 schema error,
-stale or future timestamp; 503 storage failure or shutting down.
+proposal; 409 replayed or out-of-order sequence; 413 body over the limit (whatever its size);
+422 schema error, stale or future timestamp, a proposal with too few required parties; 429 the
+sender is over its quota; 503 storage or verifier failure, or shutting down. ``/v1/health`` is
+liveness, ``/v1/ready`` readiness (503 whenever writes cannot succeed).
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from openbmd.exchange.config import load_centre_key, load_config
+from openbmd.exchange.docs import add_offline_docs
 from openbmd.exchange.messages import ENVELOPE_ADAPTER, MAX_SAFE_INT
-from openbmd.exchange.service import Centre, ExchangeError, check_batch, wall_clock_ms
-from openbmd.exchange.storage import open_storage
+from openbmd.exchange.service import Centre, ExchangeError, wall_clock_ms
+from openbmd.exchange.storage import StorageError, open_storage
 from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead
+from openbmd.exchange.verifier_pool import VerifierPool
 
 __all__ = ["ServiceConfig", "create_app"]
 
@@ -79,10 +83,14 @@ class ReceiptModel(BaseModel):
 
 class ReleasedModel(BaseModel):
     """A message as released to the reader: ``envelope`` is the signed envelope with ``body`` and
-    ``salts`` of the released fields; ``withheld_fields`` were removed from both."""
+    ``salts`` of the released fields; ``withheld_fields`` were removed from both. ``sender`` and
+    ``kind`` are the centre's routing columns, ``received_ms`` the timestamp of the first head
+    that covers the leaf: a reader checks all three against signed data."""
 
     leaf_index: int
     received_ms: int
+    sender: str
+    kind: str
     envelope: dict[str, Any]
     withheld_fields: list[str]
 
@@ -90,6 +98,14 @@ class ReleasedModel(BaseModel):
 class MessagesModel(BaseModel):
     messages: list[ReleasedModel]
     tree_size: int
+
+
+class ReadyModel(BaseModel):
+    """Whether writes can succeed now, and the parts that decide it."""
+
+    ready: bool
+    storage: bool
+    verifier: bool
 
 
 class MeModel(BaseModel):
@@ -107,6 +123,10 @@ class DecisionModel(BaseModel):
     rejections: dict[str, int]
     pending: list[str]
     expires_unix_ms: int
+
+
+class TreeHeadsModel(BaseModel):
+    heads: list[TreeHead]
 
 
 class PictureTrackModel(BaseModel):
@@ -160,59 +180,6 @@ def _envelope_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
-class _BatchVerifier:
-    """Feeds submissions to verifier processes in batches: while one batch is being checked the
-    next one gathers, so the inter-process cost is paid per batch, not per message."""
-
-    def __init__(self, centre: Centre, processes: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._centre = centre
-        self._keys = centre.public_keys
-        self._limit = centre.config.limits.max_body_bytes
-        self._slots = processes
-        self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
-        self._waiting: list[tuple[bytes, asyncio.Future]] = []
-
-    async def start(self) -> None:
-        """Start the processes now rather than on the first message."""
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._pool, check_batch, [], {}, 0) for _ in range(self._slots)))
-
-    async def check(self, data: bytes) -> Any:
-        fut = asyncio.get_running_loop().create_future()
-        self._waiting.append((data, fut))
-        if self._slots > 0:
-            self._launch()
-        return await fut
-
-    def _launch(self) -> None:
-        batch, self._waiting = self._waiting[:256], self._waiting[256:]
-        if not batch:
-            return
-        self._slots -= 1
-        job = asyncio.get_running_loop().run_in_executor(
-            self._pool, check_batch, [d for d, _ in batch], self._keys, self._limit)
-        job.add_done_callback(lambda j: self._done(batch, j))
-
-    def _done(self, batch: list[tuple[bytes, asyncio.Future]], job: asyncio.Future) -> None:
-        self._slots += 1
-        exc = job.exception()
-        for i, (_, fut) in enumerate(batch):
-            if fut.done():
-                continue
-            if exc is not None:
-                fut.set_exception(ExchangeError(503, "verifier", f"verifier process failed: {exc}"))
-            else:
-                fut.set_result(job.result()[i])
-        if self._waiting:
-            self._launch()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
 class _SubmitFastPath:
     """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's routing.
 
@@ -221,7 +188,7 @@ class _SubmitFastPath:
     centre; the 201 is sent only when the write is durable.
     """
 
-    def __init__(self, app: Any, centre: Centre, limit: int, verifier: _BatchVerifier | None = None) -> None:
+    def __init__(self, app: Any, centre: Centre, limit: int, verifier: VerifierPool | None = None) -> None:
         self.app, self.centre, self.limit, self.verifier = app, centre, limit, verifier
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -250,6 +217,10 @@ class _SubmitFastPath:
             status, payload = 201, receipt.json_bytes()
         except ExchangeError as exc:
             status, payload = exc.status, json.dumps(exc.to_json()).encode()
+        except StorageError as exc:
+            status, payload = 503, json.dumps(ExchangeError(503, "storage", str(exc)).to_json()).encode()
+        # A body refused before its end (413) is not read further: uvicorn discards the rest of
+        # it on a kept-alive connection, so the client can finish sending and read the answer.
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode())]})
@@ -262,12 +233,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
     storage = open_storage(config.database, config.data_dir)
     try:
         centre = Centre(cfg, storage, load_centre_key(config.data_dir), clock_ms=config.clock_ms,
-                        group_commit=config.group_commit, max_batch=config.max_batch)
+                        group_commit=config.group_commit, max_batch=config.max_batch, data_dir=config.data_dir)
     except BaseException:
         storage.close()
         raise
 
-    verifier = _BatchVerifier(centre, config.verify_processes) if config.verify_processes > 0 else None
+    verifier = VerifierPool(centre, config.verify_processes) if config.verify_processes > 0 else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -278,7 +249,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             verifier.close()
         centre.close()
 
-    app = FastAPI(title="openbmd exchange centre", version="1", lifespan=lifespan,
+    app = FastAPI(title="openbmd exchange centre", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Signed messages between parties, an RFC 9162 Merkle log with signed tree "
                               "heads, and per-party release. Reads need signed request headers.")
     app.state.centre = centre
@@ -287,6 +258,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.exception_handler(ExchangeError)
     async def _exchange_error(_: Request, exc: ExchangeError) -> JSONResponse:
         return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.exception_handler(StorageError)
+    async def _storage_error(_: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse(ExchangeError(503, "storage", str(exc)).to_json(), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -375,6 +350,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
                   tree_size: int | None = Query(None, ge=0, le=MAX_SAFE_INT)) -> Response:
         return _json(centre.tree_head(tree_size).model_dump())
 
+    @app.get("/v1/tree-heads", response_model=TreeHeadsModel, responses=_ERRORS, tags=["log"],
+             summary="Every stored signed head above a tree size, by size (for audits)")
+    def tree_heads(party: str = Depends(reader), after: int = Query(-1, ge=-1, le=MAX_SAFE_INT),
+                   limit: int = Query(1000, ge=1, le=cfg.limits.max_read_limit)) -> Response:
+        return _json({"heads": [h.model_dump() for h in centre.heads(after, limit)]})
+
     @app.get("/v1/proofs/inclusion", response_model=InclusionProof, responses=_ERRORS, tags=["log"],
              summary="RFC 9162 inclusion proof of a leaf released to the reader")
     def inclusion(party: str = Depends(reader), leaf_index: int = Query(..., ge=0, le=MAX_SAFE_INT),
@@ -425,6 +406,15 @@ def create_app(config: ServiceConfig) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"ok": True}
 
+    @app.get("/v1/ready", tags=["service"], responses={503: {"model": ReadyModel}},
+             summary="Readiness: 200 while writes can succeed, else 503 (no authentication)")
+    def ready() -> Response:
+        checks = {"storage": centre.ready(), "verifier": verifier is None or verifier.healthy()}
+        ok = all(checks.values())
+        return Response(json.dumps({"ready": ok, **checks}), status_code=200 if ok else 503,
+                        media_type="application/json")
+
     app.openapi = _envelope_openapi(app)  # type: ignore[method-assign]
+    add_offline_docs(app)
     app.add_middleware(_SubmitFastPath, centre=centre, limit=limit, verifier=verifier)
     return app

@@ -6,6 +6,7 @@ A read carries five headers::
     X-OpenBMD-Key-Id     the key id of its signing key
     X-OpenBMD-Timestamp  Unix ms; must be within the centre's skew bound
     X-OpenBMD-Nonce      16-64 characters [A-Za-z0-9_-], never reused within the skew window
+                         (remembered across restarts; each party has its own budget)
     X-OpenBMD-Signature  Ed25519 over RFC 8785 JSON of {method, target, party, key_id,
                          timestamp, nonce}, base64; ``target`` is the path plus query string
 
@@ -19,15 +20,18 @@ job, in front of the centre.
 
 from __future__ import annotations
 
+import heapq
+import os
 import re
 import secrets
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from openbmd.exchange.signing import PrivateKeyLike, SignatureError, key_id, load_private_key, public_key_bytes, sign, verify
 
-__all__ = ["HEADERS", "AuthError", "sign_request", "RequestVerifier"]
+__all__ = ["HEADERS", "AuthError", "sign_request", "NonceBook", "RequestVerifier"]
 
 HEADERS = ("x-openbmd-party", "x-openbmd-key-id", "x-openbmd-timestamp", "x-openbmd-nonce", "x-openbmd-signature")
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -59,19 +63,105 @@ def sign_request(private_key: PrivateKeyLike, party: str, method: str, target: s
             "X-OpenBMD-Nonce": nonce, "X-OpenBMD-Signature": sig}
 
 
+class NonceBook:
+    """The request nonces each party used, remembered while their requests could still be accepted.
+
+    A request with timestamp ``t`` passes the skew check until ``t + skew``, so its nonce is
+    kept until then and no longer. Each party has its own budget of ``per_party`` live nonces:
+    a party that spends it is refused (429) alone. With ``journal`` every nonce is also appended
+    to that file (mode 0600, one ``party nonce expiry`` line each), and the live ones are read
+    back at start-up, so a captured request cannot be replayed after a restart.
+    """
+
+    def __init__(self, per_party: int, journal: Path | None = None, now_ms: int = 0) -> None:
+        self._max = int(per_party)
+        self._seen: dict[str, dict[str, int]] = {}
+        self._heaps: dict[str, list[tuple[int, str]]] = {}
+        self._lock = threading.Lock()
+        self._journal = Path(journal) if journal is not None else None
+        self._fd: int | None = None
+        self._lines = 0
+        if self._journal is not None:
+            self._load(now_ms)
+            self._rewrite()
+
+    def _load(self, now_ms: int) -> None:
+        try:
+            text = self._journal.read_text(errors="replace")
+        except FileNotFoundError:
+            return
+        for line in text.splitlines():
+            parts = line.split(" ")
+            if len(parts) != 3 or not parts[2].isdigit():
+                continue  # a line torn by a crash
+            party, nonce, exp = parts[0], parts[1], int(parts[2])
+            if exp >= now_ms:
+                self._remember(party, nonce, exp)
+
+    def _remember(self, party: str, nonce: str, expires_ms: int) -> None:
+        self._seen.setdefault(party, {})[nonce] = expires_ms
+        heapq.heappush(self._heaps.setdefault(party, []), (expires_ms, nonce))
+
+    def _rewrite(self) -> None:
+        """Write the live nonces to a fresh journal and append to that from now on."""
+        path = self._journal
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        live = [f"{p} {n} {e}\n" for p, seen in self._seen.items() for n, e in seen.items()]
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, "".join(live).encode())
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND, 0o600)
+        self._lines = len(live)
+
+    def add(self, party: str, nonce: str, expires_ms: int, now_ms: int) -> None:
+        """Remember a nonce of ``party``; raises :class:`AuthError` if it was used or the budget is spent."""
+        with self._lock:
+            seen = self._seen.setdefault(party, {})
+            if nonce in seen:
+                raise AuthError("replayed_request", "this request nonce was already used")
+            heap = self._heaps.setdefault(party, [])
+            while heap and heap[0][0] < now_ms:
+                exp, old = heapq.heappop(heap)
+                if seen.get(old) == exp:
+                    del seen[old]
+            if len(seen) >= self._max:
+                raise AuthError("busy", f"{party} has {len(seen)} requests in the replay window, its limit",
+                                status=429)
+            self._remember(party, nonce, expires_ms)
+            if self._fd is not None:
+                os.write(self._fd, f"{party} {nonce} {expires_ms}\n".encode())
+                self._lines += 1
+                if self._lines > max(100_000, 4 * sum(len(v) for v in self._seen.values())):
+                    self._rewrite()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class RequestVerifier:
     """Checks request signatures against the registered keys and remembers recent nonces.
 
     ``keys`` maps ``(party, key_id)`` to a public key; ``max_skew_ms`` bounds the clock
-    difference and how long a nonce is remembered.
+    difference and how long a nonce is remembered; ``nonces`` is the per-party
+    :class:`NonceBook`; ``quota`` (optional) is charged once per authenticated request, before
+    its nonce is stored, so a party over its quota spends neither its nonce budget nor anyone's.
     """
 
-    def __init__(self, keys: Mapping[tuple[str, str], Any], max_skew_ms: int, max_nonces: int = 200_000) -> None:
+    def __init__(self, keys: Mapping[tuple[str, str], Any], max_skew_ms: int,
+                 nonces: NonceBook | None = None, quota: Any = None) -> None:
         self._keys = dict(keys)
         self._skew = int(max_skew_ms)
-        self._max = max_nonces
-        self._seen: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._nonces = nonces if nonces is not None else NonceBook(200_000)
+        self._quota = quota
 
     def verify(self, method: str, target: str, headers: Mapping[str, str | None], now_ms: int) -> str:
         """Return the authenticated party or raise :class:`AuthError`."""
@@ -95,13 +185,9 @@ class RequestVerifier:
             verify(key, request_payload(method, target, party, kid, t, nonce), sig)
         except SignatureError as exc:
             raise AuthError("bad_signature", f"request signature: {exc}") from None
-        with self._lock:
-            if nonce in self._seen:
-                raise AuthError("replayed_request", "this request nonce was already used")
-            if len(self._seen) >= self._max:
-                cutoff = now_ms - 2 * self._skew
-                self._seen = {n: x for n, x in self._seen.items() if x >= cutoff}
-                if len(self._seen) >= self._max:
-                    raise AuthError("busy", "too many requests in the replay window", status=429)
-            self._seen[nonce] = t
+        if self._quota is not None:
+            wait = self._quota.take(party)
+            if wait:
+                raise AuthError("quota", f"{party} is over its read quota; retry in {wait:.2f} s", status=429)
+        self._nonces.add(party, nonce, t + self._skew, now_ms)
         return party

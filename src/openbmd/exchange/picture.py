@@ -17,7 +17,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fused_picture"]
+__all__ = ["PICTURE_FIELDS", "fused_picture"]
+
+PICTURE_FIELDS = ("track_id", "time_unix_ms", "r_ecef_m", "v_ecef_mps", "covariance_si")
+"""The track-report fields the picture fuses; a report released without any of them is left out."""
 
 
 def fused_picture(released: Sequence[dict[str, Any]], at_unix_ms: int | None = None,
@@ -34,7 +37,7 @@ def fused_picture(released: Sequence[dict[str, Any]], at_unix_ms: int | None = N
     for m in released:
         env = m["envelope"]
         body = env["body"]
-        if env["kind"] != "track_report" or "covariance_si" not in body:
+        if env["kind"] != "track_report" or any(f not in body for f in PICTURE_FIELDS):
             continue
         series[(env["sender"], body["track_id"])].append(
             (body["time_unix_ms"], body["r_ecef_m"] + body["v_ecef_mps"], body["covariance_si"]))

@@ -32,10 +32,23 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, dat
 
     from openbmd.exchange.app import ServiceConfig, create_app
 
+    from openbmd.errors import InputError
+    from openbmd.exchange.config import load_config
+    from openbmd.exchange.storage import StorageError
+
     if verify_processes is None:
         verify_processes = 1 if (os.cpu_count() or 1) >= 2 else 0
-    app = create_app(ServiceConfig(Path(data_dir), database=database, group_commit=group_commit,
-                                   verify_processes=verify_processes))
+    try:
+        for line in load_config(Path(data_dir)).degraded_views():
+            print(f"openbmd: warning: {line}", file=sys.stderr)
+        app = create_app(ServiceConfig(Path(data_dir), database=database, group_commit=group_commit,
+                                       verify_processes=verify_processes))
+    except InputError as exc:
+        print(f"openbmd: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except (StorageError, OSError) as exc:
+        print(f"openbmd: the centre cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, backlog=4096,
                 timeout_keep_alive=30)
 

@@ -19,19 +19,25 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from openbmd.exchange.auth import AuthError, RequestVerifier
+from openbmd.exchange.audit import recover
+from openbmd.exchange.auth import AuthError, NonceBook, RequestVerifier
 from openbmd.exchange.canonical import CanonicalizationError, canonical_json
 from openbmd.exchange.commitment import CommitmentError, check_opening
-from openbmd.exchange.config import CentreConfig
-from openbmd.exchange.merkle import MerkleTree, leaf_hash
+from openbmd.exchange.config import CENTRE_KEY_KIND, CENTRE_SENDER, STATE_DIR, CentreConfig
+from openbmd.exchange.highwater import HighWaterMark
+from openbmd.exchange.merkle import leaf_hash
 from openbmd.exchange.messages import MessageKind, parse_envelope, signing_payload
-from openbmd.exchange.signing import SignatureError, decode_signature, load_public_key, public_key_bytes, verify_bytes
+from openbmd.exchange.signing import (
+    SignatureError, decode_signature, key_id, load_public_key, public_key_bytes, verify_bytes,
+)
+from openbmd.exchange.quota import PartyQuota
 from openbmd.exchange.storage import Storage, StorageError, StoredMessage
-from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead, b64, sign_tree_head, verify_tree_head
+from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead, b64, sign_tree_head
 
 __all__ = ["ExchangeError", "Receipt", "Decision", "Checked", "Centre", "check_signed", "check_batch",
            "wall_clock_ms"]
@@ -77,12 +83,13 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Decision:
-    """Where a joint engagement decision stands: approved once every required party approves."""
+    """Where a joint engagement decision stands: approved once every required party approves, and
+    never for a proposal with fewer distinct required parties than ``min_decision_parties``."""
 
     proposal_leaf_index: int
     proposal_id: str
     proposer: str
-    status: str  # pending | approved | rejected | expired
+    status: str  # pending | approved | rejected | expired | invalid (fewer than min_decision_parties)
     required_parties: tuple[str, ...]
     approvals: dict[str, int]  # party -> leaf index of its approval (the proposal for the proposer)
     rejections: dict[str, int]
@@ -117,6 +124,7 @@ class Checked:
     opened: bytes
     leaf_hash: bytes
     approval: tuple[int, str] | None = None
+    required: tuple[str, ...] | None = None
 
 
 _compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
@@ -165,10 +173,13 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
     cut = payload.rindex(b',"timestamp":')
     envelope = payload[:cut] + b',"signature":"' + env.signature.encode() + b'"' + payload[cut:]
     opened = _compact({"body": raw["body"], "salts": raw["salts"]}).encode()
-    approval = None
+    approval = required = None
     if env.kind == MessageKind.ENGAGEMENT_APPROVAL.value:
         approval = (env.body.proposal_leaf_index, env.body.proposal_id)
-    return Checked(env.sender, env.kind, env.sequence, env.timestamp, envelope, opened, leaf_hash(envelope), approval)
+    elif env.kind == MessageKind.ENGAGEMENT_PROPOSAL.value:
+        required = tuple(env.body.required_parties)
+    return Checked(env.sender, env.kind, env.sequence, env.timestamp, envelope, opened, leaf_hash(envelope),
+                   approval, required)
 
 
 def check_batch(items: list[bytes], keys: Mapping[tuple[str, str], bytes], max_body_bytes: int) -> list[Checked | tuple]:
@@ -198,7 +209,7 @@ class Centre:
 
     def __init__(self, config: CentreConfig, storage: Storage, centre_key: Any, *,
                  clock_ms: Callable[[], int] = wall_clock_ms, group_commit: bool = True,
-                 max_batch: int = 1024) -> None:
+                 max_batch: int = 1024, data_dir: Path | None = None) -> None:
         from openbmd.exchange.signing import load_private_key
 
         self.config = config
@@ -209,30 +220,68 @@ class Centre:
         self._clock = clock_ms
         self._max_batch = max_batch if group_commit else 1
         self._keys = {pk: load_public_key(k) for pk, k in config.signing_keys().items()}
-        self.verifier = RequestVerifier(self._keys, config.limits.max_skew_ms)
-        self._tree = MerkleTree(storage.leaf_hashes())
-        self._last_seq = storage.last_sequences()
-        head = storage.latest_head()
+        limits = config.limits
+        self._write_quota = PartyQuota(limits.writes_per_s, limits.burst_s)
+        self._high_water = HighWaterMark(data_dir) if data_dir is not None else None
+        mark = self._high_water.load() if self._high_water is not None else None
+        got = recover(storage, config.centre_keys(), mark,
+                      f"{self._high_water.dir}" if self._high_water is not None else "")
+        self._tree, self._last_seq = got.tree, got.last_sequences
+        head = got.head
         if head is None:
-            if self._tree.size:
-                raise StorageError("the log has leaves but no signed tree head")
             head = sign_tree_head(self._key, 0, self._tree.root(), self._clock())
             storage.append([], head)
-        self._check_head(head)
         self._head = head
+        if head.key_id != key_id(public_key_bytes(self._key)):
+            self._log_announcement(data_dir)
+        if self._high_water is not None:
+            self._high_water.store(self._head)
+        self._resync_needed = False
+        self._reconnects = storage.reconnected
+        state = Path(data_dir) / STATE_DIR if data_dir is not None else None
+        self._nonces = NonceBook(limits.nonces_per_party, state / "nonces.log" if state else None, clock_ms())
+        self.verifier = RequestVerifier(self._keys, limits.max_skew_ms, self._nonces,
+                                        PartyQuota(limits.reads_per_s, limits.burst_s))
         self._queue: queue.SimpleQueue[tuple[Checked, Future] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
         self._writer.start()
 
-    # --- recovery -----------------------------------------------------------------------------
+    def _log_announcement(self, data_dir: Path | None) -> None:
+        """Log the old key's announcement of the current centre key before it signs any head."""
+        from openbmd.exchange.rotation import ANNOUNCEMENT_FILE, check_announcement, leaf_parts
 
-    def _check_head(self, head: TreeHead) -> None:
-        if head.tree_size != self._tree.size:
-            raise StorageError(f"the last signed head covers {head.tree_size} leaves but {self._tree.size} are stored")
-        if head.root_hash != b64(self._tree.root()):
-            raise StorageError("the stored leaves do not hash to the last signed root: the log was altered")
-        verify_tree_head(self.config.centre_public_key, head)
+        old, new = self._head.key_id, key_id(public_key_bytes(self._key))
+        path = Path(data_dir) / STATE_DIR / ANNOUNCEMENT_FILE if data_dir is not None else None
+        try:
+            message = json.loads(path.read_bytes()) if path is not None else None
+            check_announcement(message, self.config.centre_keys())
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise StorageError(f"the log's last head is signed by centre key {old} but the centre key is now {new}, "
+                               f"with no valid announcement ({exc}): rotate with `openbmd keys rotate`") from None
+        body = message["body"]
+        if message["key_id"] != old or body["new_key_id"] != new:
+            raise StorageError(f"the waiting announcement hands key {message['key_id']} to {body['new_key_id']}, "
+                               f"but the log's last head is signed by {old} and the centre key is {new}")
+        envelope, opened = leaf_parts(message)
+        now = max(self._clock(), self._head.timestamp)
+        leaf = leaf_hash(envelope)
+        row = StoredMessage(self._tree.size, CENTRE_SENDER, CENTRE_KEY_KIND, message["sequence"], message["timestamp"],
+                            now, envelope, opened, leaf)
+        self._tree.append(leaf)
+        head = sign_tree_head(self._key, self._tree.size, self._tree.root(), now)
+        try:
+            self.storage.append([row], head)
+        except BaseException:
+            self._tree.truncate(row.leaf_index)
+            raise
+        self._last_seq[CENTRE_SENDER] = message["sequence"]
+        self._head = head
+        path.unlink()
+
+    def ready(self) -> bool:
+        """Whether a write could succeed now: open, and storage holding its connection and lock."""
+        return not self._closed and self._writer.is_alive() and self.storage.ready()
 
     # --- write path ---------------------------------------------------------------------------
 
@@ -264,8 +313,16 @@ class Centre:
         if checked.timestamp > now + skew:
             raise ExchangeError(422, "future_timestamp", f"timestamp is {(checked.timestamp - now) / 1000:.1f} s "
                                                          f"ahead; the bound is {skew / 1000:.0f} s")
+        if checked.required is not None and len(checked.required) < self.config.min_decision_parties:
+            raise ExchangeError(422, "unilateral_proposal",
+                                f"required_parties lists {len(checked.required)} party; a joint decision needs at "
+                                f"least {self.config.min_decision_parties} (min_decision_parties)")
         if checked.approval is not None:
             self._check_approval(checked.sender, *checked.approval)
+        wait = self._write_quota.take(checked.sender)
+        if wait:
+            raise ExchangeError(429, "quota", f"{checked.sender} is over its write quota; retry in {wait:.2f} s",
+                                {"retry_after_s": round(wait, 3)})
         return checked
 
     def submit_checked(self, checked: "Checked | tuple") -> Future:
@@ -326,12 +383,28 @@ class Centre:
                     if not future.done():
                         future.set_exception(ExchangeError(503, "storage", f"write failed: {exc}"))
 
+    def _resync(self) -> None:
+        """After a failed write or a reconnection: re-take the storage's lock, and if the store
+        moved on without us (a commit whose answer was lost, or another writer while we held no
+        lock) rebuild the log from it, audited, before writing again."""
+        self.storage.prepare_write()
+        latest = self.storage.latest_head()
+        if latest != self._head:
+            got = recover(self.storage, self.config.centre_keys(), self._head, "the centre's last head")
+            self._tree, self._last_seq, self._head = got.tree, got.last_sequences, got.head or self._head
+            if self._high_water is not None:
+                self._high_water.store(self._head)
+        self._reconnects = self.storage.reconnected
+        self._resync_needed = False
+
     def _commit(self, batch: list[tuple[Checked, Future]]) -> None:
+        if self._resync_needed or self.storage.reconnected != self._reconnects:
+            self._resync()
         tree = self._tree
         base = tree.size
         last = dict(self._last_seq)
         rows, waiting = [], []
-        now = self._clock()
+        now = max(self._clock(), self._head.timestamp)  # a leaf's received_ms is its head's timestamp
         for p, future in batch:
             prev = last.get(p.sender, 0)
             if p.sequence <= prev:
@@ -346,15 +419,18 @@ class Centre:
             waiting.append(future)
         if not rows:
             return
-        head = sign_tree_head(self._key, tree.size, tree.root(), max(now, self._head.timestamp))
+        head = sign_tree_head(self._key, tree.size, tree.root(), now)
         try:
             self.storage.append(rows, head)
         except BaseException:
             tree.truncate(base)
+            self._resync_needed = True
             raise
         self._last_seq = last
         self._head = head
         head_json = json.dumps(head.model_dump()).encode()
+        if self._high_water is not None:
+            self._high_water.store(head, head_json)
         for future, row in zip(waiting, rows):
             future.set_result(Receipt(row.leaf_index, head, head_json))
 
@@ -365,6 +441,9 @@ class Centre:
         self._closed = True
         self._queue.put(None)
         self._writer.join(timeout=30)
+        self._nonces.close()
+        if self._high_water is not None:
+            self._high_water.close()
         self.storage.close()
 
     # --- read path ----------------------------------------------------------------------------
@@ -385,13 +464,17 @@ class Centre:
             raise ExchangeError(404, "no_such_head", f"the centre never signed a head of size {tree_size}")
         return head
 
+    def heads(self, after: int = -1, limit: int = 1000) -> list[TreeHead]:
+        """Stored signed heads of size above ``after``, by size, at most ``limit`` (capped)."""
+        return self.storage.heads(after, max(1, min(limit, self.config.limits.max_read_limit)))
+
     def last_sequence(self, party: str) -> int:
         """The last sequence accepted from ``party`` (0 if none)."""
         return self._last_seq.get(party, 0)
 
     def read(self, reader: str, after: int = -1, limit: int = 100, kind: str | None = None) -> list[dict[str, Any]]:
         """Messages released to ``reader`` after leaf ``after``, at most ``limit`` (capped)."""
-        if kind is not None and kind not in {k.value for k in MessageKind}:
+        if kind is not None and kind != CENTRE_KEY_KIND and kind not in {k.value for k in MessageKind}:
             raise ExchangeError(422, "schema", f"unknown kind {kind!r}")
         limit = max(0, min(limit, self.config.limits.max_read_limit))
         return [m.to_json() for m in self.storage.released(reader, self.config.release, after, limit, kind)]
@@ -477,7 +560,9 @@ class Centre:
             if a.received_ms > body["expires_unix_ms"]:
                 continue
             (approvals if a.body()["decision"] == "approve" else rejections)[a.sender] = a.leaf_index
-        if rejections:
+        if len(required) < self.config.min_decision_parties:
+            status = "invalid"  # logged before the rule, or the rule was raised since: never joint
+        elif rejections:
             status = "rejected"
         elif all(p in approvals for p in required):
             status = "approved"

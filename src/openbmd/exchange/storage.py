@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,17 +75,21 @@ class StoredMessage:
 @dataclass(frozen=True)
 class ReleasedMessage:
     """A message as one reader may see it: withheld body fields and their salts are removed, and
-    the fields are listed in ``withheld_fields`` (their commitments stay in the signed envelope)."""
+    the fields are listed in ``withheld_fields`` (their commitments stay in the signed envelope).
+    ``received_ms`` is the timestamp of the first signed head that covers the leaf."""
 
     leaf_index: int
     received_ms: int
     envelope: dict[str, Any]
     withheld_fields: tuple[str, ...] = field(default=())
+    sender: str = ""
+    kind: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON form for the API."""
-        return {"leaf_index": self.leaf_index, "received_ms": self.received_ms,
-                "envelope": self.envelope, "withheld_fields": list(self.withheld_fields)}
+        """Plain JSON form for the API; ``sender`` and ``kind`` are the stored routing columns
+        (a reader checks them against the signed envelope)."""
+        return {"leaf_index": self.leaf_index, "received_ms": self.received_ms, "sender": self.sender,
+                "kind": self.kind, "envelope": self.envelope, "withheld_fields": list(self.withheld_fields)}
 
 
 class Storage(ABC):
@@ -94,10 +98,6 @@ class Storage(ABC):
     @abstractmethod
     def append(self, messages: Sequence[StoredMessage], head: TreeHead) -> None:
         """Store messages, their senders' last sequences and ``head`` in one durable transaction."""
-
-    @abstractmethod
-    def leaf_hashes(self) -> Iterator[bytes]:
-        """Every leaf hash in log order."""
 
     @abstractmethod
     def last_sequences(self) -> dict[str, int]:
@@ -112,8 +112,22 @@ class Storage(ABC):
         """The stored head for ``tree_size``, if the centre ever signed one."""
 
     @abstractmethod
-    def heads(self) -> list[TreeHead]:
-        """Every stored head, by tree size."""
+    def heads(self, after: int = -1, limit: int | None = None) -> list[TreeHead]:
+        """Stored heads of size above ``after``, by tree size (at most ``limit``)."""
+
+    @abstractmethod
+    def scan(self, after: int = -1, limit: int = 5000) -> list[StoredMessage]:
+        """Messages with ``leaf_index > after``, in log order, every column (no policy: audits)."""
+
+    reconnected: int = 0
+    """How often the writer had to reconnect (and re-take its lock) since opening."""
+
+    def ready(self) -> bool:
+        """Whether a write could succeed now (a backend that can lose its connection says no)."""
+        return True
+
+    def prepare_write(self) -> None:
+        """Make sure the next write can go ahead (reconnect, re-take the lock); raises :class:`StorageError`."""
 
     @abstractmethod
     def message(self, leaf_index: int) -> StoredMessage | None:
@@ -142,7 +156,7 @@ class Storage(ABC):
         out = []
         for m in self._select(pairs, after, limit, leaf_index):
             omit = allowed[(m.sender, m.kind)]
-            out.append(ReleasedMessage(m.leaf_index, m.received_ms, m.release(omit), omit))
+            out.append(ReleasedMessage(m.leaf_index, m.received_ms, m.release(omit), omit, m.sender, m.kind))
         return out
 
     def approvals(self, proposal_leaf_index: int, senders: Sequence[str]) -> list[StoredMessage]:
@@ -175,7 +189,8 @@ def open_storage(url: str | None, data_dir: Path | None = None) -> Storage:
 
     A ``schema=NAME`` query parameter on a PostgreSQL URL keeps the tables in that schema.
 
-    ``None`` means ``DATA_DIR/exchange.sqlite3``.
+    ``None`` means ``DATA_DIR/exchange.sqlite3``. A ``sqlite:///path?synchronous=OFF`` URL weakens
+    durability (the power-loss test's control run; never for a real centre).
     """
     if url and url.startswith(("postgresql://", "postgres://")):
         from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -194,5 +209,7 @@ def open_storage(url: str | None, data_dir: Path | None = None) -> Storage:
             raise ValueError("give a database URL or a data directory")
         return SqliteStorage(Path(data_dir) / "exchange.sqlite3")
     if url.startswith("sqlite:///"):
-        url = url[len("sqlite:///"):]
+        path, _, query = url[len("sqlite:///"):].partition("?")
+        options = dict(kv.split("=", 1) for kv in query.split("&") if "=" in kv)
+        return SqliteStorage(Path(path), synchronous=options.get("synchronous", "FULL"))
     return SqliteStorage(Path(url))

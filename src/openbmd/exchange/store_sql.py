@@ -7,7 +7,7 @@ supplies ``_query`` and ``append``; the SQL here is portable between SQLite and 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from openbmd.exchange.storage import Storage, StoredMessage
 from openbmd.exchange.treehead import TreeHead
@@ -90,10 +90,6 @@ class SqlStorage(Storage):
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
         """Run one read query and return all rows."""
 
-    def leaf_hashes(self) -> Iterator[bytes]:
-        for (h,) in self._query("SELECT leaf_hash FROM messages ORDER BY leaf_index"):
-            yield bytes(h)
-
     def last_sequences(self) -> dict[str, int]:
         return dict(self._query("SELECT sender, last_sequence FROM senders"))
 
@@ -105,8 +101,17 @@ class SqlStorage(Storage):
         rows = self._query(f"SELECT * FROM tree_heads WHERE tree_size = {self._PH}", (tree_size,))
         return _head(rows[0] if rows else None)
 
-    def heads(self) -> list[TreeHead]:
-        return [_head(r) for r in self._query("SELECT * FROM tree_heads ORDER BY tree_size")]
+    def heads(self, after: int = -1, limit: int | None = None) -> list[TreeHead]:
+        p = self._PH
+        sql = f"SELECT * FROM tree_heads WHERE tree_size > {p} ORDER BY tree_size"
+        if limit is None:
+            return [_head(r) for r in self._query(sql, (after,))]
+        return [_head(r) for r in self._query(sql + f" LIMIT {p}", (after, limit))]
+
+    def scan(self, after: int = -1, limit: int = 5000) -> list[StoredMessage]:
+        p = self._PH
+        return [_msg(r) for r in self._query(
+            f"SELECT {COLUMNS} FROM messages WHERE leaf_index > {p} ORDER BY leaf_index LIMIT {p}", (after, limit))]
 
     def message(self, leaf_index: int) -> StoredMessage | None:
         rows = self._query(f"SELECT {COLUMNS} FROM messages WHERE leaf_index = {self._PH}", (leaf_index,))

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from openbmd.exchange.merkle import HASH_SIZE, ProofError, verify_consistency, verify_inclusion
-from openbmd.exchange.signing import PrivateKeyLike, PublicKeyLike, key_id, public_key_bytes, sign, verify
+from openbmd.exchange.signing import (
+    PrivateKeyLike, PublicKeyLike, SignatureError, key_id, public_key_bytes, sign, verify,
+)
 
 __all__ = [
     "b64", "unb64", "TreeHead", "InclusionProof", "ConsistencyProof", "sign_tree_head",
-    "verify_tree_head", "check_inclusion", "check_consistency",
+    "verify_tree_head", "cosign_tree_head", "verify_cosignature", "check_inclusion", "check_consistency",
 ]
 
 
@@ -87,9 +90,29 @@ def sign_tree_head(private_key: PrivateKeyLike, tree_size: int, root: bytes, tim
     return TreeHead(**payload, signature=sign(sk, payload))
 
 
-def verify_tree_head(public_key: PublicKeyLike, head: TreeHead) -> None:
-    """Check the centre's signature on a head; raises ``SignatureError``."""
+def verify_tree_head(public_key: PublicKeyLike | Mapping[str, PublicKeyLike], head: TreeHead) -> None:
+    """Check the centre's signature on a head; raises ``SignatureError``.
+
+    ``public_key`` is one key, or ``{key_id: key}`` of the centre's current and retired keys
+    (:meth:`CentreConfig.centre_keys`), so heads signed before a rotation still verify.
+    """
+    if isinstance(public_key, Mapping):
+        key = public_key.get(head.key_id)
+        if key is None:
+            raise SignatureError(f"tree head of size {head.tree_size} is signed by unknown centre key {head.key_id!r}")
+        public_key = key
     verify(public_key, head.payload(), head.signature)
+
+
+def cosign_tree_head(private_key: PrivateKeyLike, witness: str, head: TreeHead) -> str:
+    """A witness's co-signature of a head it checked was consistent with the last one it signed:
+    Ed25519 over RFC 8785 JSON of ``{witness, tree_head}`` (the head with its signature)."""
+    return sign(private_key, {"witness": witness, "tree_head": head.model_dump()})
+
+
+def verify_cosignature(public_key: PublicKeyLike, witness: str, head: TreeHead, cosignature: str) -> None:
+    """Check a witness's co-signature; raises ``SignatureError``."""
+    verify(public_key, {"witness": witness, "tree_head": head.model_dump()}, cosignature)
 
 
 def check_inclusion(p: InclusionProof) -> None:

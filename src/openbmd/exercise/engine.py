@@ -2,8 +2,9 @@
 
 Each trial runs in waves. In a wave every decision group (one per party, or one for the joint
 mode) assigns its batteries to the objects it still believes to be threats, optimally
-(:func:`openbmd.exercise.wta.assign_capacitated`): costs favour the most valuable threats first, then the
-earliest intercepts. A battery may take an intercept record only when
+(:func:`openbmd.exercise.wta.assign_capacitated`), maximising the value it expects to kill: each
+candidate shot counts its effective Pk and the look-shot its timing leaves room for; the earliest
+intercept breaks ties. A battery may take an intercept record only when
 
 - the launch comes after the group may fire at that object (shoot-look-shoot waits for the kill
   assessment of its previous shot) and before it knows the object is dead or a decoy;
@@ -64,18 +65,42 @@ def _first_record(rec_f, i, b, count, x):
 
 
 @njit(cache=True)
-def _busy(busy, busy_n, b, lo, hi, limit):
-    """-inf when battery b has a free channel for an engagement over [lo, hi]; else the launch time before which
-    every later engagement is blocked too (the ``limit``-th latest end among the ones in flight then)."""
-    ends = np.empty(busy_n[b])
+def _busy(busy, busy_n, b, lo, hi, limit, i):
+    """-inf when battery b has a free channel for an engagement of object i over [lo, hi): fewer than ``limit``
+    engagements in flight at every instant of it. Else a launch time before which no engagement can start
+    (when the ones in flight at ``lo`` have ended enough to free a channel; ``lo`` itself when they have and
+    the block comes later). ``busy[b, k]`` is (start s, end s, object a look-shot is held for, or -1 for an
+    interceptor in flight); the channels held for object i's own look-shot are free to it."""
+    st = np.empty(busy_n[b])
+    en = np.empty(busy_n[b])
     c = 0
     for k in range(busy_n[b]):
-        if busy[b, k, 0] < hi and busy[b, k, 1] > lo:
-            ends[c] = busy[b, k, 1]
+        if busy[b, k, 0] < hi and busy[b, k, 1] > lo and busy[b, k, 2] != i:
+            st[c], en[c] = busy[b, k, 0], busy[b, k, 1]
             c += 1
     if c < limit:
         return -np.inf
-    return np.sort(ends[:c])[c - limit]
+    at_lo = 0
+    for k in range(c):
+        if st[k] <= lo:
+            at_lo += 1
+    if at_lo >= limit:  # blocked at once: wait for enough of those to land
+        ends = np.empty(at_lo)
+        m = 0
+        for k in range(c):
+            if st[k] <= lo:
+                ends[m] = en[k]
+                m += 1
+        return np.sort(ends)[at_lo - limit]
+    for k in range(c):  # the most in flight at once is reached where one of them starts
+        if st[k] > lo:
+            n_at = 0
+            for k2 in range(c):
+                if st[k2] <= st[k] < en[k2]:
+                    n_at += 1
+            if n_at >= limit:
+                return lo
+    return -np.inf
 
 
 @njit(cache=True)
@@ -148,7 +173,7 @@ def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels, mem
         if rec_f[i, b, rr, 0] >= until:
             break
         if channels > 0:
-            free_from = _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], channels)
+            free_from = _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], channels, i)
             if free_from > -np.inf:
                 blocked = True  # skip every record that launches while those engagements are still in flight
                 rr = max(rr + 1, _first_record(rec_f, i, b, n, free_from))
@@ -252,9 +277,12 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
           prm[0].track_window, prm[0].track_q, burnout)
     memo = (np.zeros(rec_n.shape + (rec_f.shape[2],), dtype=np.int64), np.empty(rec_n.shape + (rec_f.shape[2],)),
             np.empty(rec_n.shape + (rec_f.shape[2],), dtype=np.int64))
-    max_inv = 1
+    lim = np.empty(n_bat, dtype=np.int64)  # a salvo needs ``salvo`` free channels: fewer than this in flight
     for b in range(n_bat):
-        max_inv = max(max_inv, bat[b].inventory)
+        lim[b] = max(bat[b].channels - salvo + 1, 1)
+    n_busy = 1  # interceptors in flight plus look-shot channels held, per battery, at most
+    for b in range(n_bat):
+        n_busy += 2 * bat[b].inventory
     leakers, used, defended, used_by, kills_by, survived, wasted, at_decoys, cause, by_authority = out
     n_assets = asset_value.shape[0]
     total_value = asset_value.sum()
@@ -274,7 +302,8 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
         known_dead = np.full((n_groups, n), np.inf)
         g_shots = np.zeros((n_groups, n), dtype=np.int64)
         hopeless = np.zeros((n, n_bat), dtype=np.bool_)
-        busy = np.zeros((n_bat, max_inv + 1, 2))
+        busy = np.zeros((n_bat, n_busy, 3))
+        hold_at = np.zeros(n, dtype=np.int64)  # first busy row of the channels held for each object's look-shot
         busy_n = np.zeros(n_bat, dtype=np.int64)
         for _wave in range(MAX_WAVES):
             fired = False
@@ -300,7 +329,8 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                         if hopeless[i, b] or shots[i] >= MAX_SHOTS - 1 or known_dead[g, i] < np.inf:
                             continue
                         spare = inv[b] - bat[b].reserve - held[b] + (salvo if hold_for[i] == b else 0)
-                        if spare < salvo or (g_shots[g, i] > 0 and spare - salvo < owed[q]):
+                        # the look-shot held for this object on this battery is spent on it whatever is owed
+                        if spare < salvo or (g_shots[g, i] > 0 and hold_for[i] != b and spare - salvo < owed[q]):
                             continue
                         delay = _delay(prm, approval, veto, self_def, tr, i, b)
                         if delay == np.inf:
@@ -308,12 +338,15 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                             continue
                         until = min(known_dead[g, i], recognised[tr, g, i])
                         rr = -1
-                        if wait_until[tr, g, i] > next_ok[g, i]:  # wait to discriminate where time allows
-                            rr, sg, a, _ = _feasible(tr, i, b, wait_until[tr, g, i], until, fc, starts, delay, busy,
-                                                     busy_n, bat[b].channels, memo)
+                        # Wait to discriminate where time allows: the decision, ``delay`` before the launch, comes
+                        # after discrimination has had its chance (a slower decision cycle waits longer).
+                        waited = wait_until[tr, g, i] + delay
+                        if waited > next_ok[g, i]:
+                            rr, sg, a, _ = _feasible(tr, i, b, waited, until, fc, starts, delay, busy,
+                                                     busy_n, lim[b], memo)
                         if rr < 0:
                             rr, sg, a, blocked = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy,
-                                                           busy_n, bat[b].channels, memo)
+                                                           busy_n, lim[b], memo)
                             if rr < 0:
                                 hopeless[i, b] = not blocked  # x only grows and the limits only tighten
                                 continue
@@ -334,9 +367,12 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     continue
                 cost = np.full((rows.size, bats.size), np.inf)
                 for r in range(rows.size):
+                    i = rows[r]
                     for q in range(bats.size):
-                        if e_t[rows[r], q] < np.inf:
-                            cost[r, q] = e_t[rows[r], q] - _VALUE_WEIGHT * (obj[rows[r]].value + 1e-3)
+                        if e_t[i, q] < np.inf:
+                            p_kill = _engagement_pk(e_pk[i, q], e_t[i, q] + ka, i, bats, q, salvo, sls, inv, held,
+                                                    bat, rec_f, rec_n, busy, busy_n)
+                            cost[r, q] = e_t[i, q] - _VALUE_WEIGHT * (obj[i].value + 1e-3) * p_kill
                 choice = assign_capacitated(cost, slots)
                 for r in range(rows.size):
                     q = choice[r]
@@ -348,12 +384,12 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     if spare < salvo or shots[i] >= MAX_SHOTS - 1:
                         continue
                     rr, pk_eff, a = e_r[i, q], e_pk[i, q], e_a[i, q]
-                    if _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], bat[b].channels) > -np.inf:
+                    if _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], lim[b], i) > -np.inf:
                         continue  # an earlier assignment of this wave took the channel; try next wave
                     t_hit = rec_f[i, b, rr, 1]
                     if hold_for[i] == b:
                         held[b] -= salvo
-                        hold_for[i] = -1
+                        _release_hold(busy, hold_at, hold_for, i, salvo)
                     # Shoot-shoot at the last chance: a second salvo now if no time is left to look.
                     rounds = 1
                     if sls and spare >= 2 * salvo:
@@ -364,15 +400,25 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                             spare2 = inv[b2] - bat[b2].reserve - held[b2] - (salvo if b2 == b else 0)
                             if spare2 >= salvo:
                                 delay2 = _delay(prm, approval, veto, self_def, tr, i, b2)
-                                if delay2 < np.inf and _feasible(tr, i, b2, t_hit + ka, until, fc, starts, delay2,
-                                                                 busy, busy_n, bat[b2].channels, memo)[0] >= 0:
-                                    look = b2
-                                    break
-                        if look < 0:
+                                if delay2 < np.inf:
+                                    look_r = _feasible(tr, i, b2, t_hit + ka, until, fc, starts, delay2, busy, busy_n,
+                                                       lim[b2], memo)[0]
+                                    if look_r >= 0:
+                                        look = b2
+                                        break
+                        if look < 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit,
+                                              max(bat[b].channels - 2 * salvo + 1, 1), i) == -np.inf:
                             rounds = 2
-                        elif prm[0].look_reserve and hold_for[i] < 0:
+                        elif look >= 0 and prm[0].look_reserve and hold_for[i] < 0:
+                            # hold the interceptors and the fire-unit channels the look-shot will need
                             held[look] += salvo
                             hold_for[i] = look
+                            hold_at[i] = busy_n[look]
+                            for s in range(salvo):
+                                busy[look, busy_n[look], 0] = rec_f[i, look, look_r, 0]
+                                busy[look, busy_n[look], 1] = rec_f[i, look, look_r, 1]
+                                busy[look, busy_n[look], 2] = i
+                                busy_n[look] += 1
                     hit = False
                     for _ in range(rounds):
                         k = shots[i]
@@ -387,10 +433,9 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                             at_decoys[tr] += salvo
                             decoy_use[b] += salvo
                         for s in range(salvo):
-                            if busy_n[b] < busy.shape[1]:
-                                busy[b, busy_n[b], 0] = rec_f[i, b, rr, 0]
-                                busy[b, busy_n[b], 1] = t_hit
-                                busy_n[b] += 1
+                            busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = \
+                                rec_f[i, b, rr, 0], t_hit, -1.0
+                            busy_n[b] += 1
                             if uniforms[tr, (i * MAX_SHOTS + k) * salvo + s] < pk_eff:
                                 hit = True
                     fired = True
@@ -407,7 +452,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                     known_dead[g, i] = min(known_dead[g, i], kill_t[i] + ka + data_lat[g, p])
                     if hold_for[i] >= 0 and known_dead[bat[hold_for[i]].group, i] < np.inf:
                         held[hold_for[i]] -= salvo
-                        hold_for[i] = -1
+                        _release_hold(busy, hold_at, hold_for, i, salvo)
             if not fired:
                 break
         for i in range(n):
@@ -431,6 +476,36 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
             if not hit_assets[a]:
                 saved += asset_value[a]
         defended[tr] = saved / total_value if total_value > 0 else 1.0
+
+
+@njit(cache=True)
+def _engagement_pk(pk_eff, look_s, i, bats, q, salvo, sls, inv, held, bat, rec_f, rec_n, busy, busy_n):
+    """Chance that a shot with kill probability ``pk_eff`` and, under shoot-look-shoot, the best look-shot
+    its group could still launch after ``look_s`` (nominal Pk of any battery with the stock, a record of
+    object i launching then and a channel free for its last record) kill object i. The assignment maximises this, weighted by the object's value,
+    so an earlier intercept counts for the look-shot it leaves time for, and a better shot for itself."""
+    best = 0.0
+    if sls:
+        for q2 in range(bats.size):
+            b2 = bats[q2]
+            spare = inv[b2] - bat[b2].reserve - held[b2] - (salvo if q2 == q else 0)
+            n2 = rec_n[i, b2]
+            if spare >= salvo and n2 > 0 and rec_f[i, b2, n2 - 1, 0] >= look_s and bat[b2].pk > best and \
+                    _busy(busy, busy_n, b2, rec_f[i, b2, n2 - 1, 0], rec_f[i, b2, n2 - 1, 1],
+                          max(bat[b2].channels - salvo + 1, 1), i) \
+                    == -np.inf:
+                best = bat[b2].pk
+    miss = (1.0 - pk_eff) ** salvo
+    return 1.0 - miss * (1.0 - best) ** salvo
+
+
+@njit(cache=True)
+def _release_hold(busy, hold_at, hold_for, i, salvo):
+    """Free the channels held for object i's look-shot (its rows stay, spanning no time)."""
+    b = hold_for[i]
+    for k in range(hold_at[i], hold_at[i] + salvo):
+        busy[b, k, 0], busy[b, k, 1] = -np.inf, -np.inf
+    hold_for[i] = -1
 
 
 @njit(cache=True)
@@ -492,7 +567,8 @@ def _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, p
         committable = True
         if inv[b] - bat[b].reserve - held[b] >= salvo:
             stocked = True
-            if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, bat[b].channels, memo)[0] >= 0:
+            lim = max(bat[b].channels - salvo + 1, 1)
+            if _feasible(tr, i, b, -np.inf, np.inf, fc, starts, delay, busy, busy_n, lim, memo)[0] >= 0:
                 free = True
         elif decoy_use[b] > 0:
             decoys = True

@@ -9,6 +9,8 @@ A leaf package: nothing else in openbmd imports it.
   ground track and altitude over time.
 - :mod:`openbmd.report.figures`: ``new_figure`` and ``save_figure`` (atomic,
   reproducible writes of PNG, SVG or PDF; no pyplot, no display).
+- :mod:`openbmd.report.exports`: results as scenes (``build``) and their KML, CZML,
+  GeoJSON (RFC 7946), CSV and ``openbmd-scene`` files (``write_export``, by suffix).
 
 Map data: Natural Earth 4.1.0 (public domain) via world-atlas 2.0.2 (ISC); see
 ``data/LICENSE-natural-earth.md``.

@@ -1,0 +1,25 @@
+"""What can an observer confirm? Observed interceptor flight tests and burnout-speed estimates.
+
+>>> import math
+>>> from openbmd.catalog import load_catalog
+>>> from openbmd.earth import wgs84
+>>> from openbmd.verify import FlightTestRequest, run_flight_test
+>>> result = run_flight_test(load_catalog(), FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90),
+...                                                            "russia"), wgs84())           # doctest: +SKIP
+>>> result.statement()                                                                      # doctest: +SKIP
+'observed 4.480 ± 0.000 km/s (95 %), declared 4.5; below the 3.5 km/s limit ...'
+"""
+
+from openbmd.verify.estimate import BurnoutFit, fit_burnout
+from openbmd.verify.flighttest import FlightTest, FlightTestProfile, declare_test, fly_test
+from openbmd.verify.observe import (INTERCEPTOR_RCS_M2, Observations, ReleasePolicy, observe, observer_posts,
+                                    released_messages)
+from openbmd.verify.run import (CriterionCheck, Estimate, FlightTestRequest, FlightTestResult, monte_carlo,
+                                run_flight_test, speed_limits)
+
+__all__ = [
+    "BurnoutFit", "fit_burnout", "FlightTest", "FlightTestProfile", "declare_test", "fly_test",
+    "INTERCEPTOR_RCS_M2", "Observations", "ReleasePolicy", "observe", "observer_posts", "released_messages",
+    "CriterionCheck", "Estimate", "FlightTestRequest", "FlightTestResult", "monte_carlo", "run_flight_test",
+    "speed_limits",
+]

@@ -1,0 +1,79 @@
+"""An interceptor flight test: the declared profile, and the test as flown (the truth an observer tries to see).
+
+The interceptor flies as the engagement layer's fly-out fan does (:func:`openbmd.engagement.flyout.
+interceptor_vehicle`: vertical rise, pitch-over, gravity turn, burnout at its speed after its catalog burn
+time, then a coast with drag), from a test range on a declared azimuth and pitch-over angle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from openbmd.catalog import Catalog, Interceptor
+from openbmd.earth import EarthModel, ecef_to_geodetic
+from openbmd.engagement.flyout import ballistic_coefficient_kg_m2, interceptor_vehicle
+from openbmd.flight import FlownThreats, TrajectoryBatch, fly_launches
+
+DEFAULT_KICK_RAD = math.radians(30.0)
+"""Pitch-over angle of a test shot when none is declared (rad): a shot well downrange, as tests fly."""
+
+
+@dataclass(frozen=True)
+class FlightTestProfile:
+    """What the tester declares: the interceptor, the test range (geodetic, rad), azimuth and pitch-over (rad),
+    and the burnout speed (m/s) it says the interceptor reaches."""
+
+    interceptor: Interceptor
+    site: str
+    lat_rad: float
+    lon_rad: float
+    azimuth_rad: float
+    kick_rad: float
+    declared_speed_mps: float
+
+    @property
+    def burn_time_s(self) -> float:
+        return float(self.interceptor.burn_time_s)
+
+
+@dataclass(frozen=True)
+class FlightTest:
+    """The test as flown: its profile, the speed it was really flown at (m/s), the flight (one-row batch with
+    samples, and as :class:`FlownThreats`), and its true burnout figures (Earth-relative speed m/s, height m,
+    time s after launch)."""
+
+    profile: FlightTestProfile
+    flown_speed_mps: float
+    batch: TrajectoryBatch
+    flown: FlownThreats
+    burnout_speed_mps: float
+    burnout_altitude_m: float
+    burnout_t_s: float
+    beta_kg_m2: float
+
+
+def declare_test(catalog: Catalog, interceptor: str, site: str, azimuth_rad: float, *,
+                 declared_speed_mps: float | None = None, kick_rad: float = DEFAULT_KICK_RAD) -> FlightTestProfile:
+    """The declared profile of a test of ``interceptor`` from ``site`` (a catalog place or ``"lat,lon"``)."""
+    entry = catalog.interceptor(interceptor)
+    lat, lon, _ = catalog.point(site, "site")
+    return FlightTestProfile(entry, site, math.radians(lat), math.radians(lon), float(azimuth_rad), float(kick_rad),
+                       float(declared_speed_mps or entry.burnout_speed_mps))
+
+
+def fly_test(profile: FlightTestProfile, earth: EarthModel, *, flown_speed_mps: float | None = None,
+             sample_dt_s: float = 1.0, t_max_s: float = 1500.0) -> FlightTest:
+    """Fly the test (at the declared speed unless ``flown_speed_mps`` says the tester flew another)."""
+    speed = float(flown_speed_mps or profile.declared_speed_mps)
+    beta = ballistic_coefficient_kg_m2(profile.interceptor)
+    vehicle = interceptor_vehicle(speed, profile.burn_time_s, beta)
+    batch = fly_launches(vehicle, profile.lat_rad, profile.lon_rad, profile.azimuth_rad, profile.kick_rad, earth,
+                         sample_dt_s=sample_dt_s, t_max_s=t_max_s)
+    v, _ = batch.speed_and_flight_path_angle("burnout")
+    _, r_b, _ = batch.event_ecef("burnout")
+    _, _, h = ecef_to_geodetic(r_b, earth)
+    return FlightTest(profile, speed, batch, FlownThreats.from_batch(batch), float(v[0]), float(np.asarray(h)[0]),
+                      float(batch.event_t_s[0, 0] - batch.start_t_s[0]), beta)

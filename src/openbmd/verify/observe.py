@@ -1,0 +1,198 @@
+"""What the observer gets: its own sensors' measurements, and what the tester releases through the exchange.
+
+The observer's own radars measure the test with their catalog noise and geometry
+(:func:`openbmd.sensors.generate_measurements`); space IR sees only the burning booster, so it dates the
+burnout but adds nothing to the coast fit. The tester may release, as exchange
+:class:`~openbmd.exchange.messages.TrackReport` messages, its range radars' tracks (position and velocity
+at a stated accuracy, every ``interval_s``, ``latency_s`` late) and, with telemetry, the interceptor's
+own navigation states (far more accurate). Every observation becomes a row of one
+:class:`Observations` table that the estimator reads, whatever its source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from openbmd.catalog import Catalog
+from openbmd.earth import EarthModel, geodesic_inverse
+from openbmd.exchange.messages import TrackReport
+from openbmd.sensors import SensorPost, generate_measurements, sensor_posts
+from openbmd.sensors.measurements import noise_sigmas, post_frame
+from openbmd.verify.flighttest import FlightTest
+
+RADAR, TRACK = 0, 1
+"""Row kinds: a radar measurement (el, az, range[, range rate]) or a state (position, velocity)."""
+
+OWN, RELEASED_TRACKS, TELEMETRY = 0, 1, 2
+"""Row sources, in the order the observer gets more."""
+
+SOURCE_NAMES = ("own sensors", "released tracks", "telemetry")
+
+INTERCEPTOR_RCS_M2 = 0.1
+"""Radar cross-section of the interceptor's upper stage and kill vehicle, m² (an assumption: a 0.5 m
+diameter body seen off its nose, range 0.03-1 m²; the catalog gives none)."""
+
+TEST_EPOCH_UNIX_MS = 1_325_376_000_000
+"""Launch time of the test in Unix ms (2012-01-01T00:00Z): timestamps of the released messages."""
+
+
+@dataclass(frozen=True)
+class ReleasePolicy:
+    """What the tester releases: ``"none"``, ``"tracks"`` or ``"telemetry"`` (tracks and telemetry).
+
+    Accuracies are 1-σ per axis (m, m/s); ``interval_s`` between reports, ``latency_s`` from measurement to
+    release. The defaults are assumptions: range-radar tracks of a few tens of metres and metres per
+    second, and GPS/INS telemetry of metres and centimetres per second, released within seconds.
+    """
+
+    release: str = "none"
+    track_sigma_m: float = 50.0
+    track_sigma_mps: float = 2.0
+    track_interval_s: float = 5.0
+    track_latency_s: float = 5.0
+    telemetry_sigma_m: float = 5.0
+    telemetry_sigma_mps: float = 0.1
+    telemetry_interval_s: float = 2.0
+    telemetry_latency_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.release not in ("none", "tracks", "telemetry"):
+            from openbmd.errors import InputError
+
+            raise InputError(f"unknown release {self.release!r}; use none, tracks or telemetry", "release")
+
+
+@dataclass(frozen=True)
+class Observations:
+    """M observation rows. ``t_s`` (M,) s after launch; ``available_t_s`` (M,) when the observer has it;
+    ``kind`` (M,) :data:`RADAR` or :data:`TRACK`; ``source`` (M,) :data:`OWN` ...; ``trial`` (M,) which
+    Monte Carlo run; ``origin_ecef`` (M, 3) m and ``frame`` (M, 3, 3) the radar's ENU frame (rows E, N, U);
+    ``z`` (M, 6) and ``sigma`` (M, 6) the values and their 1-σ (NaN where a row has no such value); ``post``
+    (M,) the observer's post that made a radar row (-1 for released rows)."""
+
+    t_s: NDArray
+    available_t_s: NDArray
+    kind: NDArray
+    source: NDArray
+    trial: NDArray
+    origin_ecef: NDArray
+    frame: NDArray
+    z: NDArray
+    sigma: NDArray
+    post: NDArray
+
+    def __len__(self) -> int:
+        return self.t_s.shape[0]
+
+    def select(self, mask: NDArray) -> "Observations":
+        return Observations(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+    @staticmethod
+    def concatenate(parts: Sequence["Observations"]) -> "Observations":
+        return Observations(*(np.concatenate([getattr(p, f) for p in parts]) for f in Observations.__dataclass_fields__))
+
+
+def _empty() -> Observations:
+    return Observations(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int),
+                        np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 6)), np.zeros((0, 6)), np.zeros(0, int))
+
+
+def observer_posts(catalog: Catalog, observer: str, instruments: Sequence[str], test: FlightTest,
+                   earth: EarthModel) -> list[SensorPost]:
+    """The observer's sensors: the party's own (its assumption set's list) and instruments it brings,
+    ``"PLACE:SENSOR"`` (a catalog place or ``lat,lon``, and a catalog sensor), pointed at the test range."""
+    sets = [s for s in catalog.entries("assumptions") if s.party == observer]
+    posts = sensor_posts(catalog, sets[0].sensors, "observer") if sets else []
+    for text in instruments:
+        if ":" not in text:
+            from openbmd.errors import InputError
+
+            raise InputError(f"cannot read {text!r}; write PLACE:SENSOR, e.g. 'gabala:an-tpy-2'", "instruments")
+        place, sensor_name = text.rsplit(":", 1)
+        lat, lon, label = catalog.point(place.strip(), "instruments")
+        try:
+            sensor = catalog.sensor(sensor_name.strip())
+        except Exception as exc:
+            from openbmd.errors import UnknownNameError
+
+            raise UnknownNameError(str(exc), "instruments") from None
+        lat_r, lon_r = math.radians(lat), math.radians(lon)
+        _, bearing, _ = geodesic_inverse(lat_r, lon_r, test.profile.lat_rad, test.profile.lon_rad, earth)
+        posts.append(SensorPost(f"{label}/{sensor.name}", sensor, lat_r, lon_r, 0.0, float(bearing)))
+    return posts
+
+
+def own_observations(test: FlightTest, posts: Sequence[SensorPost], earth: EarthModel,
+                     rng: np.random.Generator, n_trials: int = 1) -> Observations:
+    """The observer's own radar measurements of the test in ``n_trials`` runs, all drawn in one batch (the test
+    repeated once per run; IR rows, boost only, are left out)."""
+    radars = [p for p in posts if p.is_radar]
+    if not radars:
+        return _empty()
+    flown = test.flown.take(np.zeros(n_trials, dtype=np.int64))
+    batch = generate_measurements(flown, radars, earth, INTERCEPTOR_RCS_M2, rng)
+    m = len(batch)
+    frames = [post_frame(p, earth) for p in radars]
+    origin = np.array([f[0] for f in frames])[batch.post]
+    frame = np.array([f[1] for f in frames])[batch.post]
+    sig = np.array([noise_sigmas(p) for p in radars])[batch.post]
+    z = np.full((m, 6), np.nan)
+    sigma = np.full((m, 6), np.nan)
+    z[:, :4], sigma[:, :4] = batch.z, sig
+    index = np.array([k for k, p in enumerate(posts) if p.is_radar])
+    return Observations(batch.t_s, batch.t_s.copy(), np.full(m, RADAR), np.full(m, OWN), batch.target.copy(),
+                        origin, frame, z, sigma, index[batch.post])
+
+
+def released_messages(test: FlightTest, policy: ReleasePolicy, rng: np.random.Generator, n_trials: int = 1
+                      ) -> list[tuple[int, int, TrackReport]]:
+    """The tester's releases in each run as (run, source, :class:`TrackReport`): tracks, and telemetry."""
+    out: list[tuple[int, int, TrackReport]] = []
+    if policy.release == "none":
+        return out
+    plans = [(RELEASED_TRACKS, "range-radar", policy.track_sigma_m, policy.track_sigma_mps, policy.track_interval_s)]
+    if policy.release == "telemetry":
+        plans.append((TELEMETRY, "telemetry", policy.telemetry_sigma_m, policy.telemetry_sigma_mps,
+                      policy.telemetry_interval_s))
+    t = test.flown.t_s[0]
+    ok = np.flatnonzero(np.isfinite(t))
+    dt = float(t[ok[1]] - t[ok[0]]) if ok.size > 1 else 1.0
+    for source, track_id, s_r, s_v, every in plans:  # one or two release streams
+        rows = ok[::max(int(round(every / dt)), 1)]
+        noise = rng.standard_normal((n_trials, rows.size, 6)) * np.array([s_r] * 3 + [s_v] * 3)
+        x = (test.flown.x_ecef[0, rows][None] + noise).tolist()
+        stamps = (TEST_EPOCH_UNIX_MS + np.round(1000 * t[rows])).astype(np.int64).tolist()
+        cov = np.diag([s_r ** 2] * 3 + [s_v ** 2] * 3).tolist()
+        for trial in range(n_trials):  # messages are built one by one: the exchange's schema validates each
+            out.extend((trial, source, TrackReport(track_id=track_id, time_unix_ms=stamps[k], r_ecef_m=x[trial][k][:3],
+                                                   v_ecef_mps=x[trial][k][3:], covariance_si=cov, quality=1.0))
+                       for k in range(rows.size))
+    return out
+
+
+def released_observations(messages: Sequence[tuple[int, int, TrackReport]], policy: ReleasePolicy) -> Observations:
+    """Observation rows from released (run, source, :class:`TrackReport`) messages (time from their stamps)."""
+    if not messages:
+        return _empty()
+    m = len(messages)
+    trial = np.array([r for r, _, _ in messages])
+    source = np.array([s for _, s, _ in messages])
+    t = (np.array([msg.time_unix_ms for _, _, msg in messages]) - TEST_EPOCH_UNIX_MS) / 1000.0
+    z = np.array([msg.r_ecef_m + msg.v_ecef_mps for _, _, msg in messages])
+    sigma = np.sqrt(np.array([np.diag(msg.covariance_si) for _, _, msg in messages]))
+    latency = np.where(source == TELEMETRY, policy.telemetry_latency_s, policy.track_latency_s)
+    return Observations(t, t + latency, np.full(m, TRACK), source, trial, np.zeros((m, 3)), np.zeros((m, 3, 3)),
+                        z, sigma, np.full(m, -1))
+
+
+def observe(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, earth: EarthModel,
+            rng: np.random.Generator, n_trials: int = 1) -> Observations:
+    """Everything the observer gets in each of ``n_trials`` runs (independent noise), rows tagged by run."""
+    own = own_observations(test, posts, earth, rng, n_trials)
+    return Observations.concatenate([own, released_observations(released_messages(test, policy, rng, n_trials),
+                                                                policy)])

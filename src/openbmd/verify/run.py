@@ -1,0 +1,256 @@
+"""An observed flight test end to end: fly it, observe it, estimate burnout, check declarations and limits.
+
+The estimate tightens as the observer gets more (own sensors, plus released tracks, plus telemetry: nested
+data sets from the same draws), converges as the analysis time runs on (the data available by each time),
+and, over seeded Monte Carlo runs, its 95 % intervals are scored against the truth (``coverage``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import norm
+
+from openbmd.catalog import Catalog
+from openbmd.earth import EarthModel, ecef_to_geodetic
+from openbmd.sensors import SensorPost
+from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
+from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_test
+from openbmd.verify.observe import (OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations, ReleasePolicy,
+                                    observe, observer_posts)
+
+
+@dataclass(frozen=True)
+class FlightTestRequest:
+    """What to fly and who observes: interceptor and test range (catalog names), azimuth and pitch-over (rad),
+    declared and flown burnout speeds (m/s; None: the catalog's), the observer party and the instruments it
+    brings (``PLACE:SENSOR``), what the tester releases, extra speed limits (name -> m/s), Monte Carlo runs,
+    the seed, and whether to cross-check with the Stone Soup tracker on the observer's own radars."""
+
+    interceptor: str
+    site: str
+    azimuth_rad: float
+    observer: str
+    kick_rad: float = DEFAULT_KICK_RAD
+    declared_speed_mps: float | None = None
+    flown_speed_mps: float | None = None
+    instruments: tuple[str, ...] = ()
+    policy: ReleasePolicy = ReleasePolicy()
+    speed_limits_mps: tuple[tuple[str, float], ...] = ()
+    trials: int = 0
+    seed: int = 0
+    with_tracker: bool = True
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimate of a burnout figure: truth, declaration, estimate and 95 % interval (None where the
+    observer saw nothing after burnout), in SI."""
+
+    true: float
+    declared: float | None
+    estimate: float | None
+    sigma: float | None
+    ci95: tuple[float, float] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"true": self.true, "declared": self.declared, "estimate": self.estimate, "sigma": self.sigma,
+                "ci95": list(self.ci95) if self.ci95 else None}
+
+
+@dataclass(frozen=True)
+class CriterionCheck:
+    """A speed limit (m/s) checked against the estimate: ``holds`` when the speed is below it with at least 95 %
+    confidence; ``confidence`` the probability that it is below (None: nothing observed)."""
+
+    name: str
+    limit: float
+    holds: bool | None
+    confidence: float | None
+    declared_holds: bool | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "limit": self.limit, "holds": self.holds, "confidence": self.confidence,
+                "declared_holds": self.declared_holds}
+
+
+@dataclass(frozen=True)
+class FlightTestResult:
+    """The observed test: estimates, criteria, how they tighten with data and converge in time, coverage."""
+
+    request: FlightTestRequest
+    test: FlightTest = field(repr=False)
+    posts: list[SensorPost] = field(repr=False)
+    observations: Observations = field(repr=False)
+    burnout_speed: Estimate
+    burnout_altitude: Estimate
+    criteria: list[CriterionCheck]
+    tightening: list[dict[str, Any]]
+    convergence: list[dict[str, Any]]
+    rows_by_source: dict[str, int]
+    reason: str | None
+    coverage: dict[str, Any] | None = None
+    tracker: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON (SI)."""
+        r, t = self.request, self.test
+        lat, lon, alt = ecef_to_geodetic(t.flown.r_ecef[0][np.isfinite(t.flown.t_s[0])], t.batch.earth)
+        out = {"interceptor": r.interceptor, "from": r.site, "azimuth_deg": math.degrees(r.azimuth_rad),
+               "observer": r.observer, "observer_sensors": [p.name for p in self.posts],
+               "released": r.policy.release, "burnout_speed_mps": self.burnout_speed.to_json(),
+               "burnout_altitude_m": self.burnout_altitude.to_json(), "burnout_time_s": t.burnout_t_s,
+               "criteria": [c.to_json() for c in self.criteria], "tightening": self.tightening,
+               "convergence": self.convergence, "observations": self.rows_by_source, "reason": self.reason,
+               "ground_track": {"lat_deg": np.degrees(lat).round(4).tolist(), "lon_deg": np.degrees(lon).round(4).tolist(),
+                                "alt_m": np.asarray(alt).round(1).tolist()},
+               "statement": self.statement()}
+        if self.tracker is not None:
+            out["tracker"] = self.tracker.to_json()
+        if self.coverage is not None:
+            out["coverage"] = self.coverage["coverage"]
+            out["monte_carlo"] = self.coverage
+        return out
+
+    def statement(self) -> str:
+        """The result in words: 'observed 4.48 ± 0.01 km/s (95 %), declared 4.5; below the 5.0 km/s limit ...'."""
+        s = self.burnout_speed
+        if s.estimate is None:
+            return f"burnout speed not observed: {self.reason}"
+        words = f"observed {s.estimate / 1e3:.4f} km/s ± {Z95 * s.sigma:.2f} m/s (95 %)"
+        if s.declared is not None:
+            inside = s.ci95[0] <= s.declared <= s.ci95[1]
+            words += f", declared {s.declared / 1e3:g} km/s ({'consistent' if inside else 'outside the interval'})"
+        for c in self.criteria:
+            if c.confidence is not None:
+                side = "below" if c.confidence >= 0.5 else "above"
+                p = c.confidence if side == "below" else 1.0 - c.confidence
+                words += f"; {side} the {c.limit / 1e3:g} km/s limit ({c.name}) with {_pct(p)} confidence"
+        return words
+
+
+def _pct(p: float) -> str:
+    if p > 0.999:
+        return "> 99.9 %"
+    if p < 0.001:
+        return "< 0.1 %"
+    return f"{100 * p:.1f} %"
+
+
+def _guess(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> NDArray:
+    """The observer's starting point: the burnout state of the test as declared."""
+    declared = fly_test(declare_test(catalog, request.interceptor, request.site, request.azimuth_rad,
+                                     declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad), earth)
+    _, r, v = declared.batch.event_ecef("burnout")
+    return np.concatenate([r[0], v[0]])
+
+
+def _fits(obs: Observations, masks: Sequence[NDArray], test: FlightTest, guess: NDArray, earth: EarthModel) -> BurnoutFit:
+    """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch)."""
+    parts = []
+    for k, m in enumerate(masks):  # a few data sets or analysis times, fitted together
+        sub = obs.select(m)
+        parts.append(Observations(*(getattr(sub, f) if f != "trial" else np.full(len(sub), k)
+                                    for f in Observations.__dataclass_fields__)))
+    both = Observations.concatenate(parts)
+    return fit_burnout(both, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=len(masks))
+
+
+def _estimate(fit: BurnoutFit, k: int, what: str, true: float, declared: float | None) -> Estimate:
+    if not fit.ok[k]:
+        return Estimate(true, declared, None, None, None)
+    v = float(fit.speed_mps[k] if what == "speed" else fit.altitude_m[k])
+    s = float(fit.speed_sigma_mps[k] if what == "speed" else fit.altitude_sigma_m[k])
+    return Estimate(true, declared, v, s, (v - Z95 * s, v + Z95 * s))
+
+
+def _reason(obs: Observations, posts: Sequence[SensorPost], test: FlightTest, release: str) -> str:
+    after = obs.t_s > test.burnout_t_s + 0.5
+    if not posts and release == "none":
+        return "the observer has no sensors of its own and the tester releases nothing"
+    if not after.any():
+        radars = [p.name for p in posts if p.is_radar]
+        return (f"none of the observer's sensors ({', '.join(p.name for p in posts)}) sees the interceptor after "
+                f"burnout{'' if radars else ' (space IR sees only the boost)'}; bring an instrument nearer "
+                "(--observer-sensor PLACE:SENSOR) or ask for released tracks")
+    return "too few observations after burnout to fix the coast"
+
+
+def speed_limits(catalog: Catalog, extra: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
+    """Speed limits to check: every catalog criteria set's max-burnout-speed rule, and ``extra`` (name, m/s)."""
+    out = [(c.name, float(c.value)) for cs in catalog.entries("criteria") for c in cs.criteria
+           if c.rule == "max-burnout-speed"]
+    return out + list(extra)
+
+
+def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> FlightTestResult:
+    """Fly, observe and estimate the test of ``request`` (see the module docstring)."""
+    profile = declare_test(catalog, request.interceptor, request.site, request.azimuth_rad,
+                           declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad)
+    test = fly_test(profile, earth, flown_speed_mps=request.flown_speed_mps)
+    posts = observer_posts(catalog, request.observer, request.instruments, test, earth)
+    seeds = np.random.SeedSequence(request.seed).spawn(3)
+    everything = observe(test, posts, dataclasses.replace(request.policy, release="telemetry"), earth,
+                         np.random.default_rng(seeds[0]))
+    allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
+    obs = everything.select(everything.source <= allowed)
+    guess = _guess(catalog, request, earth)
+    ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
+    end = float(np.nanmax(test.flown.t_s[0]))
+    times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
+    cuts = [(everything.source <= allowed) & (everything.available_t_s <= t) for t in times]
+    fits = _fits(everything, ladder + cuts, test, guess, earth)
+    k_main = allowed
+    speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
+    altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, None)
+    criteria = []
+    for name, limit in speed_limits(catalog, request.speed_limits_mps):
+        conf = None if speed.estimate is None else float(norm.cdf((limit - speed.estimate) / max(speed.sigma, 1e-12)))
+        criteria.append(CriterionCheck(name, limit, None if conf is None else conf >= 0.95, conf,
+                                       profile.declared_speed_mps <= limit))
+    tightening = [{"data": " + ".join(SOURCE_NAMES[: s + 1]), "rows": int(np.sum(ladder[s])),
+                   **{k: v for k, v in _estimate(fits, s, "speed", test.burnout_speed_mps, None).to_json().items()
+                      if k in ("estimate", "sigma", "ci95")}} for s in range(3)]
+    convergence = [{"analysis_time_s": float(t), "rows": int(np.sum(cuts[i])),
+                    **{k: v for k, v in _estimate(fits, 3 + i, "speed", test.burnout_speed_mps, None).to_json().items()
+                       if k in ("estimate", "sigma", "ci95")}} for i, t in enumerate(times)]
+    rows = {SOURCE_NAMES[s]: int(np.sum(obs.source == s)) for s in range(allowed + 1)}
+    reason = None if speed.estimate is not None else _reason(obs, posts, test, request.policy.release)
+    coverage = None
+    if request.trials > 0:
+        coverage = monte_carlo(test, posts, request.policy, guess, earth, request.trials,
+                               np.random.default_rng(seeds[1]))
+    tracker = None
+    if request.with_tracker and any(p.is_radar for p in posts):
+        from openbmd.verify.track import track_burnout
+
+        tracker = track_burnout(test, posts, earth, np.random.default_rng(seeds[2]))
+    return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
+                            reason, coverage, tracker)
+
+
+def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, guess: NDArray,
+                earth: EarthModel, trials: int, rng: np.random.Generator) -> dict[str, Any]:
+    """``trials`` independent observations of the same test, estimated in one batch: the share of 95 %
+    intervals that hold the true burnout speed and height, and the mean error in units of its standard error."""
+    obs = observe(test, posts, policy, earth, rng, trials)
+    fit = fit_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=trials)
+    ok = fit.ok
+    out: dict[str, Any] = {"trials": trials, "estimated": int(ok.sum())}
+    for what, true in (("speed", test.burnout_speed_mps), ("altitude", test.burnout_altitude_m)):
+        lo, hi = fit.ci95(what)
+        est = fit.speed_mps if what == "speed" else fit.altitude_m
+        err = (est - true)[ok]
+        out[what] = {"coverage": float(np.mean((lo[ok] <= true) & (true <= hi[ok]))) if ok.any() else None,
+                     "mean_error": float(err.mean()) if ok.any() else None,
+                     "rms_error": float(np.sqrt(np.mean(err ** 2))) if ok.any() else None,
+                     "bias_in_standard_errors": float(err.mean() / (err.std(ddof=1) / math.sqrt(err.size)))
+                     if err.size > 2 else None}
+    out["coverage"] = out["speed"]["coverage"]
+    return out

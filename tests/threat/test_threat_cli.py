@@ -1,0 +1,60 @@
+"""``openbmd threat`` end to end: the JSON contract, the report folder, GeoJSON and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+from openbmd.cli import main
+
+BASE = ["threat", "--areas", "tabriz", "--missiles", "shahab-3,sejjil-2", "--azimuths", "12"]
+
+
+def test_threat_json_contract_report_and_geojson(capsys, tmp_path):
+    assert main([*BASE, "--year", "2012", "--json", "--report", str(tmp_path / "r"),
+                 "--geojson", str(tmp_path / "c.geojson")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["threats"]) == 4
+    t = out["threats"][0]
+    assert {"missile", "area", "assumption", "max_range_m", "reaches", "flight_time_s", "warning_time_s"} <= set(t)
+    assert set(t["warning_time_s"]) == {"nato", "russia", "joint"}
+    assert set(t["flight_time_s"]) <= set(t["reaches"])
+    assert {(d["missile"], d["field"]) for d in out["divergence"]} == {
+        ("sejjil-2", "max_range_m"), ("sejjil-2", "payload_mass_kg"), ("sejjil-2", "first_year")}
+    assert all({"missile", "field", "values", "consequence"} <= set(d) for d in out["divergence"])
+    geo = json.loads((tmp_path / "c.geojson").read_text())
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 4
+    ring = geo["features"][0]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == 13
+    html = (tmp_path / "r" / "index.html").read_text()
+    assert "data:image/png;base64," in html and "Where the assessments diverge" in html
+    assert json.loads((tmp_path / "r" / "threat.json").read_text())["divergence"] == out["divergence"]
+    assert (tmp_path / "r" / "map-nato.png").stat().st_size > 10_000
+
+
+def test_table_output_names_the_divergence(capsys):
+    assert main(BASE) == 0
+    text = capsys.readouterr().out
+    assert "sejjil-2" in text and "payload_mass_kg" in text and "Where the assessments diverge" in text
+
+
+def test_bad_input_is_one_line_and_exit_2(capsys):
+    for argv, needle in ((["threat", "--areas", "tabriz", "--missiles", "shahab-9"], "--missiles"),
+                         (["threat", "--areas", "atlantis", "--missiles", "shahab-3"], "--areas"),
+                         (["threat", "--areas", "tabriz", "--missiles", "shahab-3", "--assumptions", "nato,x"],
+                          "--assumptions"),
+                         (["threat", "--areas", "tabriz", "--missiles", "shahab-3", "--azimuths", "3"], "--azimuths")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_polygon_areas(capsys):
+    argv = ["threat", "--area-polygon", "nw-iran=38.5 45;38.5 48;35.5 48;35.5 45", "--missiles", "shahab-3",
+            "--assumptions", "nato", "--azimuths", "8", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["areas"] == ["nw-iran"] and out["threats"][0]["area"] == "nw-iran"
+    assert "IRN" not in out["threats"][0]["countries"] and out["threats"][0]["reaches"]
+    assert main(["threat", "--area-polygon", "x=38 45;39 46", "--missiles", "shahab-3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--area-polygon" in err and len(err.splitlines()) == 1

@@ -1,0 +1,146 @@
+"""Observed flight tests: the burnout estimate is unbiased, its intervals cover at their rate, more data never
+widens them, and what the observer cannot see is said plainly."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from openbmd.catalog import load_catalog
+from openbmd.earth import ideal, wgs84
+from openbmd.exchange.messages import TrackReport
+from openbmd.verify import (FlightTestRequest, ReleasePolicy, declare_test, fit_burnout, fly_test, monte_carlo,
+                            observe, observer_posts, released_messages, run_flight_test)
+from openbmd.verify.observe import OWN, RELEASED_TRACKS, TELEMETRY
+
+CAT = load_catalog()
+EARTH = wgs84()
+
+
+@pytest.fixture(scope="module")
+def black_sea():
+    """An SM-3 IIA test eastward from the Black Sea station, watched by Russia's radars at Armavir and Gabala."""
+    test = fly_test(declare_test(CAT, "sm3-iia", "aegis-black-sea", math.radians(90.0)), EARTH)
+    posts = observer_posts(CAT, "russia", [], test, EARTH)
+    _, r, v = test.batch.event_ecef("burnout")
+    guess = np.concatenate([r[0], v[0]]) + np.array([300.0, -200.0, 100.0, 15.0, -10.0, 5.0])
+    return test, posts, guess
+
+
+def test_estimator_is_unbiased_and_its_intervals_cover_at_their_rate(black_sea):
+    """Over 200 seeded runs the 95 % intervals of burnout speed and height hold the truth 90-98 % of the time,
+    and the mean error is within 3.5 standard errors of zero."""
+    test, posts, guess = black_sea
+    for policy, seed in ((ReleasePolicy("none"), 11), (ReleasePolicy("tracks"), 12)):
+        mc = monte_carlo(test, posts, policy, guess, EARTH, 200, np.random.default_rng(seed))
+        assert mc["estimated"] == 200
+        for what in ("speed", "altitude"):
+            assert 0.90 <= mc[what]["coverage"] <= 0.98, (policy.release, what, mc[what])
+            assert abs(mc[what]["bias_in_standard_errors"]) < 3.5
+
+
+def test_more_data_never_widens_the_interval(black_sea):
+    test, posts, guess = black_sea
+    for seed in (0, 1, 2):
+        obs = observe(test, posts, ReleasePolicy("telemetry"), EARTH, np.random.default_rng(seed))
+        widths = []
+        for top in (OWN, RELEASED_TRACKS, TELEMETRY):
+            fit = fit_burnout(obs.select(obs.source <= top), guess, test.burnout_t_s, EARTH,
+                              beta_kg_m2=test.beta_kg_m2, n_runs=1)
+            lo, hi = fit.ci95()
+            widths.append(float(hi[0] - lo[0]))
+        assert widths[0] >= widths[1] >= widths[2] > 0.0
+        assert widths[2] < 0.1 * widths[0]
+
+
+def test_more_observer_sensors_never_widen_the_interval(black_sea):
+    """Armavir's two radars, then Gabala too, then an instrument brought to Sukhumi: nested data, narrower intervals."""
+    test, _, guess = black_sea
+    posts = observer_posts(CAT, "russia", ["43.0,41.0:an-tpy-2"], test, EARTH)
+    assert [p.name for p in posts][-1].endswith("/an-tpy-2")
+    obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(5))
+    widths = []
+    for n in range(1, len(posts) + 1):
+        fit = fit_burnout(obs.select(obs.post < n), guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2,
+                          n_runs=1)
+        if fit.ok[0]:
+            lo, hi = fit.ci95()
+            widths.append(float(hi[0] - lo[0]))
+    assert len(widths) >= 3
+    assert all(a >= b for a, b in zip(widths, widths[1:]))
+
+
+def test_exact_states_give_the_exact_burnout_state():
+    """Closed case: on the still vacuum sphere, near-perfect released states fix the burnout speed to mm/s."""
+    earth = ideal()
+    test = fly_test(declare_test(CAT, "sm3-iia", "aegis-black-sea", math.radians(45.0)), earth)
+    policy = ReleasePolicy("tracks", track_sigma_m=0.01, track_sigma_mps=1e-4)
+    obs = observe(test, [], policy, earth, np.random.default_rng(3))
+    _, r, v = test.batch.event_ecef("burnout")
+    guess = np.concatenate([r[0], v[0]]) + np.array([500.0, 0.0, 0.0, 20.0, 0.0, 0.0])
+    fit = fit_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=None, n_runs=1)
+    assert fit.speed_mps[0] == pytest.approx(test.burnout_speed_mps, abs=1e-3)
+    assert fit.altitude_m[0] == pytest.approx(test.burnout_altitude_m, abs=0.5)
+
+
+def test_released_tracks_are_exchange_messages():
+    test = fly_test(declare_test(CAT, "sm3-iia", "pmrf", math.radians(270.0)), EARTH)
+    msgs = released_messages(test, ReleasePolicy("telemetry"), np.random.default_rng(0))
+    assert msgs and all(isinstance(m, TrackReport) for _, _, m in msgs)
+    assert {s for _, s, _ in msgs} == {RELEASED_TRACKS, TELEMETRY}
+    TrackReport.model_validate(msgs[0][2].model_dump())  # what the exchange would accept
+
+
+def test_an_observer_that_sees_nothing_gets_no_interval_and_the_reason():
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "pmrf", math.radians(270.0), "russia"), EARTH)
+    assert result.burnout_speed.ci95 is None and result.burnout_speed.estimate is None
+    assert "sees the interceptor" in result.reason
+    data = result.to_json()
+    assert data["burnout_speed_mps"]["ci95"] is None
+    assert all(c["holds"] is None for c in data["criteria"])
+    released = run_flight_test(CAT, FlightTestRequest("sm3-iia", "pmrf", math.radians(270.0), "russia",
+                                                      policy=ReleasePolicy("tracks")), EARTH)
+    assert released.burnout_speed.ci95 is not None and released.reason is None
+
+
+def test_a_test_flown_faster_than_declared_is_caught():
+    request = FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                declared_speed_mps=4500.0, flown_speed_mps=5200.0,
+                                speed_limits_mps=(("limit-5", 5000.0),))
+    result = run_flight_test(CAT, request, EARTH)
+    lo, hi = result.burnout_speed.ci95
+    assert lo <= result.burnout_speed.true <= hi
+    assert not lo <= 4500.0 <= hi
+    check = next(c for c in result.criteria if c.name == "limit-5")
+    assert check.declared_holds and not check.holds and check.confidence < 0.001
+    assert "outside the interval" in result.statement()
+    data = result.to_json()
+    assert set(data["burnout_speed_mps"]) >= {"true", "declared", "estimate", "ci95"}
+    widths = [row["ci95"][1] - row["ci95"][0] for row in data["tightening"]]
+    assert widths == sorted(widths, reverse=True)
+    conv = [row for row in data["convergence"] if row["ci95"] is not None]
+    assert conv[-1]["sigma"] <= conv[0]["sigma"]
+
+
+def test_release_policy_refuses_unknown_words():
+    from openbmd.errors import InputError
+
+    with pytest.raises(InputError, match="release"):
+        ReleasePolicy("everything")
+    assert dataclasses.replace(ReleasePolicy(), release="tracks").release == "tracks"
+
+
+def test_stone_soup_track_agrees_with_the_fit_and_is_no_tighter(black_sea):
+    from openbmd.verify.track import track_burnout
+
+    test, posts, guess = black_sea
+    for seed in (0, 1):
+        tr = track_burnout(test, posts, EARTH, np.random.default_rng(seed))
+        assert tr.speed_mps is not None and tr.updates > 50
+        assert abs(tr.speed_mps - test.burnout_speed_mps) < 4.0 * tr.sigma_mps
+        obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(seed))
+        fit = fit_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, n_runs=1)
+        assert tr.sigma_mps >= 0.9 * fit.speed_sigma_mps[0]
