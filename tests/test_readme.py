@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -29,8 +30,31 @@ def _commands(block: str) -> list[str]:
     return [line.split("  #")[0].strip() for line in text.splitlines() if line.strip().startswith("openbmd ")]
 
 
-STANDALONE = [c for b in SH if "openbmd serve" not in b for c in _commands(b)]
+STANDALONE = [c for b in SH if "openbmd serve" not in b and "openbmd view" not in b for c in _commands(b)]
+VIEW = [b for b in SH if "openbmd serve" not in b and "openbmd view" in b]
 CENTRE = [b for b in SH if "openbmd serve" in b]
+
+
+def _start_view(words: list[str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    """``openbmd view`` as written, on a free port and without opening a browser; returns it and its URL."""
+    words = [w for w in words if w != "--open"]
+    if "--port" in words:
+        words[words.index("--port") + 1] = "0"
+    else:
+        words += ["--port", "0"]
+    proc = subprocess.Popen([sys.executable, "-m", "openbmd", *words[1:]], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True)
+    line = proc.stderr.readline()
+    assert line.startswith("openbmd view: http://127.0.0.1:"), line + proc.stderr.read()
+    return proc, line.split()[2]
+
+
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as r:
+        assert r.status == 200
+        return r.read().decode()
 
 
 def test_the_readme_begins_with_the_two_set_up_commands():
@@ -47,12 +71,28 @@ def test_a_readme_command_runs(command, tmp_path, monkeypatch, capsys):
                         else [])) == 0
     out = capsys.readouterr().out
     if "--json" in argv:
-        import json
-
         json.loads(out)
     for word in argv:
         if word.startswith("out/"):
             assert (tmp_path / word).exists(), word
+
+
+@pytest.mark.parametrize("block", VIEW)
+def test_the_readme_view_serves_what_was_exported(block, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for line in _commands(block):
+        words = shlex.split(line)
+        if words[1] != "view":
+            assert main(words[1:]) == 0, line
+            continue
+        proc, url = _start_view(words, tmp_path)
+        try:
+            payload = _get(url + "api/scene")
+            assert "Redzikowo" in payload or "redzikowo" in payload, payload[:300]
+            assert "openbmd" in _get(url).lower()
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def test_the_readme_python_runs(tmp_path, monkeypatch):
@@ -71,11 +111,16 @@ def _free_port() -> int:
 def test_the_readme_exchange_centre_runs(block, tmp_path):
     port = str(_free_port())
     lines = [c.replace("--port 8470", f"--port {port}") for c in _commands(block)]
-    server = None
+    server, views = None, []
     try:
         for line in lines:
             background = line.endswith("&")
             words = shlex.split(line.rstrip("&"))
+            if words[1] == "view":
+                proc, url = _start_view(words, tmp_path)
+                views.append(proc)
+                assert "openbmd" in _get(url).lower()
+                continue
             redirect = None
             if ">" in words:
                 redirect, words = tmp_path / words[words.index(">") + 1], words[:words.index(">")]
@@ -96,6 +141,9 @@ def test_the_readme_exchange_centre_runs(block, tmp_path):
             if redirect is not None:
                 redirect.write_text(out.stdout)
     finally:
+        for proc in views:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
         if server is not None:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)

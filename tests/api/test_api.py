@@ -171,3 +171,31 @@ def test_the_exercise_function_keeps_its_name_beside_the_exercise_package():
 
     assert callable(ob.exercise) and ob.exercise.__module__ == "openbmd.api"  # ...and ob.exercise is the API's
     assert sys.modules["openbmd.exercise"].__name__ == "openbmd.exercise" and callable(run_exercise)
+
+
+def test_every_result_is_also_an_export(tmp_path, catalog):
+    from openbmd.report.exports import read_scene
+
+    flight = ob.trajectory("generic-irbm", "tabriz", "warsaw", catalog=catalog)
+    flight.export(tmp_path / "flight.scene.json", tmp_path / "out" / "flight.kml")
+    scene = read_scene(tmp_path / "flight.scene.json")
+    assert [p.name for p in scene.points] == [flight.launch, flight.target] and "Tabriz" in flight.launch
+    assert scene.paths[0].lat_deg[0] == pytest.approx(math.degrees(flight.summary.launch_lat_rad), abs=1e-6)
+    assert (tmp_path / "out" / "flight.kml").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    doc = flight.to_json(samples=5)
+    assert len(doc["path"]["t_s"]) == 5 and doc["path"]["t_s"][-1] == pytest.approx(flight.summary.t_s[-1])
+    with pytest.raises(InputError) as bad:
+        flight.to_json(samples=1)
+    assert bad.value.argument == "samples"
+    with pytest.raises(InputError) as bad:
+        flight.export(tmp_path / "flight.docx")
+    assert bad.value.argument == "path" and not (tmp_path / "flight.docx").exists()
+
+
+def test_observed_flight_tests_need_criteria(catalog, tmp_path):
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps({"interceptor": "sm3-ia"}), encoding="utf-8")
+    with pytest.raises(InputError) as bad:
+        ob.assure("epaa-phase1", forces="kozelsk", targets="washington", observed=[f], progress=False,
+                  catalog=catalog)
+    assert bad.value.argument == "criteria" and "observed" in str(bad.value)

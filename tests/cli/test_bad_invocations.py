@@ -18,6 +18,8 @@ BURN = ["trajectory", "--burnout-speed", "5km/s", "--flight-path-angle", "40deg"
 AIM = ["trajectory", "--missile", "generic-irbm", "--from", "tabriz"]
 ASSURE = ["assure", "--deployment", "epaa-phase1", "--forces", "kozelsk", "--targets", "washington"]
 LOG = ["--data", "{centre}", "--as", "nato"]
+THREAT = ["threat", "--missiles", "shahab-3", "--areas", "tabriz"]
+TEST = ["flight-test", "--interceptor", "sm3-ia", "--from", "40,10", "--azimuth", "90deg", "--observer", "nato"]
 
 CASES = [
     # trajectory
@@ -139,6 +141,32 @@ CASES = [
     (["log", *LOG, "prove", "--leaf", "-1"], 2, "'--leaf'"),
     (["log", *LOG, "verify", "--head", "{tmpfile}"], 2, "--head: cannot read a tree head"),
     (["keys", "new", "nato", "--out", "{centre}/keys"], 2, "NAME: "),
+    (["keys", "rotate", "--data", "{centre}", "--party", "nobody"], 2, "--party: unknown party 'nobody'"),
+    (["keys", "rotate", "--data", "{tmp}/nowhere"], 2, "--data: no centre.json"),
+    # threat
+    (["threat", "--missiles", "nope", "--areas", "tabriz"], 2, "--missiles: unknown missile 'nope'"),
+    (["threat", "--missiles", "shahab-3", "--areas", "atlantis"], 2, "--areas: unknown place 'atlantis'"),
+    ([*THREAT, "--assumptions", "martian"], 2, "--assumptions: unknown assumptions 'martian'"),
+    ([*THREAT, "--azimuths", "3"], 2, "--azimuths: need at least 8"),
+    (["threat", "--missiles", "shahab-3", "--area-polygon", "x=1 2"], 2, "--area-polygon: cannot read 'x=1 2'"),
+    # flight-test
+    (["flight-test", "--interceptor", "nope", *TEST[3:]], 2, "--interceptor: unknown interceptor 'nope'"),
+    ([*TEST[:4], "atlantis", *TEST[5:]], 2, "--from: unknown place 'atlantis'"),
+    ([*TEST[:6], "90", *TEST[7:]], 2, "--azimuth: unit"),
+    ([*TEST, "--released", "all"], 2, "--released: unknown release 'all'"),
+    ([*TEST, "--observer-sensor", "gabala"], 2, "--observer-sensor: cannot read 'gabala'"),
+    ([*TEST, "--trials", "-1"], 2, "--trials: must be 0..100000"),
+    # export
+    (["export", "{tmpfile}", "--to", "{tmp}/x.kml"], 2, "plain.txt: line 1: not JSON"),
+    (["export", "{tmp}/nothere.json", "--to", "{tmp}/x.kml"], 2, "nothere.json: cannot read it"),
+    (["export", "{tmpfile}", "--to", "{tmp}/x.docx"], 2, "--to: cannot tell the format of"),
+    ([*AIM, "--to", "warsaw", "--export", "{tmp}/x.docx"], 2, "--export: cannot tell the format of"),
+    ([*AIM, "--to", "warsaw", "--export", "{tmpfile}/x.kml"], 1, "--export: cannot create the folder"),
+    # view
+    (["view", "{tmp}/nothere.json", "--port", "0"], 2, "nothere.json: cannot read it"),
+    (["view", "{tmpfile}", "--port", "0"], 2, "plain.txt: line 1: not JSON"),
+    (["view", "--port", "0", "--centre", "http://127.0.0.1:1", "--as", "nato"], 2, "--data: live mode needs"),
+    (["view", "--port", "0", "--data", "{tmp}/nowhere", "--as", "nato"], 2, "--data: no centre.json"),
 ]
 
 
@@ -178,7 +206,8 @@ def places(tmp_path_factory):
 def test_the_table_covers_every_command_with_at_least_60_cases():
     assert len(CASES) >= 60
     assert {a[0] for a, _, _ in CASES} >= {"trajectory", "engage", "footprint", "assure", "exercise", "track",
-                                            "catalog", "exchange", "serve", "client", "log", "keys"}
+                                            "catalog", "exchange", "serve", "client", "log", "keys", "threat",
+                                            "flight-test", "export", "view"}
 
 
 @pytest.mark.parametrize("argv, code, words", CASES, ids=[" ".join(a)[:70] for a, _, _ in CASES])
