@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench lock clean
+.PHONY: setup demo test docs bench lock clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n 2 -q
 
+# The documentation site, offline (nothing fetched): site/index.html.
+docs: setup
+	$(BIN)/python -m mkdocs build --strict
+
 bench: setup
 	mkdir -p out
 	$(BIN)/python -m bench out/bench.json
@@ -32,4 +36,4 @@ lock:
 	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v -e '^openbmd' -e '^pip==' > requirements.lock
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) out site

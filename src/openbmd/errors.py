@@ -5,6 +5,9 @@ The CLI turns any :class:`InputError` into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
+
 
 class InputError(ValueError):
     """Bad user input: a malformed value, an unknown name or impossible geometry.
@@ -29,3 +32,15 @@ class UnknownNameError(InputError, LookupError):
 
 class OutOfRangeError(InputError):
     """A target beyond a missile's or interceptor's reach."""
+
+
+@contextlib.contextmanager
+def renamed_arguments(by_argument: Mapping[str | None, str]) -> Iterator[None]:
+    """Re-raise an :class:`InputError` whose ``argument`` is a key of ``by_argument`` under its new name
+    (the key ``None`` catches errors that name no argument): callers name faults in their own terms."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.argument in by_argument:
+            exc.argument = by_argument[exc.argument]
+        raise

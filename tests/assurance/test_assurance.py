@@ -39,7 +39,7 @@ def test_named_forces_and_target_sets(catalog):
     assert {p.name for p in force_bases(catalog, "us-icbm")} == {"minot", "malmstrom", "fe-warren"}
     assert "washington" in {p.name for p in target_places(catalog, "north-america")}
     assert "moscow" in {p.name for p in target_places(catalog, "russia")}
-    with pytest.raises(UnknownNameError, match="--forces"):
+    with pytest.raises(UnknownNameError, match="^forces: unknown place"):
         force_bases(catalog, "china-icbm")
     with pytest.raises(InputError, match="not a missile base"):
         force_bases(catalog, "warsaw")

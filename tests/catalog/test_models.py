@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from openbmd.catalog import G0_MPS2, Interceptor, Missile, Place, Sensor, Source, Stage
+from openbmd.catalog import Interceptor, Missile, Place, Sensor, Source, Stage
+from openbmd.earth.constants import G0_MPS2
 
 SRC = {"title": "A public report", "year": 2012}
 

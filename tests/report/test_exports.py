@@ -210,8 +210,9 @@ def test_kml_and_czml_build_in_memory(scene):
 
 @pytest.mark.parametrize("name", ["x.kmz", "x.json", "x"])
 def test_unknown_suffix_is_refused(name):
-    with pytest.raises(InputError, match="--export"):
+    with pytest.raises(InputError, match="cannot tell the format") as bad:
         export_format(name)
+    assert bad.value.argument == "path"  # the domain's name; the CLI says --export or --to
 
 
 def test_bad_scene_file_names_file_and_feature(tmp_path):

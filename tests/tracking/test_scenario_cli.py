@@ -85,7 +85,7 @@ def test_duplicate_threat_ids_and_bad_files(tmp_path):
     bad.write_text("parties: [unclosed\n")
     with pytest.raises(InputError, match="not valid YAML"):
         load_scenario(bad)
-    with pytest.raises(InputError, match="--party"):
+    with pytest.raises(InputError, match="^party: unknown party"):
         run_scenario(parse_scenario(GOOD), "nobody")
 
 
@@ -108,7 +108,7 @@ def test_track_command_json_contract(tmp_path):
     result = CliRunner().invoke(_app(), ["track", "--scenario", str(path), "--party", "nato", "--json",
                                          "--png", str(png)])
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)  # progress lines go to stderr, never into the JSON
     (threat,) = out["threats"]
     assert {"id", "first_detection_s", "firm_track_s", "launch_point_error_m", "impact_error_m_vs_time"} <= set(threat)
     assert threat["id"] == "a" and 0 < threat["first_detection_s"] <= threat["firm_track_s"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,18 +236,24 @@ SWEEP_DELAYS_S = (0.0, 30.0, 60.0, 120.0, 240.0, 480.0)
 
 def sensitivity(catalog: Catalog, deployment: Deployment, corridors: Corridors, timeline: Timeline,
                 earth: EarthModel, *, speeds_mps: Sequence[float] = SWEEP_SPEEDS_MPS,
-                delays_s: Sequence[float] = SWEEP_DELAYS_S) -> dict[str, Any]:
+                delays_s: Sequence[float] = SWEEP_DELAYS_S,
+                progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Engageable pairs over a grid of common interceptor speed (m/s) × decision delay (s), and the pairs
-    that flip inside it, from one speed-threshold search per delay (no re-runs per speed)."""
+    that flip inside it, from one speed-threshold search per delay (no re-runs per speed); ``progress(1)``
+    is told of each delay done."""
     armed = arm(catalog, deployment, earth)
     n = len(corridors)
     if not armed.batteries:
         thresholds = np.full((len(delays_s), n), np.nan)
     else:
         detection = engage(corridors.threats, armed.batteries, armed.posts, timeline, earth).detection_t_s
-        thresholds = np.stack([
-            speed_thresholds_mps(corridors.threats, armed.batteries, detection + timeline.firm_track_delay_s + d,
-                                 earth) for d in delays_s])
+        rows = []
+        for d in delays_s:  # one batched threshold search per delay
+            rows.append(speed_thresholds_mps(corridors.threats, armed.batteries,
+                                             detection + timeline.firm_track_delay_s + d, earth))
+            if progress:
+                progress(1)
+        thresholds = np.stack(rows)
     th = np.where(corridors.reachable[None, :], thresholds, np.nan)
     counts = [[int(np.sum(th[i] <= v)) for v in speeds_mps] for i in range(len(delays_s))]
     flips = []

@@ -34,7 +34,7 @@ SAMPLE_DT_S = 4.0
 """Sample spacing of corridor trajectories, s."""
 
 
-def force_bases(catalog: Catalog, name: str, argument: str = "--forces") -> list[Place]:
+def force_bases(catalog: Catalog, name: str, argument: str = "forces") -> list[Place]:
     """The bases of a named force, or of a comma-separated list of base names."""
     if name in FORCES:
         return [p for p in catalog.entries("bases") if p.country == FORCES[name] and p.missile]
@@ -45,7 +45,7 @@ def force_bases(catalog: Catalog, name: str, argument: str = "--forces") -> list
     return bases
 
 
-def target_places(catalog: Catalog, name: str, argument: str = "--targets") -> list[Place]:
+def target_places(catalog: Catalog, name: str, argument: str = "targets") -> list[Place]:
     """The cities of a named target set, or a comma-separated list of place names."""
     if name in TARGET_SETS:
         field, value = TARGET_SETS[name]
@@ -62,7 +62,7 @@ def _places(catalog: Catalog, text: str, argument: str) -> list[Place]:
         try:
             out.append(catalog.place(n))
         except UnknownNameError as exc:
-            known = ", ".join(FORCES if argument == "--forces" else TARGET_SETS)
+            known = ", ".join(FORCES if argument == "forces" else TARGET_SETS)
             raise UnknownNameError(f"{exc} (named sets: {known})", argument) from None
     return out
 
@@ -89,7 +89,7 @@ def strategic_corridors(catalog: Catalog, bases: Sequence[Place], targets: Seque
     """Fly each base's typical missile (minimum energy) at each target, in one batch per missile type."""
     pairs = [(b, t) for b in bases for t in targets if b.name != t.name]
     if not pairs:
-        raise InputError("no base-target pairs", "--targets")
+        raise InputError("no base-target pairs", "targets")
     n = len(pairs)
     reachable = np.zeros(n, dtype=bool)
     parts = []

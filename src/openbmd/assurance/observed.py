@@ -44,14 +44,14 @@ class ObservedSpeed:
                 "ci95": list(self.ci95), "declared_mps": self.declared_mps}
 
 
-def observed_speed(data: Any, source: str = "--observed") -> ObservedSpeed:
+def observed_speed(data: Any, source: str = "observed") -> ObservedSpeed:
     """Read a ``flight-test`` JSON document; :class:`InputError` names the file and the missing field."""
     if not isinstance(data, dict) or "interceptor" not in data or "burnout_speed_mps" not in data:
-        raise InputError(f"{source}: not flight-test JSON (needs 'interceptor' and 'burnout_speed_mps')", "--observed")
+        raise InputError(f"{source}: not flight-test JSON (needs 'interceptor' and 'burnout_speed_mps')", "observed")
     s = data["burnout_speed_mps"]
     if not isinstance(s, dict) or s.get("estimate") is None or not s.get("ci95"):
         reason = data.get("reason") or "no estimate"
-        raise InputError(f"{source}: field 'burnout_speed_mps' has no observed estimate ({reason})", "--observed")
+        raise InputError(f"{source}: field 'burnout_speed_mps' has no observed estimate ({reason})", "observed")
     lo, hi = (float(x) for x in s["ci95"])
     sigma = float(s.get("sigma") or (hi - lo) / (2 * Z95))
     return ObservedSpeed(str(data["interceptor"]), float(s["estimate"]), sigma, (lo, hi),

@@ -19,7 +19,6 @@ from openbmd.catalog.models import (
     Calibration,
     FlightTest,
     Figure,
-    G0_MPS2,
     Entry,
     Interceptor,
     Missile,
@@ -46,5 +45,5 @@ __all__ = [
     "Entry", "Source", "Stage", "Calibration", "FlightTest", "Figure", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
     "AssumedFigure", "AssumptionSet", "MissileAssumption", "ASSUMED_FIELDS", "Region",
-    "ENTRY_TYPES", "G0_MPS2",
+    "ENTRY_TYPES",
 ]

@@ -12,30 +12,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from openbmd.catalog.lookup import Catalog, CatalogError
 from openbmd.catalog.models import ENTRY_TYPES, Entry
+from openbmd.yamlio import FileInputError, first_fault, load_yaml
 
 _FILE_KEYS = frozenset({"kind", "entries", "description"})
-
-
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
-
-
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """A safe YAML loader that refuses a key repeated within one mapping."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} repeated", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def load_catalog(extra_files: Iterable[Path | str] = ()) -> Catalog:
@@ -63,12 +46,11 @@ def load_catalog(extra_files: Iterable[Path | str] = ()) -> Catalog:
 def parse_entries(file: str, text: str) -> list[Entry]:
     """Validate one file's YAML ``text``; ``file`` names it in error messages."""
     try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CatalogError(f"not valid YAML{where}: {problem}", file=file) from None
+        doc = load_yaml(text, file, positions=False).data
+    except FileInputError as exc:
+        where = f" (line {exc.line})" if exc.line is not None else ""
+        raise CatalogError(f"not valid YAML{where}: {exc.args[0].removeprefix('not valid YAML: ')}",
+                           file=file) from None
     if not isinstance(doc, dict) or "kind" not in doc or "entries" not in doc:
         raise CatalogError("expected a mapping with 'kind' and 'entries'", file=file)
     unknown = set(doc) - _FILE_KEYS
@@ -88,7 +70,11 @@ def parse_entries(file: str, text: str) -> list[Entry]:
         try:
             out.append(cls.model_validate(item))
         except ValidationError as exc:
-            raise _from_validation(exc, file, label) from None
+            path, message, key = first_fault(cls, exc)
+            line, column = load_yaml(text, file).where(("entries", index, *path), key=key) or (None, None)
+            at = f" (line {line}, column {column})" if line is not None else ""
+            raise CatalogError(f"{message}{at}", file=file, entry=label,
+                               field=".".join(map(str, path)) or None) from None
     return out
 
 
@@ -101,13 +87,3 @@ def _extend(entries: list[Entry], origins: list[str], file: str, text: str) -> N
 def _entry_label(item: Any, index: int) -> str:
     name = item.get("name") if isinstance(item, dict) else None
     return name if isinstance(name, str) and name else f"#{index}"
-
-
-def _from_validation(exc: ValidationError, file: str, entry: str) -> CatalogError:
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    message = first["msg"].removeprefix("Value error, ")
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
-    return CatalogError(message, file=file, entry=entry, field=field)

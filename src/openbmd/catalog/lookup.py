@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -163,6 +164,13 @@ class Catalog:
         if place.missile is not None:
             need(place.missile, Missile, "missile")
 
+    @classmethod
+    def load(cls, extra: Iterable[str | Path] = ()) -> Catalog:
+        """The shipped catalog plus the YAML files in ``extra`` (see :func:`~openbmd.catalog.load_catalog`)."""
+        from openbmd.catalog.loader import load_catalog
+
+        return load_catalog(extra)
+
     # --- lookups -----------------------------------------------------------------------
     def get(self, name: str) -> Entry:
         """Any entry by name; :class:`UnknownNameError` with the closest names if absent."""
@@ -268,7 +276,7 @@ class Catalog:
             return entry
         if entry is not None:
             raise UnknownNameError(f"{name!r} is {_a(_describe(entry))}, not {_a(cls.kind)}; "
-                                   f"see 'openbmd catalog list {cls.kind}s'")
+                                   f"see 'openbmd catalog list {_plural(cls.kind)}'")
         raise UnknownNameError(f"unknown {cls.kind} {name!r}{_closest_text(name, self._names(cls), cls.kind)}")
 
 
@@ -289,4 +297,9 @@ def _closest_text(name: str, pool: Iterable[str], kind: str | None = None) -> st
     close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
     if close:
         return f"; closest: {', '.join(close)}"
-    return f"; no close match (see 'openbmd catalog list{f' {kind}s' if kind else ''}')"
+    return f"; no close match (see 'openbmd catalog list{f' {_plural(kind)}' if kind else ''}')"
+
+
+def _plural(kind: str) -> str:
+    """The ``catalog list`` word of a kind: missile -> missiles; assumptions and criteria stay."""
+    return kind if kind.endswith("s") or kind == "criteria" else f"{kind}s"

@@ -14,8 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-G0_MPS2 = 9.80665
-"""Standard gravity, m/s², used to turn specific impulse (s) into exhaust speed."""
+from openbmd.earth.constants import G0_MPS2  # turns specific impulse (s) into exhaust speed
 
 NAME_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 """Catalog names: lower-case words of letters and digits joined by single hyphens."""

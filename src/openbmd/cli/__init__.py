@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from openbmd.cli.resolve import OutputError
 from openbmd.errors import InputError
 
 app = typer.Typer(
@@ -17,7 +18,7 @@ app = typer.Typer(
     help="Open, rerunnable analysis of cooperative ballistic-missile defence.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -42,6 +43,11 @@ def _register() -> None:
 _register()
 
 
+_EXTRAS = {"fastapi": "service", "uvicorn": "service", "httpx": "service", "cryptography": "service",
+           "rfc8785": "service", "psycopg": "service", "dask": "distributed", "distributed": "distributed"}
+"""Which optional extra (pyproject) brings a module."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit status."""
     from openbmd.cli.exchange import hoist_group_options
@@ -51,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, standalone_mode=False, prog_name="openbmd")
     except typer.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # --show-completion and --install-completion exit on their own
+        return exc.code if isinstance(exc.code, int) else 0
     except typer.Abort:
         print("openbmd: aborted", file=sys.stderr)
         return 1
@@ -59,9 +67,22 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"openbmd: error: {exc.format_message()}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)
-    except InputError as exc:
-        print(f"openbmd: error: {exc}", file=sys.stderr)
-        return 2
+    except InputError as exc:  # one line, whatever the message held
+        print(f"openbmd: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 1 if isinstance(exc, OutputError) else 2
+    except ModuleNotFoundError as exc:  # an optional extra not installed
+        extra = _EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"openbmd: error: this needs {exc.name!r}: pip install 'openbmd[{extra}]'", file=sys.stderr)
+        return 1
+    except OSError as exc:  # an output that failed while being written (disk full, removed folder...)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"openbmd: error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("openbmd: interrupted", file=sys.stderr)
+        return 130
     return result if isinstance(result, int) else 0
 
 

@@ -9,9 +9,8 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
-from openbmd.cli.render import console, print_json
-from openbmd.cli.units import parse_quantity
-from openbmd.errors import InputError
+from openbmd.cli.render import QUIET, console, print_json
+from openbmd.cli.resolve import flags, opt_quantity, output_folder
 
 HELP = """Assess a deployment against strategic missile corridors.
 
@@ -26,29 +25,10 @@ burnout speed that engages it) and the delay budget (the longest decision delay 
 """
 
 
-def _load(cat_file: Optional[Path]):
-    from openbmd.catalog import load_catalog
-
-    return load_catalog([cat_file] if cat_file else [])
-
-
-def _pick(cat, text: str, kind: str, argument: str):
-    """A catalog entry of ``kind`` by name, or the (first) one in a YAML file."""
-    from openbmd.catalog import parse_entries
-    from openbmd.errors import UnknownNameError
-
-    path = Path(text)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise InputError(f"no such file {text!r}", argument)
-        entries = [e for e in parse_entries(str(path), path.read_text(encoding="utf-8")) if e.kind == kind]
-        if not entries:
-            raise InputError(f"{text} holds no {kind} entry", argument)
-        return entries[0]
-    try:
-        return cat.deployment(text) if kind == "deployment" else cat.criteria(text)
-    except UnknownNameError as exc:
-        raise UnknownNameError(str(exc), argument) from None
+FLAGS = {"deployment": "--deployment", "criteria": "--criteria", "forces": "--forces", "targets": "--targets",
+         "timeline": "--timeline", "delay_s": "--delay", "by_year": "--by-year", "border": "--border",
+         "interceptor_speed_km_s": "--interceptor-speed", "observed": "--observed"}
+"""API argument names -> the flags of ``assure``."""
 
 
 def assure(
@@ -65,74 +45,27 @@ def assure(
     sweep: bool = typer.Option(False, "--sweep", help="Sensitivity: engageable pairs over speed x delay."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + figures to this folder."),
+    quiet: bool = QUIET,
     export: list[Path] = export_option(),
     observed: list[Path] = typer.Option([], "--observed", help="flight-test JSON: check --criteria with observed "
                                                               "speeds too (repeatable)."),
 ) -> None:
-    from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
-                                   strategic_corridors, target_places)
-    from openbmd.earth import wgs84
-    from openbmd.engagement import timeline_for
+    from openbmd import api
 
-    cat, earth = _load(Path(deployment) if Path(deployment).is_file() else None), wgs84()
-    dep = _pick(cat, deployment, "deployment", "--deployment")
-    crit = _pick(cat, criteria, "criteria", "--criteria") if criteria else None
-    speed = parse_quantity(interceptor_speed, "speed", "--interceptor-speed", positive=True) if interceptor_speed else None
-    tl = timeline_for(cat, timeline, decision_delay_s=parse_quantity(delay, "time", "--delay") if delay else None)
-    if tl.decision_delay_s < 0:
-        raise InputError("must not be negative", "--delay")
-    if by_year and not dep.declarations:
-        raise InputError(f"deployment {dep.name!r} has no annual declaration", "--by-year")
-    corridors = strategic_corridors(cat, force_bases(cat, forces), target_places(cat, targets), earth)
-    border = border or (crit.border_country if crit else ("USA" if dep.country == "RUS" else "RUS"))
-    from openbmd.earth.borders import country
-    from openbmd.errors import UnknownNameError
-
-    try:
-        border = country(border).iso_a3 or border
-    except UnknownNameError as exc:
-        raise UnknownNameError(str(exc).removeprefix("country: "), "--border") from None
-    result = assess(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
-    data = result.to_json()
-    data["forces"], data["targets"] = forces, targets
-    if crit is not None:
-        data["criteria"] = evaluate_criteria(cat, dep, crit, corridors, tl, earth, burnout_speed_mps=speed)
-    if observed:
-        data["criteria_observed"] = _observed(cat, dep, crit, observed, earth)
-    if sweep:
-        data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth)
-    if by_year:
-        data["years"] = assess_years(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
+    output_folder(report, "--report")
+    speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
+    with flags(FLAGS):
+        result = api.assure(deployment, forces=forces, targets=targets, criteria=criteria, border=border,
+                            delay_s=opt_quantity(delay, "time", "--delay", non_negative=True),
+                            interceptor_speed_km_s=None if speed is None else speed / 1e3, timeline=timeline,
+                            sweep=sweep, by_year=by_year, observed=observed, progress=not quiet)
     if as_json:
-        print_json(data)
+        print_json(result.to_json())
     else:
-        _print(data)
+        _print(result.to_json())
     if report is not None:
-        from openbmd.report.assurance_report import write_assurance_report
-
-        write_assurance_report(report, data, corridors)
-    from openbmd.report.exports.build import assurance_scene
-
-    write_exports(export, lambda: assurance_scene(data, corridors, cat))
-
-
-def _observed(cat, dep, crit, files: list[Path], earth) -> list[dict]:
-    """The criteria with the observed speeds of ``files`` (flight-test JSON) beside the declared ones."""
-    import json
-
-    from openbmd.assurance.observed import criteria_both_ways, observed_speed
-
-    if crit is None:
-        raise InputError("needs --criteria: the criteria to check the observations against", "--observed")
-    speeds = []
-    for f in files:
-        try:
-            speeds.append(observed_speed(json.loads(f.read_text(encoding="utf-8")), str(f)))
-        except (OSError, ValueError) as exc:
-            if isinstance(exc, InputError):
-                raise
-            raise InputError(f"cannot read {f}: {exc}", "--observed") from None
-    return criteria_both_ways(cat, dep, crit, speeds, earth)
+        result.write_report(report)
+    write_exports(export, result.scene)
 
 
 def _print(data: dict) -> None:

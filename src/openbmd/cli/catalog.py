@@ -27,7 +27,10 @@ def list_entries(
     as_json: bool = typer.Option(False, "--json", help="Print machine JSON (SI units, as stored)."),
 ) -> None:
     """List catalog entries with a few key figures."""
-    entries = load_catalog().entries(kind)
+    from openbmd.cli.resolve import flags
+
+    with flags({"kind": "KIND"}):
+        entries = load_catalog().entries(kind)
     if as_json:
         typer.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -46,7 +49,10 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print machine JSON (SI units, as stored)."),
 ) -> None:
     """Show every field of one entry, with units, and its sources."""
-    entry = load_catalog().get(name)
+    from openbmd.cli.resolve import flags
+
+    with flags({None: "NAME"}):
+        entry = load_catalog().get(name)
     if as_json:
         typer.echo(json.dumps(entry.to_dict(), indent=2, ensure_ascii=False))
         return

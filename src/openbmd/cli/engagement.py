@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
-from openbmd.cli.render import console, print_json
+from openbmd.cli.render import QUIET, console, print_json, save_figure
+from openbmd.cli.resolve import flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
-from openbmd.errors import InputError
 
 ENGAGE_HELP = """Engage one threat: detection, firm track, interceptor launch and the intercept window.
 
@@ -35,19 +35,22 @@ north-america, russia, middle-east, east-asia) or lat1,lat2,lon1,lon2 in degrees
 """
 
 
-def _opt_quantity(text: Optional[str], kind: str, argument: str, *, positive: bool = True) -> Optional[float]:
-    return None if text is None else parse_quantity(text, kind, argument, positive=positive)
+FLAGS = {"missile": "--threat", "origin": "--from", "target": "--to", "sites": "--site",
+         "interceptors": "--interceptor", "sensors": "--sensor", "timeline": "--timeline", "region": "--region",
+         "grid": "--grid", "shots": "--shots"}
+"""API argument names -> the flags of ``engage`` (``footprint`` renames two: see :data:`FOOTPRINT_FLAGS`)."""
+
+FOOTPRINT_FLAGS = {**FLAGS, "missile": "--missile", "origin": "--threat-origin"}
 
 
-def _timeline(cat, timeline: str, launch_delay, track_delay, kill_assessment, threat_rcs):
-    from openbmd.engagement import timeline_for
-
-    return timeline_for(cat, timeline, decision_delay_s=_opt_quantity(launch_delay, "time", "--launch-delay",
-                                                                       positive=False),
-                        firm_track_delay_s=_opt_quantity(track_delay, "time", "--track-delay", positive=False),
-                        kill_assessment_delay_s=_opt_quantity(kill_assessment, "time", "--kill-assessment",
-                                                              positive=False),
-                        threat_rcs_m2=_opt_quantity(threat_rcs, "area", "--threat-rcs"))
+def _timing(launch_delay, track_delay, kill_assessment, threat_rcs, interceptor_speed) -> dict:
+    """The timeline and speed options as API keyword arguments (s, m², km/s)."""
+    speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
+    return dict(launch_delay_s=opt_quantity(launch_delay, "time", "--launch-delay", non_negative=True),
+                track_delay_s=opt_quantity(track_delay, "time", "--track-delay", non_negative=True),
+                kill_assessment_s=opt_quantity(kill_assessment, "time", "--kill-assessment", non_negative=True),
+                threat_rcs_m2=opt_quantity(threat_rcs, "area", "--threat-rcs"),
+                interceptor_speed_km_s=None if speed is None else speed / 1e3)
 
 
 # Options shared by both commands.
@@ -74,26 +77,20 @@ def engage(
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the engagement to this PNG."),
     export: list[Path] = export_option(),
 ) -> None:
-    from openbmd.catalog import load_catalog
-    from openbmd.earth import wgs84
-    from openbmd.engagement import engage_shot
+    from openbmd import api
 
-    cat = load_catalog()
-    tl = _timeline(cat, timeline, launch_delay, track_delay, kill_assessment, threat_rcs)
-    result = engage_shot(cat, threat, origin, target, site, interceptor, sensor, tl, wgs84(),
-                         burnout_speed_mps=_opt_quantity(interceptor_speed, "speed", "--interceptor-speed"))
-    w = result.window
-    title = f"{cat.missile(threat).display_name}: {origin} to {target} vs {', '.join(site)}"
+    output_file(png, "--png")
+    timing = _timing(launch_delay, track_delay, kill_assessment, threat_rcs, interceptor_speed)
+    with flags(FLAGS):
+        result = api.engage(threat, origin, target, sites=site, interceptors=interceptor, sensors=sensor,
+                            timeline=timeline, **timing)
     if as_json:
-        print_json(w.to_json())
+        print_json(result.to_json())
     else:
-        _engage_table(w, title)
+        _engage_table(result.window, result.title)
     if png is not None:
-        _engage_png(png, result, title, cat)
-    from openbmd.report.exports.build import engagement_scene
-
-    write_exports(export, lambda: engagement_scene(result, title=title, rcs_m2=tl.threat_rcs_m2,
-                                                   missile=cat.missile(threat)))
+        save_figure(result.plot(), png)
+    write_exports(export, result.scene)
 
 
 def _engage_table(w, title: str) -> None:
@@ -115,26 +112,6 @@ def _engage_table(w, title: str) -> None:
     console().print(f"shoot-look-shoot shots: {len(w.shots)}")
 
 
-def _engage_png(png: Path, result, title: str, cat) -> None:
-    import numpy as np
-
-    from openbmd.report.engagement_plot import save_engagement_png
-
-    traj = result.shot.trajectory
-    t, lat, lon, alt = traj.samples_geodetic(0)
-    d = np.degrees
-    w = result.window
-    starts = [o.intercept_time_s for o in w.windows if o.which == "earliest"]
-    ends = [o.intercept_time_s for o in w.windows if o.which == "latest"]
-    save_engagement_png(
-        png, d(lat), d(lon), t, alt, title=title, launch=(float(d(lat[0])), float(d(lon[0]))),
-        impact=(float(d(lat[-1])), float(d(lon[-1]))),
-        sites={b.site: (math.degrees(b.lat_rad), math.degrees(b.lon_rad)) for b in result.batteries},
-        sensors={p.name: (math.degrees(p.lat_rad), math.degrees(p.lon_rad)) for p in result.posts if p.is_radar},
-        intercepts={f"{o.which} ({o.site})": (o.lat_deg, o.lon_deg) for o in w.windows},
-        window_s=(min(starts), max(ends)) if starts else None, shot_times_s=[o.intercept_time_s for o in w.shots])
-
-
 def footprint(
     threat_origin: str = typer.Option(..., "--threat-origin", help="Launch area: catalog place or lat,lon."),
     missile: str = typer.Option(..., "--missile", help="Catalog missile, e.g. generic-irbm."),
@@ -148,56 +125,30 @@ def footprint(
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
     geojson: Optional[Path] = typer.Option(None, "--geojson", help="Write the defended area as GeoJSON."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the footprint on the map."),
+    quiet: bool = QUIET,
     export: list[Path] = export_option(),
 ) -> None:
-    from openbmd.catalog import load_catalog
-    from openbmd.earth import wgs84
-    from openbmd.engagement import (batteries, defended_footprint, deployment_posts, grid_axes, region_box,
-                                    threat_grid)
-    from openbmd.errors import UnknownNameError
+    from openbmd import api
 
-    cat = load_catalog()
-    earth = wgs84()
-    box = region_box(region, "--region")
+    output_file(geojson, "--geojson"), output_file(png, "--png")
     step = math.degrees(parse_quantity(grid, "angle", "--grid", positive=True))
-    grid_axes(box, step, "--grid")  # refuse a grid too fine before any work
-    if shots < 1:
-        raise InputError("must be at least 1", "--shots")
-    try:
-        m = cat.missile(missile)
-    except UnknownNameError as exc:
-        raise UnknownNameError(str(exc), "--missile") from None
-    lat0, lon0, origin_label = cat.point(threat_origin, "--threat-origin")
-    tl = _timeline(cat, timeline, launch_delay, track_delay, kill_assessment, threat_rcs)
-    bats = batteries(cat, site, interceptor, earth,
-                     burnout_speed_mps=_opt_quantity(interceptor_speed, "speed", "--interceptor-speed"))
-    posts = deployment_posts(cat, site, sensor)
-    meta = {"missile": missile, "threat_origin": threat_origin, "sites": site,
-            "interceptors": [b.interceptor.name for b in bats], "sensors": [p.name for p in posts], "region": region}
-    grid_of_shots = threat_grid(m, lat0, lon0, box, step, earth)
-    fp = defended_footprint(grid_of_shots, bats, posts, tl, earth, shots_required=shots, meta=meta)
+    timing = _timing(launch_delay, track_delay, kill_assessment, threat_rcs, interceptor_speed)
+    with flags(FOOTPRINT_FLAGS):
+        result = api.footprint(missile, threat_origin, sites=site, interceptors=interceptor, sensors=sensor,
+                               region=region, grid_deg=step, shots=shots, timeline=timeline, progress=not quiet,
+                               **timing)
     if geojson is not None:
-        fp.write_geojson(geojson)
-    from openbmd.report.exports.build import footprint_scene
-
-    write_exports(export, lambda: footprint_scene(fp, bats, posts, title=f"{m.display_name} from {origin_label}",
-                                                  origin=(lat0, lon0, origin_label), rcs_m2=tl.threat_rcs_m2))
+        result.footprint.write_geojson(geojson)
+    write_exports(export, result.scene)
+    j = result.to_json()
     if as_json:
-        print_json(fp.to_json())
+        print_json(j)
     else:
-        j = fp.to_json()
-        console().print(f"{m.display_name} from {origin_label}: {j['threatened_points']:,} of {j['grid_points']:,} "
-                        f"aim points threatened ({j['threatened_area_km2']:,.0f} km²); defended "
-                        f"{j['defended_points']:,} ({j['defended_area_km2']:,.0f} km²) with ≥ {shots} shot(s)")
+        console().print(f"{result.title}: {j['threatened_points']:,} of {j['grid_points']:,} aim points threatened "
+                        f"({j['threatened_area_km2']:,.0f} km²); defended {j['defended_points']:,} "
+                        f"({j['defended_area_km2']:,.0f} km²) with ≥ {shots} shot(s)")
     if png is not None:
-        from openbmd.report.engagement_plot import save_footprint_png
-
-        save_footprint_png(png, fp.lat_deg, fp.lon_deg, fp.shots, shots, box,
-                           title=f"{m.display_name} from {origin_label}: defended by {', '.join(site)}",
-                           origin=(lat0, lon0),
-                           sites={b.site: (math.degrees(b.lat_rad), math.degrees(b.lon_rad)) for b in bats},
-                           sensors={p.name: (math.degrees(p.lat_rad), math.degrees(p.lon_rad))
-                                    for p in posts if p.is_radar})
+        save_figure(result.plot(), png)
 
 
 def register(app: typer.Typer) -> None:

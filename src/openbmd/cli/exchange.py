@@ -21,6 +21,7 @@ from typing import Any, Optional
 import typer
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import flags
 from openbmd.errors import InputError
 
 exchange_app = typer.Typer(help="Set up a joint exchange centre.", no_args_is_help=True)
@@ -44,7 +45,8 @@ def init(
     from openbmd.exchange.config import init_data_dir
 
     names = [p.strip() for p in parties.split(",") if p.strip()]
-    cfg = init_data_dir(data, names, parity=not no_parity)
+    with flags({"parties": "--parties", "data_dir": "DATA"}):
+        cfg = init_data_dir(data, names, parity=not no_parity)
     console().print(f"centre in {data}: parties {', '.join(p.name for p in cfg.parties)}; "
                     f"start it with `openbmd serve --data {data}`")
 
@@ -83,10 +85,9 @@ def keys_rotate(
     what was logged keeps verifying against the key valid at the time."""
     from openbmd.exchange.rotation import rotate_centre_key, rotate_party_key
 
-    if party is None:
-        kid = rotate_centre_key(data, time.time_ns() // 1_000_000)
-    else:
-        kid = rotate_party_key(data, party)
+    with flags({"data_dir": "--data", "party": "--party"}):
+        kid = (rotate_centre_key(data, time.time_ns() // 1_000_000) if party is None else
+               rotate_party_key(data, party))
     info = {"key": party or "centre", "key_id": kid}
     if as_json:
         print_json(info)
@@ -96,7 +97,7 @@ def keys_rotate(
 
 def serve(
     data: Path = typer.Option(..., "--data", help="Centre data directory (from `exchange init`)."),
-    port: int = typer.Option(8470, "--port", help="TCP port."),
+    port: int = typer.Option(8470, "--port", min=1, max=65535, help="TCP port."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     database: Optional[str] = typer.Option(None, "--database", help="postgresql://... (default: SQLite in DATA)."),
 ) -> None:
@@ -104,9 +105,7 @@ def serve(
     import os
     import sys
 
-    from openbmd.exchange.config import load_config
-
-    load_config(data)  # fail early, as one line
+    _preflight(data, host, port, database)  # every failure one line, before the banner
     (data / "server.json").write_text(json.dumps({"url": f"http://{host}:{port}"}) + "\n")
     console().print(f"exchange centre on http://{host}:{port} (data {data}, "
                     f"{'PostgreSQL' if database and database.startswith('postgres') else 'SQLite'})")
@@ -117,6 +116,58 @@ def serve(
     if database:
         argv += ["--database", database]
     os.execv(sys.executable, argv)
+
+
+def _preflight(data: Path, host: str, port: int, database: Optional[str]) -> None:
+    """Check what ``serve`` needs before it prints its banner: config, centre key, storage, the port."""
+    import socket
+
+    from openbmd.exchange.config import load_centre_key
+    from openbmd.exchange.storage import StorageError, open_storage
+
+    _load_config(data)
+    with flags({"data_dir": "--data"}):
+        load_centre_key(data)
+    try:
+        open_storage(database, data).close()  # takes and releases the centre's lock on its data
+    except StorageError as exc:
+        _runtime_failure(f"{exc}; stop it or use another --data", "--data")
+    except Exception as exc:  # a database that cannot be opened: driver errors of many kinds
+        _runtime_failure(f"cannot open the database: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                         "--database" if database else "--data")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise InputError(f"cannot resolve {host!r}: {exc.strerror or exc}", "--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            _runtime_failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", "--port")
+
+
+def _first_error(exc: Exception) -> str:
+    """One line for an exception, the first fault of a pydantic ValidationError."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        return f"{loc + ': ' if loc else ''}{first['msg']}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _runtime_failure(message: str, argument: str) -> None:
+    typer.echo(f"openbmd: error: {argument}: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _load_config(data: Path):
+    from openbmd.exchange.config import load_config
+
+    with flags({"data_dir": "--data"}):
+        return load_config(data)
 
 
 # --- client ------------------------------------------------------------------------------------
@@ -130,11 +181,11 @@ def _ctx(ctx: typer.Context) -> dict[str, Any]:
 
 def _client(ctx: typer.Context):
     from openbmd.exchange.client import ExchangeClient
-    from openbmd.exchange.config import load_config, party_key_path
+    from openbmd.exchange.config import party_key_path
 
     obj = _ctx(ctx)
     data, party = Path(obj["data"]), obj["party"]
-    cfg = load_config(data)
+    cfg = _load_config(data)
     if cfg.party(party) is None:
         raise InputError(f"unknown party {party!r}; known: {', '.join(p.name for p in cfg.parties)}", "--as")
     key = party_key_path(data, party)
@@ -427,7 +478,7 @@ def log_verify(
     try:
         held = TreeHead.model_validate_json(path.read_text())
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read a tree head from {path}: {exc}", "--head") from None
+        raise InputError(f"cannot read a tree head from {path}: {_first_error(exc)}", "--head") from None
     with _client(ctx) as c:
         try:
             latest = _call(c.verify_head, held)

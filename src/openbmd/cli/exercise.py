@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Optional
 
@@ -10,7 +9,8 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
-from openbmd.cli.render import console, print_json
+from openbmd.cli.render import QUIET, console, print_json
+from openbmd.cli.resolve import flags, output_folder, positive_int
 from openbmd.errors import InputError
 
 app = typer.Typer(help="Computer-assisted exercise: compare cooperation modes by Monte Carlo.",
@@ -25,28 +25,8 @@ for any number of workers. --scheduler ADDR uses a running Dask scheduler instea
 """
 
 
-@contextlib.contextmanager
-def _client(workers: Optional[int], scheduler: Optional[str]):
-    if workers is None and scheduler is None:
-        yield None
-        return
-    if workers is not None and scheduler is not None:
-        raise InputError("give --workers or --scheduler, not both", "--workers")
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}", "--scheduler") from None
-        with client:
-            yield client
-        return
-    if workers < 1:
-        raise InputError("must be at least 1", "--workers")
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        yield client
+FLAGS = {"modes": "--modes", "trials": "--trials", "workers": "--workers", "scheduler": "--scheduler"}
+"""API argument names -> the flags of ``exercise run``."""
 
 
 @app.command("run", help=RUN_HELP)
@@ -59,25 +39,19 @@ def run(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler."),
     as_json: bool = typer.Option(False, "--json", help="Machine output."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
+    quiet: bool = QUIET,
     export: list[Path] = export_option(),
 ) -> None:
-    from rich.progress import Progress
+    from openbmd import api
 
-    from openbmd.catalog import load_catalog
-    from openbmd.earth import wgs84
-    from openbmd.exercise.run import parse_modes, run_exercise
-    from openbmd.exercise.scenario import load_scenario
-
-    cat = load_catalog()
-    sc = load_scenario(scenario, cat)
-    mode_list = parse_modes(modes)
-    if trials < 1:
-        raise InputError("must be at least 1", "--trials")
-    with _client(workers, scheduler) as client, \
-            Progress(console=console().__class__(stderr=True), transient=True) as bar:
-        task = bar.add_task("trials", total=trials * len(mode_list))
-        result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
-                              progress=lambda k: bar.advance(task, k))
+    output_folder(report, "--report")
+    positive_int(trials, "--trials")
+    if workers is not None and scheduler is not None:
+        raise InputError("give --workers or --scheduler, not both", "--workers")
+    with flags(FLAGS):
+        result = api.exercise(scenario, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
+                              progress=not quiet)
+    sc = result.scenario
     data = result.to_json()
     if as_json:
         print_json(data)
@@ -94,12 +68,8 @@ def run(
         for v in data["modes"].values():
             console().print(v["explanation"], soft_wrap=True)
     if report is not None:
-        from openbmd.report.exercise_report import write_exercise_report
-
-        write_exercise_report(report, data, sc, cat)
-    from openbmd.report.exports.build import exercise_scene
-
-    write_exports(export, lambda: exercise_scene(sc, cat))
+        result.write_report(report)
+    write_exports(export, result.scene)
 
 
 @app.command("list", help="List the built-in scenarios.")
@@ -108,3 +78,14 @@ def list_scenarios() -> None:
 
     for name in builtin_scenarios():
         console().print(name)
+
+
+@app.command("show", help="Print a built-in scenario's YAML (copy it to make your own).")
+def show(name: str = typer.Argument(..., help="Built-in scenario name, e.g. nrc-2012.")) -> None:
+    from importlib import resources
+
+    from openbmd.exercise.scenario import builtin_scenarios
+
+    if name not in builtin_scenarios():
+        raise InputError(f"no built-in scenario {name!r}; built in: {', '.join(builtin_scenarios())}", "NAME")
+    typer.echo((resources.files("openbmd.exercise") / "scenarios" / f"{name}.yaml").read_text("utf-8"), nl=False)

@@ -11,10 +11,12 @@ FORMATS = "KML (.kml), CZML (.czml), GeoJSON (.geojson), CSV (.csv) or an openbm
 
 
 def _check(param: typer.CallbackParam, paths: list[Path]) -> list[Path]:
+    from openbmd.cli.resolve import output_file
     from openbmd.report.exports import export_format
 
     for p in paths:
         export_format(p, param.opts[0])
+        output_file(p, param.opts[0])
     return paths
 
 
@@ -31,7 +33,7 @@ def write_exports(paths: list[Path], make_scene: Callable[[], object]) -> None:
 
     scene = make_scene()
     for p in paths:
-        write_export(p, scene)
+        write_export(p, scene, "--export")
 
 
 EXPORT_HELP = """Convert results into KML, CZML, GeoJSON, CSV or a scene file.

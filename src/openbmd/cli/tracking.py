@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from openbmd.cli.render import console, print_json
+from openbmd.cli.render import QUIET, console, print_json, save_figure
+from openbmd.cli.resolve import flags, output_file
 
 TRACK_HELP = """Track a raid with one party's sensors, or with the joint centre's fused picture.
 
@@ -26,16 +27,19 @@ def track(
     party: str = typer.Option("joint", "--party", help="A party of the scenario (e.g. nato, russia) or joint."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Plot impact-prediction error against time."),
+    quiet: bool = QUIET,
 ) -> None:
-    from openbmd.tracking import load_scenario, run_scenario
+    from openbmd import api
 
-    report = run_scenario(load_scenario(scenario), party)
+    output_file(png, "--png")
+    with flags({"scenario": "--scenario", "party": "--party"}):
+        result = api.track(scenario, party, progress=not quiet)
     if as_json:
-        print_json(report.to_json())
+        print_json(result.to_json())
     else:
-        _table(report)
+        _table(result.report)
     if png is not None:
-        _png(png, report)
+        save_figure(result.plot(), png)
 
 
 def _table(report) -> None:
@@ -51,27 +55,6 @@ def _table(report) -> None:
                       s(None if t.launch_point_error_m is None else t.launch_point_error_m / 1e3, "{:,.1f}"),
                       t.range_class or "-", s(last, "{:,.2f}"))
     console().print(table)
-
-
-def _png(path: Path, report) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
-    for t in report.threats:
-        if t.impact_error_m_vs_time:
-            tt, err = zip(*t.impact_error_m_vs_time)
-            ax.semilogy(tt, [e / 1e3 for e in err], label=t.id)
-    ax.set_xlabel("time after launch (s)")
-    ax.set_ylabel("impact prediction error (km)")
-    ax.set_title(f"{report.scenario}: {report.party}")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,12 +6,12 @@ import math
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
-from openbmd.cli.render import console, print_json
+from openbmd.cli.render import console, print_json, save_figure
+from openbmd.cli.resolve import flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -26,18 +26,21 @@ to the rotating Earth (as analysts quote them); JSON output is SI with angles in
 """
 
 
-def parse_loft(text: str):
-    """``min-energy``, ``apogee=600km`` or ``time=900s`` -> :class:`openbmd.flight.Loft`."""
-    from openbmd.flight import Loft
-
+def parse_loft(text: str) -> dict[str, float]:
+    """``min-energy``, ``apogee=600km`` or ``time=900s`` -> the API's keyword (``apogee_km``, ``flight_time_s``)."""
     if text == "min-energy":
-        return Loft.min_energy()
+        return {}
     key, _, value = text.partition("=")
     if key == "apogee" and value:
-        return Loft.apogee(parse_quantity(value, "length", "--loft", positive=True))
+        return {"apogee_km": parse_quantity(value, "length", "--loft", positive=True) / 1e3}
     if key == "time" and value:
-        return Loft.flight_time(parse_quantity(value, "time", "--loft", positive=True))
+        return {"flight_time_s": parse_quantity(value, "time", "--loft", positive=True)}
     raise InputError(f"cannot read {text!r}; use min-energy, apogee=600km or time=900s", "--loft")
+
+
+FLAGS = {"missile": "--missile", "origin": "--from", "target": "--to", "apogee_km": "--loft",
+         "flight_time_s": "--loft", "speed_km_s": "--burnout-speed"}
+"""API argument names -> the flags of ``trajectory``."""
 
 
 def trajectory(
@@ -59,7 +62,11 @@ def trajectory(
     catalog_files: Optional[list[Path]] = typer.Option(
         None, "--catalog", help="Extra catalog YAML (repeatable): fly a missile that is not in the catalog."),
 ) -> None:
-    from openbmd import flight
+    from openbmd import api
+
+    output_file(png, "--png")
+    if earth_name not in ("wgs84", "ideal"):
+        raise InputError(f"unknown Earth model {earth_name!r}; use wgs84 or ideal", "--earth")
     from openbmd.earth import by_name
 
     if samples < 0 or samples == 1:
@@ -69,63 +76,40 @@ def trajectory(
         earth = earth.without_atmosphere()
     burnout_form = any(x is not None for x in (burnout_altitude, burnout_speed, flight_path_angle))
     if burnout_form:
-        if missile or target:
-            raise InputError("give either --missile/--from/--to or the burnout conditions, not both", "--missile")
+        if missile is not None or target is not None:
+            raise InputError("give either --missile/--from/--to or the burnout conditions, not both",
+                             "--missile" if missile is not None else "--to")
         missing = [n for n, v in (("--burnout-altitude", burnout_altitude), ("--burnout-speed", burnout_speed),
                                   ("--flight-path-angle", flight_path_angle)) if v is None]
         if missing:
             raise InputError("missing; the burnout form needs altitude, speed and flight-path angle", missing[0])
-        lat, lon, label = _point(origin or "0,0", "--from")
         gamma = parse_quantity(flight_path_angle, "angle", "--flight-path-angle")
         if not -math.pi / 2 < gamma < math.pi / 2:
             raise InputError("must lie between -90deg and 90deg", "--flight-path-angle")
-        states = flight.burnout_states(lat, lon, parse_quantity(burnout_altitude, "length", "--burnout-altitude"),
-                                       parse_quantity(burnout_speed, "speed", "--burnout-speed", positive=True),
-                                       gamma, parse_quantity(azimuth, "angle", "--azimuth"), earth)
-        if beta <= 0:
-            raise InputError("must be positive", "--beta")
-        batch = flight.fly_ballistic(states, earth, beta_kg_m2=beta, sample_dt_s=5.0)
-        if batch.status[0] != 0:
-            raise InputError("this burnout state does not come back to the ground within 2 hours", "--burnout-speed")
-        summary = flight.TrajectorySummary.of(batch, from_burnout=True)
-        title, target_label = f"From burnout at {label}", "impact"
+        altitude = opt_quantity(burnout_altitude, "length", "--burnout-altitude", non_negative=True)
+        speed = opt_quantity(burnout_speed, "speed", "--burnout-speed")
+        heading = parse_quantity(azimuth, "angle", "--azimuth")
+        if not beta > 0:
+            raise InputError(f"must be positive, got {beta:g}", "--beta")
+        with flags(FLAGS):
+            result = api.trajectory_from_burnout(altitude / 1e3, speed / 1e3, math.degrees(gamma),
+                                                 origin=origin or "0,0", azimuth_deg=math.degrees(heading),
+                                                 beta_kg_m2=beta, earth=earth)
     else:
-        if not (missile and origin and target):
-            raise InputError("needs --missile, --from and --to (or the burnout conditions)", "--missile")
-        from openbmd.catalog import load_catalog
-
-        cat = load_catalog(catalog_files or ())
-        m = cat.missile(missile)
-        lat, lon, label = _point(origin, "--from", cat)
-        lat_t, lon_t, target_label = _point(target, "--to", cat)
-        shot = flight.aim_missile(m, lat, lon, lat_t, lon_t, earth, parse_loft(loft))
-        summary = flight.TrajectorySummary.of(shot.trajectory)
-        title = f"{m.display_name}: {label} to {target_label} ({loft})"
-    from openbmd.report.exports import build
-
+        for flag, value in (("--missile", missile), ("--from", origin), ("--to", target)):
+            if value is None:
+                raise InputError("missing; give --missile, --from and --to (or the burnout conditions)", flag)
+        lofted = parse_loft(loft)
+        with flags(FLAGS):
+            result = api.trajectory(missile, origin, target, earth=earth,
+                                    catalog=api.Catalog.load(extra=catalog_files or ()), **lofted)
     if as_json:
-        print_json({**summary.to_json(), **({"path": build.sampled_path(summary, samples)} if samples else {})})
+        print_json(result.to_json(samples))
     else:
-        _table(summary, title)
-    write_exports(export, lambda: build.trajectory_scene(summary, title=title, launch=label, target=target_label,
-                                                         missile=None if burnout_form else m))
+        _table(result.summary, result.title)
+    write_exports(export, result.scene)
     if png is not None:
-        from openbmd.report.trajectory_plot import save_trajectory_png
-
-        d = np.degrees
-        save_trajectory_png(png, d(summary.lat_rad), d(summary.lon_rad), summary.t_s, summary.alt_m, title=title,
-                            launch=(d(summary.launch_lat_rad), d(summary.launch_lon_rad)),
-                            impact=(d(summary.impact_lat_rad), d(summary.impact_lon_rad)))
-
-
-def _point(text: str, argument: str, cat=None) -> tuple[float, float, str]:
-    """A place name or ``lat,lon`` -> (lat rad, lon rad, label)."""
-    if cat is None:
-        from openbmd.catalog import load_catalog
-
-        cat = load_catalog()
-    lat_deg, lon_deg, label = cat.point(text, argument)
-    return math.radians(lat_deg), math.radians(lon_deg), label
+        save_figure(result.plot(), png)
 
 
 def _table(s, title: str) -> None:

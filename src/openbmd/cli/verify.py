@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import flags
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -24,6 +25,10 @@ test range (repeatable). --released: none, tracks (the tester's range-radar trac
 adds a speed limit to the catalog's. --trials N repeats the observation N times with seeded noise and
 reports how often the 95 % interval holds the true value.
 """
+
+
+FLAGS = {"site": "--from", "release": "--released", "observer": "--observer", "instruments": "--observer-sensor"}
+"""Domain argument names -> the flags of ``flight-test``."""
 
 
 def _limits(texts: list[str]) -> tuple[tuple[str, float], ...]:
@@ -55,7 +60,7 @@ def flight_test(
     from openbmd.catalog import load_catalog
     from openbmd.earth import wgs84
     from openbmd.errors import UnknownNameError
-    from openbmd.verify import FlightTestRequest, ReleasePolicy, run_flight_test
+    from openbmd.verify import run_flight_test
 
     if trials < 0 or trials > 100_000:
         raise InputError(f"must be 0..100000, got {trials}", "--trials")
@@ -68,15 +73,9 @@ def flight_test(
         parties = sorted({s.party for s in cat.entries("assumptions")})
         raise InputError(f"unknown party {observer!r} and no --observer-sensor; parties: {', '.join(parties)}",
                          "--observer")
-    request = FlightTestRequest(
-        interceptor, site, parse_quantity(azimuth, "angle", "--azimuth"), observer,
-        kick_rad=parse_quantity(pitch, "angle", "--pitch-over", positive=True),
-        declared_speed_mps=parse_quantity(declared_speed, "speed", "--declared-speed", positive=True)
-        if declared_speed else None,
-        flown_speed_mps=parse_quantity(flown_speed, "speed", "--flown-speed", positive=True) if flown_speed else None,
-        instruments=tuple(instruments), policy=ReleasePolicy(released), speed_limits_mps=_limits(limits),
-        trials=trials, seed=seed)
-    result = run_flight_test(cat, request, wgs84())
+    with flags(FLAGS):
+        result = run_flight_test(cat, _request(interceptor, site, azimuth, observer, pitch, declared_speed,
+                                               flown_speed, instruments, released, limits, trials, seed), wgs84())
     data = result.to_json()
     if as_json:
         print_json(data)
@@ -86,6 +85,20 @@ def flight_test(
         from openbmd.report.verify_report import write_flight_test_report
 
         write_flight_test_report(report, result)
+
+
+def _request(interceptor, site, azimuth, observer, pitch, declared_speed, flown_speed, instruments, released,
+             limits, trials, seed):
+    from openbmd.verify import FlightTestRequest, ReleasePolicy
+
+    return FlightTestRequest(
+        interceptor, site, parse_quantity(azimuth, "angle", "--azimuth"), observer,
+        kick_rad=parse_quantity(pitch, "angle", "--pitch-over", positive=True),
+        declared_speed_mps=parse_quantity(declared_speed, "speed", "--declared-speed", positive=True)
+        if declared_speed else None,
+        flown_speed_mps=parse_quantity(flown_speed, "speed", "--flown-speed", positive=True) if flown_speed else None,
+        instruments=tuple(instruments), policy=ReleasePolicy(released), speed_limits_mps=_limits(limits),
+        trials=trials, seed=seed)
 
 
 def _print(data: dict) -> None:

@@ -74,7 +74,10 @@ def _live_feed(centre: Optional[str], data: Optional[Path], party: Optional[str]
     from openbmd.exchange.config import load_config, party_key_path
     from openbmd.web.live import LiveFeed
 
-    cfg = load_config(data)
+    from openbmd.cli.resolve import flags
+
+    with flags({"data_dir": "--data"}):
+        cfg = load_config(data)
     if cfg.party(party) is None:
         raise InputError(f"unknown party {party!r}; known: {', '.join(p.name for p in cfg.parties)}", "--as")
     key = party_key_path(data, party)

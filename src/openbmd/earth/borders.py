@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
+from openbmd.earth.constants import WGS84_A_M, WGS84_F
 from openbmd.errors import InputError, UnknownNameError
 
 Scale = Literal["110m", "50m"]
@@ -171,7 +172,7 @@ def boundary_points_deg(geometry: Polygon | MultiPolygon, spacing_km: float = 2.
 
 
 def distance_to_country_m(lat_deg: float, lon_deg: float, name_or_iso: str, *, scale: Scale = "50m",
-                          a_m: float = 6378137.0, f: float = 1 / 298.257223563) -> float:
+                          a_m: float = WGS84_A_M, f: float = WGS84_F) -> float:
     """Geodesic distance (m, on the ellipsoid a, f) from a point to the nearest point of a country's territory.
 
     0 inside the country. The border (coastline included) is Natural Earth's at ``scale``,

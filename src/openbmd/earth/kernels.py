@@ -10,6 +10,8 @@ import math
 import numpy as np
 from numba import njit
 
+from openbmd.earth.constants import G0_MPS2
+
 # Fast-math without the no-NaN/no-Inf assumptions: the kernels test for NaN.
 FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
@@ -25,7 +27,6 @@ _HI_RHO = np.array([6.958e-6, 5.604e-7, 2.222e-8, 2.076e-9, 2.541e-10, 1.916e-11
                     5.215e-13, 1.137e-13, 3.070e-14, 1.136e-14, 5.759e-15, 3.561e-15])
 _HI_SCALE = (_HI_Z[1:] - _HI_Z[:-1]) / np.log(_HI_RHO[:-1] / _HI_RHO[1:])  # scale heights (m)
 _R0_M = 6356766.0  # USSA-76 effective Earth radius for geopotential height
-_G0 = 9.80665
 _M0 = 0.0289644
 _RSTAR = 8.31432
 
@@ -44,11 +45,11 @@ def density_kg_m3(h_m: float) -> float:
         tb = _USSA_T[i]
         lb = _USSA_L[i]
         if lb == 0.0:
-            p = _USSA_P[i] * math.exp(-_G0 * _M0 * dh / (_RSTAR * tb))
+            p = _USSA_P[i] * math.exp(-G0_MPS2 * _M0 * dh / (_RSTAR * tb))
             t = tb
         else:
             t = tb + lb * dh
-            p = _USSA_P[i] * (tb / t) ** (_G0 * _M0 / (_RSTAR * lb))
+            p = _USSA_P[i] * (tb / t) ** (G0_MPS2 * _M0 / (_RSTAR * lb))
         return p * _M0 / (_RSTAR * t)
     if h_m >= _HI_Z[-1]:
         return 0.0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MU_EARTH_M3_S2 = 3.986004418e14  # WGS-84 / EGM96 GM (NGA TR8350.2, 2000)
+from openbmd.earth.constants import (IDEAL_RADIUS_M, MU_EARTH_M3_S2, WGS84_A_M, WGS84_F, WGS84_J2,
+                                     WGS84_OMEGA_RAD_S)
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,14 @@ def wgs84() -> EarthModel:
     """The full Earth: WGS-84 ellipsoid, J2 gravity, rotation and atmosphere.
 
     Constants from NGA TR8350.2 "Department of Defense World Geodetic System 1984"
-    (3rd ed., 2000): a = 6378137 m, 1/f = 298.257223563, GM = 3.986004418e14 m^3/s^2,
-    omega = 7.292115e-5 rad/s, J2 = 1.08262668e-3 (from C20 = -4.84166774985e-4).
+    (3rd ed., 2000), held in :mod:`openbmd.earth.constants`.
     """
-    return EarthModel("wgs84", 6378137.0, 1.0 / 298.257223563, MU_EARTH_M3_S2, 1.08262668e-3, 7.292115e-5, True)
+    return EarthModel("wgs84", WGS84_A_M, WGS84_F, MU_EARTH_M3_S2, WGS84_J2, WGS84_OMEGA_RAD_S, True)
 
 
 def ideal() -> EarthModel:
     """The validation Earth: a still sphere of R = 6371 km, point-mass gravity, vacuum."""
-    return EarthModel("ideal", 6371000.0, 0.0, MU_EARTH_M3_S2, 0.0, 0.0, False)
+    return EarthModel("ideal", IDEAL_RADIUS_M, 0.0, MU_EARTH_M3_S2, 0.0, 0.0, False)
 
 
 def by_name(name: str) -> EarthModel:

@@ -1,6 +1,6 @@
 """From catalog names to batteries, sensor posts and timelines; the one-threat engagement.
 
-This is the API the ``engage`` and ``footprint`` commands call:
+Errors name the parameter at fault (``sites``, ``interceptors``, ``missile``, ``origin``, ``target``):
 
 >>> from openbmd.catalog import load_catalog
 >>> from openbmd.earth import wgs84
@@ -51,32 +51,32 @@ def batteries(catalog: Catalog, sites: Sequence[str], interceptors: Sequence[str
     first catalog interceptor). ``burnout_speed_mps`` overrides every type's speed.
     """
     if not sites:
-        raise InputError("name at least one interceptor site", "--site")
+        raise InputError("name at least one interceptor site", "sites")
     if len(interceptors) not in (0, 1, len(sites)):
         raise InputError(f"give one interceptor for all sites or one per site ({len(sites)}), not "
-                         f"{len(interceptors)}", "--interceptor")
+                         f"{len(interceptors)}", "interceptors")
     out = []
     for k, site in enumerate(sites):
-        catalog.point(site, "--site")  # a bad site is named as the flag here, before the unit is built
+        catalog.point(site, "sites")  # a bad site is named here, before the unit is built
         if interceptors:
             name = interceptors[0] if len(interceptors) == 1 else interceptors[k]
         else:
             hosted = catalog.place(site).interceptors if site in catalog else []
             if not hosted:
-                raise InputError(f"site {site!r} hosts no interceptors in the catalog; name one with --interceptor",
-                                 "--interceptor")
+                raise InputError(f"site {site!r} hosts no interceptors in the catalog; name an interceptor type",
+                                 "interceptors")
             name = hosted[0]
         try:
             interceptor = catalog.interceptor(name)
         except UnknownNameError as exc:
-            raise UnknownNameError(str(exc), "--interceptor") from None
+            raise UnknownNameError(str(exc), "interceptors") from None
         out.append(fire_unit(catalog, site, interceptor, earth, burnout_speed_mps=burnout_speed_mps))
     return out
 
 
 def deployment_posts(catalog: Catalog, sites: Sequence[str], sensors: Sequence[str]) -> list[SensorPost]:
     """The named sensors plus every sensor mounted at the named sites (e.g. an Aegis Ashore SPY-1)."""
-    posts = sensor_posts(catalog, sensors, "--sensor")
+    posts = sensor_posts(catalog, sensors, "sensors")
     names = {p.name for p in posts}
     for site in sites:
         if site in catalog:
@@ -102,14 +102,14 @@ def engage_shot(catalog: Catalog, missile: str, origin: str, target: str, sites:
     try:
         m = catalog.missile(missile)
     except UnknownNameError as exc:
-        raise UnknownNameError(str(exc), "--threat") from None
-    lat0, lon0, _ = catalog.point(origin, "--from")
-    lat1, lon1, _ = catalog.point(target, "--to")
+        raise UnknownNameError(str(exc), "missile") from None
+    lat0, lon0, _ = catalog.point(origin, "origin")
+    lat1, lon1, _ = catalog.point(target, "target")
     try:
         shot = aim_missile(m, math.radians(lat0), math.radians(lon0), math.radians(lat1), math.radians(lon1), earth,
                            sample_dt_s=ENGAGE_SAMPLE_DT_S)
     except InputError as exc:
-        raise type(exc)(exc.args[0], "--to") from None
+        raise type(exc)(exc.args[0], "target") from None
     bats = batteries(catalog, sites, interceptors, earth, burnout_speed_mps=burnout_speed_mps)
     posts = deployment_posts(catalog, sites, sensors)
     threat = FlownThreats.from_batch(shot.trajectory)

@@ -29,11 +29,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from openbmd.catalog import Interceptor
 from openbmd.earth import EarthModel, ecef_to_geodetic
+from openbmd.earth.constants import MEAN_RADIUS_M
 from openbmd.earth.kernels import FAST
 from openbmd.flight import Vehicle, fly_launches
 
-R_MEAN_M = 6371008.8
-"""Mean Earth radius (IUGG), m: the sphere on which ground ranges are measured."""
+R_MEAN_M = MEAN_RADIUS_M
+"""Mean Earth radius (IUGG, from :mod:`openbmd.earth.constants`), m: the sphere on which ground ranges are measured."""
 
 KV_BALLISTIC_COEFFICIENT_KG_M2 = 3000.0
 """Ballistic coefficient of a coasting kill vehicle, kg/m² (an estimate, 1000-5000; only matters low down).

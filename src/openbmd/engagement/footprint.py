@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -202,8 +202,10 @@ def threat_grid(missile: Missile, origin_lat_deg: float, origin_lon_deg: float, 
 
 def defended_footprint(threats: ThreatGrid, batteries: Sequence[FireUnit], posts: Sequence[SensorPost],
                        timeline: Timeline, earth: EarthModel, *, shots_required: int = 1,
-                       meta: dict[str, Any] | None = None) -> Footprint:
-    """The footprint of ``batteries`` and ``posts`` against the shots of ``threats``."""
+                       meta: dict[str, Any] | None = None,
+                       progress: Callable[[int], None] | None = None) -> Footprint:
+    """The footprint of ``batteries`` and ``posts`` against the shots of ``threats``; ``progress(k)`` is told
+    of each chunk of k reachable aim points engaged."""
     if shots_required < 1:
         raise InputError("the number of shots required must be at least 1", "shots")
     shape = (len(threats.lat_deg), len(threats.lon_deg))
@@ -212,5 +214,7 @@ def defended_footprint(threats: ThreatGrid, batteries: Sequence[FireUnit], posts
     for start in range(0, reachable.size, _CHUNK):  # chunks bound the memory held by samples
         idx = reachable[start:start + _CHUNK]
         shots[idx] = engage(threats.fly(idx, earth), batteries, posts, timeline, earth).shots
+        if progress:
+            progress(idx.size)
     return Footprint(threats.lat_deg, threats.lon_deg, threats.step_deg, shots.reshape(shape), shots_required,
                      cell_areas_km2(threats.lat_deg, threats.step_deg, earth), dict(meta or {}))

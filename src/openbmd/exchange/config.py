@@ -268,7 +268,7 @@ def init_data_dir(data_dir: Path, parties: list[str], parity: bool = True) -> Ce
     if (data_dir / CONFIG_FILE).exists():
         raise InputError(f"{data_dir / CONFIG_FILE} already exists", "DIR")
     if len(set(parties)) != len(parties) or not parties:
-        raise InputError("give one or more distinct party names, e.g. nato,russia", "--parties")
+        raise InputError("give one or more distinct party names, e.g. nato,russia", "parties")
     party_cfgs = []
     for name in parties:
         pem, pub = generate_keypair()
@@ -284,7 +284,7 @@ def init_data_dir(data_dir: Path, parties: list[str], parity: bool = True) -> Ce
             "release": {"parity": parity, "rules": rules},
         })
     except ValueError as exc:
-        raise InputError(str(exc).splitlines()[-1] if str(exc) else "invalid", "--parties") from exc
+        raise InputError(str(exc).splitlines()[-1] if str(exc) else "invalid", "parties") from exc
     (data_dir / CONFIG_FILE).write_text(cfg.model_dump_json(indent=2) + "\n")
     return cfg
 
@@ -295,13 +295,13 @@ def load_config(data_dir: Path) -> CentreConfig:
     try:
         return CentreConfig.model_validate_json(path.read_bytes())
     except FileNotFoundError as exc:
-        raise InputError(f"no {CONFIG_FILE} in {data_dir}; run `openbmd exchange init`", "--data") from exc
+        raise InputError(f"no {CONFIG_FILE} in {data_dir}; run `openbmd exchange init`", "data_dir") from exc
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(x) for x in e["loc"]) or "top level"
-        raise InputError(f"{path}: {where}: {e['msg']}", "--data") from None
+        raise InputError(f"{path}: {where}: {e['msg']}", "data_dir") from None
     except ValueError as exc:
-        raise InputError(f"{path}: {exc}", "--data") from None
+        raise InputError(f"{path}: {exc}", "data_dir") from None
 
 
 def load_centre_key(data_dir: Path):
@@ -310,7 +310,7 @@ def load_centre_key(data_dir: Path):
     try:
         return load_private_key(path.read_bytes())
     except (FileNotFoundError, KeyFormatError) as exc:
-        raise InputError(f"cannot read the centre key {path}: {exc}", "--data") from exc
+        raise InputError(f"cannot read the centre key {path}: {exc}", "data_dir") from exc
 
 
 def dump_json(obj: object) -> str:

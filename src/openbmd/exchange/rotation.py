@@ -87,7 +87,7 @@ def rotate_party_key(data_dir: Path, party: str) -> str:
     """Give ``party`` a new key (written to ``keys/PARTY.key``); return its key id."""
     cfg = load_config(data_dir)
     if cfg.party(party) is None:
-        raise InputError(f"unknown party {party!r}; known: {', '.join(p.name for p in cfg.parties)}", "--party")
+        raise InputError(f"unknown party {party!r}; known: {', '.join(p.name for p in cfg.parties)}", "party")
     pem, pub = generate_keypair()
     size = _log_size(data_dir)
     raw = cfg.model_dump(mode="json")
@@ -106,7 +106,7 @@ def rotate_centre_key(data_dir: Path, now_ms: int) -> str:
     cfg = load_config(data_dir)
     state = data_dir / STATE_DIR / ANNOUNCEMENT_FILE
     if state.exists():
-        raise InputError(f"a key announcement is still waiting in {state}: start the centre once first", "--data")
+        raise InputError(f"a key announcement is still waiting in {state}: start the centre once first", "data_dir")
     old = load_centre_key(data_dir)
     pem, pub = generate_keypair()
     head = HighWaterMark(data_dir).load()

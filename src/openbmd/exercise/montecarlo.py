@@ -202,6 +202,8 @@ class ExerciseResult:
     seed: int
     modes: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+    per_trial: dict[str, dict[str, NDArray]] = field(default_factory=dict, repr=False, compare=False)
+    """Each mode's raw per-trial arrays (the engine's outcome of every trial), for tables; not in the JSON."""
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "trials": self.trials, "seed": self.seed, "modes": self.modes,

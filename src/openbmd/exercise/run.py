@@ -20,7 +20,7 @@ def parse_modes(text: str) -> tuple[str, ...]:
     modes = tuple(m.strip() for m in text.split(",") if m.strip())
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
-        raise InputError(f"unknown mode {bad[0] if bad else text!r}; use any of {', '.join(MODES)}", "--modes")
+        raise InputError(f"unknown mode {bad[0] if bad else text!r}; use any of {', '.join(MODES)}", "modes")
     return modes
 
 
@@ -29,9 +29,9 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
                  progress: Callable[[int], None] | None = None) -> ExerciseResult:
     """Metrics of each mode over ``trials`` seeded trials (same seeds for every mode)."""
     if trials < 1:
-        raise InputError("must be at least 1", "--trials")
+        raise InputError("must be at least 1", "trials")
     if "sectoral" in modes and not scenario.cooperation.sectors:
-        raise InputError("the sectoral mode needs cooperation.sectors in the scenario", "--modes")
+        raise InputError("the sectoral mode needs cooperation.sectors in the scenario", "modes")
     objects = fly_raid(scenario, catalog, earth)
     prepared = prepare(scenario, catalog, earth, objects, tuple(modes))
     out, raws = {}, {}
@@ -61,7 +61,7 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
              "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source,
              "sensors": prepared[modes[0]].tracks.posts.names}
-    return ExerciseResult(scenario.name, trials, seed, out, notes)
+    return ExerciseResult(scenario.name, trials, seed, out, notes, raws)
 
 
 INVENTORY_SCALES = (0.25, 0.5, 0.75)

@@ -10,11 +10,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openbmd.catalog import Catalog
 from openbmd.errors import InputError, UnknownNameError
+from openbmd.yamlio import load_yaml, validate
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 MODES = ("independent", "data-exchange", "joint", "sectoral")
@@ -212,18 +212,7 @@ def load_scenario(name_or_path: str, catalog: Catalog | None = None) -> Scenario
     else:
         raise InputError(f"no built-in scenario or file {name_or_path!r}; built-in: {', '.join(builtin_scenarios())}",
                          "scenario")
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}", "scenario") from None
-    if not isinstance(doc, dict):
-        raise InputError(f"{where}: a scenario is a mapping", "scenario")
-    try:
-        scenario = Scenario.model_validate(doc)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        field = ".".join(str(x) for x in err["loc"]) or "scenario"
-        raise InputError(f"{where}: {err['msg'].removeprefix('Value error, ')}", field) from None
+    scenario = validate(Scenario, load_yaml(text, where), "scenario")  # faults name file:line:column: field
     if catalog is not None:
         scenario.check_names(catalog)
     return scenario

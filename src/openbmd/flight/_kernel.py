@@ -15,9 +15,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from openbmd.earth.constants import G0_MPS2 as G0
 from openbmd.earth.kernels import FAST, density_kg_m3, geodetic_lat_alt, gravity_j2, speed_of_sound_mps
-
-G0 = 9.80665
 
 # Index of each event in the event arrays.
 EV_BURNOUT, EV_APOGEE, EV_REENTRY, EV_IMPACT = 0, 1, 2, 3

@@ -81,6 +81,11 @@ def corridor_map(path: Path, data: dict[str, Any], corridors) -> Path:
 
 
 def threshold_curve(path: Path, data: dict[str, Any]) -> Path:
+    """Save :func:`threshold_figure` to ``path``."""
+    return save_figure(threshold_figure(data), path)
+
+
+def threshold_figure(data: dict[str, Any]):
     """Engageable pairs against a common interceptor burnout speed (from the pairs' speed thresholds)."""
     th = np.sort([p["speed_threshold_mps"] for p in data["pairs"] if p["speed_threshold_mps"] is not None])
     fig = new_figure(8.0, 4.5)
@@ -94,7 +99,7 @@ def threshold_curve(path: Path, data: dict[str, Any]) -> Path:
     ax.set_title(f"{data['deployment']}: speed threshold curve ({', '.join(speeds)})", fontsize=11)
     ax.grid(True, alpha=0.4)
     ax.legend(fontsize=8)
-    return save_figure(fig, path)
+    return fig
 
 
 def _pair_table(data: dict[str, Any]) -> str:

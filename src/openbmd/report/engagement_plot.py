@@ -11,9 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from openbmd.report.figures import new_figure, save_figure
 from openbmd.report.maps import map_aspect, to_view_lon, world_axes
 from openbmd.report.trajectory_plot import LatLon, trajectory_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _SITE_STYLE = dict(marker="s", color="#1f618d", markersize=7, linestyle="none", zorder=5)
 _SENSOR_STYLE = dict(marker="D", color="#7d3c98", markersize=6, linestyle="none", zorder=5)
@@ -27,10 +32,15 @@ def _mark(ax, points: Mapping[str, LatLon], style: dict, label: str) -> None:
         ax.annotate(name, (x, lat), xytext=(5, -10), textcoords="offset points", fontsize=7, color=style["color"])
 
 
-def save_engagement_png(path: str | os.PathLike[str], lat_deg, lon_deg, t_s, alt_m, *, title: str,
-                        launch: LatLon, impact: LatLon, sites: Mapping[str, LatLon],
-                        sensors: Mapping[str, LatLon], intercepts: Mapping[str, LatLon],
-                        window_s: tuple[float, float] | None, shot_times_s: Sequence[float] = ()) -> Path:
+def save_engagement_png(path: str | os.PathLike[str], *args, **kwargs) -> Path:
+    """Save :func:`engagement_figure` (same arguments) to ``path``."""
+    return save_figure(engagement_figure(*args, **kwargs), path)
+
+
+def engagement_figure(lat_deg, lon_deg, t_s, alt_m, *, title: str,
+                      launch: LatLon, impact: LatLon, sites: Mapping[str, LatLon],
+                      sensors: Mapping[str, LatLon], intercepts: Mapping[str, LatLon],
+                      window_s: tuple[float, float] | None, shot_times_s: Sequence[float] = ()) -> Figure:
     """The threat's track with sites (■), sensors (◆) and intercept points, and its altitude over time
     with the engagement window shaded and each shoot-look-shoot shot marked."""
     fig = trajectory_figure(lat_deg, lon_deg, t_s, alt_m, title=title, launch=launch, impact=impact,
@@ -47,12 +57,17 @@ def save_engagement_png(path: str | os.PathLike[str], lat_deg, lon_deg, t_s, alt
                        label="shoot-look-shoot shots" if k == 0 else None)
     if window_s is not None or shot_times_s:
         ax_alt.legend(loc="upper right", fontsize=8)
-    return save_figure(fig, path)
+    return fig
 
 
-def save_footprint_png(path: str | os.PathLike[str], lat_deg: np.ndarray, lon_deg: np.ndarray, shots: np.ndarray,
-                       shots_required: int, bbox: tuple[float, float, float, float], *, title: str,
-                       origin: LatLon, sites: Mapping[str, LatLon], sensors: Mapping[str, LatLon]) -> Path:
+def save_footprint_png(path: str | os.PathLike[str], *args, **kwargs) -> Path:
+    """Save :func:`footprint_figure` (same arguments) to ``path``."""
+    return save_figure(footprint_figure(*args, **kwargs), path)
+
+
+def footprint_figure(lat_deg: np.ndarray, lon_deg: np.ndarray, shots: np.ndarray,
+                     shots_required: int, bbox: tuple[float, float, float, float], *, title: str,
+                     origin: LatLon, sites: Mapping[str, LatLon], sensors: Mapping[str, LatLon]) -> Figure:
     """Shoot-look-shoot opportunities per aim point (colour), the defended area (outlined) and the assets."""
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
@@ -83,4 +98,4 @@ def save_footprint_png(path: str | os.PathLike[str], lat_deg: np.ndarray, lon_de
     ax.set_title(title, fontsize=11)
     ax.text(0.995, 0.005, "Map: Natural Earth (public domain)", transform=ax.transAxes, fontsize=6,
             ha="right", va="bottom", color="#555555")
-    return save_figure(fig, path)
+    return fig

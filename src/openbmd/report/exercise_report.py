@@ -21,7 +21,12 @@ def _img(path: Path) -> str:
 
 
 def modes_plot(path: Path, data: dict[str, Any]) -> Path:
-    """P(no leaker) with 95 % intervals, and interceptors used, per mode."""
+    """Save :func:`modes_figure` to ``path``."""
+    return save_figure(modes_figure(data), path)
+
+
+def modes_figure(data: dict[str, Any]):
+    """P(no leaker) with 95 % intervals, and interceptors used, per mode (``data``: the exercise JSON)."""
     modes = list(data["modes"])
     fig = new_figure(10.0, 4.0)
     ax1, ax2 = fig.subplots(1, 2)
@@ -39,7 +44,7 @@ def modes_plot(path: Path, data: dict[str, Any]) -> Path:
     ax2.set_ylabel("interceptors used (mean)")
     for ax in (ax1, ax2):
         ax.grid(True, axis="y", alpha=0.4)
-    return save_figure(fig, path)
+    return fig
 
 
 def scenario_map(path: Path, scenario, catalog) -> Path:

@@ -35,14 +35,13 @@ from numba import njit, prange
 from numpy.typing import NDArray
 
 from openbmd.earth import EarthModel, enu_rotation, geodetic_to_ecef
+from openbmd.earth.constants import GEO_RADIUS_M, WGS84_A_M
 from openbmd.earth.kernels import FAST
 from openbmd.flight import FlownThreats
 from openbmd.sensors.visibility import SensorPost, post_parameters, sees
 
 GEO_LON_DEG = 60.0
 """Sub-satellite longitude of the notional GEO infrared satellite, deg east."""
-GEO_RADIUS_M = 42_164_172.0
-"""Geostationary orbit radius, m."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ def _false_alarms(post: SensorPost, scans: NDArray, origin, rot, rate: float, rn
         if s.range_rate_noise_mps:
             z[:, 3] = rng.uniform(-4000.0, 4000.0, k)
     else:  # anywhere on the Earth's disc seen from GEO (half-angle about 8.7 deg)
-        half = math.asin(6.378e6 / GEO_RADIUS_M)
+        half = math.asin(WGS84_A_M / GEO_RADIUS_M)
         z[:, 0] = rng.uniform(-half, half, k)
         z[:, 1] = rng.uniform(-half, half, k)
     return t, z

@@ -9,6 +9,7 @@ Scores are against truth: times are seconds after each threat's launch.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,13 +111,15 @@ def _party_batch(meas: MeasurementBatch, indices: list[int]) -> MeasurementBatch
 
 
 def run_scenario(scenario: Scenario, party: str, *, catalog: Catalog | None = None, earth: EarthModel | None = None,
-                 config: TrackerConfig | None = None) -> TrackingReport:
-    """Track ``scenario`` as ``party`` (a party name or ``"joint"``) and score the picture."""
+                 config: TrackerConfig | None = None,
+                 progress: Callable[[int], None] | None = None) -> TrackingReport:
+    """Track ``scenario`` as ``party`` (a party name or ``"joint"``) and score the picture; ``progress(1)`` is
+    told of each party tracked and of the scoring (``len(parties) + 1`` steps for joint, 2 for one party)."""
     catalog = catalog or load_catalog()
     earth = earth or wgs84()
     if party != JOINT and party not in scenario.parties:
         raise InputError(f"unknown party {party!r}; this scenario has {', '.join(scenario.parties)} (or joint)",
-                         "--party")
+                         "party")
     check_names(scenario, catalog)
     config = config or TrackerConfig(rcs_m2=scenario.rcs_m2, beta_kg_m2=scenario.assumed_beta_kg_m2,
                                      beta_factor_95=scenario.beta_factor_95)
@@ -131,7 +134,12 @@ def run_scenario(scenario: Scenario, party: str, *, catalog: Catalog | None = No
         tracks = track_party(_party_batch(meas, idx), [posts[i] for i in idx], earth, len(raid), config)
         delay = scenario.parties[pname].share.delay_s if party == JOINT else 0.0
         shared.append(SharedTracks(pname, tracks, delay))
-    return score_picture(scenario, party, raid, shared, earth, config, catalog)
+        if progress:
+            progress(1)
+    report = score_picture(scenario, party, raid, shared, earth, config, catalog)
+    if progress:
+        progress(1)
+    return report
 
 
 def score_picture(scenario: Scenario, party: str, raid: FlownThreats, shared: list[SharedTracks], earth: EarthModel,

@@ -22,10 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openbmd.errors import InputError
+from openbmd.yamlio import load_yaml, validate
 
 
 class _Model(BaseModel):
@@ -115,7 +115,7 @@ BUILTIN = ("iran-europe",)
 def builtin_scenario(name: str) -> Scenario:
     """A built-in scenario by name (see :data:`BUILTIN`)."""
     if name != "iran-europe":
-        raise InputError(f"unknown scenario {name!r}; built in: {', '.join(BUILTIN)}", "--scenario")
+        raise InputError(f"unknown scenario {name!r}; built in: {', '.join(BUILTIN)}", "scenario")
     return Scenario.model_validate(_iran_europe())
 
 
@@ -127,7 +127,7 @@ def _one_line(exc: ValidationError) -> str:
     return f"{loc}: {msg}{more}"
 
 
-def parse_scenario(data: Any, argument: str = "--scenario") -> Scenario:
+def parse_scenario(data: Any, argument: str = "scenario") -> Scenario:
     """Validate a mapping as a :class:`Scenario`; errors are :class:`InputError` naming the field."""
     if not isinstance(data, dict):
         raise InputError("a scenario is a YAML mapping with parties and threats", argument)
@@ -137,18 +137,14 @@ def parse_scenario(data: Any, argument: str = "--scenario") -> Scenario:
         raise InputError(_one_line(exc), argument) from None
 
 
-def load_scenario(source: str | Path, argument: str = "--scenario") -> Scenario:
+def load_scenario(source: str | Path, argument: str = "scenario") -> Scenario:
     """A built-in scenario name or a YAML file path."""
     if str(source) in BUILTIN:
         return builtin_scenario(str(source))
     path = Path(source)
     if not path.is_file():
         raise InputError(f"no scenario file {str(source)!r} (built in: {', '.join(BUILTIN)})", argument)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})", argument) from None
-    return parse_scenario(data, argument)
+    return validate(Scenario, load_yaml(path.read_text(encoding="utf-8"), str(path)), "scenario")
 
 
 def check_names(scenario: Scenario, catalog) -> None:

@@ -59,7 +59,7 @@ def declare_test(catalog: Catalog, interceptor: str, site: str, azimuth_rad: flo
                  declared_speed_mps: float | None = None, kick_rad: float = DEFAULT_KICK_RAD) -> FlightTestProfile:
     """The declared profile of a test of ``interceptor`` from ``site`` (a catalog place or ``"lat,lon"``)."""
     entry = catalog.interceptor(interceptor)
-    lat, lon, _ = catalog.point(site, "--from")
+    lat, lon, _ = catalog.point(site, "site")
     return FlightTestProfile(entry, site, math.radians(lat), math.radians(lon), float(azimuth_rad), float(kick_rad),
                        float(declared_speed_mps or entry.burnout_speed_mps))
 

@@ -64,7 +64,7 @@ class ReleasePolicy:
         if self.release not in ("none", "tracks", "telemetry"):
             from openbmd.errors import InputError
 
-            raise InputError(f"unknown release {self.release!r}; use none, tracks or telemetry", "--released")
+            raise InputError(f"unknown release {self.release!r}; use none, tracks or telemetry", "release")
 
 
 @dataclass(frozen=True)
@@ -107,20 +107,20 @@ def observer_posts(catalog: Catalog, observer: str, instruments: Sequence[str], 
     """The observer's sensors: the party's own (its assumption set's list) and instruments it brings,
     ``"PLACE:SENSOR"`` (a catalog place or ``lat,lon``, and a catalog sensor), pointed at the test range."""
     sets = [s for s in catalog.entries("assumptions") if s.party == observer]
-    posts = sensor_posts(catalog, sets[0].sensors, "--observer") if sets else []
+    posts = sensor_posts(catalog, sets[0].sensors, "observer") if sets else []
     for text in instruments:
         if ":" not in text:
             from openbmd.errors import InputError
 
-            raise InputError(f"cannot read {text!r}; write PLACE:SENSOR, e.g. 'gabala:an-tpy-2'", "--observer-sensor")
+            raise InputError(f"cannot read {text!r}; write PLACE:SENSOR, e.g. 'gabala:an-tpy-2'", "instruments")
         place, sensor_name = text.rsplit(":", 1)
-        lat, lon, label = catalog.point(place.strip(), "--observer-sensor")
+        lat, lon, label = catalog.point(place.strip(), "instruments")
         try:
             sensor = catalog.sensor(sensor_name.strip())
         except Exception as exc:
             from openbmd.errors import UnknownNameError
 
-            raise UnknownNameError(str(exc), "--observer-sensor") from None
+            raise UnknownNameError(str(exc), "instruments") from None
         lat_r, lon_r = math.radians(lat), math.radians(lon)
         _, bearing, _ = geodesic_inverse(lat_r, lon_r, test.profile.lat_rad, test.profile.lon_rad, earth)
         posts.append(SensorPost(f"{label}/{sensor.name}", sensor, lat_r, lon_r, 0.0, float(bearing)))

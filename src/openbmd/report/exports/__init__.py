@@ -18,7 +18,7 @@ from openbmd.report.exports.scene import (LAYERS, Scene, SceneArea, ScenePath, S
 SUFFIXES = (".scene.json", ".kml", ".czml", ".geojson", ".csv")
 
 
-def export_format(path: str | Path, argument: str = "--export") -> str:
+def export_format(path: str | Path, argument: str = "path") -> str:
     """The format a file name asks for, by suffix; an unknown one raises :class:`InputError`."""
     name = Path(path).name.lower()
     for suffix in SUFFIXES:
@@ -27,7 +27,7 @@ def export_format(path: str | Path, argument: str = "--export") -> str:
     raise InputError(f"cannot tell the format of {str(path)!r}; end it in {', '.join(SUFFIXES)}", argument)
 
 
-def write_export(path: str | Path, scene: Scene, argument: str = "--export") -> None:
+def write_export(path: str | Path, scene: Scene, argument: str = "path") -> None:
     """Write ``scene`` to ``path`` in the format its suffix names."""
     from openbmd.report.exports.czml import write_czml
     from openbmd.report.exports.geojson import scene_geojson
@@ -42,6 +42,7 @@ def write_export(path: str | Path, scene: Scene, argument: str = "--export") -> 
     }
     p = Path(path)
     try:
+        p.parent.mkdir(parents=True, exist_ok=True)
         writers[fmt](p, scene)
     except OSError as exc:
         raise InputError(f"cannot write {p}: {exc.strerror}", argument) from None

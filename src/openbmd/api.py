@@ -1,0 +1,773 @@
+"""The front door: a few functions in names, degrees and kilometres at the edge, SI inside.
+
+>>> import openbmd as ob
+>>> flight = ob.trajectory("generic-irbm", "tabriz", "warsaw")           # doctest: +SKIP
+>>> round(flight.ground_range_m / 1e3)                                    # doctest: +SKIP
+2512
+>>> flight.to_dataframe().columns.tolist()                                # doctest: +SKIP
+['t_s', 'lat_deg', 'lon_deg', 'altitude_m']
+
+Places are catalog names, ``"lat,lon"`` text or ``(lat_deg, lon_deg)`` tuples; missiles, interceptors,
+sensors and deployments are catalog names or catalog entries. Every result is a frozen object with
+``to_json()`` (SI, angles in degrees), ``to_dataframe()`` (pandas) and ``plot()`` (the figure the CLI
+draws, as a matplotlib ``Figure``). Bad input raises :class:`openbmd.errors.InputError` naming the
+parameter. Long runs show progress (``progress=False`` silences it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openbmd.catalog import Catalog, Deployment, Missile, Place
+from openbmd.earth import EarthModel
+from openbmd.errors import InputError, UnknownNameError, renamed_arguments
+from openbmd.progress import progress_bar
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from openbmd.engagement import Footprint, ShotEngagement
+    from openbmd.exercise.montecarlo import ExerciseResult
+    from openbmd.exercise.scenario import Scenario
+    from openbmd.flight import TrajectorySummary
+    from openbmd.report.exports import Scene
+    from openbmd.tracking.picture import TrackingReport
+
+__all__ = [
+    "Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
+    "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport", "ExerciseReport",
+    "TrackingResult",
+]
+
+PlaceLike = str | Place | tuple[float, float]
+"""A catalog place name, ``"lat,lon"`` in degrees, a :class:`~openbmd.catalog.Place` or ``(lat_deg, lon_deg)``."""
+
+LatLon = tuple[float, float]
+
+
+# --- resolution: names and degrees to catalog objects ---------------------------------------------------
+
+def _catalog(catalog: Catalog | None) -> Catalog:
+    return catalog if catalog is not None else Catalog.load()
+
+
+def _earth(earth: str | EarthModel) -> EarthModel:
+    from openbmd.earth import by_name
+
+    return earth if isinstance(earth, EarthModel) else by_name(earth)
+
+
+def _entry(cat: Catalog, kind: str, value: Any, argument: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        raise InputError(f"is empty; give a catalog {kind} name", argument)
+    try:
+        return getattr(cat, kind)(value.strip())
+    except UnknownNameError as exc:
+        raise UnknownNameError(str(exc), argument) from None
+
+
+def _point(cat: Catalog, place: PlaceLike, argument: str) -> tuple[float, float, str]:
+    """``(lat_deg, lon_deg, label)``."""
+    if isinstance(place, Place):
+        return place.lat_deg, place.lon_deg, place.display_name
+    if isinstance(place, tuple):
+        place = ",".join(f"{float(x):g}" for x in place)
+    if not isinstance(place, str) or not place.strip():
+        raise InputError("is empty; give a catalog place, 'lat,lon' or (lat_deg, lon_deg)", argument)
+    return cat.point(place, argument)
+
+
+def _site_text(place: PlaceLike) -> str:
+    """A site as the catalog name or ``"lat,lon"`` text that fire units are built from."""
+    if isinstance(place, Place):
+        return place.name
+    if isinstance(place, tuple):
+        return ",".join(f"{float(x):g}" for x in place)
+    return place
+
+
+def _names(values: Any) -> list[Any]:
+    """One name, place or ``(lat, lon)``, or a sequence of them, as a list."""
+    one_point = isinstance(values, tuple) and len(values) == 2 and all(isinstance(x, (int, float)) for x in values)
+    return [values] if isinstance(values, (str, Place)) or one_point else list(values)
+
+
+def _non_negative(value: float | None, argument: str) -> float | None:
+    if value is not None and not (value >= 0.0 and math.isfinite(value)):
+        raise InputError(f"must be a finite number ≥ 0, got {value!r}", argument)
+    return value
+
+
+def _positive(value: float | None, argument: str) -> float | None:
+    if value is not None and not (value > 0.0 and math.isfinite(value)):
+        raise InputError(f"must be a finite number > 0, got {value!r}", argument)
+    return value
+
+
+def _km_s(value: float | None, argument: str) -> float | None:
+    return None if _positive(value, argument) is None else value * 1e3
+
+
+def _timeline(cat: Catalog, timeline: str, *, launch_delay_s: float | None = None,
+              track_delay_s: float | None = None, kill_assessment_s: float | None = None,
+              threat_rcs_m2: float | None = None):
+    from openbmd.engagement import timeline_for
+
+    return timeline_for(cat, timeline, decision_delay_s=_non_negative(launch_delay_s, "launch_delay_s"),
+                        firm_track_delay_s=_non_negative(track_delay_s, "track_delay_s"),
+                        kill_assessment_delay_s=_non_negative(kill_assessment_s, "kill_assessment_s"),
+                        threat_rcs_m2=_positive(threat_rcs_m2, "threat_rcs_m2"))
+
+
+def _dataframe(rows: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _deg(x: float) -> float:
+    return math.degrees(x)
+
+
+class _Exportable:
+    """A result that is also a map: ``scene()`` (what ``openbmd view`` shows) and ``export(path, ...)``
+    (KML, CZML, GeoJSON, CSV or a scene file, by suffix)."""
+
+    def scene(self) -> Scene:  # pragma: no cover - each result defines its own
+        raise NotImplementedError
+
+    def export(self, *paths: str | Path) -> None:
+        """Write the result's scene to each path, the format chosen by its suffix."""
+        from openbmd.report.exports import export_format, write_export
+
+        for p in paths:
+            export_format(p, "path")  # refuse an unknown suffix before building the scene
+        scene = self.scene() if paths else None
+        for p in paths:
+            write_export(p, scene, "path")
+
+
+# --- flight ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrajectoryResult(_Exportable):
+    """One flight: key figures (SI) and thinned samples. ``summary`` is the flight core's own summary;
+    ``launch`` and ``target`` label its ends; ``missile`` is the catalog entry flown (none from burnout)."""
+
+    summary: TrajectorySummary
+    title: str
+    launch: str = "launch"
+    target: str = "impact"
+    missile: Missile | None = None
+
+    @property
+    def ground_range_m(self) -> float:
+        return self.summary.ground_range_m
+
+    @property
+    def apogee_altitude_m(self) -> float:
+        return self.summary.apogee_altitude_m
+
+    @property
+    def flight_time_s(self) -> float:
+        return self.summary.flight_time_s
+
+    def to_json(self, samples: int = 0) -> dict[str, Any]:
+        """The ``openbmd trajectory --json`` document; ``samples`` ≥ 2 adds a ``path`` of that many samples
+        evenly spaced in time (s, deg, m)."""
+        if samples < 0 or samples == 1:
+            raise InputError(f"must be 0 (no path) or at least 2, got {samples}", "samples")
+        doc = self.summary.to_json()
+        if samples:
+            from openbmd.report.exports.build import sampled_path
+
+            doc["path"] = sampled_path(self.summary, samples)
+        return doc
+
+    def scene(self) -> Scene:
+        """The flight's path with its launch and impact points."""
+        from openbmd.report.exports.build import trajectory_scene
+
+        return trajectory_scene(self.summary, title=self.title, launch=self.launch, target=self.target,
+                                missile=self.missile)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per sample: ``t_s`` (from launch), ``lat_deg``, ``lon_deg``, ``altitude_m``."""
+        import numpy as np
+
+        s = self.summary
+        return _dataframe({"t_s": s.t_s, "lat_deg": np.degrees(s.lat_rad), "lon_deg": np.degrees(s.lon_rad),
+                           "altitude_m": s.alt_m})
+
+    to_frame = to_dataframe
+
+    def plot(self) -> Figure:
+        """Ground track on the map and altitude against time (``openbmd trajectory --png``)."""
+        from openbmd.report.trajectory_plot import trajectory_figure
+
+        s = self.summary
+        frame = self.to_dataframe()
+        return trajectory_figure(frame.lat_deg, frame.lon_deg, frame.t_s, frame.altitude_m, title=self.title,
+                                 launch=(_deg(s.launch_lat_rad), _deg(s.launch_lon_rad)),
+                                 impact=(_deg(s.impact_lat_rad), _deg(s.impact_lon_rad)))
+
+    def __repr__(self) -> str:
+        return (f"TrajectoryResult({self.title!r}: range {self.ground_range_m / 1e3:,.0f} km, apogee "
+                f"{self.apogee_altitude_m / 1e3:,.0f} km, {self.flight_time_s / 60:.1f} min)")
+
+
+def trajectory(missile: str | Missile, origin: PlaceLike, target: PlaceLike, *, apogee_km: float | None = None,
+               flight_time_s: float | None = None, earth: str | EarthModel = "wgs84",
+               catalog: Catalog | None = None) -> TrajectoryResult:
+    """Fly ``missile`` from ``origin`` to ``target``: minimum energy, or lofted/depressed to a given apogee (km)
+    or flight time (s)."""
+    from openbmd.flight import Loft, TrajectorySummary, aim_missile
+
+    if apogee_km is not None and flight_time_s is not None:
+        raise InputError("give apogee_km or flight_time_s, not both", "apogee_km")
+    loft = (Loft.apogee(_positive(apogee_km, "apogee_km") * 1e3) if apogee_km is not None else
+            Loft.flight_time(_positive(flight_time_s, "flight_time_s")) if flight_time_s is not None else
+            Loft.min_energy())
+    cat, model = _catalog(catalog), _earth(earth)
+    m = _entry(cat, "missile", missile, "missile")
+    lat0, lon0, label0 = _point(cat, origin, "origin")
+    lat1, lon1, label1 = _point(cat, target, "target")
+    with renamed_arguments({"to": "target", "from": "origin"}):
+        shot = aim_missile(m, math.radians(lat0), math.radians(lon0), math.radians(lat1), math.radians(lon1),
+                           model, loft)
+    how = ("min-energy" if apogee_km is None and flight_time_s is None else
+           f"apogee={apogee_km:g}km" if apogee_km is not None else f"time={flight_time_s:g}s")
+    return TrajectoryResult(TrajectorySummary.of(shot.trajectory), f"{m.display_name}: {label0} to {label1} ({how})",
+                            label0, label1, m)
+
+
+def trajectory_from_burnout(altitude_km: float, speed_km_s: float, flight_path_angle_deg: float, *,
+                            origin: PlaceLike = (0.0, 0.0), azimuth_deg: float = 90.0, beta_kg_m2: float = 5000.0,
+                            earth: str | EarthModel = "wgs84", catalog: Catalog | None = None) -> TrajectoryResult:
+    """Fly from burnout conditions (Earth-relative speed and flight-path angle) above ``origin``."""
+    from openbmd import flight
+
+    _non_negative(altitude_km, "altitude_km")
+    _positive(speed_km_s, "speed_km_s")
+    _positive(beta_kg_m2, "beta_kg_m2")
+    if not -90.0 < flight_path_angle_deg < 90.0:
+        raise InputError("must lie between -90 and 90 deg", "flight_path_angle_deg")
+    model = _earth(earth)
+    lat, lon, label = _point(_catalog(catalog), origin, "origin")
+    states = flight.burnout_states(math.radians(lat), math.radians(lon), altitude_km * 1e3, speed_km_s * 1e3,
+                                   math.radians(flight_path_angle_deg), math.radians(azimuth_deg), model)
+    batch = flight.fly_ballistic(states, model, beta_kg_m2=beta_kg_m2, sample_dt_s=5.0)
+    if batch.status[0] != 0:
+        raise InputError("this burnout state does not come back to the ground within 2 hours", "speed_km_s")
+    return TrajectoryResult(flight.TrajectorySummary.of(batch, from_burnout=True), f"From burnout at {label}",
+                            label)
+
+
+# --- engagement ------------------------------------------------------------------------------------------
+
+def _marks(batteries, posts) -> tuple[dict[str, LatLon], dict[str, LatLon]]:
+    sites = {b.site: (_deg(b.lat_rad), _deg(b.lon_rad)) for b in batteries}
+    radars = {p.name: (_deg(p.lat_rad), _deg(p.lon_rad)) for p in posts if p.is_radar}
+    return sites, radars
+
+
+@dataclass(frozen=True)
+class EngagementResult(_Exportable):
+    """One threat against a deployment: detection, firm track, launch and the intercept window.
+
+    ``engagement`` is the engagement core's result (aim solution, samples, fire units, sensor posts, window);
+    ``missile`` the threat's catalog entry; ``threat_rcs_m2`` the radar cross-section the sensors saw.
+    """
+
+    engagement: ShotEngagement
+    title: str
+    missile: Missile | None = None
+    threat_rcs_m2: float | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.engagement.window.feasible
+
+    @property
+    def window(self):
+        return self.engagement.window
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd engage --json`` document."""
+        return self.window.to_json()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per opportunity: ``kind`` (window or shot), site, interceptor, times (s), intercept point."""
+        rows = [{"kind": kind, **dataclasses.asdict(o)} for kind, opps in (("window", self.window.windows),
+                                                                            ("shot", self.window.shots))
+                for o in opps]
+        return _dataframe(rows)
+
+    to_frame = to_dataframe
+
+    def scene(self) -> Scene:
+        """The threat's path, the deployment and its coverage, the intercept points and the fly-outs."""
+        from openbmd.report.exports.build import engagement_scene
+
+        return engagement_scene(self.engagement, title=self.title, rcs_m2=self.threat_rcs_m2, missile=self.missile)
+
+    def plot(self) -> Figure:
+        """The threat's track with sites, radars and intercept points; altitude with the window shaded."""
+        import numpy as np
+
+        from openbmd.report.engagement_plot import engagement_figure
+
+        e, w = self.engagement, self.window
+        t, lat, lon, alt = e.shot.trajectory.samples_geodetic(0)
+        lat, lon = np.degrees(lat), np.degrees(lon)
+        starts = [o.intercept_time_s for o in w.windows if o.which == "earliest"]
+        ends = [o.intercept_time_s for o in w.windows if o.which == "latest"]
+        sites, radars = _marks(e.batteries, e.posts)
+        return engagement_figure(lat, lon, t, alt, title=self.title, launch=(float(lat[0]), float(lon[0])),
+                                 impact=(float(lat[-1]), float(lon[-1])), sites=sites, sensors=radars,
+                                 intercepts={f"{o.which} ({o.site})": (o.lat_deg, o.lon_deg) for o in w.windows},
+                                 window_s=(min(starts), max(ends)) if starts else None,
+                                 shot_times_s=[o.intercept_time_s for o in w.shots])
+
+    def __repr__(self) -> str:
+        w = self.window
+        return (f"EngagementResult({self.title!r}: {'feasible' if w.feasible else 'no intercept opportunity'}, "
+                f"{len(w.shots)} shoot-look-shoot shot(s))")
+
+
+def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites: PlaceLike | Sequence[PlaceLike],
+           interceptors: str | Sequence[str] = (), sensors: str | Sequence[str] = (), timeline: str = "default",
+           launch_delay_s: float | None = None, track_delay_s: float | None = None,
+           kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
+           interceptor_speed_km_s: float | None = None, catalog: Catalog | None = None) -> EngagementResult:
+    """Aim ``threat`` from ``origin`` at ``target`` (minimum energy) and engage it with interceptors at ``sites``.
+
+    ``interceptors``: one type for all sites, one per site, or none (each site's first catalog type);
+    ``sensors``: places with radars or space IR sensors (each site's own radars always count).
+    """
+    from openbmd.earth import wgs84
+    from openbmd.engagement import engage_shot
+
+    cat = _catalog(catalog)
+    m = _entry(cat, "missile", threat, "missile")
+    _, _, label0 = _point(cat, origin, "origin")
+    _, _, label1 = _point(cat, target, "target")
+    site_list = [_site_text(s) for s in _names(sites)]
+    tl = _timeline(cat, timeline, launch_delay_s=launch_delay_s, track_delay_s=track_delay_s,
+                   kill_assessment_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
+    result = engage_shot(cat, m.name, _site_text(origin), _site_text(target), site_list, _names(interceptors),
+                         _names(sensors), tl, wgs84(),
+                         burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
+    return EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
+                            tl.threat_rcs_m2)
+
+
+@dataclass(frozen=True)
+class FootprintResult(_Exportable):
+    """The area a deployment defends: shoot-look-shoot opportunities per aim point of a lat/lon grid.
+
+    ``footprint`` is the engagement core's :class:`~openbmd.engagement.Footprint`; ``batteries`` and
+    ``posts`` the fire units and sensor posts that defend it."""
+
+    footprint: Footprint
+    region: tuple[float, float, float, float]
+    origin: LatLon
+    sites: dict[str, LatLon]
+    radars: dict[str, LatLon]
+    title: str
+    origin_label: str = "launch"
+    batteries: tuple[Any, ...] = ()
+    posts: tuple[Any, ...] = ()
+    threat_rcs_m2: float | None = None
+
+    @property
+    def defended_area_km2(self) -> float:
+        return self.footprint.defended_area_km2
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd footprint --json`` document."""
+        return self.footprint.to_json()
+
+    def to_geojson(self) -> dict[str, Any]:
+        """The defended area as a GeoJSON FeatureCollection."""
+        return self.footprint.to_geojson()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per aim point: ``lat_deg``, ``lon_deg``, ``shots`` (-1: out of reach), ``threatened``,
+        ``defended``, ``cell_area_km2``."""
+        import numpy as np
+
+        fp = self.footprint
+        lat, lon = np.meshgrid(fp.lat_deg, fp.lon_deg, indexing="ij")
+        return _dataframe({"lat_deg": lat.ravel(), "lon_deg": lon.ravel(), "shots": fp.shots.ravel(),
+                           "threatened": fp.threatened.ravel(), "defended": fp.defended.ravel(),
+                           "cell_area_km2": np.repeat(fp.cell_area_km2, len(fp.lon_deg))})
+
+    to_frame = to_dataframe
+
+    def scene(self) -> Scene:
+        """The threatened area, the area defended with at least k shots for each k, the deployment and the
+        launch point."""
+        from openbmd.report.exports.build import footprint_scene
+
+        return footprint_scene(self.footprint, self.batteries, self.posts, title=self.title,
+                               origin=(*self.origin, self.origin_label), rcs_m2=self.threat_rcs_m2)
+
+    def plot(self) -> Figure:
+        """Opportunities per aim point on the map, the defended area outlined (``openbmd footprint --png``)."""
+        from openbmd.report.engagement_plot import footprint_figure
+
+        fp = self.footprint
+        return footprint_figure(fp.lat_deg, fp.lon_deg, fp.shots, fp.shots_required, self.region, title=self.title,
+                                origin=self.origin, sites=self.sites, sensors=self.radars)
+
+    def __repr__(self) -> str:
+        j = self.to_json()
+        return (f"FootprintResult({self.title!r}: defended {j['defended_area_km2']:,.0f} of "
+                f"{j['threatened_area_km2']:,.0f} km² threatened)")
+
+
+def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | Sequence[PlaceLike],
+              interceptors: str | Sequence[str] = (), sensors: str | Sequence[str] = (),
+              region: str | tuple[float, float, float, float] = "europe", grid_deg: float = 0.5, shots: int = 1,
+              timeline: str = "default", launch_delay_s: float | None = None, track_delay_s: float | None = None,
+              kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
+              interceptor_speed_km_s: float | None = None, progress: bool = True,
+              catalog: Catalog | None = None) -> FootprintResult:
+    """Attack every aim point of a ``grid_deg`` grid over ``region`` (a name or ``(lat1, lat2, lon1, lon2)``
+    in degrees) from ``origin`` and count the shots the deployment gets; a point is defended with ≥ ``shots``."""
+    import numpy as np
+
+    from openbmd.earth import wgs84
+    from openbmd.engagement import (batteries, defended_footprint, deployment_posts, grid_axes, region_box,
+                                    threat_grid)
+
+    cat, earth = _catalog(catalog), wgs84()
+    box = region_box(region if isinstance(region, str) else ",".join(f"{float(x):g}" for x in region))
+    _positive(grid_deg, "grid")
+    grid_axes(box, grid_deg)  # refuse a grid too fine before any work
+    if not isinstance(shots, int) or shots < 1:
+        raise InputError(f"must be at least 1, got {shots!r}", "shots")
+    m = _entry(cat, "missile", missile, "missile")
+    lat0, lon0, label0 = _point(cat, origin, "origin")
+    site_list = [_site_text(s) for s in _names(sites)]
+    tl = _timeline(cat, timeline, launch_delay_s=launch_delay_s, track_delay_s=track_delay_s,
+                   kill_assessment_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
+    bats = batteries(cat, site_list, _names(interceptors), earth,
+                     burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
+    posts = deployment_posts(cat, site_list, _names(sensors))
+    meta = {"missile": m.name, "threat_origin": label0, "sites": site_list,
+            "interceptors": [b.interceptor.name for b in bats], "sensors": [p.name for p in posts],
+            "region": region if isinstance(region, str) else list(box)}
+    with progress_bar("footprint: aiming", 1, enabled=progress) as advance:
+        grid = threat_grid(m, lat0, lon0, box, grid_deg, earth)
+        advance(1)
+    reachable = int(np.count_nonzero(grid.aims.reachable))
+    with progress_bar("footprint: engaging", reachable, enabled=progress) as advance:
+        fp = defended_footprint(grid, bats, posts, tl, earth, shots_required=shots, meta=meta, progress=advance)
+    site_marks, radars = _marks(bats, posts)
+    return FootprintResult(fp, box, (lat0, lon0), site_marks, radars,
+                           f"{m.display_name} from {label0}: defended by {', '.join(site_list)}", label0,
+                           tuple(bats), tuple(posts), tl.threat_rcs_m2)
+
+
+# --- assurance -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AssuranceReport(_Exportable):
+    """A deployment against strategic corridors: per pair engageability, speed threshold and delay budget;
+    site distances; optionally criteria (declared and observed), the speed × delay sweep and the
+    year-by-year declarations.
+
+    ``data`` is the ``openbmd assure --json`` document; ``corridors`` the flown corridors."""
+
+    data: dict[str, Any]
+    corridors: Any
+    catalog: Catalog | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per base-target pair."""
+        return _dataframe(self.data["pairs"])
+
+    to_frame = to_dataframe
+
+    def plot(self) -> Figure:
+        """Engageable pairs against a common interceptor burnout speed (the report's threshold curve)."""
+        from openbmd.report.assurance_report import threshold_figure
+
+        return threshold_figure(self.data)
+
+    def scene(self) -> Scene:
+        """Each base-target corridor with its engageability, the deployment's sites, bases and targets."""
+        from openbmd.report.exports.build import assurance_scene
+
+        return assurance_scene(self.data, self.corridors, self.catalog or Catalog.load())
+
+    def write_report(self, folder: str | Path) -> Path:
+        """The offline HTML report (with JSON and figures) in ``folder``; returns its index.html."""
+        from openbmd.report.assurance_report import write_assurance_report
+
+        return write_assurance_report(Path(folder), self.data, self.corridors)
+
+    def __repr__(self) -> str:
+        s = self.data["summary"]
+        return (f"AssuranceReport({self.data['deployment']!r}: {s['engageable_pairs']} of {s['total_pairs']} "
+                f"pairs engageable)")
+
+
+def _deployment_or_file(cat: Catalog, value: str | Deployment | Any, kind: str, argument: str):
+    from openbmd.catalog import parse_entries
+
+    if not isinstance(value, str):
+        return value
+    path = Path(value)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise InputError(f"no such file {value!r}", argument)
+        entries = [e for e in parse_entries(str(path), path.read_text(encoding="utf-8")) if e.kind == kind]
+        if not entries:
+            raise InputError(f"{value} holds no {kind} entry", argument)
+        return entries[0]
+    return _entry(cat, kind, value, argument)
+
+
+def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
+           criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
+           interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
+           by_year: bool = False, observed: Sequence[str | Path] = (), progress: bool = True,
+           catalog: Catalog | None = None) -> AssuranceReport:
+    """Can ``deployment`` (a catalog name, a YAML file in the catalog's format, or an entry) engage the strategic
+    missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?
+    ``observed``: flight-test JSON files (``openbmd flight-test --json``) whose observed speeds check
+    ``criteria`` beside the declared ones."""
+    from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
+                                   strategic_corridors, target_places)
+    from openbmd.assurance.assess import SWEEP_DELAYS_S
+    from openbmd.catalog import load_catalog
+    from openbmd.earth import wgs84
+    from openbmd.earth.borders import country
+    from openbmd.engagement import timeline_for
+
+    if catalog is None:
+        extra = [deployment] if isinstance(deployment, str) and Path(deployment).is_file() else []
+        catalog = load_catalog(extra)
+    cat, earth = catalog, wgs84()
+    dep = _deployment_or_file(cat, deployment, "deployment", "deployment")
+    crit = _deployment_or_file(cat, criteria, "criteria", "criteria") if criteria else None
+    speed = _km_s(interceptor_speed_km_s, "interceptor_speed_km_s")
+    tl = timeline_for(cat, timeline, decision_delay_s=_non_negative(delay_s, "delay_s"))
+    if by_year and not dep.declarations:
+        raise InputError(f"deployment {dep.name!r} has no annual declaration", "by_year")
+    corridors = strategic_corridors(cat, force_bases(cat, forces), target_places(cat, targets), earth)
+    border = border or (crit.border_country if crit else ("USA" if dep.country == "RUS" else "RUS"))
+    try:
+        border = country(border).iso_a3 or border
+    except UnknownNameError as exc:
+        raise UnknownNameError(str(exc).removeprefix("country: "), "border") from None
+    data = assess(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed).to_json()
+    data["forces"], data["targets"] = forces, targets
+    if crit is not None:
+        data["criteria"] = evaluate_criteria(cat, dep, crit, corridors, tl, earth, burnout_speed_mps=speed)
+    if observed:
+        data["criteria_observed"] = _observed(cat, dep, crit, observed, earth)
+    if sweep:
+        with progress_bar("assure: speed x delay sweep", len(SWEEP_DELAYS_S), enabled=progress) as advance:
+            data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth, progress=advance)
+    if by_year:
+        data["years"] = assess_years(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
+    return AssuranceReport(data, corridors, cat)
+
+
+def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Path], earth: EarthModel) -> list:
+    """The criteria with the observed speeds of ``files`` (flight-test JSON) beside the declared ones."""
+    import json
+
+    from openbmd.assurance.observed import criteria_both_ways, observed_speed
+
+    if crit is None:
+        raise InputError("is needed to check observed flight tests against", "criteria")
+    speeds = []
+    for f in files:
+        try:
+            speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), str(f)))
+        except InputError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read {f}: {exc}", "observed") from None
+    return criteria_both_ways(cat, dep, crit, speeds, earth)
+
+
+# --- exercise --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExerciseReport(_Exportable):
+    """The cooperation modes side by side over seeded Monte Carlo trials.
+
+    ``result`` is the exercise's own :class:`~openbmd.exercise.montecarlo.ExerciseResult`."""
+
+    result: ExerciseResult
+    scenario: Scenario
+    catalog: Catalog
+
+    @property
+    def modes(self) -> list[str]:
+        return list(self.result.modes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd exercise run --json`` document."""
+        return self.result.to_json()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per mode: P(no leak) with its 95 % interval, the paired difference to independent,
+        expected leakers, interceptors used and wasted, value defended."""
+        rows = []
+        for mode, v in self.result.modes.items():
+            d = v.get("paired_vs_independent") or {}
+            rows.append({"mode": mode, "p_no_leak": v["p_no_leak"], "p_no_leak_lo": v["p_no_leak_ci"][0],
+                         "p_no_leak_hi": v["p_no_leak_ci"][1], "p_no_leak_vs_independent": d.get("p_no_leak_diff"),
+                         "expected_leakers": v["expected_leakers"], "interceptors_used": v["interceptors_used"],
+                         "interceptors_wasted": v["interceptors_wasted"], "value_defended": v["value_defended"]})
+        return _dataframe(rows).set_index("mode")
+
+    to_frame = to_dataframe
+
+    def trials(self) -> pd.DataFrame:
+        """One row per (mode, trial): leakers, interceptors used, wasted and spent on decoys, value defended.
+        The same trial number meets the same random draws in every mode (common random numbers)."""
+        import numpy as np
+        import pandas as pd
+
+        parts = []
+        for mode, raw in self.result.per_trial.items():
+            cols = {k: v for k, v in raw.items() if np.ndim(v) == 1}
+            n = len(next(iter(cols.values())))
+            parts.append(pd.DataFrame({"mode": mode, "trial": np.arange(n), **cols}))
+        frame = pd.concat(parts, ignore_index=True)
+        return frame.rename(columns={"used": "interceptors_used", "wasted": "interceptors_wasted",
+                                     "at_decoys": "interceptors_at_decoys", "defended": "value_defended"})
+
+    def plot(self) -> Figure:
+        """P(no leaker) with 95 % intervals and interceptors used, per mode (the report's first figure)."""
+        from openbmd.report.exercise_report import modes_figure
+
+        return modes_figure(self.to_json())
+
+    def scene(self) -> Scene:
+        """The exercise's geometry: batteries, sensors, launch areas, assets, sectors and the raid's flights."""
+        from openbmd.report.exports.build import exercise_scene
+
+        return exercise_scene(self.scenario, self.catalog)
+
+    def write_report(self, folder: str | Path) -> Path:
+        """The offline HTML report in ``folder``; returns its index.html."""
+        from openbmd.report.exercise_report import write_exercise_report
+
+        return write_exercise_report(Path(folder), self.to_json(), self.scenario, self.catalog)
+
+    def __repr__(self) -> str:
+        best = max(self.result.modes.items(), key=lambda kv: kv[1]["p_no_leak"])
+        return (f"ExerciseReport({self.result.scenario!r}, {self.result.trials:,} trials, seed {self.result.seed}: "
+                f"best {best[0]} P(no leak) {best[1]['p_no_leak']:.3f})")
+
+
+@contextlib.contextmanager
+def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    if workers is None and scheduler is None:
+        yield None
+        return
+    if workers is not None and scheduler is not None:
+        raise InputError("give workers or scheduler, not both", "workers")
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}", "scheduler") from None
+        with client:
+            yield client
+        return
+    if workers < 1:
+        raise InputError(f"must be at least 1, got {workers}", "workers")
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def exercise(scenario: str | Path | Scenario, *, trials: int = 10_000, seed: int = 1,
+             modes: str | Sequence[str] | None = None, workers: int | None = None, scheduler: str | None = None,
+             progress: bool = True, catalog: Catalog | None = None) -> ExerciseReport:
+    """Run ``scenario`` (a built-in name such as ``"nrc-2012"``, a YAML file or a Scenario) in each cooperation
+    mode over ``trials`` seeded trials. ``workers`` starts a local Dask cluster; ``scheduler`` uses a running one.
+    The same seed gives the same answer for any number of workers."""
+    from openbmd.earth import wgs84
+    from openbmd.exercise.run import parse_modes, run_exercise
+    from openbmd.exercise.scenario import MODES, load_scenario
+
+    if not isinstance(trials, int) or trials < 1:
+        raise InputError(f"must be at least 1, got {trials!r}", "trials")
+    cat = _catalog(catalog)
+    sc = load_scenario(str(scenario), cat) if isinstance(scenario, (str, Path)) else scenario
+    mode_list = parse_modes(modes if isinstance(modes, str) else ",".join(modes or MODES))
+    with _dask_client(workers, scheduler) as client, \
+            progress_bar(f"{sc.name}: trials", trials * len(mode_list), enabled=progress) as advance:
+        result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
+                              progress=advance)
+    return ExerciseReport(result, sc, cat)
+
+
+# --- tracking --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrackingResult:
+    """What a party (or the joint centre) knows about a raid, and when. ``report`` is the tracking package's."""
+
+    report: TrackingReport
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd track --json`` document."""
+        return self.report.to_json()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per threat: detection and firm-track times (s after launch), errors (m), range class."""
+        rows = [{"threat": t.id, "missile": t.missile, "first_detection_s": t.first_detection_s,
+                 "firm_track_s": t.firm_track_s, "launch_point_error_m": t.launch_point_error_m,
+                 "range_class": t.range_class,
+                 "last_impact_error_m": t.impact_error_m_vs_time[-1][1] if t.impact_error_m_vs_time else None}
+                for t in self.report.threats]
+        return _dataframe(rows).set_index("threat")
+
+    to_frame = to_dataframe
+
+    def plot(self) -> Figure:
+        """Impact-prediction error against time, per threat (``openbmd track --png``)."""
+        from openbmd.report.tracking_plot import impact_error_figure
+
+        return impact_error_figure(self.report)
+
+    def __repr__(self) -> str:
+        return (f"TrackingResult({self.report.scenario!r} as {self.report.party}: {self.report.n_tracks} tracks, "
+                f"{self.report.n_false_tracks} false)")
+
+
+def track(scenario: str | Path = "iran-europe", party: str = "joint", *, progress: bool = True,
+          catalog: Catalog | None = None) -> TrackingResult:
+    """Track a raid with ``party``'s sensors, or with the joint centre's fused picture (``"joint"``)."""
+    from openbmd.tracking import load_scenario, run_scenario
+
+    sc = load_scenario(str(scenario))
+    steps = (len(sc.parties) if party == "joint" else 1) + 1
+    with progress_bar(f"track: {party}", steps, enabled=progress) as advance:
+        return TrackingResult(run_scenario(sc, party, catalog=catalog, progress=advance))

@@ -1,0 +1,201 @@
+"""The front door: names and degrees in, typed results out, each with a table, JSON and a picture."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import openbmd as ob
+from openbmd.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return ob.Catalog.load()
+
+
+def test_a_new_user_does_a_trajectory_a_footprint_and_an_exercise_in_ten_lines_importing_only_openbmd():
+    script = textwrap.dedent("""\
+        import openbmd as ob
+        flight = ob.trajectory("generic-irbm", "tabriz", "warsaw")
+        fp = ob.footprint("generic-irbm", "tabriz", sites="deveselu", interceptors="sm3-iia", sensors="kurecik",
+                          region=(42, 48, 20, 30), grid_deg=2.0, progress=False)
+        ex = ob.exercise("nrc-2012", trials=200, seed=1, modes="independent,joint", progress=False)
+        print(round(flight.ground_range_m / 1e3), len(flight.to_dataframe()) > 100)
+        print(fp.to_dataframe().defended.any(), sorted(ex.to_dataframe().index))
+    """)
+    assert len(script.strip().splitlines()) <= 10
+    src = str(Path(__file__).resolve().parents[2] / "src")  # this checkout's package, wherever the test runs
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
+                         env=env)
+    assert out.stdout.split("\n")[:2] == ["2512 True", "True ['independent', 'joint']"]
+
+
+def test_trajectory_frame_has_one_row_per_sample_and_matches_the_json(catalog):
+    f = ob.trajectory("generic-irbm", "tabriz", "warsaw", catalog=catalog)
+    frame = f.to_dataframe()
+    assert list(frame.columns) == ["t_s", "lat_deg", "lon_deg", "altitude_m"]
+    assert len(frame) == len(f.summary.t_s) and frame.t_s.is_monotonic_increasing
+    j = f.to_json()
+    assert frame.altitude_m.max() == pytest.approx(j["apogee_altitude_m"], rel=0.01)  # 5 s samples near apogee
+    assert (frame.lat_deg.iloc[0], frame.lon_deg.iloc[0]) == pytest.approx((j["launch"]["lat_deg"],
+                                                                             j["launch"]["lon_deg"]), abs=1e-6)
+    assert json.loads(json.dumps(j)) == j
+    assert f.to_frame().equals(frame)
+
+
+def test_places_as_names_text_tuples_or_entries_give_the_same_flight(catalog):
+    warsaw = catalog.place("warsaw")
+    by_name = ob.trajectory("generic-irbm", "tabriz", "warsaw", catalog=catalog)
+    by_tuple = ob.trajectory(catalog.missile("generic-irbm"), "tabriz", (warsaw.lat_deg, warsaw.lon_deg),
+                             catalog=catalog)
+    by_entry = ob.trajectory("generic-irbm", catalog.place("tabriz"), warsaw, catalog=catalog)
+    assert by_tuple.ground_range_m == pytest.approx(by_name.ground_range_m, abs=1.0)
+    assert by_entry.flight_time_s == pytest.approx(by_name.flight_time_s, abs=1e-6)
+
+
+def test_lofting_raises_the_apogee_and_the_flight_time_is_met(catalog):
+    base = ob.trajectory("generic-irbm", "tabriz", "warsaw", catalog=catalog)
+    lofted = ob.trajectory("generic-irbm", "tabriz", "warsaw", apogee_km=900, catalog=catalog)
+    timed = ob.trajectory("generic-irbm", "tabriz", "warsaw", flight_time_s=1000, catalog=catalog)
+    assert lofted.apogee_altitude_m == pytest.approx(900e3, rel=0.01)
+    assert lofted.apogee_altitude_m > base.apogee_altitude_m
+    assert timed.flight_time_s == pytest.approx(1000, abs=1.0)
+
+
+def test_burnout_form_on_the_ideal_earth_is_keplers_range():
+    f = ob.trajectory_from_burnout(1275.6, 5.2702, 51.3, earth="ideal")
+    assert f.ground_range_m == pytest.approx(4894580.6, abs=1.0)  # the closed form of tests/flight
+
+
+def test_engage_table_lists_the_window_and_the_shots(catalog):
+    e = ob.engage("generic-irbm", "tabriz", "warsaw", sites="redzikowo", interceptors="sm3-iia", sensors="kurecik",
+                  catalog=catalog)
+    assert e.feasible
+    frame = e.to_dataframe()
+    assert set(frame.kind) == {"window", "shot"} and (frame.kind == "shot").sum() == e.to_json()["shots"]
+    assert (frame.interceptor_launch_time_s < frame.intercept_time_s).all()
+    slower = ob.engage("generic-irbm", "tabriz", "warsaw", sites=["redzikowo"], interceptors=["sm3-iia"],
+                       sensors=["kurecik"], launch_delay_s=240, catalog=catalog)
+    assert len(slower.to_dataframe()) <= len(frame)  # a longer decision never adds opportunities
+
+
+def test_footprint_frame_adds_up_to_the_areas(catalog):
+    fp = ob.footprint("generic-irbm", "tabriz", sites="deveselu", interceptors="sm3-iia", sensors="kurecik",
+                      region=(40, 50, 15, 30), grid_deg=1.0, progress=False, catalog=catalog)
+    frame = fp.to_dataframe()
+    assert len(frame) == fp.footprint.shots.size
+    assert frame.loc[frame.defended, "cell_area_km2"].sum() == pytest.approx(fp.defended_area_km2)
+    assert (frame.defended <= frame.threatened).all()
+    assert fp.to_geojson()["type"] == "FeatureCollection"
+
+
+def test_exercise_frames_per_mode_and_per_trial_agree(catalog):
+    ex = ob.exercise("nrc-2012", trials=300, seed=3, modes=["independent", "joint"], progress=False, catalog=catalog)
+    modes, trials = ex.to_dataframe(), ex.trials()
+    assert list(modes.index) == ["independent", "joint"] and len(trials) == 600
+    for mode, group in trials.groupby("mode"):
+        assert modes.loc[mode, "p_no_leak"] == pytest.approx(np.mean(group.leakers == 0))
+        assert modes.loc[mode, "interceptors_used"] == pytest.approx(group.interceptors_used.mean())
+    assert np.isnan(modes.loc["independent", "p_no_leak_vs_independent"]) or \
+        modes.loc["independent", "p_no_leak_vs_independent"] is None
+    assert modes.loc["joint", "p_no_leak_vs_independent"] == pytest.approx(
+        modes.loc["joint", "p_no_leak"] - modes.loc["independent", "p_no_leak"], abs=1e-12)
+
+
+def test_assure_frame_has_one_row_per_pair(catalog):
+    a = ob.assure("epaa-phase1", forces="kozelsk", targets="washington,chicago", catalog=catalog)
+    frame = a.to_dataframe()
+    assert len(frame) == a.to_json()["summary"]["total_pairs"] == 2
+    assert frame.engageable.sum() == a.to_json()["summary"]["engageable_pairs"]
+
+
+def test_every_result_draws_its_figure(catalog, tmp_path):
+    from matplotlib.figure import Figure
+
+    results = [ob.trajectory("generic-irbm", "tabriz", "warsaw", catalog=catalog),
+               ob.engage("generic-irbm", "tabriz", "warsaw", sites="redzikowo", catalog=catalog),
+               ob.assure("epaa-phase1", forces="kozelsk", targets="washington", catalog=catalog)]
+    for r in results:
+        fig = r.plot()
+        assert isinstance(fig, Figure) and fig.axes
+        fig.savefig(tmp_path / "f.png")
+        assert (tmp_path / "f.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: ob.trajectory("generic-irbm", "tabriz", ""), "target"),
+    (lambda: ob.trajectory("nope", "tabriz", "warsaw"), "missile"),
+    (lambda: ob.trajectory("shahab-3", "tabriz", "warsaw"), "target"),
+    (lambda: ob.trajectory("generic-irbm", (95.0, 0.0), "warsaw"), "origin"),
+    (lambda: ob.trajectory("generic-irbm", "tabriz", "warsaw", apogee_km=-5), "apogee_km"),
+    (lambda: ob.trajectory_from_burnout(-5, 5, 40), "altitude_km"),
+    (lambda: ob.engage("generic-irbm", "tabriz", "warsaw", sites="atlantis"), "sites"),
+    (lambda: ob.engage("generic-irbm", "tabriz", "warsaw", sites="redzikowo", launch_delay_s=-30), "launch_delay_s"),
+    (lambda: ob.footprint("generic-irbm", "tabriz", sites="deveselu", grid_deg=0), "grid"),
+    (lambda: ob.footprint("generic-irbm", "tabriz", sites="deveselu", shots=0), "shots"),
+    (lambda: ob.exercise("nrc-2012", trials=0), "trials"),
+    (lambda: ob.exercise("nrc-2012", trials=10, modes="united", progress=False), "modes"),
+    (lambda: ob.assure("epaa-phase1", forces="china-icbm"), "forces"),
+])
+def test_bad_arguments_name_the_python_parameter_never_a_flag(call, argument):
+    with pytest.raises(InputError) as info:
+        call()
+    assert info.value.argument == argument
+    assert "--" not in str(info.value)
+
+
+def test_catalog_load_takes_extra_files(tmp_path):
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("kind: place\nentries:\n  - name: my-city\n    display_name: My City\n    place_type: city\n"
+                     "    country: POL\n    region: europe\n    lat_deg: 52.0\n    lon_deg: 20.0\n"
+                     "    confidence: estimate\n"
+                     "    source: [{title: A map, year: 2020}]\n")
+    cat = ob.Catalog.load(extra=[extra])
+    assert "my-city" in cat and len(cat) == len(ob.Catalog.load()) + 1
+    f = ob.trajectory("generic-irbm", "tabriz", "my-city", catalog=cat)
+    assert math.isclose(f.to_json()["impact"]["lat_deg"], 52.0, abs_tol=0.01)
+
+
+def test_the_exercise_function_keeps_its_name_beside_the_exercise_package():
+    from openbmd.exercise.run import run_exercise  # the subpackage is imported...
+
+    assert callable(ob.exercise) and ob.exercise.__module__ == "openbmd.api"  # ...and ob.exercise is the API's
+    assert sys.modules["openbmd.exercise"].__name__ == "openbmd.exercise" and callable(run_exercise)
+
+
+def test_every_result_is_also_an_export(tmp_path, catalog):
+    from openbmd.report.exports import read_scene
+
+    flight = ob.trajectory("generic-irbm", "tabriz", "warsaw", catalog=catalog)
+    flight.export(tmp_path / "flight.scene.json", tmp_path / "out" / "flight.kml")
+    scene = read_scene(tmp_path / "flight.scene.json")
+    assert [p.name for p in scene.points] == [flight.launch, flight.target] and "Tabriz" in flight.launch
+    assert scene.paths[0].lat_deg[0] == pytest.approx(math.degrees(flight.summary.launch_lat_rad), abs=1e-6)
+    assert (tmp_path / "out" / "flight.kml").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    doc = flight.to_json(samples=5)
+    assert len(doc["path"]["t_s"]) == 5 and doc["path"]["t_s"][-1] == pytest.approx(flight.summary.t_s[-1])
+    with pytest.raises(InputError) as bad:
+        flight.to_json(samples=1)
+    assert bad.value.argument == "samples"
+    with pytest.raises(InputError) as bad:
+        flight.export(tmp_path / "flight.docx")
+    assert bad.value.argument == "path" and not (tmp_path / "flight.docx").exists()
+
+
+def test_observed_flight_tests_need_criteria(catalog, tmp_path):
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps({"interceptor": "sm3-ia"}), encoding="utf-8")
+    with pytest.raises(InputError) as bad:
+        ob.assure("epaa-phase1", forces="kozelsk", targets="washington", observed=[f], progress=False,
+                  catalog=catalog)
+    assert bad.value.argument == "criteria" and "observed" in str(bad.value)
