@@ -49,6 +49,9 @@ PARAM_DTYPE = np.dtype([("salvo", np.int64), ("sls", np.bool_), ("look_reserve",
                         ("sample_dt", np.float64), ("track_window", np.float64), ("track_q", np.float64)])
 # cause codes: index in openbmd.exercise.geometry.CAUSES, plus one
 _NO_TRACK, _NO_FC, _INVENTORY, _CHANNELS, _DECOY, _PK_MISS, _VETO, _UNASSIGNED = 1, 2, 6, 7, 8, 9, 10, 11
+LOG_FIELDS = 9
+"""A shot log row: object, battery, decision group, wave, launch s, intercept s, interceptors, killed (0/1),
+authority bit (:mod:`openbmd.engagement.firecontrol`)."""
 
 
 @njit(cache=True)
@@ -222,7 +225,7 @@ def _sees(data_of, seen, g, i, j):
 
 @njit(cache=True, parallel=True)
 def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of,
-               data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms):
+               data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, log):
     """Run ``uniforms.shape[0]`` trials, in parallel blocks.
 
     Static: records ``rec_f`` (N, B, R, 4) launch s, intercept s, basket m, homing s; ``rec_i`` (N, B, R, 2)
@@ -234,7 +237,9 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
     ``starts`` (T, S, N) s, ``any_track`` (T, N) s, ``recognised`` (T, G, N) when each group knows an object
     is a decoy, ``wait_until`` (T, G, N) when its discrimination of an object in a multi-object complex has
     had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and ``veto`` (T, N), kill
-    ``uniforms``. Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
+    ``uniforms``. ``log`` (T, L, :data:`LOG_FIELDS`) receives every shot of every trial, in the order fired, when
+    T is the number of trials (a replay; pass shape (0, 0, :data:`LOG_FIELDS`) otherwise); unused rows keep their object field −1.
+    Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
     """
     n_trials, n, n_parties = uniforms.shape[0], obj.shape[0], prm[0].n_parties
     out = (np.zeros(n_trials, dtype=np.int64), np.zeros(n_trials, dtype=np.int64), np.zeros(n_trials),
@@ -246,14 +251,14 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
     for k in prange(n_blocks):  # trials are independent: blocks of them on the cores, each with its own memo
         _run_block(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks, rec_f, rec_i, rec_n, bat, obj,
                    asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of, data_lat, seen, self_def,
-                   prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, out)
+                   prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, out, log)
     return out
 
 
 @njit(cache=True)
 def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy,
                data_of, data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto,
-               uniforms, out):
+               uniforms, out, log):
     """Trials ``lo`` to ``hi`` of :func:`run_trials`, written into its outputs ``out``."""
     n, n_bat = obj.shape[0], bat.shape[0]
     n_groups = data_of.shape[0]
@@ -305,7 +310,8 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
         busy = np.zeros((n_bat, n_busy, 3))
         hold_at = np.zeros(n, dtype=np.int64)  # first busy row of the channels held for each object's look-shot
         busy_n = np.zeros(n_bat, dtype=np.int64)
-        for _wave in range(MAX_WAVES):
+        n_log = 0
+        for wave in range(MAX_WAVES):
             fired = False
             for g in range(n_groups):
                 bats = _group_batteries(bat, g)
@@ -426,6 +432,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                 busy_n[look] += 1
                     hit = False
                     for _ in range(rounds):
+                        hit_now = False
                         k = shots[i]
                         shots[i] += 1
                         g_shots[g, i] += 1
@@ -442,7 +449,13 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                 rec_f[i, b, rr, 0], t_hit, -1.0
                             busy_n[b] += 1
                             if uniforms[tr, (i * MAX_SHOTS + k) * salvo + s] < pk_eff:
-                                hit = True
+                                hit, hit_now = True, True
+                        if log.shape[0] > 0 and n_log < log.shape[1]:
+                            row = log[tr]
+                            row[n_log, 0], row[n_log, 1], row[n_log, 2], row[n_log, 3] = i, b, g, wave
+                            row[n_log, 4], row[n_log, 5], row[n_log, 6] = rec_f[i, b, rr, 0], t_hit, salvo
+                            row[n_log, 7], row[n_log, 8] = 1.0 if hit_now else 0.0, a
+                            n_log += 1
                     fired = True
                     if hit and t_hit < kill_t[i]:
                         kill_t[i], kill_j[i], killer[i] = t_hit, rec_i[i, b, rr, 1], bat[b].party

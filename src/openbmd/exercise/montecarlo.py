@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from openbmd.exercise.engine import BATTERY_DTYPE, MAX_SHOTS, OBJECT_DTYPE, PARAM_DTYPE, run_trials
+from openbmd.exercise.engine import BATTERY_DTYPE, LOG_FIELDS, MAX_SHOTS, OBJECT_DTYPE, PARAM_DTYPE, run_trials
 from openbmd.exercise.geometry import CAUSES, SAMPLE_DT_S, Prepared
 
 CHUNK_TRIALS = 1000
@@ -102,9 +102,32 @@ RAW_KEYS = ("leakers", "used", "defended", "used_by", "kills_by", "survived", "w
 def run_chunk(prep: Prepared, n_trials: int, seed_seq: np.random.SeedSequence) -> dict[str, NDArray]:
     """Run ``n_trials`` trials with draws from ``seed_seq`` (a worker's unit of work)."""
     d = draw_trials(prep, n_trials, np.random.default_rng(seed_seq))
+    return _run(prep, d, np.zeros((0, 0, LOG_FIELDS)))
+
+
+def _run(prep: Prepared, d: dict[str, NDArray], log: NDArray) -> dict[str, NDArray]:
     out = run_trials(*engine_inputs(prep), d["starts"], d["any_track"], d["recognised"], d["wait_until"],
-                     d["approval"], d["veto"], d["kill"])
+                     d["approval"], d["veto"], d["kill"], log)
     return dict(zip(RAW_KEYS, out))
+
+
+def replay_draws(prep: Prepared, trials: int, seed: int, trial: int) -> dict[str, NDArray]:
+    """The random inputs of trial ``trial`` (0-based) of a ``trials``-trial run with ``seed``, exactly as
+    :func:`run_trials_mc` draws them, each array with a leading axis of one trial."""
+    if not 0 <= trial < trials:
+        raise ValueError(f"trial {trial} is outside 0..{trials - 1}")
+    c, k = divmod(trial, CHUNK_TRIALS)
+    size = min(CHUNK_TRIALS, trials - c * CHUNK_TRIALS)
+    d = draw_trials(prep, size, np.random.default_rng(_chunk_seeds(seed, math.ceil(trials / CHUNK_TRIALS))[c]))
+    return {key: np.ascontiguousarray(v[k:k + 1]) for key, v in d.items()}
+
+
+def run_logged(prep: Prepared, draws: dict[str, NDArray]) -> tuple[dict[str, NDArray], NDArray]:
+    """Run the trials of ``draws`` and log every shot: (the raw per-trial outcomes, the shot log (T, L,
+    :data:`openbmd.exercise.engine.LOG_FIELDS`), rows in firing order, unused rows all −1)."""
+    n_trials, n = draws["kill"].shape[0], len(prep.is_warhead)
+    log = np.full((n_trials, n * MAX_SHOTS, LOG_FIELDS), -1.0)
+    return _run(prep, draws, log), log
 
 
 def run_trials_mc(prep: Prepared, trials: int, seed: int, *, client=None,
