@@ -129,13 +129,13 @@ def _quantity(field: str, value: Any) -> str:
 def _provenance(entry: Entry, key: str) -> str:
     """One figure's provenance in words: confidence, range and reason where given, own sources by title."""
     fig = entry.figure(key)
-    own = key in entry.figures
+    own = entry.own_figure(key) is not None
     text = fig.confidence if own else f"{fig.confidence} (entry)"
     if fig.low is not None and fig.high is not None:
         text += f" {_quantity(key.rsplit('.', 1)[-1], fig.low)} - {_quantity(key.rsplit('.', 1)[-1], fig.high)}"
     if own and fig.reason:
         text += f": {fig.reason}"
-    if own and fig.source:
+    if own and fig.source and list(fig.source) != list(entry.source):
         text += " [" + "; ".join(s.title or s.url or "" for s in fig.source) + "]"
     return text
 
