@@ -90,7 +90,7 @@ class Figure(_Frozen):
         return self.low is not None and self.high is not None
 
 
-def _key_matches(pattern: str, key: str) -> bool:
+def figure_key_matches(pattern: str, key: str) -> bool:
     """``stages.*.isp_s`` matches ``stages.2.isp_s``; a pattern without ``*`` matches only itself."""
     a, b = pattern.split("."), key.split(".")
     return len(a) == len(b) and all(x == y or (x == "*" and y.isdigit()) for x, y in zip(a, b))
@@ -139,7 +139,7 @@ class Entry(_Frozen):
     def _figures_name_numbers(self) -> Entry:
         keys = self.figure_keys()
         for pattern, fig in self.figures.items():
-            matched = [k for k in keys if _key_matches(pattern, k)]
+            matched = [k for k in keys if figure_key_matches(pattern, k)]
             if not matched:
                 raise ValueError(f"figures: {pattern!r} is not a numeric field of this entry")
             bad = [i for i in fig.cites if i > len(self.source)]
@@ -178,7 +178,7 @@ class Entry(_Frozen):
         """The figure's own provenance (exact key first, then a ``*`` pattern), ranges in SI; None if it inherits."""
         fig = self.figures.get(key)
         if fig is None:
-            fig = next((f for pattern, f in self.figures.items() if "*" in pattern and _key_matches(pattern, key)),
+            fig = next((f for pattern, f in self.figures.items() if "*" in pattern and figure_key_matches(pattern, key)),
                        None)
         if fig is None:
             return None
