@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from openbmd.catalog import ASSUMED_FIELDS, Entry, Interceptor, Missile, Place, Sensor, load_catalog
+from openbmd.catalog import ASSUMED_FIELDS, Entry, Interceptor, Missile, Place, Sensor
+from openbmd.cli.resolve import catalog, catalog_option
 
 app = typer.Typer(
     help="What exists? Public missiles, interceptors, sensors and places, with sources.",
@@ -25,12 +27,13 @@ _KIND_HELP = ("missiles, interceptors, sensors, places, or a place type: sites, 
 def list_entries(
     kind: str | None = typer.Argument(None, help=_KIND_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print machine JSON (SI units, as stored)."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     """List catalog entries with a few key figures."""
     from openbmd.cli.resolve import flags
 
     with flags({"kind": "KIND"}):
-        entries = load_catalog().entries(kind)
+        entries = catalog(catalog_files).entries(kind)
     if as_json:
         typer.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -47,12 +50,13 @@ def list_entries(
 def show(
     name: str = typer.Argument(..., help="Catalog name, e.g. sejjil-2, an-tpy-2, kurecik."),
     as_json: bool = typer.Option(False, "--json", help="Print machine JSON (SI units, as stored)."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     """Show every field of one entry, with units, and its sources."""
     from openbmd.cli.resolve import flags
 
     with flags({None: "NAME"}):
-        entry = load_catalog().get(name)
+        entry = catalog(catalog_files).get(name)
     if as_json:
         typer.echo(json.dumps(entry.to_dict(), indent=2, ensure_ascii=False))
         return

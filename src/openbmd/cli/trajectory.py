@@ -11,7 +11,7 @@ from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json, save_figure
-from openbmd.cli.resolve import flags, opt_quantity, output_file
+from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -59,8 +59,7 @@ def trajectory(
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
     samples: int = typer.Option(0, "--samples", help="Include N path samples, evenly spaced in time, in --json."),
     export: list[Path] = export_option(),
-    catalog_files: Optional[list[Path]] = typer.Option(
-        None, "--catalog", help="Extra catalog YAML (repeatable): fly a missile that is not in the catalog."),
+    catalog_files: Optional[list[Path]] = catalog_option("fly a missile that is not in the catalog"),
     uncertainty: int = typer.Option(0, "--uncertainty", help="Monte Carlo over N variants drawn from the "
                                     "catalog figures' estimate ranges: spread of range, apogee and time."),
     seed: int = typer.Option(0, "--seed", help="Seed of the --uncertainty draws (paired: same seed, same draws)."),
@@ -110,7 +109,7 @@ def trajectory(
         lofted = parse_loft(loft)
         with flags(FLAGS):
             result = api.trajectory(missile, origin, target, earth=earth,
-                                    catalog=api.Catalog.load(extra=catalog_files or ()), uncertainty=uncertainty,
+                                    catalog=catalog(catalog_files), uncertainty=uncertainty,
                                     seed=seed, **lofted)
     if as_json:
         print_json(result.to_json(samples))
