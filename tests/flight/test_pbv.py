@@ -12,7 +12,7 @@ from openbmd.catalog import load_catalog
 from openbmd.earth import ecef_to_geodetic, geodesic_inverse, wgs84
 from openbmd.errors import InputError
 from openbmd.flight import aim_missile
-from openbmd.flight.pbv import BusPlan, release
+from openbmd.flight.pbv import BusPlan, plan_of, release, release_missile
 from openbmd.flight.threats import ObjectKind
 
 E = wgs84()
@@ -83,3 +83,17 @@ def test_a_release_after_the_impact_is_refused(shot):
         release(shot, BusPlan(rvs=1, first_release_s=5000.0), E, rv_beta_kg_m2=M.rv_ballistic_coefficient_kg_m2)
     with pytest.raises(InputError, match="before its last release"):
         release(shot, BusPlan(rvs=40, interval_s=60.0), E, rv_beta_kg_m2=M.rv_ballistic_coefficient_kg_m2)
+
+
+def test_a_catalog_bus_releases_its_warheads_in_a_footprint_of_a_few_hundred_km():
+    cat = load_catalog()
+    ss18 = cat.missile("ss-18")
+    shot = aim_missile(ss18, *LAUNCH, *TARGET, E, sample_dt_s=5.0)
+    r = release_missile(ss18, shot, E)
+    rv = r.threats.take(r.threats.kind == ObjectKind.WARHEAD)
+    assert len(rv) == ss18.post_boost.rvs == 10
+    lat, lon = _impacts(rv)
+    down, _, _ = geodesic_inverse(np.full(10, LAUNCH[0]), np.full(10, LAUNCH[1]), lat, lon, E)
+    assert 50e3 < np.ptp(down) < 1500e3
+    with pytest.raises(InputError, match="no post-boost vehicle"):
+        plan_of(cat.missile("sejjil-2"))

@@ -289,6 +289,20 @@ class FlightTest(_Frozen):
     source: Sources = Field(min_length=1, description="Who reported the figures")
 
 
+class PostBoost(_Frozen):
+    """A post-boost vehicle (bus): it coasts after burnout and releases ``rvs`` warheads one by one, each after a
+    small manoeuvre, with ``decoys_per_rv`` decoys each (see :mod:`openbmd.flight.pbv`)."""
+
+    rvs: int = Field(ge=1, le=20, description="Warheads the bus carries")
+    first_release_s: Positive = Field(60.0, description="Burnout to the first release, s")
+    interval_s: Positive = Field(20.0, description="Between releases, s")
+    spread_mps: float = Field(40.0, ge=0.0, description="Along-track speed increments from the first to the last "
+                                                        "warhead, m/s (spreads the impacts down range)")
+    cross_mps: float = Field(10.0, ge=0.0, description="Cross-track increment each side, m/s")
+    decoys_per_rv: int = Field(0, ge=0, le=50, description="Light decoys released with each warhead")
+    decoy_beta_kg_m2: Positive = Field(30.0, description="Decoy ballistic coefficient, kg/m²")
+
+
 class Missile(Entry):
     """A ballistic missile: its stages, payload, re-entry vehicle and nominal range."""
 
@@ -306,6 +320,7 @@ class Missile(Entry):
     country: Country | None = Field(None, description="Producing country, ISO 3166-1 alpha-3; none for generic missiles")
     calibration: Calibration | None = Field(None, description="The adjustment that makes the flight model reach max_range_m")
     flight_tests: list[FlightTest] = Field(default_factory=list, description="Reported (often lofted) test flights")
+    post_boost: PostBoost | None = Field(None, description="The post-boost vehicle, for missiles that have one")
 
     @model_validator(mode="after")
     def _consistent_stages(self) -> Missile:

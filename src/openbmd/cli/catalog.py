@@ -170,6 +170,9 @@ def _rows(entry: Entry) -> list[tuple[str, str, str]]:
         elif field == "calibration":
             rows.append(("calibration", f"{value.figure} x {value.factor:.4f} (bounds {value.low:g}-{value.high:g}): "
                                         f"{value.method}", ""))
+        elif field == "post_boost":
+            for k, v in value.model_dump().items():
+                rows.append((f"post-boost {k}", _quantity(k, v), _provenance(entry, f"post_boost.{k}")))
         elif field == "flight_tests":
             for t in value:
                 rows.append((f"test {t.date}", f"apogee {_quantity('apogee_m', t.apogee_m)}, range "

@@ -17,6 +17,7 @@ interval), and the objects fly in one batch per ballistic coefficient: no loop o
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +27,9 @@ from openbmd.errors import InputError
 from openbmd.flight.aim import AimSolution
 from openbmd.flight.propagate import StateBatch, TrajectoryBatch, fly_ballistic
 from openbmd.flight.threats import FlownThreats, ObjectKind
+
+if TYPE_CHECKING:
+    from openbmd.catalog import Missile
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,20 @@ class BusPlan:
     def release_times_after_burnout_s(self) -> NDArray:
         """(rvs,) release times, s after burnout."""
         return self.first_release_s + self.interval_s * np.arange(self.rvs)
+
+
+def plan_of(missile: "Missile") -> BusPlan:
+    """The release plan of a catalog missile's post-boost vehicle; :class:`InputError` if it has none."""
+    if missile.post_boost is None:
+        raise InputError(f"{missile.name} has no post-boost vehicle in the catalog", "missile")
+    return BusPlan(**missile.post_boost.model_dump())
+
+
+def release_missile(missile: "Missile", shot: AimSolution, earth: EarthModel, *,
+                    sample_dt_s: float = 2.0) -> BusRelease:
+    """:func:`release` with the catalog missile's own bus and RV ballistic coefficient."""
+    return release(shot, plan_of(missile), earth, rv_beta_kg_m2=missile.rv_ballistic_coefficient_kg_m2,
+                   sample_dt_s=sample_dt_s)
 
 
 @dataclass(frozen=True)
