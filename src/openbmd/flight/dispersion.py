@@ -38,7 +38,9 @@ RESULTS: tuple[str, ...] = ("max_range_m", "max_range_apogee_m", "max_range_flig
 """What each variant yields: its maximum range toward the azimuth with that shot's apogee and flight time, and
 the ground range, apogee and flight time of the nominal steering."""
 SURVEY_KICKS_RAD = np.radians(np.geomspace(0.05, 75.0, 36))
-"""The pitch-over survey that finds each variant's farthest shot (rad)."""
+"""The coarse pitch-over survey that finds each variant's farthest shot (rad); a fine one (:data:`FINE_SPAN`)
+is added around the nominal missile's best kick, where the range peaks sharply."""
+FINE_SPAN, FINE_POINTS = 1.6, 25
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,9 @@ def disperse(missile: Missile, shot: AimSolution, launch_lat_rad: float, launch_
     draws = draw_figures(missile, trials, seed, FLIGHT_FIGURES)
     nominal_burn = vehicle_from_missile(missile).burn_time_s
     full_burn = shot.cutoff_s >= nominal_burn * (1.0 - 1e-9)
-    kicks = np.append(SURVEY_KICKS_RAD, shot.kick_rad)
-    k = SURVEY_KICKS_RAD.size
+    survey = _survey(vehicle_from_missile(missile), launch_lat_rad, launch_lon_rad, shot.azimuth_rad, earth)
+    kicks = np.append(survey, shot.kick_rad)
+    k = survey.size
     out = np.full((trials, len(RESULTS)), np.nan)
     # The kernel flies one stage table per call, so each variant is one batch (its kick survey and the nominal
     # steering); when the kernel takes a table per flight, this becomes a single call.
@@ -172,10 +175,19 @@ def disperse(missile: Missile, shot: AimSolution, launch_lat_rad: float, launch_
         if not np.any(np.isfinite(rng[:k])):
             continue
         j = int(np.nanargmax(rng[:k]))
-        out[i, :3] = [_peak(np.log(SURVEY_KICKS_RAD), rng[:k], j), b.apogee_altitude_m[j], b.flight_time_s[j]]
+        out[i, :3] = [_peak(np.log(survey), rng[:k], j), b.apogee_altitude_m[j], b.flight_time_s[j]]
         if np.isfinite(rng[-1]):
             out[i, 3:] = [rng[-1], b.apogee_altitude_m[-1], b.flight_time_s[-1]]
     return Dispersion(draws, *out.T)
+
+
+def _survey(vehicle: Vehicle, lat: float, lon: float, azimuth: float, earth: EarthModel) -> NDArray:
+    """Sorted survey kicks (rad): the coarse grid and a fine one around the nominal vehicle's farthest shot."""
+    b = fly_launches(vehicle, lat, lon, azimuth, SURVEY_KICKS_RAD, earth)
+    rng = np.where(b.status == 0, b.ground_range_m(), -np.inf)
+    best = SURVEY_KICKS_RAD[int(np.argmax(rng))]
+    fine = np.geomspace(best / FINE_SPAN, min(best * FINE_SPAN, SURVEY_KICKS_RAD[-1]), FINE_POINTS)
+    return np.unique(np.concatenate([SURVEY_KICKS_RAD, fine]))
 
 
 def _peak(x: NDArray, y: NDArray, j: int) -> float:
