@@ -100,3 +100,23 @@ def test_bad_figures_are_refused_with_one_line_naming_the_file_and_field(figures
         _one(figures)
     text = str(err.value)
     assert words in text and text.startswith("t.yaml") and "\n" not in text
+
+
+def test_the_2007_poland_plan_flies_the_two_stage_gbi_slower_than_the_three_stage_one(cat: Catalog) -> None:
+    dep = cat.deployment("poland-gbi-2007")
+    assert [e.interceptor for e in dep.emplacements] == ["gbi-2stage"] and dep.total_interceptors == 10
+    two, three = cat.interceptor("gbi-2stage"), cat.interceptor("gbi")
+    assert two.burnout_speed_mps == 6300 < three.burnout_speed_mps
+    assert two.burn_time_s < three.burn_time_s and two.max_range_m < three.max_range_m
+    speed = two.figure("burnout_speed_mps")  # MDA's 6.3 km/s against Lewis and Postol's 8-9 km/s
+    assert speed.confidence == "estimate" and speed.low <= 6300 and speed.high >= 8500
+    assert any("Postol" in (s.author or "") for s in speed.source)
+
+
+def test_mirved_missiles_carry_a_bus_whose_figures_are_sourced(cat: Catalog) -> None:
+    for name, rvs in (("ss-18", 10), ("ss-19", 6), ("minuteman-iii", 1)):
+        m = cat.missile(name)
+        assert m.post_boost is not None and m.post_boost.rvs == rvs
+        assert m.figure("post_boost.rvs").confidence == "published"
+        assert "post_boost.interval_s" in m.figure_keys()
+    assert cat.missile("sejjil-2").post_boost is None
