@@ -145,10 +145,12 @@ class Entry(_Frozen):
             bad = [i for i in fig.cites if i > len(self.source)]
             if bad:
                 raise ValueError(f"figures: {pattern}: cites source {bad[0]}, but the entry has {len(self.source)}")
+            if fig.factors is not None:  # a range relative to the value always holds it
+                continue
+            lo = -math.inf if fig.low is None else fig.low
+            hi = math.inf if fig.high is None else fig.high
             for key in matched:
-                value, resolved = self.value_of(key), self.figure(key)
-                lo = -math.inf if resolved.low is None else resolved.low
-                hi = math.inf if resolved.high is None else resolved.high
+                value = self.value_of(key)
                 if not lo - 1e-9 * abs(lo) <= value <= hi + 1e-9 * abs(hi):
                     raise ValueError(f"figures: {key} = {value:g} lies outside its range {lo:g}-{hi:g}")
         return self
