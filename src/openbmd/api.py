@@ -30,6 +30,7 @@ from openbmd.errors import InputError, UnknownNameError, renamed_arguments
 from openbmd.progress import progress_bar
 
 if TYPE_CHECKING:
+    from openbmd.flight.dispersion import Dispersion
     import pandas as pd
     from matplotlib.figure import Figure
 
@@ -168,6 +169,8 @@ class TrajectoryResult(_Exportable):
     launch: str = "launch"
     target: str = "impact"
     missile: Missile | None = None
+    dispersion: Dispersion | None = None
+    """With ``uncertainty``: the Monte Carlo over the missile's estimate ranges (:mod:`openbmd.flight.dispersion`)."""
 
     @property
     def ground_range_m(self) -> float:
@@ -191,6 +194,8 @@ class TrajectoryResult(_Exportable):
             from openbmd.report.exports.build import sampled_path
 
             doc["path"] = sampled_path(self.summary, samples)
+        if self.dispersion is not None:
+            doc["uncertainty"] = self.dispersion.to_json()
         return doc
 
     def scene(self) -> Scene:
@@ -227,10 +232,12 @@ class TrajectoryResult(_Exportable):
 
 def trajectory(missile: str | Missile, origin: PlaceLike, target: PlaceLike, *, apogee_km: float | None = None,
                flight_time_s: float | None = None, earth: str | EarthModel = "wgs84",
-               catalog: Catalog | None = None) -> TrajectoryResult:
+               catalog: Catalog | None = None, uncertainty: int = 0, seed: int = 0) -> TrajectoryResult:
     """Fly ``missile`` from ``origin`` to ``target``: minimum energy, or lofted/depressed to a given apogee (km)
-    or flight time (s)."""
+    or flight time (s). ``uncertainty`` = N > 0 adds a Monte Carlo over N variants drawn (paired, ``seed``)
+    from the catalog figures' estimate ranges: the spread of maximum range, apogee and flight time."""
     from openbmd.flight import Loft, TrajectorySummary, aim_missile
+    from openbmd.flight.dispersion import disperse
 
     if apogee_km is not None and flight_time_s is not None:
         raise InputError("give apogee_km or flight_time_s, not both", "apogee_km")
@@ -246,8 +253,13 @@ def trajectory(missile: str | Missile, origin: PlaceLike, target: PlaceLike, *, 
                            model, loft)
     how = ("min-energy" if apogee_km is None and flight_time_s is None else
            f"apogee={apogee_km:g}km" if apogee_km is not None else f"time={flight_time_s:g}s")
+    spread = None
+    if isinstance(uncertainty, bool) or not isinstance(uncertainty, int) or uncertainty < 0:
+        raise InputError(f"must be a whole number of trials (0 for none), got {uncertainty!r}", "uncertainty")
+    if uncertainty:
+        spread = disperse(m, shot, math.radians(lat0), math.radians(lon0), model, uncertainty, int(seed))
     return TrajectoryResult(TrajectorySummary.of(shot.trajectory), f"{m.display_name}: {label0} to {label1} ({how})",
-                            label0, label1, m)
+                            label0, label1, m, spread)
 
 
 def trajectory_from_burnout(altitude_km: float, speed_km_s: float, flight_path_angle_deg: float, *,

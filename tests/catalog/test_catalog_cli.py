@@ -62,7 +62,14 @@ def test_show_gives_each_figure_its_own_provenance(main: Main, capsys: pytest.Ca
     rows = {line.split("│")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.count("│") >= 3}
     assert "assumption" in rows["single_shot_pk"] and "0.5 - 0.9" in rows["single_shot_pk"]
     assert "estimate 45 s - 65 s" in rows["burn_time_s"]
-    assert "published (entry)" in rows["burnout_speed_mps"]
+    assert "published [Upsetting" in rows["burnout_speed_mps"]  # its own, cited sources
+    assert "estimate 400 m/s -" in rows["divert_mps"]
+
+
+def test_show_marks_figures_that_inherit_the_entrys_provenance(main: Main, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalog", "show", "warsaw"]) == 0
+    rows = {line.split("│")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.count("│") >= 3}
+    assert "published (entry)" in rows["lat_deg"]
 
 
 def test_show_json(main: Main, capsys: pytest.CaptureFixture[str]) -> None:

@@ -103,7 +103,7 @@ def test_missile_speed_form() -> None:
     ({"source": {"author": "nobody"}}, "title or a url"),
     ({"colour": "green"}, "Extra inputs"),
     ({"diameter_m": 0.0}, "greater than 0"),
-    ({"figures": {"max_range_m": {"confidence": "estimate", "low": 1e6, "high": 2e6}}}, "needs low, high and a reason"),
+    ({"figures": {"max_range_m": {"confidence": "estimate", "low": 1e6, "high": 2e6}}}, "an estimate needs a range"),
     ({"figures": {"max_range_m": {"confidence": "estimate", "low": 2e6, "high": 3e6, "reason": "r"}}}, "outside its range"),
     ({"figures": {"stages.2.isp_s": {"confidence": "published"}}}, "not a numeric field"),
     ({"calibration": {"figure": "propellant-fraction", "factor": 1.2, "low": 0.85, "high": 1.1, "method": "t"}},

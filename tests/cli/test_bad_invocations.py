@@ -88,8 +88,8 @@ CASES = [
     # assure
     (["assure", "--deployment", "nope"], 2, "--deployment: unknown deployment 'nope'"),
     (["assure", "--deployment", "missing.yaml"], 2, "--deployment: no such file 'missing.yaml'"),
-    (["assure", "--deployment", "{catalog}"], 2, "bad-catalog.yaml: entry 'my-city': field 'regoin': unknown key; "
-                                                  "did you mean 'region'? (line 7, column 5)"),
+    (["assure", "--deployment", "{catalog}"], 2, "bad-catalog.yaml:7:5: entry 'my-city': field 'regoin': unknown "
+                                                  "key; did you mean 'region'?"),
     ([*ASSURE[:3], "--forces", "china-icbm"], 2, "--forces: unknown place 'china-icbm'"),
     ([*ASSURE[:3], "--forces", "warsaw"], 2, "--forces: 'warsaw' is not a missile base"),
     ([*ASSURE[:5], "--targets", "atlantis"], 2, "--targets: unknown place 'atlantis'"),

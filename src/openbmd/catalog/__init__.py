@@ -23,6 +23,7 @@ from openbmd.catalog.models import (
     Interceptor,
     Missile,
     Place,
+    PostBoost,
     Sensor,
     SensorMount,
     Source,
@@ -42,7 +43,7 @@ from openbmd.catalog.models import (
 
 __all__ = [
     "load_catalog", "parse_entries", "Catalog", "CatalogError", "KIND_WORDS",
-    "Entry", "Source", "Stage", "Calibration", "FlightTest", "Figure", "Missile", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
+    "Entry", "Source", "Stage", "Calibration", "FlightTest", "Figure", "Missile", "PostBoost", "Interceptor", "Sensor", "SensorMount", "Place", "Timeline",
     "Deployment", "Emplacement", "Declaration", "CriteriaSet", "Criterion",
     "AssumedFigure", "AssumptionSet", "MissileAssumption", "ASSUMED_FIELDS", "Region",
     "ENTRY_TYPES",

@@ -1,7 +1,8 @@
 """Read catalog YAML files into validated entries.
 
 Each file is a mapping ``{kind: missile|interceptor|sensor|place, entries: [...]}``,
-optionally with a ``description``. Any fault becomes one :class:`CatalogError`
+optionally with a ``description``, and ``overrides: true`` to let its entries replace same-named
+entries (of the same kind) loaded before it; without it a repeated name is an error. Any fault becomes one :class:`CatalogError`
 line naming the file, the entry and the field.
 """
 
@@ -18,7 +19,7 @@ from openbmd.catalog.lookup import Catalog, CatalogError
 from openbmd.catalog.models import ENTRY_TYPES, Entry
 from openbmd.yamlio import FileInputError, first_fault, load_yaml
 
-_FILE_KEYS = frozenset({"kind", "entries", "description"})
+_FILE_KEYS = frozenset({"kind", "entries", "description", "overrides"})
 
 
 def load_catalog(extra_files: Iterable[Path | str] = ()) -> Catalog:
@@ -45,17 +46,24 @@ def load_catalog(extra_files: Iterable[Path | str] = ()) -> Catalog:
 
 def parse_entries(file: str, text: str) -> list[Entry]:
     """Validate one file's YAML ``text``; ``file`` names it in error messages."""
+    return _parse(file, text)[0]
+
+
+def _parse(file: str, text: str) -> tuple[list[Entry], bool]:
+    """The file's entries and its ``overrides`` flag."""
     try:
         doc = load_yaml(text, file, positions=False).data
     except FileInputError as exc:
-        where = f" (line {exc.line})" if exc.line is not None else ""
-        raise CatalogError(f"not valid YAML{where}: {exc.args[0].removeprefix('not valid YAML: ')}",
-                           file=file) from None
+        raise CatalogError(f"not valid YAML: {exc.args[0].removeprefix('not valid YAML: ')}", file=file,
+                           line=exc.line, column=exc.column) from None
     if not isinstance(doc, dict) or "kind" not in doc or "entries" not in doc:
         raise CatalogError("expected a mapping with 'kind' and 'entries'", file=file)
     unknown = set(doc) - _FILE_KEYS
     if unknown:
         raise CatalogError(f"unexpected top-level key(s) {', '.join(sorted(map(str, unknown)))}", file=file)
+    overrides = doc.get("overrides", False)
+    if not isinstance(overrides, bool):
+        raise CatalogError("'overrides' must be true or false", file=file)
     cls = ENTRY_TYPES.get(doc["kind"])
     if cls is None:
         raise CatalogError(f"unknown kind {doc['kind']!r}; use one of {', '.join(ENTRY_TYPES)}", file=file)
@@ -72,14 +80,22 @@ def parse_entries(file: str, text: str) -> list[Entry]:
         except ValidationError as exc:
             path, message, key = first_fault(cls, exc)
             line, column = load_yaml(text, file).where(("entries", index, *path), key=key) or (None, None)
-            at = f" (line {line}, column {column})" if line is not None else ""
-            raise CatalogError(f"{message}{at}", file=file, entry=label,
-                               field=".".join(map(str, path)) or None) from None
-    return out
+            raise CatalogError(message, file=file, entry=label, field=".".join(map(str, path)) or None,
+                               line=line, column=column) from None
+    return out, overrides
 
 
 def _extend(entries: list[Entry], origins: list[str], file: str, text: str) -> None:
-    parsed = parse_entries(file, text)
+    parsed, overrides = _parse(file, text)
+    if overrides:
+        new = {e.name: e for e in parsed}
+        for i in reversed(range(len(entries))):
+            old = entries[i]
+            if old.name in new:
+                if old.kind != new[old.name].kind:
+                    raise CatalogError(f"overrides {old.name!r} (kind {old.kind}, in {origins[i]}) with an entry "
+                                       f"of kind {new[old.name].kind}", file=file, entry=old.name)
+                del entries[i], origins[i]
     entries.extend(parsed)
     origins.extend([file] * len(parsed))
 

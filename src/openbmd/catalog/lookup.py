@@ -48,14 +48,16 @@ KIND_WORDS: tuple[str, ...] = (
 
 
 class CatalogError(InputError):
-    """A catalog file or entry is invalid; the message names the file, entry and field."""
+    """A catalog file or entry is invalid; one line ``file:line:column: entry 'x': field 'y': message``
+    (the parts that are known)."""
 
     def __init__(self, message: str, *, file: str | None = None, entry: str | None = None,
-                 field: str | None = None) -> None:
-        parts = [p for p in (file, f"entry {entry!r}" if entry else None,
+                 field: str | None = None, line: int | None = None, column: int | None = None) -> None:
+        where = ":".join(str(p) for p in (file, line, column if line is not None else None) if p is not None)
+        parts = [p for p in (where or None, f"entry {entry!r}" if entry else None,
                              f"field {field!r}" if field else None) if p]
         super().__init__(": ".join([*parts, message]))
-        self.file, self.entry, self.field = file, entry, field
+        self.file, self.entry, self.field, self.line, self.column = file, entry, field, line, column
 
 
 class Catalog:

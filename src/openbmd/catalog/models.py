@@ -55,23 +55,68 @@ Sources = Annotated[list[Source], BeforeValidator(lambda v: [v] if isinstance(v,
 class Figure(_Frozen):
     """The provenance of one numeric field: how it is known, its own sources, and for estimates a range.
 
-    ``low``/``high`` are in the field's SI unit; an estimate needs them and a ``reason``.
-    Sources left empty are the entry's.
+    The range is ``low``/``high`` in the field's SI unit, or ``factors`` [lo, hi] times the field's value
+    (handy where one rule covers many fields, e.g. ``stages.*.burn_time_s``); an estimate needs a range
+    and a ``reason``. ``cites`` names the entry's own sources by position (1 = the first); sources given
+    neither way are the entry's.
     """
 
     confidence: Confidence
     source: Sources = Field(default_factory=list, description="Sources of this figure (default: the entry's)")
+    cites: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list, description="The entry's sources that give this figure, by position (1 = first)")
     low: float | None = Field(None, description="Least plausible value (SI, the field's unit)")
     high: float | None = Field(None, description="Greatest plausible value (SI, the field's unit)")
+    factors: tuple[Positive, Positive] | None = Field(
+        None, description="The range as factors [lo, hi] of the field's value, instead of low/high")
     reason: str | None = Field(None, description="Why the figure is uncertain, or how it was derived")
 
     @model_validator(mode="after")
     def _range(self) -> Figure:
-        if self.confidence == "estimate" and (self.low is None or self.high is None or not self.reason):
-            raise ValueError("an estimate needs low, high and a reason")
+        if self.factors is not None and (self.low is not None or self.high is not None):
+            raise ValueError("give low/high or factors, not both")
+        ranged = self.factors is not None or (self.low is not None and self.high is not None)
+        if self.confidence == "estimate" and (not ranged or not self.reason):
+            raise ValueError("an estimate needs a range (low and high, or factors) and a reason")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError("low must not exceed high")
+        if self.factors is not None and not self.factors[0] <= 1.0 <= self.factors[1]:
+            raise ValueError("factors must bracket 1 (lo <= 1 <= hi)")
         return self
+
+    @property
+    def has_range(self) -> bool:
+        """True when both ends of the range are known (after an entry resolves ``factors``)."""
+        return self.low is not None and self.high is not None
+
+
+def figure_key_matches(pattern: str, key: str) -> bool:
+    """``stages.*.isp_s`` matches ``stages.2.isp_s``; a pattern without ``*`` matches only itself."""
+    a, b = pattern.split("."), key.split(".")
+    return len(a) == len(b) and all(x == y or (x == "*" and y.isdigit()) for x, y in zip(a, b))
+
+
+def _numeric_keys(obj: BaseModel, prefix: str):
+    for name in type(obj).model_fields:
+        if name in ("figures", "source"):
+            continue
+        value = getattr(obj, name)
+        key = prefix + name
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            yield key
+        elif isinstance(value, BaseModel) and not _self_sourced(value):
+            yield from _numeric_keys(value, key + ".")
+        elif isinstance(value, list):
+            for i, item in enumerate(value, 1):
+                if isinstance(item, BaseModel) and not _self_sourced(item):
+                    yield from _numeric_keys(item, f"{key}.{i}.")
+
+
+def _self_sourced(model: BaseModel) -> bool:
+    """Records with their own provenance: they carry a source, or (a calibration) their own bounds."""
+    return "source" in type(model).model_fields or type(model).__name__ in ("Calibration", "MissileAssumption")
 
 
 class Entry(_Frozen):
@@ -92,14 +137,22 @@ class Entry(_Frozen):
 
     @model_validator(mode="after")
     def _figures_name_numbers(self) -> Entry:
-        for key, fig in self.figures.items():
-            value = self.value_of(key)
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise ValueError(f"figures: {key!r} is not a numeric field of this entry")
+        keys = self.figure_keys()
+        for pattern, fig in self.figures.items():
+            matched = [k for k in keys if figure_key_matches(pattern, k)]
+            if not matched:
+                raise ValueError(f"figures: {pattern!r} is not a numeric field of this entry")
+            bad = [i for i in fig.cites if i > len(self.source)]
+            if bad:
+                raise ValueError(f"figures: {pattern}: cites source {bad[0]}, but the entry has {len(self.source)}")
+            if fig.factors is not None:  # a range relative to the value always holds it
+                continue
             lo = -math.inf if fig.low is None else fig.low
             hi = math.inf if fig.high is None else fig.high
-            if not lo <= value <= hi:
-                raise ValueError(f"figures: {key} = {value:g} lies outside its range {fig.low:g}-{fig.high:g}")
+            for key in matched:
+                value = self.value_of(key)
+                if not lo - 1e-9 * abs(lo) <= value <= hi + 1e-9 * abs(hi):
+                    raise ValueError(f"figures: {key} = {value:g} lies outside its range {lo:g}-{hi:g}")
         return self
 
     def value_of(self, key: str) -> Any:
@@ -115,9 +168,38 @@ class Entry(_Frozen):
                 return None
         return obj
 
+    def figure_keys(self) -> list[str]:
+        """Every numeric figure of this entry, by key (``stages.2.isp_s``), in field order.
+
+        Records that carry their own provenance (sources, flight tests, a calibration, an assumption set's
+        figures) are not descended into.
+        """
+        return list(_numeric_keys(self, ""))
+
+    def own_figure(self, key: str) -> Figure | None:
+        """The figure's own provenance (exact key first, then a ``*`` pattern), ranges in SI; None if it inherits."""
+        fig = self.figures.get(key)
+        if fig is None:
+            fig = next((f for pattern, f in self.figures.items() if "*" in pattern and figure_key_matches(pattern, key)),
+                       None)
+        if fig is None:
+            return None
+        update: dict[str, Any] = {}
+        if fig.factors is not None:
+            value = float(self.value_of(key))
+            lo, hi = sorted((value * fig.factors[0], value * fig.factors[1]))
+            update.update(low=lo, high=hi, factors=None)
+        if fig.cites or not fig.source:
+            cited = [self.source[i - 1] for i in fig.cites if i <= len(self.source)]
+            update["source"] = list(fig.source) + cited if (fig.source or cited) else list(self.source)
+            update["cites"] = []
+        return fig.model_copy(update=update) if update else fig
+
     def figure(self, key: str) -> Figure:
         """The provenance of one figure: its own, or the entry's (an inherited estimate carries no range)."""
-        return self.figures.get(key) or Figure.model_construct(confidence=self.confidence, source=list(self.source))
+        return self.own_figure(key) or Figure.model_construct(confidence=self.confidence, source=list(self.source),
+                                                               cites=[], low=None, high=None, factors=None,
+                                                               reason=None)
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as plain JSON-ready data (SI, as stored), with its ``kind`` first."""
@@ -209,6 +291,20 @@ class FlightTest(_Frozen):
     source: Sources = Field(min_length=1, description="Who reported the figures")
 
 
+class PostBoost(_Frozen):
+    """A post-boost vehicle (bus): it coasts after burnout and releases ``rvs`` warheads one by one, each after a
+    small manoeuvre, with ``decoys_per_rv`` decoys each (see :mod:`openbmd.flight.pbv`)."""
+
+    rvs: int = Field(ge=1, le=20, description="Warheads the bus carries")
+    first_release_s: Positive = Field(60.0, description="Burnout to the first release, s")
+    interval_s: Positive = Field(20.0, description="Between releases, s")
+    spread_mps: float = Field(40.0, ge=0.0, description="Along-track speed increments from the first to the last "
+                                                        "warhead, m/s (spreads the impacts down range)")
+    cross_mps: float = Field(10.0, ge=0.0, description="Cross-track increment each side, m/s")
+    decoys_per_rv: int = Field(0, ge=0, le=50, description="Light decoys released with each warhead")
+    decoy_beta_kg_m2: Positive = Field(30.0, description="Decoy ballistic coefficient, kg/m²")
+
+
 class Missile(Entry):
     """A ballistic missile: its stages, payload, re-entry vehicle and nominal range."""
 
@@ -226,6 +322,7 @@ class Missile(Entry):
     country: Country | None = Field(None, description="Producing country, ISO 3166-1 alpha-3; none for generic missiles")
     calibration: Calibration | None = Field(None, description="The adjustment that makes the flight model reach max_range_m")
     flight_tests: list[FlightTest] = Field(default_factory=list, description="Reported (often lofted) test flights")
+    post_boost: PostBoost | None = Field(None, description="The post-boost vehicle, for missiles that have one")
 
     @model_validator(mode="after")
     def _consistent_stages(self) -> Missile:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json
-from openbmd.cli.resolve import flags, opt_quantity, output_folder
+from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_folder
 
 HELP = """Assess a deployment against strategic missile corridors.
 
@@ -49,6 +49,7 @@ def assure(
     export: list[Path] = export_option(),
     observed: list[Path] = typer.Option([], "--observed", help="flight-test JSON: check --criteria with observed "
                                                               "speeds too (repeatable)."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     from openbmd import api
 
@@ -58,7 +59,8 @@ def assure(
         result = api.assure(deployment, forces=forces, targets=targets, criteria=criteria, border=border,
                             delay_s=opt_quantity(delay, "time", "--delay", non_negative=True),
                             interceptor_speed_km_s=None if speed is None else speed / 1e3, timeline=timeline,
-                            sweep=sweep, by_year=by_year, observed=observed, progress=not quiet)
+                            sweep=sweep, by_year=by_year, observed=observed, progress=not quiet,
+                            catalog=catalog(catalog_files))
     if as_json:
         print_json(result.to_json())
     else:

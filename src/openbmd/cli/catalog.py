@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from openbmd.catalog import ASSUMED_FIELDS, Entry, Interceptor, Missile, Place, Sensor, load_catalog
+from openbmd.catalog import ASSUMED_FIELDS, Entry, Interceptor, Missile, Place, Sensor
+from openbmd.cli.resolve import catalog, catalog_option
 
 app = typer.Typer(
     help="What exists? Public missiles, interceptors, sensors and places, with sources.",
@@ -25,12 +27,13 @@ _KIND_HELP = ("missiles, interceptors, sensors, places, or a place type: sites, 
 def list_entries(
     kind: str | None = typer.Argument(None, help=_KIND_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print machine JSON (SI units, as stored)."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     """List catalog entries with a few key figures."""
     from openbmd.cli.resolve import flags
 
     with flags({"kind": "KIND"}):
-        entries = load_catalog().entries(kind)
+        entries = catalog(catalog_files).entries(kind)
     if as_json:
         typer.echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -47,12 +50,13 @@ def list_entries(
 def show(
     name: str = typer.Argument(..., help="Catalog name, e.g. sejjil-2, an-tpy-2, kurecik."),
     as_json: bool = typer.Option(False, "--json", help="Print machine JSON (SI units, as stored)."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     """Show every field of one entry, with units, and its sources."""
     from openbmd.cli.resolve import flags
 
     with flags({None: "NAME"}):
-        entry = load_catalog().get(name)
+        entry = catalog(catalog_files).get(name)
     if as_json:
         typer.echo(json.dumps(entry.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -129,13 +133,13 @@ def _quantity(field: str, value: Any) -> str:
 def _provenance(entry: Entry, key: str) -> str:
     """One figure's provenance in words: confidence, range and reason where given, own sources by title."""
     fig = entry.figure(key)
-    own = key in entry.figures
+    own = entry.own_figure(key) is not None
     text = fig.confidence if own else f"{fig.confidence} (entry)"
     if fig.low is not None and fig.high is not None:
         text += f" {_quantity(key.rsplit('.', 1)[-1], fig.low)} - {_quantity(key.rsplit('.', 1)[-1], fig.high)}"
     if own and fig.reason:
         text += f": {fig.reason}"
-    if own and fig.source:
+    if own and fig.source and list(fig.source) != list(entry.source):
         text += " [" + "; ".join(s.title or s.url or "" for s in fig.source) + "]"
     return text
 
@@ -166,6 +170,9 @@ def _rows(entry: Entry) -> list[tuple[str, str, str]]:
         elif field == "calibration":
             rows.append(("calibration", f"{value.figure} x {value.factor:.4f} (bounds {value.low:g}-{value.high:g}): "
                                         f"{value.method}", ""))
+        elif field == "post_boost":
+            for k, v in value.model_dump().items():
+                rows.append((f"post-boost {k}", _quantity(k, v), _provenance(entry, f"post_boost.{k}")))
         elif field == "flight_tests":
             for t in value:
                 rows.append((f"test {t.date}", f"apogee {_quantity('apogee_m', t.apogee_m)}, range "

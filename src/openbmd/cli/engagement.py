@@ -11,7 +11,7 @@ from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json, save_figure
-from openbmd.cli.resolve import flags, opt_quantity, output_file
+from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
 
 ENGAGE_HELP = """Engage one threat: detection, firm track, interceptor launch and the intercept window.
@@ -76,6 +76,7 @@ def engage(
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the engagement to this PNG."),
     export: list[Path] = export_option(),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     from openbmd import api
 
@@ -83,7 +84,7 @@ def engage(
     timing = _timing(launch_delay, track_delay, kill_assessment, threat_rcs, interceptor_speed)
     with flags(FLAGS):
         result = api.engage(threat, origin, target, sites=site, interceptors=interceptor, sensors=sensor,
-                            timeline=timeline, **timing)
+                            timeline=timeline, catalog=catalog(catalog_files), **timing)
     if as_json:
         print_json(result.to_json())
     else:
@@ -127,6 +128,7 @@ def footprint(
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the footprint on the map."),
     quiet: bool = QUIET,
     export: list[Path] = export_option(),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     from openbmd import api
 
@@ -136,7 +138,7 @@ def footprint(
     with flags(FOOTPRINT_FLAGS):
         result = api.footprint(missile, threat_origin, sites=site, interceptors=interceptor, sensors=sensor,
                                region=region, grid_deg=step, shots=shots, timeline=timeline, progress=not quiet,
-                               **timing)
+                               catalog=catalog(catalog_files), **timing)
     if geojson is not None:
         result.footprint.write_geojson(geojson)
     write_exports(export, result.scene)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json
-from openbmd.cli.resolve import flags, output_folder, positive_int
+from openbmd.cli.resolve import catalog, catalog_option, flags, output_folder, positive_int
 from openbmd.errors import InputError
 
 app = typer.Typer(help="Computer-assisted exercise: compare cooperation modes by Monte Carlo.",
@@ -41,6 +41,7 @@ def run(
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
     quiet: bool = QUIET,
     export: list[Path] = export_option(),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     from openbmd import api
 
@@ -50,7 +51,7 @@ def run(
         raise InputError("give --workers or --scheduler, not both", "--workers")
     with flags(FLAGS):
         result = api.exercise(scenario, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
-                              progress=not quiet)
+                              progress=not quiet, catalog=catalog(catalog_files))
     sc = result.scenario
     data = result.to_json()
     if as_json:

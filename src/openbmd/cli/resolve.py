@@ -9,11 +9,26 @@ from __future__ import annotations
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError, UnknownNameError, renamed_arguments
 
-__all__ = ["flags", "point", "entry", "opt_quantity", "positive_int"]
+__all__ = ["flags", "point", "entry", "opt_quantity", "positive_int", "catalog_option", "catalog"]
 
 
 flags = renamed_arguments
 """``with flags({"sites": "--site"}):`` re-raises a domain :class:`InputError` under the flag that set it."""
+
+
+def catalog_option(what: str = "add or override missiles, interceptors, sensors or places"):
+    """The ``--catalog FILE`` option (repeatable) shared by every command that reads the catalog."""
+    import typer
+
+    return typer.Option(None, "--catalog", help=f"Extra catalog YAML (repeatable): {what}. Same format and "
+                                                "validation as the shipped data.")
+
+
+def catalog(files):
+    """The shipped catalog plus the ``--catalog`` files; a bad file is one line ``file:line:column: ...``."""
+    from openbmd.catalog import Catalog
+
+    return Catalog.load(extra=files or ())
 
 
 def point(catalog, text: str, flag: str) -> tuple[float, float, str]:

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
+from openbmd.cli.resolve import catalog, catalog_option
 from openbmd.errors import InputError
 
 HELP = """Shared threat assessment: reach, targets, flight and warning times, and where assessments diverge.
@@ -60,8 +61,8 @@ def threat(
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + GeoJSON + maps here."),
     geojson: Optional[Path] = typer.Option(None, "--geojson", help="Write the range contours as GeoJSON."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
-    from openbmd.catalog import load_catalog
     from openbmd.earth import wgs84
     from openbmd.errors import UnknownNameError
     from openbmd.threat import ThreatRequest, assess_threats
@@ -70,7 +71,7 @@ def threat(
         raise InputError(f"need at least 8 azimuths, got {azimuths}", "--azimuths")
     if year is not None and not 1950 <= year <= 2100:
         raise InputError(f"year {year} is outside 1950..2100", "--year")
-    cat = load_catalog()
+    cat = catalog(catalog_files)
     places = _names(areas, "--areas") if areas.strip() or not polygons else ()
     request = ThreatRequest(places + tuple(_polygon(p) for p in polygons), _names(missiles, "--missiles"),
                             _names(assumptions, "--assumptions"), year, azimuths)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json, save_figure
-from openbmd.cli.resolve import flags, opt_quantity, output_file
+from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -39,7 +39,7 @@ def parse_loft(text: str) -> dict[str, float]:
 
 
 FLAGS = {"missile": "--missile", "origin": "--from", "target": "--to", "apogee_km": "--loft",
-         "flight_time_s": "--loft", "speed_km_s": "--burnout-speed"}
+         "flight_time_s": "--loft", "speed_km_s": "--burnout-speed", "uncertainty": "--uncertainty"}
 """API argument names -> the flags of ``trajectory``."""
 
 
@@ -59,8 +59,10 @@ def trajectory(
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the ground track and altitude to this PNG."),
     samples: int = typer.Option(0, "--samples", help="Include N path samples, evenly spaced in time, in --json."),
     export: list[Path] = export_option(),
-    catalog_files: Optional[list[Path]] = typer.Option(
-        None, "--catalog", help="Extra catalog YAML (repeatable): fly a missile that is not in the catalog."),
+    catalog_files: Optional[list[Path]] = catalog_option("fly a missile that is not in the catalog"),
+    uncertainty: int = typer.Option(0, "--uncertainty", help="Monte Carlo over N variants drawn from the "
+                                    "catalog figures' estimate ranges: spread of range, apogee and time."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the --uncertainty draws (paired: same seed, same draws)."),
 ) -> None:
     from openbmd import api
 
@@ -75,6 +77,11 @@ def trajectory(
     if no_drag:
         earth = earth.without_atmosphere()
     burnout_form = any(x is not None for x in (burnout_altitude, burnout_speed, flight_path_angle))
+    if uncertainty < 0:
+        raise InputError(f"must be 0 (none) or a number of trials, got {uncertainty}", "--uncertainty")
+    if burnout_form and uncertainty:
+        raise InputError("needs the catalog form (--missile --from --to): its draws are the missile's figures",
+                         "--uncertainty")
     if burnout_form:
         if missile is not None or target is not None:
             raise InputError("give either --missile/--from/--to or the burnout conditions, not both",
@@ -102,17 +109,18 @@ def trajectory(
         lofted = parse_loft(loft)
         with flags(FLAGS):
             result = api.trajectory(missile, origin, target, earth=earth,
-                                    catalog=api.Catalog.load(extra=catalog_files or ()), **lofted)
+                                    catalog=catalog(catalog_files), uncertainty=uncertainty,
+                                    seed=seed, **lofted)
     if as_json:
         print_json(result.to_json(samples))
     else:
-        _table(result.summary, result.title)
+        _table(result.summary, result.title, getattr(result, "dispersion", None))
     write_exports(export, result.scene)
     if png is not None:
         save_figure(result.plot(), png)
 
 
-def _table(s, title: str) -> None:
+def _table(s, title: str, spread=None) -> None:
     t = Table(title=title, show_header=False)
     d = math.degrees
     rows = [
@@ -124,9 +132,31 @@ def _table(s, title: str) -> None:
         ("Launch", f"{d(s.launch_lat_rad):.4f}, {d(s.launch_lon_rad):.4f}"),
         ("Impact", f"{d(s.impact_lat_rad):.4f}, {d(s.impact_lon_rad):.4f} at {s.impact_time_s:.1f} s"),
     ]
+    if spread is not None:
+        rows += _spread_rows(spread)
     for k, v in rows:
         t.add_row(k, v)
     console().print(t)
+
+
+def _spread_rows(d) -> list[tuple[str, str]]:
+    """The --uncertainty rows: 5th, 50th and 95th percentiles, failures, the most sensitive figures."""
+    def pct(name: str, scale: float, unit: str) -> str:
+        lo, mid, hi = d.percentiles(name) / scale
+        f = ",.1f" if unit == "min" else ",.0f"
+        return f"{mid:{f}} {unit} (5-95 %: {lo:{f}} - {hi:{f}})"
+
+    rows = [("Uncertainty", f"{d.n} variants of the catalog figures (seed {d.draws.seed}), {d.failed} failed"),
+            ("  Max range", pct("max_range_m", 1e3, "km")),
+            ("  its apogee", pct("max_range_apogee_m", 1e3, "km")),
+            ("  its flight time", pct("max_range_flight_time_s", 60.0, "min")),
+            ("  Same steering: range", pct("ground_range_m", 1e3, "km")),
+            ("  apogee", pct("apogee_altitude_m", 1e3, "km")),
+            ("  flight time", pct("flight_time_s", 60.0, "min"))]
+    top = d.sensitivity()[:3]
+    if top:
+        rows.append(("  Most sensitive to", ", ".join(f"{k} ({r:+.2f})" for k, r in top)))
+    return rows
 
 
 RECONSTRUCT_HELP = """Reconstruct a missile's standard-trajectory range from a lofted test.
