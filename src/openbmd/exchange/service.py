@@ -387,7 +387,9 @@ class Centre:
 
     def submit_wait(self, data: bytes, timeout_s: float = 30.0) -> Receipt:
         """Submit and wait for the durable receipt (synchronous callers and tests)."""
-        return self.submit(data).result(timeout_s)
+        future: Future = Future()
+        self.submit(data, future)
+        return future.result(timeout_s)
 
     def _write_loop(self) -> None:
         while True:
