@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from openbmd.exchange.config import load_centre_key, load_config
 from openbmd.exchange.docs import add_offline_docs
+from openbmd.exchange.handoff import LoopHandoff
 from openbmd.exchange.messages import ENVELOPE_ADAPTER, MAX_SAFE_INT
 from openbmd.exchange.service import Centre, ExchangeError, wall_clock_ms
 from openbmd.exchange.storage import StorageError, open_storage
@@ -181,39 +182,52 @@ def _envelope_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 class _SubmitFastPath:
-    """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's routing.
+    """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's middleware and routing.
 
     The write path is the hot one; FastAPI's route for it stays registered, so it is documented
     in OpenAPI, and behaves the same. The body is read up to the size limit, then handed to the
     centre; the 201 is sent only when the write is durable.
     """
 
-    def __init__(self, app: Any, centre: Centre, limit: int, verifier: VerifierPool | None = None) -> None:
-        self.app, self.centre, self.limit, self.verifier = app, centre, limit, verifier
+    def __init__(self, centre: Centre, limit: int, verifier: VerifierPool | None = None) -> None:
+        self.centre, self.limit, self.verifier = centre, limit, verifier
+        self._handoff: LoopHandoff | None = None
+
+    def _waiter(self) -> tuple[Any, asyncio.Future]:
+        loop = asyncio.get_running_loop()
+        if self._handoff is None or self._handoff.loop is not loop:
+            self._handoff = LoopHandoff(loop)
+        return self._handoff.waiter()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http" or scope["path"] != "/v1/messages" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
         try:
             for k, v in scope["headers"]:
                 if k == b"content-length" and v.isdigit():
                     self.centre.check_size(int(v))
-            body = bytearray()
-            more = True
-            while more:
-                msg = await receive()
-                if msg["type"] == "http.disconnect":
-                    return
-                body += msg.get("body", b"")
-                more = msg.get("more_body", False)
-                if len(body) > self.limit:
-                    raise ExchangeError(413, "too_large", f"message body is over the {self.limit}-byte limit")
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            body = msg.get("body", b"")
+            if msg.get("more_body", False):
+                buf = bytearray(body)
+                more = True
+                while more:
+                    if len(buf) > self.limit:
+                        break
+                    msg = await receive()
+                    if msg["type"] == "http.disconnect":
+                        return
+                    buf += msg.get("body", b"")
+                    more = msg.get("more_body", False)
+                body = bytes(buf)
+            if len(body) > self.limit:
+                raise ExchangeError(413, "too_large", f"message body is over the {self.limit}-byte limit")
+            waiter, answer = self._waiter()
             if self.verifier is not None:
-                future = self.centre.submit_checked(await self.verifier.check(bytes(body)))
+                self.centre.submit_checked(await self.verifier.check(body), waiter)
             else:
-                future = self.centre.submit(bytes(body))
-            receipt = await asyncio.wrap_future(future)
+                self.centre.submit(body, waiter)
+            receipt = await answer
             status, payload = 201, receipt.json_bytes()
         except ExchangeError as exc:
             status, payload = exc.status, json.dumps(exc.to_json()).encode()
@@ -225,6 +239,19 @@ class _SubmitFastPath:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
+
+
+class _CentreApp(FastAPI):
+    """FastAPI, with ``POST /v1/messages`` taken by :class:`_SubmitFastPath` before the stack."""
+
+    fast_path: _SubmitFastPath | None = None
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if (self.fast_path is not None and scope["type"] == "http" and scope["path"] == "/v1/messages"
+                and scope["method"] == "POST"):
+            await self.fast_path(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(config: ServiceConfig) -> FastAPI:
@@ -249,7 +276,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             verifier.close()
         centre.close()
 
-    app = FastAPI(title="openbmd exchange centre", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = _CentreApp(title="openbmd exchange centre", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Signed messages between parties, an RFC 9162 Merkle log with signed tree "
                               "heads, and per-party release. Reads need signed request headers.")
     app.state.centre = centre
@@ -416,5 +443,5 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     app.openapi = _envelope_openapi(app)  # type: ignore[method-assign]
     add_offline_docs(app)
-    app.add_middleware(_SubmitFastPath, centre=centre, limit=limit, verifier=verifier)
+    app.fast_path = _SubmitFastPath(centre, limit, verifier)
     return app

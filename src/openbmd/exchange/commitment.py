@@ -53,11 +53,15 @@ def new_salt() -> str:
 
 def _salt_bytes(name: str, salt: Any) -> bytes:
     """Strictly decode a salt: exactly 16 bytes in the one base64 text that encodes them."""
+    # A lenient decode, then the one text that encodes its bytes: anything that is not exactly
+    # that text (stray characters, missing padding, nonzero spare bits) fails the comparison.
+    if type(salt) is not str or not salt.isascii():
+        raise CommitmentError(name, f"salt of field {name!r} is not base64")
     try:
-        raw = base64.b64decode(salt, validate=True)
-    except (binascii.Error, ValueError, TypeError):
+        raw = binascii.a2b_base64(salt)
+    except (binascii.Error, ValueError):
         raise CommitmentError(name, f"salt of field {name!r} is not base64") from None
-    if len(raw) != SALT_SIZE or base64.b64encode(raw).decode("ascii") != salt:
+    if len(raw) != SALT_SIZE or binascii.b2a_base64(raw, newline=False).decode("ascii") != salt:
         raise CommitmentError(name, f"salt of field {name!r} must be {SALT_SIZE} bytes in padded base64")
     return raw
 

@@ -152,7 +152,7 @@ class TrackReport(_Model):
                 raise ValueError(f"covariance diagonal [{i}][{i}] is negative")
             for j in range(i):
                 a, b = p[i][j], p[j][i]
-                if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+                if a != b and not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
                     raise ValueError(f"covariance is not symmetric at [{i}][{j}]")
         return p
 

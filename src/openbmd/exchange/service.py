@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -39,7 +39,7 @@ from openbmd.exchange.quota import PartyQuota
 from openbmd.exchange.storage import Storage, StorageError, StoredMessage
 from openbmd.exchange.treehead import ConsistencyProof, InclusionProof, TreeHead, b64, sign_tree_head
 
-__all__ = ["ExchangeError", "Receipt", "Decision", "Checked", "Centre", "check_signed", "check_batch",
+__all__ = ["ExchangeError", "Receipt", "Decision", "Checked", "Waiter", "Centre", "check_signed", "check_batch",
            "wall_clock_ms"]
 
 
@@ -79,6 +79,18 @@ class Receipt:
         """The 201 body; the head's JSON is rendered once per batch."""
         head = self.head_json or json.dumps(self.tree_head.model_dump()).encode()
         return b'{"leaf_index":' + str(self.leaf_index).encode() + b',"tree_head":' + head + b"}"
+
+
+class Waiter(Protocol):
+    """What the writer answers a queued message through: a ``concurrent.futures.Future``, or
+    anything with the same three methods (the HTTP front hands results to its event loop in
+    one wake-up per batch)."""
+
+    def done(self) -> bool: ...
+
+    def set_result(self, result: Any) -> None: ...
+
+    def set_exception(self, exception: BaseException) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -182,12 +194,23 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
                    approval, required)
 
 
+_LOADED_KEYS: dict[bytes, Any] = {}
+"""Public key objects by raw key, kept by a verifier process across batches."""
+
+
+def _public_key(raw: bytes) -> Any:
+    key = _LOADED_KEYS.get(raw)
+    if key is None:
+        key = _LOADED_KEYS[raw] = load_public_key(raw)
+    return key
+
+
 def check_batch(items: list[bytes], keys: Mapping[tuple[str, str], bytes], max_body_bytes: int) -> list[Checked | tuple]:
     """:func:`check_signed` over a batch, for a verifier process; ``keys`` holds raw public keys.
 
     Errors come back as ``(status, code, message, details)`` tuples, which pickle plainly.
     """
-    loaded = {k: load_public_key(v) for k, v in keys.items()}
+    loaded = {k: _public_key(v) for k, v in keys.items()}
     out: list[Checked | tuple] = []
     for data in items:
         try:
@@ -217,6 +240,7 @@ class Centre:
         self._key = load_private_key(centre_key)
         if public_key_bytes(self._key) != public_key_bytes(config.centre_public_key):
             raise StorageError("the centre key does not match centre_public_key in the config")
+        self._key_id = key_id(public_key_bytes(self._key))
         self._clock = clock_ms
         self._max_batch = max_batch if group_commit else 1
         self._keys = {pk: load_public_key(k) for pk, k in config.signing_keys().items()}
@@ -242,7 +266,7 @@ class Centre:
         self._nonces = NonceBook(limits.nonces_per_party, state / "nonces.log" if state else None, clock_ms())
         self.verifier = RequestVerifier(self._keys, limits.max_skew_ms, self._nonces,
                                         PartyQuota(limits.reads_per_s, limits.burst_s))
-        self._queue: queue.SimpleQueue[tuple[Checked, Future] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Checked, Waiter] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
         self._writer.start()
@@ -325,11 +349,15 @@ class Centre:
                                 {"retry_after_s": round(wait, 3)})
         return checked
 
-    def submit_checked(self, checked: "Checked | tuple") -> Future:
-        """Queue a message already through :func:`check_signed` (e.g. in a verifier process)."""
+    def submit_checked(self, checked: "Checked | tuple", waiter: Waiter | None = None) -> Waiter:
+        """Queue a message already through :func:`check_signed` (e.g. in a verifier process).
+
+        Returns ``waiter`` (a new ``Future`` by default), which gets the :class:`Receipt` once
+        the message is durable, or the :class:`ExchangeError` that refused it.
+        """
         if self._closed:
             raise ExchangeError(503, "closing", "the centre is shutting down")
-        future: Future = Future()
+        future = waiter if waiter is not None else Future()
         self._queue.put((self.admit(checked), future))
         return future
 
@@ -351,15 +379,17 @@ class Centre:
         if not self.storage.released(sender, self.config.release, leaf_index=idx, after=idx - 1):
             raise ExchangeError(403, "not_released", f"proposal {idx} was not released to {sender}")
 
-    def submit(self, data: bytes) -> Future:
+    def submit(self, data: bytes, waiter: Waiter | None = None) -> Waiter:
         """Validate and queue one message; the future resolves to a :class:`Receipt` once durable."""
         if self._closed:
             raise ExchangeError(503, "closing", "the centre is shutting down")
-        return self.submit_checked(check_signed(data, self._keys, self.config.limits.max_body_bytes))
+        return self.submit_checked(check_signed(data, self._keys, self.config.limits.max_body_bytes), waiter)
 
     def submit_wait(self, data: bytes, timeout_s: float = 30.0) -> Receipt:
         """Submit and wait for the durable receipt (synchronous callers and tests)."""
-        return self.submit(data).result(timeout_s)
+        future: Future = Future()
+        self.submit(data, future)
+        return future.result(timeout_s)
 
     def _write_loop(self) -> None:
         while True:
@@ -397,7 +427,7 @@ class Centre:
         self._reconnects = self.storage.reconnected
         self._resync_needed = False
 
-    def _commit(self, batch: list[tuple[Checked, Future]]) -> None:
+    def _commit(self, batch: list[tuple[Checked, Waiter]]) -> None:
         if self._resync_needed or self.storage.reconnected != self._reconnects:
             self._resync()
         tree = self._tree
@@ -419,7 +449,7 @@ class Centre:
             waiting.append(future)
         if not rows:
             return
-        head = sign_tree_head(self._key, tree.size, tree.root(), now)
+        head = sign_tree_head(self._key, tree.size, tree.root(), now, self._key_id)
         try:
             self.storage.append(rows, head)
         except BaseException:

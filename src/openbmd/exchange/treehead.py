@@ -80,13 +80,14 @@ class ConsistencyProof(_Frozen):
     second_root: str
 
 
-def sign_tree_head(private_key: PrivateKeyLike, tree_size: int, root: bytes, timestamp_ms: int) -> TreeHead:
-    """Sign a tree head with the centre's key."""
+def sign_tree_head(private_key: PrivateKeyLike, tree_size: int, root: bytes, timestamp_ms: int,
+                   kid: str | None = None) -> TreeHead:
+    """Sign a tree head with the centre's key; ``kid`` is its key id, when the caller has it at hand."""
     from openbmd.exchange.signing import load_private_key
 
     sk = load_private_key(private_key)
     payload = {"tree_size": int(tree_size), "root_hash": b64(root), "timestamp": int(timestamp_ms),
-               "key_id": key_id(public_key_bytes(sk))}
+               "key_id": kid or key_id(public_key_bytes(sk))}
     return TreeHead(**payload, signature=sign(sk, payload))
 
 
