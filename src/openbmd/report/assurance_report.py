@@ -127,10 +127,33 @@ def _sensitivity_table(sens: dict[str, Any] | None) -> str:
     head = "".join(f"<th>{v / 1e3:g} km/s</th>" for v in sens["speeds_mps"])
     rows = "".join(f"<tr><th>{d:g} s</th>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
                    for d, row in zip(sens["delays_s"], sens["engageable_pairs"]))
-    flips = ", ".join(f"{html.escape(f['base'])}→{html.escape(f['target'])}" for f in sens["flips"])
     return (f"<h2>Sensitivity</h2><p>Engageable pairs by common interceptor burnout speed (columns) and decision "
-            f"delay (rows).</p><table><tr><th>delay \\ speed</th>{head}</tr>{rows}</table>"
-            f"<p>Pairs that flip inside this grid: {flips or 'none'}.</p>")
+            f"delay (rows).</p><table><tr><th>delay \\ speed</th>{head}</tr>{rows}</table>" + _flips_table(sens))
+
+
+def _flips_table(sens: dict[str, Any]) -> str:
+    """The pairs engageable somewhere in the grid but not everywhere, summarised per base: how many, towards
+    which targets, and the range of their speed thresholds at the shortest and the longest delay."""
+    flips = sens["flips"]
+    if not flips:
+        return "<p>No pair flips inside this grid.</p>"
+    d0, d1 = f"{sens['delays_s'][0]:g}", f"{sens['delays_s'][-1]:g}"
+
+    def span(values: list[float | None]) -> str:
+        v = [x for x in values if x is not None]
+        return "none" if not v else f"{min(v) / 1e3:.1f}–{max(v) / 1e3:.1f}" if len(v) > 1 else f"{v[0] / 1e3:.1f}"
+
+    rows = []
+    for base in dict.fromkeys(f["base"] for f in flips):
+        mine = [f for f in flips if f["base"] == base]
+        targets = ", ".join(html.escape(f["target"]) for f in mine[:6]) + (f" and {len(mine) - 6} more"
+                                                                        if len(mine) > 6 else "")
+        rows.append(f"<tr><th>{html.escape(base)}</th><td>{len(mine)}</td><td>{targets}</td>"
+                    f"<td>{span([f['speed_threshold_mps_by_delay'][d0] for f in mine])}</td>"
+                    f"<td>{span([f['speed_threshold_mps_by_delay'][d1] for f in mine])}</td></tr>")
+    return (f"<h3>{len(flips)} pairs that flip inside this grid</h3><table class=\"flips\"><tr><th>base</th>"
+            f"<th>pairs</th><th>targets</th><th>speed threshold at {d0} s delay (km/s)</th>"
+            f"<th>at {d1} s (km/s)</th></tr>{''.join(rows)}</table>")
 
 
 def write_assurance_report(out_dir: Path | str, data: dict[str, Any], corridors) -> Path:
