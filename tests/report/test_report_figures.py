@@ -5,6 +5,7 @@ flip summarised as a table."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.text import Annotation
 
@@ -73,3 +74,48 @@ def test_the_pairs_that_flip_are_a_table_per_base():
     html = _sensitivity_table(sens)
     assert "10 pairs that flip" in html and html.count("<tr><th>kozelsk</th><td>8</td>") == 1
     assert "t0, t1, t2, t3, t4, t5 and 2 more" in html and "3.0–3.7" in html and "<td>none</td>" in html
+
+
+def test_the_polar_map_is_azimuthal_equidistant_about_the_pole():
+    from pyproj import Geod
+
+    from openbmd.report.maps import polar_axes
+
+    fig, m = polar_axes(20.0)
+    lat, lon = np.array([90.0, 60.0, 30.0, 55.0]), np.array([0.0, 45.0, -120.0, 179.9])
+    x, y = m.project(lat, lon)
+    _, _, d = Geod(ellps="WGS84").inv(np.zeros(4), np.full(4, 90.0), lon, lat)
+    assert np.hypot(x, y) * 1e3 == pytest.approx(d, abs=1.0)
+    assert np.degrees(np.arctan2(x[1], -y[1])) == pytest.approx(45.0)  # east of the central meridian to the right
+
+
+def test_the_corridor_map_is_polar_with_sites_bases_and_targets(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from openbmd.earth import geodetic_to_ecef, wgs84
+    from openbmd.report.assurance_report import corridor_map
+
+    earth = wgs84()
+
+    def flight(a, b, n=40):
+        f = np.linspace(0, 1, n)
+        lat, lon = a[0] + f * (b[0] - a[0]) + 25 * np.sin(np.pi * f), a[1] + f * (b[1] - a[1])
+        return np.array([geodetic_to_ecef(np.radians(la), np.radians(lo), 1e5, earth) for la, lo in zip(lat, lon)])
+
+    r = np.stack([flight((54.0, 35.8), (38.9, -77.0)), flight((51.7, 45.6), (47.6, -122.3))])
+    corridors = SimpleNamespace(threats=SimpleNamespace(t_s=np.tile(np.linspace(0, 1800, 40), (2, 1)), r_ecef=r),
+                                bases=["kozelsk", "tatishchevo"], targets=["washington", "seattle"])
+    data = {"deployment": "test", "forces": "f", "targets": "t", "sites": [{"name": "redzikowo/sm3-iia"}],
+            "pairs": [{"engageable": True, "reachable": True}, {"engageable": False, "reachable": True}]}
+    import matplotlib.figure
+
+    seen = {}
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda self, *a, **k: (seen.setdefault("fig", self), real(self, *a, **k))[1])
+    corridor_map(tmp_path / "c.png", data, corridors)
+    ax = seen["fig"].axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"engageable", "not engageable", "interceptor site", "ICBM base", "target"} <= set(labels)
+    assert "redzikowo" in [t.get_text() for t in ax.texts]
+    assert (tmp_path / "c.png").stat().st_size > 20_000
