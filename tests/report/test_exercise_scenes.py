@@ -114,6 +114,9 @@ def test_the_replayed_trial_exports_to_every_format(scene, tmp_path):
 
 
 def test_the_replay_json_opens_as_its_scene(replay, tmp_path):
+    import openbmd
+
+    assert openbmd.replay is api.replay and "replay" in openbmd.__all__
     f = tmp_path / "replay.json"
     f.write_text(json.dumps(replay.to_json(scene=True)))
     s = read_scene(f)

@@ -110,10 +110,15 @@ def test_the_slider_replays_the_trial_and_a_kill_shows_at_its_time(page, scenes)
         xs.append(page.evaluate(f"+window.openbmdView.markers.find(m => m.f.name === {json.dumps(shot.name)})"
                                 ".el.getAttribute('cx')"))
     assert xs[0] != xs[1]
-    # An event in the log moves the slider to its time.
+    # An event in the log moves the slider to its time; the log is one tab stop, walked with the arrow keys.
     row.focus()
     page.keyboard.press("Enter")
     assert page.evaluate("window.openbmdView.t") == pytest.approx(kill.t_s)
+    page.locator("#events").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.evaluate("window.openbmdView.t") == pytest.approx(scene.panels[0]["events"][1]["t_s"])
 
 
 def test_the_mode_comparison_has_a_legend_and_the_keyboard_reaches_its_bars(page, scenes):
@@ -126,7 +131,7 @@ def test_the_mode_comparison_has_a_legend_and_the_keyboard_reaches_its_bars(page
     assert fills and {f.lower() for f in fills} <= okabe_ito
     page.locator("#proj-flat").focus()
     reached = None
-    for _ in range(400):
+    for _ in range(120):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.classList.contains('mode-bar')"):
             reached = page.evaluate("document.activeElement.dataset.mode")

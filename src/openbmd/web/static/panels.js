@@ -164,10 +164,19 @@ function replayPanel(p) {
   sec.appendChild(htmlEl("p", `${p.scenario}, trial ${p.trial} of ${p.trials} (seed ${p.seed}): ${p.shots} ` +
                          `salvos, ${p.kills} kills, ${p.leakers} leaker${p.leakers === 1 ? "" : "s"}.`, {class: "hint"}));
   sec.appendChild(htmlEl("p", "", {id: "events-count", role: "status"}));
-  const ol = htmlEl("ol", null, {id: "events", "aria-label": "Events; Enter moves the time slider to one"});
+  // One tab stop for the whole log: arrow keys move through it, Enter moves the slider to an event.
+  const ol = htmlEl("ol", null, {id: "events", tabindex: "0",
+                                 "aria-label": "Events; arrow keys move through them, Enter moves the time slider to one"});
+  ol.addEventListener("keydown", ev => {
+    const rows = view.eventRows, at = rows.indexOf(document.activeElement);
+    const next = {ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1}[ev.key];
+    if (next === undefined || !rows.length) return;
+    ev.preventDefault();
+    rows[Math.max(0, Math.min(rows.length - 1, next))].focus();
+  });
   view.eventRows = [];
   for (const e of p.events) {
-    const li = htmlEl("li", `${e.t_s.toFixed(0)} s · ${e.text}`, {tabindex: "0", class: EVENT_CLASS[e.event] || ""});
+    const li = htmlEl("li", `${e.t_s.toFixed(0)} s · ${e.text}`, {tabindex: "-1", class: EVENT_CLASS[e.event] || ""});
     li.dataset.t = e.t_s;
     li.dataset.event = e.event;
     const go = () => setTime(e.t_s);
