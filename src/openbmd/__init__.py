@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 _API = ("Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
         "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport", "ExerciseReport",
-        "TrackingResult")
+        "TrackingResult", "replay", "ReplayResult")
 
 __all__ = ["__version__", *_API]
 

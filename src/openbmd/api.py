@@ -783,3 +783,76 @@ def track(scenario: str | Path = "iran-europe", party: str = "joint", *, progres
     steps = (len(sc.parties) if party == "joint" else 1) + 1
     with progress_bar(f"track: {party}", steps, enabled=progress) as advance:
         return TrackingResult(run_scenario(sc, party, catalog=catalog, progress=advance))
+
+
+# --- exercise replay -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplayResult(_Exportable):
+    """One Monte Carlo trial of one mode, replayed event by event (launches, first tracks, shots, kills,
+    leakers). ``replay`` is the exercise's own :class:`~openbmd.exercise.replay.TrialReplay`."""
+
+    replay: Any
+    scenario: Scenario
+    catalog: Catalog
+
+    @property
+    def leakers(self) -> int:
+        return self.replay.leakers
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event in time order (s after the first launch)."""
+        return self.replay.events()
+
+    def to_json(self, scene: bool = False) -> dict[str, Any]:
+        """The ``openbmd exercise replay --json`` document; with ``scene``, the map too (``openbmd view``
+        opens the file)."""
+        doc = self.replay.to_json()
+        return {**doc, "scene": self.scene().to_json()} if scene else doc
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per event: t_s, event (launch, track, shot, kill, leak), object, and the event's details."""
+        return _dataframe(self.replay.events())
+
+    def shots(self) -> pd.DataFrame:
+        """One row per salvo fired: target object, battery, party, times (s), interceptors, killed, authority."""
+        return self.replay.to_dataframe()
+
+    def plot(self) -> Figure:
+        """The trial as a timeline, one row per object (``openbmd exercise replay --png``)."""
+        from openbmd.report.replay_plot import replay_figure
+
+        return replay_figure(self.replay.to_json())
+
+    def scene(self) -> Scene:
+        """The trial on the map: the scenario's geometry, the flights to their kill or impact, the salvos'
+        fly-outs, the first tracks, kills and leakers as timed points, and the event log."""
+        from openbmd.report.exports.exercise import replay_scene
+
+        return replay_scene(self.replay, self.scenario, self.catalog)
+
+    def __repr__(self) -> str:
+        r = self.replay
+        return (f"ReplayResult({r.scenario!r} {r.mode}, trial {r.trial} of {r.trials:,}, seed {r.seed}: "
+                f"{len(r.shots)} salvos, {r.leakers} leakers)")
+
+
+def replay(scenario: str | Path | Scenario, mode: str = "joint", trial: int = 0, *, trials: int = 10_000,
+           seed: int = 1, catalog: Catalog | None = None) -> ReplayResult:
+    """Replay trial ``trial`` (0-based) of ``mode`` from the ``trials``-trial run of ``scenario`` with ``seed``:
+    the same draws as that trial of :func:`exercise` with the same ``trials`` and ``seed``."""
+    from openbmd.earth import wgs84
+    from openbmd.exercise.replay import replay_trial
+    from openbmd.exercise.scenario import load_scenario
+
+    for value, name in ((trials, "trials"), (trial, "trial"), (seed, "seed")):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InputError(f"must be a whole number, got {value!r}", name)
+    if trials < 1:
+        raise InputError(f"must be at least 1, got {trials}", "trials")
+    cat = _catalog(catalog)
+    sc = load_scenario(str(scenario), cat) if isinstance(scenario, (str, Path)) else scenario
+    return ReplayResult(replay_trial(sc, cat, wgs84(), mode, trial, trials=trials, seed=seed), sc, cat)
+
+
+__all__ += ["replay", "ReplayResult"]

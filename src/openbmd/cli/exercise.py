@@ -90,3 +90,12 @@ def show(name: str = typer.Argument(..., help="Built-in scenario name, e.g. nrc-
     if name not in builtin_scenarios():
         raise InputError(f"no built-in scenario {name!r}; built in: {', '.join(builtin_scenarios())}", "NAME")
     typer.echo((resources.files("openbmd.exercise") / "scenarios" / f"{name}.yaml").read_text("utf-8"), nl=False)
+
+
+def _register_replay() -> None:
+    from openbmd.cli.exercise_replay import REPLAY_HELP, replay
+
+    app.command("replay", help=REPLAY_HELP)(replay)
+
+
+_register_replay()

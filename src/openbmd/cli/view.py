@@ -16,8 +16,10 @@ Example: openbmd engage ... --export out/engage.scene.json
 
 RESULTS are scene files (--export x.scene.json on trajectory, engage,
 footprint, assure and exercise run) or the --json output of trajectory
---samples N and of engage. The page and its map data ship in the package;
-it listens on 127.0.0.1 only. Ctrl-C stops it.
+--samples N, engage, exercise run (the mode comparison chart), exercise
+replay (one trial played back with the slider) and threat (range contours).
+The page and its map data ship in the package; it listens on 127.0.0.1
+only. Ctrl-C stops it.
 
 Live mode: --centre URL --data DIR --as PARTY shows the fused picture PARTY
 may see at the exchange centre, as it changes. This process signs the

@@ -16,9 +16,11 @@ import numpy as np
 
 from openbmd.earth import ecef_to_geodetic, wgs84
 from openbmd.report.figures import new_figure, save_figure
-from openbmd.report.maps import bbox_around, draw_track, world_axes
+from openbmd.report.labels import declutter
+from openbmd.report.maps import polar_axes
 
-_ENGAGEABLE, _SAFE, _OUT = "#c0392b", "#1e8449", "#aaaaaa"
+# Okabe & Ito (2008), as the page's corridors: vermillion, blue, grey.
+_ENGAGEABLE, _SAFE, _OUT = "#D55E00", "#0072B2", "#999999"
 
 _METHOD = """
 <h2>Method and assumptions</h2>
@@ -58,8 +60,14 @@ def _img(path: Path) -> str:
 
 
 def corridor_map(path: Path, data: dict[str, Any], corridors) -> Path:
-    """Ground tracks of every corridor, red where engageable, green where not, grey beyond reach."""
+    """Ground tracks of every corridor on a north-polar map (ICBM flights cross the pole), vermillion where
+    engageable, blue where not, grey beyond reach; with the deployment's sites, the bases and the targets."""
+    from matplotlib.lines import Line2D
+
+    from openbmd.catalog import load_catalog
+
     earth = wgs84()
+    cat = load_catalog()
     tracks = []
     for k, pair in enumerate(data["pairs"]):
         t = corridors.threats.t_s[k]
@@ -69,14 +77,32 @@ def corridor_map(path: Path, data: dict[str, Any], corridors) -> Path:
         lat, lon, _ = ecef_to_geodetic(corridors.threats.r_ecef[k][ok], earth)
         colour = _ENGAGEABLE if pair["engageable"] else _SAFE if pair["reachable"] else _OUT
         tracks.append((np.degrees(lat), np.degrees(lon), colour))
-    lat_all = np.concatenate([t[0] for t in tracks]) if tracks else np.array([0.0])
-    lon_all = np.concatenate([t[1] for t in tracks]) if tracks else np.array([0.0])
-    view = bbox_around(lat_all, lon_all)
-    fig, ax = world_axes(bbox=view)
+    lat_min = min([20.0, *(float(t[0].min()) - 5.0 for t in tracks)])
+    fig, m = polar_axes(max(lat_min, -10.0))
     for lat, lon, colour in sorted(tracks, key=lambda x: x[2] == _ENGAGEABLE):  # engageable drawn on top
-        draw_track(ax, lat, lon, color=colour, linewidth=0.9 if colour != _ENGAGEABLE else 1.4, alpha=0.8)
-    ax.set_title(f"{data['deployment']}: corridors {data.get('forces', '')} → {data.get('targets', '')} "
-                 f"(red: engageable)", fontsize=11)
+        m.plot(lat, lon, color=colour, linewidth=0.9 if colour != _ENGAGEABLE else 1.4, alpha=0.8, zorder=3)
+    marks = [("interceptor site", "s", "#0072B2", [s["name"] for s in data.get("sites", [])]),
+             ("ICBM base", "^", "#000000", sorted(set(corridors.bases))),
+             ("target", "o", "#000000", sorted(set(corridors.targets)))]
+    for label, shape, colour, names in marks:
+        places = {n: cat.place(n.split("/")[0]) for n in names}
+        for k, (n, p) in enumerate(places.items()):
+            x, y = m.project(p.lat_deg, p.lon_deg)
+            m.ax.plot(x, y, marker=shape, color=colour, markersize=6 if shape == "s" else 4, linestyle="none",
+                      zorder=4, markeredgecolor="#fff" if shape == "s" else colour)
+            if shape == "s":
+                m.ax.annotate(n.split("/")[0], (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7,
+                              color=colour, zorder=5)
+    handles = [Line2D([], [], color=_ENGAGEABLE, lw=1.4, label="engageable"),
+               Line2D([], [], color=_SAFE, lw=0.9, label="not engageable"),
+               Line2D([], [], color=_OUT, lw=0.9, label="beyond the missile's reach"),
+               *(Line2D([], [], marker=s, color=c, ls="", label=lab) for lab, s, c, _ in marks)]
+    m.ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    m.ax.set_title(f"{data['deployment']}: corridors {data.get('forces', '')} → {data.get('targets', '')}",
+                   fontsize=11)
+    m.ax.text(0.995, 0.005, "North-polar azimuthal equidistant; map: Natural Earth (public domain)",
+              transform=m.ax.transAxes, fontsize=6, ha="right", va="bottom", color="#555555")
+    declutter(fig)
     return save_figure(fig, path)
 
 
@@ -127,10 +153,33 @@ def _sensitivity_table(sens: dict[str, Any] | None) -> str:
     head = "".join(f"<th>{v / 1e3:g} km/s</th>" for v in sens["speeds_mps"])
     rows = "".join(f"<tr><th>{d:g} s</th>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
                    for d, row in zip(sens["delays_s"], sens["engageable_pairs"]))
-    flips = ", ".join(f"{html.escape(f['base'])}→{html.escape(f['target'])}" for f in sens["flips"])
     return (f"<h2>Sensitivity</h2><p>Engageable pairs by common interceptor burnout speed (columns) and decision "
-            f"delay (rows).</p><table><tr><th>delay \\ speed</th>{head}</tr>{rows}</table>"
-            f"<p>Pairs that flip inside this grid: {flips or 'none'}.</p>")
+            f"delay (rows).</p><table><tr><th>delay \\ speed</th>{head}</tr>{rows}</table>" + _flips_table(sens))
+
+
+def _flips_table(sens: dict[str, Any]) -> str:
+    """The pairs engageable somewhere in the grid but not everywhere, summarised per base: how many, towards
+    which targets, and the range of their speed thresholds at the shortest and the longest delay."""
+    flips = sens["flips"]
+    if not flips:
+        return "<p>No pair flips inside this grid.</p>"
+    d0, d1 = f"{sens['delays_s'][0]:g}", f"{sens['delays_s'][-1]:g}"
+
+    def span(values: list[float | None]) -> str:
+        v = [x for x in values if x is not None]
+        return "none" if not v else f"{min(v) / 1e3:.1f}–{max(v) / 1e3:.1f}" if len(v) > 1 else f"{v[0] / 1e3:.1f}"
+
+    rows = []
+    for base in dict.fromkeys(f["base"] for f in flips):
+        mine = [f for f in flips if f["base"] == base]
+        targets = ", ".join(html.escape(f["target"]) for f in mine[:6]) + (f" and {len(mine) - 6} more"
+                                                                        if len(mine) > 6 else "")
+        rows.append(f"<tr><th>{html.escape(base)}</th><td>{len(mine)}</td><td>{targets}</td>"
+                    f"<td>{span([f['speed_threshold_mps_by_delay'][d0] for f in mine])}</td>"
+                    f"<td>{span([f['speed_threshold_mps_by_delay'][d1] for f in mine])}</td></tr>")
+    return (f"<h3>{len(flips)} pairs that flip inside this grid</h3><table class=\"flips\"><tr><th>base</th>"
+            f"<th>pairs</th><th>targets</th><th>speed threshold at {d0} s delay (km/s)</th>"
+            f"<th>at {d1} s (km/s)</th></tr>{''.join(rows)}</table>")
 
 
 def write_assurance_report(out_dir: Path | str, data: dict[str, Any], corridors) -> Path:

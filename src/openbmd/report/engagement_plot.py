@@ -14,6 +14,7 @@ import numpy as np
 from typing import TYPE_CHECKING
 
 from openbmd.report.figures import new_figure, save_figure
+from openbmd.report.labels import declutter
 from openbmd.report.maps import map_aspect, to_view_lon, world_axes
 from openbmd.report.trajectory_plot import LatLon, trajectory_figure
 
@@ -57,6 +58,7 @@ def engagement_figure(lat_deg, lon_deg, t_s, alt_m, *, title: str,
                        label="shoot-look-shoot shots" if k == 0 else None)
     if window_s is not None or shot_times_s:
         ax_alt.legend(loc="upper right", fontsize=8)
+    declutter(fig)
     return fig
 
 
@@ -78,7 +80,9 @@ def footprint_figure(lat_deg: np.ndarray, lon_deg: np.ndarray, shots: np.ndarray
     ax = fig.add_subplot()
     world_axes(bbox=view, ax=ax)
     top = max(int(shots.max(initial=0)), shots_required, 1)
-    colours = ["#f5b7b1"] + [c for c in ("#d6eaf8", "#85c1e9", "#3498db", "#1f618d", "#154360")][:top]
+    # Threatened but undefended in light vermillion; defended cells yellow to dark green, none of them the sea's
+    # blue (a colour-blind-safe sequence, light to dark).
+    colours = ["#f4a582"] + [c for c in ("#f0e442", "#a6d96a", "#41ab5d", "#1a7837", "#00441b")][:top]
     while len(colours) < top + 1:
         colours.append(colours[-1])
     cmap = ListedColormap(colours)
@@ -94,8 +98,13 @@ def footprint_figure(lat_deg: np.ndarray, lon_deg: np.ndarray, shots: np.ndarray
     _mark(ax, sites, _SITE_STYLE, "interceptor site")
     _mark(ax, sensors, _SENSOR_STYLE, "radar")
     _mark(ax, {"launch area": origin}, _ORIGIN_STYLE, "threat launch area")
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.85)
+    from matplotlib.patches import Patch
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Patch(facecolor="none", edgecolor="#777", label="no colour: beyond the missile's reach"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.85)
     ax.set_title(title, fontsize=11)
     ax.text(0.995, 0.005, "Map: Natural Earth (public domain)", transform=ax.transAxes, fontsize=6,
             ha="right", va="bottom", color="#555555")
+    declutter(fig)
     return fig

@@ -13,7 +13,8 @@ import numpy as np
 from openbmd.report.figures import new_figure, save_figure
 from openbmd.report.maps import to_view_lon, world_axes
 
-_COLOURS = {"independent": "#7f8c8d", "data-exchange": "#2e86c1", "joint": "#1e8449", "sectoral": "#b9770e"}
+# Okabe & Ito (2008), safe for colour-vision deficiency.
+_COLOURS = {"independent": "#999999", "data-exchange": "#0072B2", "joint": "#009E73", "sectoral": "#E69F00"}
 
 
 def _img(path: Path) -> str:
@@ -34,12 +35,18 @@ def modes_figure(data: dict[str, Any]):
     p = np.array([data["modes"][m]["p_no_leak"] for m in modes])
     ci = np.array([data["modes"][m]["p_no_leak_ci"] for m in modes])
     colours = [_COLOURS.get(m, "#555") for m in modes]
-    ax1.bar(x, p, color=colours, yerr=np.clip([p - ci[:, 0], ci[:, 1] - p], 0, None), capsize=4)
+    # A zero bar still shows: a thin bar at the axis, outlined, with its value written on it.
+    bars = ax1.bar(x, np.maximum(p, 0.006), color=colours, edgecolor="#333", linewidth=0.6,
+                   yerr=np.clip([p - ci[:, 0], ci[:, 1] - p], 0, None), capsize=4)
+    ax1.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=3, fontsize=8)
     ax1.set_xticks(x, modes, fontsize=8)
-    ax1.set_ylim(0, 1)
+    ax1.set_ylim(0, 1.08)
     ax1.set_ylabel("P(no leaker)")
-    used = [data["modes"][m]["interceptors_used"] for m in modes]
-    ax2.bar(x, used, color=colours)
+    used = np.array([data["modes"][m]["interceptors_used"] for m in modes])
+    bars = ax2.bar(x, np.maximum(used, 0.006 * max(used.max(initial=0), 1)), color=colours, edgecolor="#333",
+                   linewidth=0.6)
+    ax2.bar_label(bars, labels=[f"{v:.1f}" for v in used], padding=3, fontsize=8)
+    ax2.set_ylim(0, max(used.max(initial=0), 1) * 1.12)
     ax2.set_xticks(x, modes, fontsize=8)
     ax2.set_ylabel("interceptors used (mean)")
     for ax in (ax1, ax2):
@@ -77,6 +84,9 @@ def scenario_map(path: Path, scenario, catalog) -> Path:
                 linestyle="none")
     ax.legend(loc="lower left", fontsize=7)
     ax.set_title(f"{scenario.name}: raid (red), batteries (squares), defended cities (dots)", fontsize=10)
+    from openbmd.report.labels import declutter
+
+    declutter(fig)
     return save_figure(fig, path)
 
 

@@ -368,3 +368,72 @@ def to_view_lon(ax: Axes, lon_deg: float | np.ndarray) -> float | np.ndarray:
     lo = 0.5 * (x0 + x1) - 180.0
     out = (np.asarray(lon_deg, dtype=np.float64) - lo) % 360.0 + lo
     return float(out) if np.ndim(out) == 0 else out
+
+
+# --- The polar view ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PolarMap:
+    """A north-polar azimuthal equidistant map (pyproj ``aeqd``) down to ``lat_min_deg``: ``project(lat, lon)``
+    (deg) gives its x, y in km; ``ax`` is the matplotlib Axes it is drawn on."""
+
+    ax: Axes
+    lat_min_deg: float
+    center_lon_deg: float
+
+    def project(self, lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
+        x, y = _polar_transformer(self.center_lon_deg).transform(np.asarray(lon_deg, float),
+                                                                 np.asarray(lat_deg, float))
+        return np.asarray(x) / 1e3, np.asarray(y) / 1e3
+
+    def plot(self, lat_deg, lon_deg, *args, **kwargs):
+        """``ax.plot`` in latitude and longitude (deg); lines stay whole across the antimeridian."""
+        x, y = self.project(lat_deg, lon_deg)
+        return self.ax.plot(x, y, *args, **kwargs)
+
+
+@functools.lru_cache(maxsize=8)
+def _polar_transformer(center_lon_deg: float):
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lat_0=90 +lon_0={center_lon_deg:g} +datum=WGS84 +units=m",
+                                always_xy=True)
+
+
+def polar_axes(lat_min_deg: float = 20.0, *, center_lon_deg: float = 0.0, ax: Axes | None = None,
+               size_in: float = 8.5) -> tuple[Figure, PolarMap]:
+    """Land on a north-polar azimuthal equidistant map down to ``lat_min_deg``, with parallels every 20°
+    and meridians every 30°, for flights that cross the pole (ICBM corridors). Natural Earth 1:110m."""
+    from matplotlib.figure import Figure as _Figure
+    from matplotlib.patches import Circle, PathPatch
+    from matplotlib.path import Path
+
+    if ax is None:
+        fig = _Figure(figsize=(size_in, size_in), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()
+    m = PolarMap(ax, float(lat_min_deg), float(center_lon_deg))
+    r = float(m.project(lat_min_deg, center_lon_deg)[1] * -1.0)
+    edge = Circle((0.0, 0.0), r, facecolor=_OCEAN_COLOR, edgecolor="#555", linewidth=0.8, zorder=0)
+    ax.add_patch(edge)
+    for verts, codes, bounds in _land_paths("110m"):
+        if bounds[3] < lat_min_deg - 5:
+            continue
+        x, y = m.project(verts[:, 1], verts[:, 0])
+        patch = PathPatch(Path(np.column_stack([x, y]), codes), facecolor=_LAND_COLOR, edgecolor=_BORDER_COLOR,
+                          linewidth=0.4, zorder=1)
+        ax.add_patch(patch)
+        patch.set_clip_path(edge)
+    for lat in np.arange(math.ceil(lat_min_deg / 20) * 20, 90, 20):
+        lon = np.linspace(-180, 180, 361)
+        (line,) = m.plot(np.full_like(lon, lat), lon, color="#ffffff", linewidth=0.6, zorder=1.5)
+        ax.annotate(f"{lat:g}°N", m.project(lat, center_lon_deg + 180), fontsize=6, color="#777", ha="center")
+    for lon in np.arange(-180, 180, 30):
+        lat = np.linspace(lat_min_deg, 90, 50)
+        m.plot(lat, np.full_like(lat, lon), color="#ffffff", linewidth=0.6, zorder=1.5)
+    ax.set_xlim(-r * 1.02, r * 1.02)
+    ax.set_ylim(-r * 1.02, r * 1.02)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig, m

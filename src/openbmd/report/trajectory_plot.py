@@ -112,6 +112,9 @@ def trajectory_figure(lat_deg: ArrayLike, lon_deg: ArrayLike, t_s: ArrayLike, al
     ax_alt.set_xlim(t_min[0], t_min[-1])
     ax_alt.set_ylim(min(0.0, float(alt_km.min())), float(alt_km.max()) * 1.15 + 1e-9)
     ax_alt.grid(True, linewidth=0.5, alpha=0.5)
+    from openbmd.report.labels import declutter
+
+    declutter(fig)
     return fig
 
 

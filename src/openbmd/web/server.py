@@ -6,7 +6,8 @@ and the scenes as JSON. It takes scenes as plain ``openbmd-scene`` documents (th
 files), so it imports no other openbmd package. Routes:
 
 - ``/`` the page; ``/static/...`` its assets;
-- ``/api/scene``: every scene given, merged (the ``openbmd-scene`` document) with ``layers`` styles;
+- ``/api/scene``: every scene given, merged (the ``openbmd-scene`` document) with ``layers`` styles
+  and the scenes' ``panels`` (the mode comparison, a replay's event log);
 - ``/api/world/{land,countries}``: Natural Earth 110m GeoJSON (gzip-encoded as shipped);
 - ``/api/live`` (live mode): server-sent events, the party's fused picture as scene features each
   time it changes (see :mod:`openbmd.web.live`: this server signs the requests to the centre).
@@ -37,7 +38,8 @@ def scene_payload(scenes: Sequence[dict[str, Any]], layers: dict[str, Any]) -> d
     return {"format": "openbmd-scene", "version": 1,
             "title": " + ".join(s.get("title", "") for s in scenes) or "nothing loaded",
             "epoch": scenes[0]["epoch"] if scenes else "2000-01-01T12:00:00.000Z",
-            "features": [f for s in scenes for f in s.get("features", [])], "layers": layers}
+            "features": [f for s in scenes for f in s.get("features", [])], "layers": layers,
+            "panels": [x for s in scenes for x in s.get("panels", [])]}
 
 
 def create_view_app(scenes: Sequence[dict[str, Any]], layers: dict[str, Any], live: Any = None) -> FastAPI:

@@ -177,14 +177,12 @@ def assurance_scene(data: dict[str, Any], corridors: Any, catalog: Any, *, earth
     return Scene(f"{data.get('deployment', 'deployment')}: corridors", tuple(points), tuple(paths))
 
 
-def exercise_scene(scenario: Any, catalog: Any, earth: EarthModel | None = None) -> Scene:
-    """An exercise's geometry: batteries, sensors, launch areas, defended assets, sector maps, and each
-    raid entry's flight (its first warhead, scenario time)."""
+def exercise_geometry(scenario: Any, catalog: Any) -> tuple[list[ScenePoint], list[SceneArea]]:
+    """An exercise's fixed geometry: batteries, sensors, launch areas (timed), defended assets, sector maps."""
     from shapely.geometry import mapping
 
-    from openbmd.exercise.geometry import fly_raid, sector_geometry
+    from openbmd.exercise.geometry import sector_geometry
 
-    earth = earth or wgs84()
     points, areas = [], []
     for party in scenario.parties:
         for b in party.batteries:
@@ -213,6 +211,16 @@ def exercise_scene(scenario: Any, catalog: Any, earth: EarthModel | None = None)
         polys = [polys] if mapping(geom)["type"] == "Polygon" else polys
         areas.append(SceneArea("sectors", f"{party} sector", tuple(tuple(np.asarray(r) for r in p) for p in polys),
                                figures={"party": party}))
+    return points, areas
+
+
+def exercise_scene(scenario: Any, catalog: Any, earth: EarthModel | None = None) -> Scene:
+    """An exercise's geometry (:func:`exercise_geometry`) and each raid entry's flight (its first warhead,
+    scenario time)."""
+    from openbmd.exercise.geometry import fly_raid
+
+    earth = earth or wgs84()
+    points, areas = exercise_geometry(scenario, catalog)
     threats = fly_raid(scenario, catalog, earth).threats
     warheads = np.flatnonzero(threats.is_warhead)
     first = {int(threats.shot[k]): int(k) for k in warheads[::-1]}  # each raid entry's first warhead
@@ -237,11 +245,22 @@ def sampled_path(summary: Any, n: int) -> dict[str, list[float]]:
 
 def scene_from_document(doc: Any, where: str) -> Scene:
     """A scene from a scene document, or from the ``--json`` output of ``trajectory`` (its ``path``, with
-    ``--samples``) or ``engage`` (its intercept points)."""
+    ``--samples``), ``engage`` (its intercept points), ``exercise replay`` (its ``scene``), ``exercise run``
+    (the mode comparison, a panel) or ``threat`` (its range contours)."""
     from openbmd.errors import InputError
+    from openbmd.report.exports.exercise import comparison_panel, threat_scene
 
     if isinstance(doc, dict) and doc.get("format") == "openbmd-scene":
         return Scene.from_json(doc, where)
+    if isinstance(doc, dict) and isinstance(doc.get("scene"), dict):
+        return Scene.from_json(doc["scene"], where)
+    try:
+        if isinstance(doc, dict) and isinstance(doc.get("modes"), dict) and "trials" in doc:
+            return Scene(f"exercise ({where})", panels=(comparison_panel(doc),))
+        if isinstance(doc, dict) and isinstance(doc.get("threats"), list) and "assumptions" in doc:
+            return threat_scene(doc, where)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"cannot read it as an exercise or threat result: {exc!r}", where) from None
     if isinstance(doc, dict) and isinstance(doc.get("path"), dict) and "impact" in doc:
         p, title = doc["path"], f"trajectory ({where})"
         try:
@@ -258,5 +277,5 @@ def scene_from_document(doc: Any, where: str) -> Scene:
                                o["altitude_m"], o["intercept_time_s"], figures=o)
                     for o in [*doc["windows"], *doc["shot_plan"]])
         return Scene(f"engagement ({where})", pts)
-    raise InputError("holds nothing to draw: give a scene (--export x.scene.json) or trajectory --json --samples N",
-                     where)
+    raise InputError("holds nothing to draw: give a scene (--export x.scene.json), trajectory --json --samples N, "
+                     "or the --json of engage, exercise run, exercise replay or threat", where)

@@ -51,7 +51,14 @@ LAYERS: dict[str, tuple[str, str]] = {
     "sectors": ("Sectors", OKABE_ITO["yellow"]),
     "tracks": ("Fused tracks (live)", OKABE_ITO["orange"]),
     "impacts": ("Predicted impact points, 95 % ellipses", OKABE_ITO["vermillion"]),
+    "detections": ("First tracks (replay)", OKABE_ITO["sky-blue"]),
+    "kills": ("Kills (replay)", OKABE_ITO["green"]),
+    "leakers": ("Leakers: impacts (replay)", OKABE_ITO["vermillion"]),
+    "contours": ("Threat range contours", OKABE_ITO["purple"]),
 }
+
+TIMED_LAYERS = ("detections", "kills", "leakers")
+"""Layers whose points are events: the page shows each from its time on."""
 
 Figures = dict[str, Any]
 
@@ -124,13 +131,17 @@ class SceneArea:
 
 @dataclass(frozen=True)
 class Scene:
-    """A titled collection of points, paths and areas on one clock (s after ``epoch``, UTC)."""
+    """A titled collection of points, paths and areas on one clock (s after ``epoch``, UTC).
+
+    ``panels`` are figures beside the map, plain JSON with a ``kind`` (``"mode-comparison"``,
+    ``"replay"``): the page draws them, the map exports leave them out."""
 
     title: str
     points: tuple[ScenePoint, ...] = ()
     paths: tuple[ScenePath, ...] = ()
     areas: tuple[SceneArea, ...] = ()
     epoch: dt.datetime = J2000
+    panels: tuple[dict[str, Any], ...] = ()
 
     @property
     def layers(self) -> list[str]:
@@ -164,7 +175,7 @@ class Scene:
             feats.append({"type": "area", **common(a), "value": a.value,
                           "polygons": [[r.tolist() for r in poly] for poly in a.polygons]})
         return {"format": FORMAT, "version": VERSION, "title": self.title, "epoch": iso8601(self.epoch),
-                "features": feats}
+                "features": feats, **({"panels": list(self.panels)} if self.panels else {})}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any], where: str = "scene") -> "Scene":
@@ -195,7 +206,10 @@ class Scene:
             epoch = dt.datetime.fromisoformat(str(doc.get("epoch", iso8601(J2000))).replace("Z", "+00:00"))
         except ValueError:
             raise InputError(f"epoch {doc.get('epoch')!r} is not an ISO 8601 time", where) from None
-        return cls(str(doc.get("title", "")), tuple(points), tuple(paths), tuple(areas), epoch)
+        panels = doc.get("panels") or []
+        if not isinstance(panels, list) or not all(isinstance(x, dict) and "kind" in x for x in panels):
+            raise InputError("panels: a list of objects, each with a \"kind\"", where)
+        return cls(str(doc.get("title", "")), tuple(points), tuple(paths), tuple(areas), epoch, tuple(panels))
 
 
 def merge(scenes: Iterable[Scene], title: str | None = None) -> Scene:
@@ -205,7 +219,8 @@ def merge(scenes: Iterable[Scene], title: str | None = None) -> Scene:
         raise ValueError("no scenes to merge")
     return Scene(title or " + ".join(s.title for s in scenes),
                  tuple(p for s in scenes for p in s.points), tuple(p for s in scenes for p in s.paths),
-                 tuple(a for s in scenes for a in s.areas), scenes[0].epoch)
+                 tuple(a for s in scenes for a in s.areas), scenes[0].epoch,
+                 tuple(x for s in scenes for x in s.panels))
 
 
 def read_scene(path: str | Path) -> Scene:

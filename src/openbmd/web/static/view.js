@@ -102,20 +102,26 @@ function clockText(t) {
 
 function showDetails(k) {
   const f = view.scene.features[k];
-  const box = document.getElementById("details");
   document.querySelectorAll(".selected").forEach(e => e.classList.remove("selected"));
   document.querySelectorAll(`[data-k="${k}"]`).forEach(e => e.classList.add("selected"));
   view.selected = k;
-  box.replaceChildren();
-  const h = document.createElement("h2");
-  h.textContent = f.name;
-  const sub = document.createElement("p");
-  sub.className = "hint";
-  sub.textContent = `${view.layers[f.layer].label} (${f.type})`;
-  const table = document.createElement("table");
   const rows = Object.entries(f.figures || {});
   if (f.type === "point") rows.unshift(["lat_deg", f.lat_deg], ["lon_deg", f.lon_deg], ["alt_m", f.alt_m]);
+  if (f.type === "point" && f.t_s != null) rows.unshift(["t_s", f.t_s]);
   if (f.type === "path") rows.unshift(["samples", f.t_s.length], ["t_start_s", f.t_s[0]], ["t_end_s", f.t_s[f.t_s.length - 1]]);
+  showFigures(f.name, `${view.layers[f.layer].label} (${f.type})`, rows, f.sources || []);
+}
+
+// The details box: a title, a line under it, a table of figures and the sources.
+function showFigures(name, subtitle, rows, srcs) {
+  const box = document.getElementById("details");
+  box.replaceChildren();
+  const h = document.createElement("h2");
+  h.textContent = name;
+  const sub = document.createElement("p");
+  sub.className = "hint";
+  sub.textContent = subtitle;
+  const table = document.createElement("table");
   for (const [key, v] of rows) {
     const tr = table.insertRow();
     const th = document.createElement("th");
@@ -124,7 +130,6 @@ function showDetails(k) {
     tr.insertCell().textContent = fmt(v);
   }
   box.append(h, sub, table);
-  const srcs = f.sources || [];
   const hs = document.createElement("h3");
   hs.textContent = "Sources";
   const ul = document.createElement("ul");
@@ -197,6 +202,28 @@ function buildLegend() {
       sub.appendChild(note);
       li.appendChild(sub);
     }
+    if (name === "contours") {
+      const sub = document.createElement("div");
+      sub.className = "sublegend";
+      for (const a of contourSets()) {
+        const row = document.createElement("div");
+        const sw = document.createElement("span");
+        sw.className = "swatch line";
+        sw.style.borderTopColor = CONTOUR_COLOURS[contourSets().indexOf(a) % CONTOUR_COLOURS.length];
+        row.append(sw, ` ${a} assumptions`);
+        sub.appendChild(row);
+      }
+      const note = document.createElement("div");
+      note.textContent = "Reach of each missile from each launch area; click a contour for its ranges and targets.";
+      sub.appendChild(note);
+      li.appendChild(sub);
+    }
+    if (TIMED.has(name)) {
+      const sub = document.createElement("div");
+      sub.className = "sublegend";
+      sub.textContent = "Each shows from its time on the slider.";
+      li.appendChild(sub);
+    }
     if (name === "coverage") {
       const sub = document.createElement("div");
       sub.className = "sublegend";
@@ -227,7 +254,22 @@ function lineColour(f, colour) {
 // Each party's sector in its own colour (Okabe-Ito), in the order the file lists them.
 const SECTOR_COLOURS = ["#F0E442", "#CC79A7", "#56B4E9", "#009E73", "#E69F00"];
 
+// Threat contours by assumption set (Okabe-Ito), in the order the file lists the sets.
+const CONTOUR_COLOURS = ["#CC79A7", "#0072B2", "#D55E00", "#009E73", "#E69F00"];
+
+function contourSets() {
+  return [...new Set(view.scene.features.filter(g => g.layer === "contours").map(g => (g.figures || {}).assumption))];
+}
+
+// Layers whose points are events (report.exports.scene.TIMED_LAYERS): each shows from its time on.
+const TIMED = new Set(["detections", "kills", "leakers"]);
+
+function eventShown(f) {
+  return !TIMED.has(f.layer) || f.t_s == null || view.t >= f.t_s;
+}
+
 function areaColour(f, colour) {
+  if (f.layer === "contours") return CONTOUR_COLOURS[contourSets().indexOf((f.figures || {}).assumption) % CONTOUR_COLOURS.length];
   if (f.layer !== "sectors") return colour;
   const names = [...new Set(view.scene.features.filter(g => g.layer === "sectors").map(g => g.name))];
   return SECTOR_COLOURS[names.indexOf(f.name) % SECTOR_COLOURS.length];
@@ -246,6 +288,7 @@ function buildFeatures() {
   const byType = order.map(type => view.scene.features.map((f, k) => [f, k]).filter(([f]) => f.type === type));
   view.counts = {};
   view.markers = [];
+  view.timed = [];
   for (const list of byType) {
     for (const [f, k] of list) {
       const colour = view.layers[f.layer].colour;
@@ -257,7 +300,7 @@ function buildFeatures() {
         if (f.layer === "footprints" && f.value === 0) {  // within reach, not defended: an outline only
           e = el("path", {class: `area ${f.layer} reach`, fill: "none", stroke: "#000", "stroke-dasharray": "4 3"}, g);
         } else {
-          const opacity = f.value == null ? 0.25 : 0.15 + 0.5 * (f.value / maxValue);
+          const opacity = f.value == null ? (f.layer === "contours" ? 0.06 : 0.25) : 0.15 + 0.5 * (f.value / maxValue);
           const fill = areaColour(f, colour);
           e = el("path", {class: `area ${f.layer}`, fill, "fill-opacity": opacity.toFixed(3), stroke: fill}, g);
         }
@@ -266,8 +309,10 @@ function buildFeatures() {
         e = el("path", {class: `line ${f.layer}`, stroke: lineColour(f, colour)}, g);
         view.markers.push({k, f});
       } else {
-        e = el("circle", {class: `point ${f.layer}`, r: f.layer === "intercepts" ? 5 : 4.5, fill: colour,
-                          tabindex: 0, role: "button", "aria-label": `${f.name} (${view.layers[f.layer].label})`}, g);
+        e = el("circle", {class: `point ${f.layer}`, r: f.layer === "intercepts" ? 5 : TIMED.has(f.layer) ? 5.5 : 4.5,
+                          fill: colour, tabindex: 0, role: "button",
+                          "aria-label": `${f.name} (${view.layers[f.layer].label})`}, g);
+        if (TIMED.has(f.layer)) view.timed.push({e, f});
       }
       e.dataset.k = k;
       const title = el("title", {}, e);
@@ -306,7 +351,8 @@ function render() {
       const xy = view.proj([f.lon_deg, f.lat_deg]);
       e.setAttribute("cx", xy ? xy[0].toFixed(2) : -99);
       e.setAttribute("cy", xy ? xy[1].toFixed(2) : -99);
-      e.style.visibility = visible && xy ? "" : "hidden";
+      e.onSide = Boolean(visible && xy);
+      e.style.visibility = e.onSide && eventShown(f) ? "" : "hidden";
     } else {
       e.setAttribute("d", path(f._geo) || "");
     }
@@ -388,6 +434,20 @@ function setTime(t) {
   document.getElementById("clock").textContent = clockText(view.t);
   updateMarkers();
   updateCursor();
+  updateEvents();
+}
+
+// Event points (first tracks, kills, leakers) from their time on; the replay's log marks what is past.
+function updateEvents() {
+  for (const {e, f} of view.timed || []) e.style.visibility = e.onSide && eventShown(f) ? "" : "hidden";
+  let past = 0;
+  for (const li of view.eventRows || []) {
+    const done = +li.dataset.t <= view.t;
+    li.classList.toggle("past", done);
+    past += done;
+  }
+  const count = document.getElementById("events-count");
+  if (count) count.textContent = `${past} of ${view.eventRows.length} events by now`;
 }
 
 function setPlaying(on) {
@@ -502,6 +562,7 @@ async function main() {
   slider.min = view.span[0];
   slider.max = view.span[1];
   buildLegend();
+  buildPanels();
   wire();
   render();
   drawProfile();
