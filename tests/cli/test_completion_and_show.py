@@ -25,9 +25,12 @@ def test_commands_and_flags_complete():
     assert _complete("openbmd exercise run nrc-2012 --mo") == ["--modes"]
 
 
-def test_the_completion_script_installs_for_bash(capsys):
-    main(["--show-completion", "bash"])
-    assert "_OPENBMD_COMPLETE=complete_bash" in capsys.readouterr().out
+def test_the_completion_script_installs_for_bash():
+    # In a fresh process: Typer's shell detection depends on state earlier tests of the session may leave.
+    out = subprocess.run([sys.executable, "-c", "from openbmd.cli import run; run()", "--show-completion", "bash"],
+                         env={**os.environ, "SHELL": "/bin/bash"}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "_OPENBMD_COMPLETE=complete_bash" in out.stdout
 
 
 def test_exercise_show_prints_a_scenario_that_loads(capsys, tmp_path):
