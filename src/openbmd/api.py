@@ -223,7 +223,8 @@ class TrajectoryResult(_Exportable):
         frame = self.to_dataframe()
         return trajectory_figure(frame.lat_deg, frame.lon_deg, frame.t_s, frame.altitude_m, title=self.title,
                                  launch=(_deg(s.launch_lat_rad), _deg(s.launch_lon_rad)),
-                                 impact=(_deg(s.impact_lat_rad), _deg(s.impact_lon_rad)))
+                                 impact=(_deg(s.impact_lat_rad), _deg(s.impact_lon_rad)),
+                                 launch_name=self.launch, impact_name=self.target)
 
     def __repr__(self) -> str:
         return (f"TrajectoryResult({self.title!r}: range {self.ground_range_m / 1e3:,.0f} km, apogee "

@@ -39,7 +39,8 @@ def main(out_dir: str = "out") -> None:
         tag = f"{missile}_{origin}_{target}_{loft.rule}"
         d = np.degrees
         save_trajectory_png(out / f"{tag}.png", d(s.lat_rad), d(s.lon_rad), s.t_s, s.alt_m,
-                            title=f"{m.name}: {origin} to {target} ({loft.rule})", launch=(la, lo), impact=(lb, lob))
+                            title=f"{m.name}: {origin} to {target} ({loft.rule})", launch=(la, lo), impact=(lb, lob),
+                            launch_name=origin, impact_name=target)
         results.append({"missile": missile, "from": origin, "to": target, "loft": loft.rule,
                         "miss_m": shot.miss_m, **s.to_json()})
         print(f"{m.display_name:42s} {a:>14s} -> {b:<12s} {loft.rule:10s} range {s.ground_range_m / 1e3:7.0f} km  "

@@ -70,3 +70,11 @@ def test_bad_arrays_are_input_errors(tmp_path):
         save_trajectory_png(tmp_path / "x.png", lat[:1], lon[:1], t[:1], alt[:1], title="x",
                             launch=TABRIZ, impact=WARSAW)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_launch_and_target_places_are_named_on_the_map():
+    lat, lon, t, alt = parabola_flight(TABRIZ, WARSAW)
+    fig = trajectory_figure(lat, lon, t, alt, title="T", launch=TABRIZ, impact=WARSAW, launch_name="tabriz",
+                            impact_name="warsaw")
+    names = {a.get_text() for a in fig.axes[0].texts}
+    assert {"tabriz", "warsaw"} <= names

@@ -57,10 +57,12 @@ def _nearest_sample(lat: np.ndarray, lon: np.ndarray, point: LatLon) -> int:
 
 def trajectory_figure(lat_deg: ArrayLike, lon_deg: ArrayLike, t_s: ArrayLike, alt_m: ArrayLike,
                       *, title: str, launch: LatLon, impact: LatLon,
-                      events: Mapping[str, LatLon] | None = None, also_show: Sequence[LatLon] = ()) -> Figure:
+                      events: Mapping[str, LatLon] | None = None, also_show: Sequence[LatLon] = (),
+                      launch_name: str | None = None, impact_name: str | None = None) -> Figure:
     """The figure that :func:`save_trajectory_png` saves, for other formats or further drawing.
 
-    The map also takes in the points of ``also_show`` (e.g. sites drawn afterwards).
+    The map also takes in the points of ``also_show`` (e.g. sites drawn afterwards); ``launch_name`` and
+    ``impact_name`` (place names) label the two ends on the map.
 
     Top: the ground track on a map zoomed to it (launch ▲, impact ✕, events
     ●). Bottom: altitude in km against time in minutes, with the apogee and
@@ -84,6 +86,10 @@ def trajectory_figure(lat_deg: ArrayLike, lon_deg: ArrayLike, t_s: ArrayLike, al
                 markersize=9, linestyle="none", zorder=4, label="launch")
     ax_map.plot(to_view_lon(ax_map, impact[1]), impact[0], marker="X", color="#922b21",
                 markersize=9, linestyle="none", zorder=4, label="impact")
+    for name, (p_lat, p_lon) in ((launch_name, launch), (impact_name, impact)):
+        if name:
+            ax_map.annotate(name, (to_view_lon(ax_map, p_lon), p_lat), xytext=(6, -10), textcoords="offset points",
+                            fontsize=9, fontweight="bold", color="#222222", zorder=5)
     for name, (e_lat, e_lon) in events.items():
         x = to_view_lon(ax_map, e_lon)
         ax_map.plot(x, e_lat, marker="o", color="#1f3a93", markersize=5, zorder=4,
@@ -121,6 +127,7 @@ def trajectory_figure(lat_deg: ArrayLike, lon_deg: ArrayLike, t_s: ArrayLike, al
 def save_trajectory_png(path: str | os.PathLike[str], lat_deg: ArrayLike, lon_deg: ArrayLike,
                         t_s: ArrayLike, alt_m: ArrayLike, *, title: str, launch: LatLon,
                         impact: LatLon, events: Mapping[str, LatLon] | None = None,
+                        launch_name: str | None = None, impact_name: str | None = None,
                         dpi: float = 150.0) -> Path:
     """Save a ground-track map with an altitude-versus-time panel as a PNG; return its path.
 
@@ -130,5 +137,5 @@ def save_trajectory_png(path: str | os.PathLike[str], lat_deg: ArrayLike, lon_de
     zooms to the track with a margin and cuts it at the antimeridian.
     """
     fig = trajectory_figure(lat_deg, lon_deg, t_s, alt_m, title=title, launch=launch,
-                            impact=impact, events=events)
+                            impact=impact, events=events, launch_name=launch_name, impact_name=impact_name)
     return save_figure(fig, path, dpi=dpi)
