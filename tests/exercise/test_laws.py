@@ -46,10 +46,10 @@ def test_sharing_data_never_lowers_p_no_leak(catalog, name, seed):
     _not_worse(_no_leak(preps["data-exchange"], seed), _no_leak(preps["independent"], seed))
 
 
-@pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys", "epaa-phase3-no-decoys"])
+@pytest.mark.parametrize("name", ["nrc-2012", "epaa-phase3-no-decoys"])
 def test_a_faster_timeline_never_lowers_p_no_leak_with_the_look_shot_reserved(catalog, name):
-    """With decoys too: a faster cycle still waits for discrimination where time allows, and its earlier
-    shoot-shoot salvos never take a channel from a first salvo of the same wave that cannot wait."""
+    """Without decoys. With them a faster commit leaves less time to discriminate: in nrc-2012 with one decoy
+    per missile the prompt timeline spends more interceptors on decoys (a finding, reported in the notes)."""
     sc = _variants(catalog)[name]
     fast = sc.model_copy(update={"timeline": "prompt"})
     for mode in ("independent", "joint"):

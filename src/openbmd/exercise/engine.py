@@ -385,45 +385,42 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                                     look_spare)
                             cost[r, q] = e_t[i, q] - _VALUE_WEIGHT * (obj[i].value + 1e-3) * p_kill
                 choice = assign_capacitated(cost, slots)
-                # Fire the most urgent first: the engagements whose battery's last chance to launch comes soonest.
-                deadline = np.full(rows.size, np.inf)
                 for r in range(rows.size):
-                    if choice[r] >= 0:
-                        b = bats[choice[r]]
-                        deadline[r] = rec_f[rows[r], b, rec_n[rows[r], b] - 1, 0]
-                order = np.argsort(deadline)
-                for pos in range(rows.size):
-                    r = order[pos]
                     q = choice[r]
                     if q < 0:
                         continue
                     i = rows[r]
                     b = bats[q]
-                    rr, pk_eff, a = e_r[i, q], e_pk[i, q], e_a[i, q]
-                    t_launch, t_hit = rec_f[i, b, rr, 0], rec_f[i, b, rr, 1]
                     spare = inv[b] - bat[b].reserve - held[b] + (salvo if hold_for[i] == b else 0)
                     if spare < salvo or shots[i] >= MAX_SHOTS - 1:
                         continue
-                    if _busy(busy, busy_n, b, t_launch, t_hit, lim[b], i) > -np.inf:
+                    rr, pk_eff, a = e_r[i, q], e_pk[i, q], e_a[i, q]
+                    if _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], lim[b], i) > -np.inf:
                         continue  # an earlier assignment of this wave took the channel; try next wave
+                    t_hit = rec_f[i, b, rr, 1]
                     if hold_for[i] == b:
                         held[b] -= salvo
                         _release_hold(busy, hold_at, hold_for, i, salvo)
+                    # Shoot-shoot at the last chance: a second salvo now if no time is left to look.
                     rounds = 1
                     if sls and spare >= 2 * salvo:
-                        look, look_r = _look_battery(tr, i, b, bats, salvo, inv, held, bat, prm, approval, veto,
-                                                     self_def, t_hit + ka, min(known_dead[g, i], recognised[tr, g, i]),
-                                                     fc, starts, busy, busy_n, lim, memo)
-                        if look < 0:
-                            # Shoot-shoot at the last chance, since no time is left to look, unless the second salvo
-                            # would leave no channel, now or later in its window, for a first salvo of this wave.
-                            if _busy(busy, busy_n, b, t_launch, t_hit, max(bat[b].channels - 2 * salvo + 1, 1), i) \
-                                    == -np.inf and _room_to_double(tr, pos, order, q, choice, rows, bats, e_r, g,
-                                                                   t_launch, t_hit, salvo, prm, approval, veto,
-                                                                   self_def, known_dead, recognised, fc, starts, busy,
-                                                                   busy_n, lim, memo):
-                                rounds = 2
-                        elif prm[0].look_reserve and hold_for[i] < 0:
+                        look = -1
+                        until = min(known_dead[g, i], recognised[tr, g, i])
+                        for q2 in range(bats.size):
+                            b2 = bats[q2]
+                            spare2 = inv[b2] - bat[b2].reserve - held[b2] - (salvo if b2 == b else 0)
+                            if spare2 >= salvo:
+                                delay2 = _delay(prm, approval, veto, self_def, tr, i, b2)
+                                if delay2 < np.inf:
+                                    look_r = _feasible(tr, i, b2, t_hit + ka, until, fc, starts, delay2, busy, busy_n,
+                                                       lim[b2], memo)[0]
+                                    if look_r >= 0:
+                                        look = b2
+                                        break
+                        if look < 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit,
+                                              max(bat[b].channels - 2 * salvo + 1, 1), i) == -np.inf:
+                            rounds = 2
+                        elif look >= 0 and prm[0].look_reserve and hold_for[i] < 0:
                             # hold the interceptors and the fire-unit channels the look-shot will need
                             held[look] += salvo
                             hold_for[i] = look
@@ -433,7 +430,9 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                 busy[look, busy_n[look], 1] = rec_f[i, look, look_r, 1]
                                 busy[look, busy_n[look], 2] = i
                                 busy_n[look] += 1
+                    hit = False
                     for _ in range(rounds):
+                        hit_now = False
                         k = shots[i]
                         shots[i] += 1
                         g_shots[g, i] += 1
@@ -445,21 +444,21 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                         if not obj[i].is_warhead:
                             at_decoys[tr] += salvo
                             decoy_use[b] += salvo
-                        hit = False
                         for s in range(salvo):
-                            busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = t_launch, t_hit, -1.0
+                            busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = \
+                                rec_f[i, b, rr, 0], t_hit, -1.0
                             busy_n[b] += 1
                             if uniforms[tr, (i * MAX_SHOTS + k) * salvo + s] < pk_eff:
-                                hit = True
+                                hit, hit_now = True, True
                         if log.shape[0] > 0 and n_log < log.shape[1]:
                             row = log[tr]
                             row[n_log, 0], row[n_log, 1], row[n_log, 2], row[n_log, 3] = i, b, g, wave
-                            row[n_log, 4], row[n_log, 5], row[n_log, 6] = t_launch, t_hit, salvo
-                            row[n_log, 7], row[n_log, 8] = 1.0 if hit else 0.0, a
+                            row[n_log, 4], row[n_log, 5], row[n_log, 6] = rec_f[i, b, rr, 0], t_hit, salvo
+                            row[n_log, 7], row[n_log, 8] = 1.0 if hit_now else 0.0, a
                             n_log += 1
-                        if hit and t_hit < kill_t[i]:
-                            kill_t[i], kill_j[i], killer[i] = t_hit, rec_i[i, b, rr, 1], bat[b].party
                     fired = True
+                    if hit and t_hit < kill_t[i]:
+                        kill_t[i], kill_j[i], killer[i] = t_hit, rec_i[i, b, rr, 1], bat[b].party
                     next_ok[g, i] = max(next_ok[g, i], t_hit + ka if sls else np.inf)
             # Who learns of each kill, and when: any group whose sensors see the intercept.
             for i in range(n):
@@ -495,59 +494,6 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
             if not hit_assets[a]:
                 saved += asset_value[a]
         defended[tr] = saved / total_value if total_value > 0 else 1.0
-
-
-@njit(cache=True)
-def _look_battery(tr, i, b, bats, salvo, inv, held, bat, prm, approval, veto, self_def, after, until, fc, starts,
-                  busy, busy_n, lim, memo):
-    """The first battery of the group that could take a look-shot at object i launching in [after, until), with
-    interceptors to spare once battery b has fired its salvo: (battery, record), (-1, -1) if none."""
-    for q2 in range(bats.size):
-        b2 = bats[q2]
-        if inv[b2] - bat[b2].reserve - held[b2] - (salvo if b2 == b else 0) >= salvo:
-            delay2 = _delay(prm, approval, veto, self_def, tr, i, b2)
-            if delay2 < np.inf:
-                look_r = _feasible(tr, i, b2, after, until, fc, starts, delay2, busy, busy_n, lim[b2], memo)[0]
-                if look_r >= 0:
-                    return b2, look_r
-    return -1, -1
-
-
-@njit(cache=True)
-def _room_to_double(tr, pos, order, q, choice, rows, bats, e_r, g, t_launch, t_hit, salvo, prm, approval, veto,
-                    self_def, known_dead, recognised, fc, starts, busy, busy_n, lim, memo):
-    """Whether battery (column q) can fire a second salvo over [t_launch, t_hit) s and still find a channel, at
-    their planned launch or later in their windows, for every engagement of this wave still to fire after
-    position ``pos`` of ``order`` that goes to it. Tentative bookings are undone before returning."""
-    b = bats[q]
-    rec_f = fc[0]
-    saved = busy_n[b]
-    ok = True
-    for s in range(salvo):
-        if busy_n[b] >= busy.shape[1]:
-            ok = False
-            break
-        busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = t_launch, t_hit, -1.0
-        busy_n[b] += 1
-    for p2 in range(pos + 1, order.size):
-        if not ok:
-            break
-        r2 = order[p2]
-        if choice[r2] != q:
-            continue
-        j = rows[r2]
-        delay = _delay(prm, approval, veto, self_def, tr, j, b)
-        rr = _feasible(tr, j, b, rec_f[j, b, e_r[j, q], 0], min(known_dead[g, j], recognised[tr, g, j]), fc, starts,
-                       delay, busy, busy_n, lim[b], memo)[0]
-        if rr < 0 or busy_n[b] + salvo > busy.shape[1]:
-            ok = False
-            break
-        for s in range(salvo):
-            busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = rec_f[j, b, rr, 0], \
-                rec_f[j, b, rr, 1], -1.0
-            busy_n[b] += 1
-    busy_n[b] = saved
-    return ok
 
 
 @njit(cache=True)
