@@ -14,14 +14,17 @@ from openbmd.cli.resolve import flags, opt_quantity, output_folder
 
 HELP = """Assess a deployment against strategic missile corridors.
 
-Example: openbmd assure --deployment epaa-phase3 --forces russia-icbm --targets north-america
-         --criteria russia-2011-2012 --report out/assure
+Example: openbmd assure --deployment epaa-phase3 --forces russia-icbm
+         --targets north-america --criteria russia-2011-2012
+         --report out/assure
 
---deployment and --criteria take a catalog name or a YAML file in the catalog's format
-(kind: deployment / kind: criteria). --forces: russia-icbm, us-icbm or base names;
---targets: north-america, russia, europe or place names (comma-separated). Per pair the
-result gives engageability, the window, the speed threshold (the least common interceptor
-burnout speed that engages it) and the delay budget (the longest decision delay that does).
+--deployment and --criteria take a catalog name or a YAML file in the
+catalog's format (kind: deployment / kind: criteria). --forces: russia-icbm,
+us-icbm or base names; --targets: north-america, russia, europe or place
+names (comma-separated). Per pair the result gives engageability, the window,
+the speed threshold (the least common interceptor burnout speed that engages
+it) and the delay budget (the longest decision delay that does).
+--observed FILE (flight-test JSON) checks --criteria with observed speeds too.
 """
 
 

@@ -18,10 +18,12 @@ app = typer.Typer(help="Computer-assisted exercise: compare cooperation modes by
 
 RUN_HELP = """Run a scenario (built-in name or YAML file) in each cooperation mode.
 
-Example: openbmd exercise run nrc-2012 --trials 10000 --seed 1 --workers 2 --report out/exercise
+Example: openbmd exercise run nrc-2012 --trials 10000 --seed 1 --workers 2
+         --report out/exercise
 
-Modes: independent, data-exchange, joint, sectoral. The same seed gives the same answer
-for any number of workers. --scheduler ADDR uses a running Dask scheduler instead.
+Modes: independent, data-exchange, joint, sectoral. The same seed gives the
+same answer for any number of workers. --scheduler ADDR uses a running Dask
+scheduler instead.
 """
 
 
@@ -72,14 +74,15 @@ def run(
     write_exports(export, result.scene)
 
 
-COMPARE_HELP = """Run two scenarios (built-in names or YAML files) with the same trials and seed, side by side.
+COMPARE_HELP = """Run two scenarios (built-in names or YAML files) with the same trials and
+seed, side by side.
 
-Example: openbmd exercise compare nrc-2012 my-variant.yaml --trials 10000 --seed 1
+Example: openbmd exercise compare nrc-2012 my-variant.yaml --trials 10000
 
 Per mode: P(no leaker) and expected leakers in A and in B, and the paired
-difference B - A with its 95% interval, as +d ± half-width (trial k of A against
-trial k of B; the same draws where the two scenarios hold the same objects).
-"*" marks a P(no leaker) difference whose interval leaves out zero.
+difference B - A with its 95% interval, as +d ± half-width (trial k of A
+against trial k of B: the same draws where the two scenarios hold the same
+objects). "*" marks a P(no leaker) difference whose interval leaves out zero.
 """
 
 

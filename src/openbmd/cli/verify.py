@@ -13,17 +13,22 @@ from openbmd.cli.resolve import flags
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
-HELP = """Fly an interceptor test, observe it as one party, and estimate its burnout speed and height.
+HELP = """Fly an interceptor test, observe it as one party, and estimate its burnout
+speed and height.
 
-Example: openbmd flight-test --interceptor sm3-iia --from aegis-black-sea --azimuth 90deg
-         --declared-speed 4.5km/s --observer russia --released tracks --trials 200 --report out/ft
+Example: openbmd flight-test --interceptor sm3-iia --from aegis-black-sea
+         --azimuth 90deg --declared-speed 4.5km/s --observer russia
+         --released tracks --trials 200 --report out/ft
 
---observer is a party with an assumption set (its sensors are the set's list); --observer-sensor
-PLACE:SENSOR brings an instrument (catalog place or lat,lon, and a catalog sensor), pointed at the
-test range (repeatable). --released: none, tracks (the tester's range-radar tracks) or telemetry
-(tracks and the interceptor's own navigation states), sent as exchange track reports. --limit NAME=SPEED
-adds a speed limit to the catalog's. --trials N repeats the observation N times with seeded noise and
-reports how often the 95 % interval holds the true value.
+--observer is a party with an assumption set (its sensors are the set's list).
+--observer-sensor PLACE:SENSOR brings an instrument (catalog place or lat,lon,
+and a catalog sensor), pointed at the test range (repeatable).
+--released: none, tracks (the tester's range-radar tracks) or telemetry
+(tracks and the interceptor's own navigation states), sent as exchange track
+reports.
+--limit NAME=SPEED adds a speed limit to the catalog's. --trials N repeats the
+observation N times with seeded noise and reports how often the 95 % interval
+holds the true value.
 """
 
 
