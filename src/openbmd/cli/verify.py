@@ -115,8 +115,14 @@ def _print(data: dict) -> None:
     console().print(t)
     tr = data.get("tracker")
     if tr and tr["estimate"] is not None:
-        console().print(f"Stone Soup track of the own radars ({tr['updates']} updates): {tr['estimate']:,.2f} m/s, "
+        console().print(f"Stone Soup track of the same rows ({tr['updates']} updates): {tr['estimate']:,.2f} m/s, "
                         f"95 % {tr['ci95'][0]:,.2f} - {tr['ci95'][1]:,.2f} m/s")
+    eff = (data.get("sensor_biases") or {}).get("effect")
+    if eff:
+        e = eff["speed_sigma_mps"]
+        console().print(f"Speed 1-sigma {e['all biases']:.3f} m/s with the sensor biases estimated; "
+                        f"{e['noise only']:.3f} m/s were the radars free of bias (range biases alone "
+                        f"{e['range biases']:.3f}, angle biases alone {e['angle biases']:.3f})")
     cov = data.get("monte_carlo")
     if cov:
         console().print(f"coverage over {cov['trials']} runs: speed {100 * cov['speed']['coverage']:.1f} %, "
