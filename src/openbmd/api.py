@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from openbmd.engagement import Footprint, ShotEngagement
+    from openbmd.exercise.compare import Comparison
     from openbmd.exercise.montecarlo import ExerciseResult
     from openbmd.exercise.scenario import Scenario
     from openbmd.flight import TrajectorySummary
@@ -43,8 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
-    "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport", "ExerciseReport",
-    "TrackingResult",
+    "compare_exercises", "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport",
+    "ExerciseReport", "ExerciseComparison", "TrackingResult",
 ]
 
 PlaceLike = str | Place | tuple[float, float]
@@ -727,18 +728,82 @@ def exercise(scenario: str | Path | Scenario, *, trials: int = 10_000, seed: int
     The same seed gives the same answer for any number of workers."""
     from openbmd.earth import wgs84
     from openbmd.exercise.run import parse_modes, run_exercise
-    from openbmd.exercise.scenario import MODES, load_scenario
+    from openbmd.exercise.scenario import MODES
 
     if not isinstance(trials, int) or trials < 1:
         raise InputError(f"must be at least 1, got {trials!r}", "trials")
     cat = _catalog(catalog)
-    sc = load_scenario(str(scenario), cat) if isinstance(scenario, (str, Path)) else scenario
+    sc = _scenario(cat, scenario)
     mode_list = parse_modes(modes if isinstance(modes, str) else ",".join(modes or MODES))
     with _dask_client(workers, scheduler) as client, \
             progress_bar(f"{sc.name}: trials", trials * len(mode_list), enabled=progress) as advance:
         result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
                               progress=advance)
     return ExerciseReport(result, sc, cat)
+
+
+def _scenario(cat: Catalog, value: str | Path | Scenario, argument: str = "scenario") -> Scenario:
+    from openbmd.exercise.scenario import load_scenario
+
+    with renamed_arguments({"scenario": argument}):
+        return load_scenario(str(value), cat) if isinstance(value, (str, Path)) else value
+
+
+@dataclass(frozen=True)
+class ExerciseComparison:
+    """Two scenarios run with the same trials and seed, and per mode the paired differences B − A.
+
+    ``comparison`` is the exercise package's :class:`~openbmd.exercise.compare.Comparison`; ``a`` and ``b`` are
+    the two runs (each an :class:`ExerciseReport`, with its per-trial outcomes)."""
+
+    comparison: Comparison
+    a: ExerciseReport
+    b: ExerciseReport
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd exercise compare --json`` document."""
+        return self.comparison.to_json()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per mode: P(no leak) in A and B and the paired difference B − A with its 95 % interval;
+        expected leakers the same."""
+        rows = [{"mode": m.mode, "p_no_leak_a": m.p_no_leak[0], "p_no_leak_b": m.p_no_leak[1],
+                 "p_no_leak_diff": m.p_no_leak_diff, "p_no_leak_diff_lo": m.p_no_leak_diff_ci[0],
+                 "p_no_leak_diff_hi": m.p_no_leak_diff_ci[1], "expected_leakers_a": m.expected_leakers[0],
+                 "expected_leakers_b": m.expected_leakers[1], "expected_leakers_diff": m.expected_leakers_diff,
+                 "expected_leakers_diff_lo": m.expected_leakers_diff_ci[0],
+                 "expected_leakers_diff_hi": m.expected_leakers_diff_ci[1]} for m in self.comparison.modes]
+        return _dataframe(rows).set_index("mode")
+
+    to_frame = to_dataframe
+
+    def plot(self) -> Figure:
+        """The paired differences B − A per mode with their 95 % intervals."""
+        from openbmd.report.exercise_report import comparison_figure
+
+        return comparison_figure(self.to_json())
+
+    def __repr__(self) -> str:
+        c = self.comparison
+        diffs = ", ".join(f"{m.mode} {m.p_no_leak_diff:+.3f}" for m in c.modes)
+        return f"ExerciseComparison({c.b!r} - {c.a!r}, {c.trials:,} trials, seed {c.seed}: P(no leak) {diffs})"
+
+
+def compare_exercises(a: str | Path | Scenario, b: str | Path | Scenario, *, trials: int = 10_000, seed: int = 1,
+                      modes: str | Sequence[str] | None = None, workers: int | None = None,
+                      scheduler: str | None = None, progress: bool = True,
+                      catalog: Catalog | None = None) -> ExerciseComparison:
+    """Run scenarios ``a`` and ``b`` (built-in names, YAML files or Scenarios) in the same modes with the same
+    ``trials`` and ``seed``, and pair their trials: per mode, P(no leak) and expected leakers in each and the
+    differences B − A with 95 % intervals (see :mod:`openbmd.exercise.compare`)."""
+    from openbmd.exercise.compare import compare_results
+
+    cat = _catalog(catalog)
+    scenarios = [_scenario(cat, a, "a"), _scenario(cat, b, "b")]  # both checked before either runs
+    runs = [exercise(sc, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
+                     progress=progress, catalog=cat) for sc in scenarios]
+    names = tuple(v.name if not isinstance(v, (str, Path)) else str(v) for v in (a, b))
+    return ExerciseComparison(compare_results(runs[0].result, runs[1].result, names), runs[0], runs[1])
 
 
 # --- tracking --------------------------------------------------------------------------------------------

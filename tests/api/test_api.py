@@ -166,11 +166,38 @@ def test_catalog_load_takes_extra_files(tmp_path):
     assert math.isclose(f.to_json()["impact"]["lat_deg"], 52.0, abs_tol=0.01)
 
 
-def test_the_exercise_function_keeps_its_name_beside_the_exercise_package():
-    from openbmd.exercise.run import run_exercise  # the subpackage is imported...
-
-    assert callable(ob.exercise) and ob.exercise.__module__ == "openbmd.api"  # ...and ob.exercise is the API's
-    assert sys.modules["openbmd.exercise"].__name__ == "openbmd.exercise" and callable(run_exercise)
+@pytest.mark.parametrize("first", [
+    "import openbmd.exercise.engine",  # the subpackage first...
+    "ob.exercise",  # ...or the name first
+    "from openbmd import exercise",
+    "from openbmd.exercise.run import run_exercise",
+])
+def test_openbmd_exercise_is_the_package_and_calls_the_api_function_whatever_is_imported_first(first):
+    # A fresh interpreter each time: which of the two gets imported first is the whole point.
+    code = f"""
+import inspect, sys
+import openbmd as ob
+import openbmd.errors
+{first}
+import openbmd.exercise.engine
+from openbmd import exercise
+from openbmd.exercise.run import run_exercise
+assert ob.exercise is exercise is sys.modules["openbmd.exercise"], ob.exercise
+assert ob.exercise.engine.run_trials is sys.modules["openbmd.exercise.engine"].run_trials
+assert ob.exercise.run.run_exercise is run_exercise
+assert inspect.signature(ob.exercise) == inspect.signature(ob.api.exercise)
+assert "trials" in inspect.signature(ob.exercise).parameters
+try:  # the call reaches the API function (its own check of trials; the ten-line test runs a real one)
+    ob.exercise("nrc-2012", trials=0)
+except ob.errors.InputError as exc:
+    assert exc.argument == "trials", exc
+else:
+    raise AssertionError("ob.exercise(trials=0) did not reach openbmd.api.exercise")
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(Path(ob.__file__).parents[1])})
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
 
 
 def test_every_result_is_also_an_export(tmp_path, catalog):

@@ -110,3 +110,38 @@ def test_assure_cli_takes_observed_files(capsys, tmp_path):
     assert main([*base, "--criteria", "urals-reach", "--observed", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert "--observed" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("criteria, estimate, lo, hi, words", [
+    ("russia-2011-2012", 3000.0, 2990.0, 3010.0,
+     "antonov-speed: sm3-ia: declared 3.00 km/s holds; observed 3.00 km/s (95 %: 2.99-3.01), >99.9% confident "
+     "below the limit: holds"),
+    ("russia-2011-2012", 4500.0, 2000.0, 7000.0, "21.7% confident below the limit: undecided (holding needs 95 %)"),
+    ("russia-2011-2012", 6000.0, 5990.0, 6010.0, "<0.1% confident below the limit: fails (95 % confident above"),
+    ("urals-reach", 3000.0, 2990.0, 3010.0, "not-to-the-urals: aegis-east-med (sm3-ia): declared holds (reach 700 km);"
+                                            " observed holds at both ends of the observed speed's 95 % interval"),
+    ("urals-reach", 4500.0, 2000.0, 7000.0, "observed undecided: holds at one end of the observed speed's 95 % "
+                                            "interval, fails at the other"),
+    ("russia-2011-2012", 3000.0, 2990.0, 3010.0, "hundreds-not-thousand: not a figure a flight test observes"),
+])
+def test_assure_cli_says_what_was_observed_in_words(capsys, tmp_path, criteria, estimate, lo, hi, words):
+    from openbmd.cli import main
+
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps(_flight_test_json("sm3-ia", estimate, lo, hi)))
+    assert main(["assure", "--deployment", "epaa-phase1", "--forces", "kozelsk", "--targets", "washington",
+                 "--criteria", criteria, "--observed", str(f), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert words in " ".join(out.split()), out
+    assert "observed True" not in out and "observed False" not in out and "observed None" not in out
+
+
+def test_assure_cli_names_an_interceptor_no_flight_test_observed(capsys, tmp_path):
+    from openbmd.cli import main
+
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps(_flight_test_json("sm3-iia", 4000.0, 3990.0, 4010.0)))  # not in epaa-phase1
+    assert main(["assure", "--deployment", "epaa-phase1", "--forces", "kozelsk", "--targets", "washington",
+                 "--criteria", "russia-2011-2012", "--observed", str(f), "--quiet"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "sm3-ia: declared 3.00 km/s holds; not observed (no --observed flight test of sm3-ia)" in out

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from openbmd.cli import main
@@ -46,3 +47,19 @@ def test_a_missing_optional_extra_is_named(capsys, monkeypatch):
     assert main(["exercise", "run", "nrc-2012", "--trials", "10", "--workers", "1", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'openbmd[distributed]'" in err
+
+
+@pytest.mark.parametrize("command", [["threat"], ["flight-test"], ["assure"], ["exercise", "run"],
+                                     ["exercise", "compare"]])
+def test_help_text_lines_fit_the_80_column_help_so_they_read_as_written(command):
+    """Rich keeps the help's line breaks and wraps each line at 80 columns (less its margin): a longer line would
+    break in the middle, the next one not, and the paragraph reads ragged."""
+    import typer
+
+    from openbmd.cli import app
+
+    cmd = typer.main.get_command(app)
+    for name in command:
+        cmd = cmd.commands[name]
+    long = [line for line in cmd.help.splitlines() if len(line) > 78]
+    assert not long, long

@@ -58,3 +58,21 @@ def test_polygon_areas(capsys):
     assert main(["threat", "--area-polygon", "x=38 45;39 46", "--missiles", "shahab-3"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--area-polygon" in err and len(err.splitlines()) == 1
+
+
+def test_progress_goes_to_stderr_and_quiet_silences_it(capsys):
+    argv = ["threat", "--areas", "tabriz", "--missiles", "shahab-3", "--assumptions", "nato", "--azimuths", "8",
+            "--json"]
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["threats"] and "threat: missiles x sets: 1/1 (100%)" in out.err
+    assert main([*argv, "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["threats"] and out.err == ""
+
+
+def test_range_changes_never_read_minus_zero():
+    from openbmd.threat.divergence import _signed_km
+
+    assert [_signed_km(m) for m in (-300.0, 0.0, 499.0, -501.0, 1_234_567.0)] == [
+        "unchanged", "unchanged", "unchanged", "-1 km", "+1,235 km"]

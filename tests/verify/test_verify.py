@@ -11,6 +11,7 @@ import pytest
 
 from openbmd.catalog import load_catalog
 from openbmd.earth import ideal, wgs84
+from openbmd.errors import InputError
 from openbmd.exchange.messages import TrackReport
 from openbmd.verify import (FlightTestRequest, ReleasePolicy, declare_test, fit_burnout, fly_test, monte_carlo,
                             observe, observer_posts, released_messages, run_flight_test)
@@ -133,14 +134,68 @@ def test_release_policy_refuses_unknown_words():
     assert dataclasses.replace(ReleasePolicy(), release="tracks").release == "tracks"
 
 
-def test_stone_soup_track_agrees_with_the_fit_and_is_no_tighter(black_sea):
+def test_stone_soup_track_of_the_same_rows_agrees_with_the_fit_and_its_covariance_is_honest(black_sea):
+    """Stone Soup's EKF (ballistic model, radar biases in the state) over each of 40 seeded runs' rows: the
+    burnout state's NEES averages its 6 degrees of freedom, 95 % speed intervals cover at their rate, and the
+    track agrees with the batch fit to a fraction of its 1-σ (both are the same likelihood's estimate)."""
+    from scipy.stats import chi2
+
     from openbmd.verify.track import track_burnout
 
     test, posts, guess = black_sea
-    for seed in (0, 1):
-        tr = track_burnout(test, posts, EARTH, np.random.default_rng(seed))
-        assert tr.speed_mps is not None and tr.updates > 50
-        assert abs(tr.speed_mps - test.burnout_speed_mps) < 4.0 * tr.sigma_mps
-        obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(seed))
-        fit = fit_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, n_runs=1)
-        assert tr.sigma_mps >= 0.9 * fit.speed_sigma_mps[0]
+    n = 40
+    obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(31), n)
+    fit = fit_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, n_runs=n)
+    _, r, v = test.batch.event_ecef("burnout")
+    truth = np.concatenate([r[0], v[0]])
+    nees, inside = [], []
+    for k in range(n):  # Stone Soup filters one track at a time
+        tr = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, run=k)
+        assert tr.updates == fit.rows[k] and tr.updates > 50
+        e = tr.x_ecef - truth
+        nees.append(float(e @ np.linalg.solve(tr.p, e)))
+        inside.append(abs(tr.speed_mps - test.burnout_speed_mps) <= 1.959964 * tr.sigma_mps)
+        assert abs(tr.speed_mps - fit.speed_mps[k]) < 0.25 * fit.speed_sigma_mps[k]
+        assert tr.sigma_mps == pytest.approx(fit.speed_sigma_mps[k], rel=0.1)
+    lo, hi = chi2.ppf([0.005, 0.995], 6 * n) / n  # the mean NEES of n honest runs lies here 99 % of the time
+    assert lo <= np.mean(nees) <= hi, np.mean(nees)
+    assert np.mean(inside) >= 0.85
+
+
+def test_sensor_biases_are_sourced_estimated_and_their_cost_is_shown(black_sea):
+    """Over 200 seeded runs with each radar's range and angle biases drawn afresh: intervals still cover at
+    their rate and the state's NEES averages its 6 degrees of freedom (honest covariances); ignoring the
+    biases would claim less than the error is; each kind of bias costs a share of the interval."""
+    from openbmd.verify import BIAS_FIGURES, SensorBiases
+
+    for key, f in BIAS_FIGURES.items():
+        assert f.low <= f.value <= f.high and f.confidence in ("estimate", "assumption") and len(f.source) > 40, key
+    test, posts, guess = black_sea
+    biased = SensorBiases(radar_range_m=100.0, radar_angle_rad=2e-3)  # the top of the figures' ranges
+    mc = monte_carlo(test, posts, ReleasePolicy("none"), guess, EARTH, 200, np.random.default_rng(21), biased)
+    for what in ("speed", "altitude"):
+        assert 0.90 <= mc[what]["coverage"] <= 0.98, (what, mc[what])
+    assert 4.5 <= mc["nees"]["mean"] <= 7.5 and 0.90 <= mc["nees"]["within_95"] <= 0.98, mc["nees"]
+    obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(4), 1, biased)
+    fit = fit_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, n_runs=1)
+    by = {k: float(v[0]) for k, v in fit.speed_sigma_by_mps.items()}
+    assert by["noise only"] < by["range biases"] < fit.speed_sigma_mps[0]
+    assert by["noise only"] < by["angle biases"] < fit.speed_sigma_mps[0]
+    # The same draws with the biases off: only the biases moved (the noise stream is the same).
+    clean = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(4), 1, SensorBiases.none())
+    shift = obs.z[:, 2] - clean.z[:, 2]
+    for q in np.unique(obs.post):
+        assert np.ptp(shift[obs.post == q]) < 1e-6 and abs(shift[obs.post == q][0]) > 0.0
+    with pytest.raises(InputError):
+        SensorBiases(radar_range_m=-1.0)
+
+
+def test_flight_test_json_shows_the_bias_figures_and_their_effect():
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                    with_tracker=False), EARTH)
+    doc = result.to_json()["sensor_biases"]
+    assert set(doc["figures"]) == {"radar_range_bias_m", "radar_angle_bias_rad", "space_ir_los_bias_rad"}
+    assert all(f["source"] and f["range"][0] <= f["value"] <= f["range"][1] for f in doc["figures"].values())
+    eff = doc["effect"]["speed_sigma_mps"]
+    assert eff["noise only"] <= eff["all biases"] == pytest.approx(result.burnout_speed.sigma)
+    assert eff["space-IR line of sight"] == 0.0

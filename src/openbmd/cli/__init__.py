@@ -47,6 +47,16 @@ _EXTRAS = {"fastapi": "service", "uvicorn": "service", "httpx": "service", "cryp
            "rfc8785": "service", "psycopg": "service", "dask": "distributed", "distributed": "distributed"}
 """Which optional extra (pyproject) brings a module."""
 
+_COMMAND_EXTRAS = {"view": ("view", {"fastapi", "starlette", "uvicorn", "httpx", "cryptography", "rfc8785"})}
+"""Commands whose own extra brings a module (``openbmd view`` needs ``[view]``, not all of ``[service]``)."""
+
+
+def _extra_for(module: str, argv: list[str]) -> str | None:
+    own = _COMMAND_EXTRAS.get(argv[0] if argv else "")
+    if own is not None and module in own[1]:
+        return own[0]
+    return _EXTRAS.get(module)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit status."""
@@ -71,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"openbmd: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1 if isinstance(exc, OutputError) else 2
     except ModuleNotFoundError as exc:  # an optional extra not installed
-        extra = _EXTRAS.get((exc.name or "").split(".")[0])
+        extra = _extra_for((exc.name or "").split(".")[0], argv)
         if extra is None:
             raise
         print(f"openbmd: error: this needs {exc.name!r}: pip install 'openbmd[{extra}]'", file=sys.stderr)

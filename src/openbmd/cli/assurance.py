@@ -14,14 +14,17 @@ from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, ou
 
 HELP = """Assess a deployment against strategic missile corridors.
 
-Example: openbmd assure --deployment epaa-phase3 --forces russia-icbm --targets north-america
-         --criteria russia-2011-2012 --report out/assure
+Example: openbmd assure --deployment epaa-phase3 --forces russia-icbm
+         --targets north-america --criteria russia-2011-2012
+         --report out/assure
 
---deployment and --criteria take a catalog name or a YAML file in the catalog's format
-(kind: deployment / kind: criteria). --forces: russia-icbm, us-icbm or base names;
---targets: north-america, russia, europe or place names (comma-separated). Per pair the
-result gives engageability, the window, the speed threshold (the least common interceptor
-burnout speed that engages it) and the delay budget (the longest decision delay that does).
+--deployment and --criteria take a catalog name or a YAML file in the
+catalog's format (kind: deployment / kind: criteria). --forces: russia-icbm,
+us-icbm or base names; --targets: north-america, russia, europe or place
+names (comma-separated). Per pair the result gives engageability, the window,
+the speed threshold (the least common interceptor burnout speed that engages
+it) and the delay budget (the longest decision delay that does).
+--observed FILE (flight-test JSON) checks --criteria with observed speeds too.
 """
 
 
@@ -104,12 +107,40 @@ def _print(data: dict) -> None:
         console().print(f"{len(sens['flips'])} pairs flip inside this grid")
     for c in data.get("criteria_observed", []):
         for row in c["checks"]:
-            if "interceptor" in row:
-                console().print(f"{c['name']} / {row.get('site', row['interceptor'])}: declared "
-                                f"{'holds' if row['declared_holds'] else 'fails'}, observed {row['observed_holds']}")
+            console().print(f"{c['name']}: {_observed_text(row)}", soft_wrap=True)
     for y in data.get("years", []):
         console().print(f"{y['year']}: {y['engageable_pairs']} of {y['total_pairs']} pairs engageable, "
                         f"{y['interceptors']} interceptors")
+
+
+def _observed_text(row: dict) -> str:
+    """One criterion row of ``criteria_observed`` in words: the declared verdict, then the observed one."""
+    if "interceptor" not in row:
+        return row.get("note", "")
+    who = f"{row['site']} ({row['interceptor']})" if "site" in row else row["interceptor"]
+    declared = "holds" if row["declared_holds"] else "fails"
+    if "reach_m" not in row:  # a speed limit
+        head = f"{who}: declared {row['declared_mps'] / 1e3:.2f} km/s {declared}"
+        o = row["observed"]
+        if o is None:
+            return f"{head}; not observed (no --observed flight test of {row['interceptor']})"
+        lo, hi = o["ci95"]
+        conf = row["confidence"]
+        verdict = ("holds" if row["observed_holds"] else "fails (95 % confident above the limit)" if conf <= 0.05
+                   else "undecided (holding needs 95 %)")
+        sure = ">99.9%" if conf > 0.999 else "<0.1%" if conf < 0.001 else f"{conf:.1%}"
+        return (f"{head}; observed {o['estimate_mps'] / 1e3:.2f} km/s (95 %: {lo / 1e3:.2f}-{hi / 1e3:.2f}), "
+                f"{sure} confident below the limit: {verdict}")
+    reach = row["reach_m"]
+    head = f"{who}: declared {declared} (reach {reach['declared'] / 1e3:,.0f} km)"
+    verdict = row["observed_holds"]
+    if verdict is None:
+        return f"{head}; not observed (no --observed flight test of {row['interceptor']})"
+    span = f"reach {reach['observed_low'] / 1e3:,.0f}-{reach['observed_high'] / 1e3:,.0f} km"
+    words = {"holds": "holds at both ends of the observed speed's 95 % interval",
+             "fails": "fails at both ends of the observed speed's 95 % interval",
+             "undecided": "undecided: holds at one end of the observed speed's 95 % interval, fails at the other"}
+    return f"{head}; observed {words[verdict]} ({span})"
 
 
 def register(app: typer.Typer) -> None:

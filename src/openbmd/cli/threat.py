@@ -8,20 +8,24 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from openbmd.cli.render import console, print_json
+from openbmd.cli.render import QUIET, console, print_json
 from openbmd.cli.resolve import catalog, catalog_option
 from openbmd.errors import InputError
 
-HELP = """Shared threat assessment: reach, targets, flight and warning times, and where assessments diverge.
+HELP = """Shared threat assessment: reach, targets, flight and warning times, and
+where assessments diverge.
 
-Example: openbmd threat --areas tabriz,shahrud --missiles shahab-3,sejjil-2,generic-irbm
+Example: openbmd threat --areas tabriz,shahrud --missiles shahab-3,sejjil-2
          --assumptions nato,russia --year 2012 --report out/threat
 
---areas: catalog launch areas (or any places); --missiles: catalog missiles; --assumptions:
-catalog assumption sets ('openbmd catalog list assumptions'). Per missile, area and set the result
-gives the range contour on the rotating Earth, the targets and countries within it, flight times,
-re-entry speeds and warning times per party and for the joint network, and the year from which the
-set counts the threat. The divergence table names each catalog figure two sets state differently.
+--areas: catalog launch areas (or any places); --missiles: catalog missiles;
+--assumptions: catalog assumption sets ('openbmd catalog list assumptions').
+
+Per missile, area and set the result gives the range contour on the rotating
+Earth, the targets and countries within it, flight times, re-entry speeds and
+warning times per party and for the joint network, and the year from which the
+set counts the threat. The divergence table names each catalog figure two sets
+state differently, and what it changes.
 """
 
 
@@ -62,10 +66,12 @@ def threat(
     report: Optional[Path] = typer.Option(None, "--report", help="Write HTML + JSON + GeoJSON + maps here."),
     geojson: Optional[Path] = typer.Option(None, "--geojson", help="Write the range contours as GeoJSON."),
     catalog_files: Optional[list[Path]] = catalog_option(),
+    quiet: bool = QUIET,
 ) -> None:
     from openbmd.earth import wgs84
     from openbmd.errors import UnknownNameError
-    from openbmd.threat import ThreatRequest, assess_threats
+    from openbmd.progress import progress_bar
+    from openbmd.threat import ThreatRequest, assess_threats, assessment_steps
 
     if azimuths < 8:
         raise InputError(f"need at least 8 azimuths, got {azimuths}", "--azimuths")
@@ -83,7 +89,8 @@ def threat(
                 lookup(name)
             except UnknownNameError as exc:
                 raise UnknownNameError(str(exc), argument) from None
-    data = assess_threats(cat, request, wgs84()).to_json()
+    with progress_bar("threat: missiles x sets", assessment_steps(request), enabled=not quiet) as advance:
+        data = assess_threats(cat, request, wgs84(), progress=advance).to_json()
     if as_json:
         print_json(data)
     else:

@@ -13,17 +13,22 @@ from openbmd.cli.resolve import flags
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
-HELP = """Fly an interceptor test, observe it as one party, and estimate its burnout speed and height.
+HELP = """Fly an interceptor test, observe it as one party, and estimate its burnout
+speed and height.
 
-Example: openbmd flight-test --interceptor sm3-iia --from aegis-black-sea --azimuth 90deg
-         --declared-speed 4.5km/s --observer russia --released tracks --trials 200 --report out/ft
+Example: openbmd flight-test --interceptor sm3-iia --from aegis-black-sea
+         --azimuth 90deg --declared-speed 4.5km/s --observer russia
+         --released tracks --trials 200 --report out/ft
 
---observer is a party with an assumption set (its sensors are the set's list); --observer-sensor
-PLACE:SENSOR brings an instrument (catalog place or lat,lon, and a catalog sensor), pointed at the
-test range (repeatable). --released: none, tracks (the tester's range-radar tracks) or telemetry
-(tracks and the interceptor's own navigation states), sent as exchange track reports. --limit NAME=SPEED
-adds a speed limit to the catalog's. --trials N repeats the observation N times with seeded noise and
-reports how often the 95 % interval holds the true value.
+--observer is a party with an assumption set (its sensors are the set's list).
+--observer-sensor PLACE:SENSOR brings an instrument (catalog place or lat,lon,
+and a catalog sensor), pointed at the test range (repeatable).
+--released: none, tracks (the tester's range-radar tracks) or telemetry
+(tracks and the interceptor's own navigation states), sent as exchange track
+reports.
+--limit NAME=SPEED adds a speed limit to the catalog's. --trials N repeats the
+observation N times with seeded noise and reports how often the 95 % interval
+holds the true value.
 """
 
 
@@ -110,8 +115,14 @@ def _print(data: dict) -> None:
     console().print(t)
     tr = data.get("tracker")
     if tr and tr["estimate"] is not None:
-        console().print(f"Stone Soup track of the own radars ({tr['updates']} updates): {tr['estimate']:,.2f} m/s, "
+        console().print(f"Stone Soup track of the same rows ({tr['updates']} updates): {tr['estimate']:,.2f} m/s, "
                         f"95 % {tr['ci95'][0]:,.2f} - {tr['ci95'][1]:,.2f} m/s")
+    eff = (data.get("sensor_biases") or {}).get("effect")
+    if eff:
+        e = eff["speed_sigma_mps"]
+        console().print(f"Speed 1-sigma {e['all biases']:.3f} m/s with the sensor biases estimated; "
+                        f"{e['noise only']:.3f} m/s were the radars free of bias (range biases alone "
+                        f"{e['range biases']:.3f}, angle biases alone {e['angle biases']:.3f})")
     cov = data.get("monte_carlo")
     if cov:
         console().print(f"coverage over {cov['trials']} runs: speed {100 * cov['speed']['coverage']:.1f} %, "

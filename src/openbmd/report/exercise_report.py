@@ -54,6 +54,25 @@ def modes_figure(data: dict[str, Any]):
     return fig
 
 
+def comparison_figure(data: dict[str, Any]):
+    """Paired differences B − A per mode with 95 % intervals: P(no leaker) and expected leakers
+    (``data``: the ``exercise compare`` JSON)."""
+    modes = list(data["modes"])
+    fig = new_figure(10.0, 4.0)
+    x = np.arange(len(modes))
+    colours = [_COLOURS.get(m, "#555") for m in modes]
+    for ax, key, label in zip(fig.subplots(1, 2), ("p_no_leak", "expected_leakers"),
+                              ("P(no leaker)", "expected leakers")):
+        d = np.array([data["modes"][m][f"{key}_diff"] for m in modes])
+        ci = np.array([data["modes"][m][f"{key}_diff_ci"] for m in modes]).reshape(-1, 2)
+        ax.bar(x, d, color=colours, yerr=np.clip([d - ci[:, 0], ci[:, 1] - d], 0, None), capsize=4)
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xticks(x, modes, fontsize=8)
+        ax.set_ylabel(f"{label}: {data['b']} − {data['a']}")
+        ax.grid(True, axis="y", alpha=0.4)
+    return fig
+
+
 def scenario_map(path: Path, scenario, catalog) -> Path:
     """Launch areas, targets, batteries, sensors and the sector map."""
     fig, ax = world_axes(bbox=(25.0, 72.0, -12.0, 62.0))

@@ -104,7 +104,7 @@ def flight_test_html(data: dict[str, Any], images: list[Path]) -> str:
     s, a = data["burnout_speed_mps"], data["burnout_altitude_m"]
     tr = data.get("tracker")
     tr_text = "" if not tr or tr["estimate"] is None else (
-        f"<p>Cross-check by the Stone Soup tracker on the observer's own radars ({tr['updates']} updates): "
+        f"<p>Stone Soup's track of the same rows (EKF, ballistic model, radar biases in the state; {tr['updates']} updates): "
         f"{tr['estimate']:,.2f} m/s, 95 % interval {ci(tr['ci95'])} m/s.</p>")
     cov = data.get("monte_carlo")
     cov_text = "" if not cov else (f"<p>Over {cov['trials']} seeded runs the 95 % speed interval held the true value in "
@@ -128,8 +128,10 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 {''.join(_img(p) for p in images)}
 <h2>Method</h2><p>The observer fits the interceptor's state at the declared burnout time to every observation after it
 (weighted least squares, Gauss-Newton, ballistic flight with J2, rotation and drag); the interval is the fit's 95 %
-interval from the stated noise of each sensor and release. Not modelled: sensor biases, the uncertainty of the
-burnout time itself, thrust tail-off.</p>
+interval from the stated noise of each sensor and release. Each radar's constant biases in elevation, azimuth and
+range are estimated beside the state under their priors (assumptions with sources, in the JSON's
+<code>sensor_biases</code>), so the interval carries them. Not modelled: the uncertainty of the burnout time itself,
+thrust tail-off.</p>
 </body></html>"""
 
 

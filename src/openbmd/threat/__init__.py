@@ -10,7 +10,7 @@ warning times, and where two assessments diverge.
 """
 
 from openbmd.threat.assess import (JOINT, Reach, Threat, ThreatAssessment, ThreatRequest, assess_missile,
-                                   assess_threats, reach_of)
+                                   assess_threats, assessment_steps, reach_of)
 from openbmd.threat.areas import LaunchArea, place_area, polygon_area, resolve_areas
 from openbmd.threat.coverage import countries_covered, places_within, target_places
 from openbmd.threat.divergence import Divergence, FigureEffect, differing_fields, divergence_table
@@ -18,7 +18,8 @@ from openbmd.threat.reach import ReachContour, reach_contours
 from openbmd.threat.vehicles import AssumedMissile, assumed_missile, reference_range_m
 
 __all__ = [
-    "JOINT", "Reach", "Threat", "ThreatAssessment", "ThreatRequest", "assess_missile", "assess_threats", "reach_of",
+    "JOINT", "Reach", "Threat", "ThreatAssessment", "ThreatRequest", "assess_missile", "assess_threats", "assessment_steps",
+    "reach_of",
     "LaunchArea", "place_area", "polygon_area", "resolve_areas", "countries_covered", "places_within", "target_places",
     "Divergence", "FigureEffect", "differing_fields", "divergence_table",
     "ReachContour", "reach_contours", "AssumedMissile", "assumed_missile", "reference_range_m",

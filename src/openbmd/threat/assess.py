@@ -10,8 +10,8 @@ the joint network. Warning time is impact time less the first detection by any o
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -286,8 +286,12 @@ class ThreatAssessment:
                 "divergence": [d.to_json() for d in self.divergence]}
 
 
-def assess_threats(catalog: Catalog, request: ThreatRequest, earth: EarthModel) -> ThreatAssessment:
-    """The shared threat assessment of ``request`` (see the module docstring), with its divergence table."""
+def assess_threats(catalog: Catalog, request: ThreatRequest, earth: EarthModel, *,
+                   progress: Callable[[int], None] | None = None) -> ThreatAssessment:
+    """The shared threat assessment of ``request`` (see the module docstring), with its divergence table.
+
+    ``progress(1)`` is told of each step done: every (missile, set), then every missile's divergence
+    (:func:`assessment_steps` of them in all)."""
     from openbmd.threat.divergence import divergence_table
 
     sets = [catalog.assumptions(n) for n in request.assumptions]
@@ -296,8 +300,22 @@ def assess_threats(catalog: Catalog, request: ThreatRequest, earth: EarthModel) 
     resolve_areas(catalog, request.areas)
     posts = _posts(catalog, sets)
     memo: dict = {}
-    threats = [t for m in request.missiles for s in sets
-               for t in assess_missile(catalog, m, s, request.areas, earth, posts=posts, year=request.year,
-                                       n_azimuth=request.n_azimuth, memo=memo)]
-    table = divergence_table(catalog, sets, request, threats, earth, memo=memo) if len(sets) > 1 else []
+    advance = progress or (lambda k: None)
+    threats = []
+    for m in request.missiles:
+        for s in sets:
+            threats += assess_missile(catalog, m, s, request.areas, earth, posts=posts, year=request.year,
+                                      n_azimuth=request.n_azimuth, memo=memo)
+            advance(1)
+    table = []
+    if len(sets) > 1:
+        for m in request.missiles:  # missile by missile, so that progress moves
+            table += divergence_table(catalog, sets, replace(request, missiles=(m,)), threats, earth, memo=memo)
+            advance(1)
     return ThreatAssessment(request, threats, table, {p: [q.name for q in v] for p, v in posts.items()})
+
+
+def assessment_steps(request: ThreatRequest) -> int:
+    """How many steps :func:`assess_threats` reports to its ``progress``."""
+    n_sets = len(request.assumptions)
+    return len(request.missiles) * (n_sets + (1 if n_sets > 1 else 0))

@@ -123,6 +123,12 @@ def _fmt(field: str, v: float | None) -> str:
     return f"{v:.0f}"
 
 
+def _signed_km(m: float) -> str:
+    """A change of range in whole km with its sign; "unchanged" when it rounds to 0 (never "-0 km")."""
+    km = round(m / 1e3)
+    return f"{km:+,d} km" if km else "unchanged"
+
+
 def _reach_words(effects: Sequence[FigureEffect]) -> str:
     parts = []
     for e in effects:
@@ -131,7 +137,7 @@ def _reach_words(effects: Sequence[FigureEffect]) -> str:
             change.append(f"gains {len(e.gained)} target(s) ({', '.join(e.gained[:4])}{'...' if len(e.gained) > 4 else ''})")
         if e.lost:
             change.append(f"loses {len(e.lost)} ({', '.join(e.lost[:4])}{'...' if len(e.lost) > 4 else ''})")
-        change.append(f"greatest range {e.max_range_change_m / 1e3:+,.0f} km")
+        change.append(f"greatest range {_signed_km(e.max_range_change_m)}")
         parts.append(f"{e.base} with {e.other}'s figure: " + ", ".join(change))
     return "; ".join(parts)
 

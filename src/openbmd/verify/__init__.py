@@ -12,14 +12,14 @@
 
 from openbmd.verify.estimate import BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import FlightTest, FlightTestProfile, declare_test, fly_test
-from openbmd.verify.observe import (INTERCEPTOR_RCS_M2, Observations, ReleasePolicy, observe, observer_posts,
-                                    released_messages)
+from openbmd.verify.observe import (BIAS_FIGURES, INTERCEPTOR_RCS_M2, Observations, ReleasePolicy, SensorBiases,
+                                    observe, observer_posts, released_messages)
 from openbmd.verify.run import (CriterionCheck, Estimate, FlightTestRequest, FlightTestResult, monte_carlo,
                                 run_flight_test, speed_limits)
 
 __all__ = [
     "BurnoutFit", "fit_burnout", "FlightTest", "FlightTestProfile", "declare_test", "fly_test",
-    "INTERCEPTOR_RCS_M2", "Observations", "ReleasePolicy", "observe", "observer_posts", "released_messages",
+    "BIAS_FIGURES", "INTERCEPTOR_RCS_M2", "Observations", "SensorBiases", "ReleasePolicy", "observe", "observer_posts", "released_messages",
     "CriterionCheck", "Estimate", "FlightTestRequest", "FlightTestResult", "monte_carlo", "run_flight_test",
     "speed_limits",
 ]

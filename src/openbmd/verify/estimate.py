@@ -6,6 +6,8 @@ weighted by its stated noise (Gauss-Newton; the states of every run and their fi
 neighbours flown in one batch of the flight kernel with J2 gravity, rotation and drag, and read at
 each observation time by cubic Hermite interpolation). Its covariance is the inverse of the
 information matrix; the burnout speed (Earth-relative) and height and their 1-σ follow to first order.
+Each radar's constant biases (elevation, azimuth, range) are estimated with it, under their priors
+(:class:`~openbmd.verify.observe.SensorBiases`), so the interval carries what they cost.
 This is the maximum-likelihood estimate that a Kalman smoother over the same data approaches; with no
 thrust after burnout it needs no motion model beyond ballistic flight.
 """
@@ -47,6 +49,9 @@ class BurnoutFit:
     altitude_sigma_m: NDArray
     rows: NDArray
     ok: NDArray
+    speed_sigma_by_mps: dict[str, NDArray] = dataclasses.field(default_factory=dict)
+    """The speed's 1-σ per run had the sensors been free of bias (``"noise only"``) or biased in range only or
+    in angle only (``"range biases"``, ``"angle biases"``): what each kind of bias costs."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -98,10 +103,56 @@ def _residual(obs: Observations, pred: NDArray) -> NDArray:
     return res
 
 
+BIAS_COMPONENTS = 3
+"""Radar components a sensor bias acts on: elevation, azimuth, range."""
+
+
+def _bias_columns(obs: Observations) -> tuple[NDArray, NDArray, int]:
+    """Each row's bias parameter per component (index into a run's ``K`` bias parameters, one per (post,
+    component); -1: none) and the parameters' prior 1-σ (K,)."""
+    posts = int(obs.post.max()) + 1 if len(obs) and obs.post.max() >= 0 else 0
+    k = posts * BIAS_COMPONENTS
+    prior = np.zeros(k)
+    has = (obs.post >= 0)[:, None] & (obs.bias_sigma[:, :BIAS_COMPONENTS] > 0)
+    idx = obs.post[:, None] * BIAS_COMPONENTS + np.arange(BIAS_COMPONENTS)[None]
+    col = np.where(has, idx, -1)
+    if has.any():
+        np.maximum.at(prior, idx[has], obs.bias_sigma[:, :BIAS_COMPONENTS][has])
+    return col, prior, k
+
+
+def _bias_blocks(use: Observations, jac: NDArray, ww: NDArray, res: NDArray, col: NDArray, prior: NDArray,
+                 b: NDArray, n_runs: int, k: int) -> tuple[NDArray, NDArray, NDArray]:
+    """The bias parameters' blocks of the normal equations per run: cross terms ``a`` (R, K, 6) between each
+    bias and the state, diagonal information ``d`` (R, K) (data and prior) and gradient ``g`` (R, K)."""
+    a = np.zeros((n_runs * k + 1, 6))
+    d = np.zeros(n_runs * k + 1)
+    g = np.zeros(n_runs * k + 1)
+    for c in range(BIAS_COMPONENTS):  # three components; rows batched
+        on = col[:, c] >= 0
+        key = np.where(on, use.trial * k + col[:, c], n_runs * k)  # the last slot gathers rows without a bias
+        np.add.at(a, key, jac[:, :, c] * ww[:, c, None])
+        np.add.at(d, key, ww[:, c])
+        np.add.at(g, key, ww[:, c] * res[:, c])
+    a, d, g = a[:-1].reshape(n_runs, k, 6), d[:-1].reshape(n_runs, k), g[:-1].reshape(n_runs, k)
+    info_prior = np.where(prior > 0, 1.0 / np.where(prior > 0, prior, 1.0) ** 2, 1.0)[None]
+    return a, d + info_prior, g - b * np.where(prior > 0, info_prior, 0.0)
+
+
+def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
+    """The state's information with the biases marked in ``which`` (K,) estimated (Schur complement; the
+    bias block is diagonal) and the others known to be zero: (R, 6, 6)."""
+    w = np.where(which[None], 1.0 / d, 0.0)
+    return info - np.einsum("rkp,rk,rkq->rpq", a, w, a)
+
+
 def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
                 beta_kg_m2: float | None, n_runs: int, iterations: int = 8) -> BurnoutFit:
     """Fit the burnout state of each of ``n_runs`` runs (rows tagged by ``obs.trial``) from the guess
-    ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s``."""
+    ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s``.
+
+    Each radar's constant biases (elevation, azimuth, range; priors ``obs.bias_sigma``) are estimated beside
+    the state, so the covariance carries them: more data, biased or not, never widens it."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
     use = obs.select(obs.t_s > t_burnout_s + 0.5)
@@ -109,10 +160,16 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     z_ok = np.where(w > 0, use.z, 0.0)
     use = dataclasses.replace(use, z=z_ok)
     rows = np.bincount(use.trial, minlength=n_runs)
+    col, prior, k = _bias_columns(use)
     x = np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)).copy()
+    b = np.zeros((n_runs, k))
     t_end = float(use.t_s.max()) if len(use) else t_burnout_s + 1.0
     info = np.zeros((n_runs, 6, 6))
-    for _ in range(iterations):  # Gauss-Newton: every run and its 6 neighbours flown in one batch
+    a, d = np.zeros((n_runs, k, 6)), np.ones((n_runs, k))
+    estimated = prior > 0
+    biases_on = False  # first the state alone; the biases join once it has converged (a far guess would
+    for _ in range(iterations + 4):  # have them soak up the gross misfit). Gauss-Newton: every run and its
+        which = estimated & biases_on  # 6 neighbours flown in one batch
         states = x[:, None, :] + np.concatenate([np.zeros((1, 6)), np.diag(STEP)])[None]
         flat = states.reshape(-1, 6)
         r_eci, v_eci = ecef_to_eci(flat[:, :3], np.full(flat.shape[0], t_burnout_s), earth, flat[:, 3:])
@@ -122,6 +179,9 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         preds = np.stack([predict(use, _hermite(t_burnout_s, SAMPLE_DT_S, t, r, v, use.trial * 7 + j, use.t_s))
                           for j in range(7)], axis=1)  # (M, 7, 6): the state and its six neighbours
         res = _residual(use, preds[:, 0])
+        for c in range(BIAS_COMPONENTS):  # the sensors' current bias estimates
+            on = col[:, c] >= 0
+            res[on, c] -= b[use.trial[on], col[on, c]]
         jac = (preds[:, 1:] - preds[:, :1]) / STEP[None, :, None]  # (M, 6 params, 6 components)
         radar = use.kind == RADAR  # azimuth differences wrap; state components do not
         jac[radar, :, 1] = ((jac[radar, :, 1] * STEP[None, :] + math.pi) % (2 * math.pi) - math.pi) / STEP[None, :]
@@ -132,22 +192,42 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         grad = np.zeros((n_runs, 6))
         np.add.at(info, use.trial, np.einsum("mpc,mc,mqc->mpq", jac, ww, jac))
         np.add.at(grad, use.trial, np.einsum("mpc,mc,mc->mp", jac, ww, res))
-        ok = (rows >= MIN_ROWS) & (np.linalg.matrix_rank(info, tol=None) == 6) if n_runs else np.zeros(0, bool)
+        a, d, g_b = _bias_blocks(use, jac, ww, res, col, prior, b, n_runs, k)
+        reduced = _marginal(info, a, d, which)
+        g_x = grad - np.einsum("rkp,rk->rp", a, np.where(which, g_b / d, 0.0))
+        ok = (rows >= MIN_ROWS) & (np.linalg.matrix_rank(reduced, tol=None) == 6) if n_runs else np.zeros(0, bool)
         dx = np.zeros((n_runs, 6))
         if ok.any():
-            dx[ok] = np.linalg.solve(info[ok], grad[ok][..., None])[..., 0]
-        x = x + dx
+            dx[ok] = np.linalg.solve(reduced[ok], g_x[ok][..., None])[..., 0]
+        db = np.where(which, (g_b - np.einsum("rkp,rp->rk", a, dx)) / d, 0.0)
+        x, b = x + dx, b + db
         if np.all(np.abs(dx[ok]) < np.array([1e-3] * 3 + [1e-6] * 3)):
-            break
-    p = np.full((n_runs, 6, 6), np.nan)
-    if ok.any():
-        p[ok] = np.linalg.inv(info[ok])
+            if biases_on or not estimated.any():
+                break
+            biases_on = True
+    p = _covariance(_marginal(info, a, d, estimated), ok)
     speed = np.linalg.norm(x[:, 3:], axis=1)
     g_speed = np.concatenate([np.zeros((n_runs, 3)), x[:, 3:] / speed[:, None]], axis=1)
     lat, lon, alt = ecef_to_geodetic(x[:, :3], earth)
     up = enu_rotation(lat, lon)[..., 2, :].reshape(n_runs, 3)
     g_alt = np.concatenate([up, np.zeros((n_runs, 3))], axis=1)
-    s_speed = np.sqrt(np.einsum("rp,rpq,rq->r", g_speed, p, g_speed))
-    s_alt = np.sqrt(np.einsum("rp,rpq,rq->r", g_alt, p, g_alt))
+
+    def sigma(cov: NDArray, grad_: NDArray) -> NDArray:
+        return np.sqrt(np.einsum("rp,rpq,rq->r", grad_, cov, grad_))
+
+    angle = np.zeros(k, bool)
+    angle[0::BIAS_COMPONENTS] = angle[1::BIAS_COMPONENTS] = True
+    variants = {"noise only": np.zeros(k, bool), "range biases": (prior > 0) & ~angle,
+                "angle biases": (prior > 0) & angle}
+    speed_sigma_by = {name: sigma(_covariance(_marginal(info, a, d, which), ok), g_speed)
+                      for name, which in variants.items()}
     nan = np.where(ok, 1.0, np.nan)
-    return BurnoutFit(x, p, speed * nan, s_speed, np.asarray(alt).reshape(n_runs) * nan, s_alt, rows, ok)
+    return BurnoutFit(x, p, speed * nan, sigma(p, g_speed), np.asarray(alt).reshape(n_runs) * nan, sigma(p, g_alt),
+                      rows, ok, speed_sigma_by)
+
+
+def _covariance(info: NDArray, ok: NDArray) -> NDArray:
+    p = np.full(info.shape, np.nan)
+    if ok.any():
+        p[ok] = np.linalg.inv(info[ok])
+    return p

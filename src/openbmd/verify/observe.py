@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +40,78 @@ diameter body seen off its nose, range 0.03-1 m²; the catalog gives none)."""
 
 TEST_EPOCH_UNIX_MS = 1_325_376_000_000
 """Launch time of the test in Unix ms (2012-01-01T00:00Z): timestamps of the released messages."""
+
+
+@dataclass(frozen=True)
+class BiasFigure:
+    """One sensor-bias figure: 1-σ ``value`` in ``unit`` (SI), its plausible ``low``-``high`` span, its
+    ``confidence`` and ``source``. Catalog-free: no public figure exists for a given radar's calibration."""
+
+    value: float
+    unit: str
+    low: float
+    high: float
+    confidence: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": self.unit, "range": [self.low, self.high], "confidence": self.confidence,
+                "source": self.source}
+
+
+_REGISTRATION = ("Fischer, Muehe and Cameron, 'Registration errors in a netted air surveillance system', "
+                 "MIT Lincoln Laboratory Technical Note 1980-40 (1980); Bar-Shalom, Willett and Tian, 'Tracking and "
+                 "Data Fusion: A Handbook of Algorithms' (YBS, 2011), ch. on sensor registration")
+
+BIAS_FIGURES = {
+    "radar_range_bias_m": BiasFigure(
+        20.0, "m", 5.0, 100.0, "assumption",
+        f"{_REGISTRATION}: residual range biases of calibrated radars are metres to tens of metres (timing, "
+        "transponder and refraction residuals); an early-warning radar watching a foreign test is not calibrated "
+        "against it, so the upper end is kept"),
+    "radar_angle_bias_rad": BiasFigure(
+        5e-4, "rad", 1e-4, 2e-3, "assumption",
+        f"{_REGISTRATION}: alignment (north, level, face) errors of a fixed radar, a tenth of a milliradian "
+        "surveyed to a couple of milliradians not; the same 1-σ in elevation and azimuth"),
+    "space_ir_los_bias_rad": BiasFigure(
+        5e-5, "rad", 1e-5, 2e-4, "assumption",
+        "pointing knowledge of a staring or scanning IR satellite after star-tracker calibration, tens of "
+        "microradians (Bar-Shalom, Willett and Tian 2011, space-based sensor registration); space IR sees only "
+        "the boost, so it dates the burnout but is not in the coast fit"),
+}
+"""The observation model's sensor biases (1-σ), each with its source: catalog-free sensor parameters."""
+
+
+@dataclass(frozen=True)
+class SensorBiases:
+    """Constant per-sensor, per-run biases of the observer's sensors (1-σ; SI): radar range (m), radar
+    elevation and azimuth (rad), space-IR line of sight (rad). Drawn once per sensor and run in the
+    observation model; the fit estimates them beside the burnout state with these as their priors.
+    ``SensorBiases.none()`` switches them off."""
+
+    radar_range_m: float = BIAS_FIGURES["radar_range_bias_m"].value
+    radar_angle_rad: float = BIAS_FIGURES["radar_angle_bias_rad"].value
+    space_ir_los_rad: float = BIAS_FIGURES["space_ir_los_bias_rad"].value
+
+    def __post_init__(self) -> None:
+        for name in ("radar_range_m", "radar_angle_rad", "space_ir_los_rad"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0.0):
+                from openbmd.errors import InputError
+
+                raise InputError(f"must be a finite 1-sigma >= 0, got {v!r}", name)
+
+    @staticmethod
+    def none() -> "SensorBiases":
+        return SensorBiases(0.0, 0.0, 0.0)
+
+    def radar_sigma(self) -> NDArray:
+        """1-σ of a radar row's biases per component (el, az, range, range rate, -, -)."""
+        return np.array([self.radar_angle_rad, self.radar_angle_rad, self.radar_range_m, 0.0, 0.0, 0.0])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"radar_range_bias_m": self.radar_range_m, "radar_angle_bias_rad": self.radar_angle_rad,
+                "space_ir_los_bias_rad": self.space_ir_los_rad}
 
 
 @dataclass(frozen=True)
@@ -73,7 +146,8 @@ class Observations:
     ``kind`` (M,) :data:`RADAR` or :data:`TRACK`; ``source`` (M,) :data:`OWN` ...; ``trial`` (M,) which
     Monte Carlo run; ``origin_ecef`` (M, 3) m and ``frame`` (M, 3, 3) the radar's ENU frame (rows E, N, U);
     ``z`` (M, 6) and ``sigma`` (M, 6) the values and their 1-σ (NaN where a row has no such value); ``post``
-    (M,) the observer's post that made a radar row (-1 for released rows)."""
+    (M,) the observer's post that made a radar row (-1 for released rows); ``bias_sigma`` (M, 6) the 1-σ of
+    the constant bias the row's sensor adds to each value in that run (0: none, as for released rows)."""
 
     t_s: NDArray
     available_t_s: NDArray
@@ -85,6 +159,7 @@ class Observations:
     z: NDArray
     sigma: NDArray
     post: NDArray
+    bias_sigma: NDArray
 
     def __len__(self) -> int:
         return self.t_s.shape[0]
@@ -99,7 +174,8 @@ class Observations:
 
 def _empty() -> Observations:
     return Observations(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int),
-                        np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 6)), np.zeros((0, 6)), np.zeros(0, int))
+                        np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros((0, 6)), np.zeros((0, 6)), np.zeros(0, int),
+                        np.zeros((0, 6)))
 
 
 def observer_posts(catalog: Catalog, observer: str, instruments: Sequence[str], test: FlightTest,
@@ -128,14 +204,19 @@ def observer_posts(catalog: Catalog, observer: str, instruments: Sequence[str], 
 
 
 def own_observations(test: FlightTest, posts: Sequence[SensorPost], earth: EarthModel,
-                     rng: np.random.Generator, n_trials: int = 1) -> Observations:
+                     rng: np.random.Generator, n_trials: int = 1,
+                     biases: SensorBiases = SensorBiases()) -> Observations:
     """The observer's own radar measurements of the test in ``n_trials`` runs, all drawn in one batch (the test
-    repeated once per run; IR rows, boost only, are left out)."""
+    repeated once per run; IR rows, boost only, are left out). Each radar adds, in each run, a constant bias
+    drawn from ``biases`` to its elevation, azimuth and range (drawn after the noise, so that switching biases
+    off leaves the noise draws as they were)."""
     radars = [p for p in posts if p.is_radar]
     if not radars:
         return _empty()
     flown = test.flown.take(np.zeros(n_trials, dtype=np.int64))
     batch = generate_measurements(flown, radars, earth, INTERCEPTOR_RCS_M2, rng)
+    b_sigma = biases.radar_sigma()
+    offsets = rng.standard_normal((n_trials, len(radars), 6)) * b_sigma  # (run, radar, component)
     m = len(batch)
     frames = [post_frame(p, earth) for p in radars]
     origin = np.array([f[0] for f in frames])[batch.post]
@@ -144,9 +225,11 @@ def own_observations(test: FlightTest, posts: Sequence[SensorPost], earth: Earth
     z = np.full((m, 6), np.nan)
     sigma = np.full((m, 6), np.nan)
     z[:, :4], sigma[:, :4] = batch.z, sig
+    z += offsets[batch.target, batch.post]
+    z[:, 1] = (z[:, 1] + math.pi) % (2 * math.pi) - math.pi
     index = np.array([k for k, p in enumerate(posts) if p.is_radar])
     return Observations(batch.t_s, batch.t_s.copy(), np.full(m, RADAR), np.full(m, OWN), batch.target.copy(),
-                        origin, frame, z, sigma, index[batch.post])
+                        origin, frame, z, sigma, index[batch.post], np.broadcast_to(b_sigma, (m, 6)).copy())
 
 
 def released_messages(test: FlightTest, policy: ReleasePolicy, rng: np.random.Generator, n_trials: int = 1
@@ -187,12 +270,13 @@ def released_observations(messages: Sequence[tuple[int, int, TrackReport]], poli
     sigma = np.sqrt(np.array([np.diag(msg.covariance_si) for _, _, msg in messages]))
     latency = np.where(source == TELEMETRY, policy.telemetry_latency_s, policy.track_latency_s)
     return Observations(t, t + latency, np.full(m, TRACK), source, trial, np.zeros((m, 3)), np.zeros((m, 3, 3)),
-                        z, sigma, np.full(m, -1))
+                        z, sigma, np.full(m, -1), np.zeros((m, 6)))
 
 
 def observe(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, earth: EarthModel,
-            rng: np.random.Generator, n_trials: int = 1) -> Observations:
-    """Everything the observer gets in each of ``n_trials`` runs (independent noise), rows tagged by run."""
-    own = own_observations(test, posts, earth, rng, n_trials)
+            rng: np.random.Generator, n_trials: int = 1, biases: SensorBiases = SensorBiases()) -> Observations:
+    """Everything the observer gets in each of ``n_trials`` runs (independent noise and sensor biases), rows
+    tagged by run."""
+    own = own_observations(test, posts, earth, rng, n_trials, biases)
     return Observations.concatenate([own, released_observations(released_messages(test, policy, rng, n_trials),
                                                                 policy)])

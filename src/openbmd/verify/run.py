@@ -22,8 +22,8 @@ from openbmd.earth import EarthModel, ecef_to_geodetic
 from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_test
-from openbmd.verify.observe import (OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations, ReleasePolicy,
-                                    observe, observer_posts)
+from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
+                                    ReleasePolicy, SensorBiases, observe, observer_posts)
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class FlightTestRequest:
     """What to fly and who observes: interceptor and test range (catalog names), azimuth and pitch-over (rad),
     declared and flown burnout speeds (m/s; None: the catalog's), the observer party and the instruments it
     brings (``PLACE:SENSOR``), what the tester releases, extra speed limits (name -> m/s), Monte Carlo runs,
-    the seed, and whether to cross-check with the Stone Soup tracker on the observer's own radars."""
+    the seed, whether to track the same rows with Stone Soup too (:mod:`openbmd.verify.track`), and the
+    observer's sensor biases (1-σ, :class:`~openbmd.verify.observe.SensorBiases`)."""
 
     interceptor: str
     site: str
@@ -46,6 +47,7 @@ class FlightTestRequest:
     trials: int = 0
     seed: int = 0
     with_tracker: bool = True
+    biases: SensorBiases = SensorBiases()
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class FlightTestResult:
     reason: str | None
     coverage: dict[str, Any] | None = None
     tracker: Any = None
+    bias_effect: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -111,6 +114,9 @@ class FlightTestResult:
                "ground_track": {"lat_deg": np.degrees(lat).round(4).tolist(), "lon_deg": np.degrees(lon).round(4).tolist(),
                                 "alt_m": np.asarray(alt).round(1).tolist()},
                "statement": self.statement()}
+        out["sensor_biases"] = {"sigma": r.biases.to_json(),
+                                "figures": {k: f.to_json() for k, f in BIAS_FIGURES.items()},
+                                "effect": self.bias_effect}
         if self.tracker is not None:
             out["tracker"] = self.tracker.to_json()
         if self.coverage is not None:
@@ -197,7 +203,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     posts = observer_posts(catalog, request.observer, request.instruments, test, earth)
     seeds = np.random.SeedSequence(request.seed).spawn(3)
     everything = observe(test, posts, dataclasses.replace(request.policy, release="telemetry"), earth,
-                         np.random.default_rng(seeds[0]))
+                         np.random.default_rng(seeds[0]), biases=request.biases)
     allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
     obs = everything.select(everything.source <= allowed)
     guess = _guess(catalog, request, earth)
@@ -221,25 +227,36 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                     **{k: v for k, v in _estimate(fits, 3 + i, "speed", test.burnout_speed_mps, None).to_json().items()
                        if k in ("estimate", "sigma", "ci95")}} for i, t in enumerate(times)]
     rows = {SOURCE_NAMES[s]: int(np.sum(obs.source == s)) for s in range(allowed + 1)}
+    bias_effect = _bias_effect(fits, k_main) if speed.estimate is not None else None
     reason = None if speed.estimate is not None else _reason(obs, posts, test, request.policy.release)
     coverage = None
     if request.trials > 0:
         coverage = monte_carlo(test, posts, request.policy, guess, earth, request.trials,
-                               np.random.default_rng(seeds[1]))
+                               np.random.default_rng(seeds[1]), biases=request.biases)
     tracker = None
-    if request.with_tracker and any(p.is_radar for p in posts):
+    if request.with_tracker and speed.estimate is not None:
         from openbmd.verify.track import track_burnout
 
-        tracker = track_burnout(test, posts, earth, np.random.default_rng(seeds[2]))
+        tracker = track_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2)
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
-                            reason, coverage, tracker)
+                            reason, coverage, tracker, bias_effect)
+
+
+def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
+    """What the sensor biases cost the speed estimate of fit ``k``: its 1-σ had the radars no bias, with range
+    biases only, with angle biases only, and with all (m/s). Space IR is not in the coast fit: its line-of-sight
+    bias costs the speed nothing here."""
+    by = {name: float(v[k]) for name, v in fit.speed_sigma_by_mps.items()}
+    return {"speed_sigma_mps": {**by, "all biases": float(fit.speed_sigma_mps[k]), "space-IR line of sight": 0.0}}
 
 
 def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, guess: NDArray,
-                earth: EarthModel, trials: int, rng: np.random.Generator) -> dict[str, Any]:
-    """``trials`` independent observations of the same test, estimated in one batch: the share of 95 %
-    intervals that hold the true burnout speed and height, and the mean error in units of its standard error."""
-    obs = observe(test, posts, policy, earth, rng, trials)
+                earth: EarthModel, trials: int, rng: np.random.Generator,
+                biases: SensorBiases = SensorBiases()) -> dict[str, Any]:
+    """``trials`` independent observations of the same test (noise and sensor biases drawn afresh each run),
+    estimated in one batch: the share of 95 % intervals that hold the true burnout speed and height, the mean
+    error in units of its standard error, and the state's mean NEES (6 for honest covariances)."""
+    obs = observe(test, posts, policy, earth, rng, trials, biases)
     fit = fit_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=trials)
     ok = fit.ok
     out: dict[str, Any] = {"trials": trials, "estimated": int(ok.sum())}
@@ -253,4 +270,16 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
                      "bias_in_standard_errors": float(err.mean() / (err.std(ddof=1) / math.sqrt(err.size)))
                      if err.size > 2 else None}
     out["coverage"] = out["speed"]["coverage"]
+    out["nees"] = _nees(fit, test) if ok.any() else None
     return out
+
+
+def _nees(fit: BurnoutFit, test: FlightTest) -> dict[str, float]:
+    """Normalised estimation error squared of the burnout state (ECEF, 6 dof) over the estimated runs: its mean
+    (6 when the covariances are honest) and the share inside the 95 % chi-square bound."""
+    from scipy.stats import chi2
+
+    _, r, v = test.batch.event_ecef("burnout")
+    err = fit.x_ecef[fit.ok] - np.concatenate([r[0], v[0]])[None]
+    nees = np.einsum("rp,rpq,rq->r", err, np.linalg.inv(fit.p[fit.ok]), err)
+    return {"mean": float(nees.mean()), "within_95": float(np.mean(nees <= chi2.ppf(0.95, 6))), "dof": 6}
