@@ -11,7 +11,7 @@ finite differences then close the miss to metres.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pymap3d
@@ -312,8 +312,8 @@ def _refine_kick(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: fl
         kk = np.linspace(lo, hi, n)
         x_az = np.interp(kk, seed_k, seed_az)
         x_cut = np.minimum(np.interp(kk, seed_k, seed_cut), burn)
-        x_az, x_cut, miss, _, e = _newton(vehicle, lat, lon, np.full(n, tlat), np.full(n, tlon), x_az, kk, x_cut,
-                                          earth, tol)
+        got = _newton(vehicle, lat, lon, np.full(n, tlat), np.full(n, tlon), x_az, kk, x_cut, earth, tol)
+        x_az, x_cut, miss, e = got.az, got.cut, got.miss, got.energy
         ok = miss < miss_tolerance_m
         if not ok.any():
             if round_ == 0:
@@ -437,8 +437,8 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     from openbmd.earth import geodesic_direct
 
     tlat, tlon = (np.asarray(v, float) for v in geodesic_direct(lat, lon, bb, dist, earth)[:2])
-    x_az, x_cut, miss, longest, _ = _newton(vehicle, lat, lon, tlat, tlon, bb.copy(), kick.ravel(), cut.ravel().copy(),
-                                         earth, tol)
+    got = _newton(vehicle, lat, lon, tlat, tlon, bb.copy(), kick.ravel(), cut.ravel().copy(), earth, tol)
+    x_az, x_cut, miss, longest = got.az, got.cut, got.miss, got.longest
     x_kick = kick.ravel()
     bad = ~(miss < 10.0)
     shape = (n_b, n_d)
@@ -447,21 +447,46 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
             longest)
 
 
-def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az: np.ndarray, x_kick: np.ndarray,
-            x_cut: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray, float,
-                                                                            np.ndarray]:
-    """Batched chord Newton on (azimuth, cut-off) at fixed kicks: -> azimuth, cut-off, miss (m), longest flight (s),
-    burnout specific energy (J/kg).
+class _Aimed(NamedTuple):
+    """Batched Newton's result per shot: azimuth (rad), cut-off (s, NaN on failure), miss (m, inf on failure),
+    burnout specific energy (J/kg, inf on failure), miss Jacobian (N, 2, 2) over (azimuth, cut-off); and the
+    longest flight time (s) among the converged shots."""
 
-    ``lat``/``lon`` (rad) are scalars or (N,) launch points. Failures get NaN cut-offs and inf misses.
+    az: np.ndarray
+    cut: np.ndarray
+    miss: np.ndarray
+    longest: float
+    energy: np.ndarray
+    jac: np.ndarray
+
+
+_FRESH = (0, 1, 2, 3, 5, 7, 10, 13)  # cold-start iterations that refresh the finite-difference Jacobian
+_FD_STEPS = (1e-5, -0.02)  # finite-difference steps in azimuth (rad) and cut-off (s, backward: a shot at full burn
+                           # cannot burn longer)
+
+
+def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az: np.ndarray, x_kick: np.ndarray,
+            x_cut: np.ndarray, earth: EarthModel, tol: Tolerances, jac0: np.ndarray | None = None) -> _Aimed:
+    """Batched quasi-Newton on (azimuth, cut-off) at fixed kicks, to a miss below 1 m.
+
+    Cold start: a first turn toward the target's bearing, then chord Newton with finite-difference
+    Jacobians refreshed on a fixed schedule. ``jac0`` (N, 2, 2) warm-starts from known Jacobians (a
+    neighbouring kick's): no turn, Broyden updates (in steps scaled by the Jacobian's columns), and fresh
+    finite differences only where a step gained less than half the miss.
+    ``lat``/``lon`` (rad) are scalars or (N,) launch points.
     """
     burn = vehicle.burn_time_s
+    n = len(x_az)
     lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), x_az.shape) for v in (lat, lon))
     live = np.isfinite(x_cut)
-    steps = (1e-5, -0.02)  # backward in cut-off: a shot at full burn cannot burn longer
-    jac_all = np.full((len(x_az), 2, 2), np.nan)
+    miss = np.full(n, np.inf)
+    energy = np.full(n, np.inf)
+    jac_all = np.full((n, 2, 2), np.nan) if jac0 is None else np.array(jac0, float)
+    prev_res = np.full((n, 2), np.nan)
+    prev_dx = np.full((n, 2), np.nan)
+    longest = 0.0
     idx = np.flatnonzero(live)
-    if idx.size:  # first turn each shot by the bearing it misses by, as seen from its launch point
+    if idx.size and jac0 is None:  # first turn each shot by the bearing it misses by, as seen from its launch point
         first = fly_launches(vehicle, lat_n[idx], lon_n[idx], x_az[idx], x_kick[idx], earth, cutoff_s=x_cut[idx],
                              tol=tol)
         ilat, ilon, _ = first.event_geodetic("impact")
@@ -473,20 +498,41 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         idx = np.flatnonzero(live)
         if idx.size == 0:
             break
-        # Chord Newton: finite-difference Jacobians on a few iterations only, reused in between.
-        fresh = iteration in (0, 1, 2, 3, 5, 7, 10, 13)
-        reps = 3 if fresh else 1
-        az3 = np.concatenate([x_az[idx], x_az[idx] + steps[0], x_az[idx]][:reps])
-        cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[idx], x_cut[idx] + steps[1]][:reps]), burn)
-        batch = fly_launches(vehicle, np.tile(lat_n[idx], reps), np.tile(lon_n[idx], reps), az3,
-                             np.tile(x_kick[idx], reps), earth, cutoff_s=cut3, tol=tol)
-        res = _miss_enu_many(batch, np.tile(tlat[idx], reps), np.tile(tlon[idx], reps), earth).reshape(reps, idx.size, 2)
-        base = res[0]
-        if fresh:
-            jac_all[idx] = np.stack([(res[1] - base) / steps[0], (res[2] - base) / steps[1]], axis=-1)
+        if jac0 is None and iteration in _FRESH:  # cold start: chord Newton on a fixed refresh schedule
+            jac_all[idx] = np.nan
+        fd = idx[~np.all(np.isfinite(jac_all[idx]), axis=(1, 2))]
+        shots = np.concatenate([idx, fd, fd])
+        az3 = np.concatenate([x_az[idx], x_az[fd] + _FD_STEPS[0], x_az[fd]])
+        cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[fd], x_cut[fd] + _FD_STEPS[1]]), burn)
+        batch = fly_launches(vehicle, lat_n[shots], lon_n[shots], az3, x_kick[shots], earth, cutoff_s=cut3, tol=tol)
+        res = _miss_enu_many(batch, tlat[shots], tlon[shots], earth)
+        base = res[: idx.size]
+        if fd.size:
+            r_az, r_cut = res[idx.size: idx.size + fd.size], res[idx.size + fd.size:]
+            b_fd = base[np.searchsorted(idx, fd)]
+            jac_all[fd] = np.stack([(r_az - b_fd) / _FD_STEPS[0], (r_cut - b_fd) / _FD_STEPS[1]], axis=-1)
+        upd = np.setdiff1d(idx, fd, assume_unique=True) if jac0 is not None else idx[:0]
+        upd = upd[np.all(np.isfinite(prev_dx[upd]), axis=1)]
+        if upd.size:  # Broyden's update in scaled steps
+            jac = jac_all[upd]
+            scale = 1.0 / np.maximum(np.linalg.norm(jac, axis=1), 1e-300)  # (m, 2): per column
+            d = prev_dx[upd] / scale
+            dr = base[np.searchsorted(idx, upd)] - prev_res[upd]
+            resid = dr - np.einsum("nij,nj->ni", jac, prev_dx[upd])
+            jac_all[upd] = jac + resid[:, :, None] * (d / scale)[:, None, :] / np.sum(d * d, axis=1)[:, None, None]
         jac = jac_all[idx]
         good = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(base), axis=1)
-        done = good & (np.hypot(base[:, 0], base[:, 1]) < 1.0)
+        m_now = np.hypot(base[:, 0], base[:, 1])
+        done = good & (m_now < 1.0)
+        if done.any():
+            fin = idx[done]
+            miss[fin] = m_now[done]
+            energy[fin] = _burnout_energy(batch)[: idx.size][done]
+            longest = max(longest, float(np.max(batch.flight_time_s[: idx.size][done])))
+        # A step that did not halve the miss: fresh finite differences next time.
+        m_prev = np.hypot(prev_res[idx, 0], prev_res[idx, 1])
+        slow = good & ~done & np.isfinite(m_prev) & ~(m_now < 0.5 * m_prev)
+        stale = idx[slow & np.isin(idx, fd, invert=True)] if jac0 is not None else idx[:0]
         live[idx[~good]] = False
         x_cut[idx[~good]] = np.nan
         live[idx[done]] = False
@@ -506,18 +552,12 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         dx *= np.minimum(1.0, 0.05 / np.maximum(np.abs(dx[:, 0]), 1e-300))[:, None]  # at most ~3 deg a step
         x_az[moved] += dx[:, 0]
         x_cut[moved] = np.minimum(x_cut[moved] + dx[:, 1], burn)
+        prev_res[moved] = r_ok
+        prev_dx[moved] = dx
+        jac_all[stale] = np.nan
+        prev_dx[stale] = np.nan
     x_cut[live] = np.nan  # not converged in the iterations allowed
-    fine = np.flatnonzero(np.isfinite(x_cut))
-    miss = np.full(x_cut.shape, np.inf)
-    energy = np.full(x_cut.shape, np.inf)
-    longest = 0.0
-    if fine.size:
-        final = fly_launches(vehicle, lat_n[fine], lon_n[fine], x_az[fine], x_kick[fine], earth, cutoff_s=x_cut[fine],
-                             tol=tol)
-        miss[fine] = np.hypot(*_miss_enu_many(final, tlat[fine], tlon[fine], earth).T)
-        energy[fine] = _burnout_energy(final)
-        longest = float(np.nanmax(final.flight_time_s, initial=0.0))
-    return x_az, x_cut, np.where(np.isfinite(miss), miss, np.inf), longest, energy
+    return _Aimed(x_az, x_cut, miss, longest, energy, jac_all)
 
 
 def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.ndarray, target_lat_rad: np.ndarray,
@@ -553,41 +593,93 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
     frac = np.clip(dist / reach, fractions[good][0], fractions[good][-1])
     kick = np.interp(frac, fractions[good], table[good, 0])
     cut = np.minimum(np.interp(frac, fractions[good], table[good, 1]), burn)
-    az, cut, miss, longest, energy = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
-    az, kick, cut, miss, longest = _refine_kicks(vehicle, lat0, lon0, lat1, lon1, az, kick, cut, miss, energy, longest,
-                                                 earth, tol, miss_tolerance_m)
+    first = _newton(vehicle, lat0, lon0, lat1, lon1, bearing.copy(), kick, cut, earth, tol)
+    az, kick, cut, miss, longest = _refine_kicks(vehicle, lat0, lon0, lat1, lon1, first, kick, earth, tol,
+                                                 miss_tolerance_m)
     ok = miss < miss_tolerance_m
     return AimBatch(np.where(ok, az, np.nan), np.where(ok, kick, np.nan), np.where(ok, cut, np.nan), ok, dist,
                     longest)
 
 
-def _refine_kicks(vehicle: Vehicle, lat, lon, tlat, tlon, az, kick, cut, miss, energy, longest: float,
-                  earth: EarthModel, tol: Tolerances, miss_tolerance_m: float, rounds: int = 6):
-    """Batched least-energy refinement of N aimed shots' pitch-overs (as :func:`_min_energy_shot`, 4 kicks a
-    shot a round around its best, the bracket halving each round): -> azimuth, kick, cut-off, miss, longest."""
+_KICK_STEP = np.radians(1.0)
+"""First half-width of the parabolic kick search (rad): the least-energy kick lies within a degree or two of the
+reference survey's, and the burnout energy is a clean parabola over a few degrees around it."""
+
+
+def _refine_kicks(vehicle: Vehicle, lat, lon, tlat, tlon, first: _Aimed, kick: np.ndarray, earth: EarthModel,
+                  tol: Tolerances, miss_tolerance_m: float, rounds: int = 8):
+    """Least-burnout-energy pitch-overs for N aimed shots: -> azimuth, kick, cut-off, miss, longest.
+
+    Each round aims every live shot at its kick +-h (batched Newton, warm-started from the centre's Jacobian),
+    puts a parabola through the three burnout energies and aims the vertex (at most 2h away); the best of the
+    four is the next centre. A shot is done once the vertex moves less than 0.02 deg; h follows the move
+    (0.1-1 deg). Sides that miss halve h.
+    """
+    az, cut, miss, jac = first.az.copy(), first.cut.copy(), first.miss.copy(), first.jac.copy()
+    kick = kick.copy()
+    longest = first.longest
     n = len(az)
-    best_e = np.where(miss < miss_tolerance_m, energy, np.inf)
-    half = 0.15 * kick  # the first bracket: +-15 % in kick
-    offsets = np.array([-1.0, -0.5, 0.5, 1.0])
+    best_e = np.where(miss < miss_tolerance_m, first.energy, np.inf)
+    half = np.full(n, _KICK_STEP)
+    active = np.isfinite(best_e)
     lat_n, lon_n = (np.broadcast_to(np.asarray(v, float), (n,)) for v in (lat, lon))
-    for _ in range(rounds):  # a few batched rounds; each solves 4 N shots at once
-        live = np.flatnonzero(np.isfinite(best_e))
+
+    def solve(rows, kicks):
+        got = _newton(vehicle, lat_n[rows], lon_n[rows], tlat[rows], tlon[rows], az[rows].copy(), kicks,
+                      cut[rows].copy(), earth, tol, jac0=jac[rows])
+        return got, np.where(got.miss < miss_tolerance_m, got.energy, np.inf)
+
+    for _ in range(rounds):
+        live = np.flatnonzero(active)
         if live.size == 0:
             break
-        kk = np.clip(kick[live, None] + half[live, None] * offsets, _KICK_MIN, _KICK_MAX).ravel()
-        rep = np.repeat(live, offsets.size)
-        x_az, x_cut, m, lng, e = _newton(vehicle, lat_n[rep], lon_n[rep], tlat[rep], tlon[rep], az[rep].copy(), kk,
-                                         cut[rep].copy(), earth, tol)
-        e = np.where(m < miss_tolerance_m, e, np.inf).reshape(live.size, offsets.size)
-        j = np.argmin(e, axis=1)
-        better = e[np.arange(live.size), j] < best_e[live]
-        pick = np.arange(live.size) * offsets.size + j
-        upd = live[better]
-        az[upd], kick[upd], cut[upd] = x_az[pick[better]], kk[pick[better]], x_cut[pick[better]]
-        miss[upd], best_e[upd] = m[pick[better]], e[better, j[better]]
-        longest = max(longest, lng)
-        half[live] *= 0.5
+        k0 = kick[live]
+        ks = np.clip(k0[:, None] + half[live, None] * np.array([-1.0, 1.0]), _KICK_MIN, _KICK_MAX)
+        sides, e_s = solve(np.repeat(live, 2), ks.ravel())
+        e_s = e_s.reshape(-1, 2)
+        e0 = best_e[live]
+        vertex = _parabola_vertex(ks[:, 0], k0, ks[:, 1], e_s[:, 0], e0, e_s[:, 1])
+        vertex = np.clip(vertex, k0 - 2 * half[live], k0 + 2 * half[live])
+        fit = np.isfinite(vertex)
+        # Without a parabola: move to a better side if there is one, else stay and halve the step.
+        side = np.argmin(e_s, axis=1)
+        e_side = e_s[np.arange(live.size), side]
+        vertex = np.where(fit, vertex, np.where(e_side < e0, ks[np.arange(live.size), side], np.nan))
+        v_rows = np.flatnonzero(np.isfinite(vertex))
+        ev = np.full(live.size, np.inf)
+        vert = None
+        if v_rows.size:
+            vert, ev[v_rows] = solve(live[v_rows], vertex[v_rows])
+        # The best of centre, sides and vertex becomes the centre.
+        cand_e = np.column_stack([e0, e_s, ev])
+        j = np.argmin(cand_e, axis=1)
+        for col, got, rows, kicks in ((1, sides, 2 * np.arange(live.size), ks[:, 0]),
+                                      (2, sides, 2 * np.arange(live.size) + 1, ks[:, 1]),
+                                      (3, vert, np.searchsorted(v_rows, np.arange(live.size)), vertex)):
+            take = np.flatnonzero(j == col)
+            if take.size == 0:
+                continue
+            src = rows[take]
+            dst = live[take]
+            az[dst], cut[dst], miss[dst], jac[dst] = got.az[src], got.cut[src], got.miss[src], got.jac[src]
+            kick[dst], best_e[dst] = kicks[take], cand_e[take, col]
+        longest = max(longest, sides.longest, vert.longest if vert is not None else 0.0)
+        move = np.abs(vertex - k0)
+        active[live] = ~(move < np.radians(0.02)) & np.isfinite(best_e[live])
+        half[live] = np.where(np.isfinite(move), np.clip(move, np.radians(0.1), _KICK_STEP), 0.5 * half[live])
     return az, kick, cut, miss, longest
+
+
+def _parabola_vertex(x0, x1, x2, f0, f1, f2) -> np.ndarray:
+    """Abscissa of the minimum of the parabola through three points (x0 < x1 < x2); NaN where it opens downward or
+    a value is not finite."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d0, d2 = (f1 - f0) / (x1 - x0), (f2 - f1) / (x2 - x1)
+        curv = (d2 - d0) / (x2 - x0)
+        # d0 is the slope at the midpoint of [x0, x1], where the parabola's is 2 curv (midpoint - vertex).
+        v = 0.5 * (x0 + x1) - d0 / (2.0 * curv)
+    ok = np.isfinite(v) & (curv > 0.0)
+    return np.where(ok, v, np.nan)
 
 
 def _miss_enu_many(batch: TrajectoryBatch, lat_t: np.ndarray, lon_t: np.ndarray, earth: EarthModel) -> np.ndarray:
