@@ -21,7 +21,8 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 def test_there_is_a_tutorial_per_concept_and_three_worked_examples():
     tutorials = {p.stem for p in (DOCS / "tutorials").glob("*.md")}
-    assert tutorials >= {"flight", "tracking", "engagement", "assurance", "exercise", "exchange"}
+    assert tutorials >= {"flight", "tracking", "engagement", "assurance", "exercise", "exchange", "threat",
+                         "verify"}
     assert len(EXAMPLES) >= 3
     for page in (DOCS / "tutorials").glob("*.md"):
         assert "## Assumptions and sources" in page.read_text(encoding="utf-8"), page.name
