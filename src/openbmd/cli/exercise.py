@@ -31,15 +31,22 @@ FLAGS = {"modes": "--modes", "trials": "--trials", "workers": "--workers", "sche
 """API argument names -> the flags of ``exercise run``."""
 
 
+# Options that `run` and `compare` share.
+MODES_OPTION = typer.Option("independent,data-exchange,joint,sectoral", "--modes", help="Comma-separated.")
+WORKERS_OPTION = typer.Option(None, "--workers", help="Local Dask cluster with N worker processes.")
+SCHEDULER_OPTION = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler.")
+JSON_OPTION = typer.Option(False, "--json", help="Machine output.")
+
+
 @app.command("run", help=RUN_HELP)
 def run(
     scenario: str = typer.Argument(..., help="Built-in scenario name or YAML file."),
-    modes: str = typer.Option("independent,data-exchange,joint,sectoral", "--modes", help="Comma-separated."),
+    modes: str = MODES_OPTION,
     trials: int = typer.Option(10_000, "--trials", help="Monte Carlo trials per mode."),
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same answer)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Local Dask cluster with N worker processes."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler."),
-    as_json: bool = typer.Option(False, "--json", help="Machine output."),
+    workers: Optional[int] = WORKERS_OPTION,
+    scheduler: Optional[str] = SCHEDULER_OPTION,
+    as_json: bool = JSON_OPTION,
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report to this folder."),
     quiet: bool = QUIET,
     export: list[Path] = export_option(),
@@ -91,12 +98,12 @@ objects). "*" marks a P(no leaker) difference whose interval leaves out zero.
 def compare(
     a: str = typer.Argument(..., metavar="A", help="Scenario A: built-in name or YAML file."),
     b: str = typer.Argument(..., metavar="B", help="Scenario B: built-in name or YAML file."),
-    modes: str = typer.Option("independent,data-exchange,joint,sectoral", "--modes", help="Comma-separated."),
+    modes: str = MODES_OPTION,
     trials: int = typer.Option(10_000, "--trials", help="Monte Carlo trials per mode and scenario."),
     seed: int = typer.Option(1, "--seed", help="Random seed, the same for both."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Local Dask cluster with N worker processes."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler."),
-    as_json: bool = typer.Option(False, "--json", help="Machine output."),
+    workers: Optional[int] = WORKERS_OPTION,
+    scheduler: Optional[str] = SCHEDULER_OPTION,
+    as_json: bool = JSON_OPTION,
     quiet: bool = QUIET,
 ) -> None:
     from openbmd import api

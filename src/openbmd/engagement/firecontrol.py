@@ -54,6 +54,9 @@ AUTHORITIES = ("organic", "launch-on-remote", "engage-on-remote")
 ORGANIC, LAUNCH_ON_REMOTE, ENGAGE_ON_REMOTE = 1, 2, 4
 """Authority bits, as the trial engine reads them."""
 
+AUTHORITY_OF_BIT = dict(zip((ORGANIC, LAUNCH_ON_REMOTE, ENGAGE_ON_REMOTE), AUTHORITIES))
+"""Each authority bit's name in :data:`AUTHORITIES`."""
+
 COMMIT_SIGMAS = 3.0
 """PIP error multiples that must fit the basket before a commit (assumption: a 3-sigma basket)."""
 

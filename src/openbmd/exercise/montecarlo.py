@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from openbmd.engagement.firecontrol import AUTHORITIES
 from openbmd.exercise.engine import BATTERY_DTYPE, LOG_FIELDS, MAX_SHOTS, OBJECT_DTYPE, PARAM_DTYPE, run_trials
 from openbmd.exercise.geometry import CAUSES, SAMPLE_DT_S, Prepared
 
@@ -193,7 +194,7 @@ def summarize(raw: dict[str, NDArray], parties: Sequence[str]) -> dict[str, Any]
         "interceptors_wasted": float(raw["wasted"].mean()),
         "interceptors_at_decoys": float(raw["at_decoys"].mean()),
         "interceptors_by_authority": {a: float(raw["by_authority"][:, k].mean())
-                                      for k, a in enumerate(("organic", "launch-on-remote", "engage-on-remote"))},
+                                      for k, a in enumerate(AUTHORITIES)},
         "leak_causes": leak_causes(raw),
     }
 

@@ -15,15 +15,12 @@ from numpy.typing import NDArray
 
 from openbmd.catalog import Catalog
 from openbmd.earth import EarthModel
-from openbmd.engagement.firecontrol import ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC
+from openbmd.engagement.firecontrol import AUTHORITY_OF_BIT
 from openbmd.errors import InputError
 from openbmd.exercise.geometry import CAUSES, Objects, fly_raid, prepare
 from openbmd.exercise.montecarlo import replay_draws, run_logged
 from openbmd.exercise.scenario import MODES, Scenario
 from openbmd.flight.threats import ObjectKind
-
-AUTHORITY_NAMES = {ORGANIC: "organic", LAUNCH_ON_REMOTE: "launch-on-remote", ENGAGE_ON_REMOTE: "engage-on-remote"}
-
 
 @dataclass(frozen=True)
 class ReplayShot:
@@ -128,7 +125,7 @@ def replay_trial(scenario: Scenario, catalog: Catalog, earth: EarthModel, mode: 
     rows = log[0][log[0, :, 0] >= 0]
     shots = tuple(ReplayShot(int(r[0]), prep.battery_names[int(r[1])], prep.parties[prep.party[int(r[1])]],
                              int(r[2]), int(r[3]), float(r[4]), float(r[5]), int(r[6]), bool(r[7]),
-                             AUTHORITY_NAMES.get(int(r[8]), "none")) for r in rows)
+                             AUTHORITY_OF_BIT.get(int(r[8]), "none")) for r in rows)
     first = draws["starts"][0]
     survived, cause = raw["survived"][0], raw["cause"][0]
     th = objects.threats
