@@ -345,11 +345,15 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                         until = min(known_dead[g, i], recognised[tr, g, i])
                         rr = -1
                         # Wait to discriminate where time allows: the decision, ``delay`` before the launch, comes
-                        # after discrimination has had its chance (a slower decision cycle waits longer).
+                        # after discrimination has had its chance (a slower decision cycle waits longer). Whether
+                        # to wait is decided on what the group believes: it plans to the object's end, and if by
+                        # then it knows the object is a decoy it does not fire.
                         waited = wait_until[tr, g, i] + delay
                         if waited > next_ok[g, i]:
-                            rr, sg, a, _ = _feasible(tr, i, b, waited, until, fc, starts, delay, busy,
+                            rr, sg, a, _ = _feasible(tr, i, b, waited, known_dead[g, i], fc, starts, delay, busy,
                                                      busy_n, lim[b], memo)
+                            if rr >= 0 and rec_f[i, b, rr, 0] >= until:
+                                continue
                         if rr < 0:
                             rr, sg, a, blocked = _feasible(tr, i, b, next_ok[g, i], until, fc, starts, delay, busy,
                                                            busy_n, lim[b], memo)
@@ -385,6 +389,14 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                                     look_spare)
                             cost[r, q] = e_t[i, q] - _VALUE_WEIGHT * (obj[i].value + 1e-3) * p_kill
                 choice = assign_capacitated(cost, slots)
+                # The wave's plan is booked first (interceptors and channels), repaired where a shoot-shoot
+                # second salvo took the last channel another object had, and only then fired.
+                plan = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
+                        np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, dtype=np.int64),
+                        np.empty(n, dtype=np.int64))
+                p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row = plan
+                n_plan = 0
+                doubled = False
                 for r in range(rows.size):
                     q = choice[r]
                     if q < 0:
@@ -405,7 +417,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     rounds = 1
                     if sls and spare >= 2 * salvo:
                         look = -1
-                        until = min(known_dead[g, i], recognised[tr, g, i])
+                        until = known_dead[g, i]  # it plans a look-shot at what it believes a threat
                         for q2 in range(bats.size):
                             b2 = bats[q2]
                             spare2 = inv[b2] - bat[b2].reserve - held[b2] - (salvo if b2 == b else 0)
@@ -430,14 +442,26 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                 busy[look, busy_n[look], 1] = rec_f[i, look, look_r, 1]
                                 busy[look, busy_n[look], 2] = i
                                 busy_n[look] += 1
+                    p_i[n_plan], p_b[n_plan], p_rr[n_plan], p_a[n_plan], p_pk[n_plan] = i, b, rr, a, pk_eff
+                    p_rounds[n_plan], p_row[n_plan] = rounds, busy_n[b] + salvo if rounds == 2 else -1
+                    n_plan += 1
+                    doubled = doubled or rounds == 2
+                    _book(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit, rounds * salvo)
+                    inv[b] -= rounds * salvo
+                if doubled:
+                    n_plan = _rescue_starved(tr, g, bats, n_plan, plan, obj, bat, inv, held, hold_for, known_dead,
+                                             recognised, next_ok, g_shots, shots, hopeless, fc, starts,
+                                             busy, busy_n, lim, memo, prm, approval, veto, self_def)
+                for p in range(n_plan):
+                    i, b, rr, a, pk_eff = p_i[p], p_b[p], p_rr[p], p_a[p], p_pk[p]
+                    t_hit = rec_f[i, b, rr, 1]
                     hit = False
-                    for _ in range(rounds):
+                    for _ in range(p_rounds[p]):
                         hit_now = False
                         k = shots[i]
                         shots[i] += 1
                         g_shots[g, i] += 1
                         shot_t[i, k] = t_hit
-                        inv[b] -= salvo
                         used[tr] += salvo
                         used_by[tr, bat[b].party] += salvo
                         by_authority[tr, 0 if a == ORGANIC else (1 if a == LAUNCH_ON_REMOTE else 2)] += salvo
@@ -445,9 +469,6 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                             at_decoys[tr] += salvo
                             decoy_use[b] += salvo
                         for s in range(salvo):
-                            busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = \
-                                rec_f[i, b, rr, 0], t_hit, -1.0
-                            busy_n[b] += 1
                             if uniforms[tr, (i * MAX_SHOTS + k) * salvo + s] < pk_eff:
                                 hit, hit_now = True, True
                         if log.shape[0] > 0 and n_log < log.shape[1]:
@@ -494,6 +515,80 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
             if not hit_assets[a]:
                 saved += asset_value[a]
         defended[tr] = saved / total_value if total_value > 0 else 1.0
+
+
+@njit(cache=True)
+def _book(busy, busy_n, b, start_s, end_s, count):
+    """Book ``count`` channels of battery b for interceptors in flight from ``start_s`` to ``end_s``."""
+    for _ in range(count):
+        busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = start_s, end_s, -1.0
+        busy_n[b] += 1
+
+
+@njit(cache=True)
+def _rescue_starved(tr, g, bats, n_plan, plan, obj, bat, inv, held, hold_for, known_dead, recognised,
+                    next_ok, g_shots, shots, hopeless, fc, starts, busy, busy_n, lim, memo, prm, approval, veto,
+                    self_def):
+    """Give an object the group has not yet fired at, and that no battery of the group can now engage for want
+    of a free channel, the channels of a second salvo planned this wave where that frees a window for it: its
+    first salvo is worth more than another object's second. Changes the plan in place; returns its length."""
+    p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row = plan
+    rec_f, rec_n = fc[0], fc[1]
+    salvo = prm[0].salvo
+    n = obj.shape[0]
+    planned = np.zeros(n, dtype=np.bool_)
+    for p in range(n_plan):
+        planned[p_i[p]] = True
+    for s in range(n):
+        until = min(known_dead[g, s], recognised[tr, g, s])
+        if planned[s] or g_shots[g, s] > 0 or shots[s] >= MAX_SHOTS - 1 or not until > next_ok[g, s]:
+            continue
+        starved, engageable = False, False
+        for q in range(bats.size):
+            b = bats[q]
+            if hopeless[s, b] or rec_n[s, b] == 0 or inv[b] - bat[b].reserve - held[b] < salvo:
+                continue
+            delay = _delay(prm, approval, veto, self_def, tr, s, b)
+            if delay == np.inf:
+                continue
+            if _feasible(tr, s, b, next_ok[g, s], until, fc, starts, delay, busy, busy_n, lim[b], memo)[0] >= 0:
+                engageable = True
+                break
+            if _feasible(tr, s, b, next_ok[g, s], until, fc, starts, delay, busy, busy_n, 0, memo)[0] >= 0:
+                starved = True
+        if engageable or not starved:
+            continue
+        worth = np.full(n_plan, np.inf)  # what each second salvo adds, the one worth least given up first
+        for p in range(n_plan):
+            if p_rounds[p] == 2:
+                miss = (1.0 - p_pk[p]) ** salvo
+                worth[p] = obj[p_i[p]].value * miss * (1.0 - miss)
+        for p in np.argsort(worth):
+            if p_rounds[p] != 2:
+                continue
+            b = p_b[p]
+            if hopeless[s, b] or rec_n[s, b] == 0 or inv[b] + salvo - bat[b].reserve - held[b] < salvo:
+                continue
+            delay = _delay(prm, approval, veto, self_def, tr, s, b)
+            if delay == np.inf:
+                continue
+            row = p_row[p]
+            for k in range(row, row + salvo):
+                busy[b, k, 0], busy[b, k, 1] = -np.inf, -np.inf
+            rr, sg, a, _ = _feasible(tr, s, b, next_ok[g, s], until, fc, starts, delay, busy, busy_n, lim[b], memo)
+            pk = effective_pk(bat[b].pk, sg, rec_f[s, b, rr, 2]) if rr >= 0 else 0.0
+            if rr >= 0 and obj[s].value * (1.0 - (1.0 - pk) ** salvo) > worth[p]:
+                p_rounds[p], p_row[p] = 1, -1
+                for k in range(row, row + salvo):
+                    busy[b, k, 0], busy[b, k, 1] = rec_f[s, b, rr, 0], rec_f[s, b, rr, 1]
+                p_i[n_plan], p_b[n_plan], p_rr[n_plan], p_a[n_plan], p_pk[n_plan] = s, b, rr, a, pk
+                p_rounds[n_plan], p_row[n_plan] = 1, -1
+                n_plan += 1
+                planned[s] = True
+                break
+            for k in range(row, row + salvo):
+                busy[b, k, 0], busy[b, k, 1] = rec_f[p_i[p], b, p_rr[p], 0], rec_f[p_i[p], b, p_rr[p], 1]
+    return n_plan
 
 
 @njit(cache=True)
