@@ -47,7 +47,8 @@ def test_verifier_checks_batches_and_survives_a_killed_worker(centre):
             first = await asyncio.gather(*(pool.check(b) for b in good[:100] + [bytes(forged)]))
             pid = pool._workers[0].proc.pid
             pending = [asyncio.ensure_future(pool.check(b)) for b in good[100:]]
-            await asyncio.sleep(0)  # the first batch is on its way to the worker
+            while pool._workers[0].batch is None:  # until the first batch is on its way to the worker
+                await asyncio.sleep(0)
             os.kill(pid, signal.SIGKILL)
             second = await asyncio.gather(*pending)
             assert pool.healthy() and pool._workers[0].proc.pid != pid
@@ -108,3 +109,52 @@ def test_handoff_wakes_the_loop_once_for_a_whole_batch():
     assert drains == 1
     assert isinstance(out[7], ExchangeError) and out[7].status == 409
     assert [x for i, x in enumerate(out) if i != 7] == [i for i in range(500) if i != 7]
+
+
+class _SlowFirstCommit:
+    """A storage whose first append after ``arm()`` waits for ``release`` (a slow disk)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.armed, self.appends = inner, False, []
+        self.waiting, self.release = threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def append(self, messages, head) -> None:
+        if self.armed:
+            self.armed = False
+            self.waiting.set()
+            self.release.wait(30)
+        self.appends.append(len(messages))
+        self.inner.append(messages, head)
+
+
+def test_a_small_batch_waits_for_more_after_large_ones(tmp_path):
+    """Group commit gathers: after large batches, a batch of one waits (within half a recent
+    commit's time) for the messages behind it instead of taking a whole commit for itself."""
+    data = tmp_path / "c"
+    init_data_dir(data, ["p0"])
+    storage = _SlowFirstCommit(open_storage(None, data))
+    c = Centre(load_config(data), storage, load_centre_key(data), data_dir=data, gather_s=5.0)
+    try:
+        bodies = iter(_bodies(data, "p0", 40))
+        lone = c.submit_wait(next(bodies))  # nothing gathered before: it is committed at once
+        storage.armed = True
+        first = c.submit(next(bodies))  # its commit takes two seconds...
+        assert storage.waiting.wait(30)
+        behind = [c.submit(next(bodies)) for _ in range(16)]  # ...while 16 queue behind it
+        threading.Timer(2.0, storage.release.set).start()
+        [f.result(30) for f in [first, *behind]]
+        assert storage.appends[-2:] == [1, 16]
+        # Recent batches 1, 1, 16 (a running mean of 8.4, so a batch under 4 waits); recent commits
+        # took about half a second on the running mean (so it waits up to about a quarter second).
+        one = c.submit(next(bodies))
+        threading.Event().wait(0.05)  # messages arriving 50 ms later still join its batch
+        more = [c.submit(next(bodies)) for _ in range(3)]
+        receipts = [f.result(30) for f in [one, *more]]
+        assert storage.appends[-1] == 4
+        assert len({r.tree_head.tree_size for r in receipts}) == 1
+        assert lone.tree_head.tree_size < receipts[0].tree_head.tree_size
+    finally:
+        c.close()
