@@ -152,6 +152,27 @@ def _submissions(data: Path, parties: list[str], n: int, start_seq: int) -> list
     return out
 
 
+def _fsync_ms(folder: Path, n: int = 40) -> float:
+    """Median milliseconds of one 4 KiB overwrite and ``fdatasync`` in ``folder``: the floor
+    of each commit's latency, so with every writer waiting for its answer the rate stays under
+    about ``writers / (2 * commit time)`` once one batch commits while the next one gathers."""
+    path = folder / "fsync-probe"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, bytes(4096 * 8), 0)
+        os.fsync(fd)
+        times = []
+        for i in range(n):
+            os.pwrite(fd, os.urandom(4096), 4096 * (i % 8))
+            t0 = time.perf_counter()
+            os.fdatasync(fd)
+            times.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return _pct(times, 0.5) * 1e3
+
+
 def _client_cpu_s() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -175,7 +196,8 @@ def _submit_rate(group_commit: bool, n: int) -> tuple[float, float, float, dict,
     count = sum(len(r) for r in reqs)
     main_ms, verifier_ms = ((b - a) / count * 1e3 for a, b in zip(cpu0, cpu1))
     cpu = {"server_cpu_ms_per_msg": main_ms + verifier_ms, "verifier_cpu_ms_per_msg": verifier_ms,
-           "client_cpu_ms_per_msg": (client1 - client0) / count * 1e3, "load_avg_1min": os.getloadavg()[0]}
+           "client_cpu_ms_per_msg": (client1 - client0) / count * 1e3, "load_avg_1min": os.getloadavg()[0],
+           "fsync_ms": _fsync_ms(data)}
     return count / wall, _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3, cpu, data, tmp
 
 
@@ -231,7 +253,7 @@ def run() -> list[dict]:
     print(f"submissions: {rate:.0f}/s p50 {p50:.1f} ms p99 {p99:.1f} ms, server CPU "
           f"{cpu['server_cpu_ms_per_msg']:.2f} ms/msg ({cpu['verifier_cpu_ms_per_msg']:.2f} in the verifier), "
           f"load generator {cpu['client_cpu_ms_per_msg']:.2f} ms/msg, "
-          f"load {cpu['load_avg_1min']:.1f} (one commit each: {base_rate:.0f}/s, "
+          f"load {cpu['load_avg_1min']:.1f}, fsync {cpu['fsync_ms']:.1f} ms (one commit each: {base_rate:.0f}/s, "
           f"p99 {base_p99:.1f} ms); signed reads {reads:.0f}/s (health {health:.0f}/s); "
           f"API proofs {api_proofs:.0f}/s; in-process proofs {proofs:.0f}/s (list recursion {proofs_base:.1f}/s)")
     return [
