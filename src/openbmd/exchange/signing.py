@@ -16,10 +16,11 @@ Formats, chosen to be plain and easy to check by hand:
   exactly one text form.
 
 Verification runs in libsodium (PyNaCl, Apache-2.0; libsodium itself is ISC): it checks a
-signature in about half the CPU time of OpenSSL's Ed25519 through ``cryptography``, and it is
-the stricter of the two (it also refuses small-order public keys and ``R`` points, and
-non-canonical encodings), so whatever it accepts OpenSSL accepts too. Keys are read and
-messages signed with ``cryptography``.
+signature in about half the CPU time of OpenSSL's Ed25519 through ``cryptography``. Both check
+the same cofactorless equation; libsodium besides refuses small-order public keys and ``R``
+points and non-canonical encodings, so a small-order key, for which one signature verifies
+every message under OpenSSL, verifies nothing here. Keys are read and messages signed with
+``cryptography``.
 """
 
 from __future__ import annotations
