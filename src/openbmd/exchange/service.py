@@ -8,14 +8,6 @@ Group commit: request handlers validate and queue; one writer thread takes every
 assigns leaf indices, signs one tree head for the batch and stores all of it in one durable
 transaction; only then are the waiting requests answered. With ``group_commit=False`` every
 message gets its own transaction (the naive baseline of the benchmark).
-
-A batch under half the recent ones (their running mean) waits a little for more before it
-commits: at most half as long as recent commits took, and never over ``gather_s``. Under load
-the answers to one batch go out together and their parties send again together; without the
-wait the first of these to clear its checks is committed alone, a whole ``fsync`` ahead of the
-rest, and the batches settle into a one-and-all-the-others rhythm that pays two commits for
-each round of messages. PostgreSQL's ``commit_delay`` (with ``commit_siblings``) is the same
-trade; a lone sender, whose batches are all of one, never waits.
 """
 
 from __future__ import annotations
@@ -234,14 +226,13 @@ class Centre:
     """The exchange centre over one :class:`Storage`.
 
     ``centre_key`` signs tree heads; ``clock_ms`` gives Unix milliseconds (injectable for tests);
-    ``max_batch`` caps a group commit, and ``gather_s`` caps how long a small one waits for more
-    (see the module docstring). Opening recovers the Merkle tree from storage and checks it
-    against the last signed head.
+    ``max_batch`` caps a group commit. Opening recovers the Merkle tree from storage and checks
+    it against the last signed head.
     """
 
     def __init__(self, config: CentreConfig, storage: Storage, centre_key: Any, *,
                  clock_ms: Callable[[], int] = wall_clock_ms, group_commit: bool = True,
-                 max_batch: int = 1024, gather_s: float = 0.005, data_dir: Path | None = None) -> None:
+                 max_batch: int = 1024, data_dir: Path | None = None) -> None:
         from openbmd.exchange.signing import load_private_key
 
         self.config = config
@@ -252,9 +243,6 @@ class Centre:
         self._key_id = key_id(public_key_bytes(self._key))
         self._clock = clock_ms
         self._max_batch = max_batch if group_commit else 1
-        self._gather_s = gather_s if group_commit else 0.0
-        self._mean_batch = 0.0  # running means over the last few commits (weights halving)
-        self._mean_commit_s = 0.0
         self._keys = {pk: verify_key(k) for pk, k in config.signing_keys().items()}
         limits = config.limits
         self._write_quota = PartyQuota(limits.writes_per_s, limits.burst_s)
@@ -403,43 +391,27 @@ class Centre:
         self.submit(data, future)
         return future.result(timeout_s)
 
-    def _gather(self, batch: list[tuple[Checked, Waiter]]) -> None:
-        """Add what is queued to ``batch``; while it is under half the recent batches, wait for
-        more, up to half a recent commit's time (see the module docstring)."""
-        target = min(self._max_batch, int(self._mean_batch / 2))
-        deadline = time.monotonic() + min(self._gather_s, self._mean_commit_s / 2)
-        while len(batch) < self._max_batch:
-            try:
-                nxt = self._queue.get_nowait()
-            except queue.Empty:
-                wait = deadline - time.monotonic()
-                if len(batch) >= target or wait <= 0:
-                    return
-                try:
-                    nxt = self._queue.get(timeout=wait)
-                except queue.Empty:
-                    return
-            if nxt is None:
-                self._queue.put(None)
-                return
-            batch.append(nxt)
-
     def _write_loop(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
             batch = [item]
-            self._gather(batch)
-            t0 = time.monotonic()
+            while len(batch) < self._max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
             try:
                 self._commit(batch)
             except BaseException as exc:  # never leave a waiter hanging
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(ExchangeError(503, "storage", f"write failed: {exc}"))
-            self._mean_batch = (self._mean_batch + len(batch)) / 2
-            self._mean_commit_s = (self._mean_commit_s + time.monotonic() - t0) / 2
 
     def _resync(self) -> None:
         """After a failed write or a reconnection: re-take the storage's lock, and if the store
