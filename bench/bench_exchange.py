@@ -17,9 +17,9 @@ field commitment.
   ``openssl speed ed25519``: ~7,300/s a core). The verifier's share is reported on its own.
   With every writer waiting for its answer the rate is also at most ``writers / latency``, and
   each answer waits for one ``fdatasync``. On this machine (a KVM guest) that takes about 0.1 ms
-  while a CPU is busy but about 4 ms (seemingly one host timer tick) when both idle through it, so the rate
-  also depends on whether other work keeps a CPU busy through the commits; the check reports the
-  idle figure (``fsync_idle_ms``) with the 1-minute load average.
+  while a CPU is busy but about 4 ms (seemingly one host timer tick) when both idle through it,
+  so the rate also depends on whether other work keeps a CPU busy through the commits; the
+  check reports the idle figure (``fsync_idle_ms``) with the 1-minute load average.
 - Reads: signed ``GET /v1/messages/{i}`` (authentication, release policy, storage) against the
   unauthenticated ``GET /v1/health``, the floor of the HTTP stack.
 - Proofs: in-process inclusion proofs from the incremental :class:`MerkleTree` over 100,000
