@@ -85,6 +85,20 @@ def test_wrong_key_is_rejected(keys):
         verify(other_public, PAYLOAD, sign(private_pem, PAYLOAD))
 
 
+def test_a_small_order_key_verifies_nothing():
+    """The identity point as a public key with R = identity, S = 0 satisfies the cofactorless
+    equation [S]B = R + [k]A for every message: OpenSSL's Ed25519 accepts it, libsodium (ours)
+    refuses small-order keys and R points, so a party registered with such a key cannot be forged."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    identity = bytes([1]) + bytes(31)
+    forged = identity + bytes(32)
+    for message in (b"", b"any message at all"):
+        Ed25519PublicKey.from_public_bytes(identity).verify(forged, message)  # OpenSSL: accepted
+        with pytest.raises(SignatureError, match="does not verify"):
+            verify_bytes(identity, message, forged)
+
+
 def test_malformed_signatures_are_rejected(keys):
     private_pem, public = keys
     signature = sign(private_pem, PAYLOAD)

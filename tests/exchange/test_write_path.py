@@ -47,7 +47,8 @@ def test_verifier_checks_batches_and_survives_a_killed_worker(centre):
             first = await asyncio.gather(*(pool.check(b) for b in good[:100] + [bytes(forged)]))
             pid = pool._workers[0].proc.pid
             pending = [asyncio.ensure_future(pool.check(b)) for b in good[100:]]
-            await asyncio.sleep(0)  # the first batch is on its way to the worker
+            while pool._workers[0].batch is None:  # until the first batch is on its way to the worker
+                await asyncio.sleep(0)
             os.kill(pid, signal.SIGKILL)
             second = await asyncio.gather(*pending)
             assert pool.healthy() and pool._workers[0].proc.pid != pid
@@ -108,3 +109,4 @@ def test_handoff_wakes_the_loop_once_for_a_whole_batch():
     assert drains == 1
     assert isinstance(out[7], ExchangeError) and out[7].status == 409
     assert [x for i, x in enumerate(out) if i != 7] == [i for i in range(500) if i != 7]
+

@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic_core import from_json
 
 from openbmd.exchange.canonical import canonical_json
 from openbmd.exchange.commitment import check_opening, commit_body
@@ -280,16 +281,15 @@ Envelope = Annotated[
 ENVELOPE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Envelope)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_envelope(data: bytes) -> tuple[Any, dict[str, Any]]:
     """Validate raw JSON bytes as an envelope: ``(model, raw dict)``.
 
+    Both come from pydantic-core's JSON parser (jiter), the raw values through ``from_json``,
+    so the dict the signature is checked over and the model the schema is checked on cannot
+    read the same bytes differently. ``NaN`` and ``Infinity`` are refused, as JSON has neither.
     Raises ``ValueError`` (including pydantic's ``ValidationError``) on bad JSON or schema.
     """
-    raw = json.loads(data, parse_constant=_reject_constant)
+    raw = from_json(data, allow_inf_nan=False)
     if not isinstance(raw, dict):
         raise ValueError("a message must be a JSON object")
     model = ENVELOPE_ADAPTER.validate_json(data)

@@ -33,7 +33,7 @@ from openbmd.exchange.highwater import HighWaterMark
 from openbmd.exchange.merkle import leaf_hash
 from openbmd.exchange.messages import MessageKind, parse_envelope, signing_payload
 from openbmd.exchange.signing import (
-    SignatureError, decode_signature, key_id, load_public_key, public_key_bytes, verify_bytes,
+    SignatureError, decode_signature, key_id, public_key_bytes, verify_bytes, verify_key,
 )
 from openbmd.exchange.quota import PartyQuota
 from openbmd.exchange.storage import Storage, StorageError, StoredMessage
@@ -195,13 +195,13 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
 
 
 _LOADED_KEYS: dict[bytes, Any] = {}
-"""Public key objects by raw key, kept by a verifier process across batches."""
+"""Verification keys (:func:`verify_key`) by raw key, kept by a verifier process across batches."""
 
 
 def _public_key(raw: bytes) -> Any:
     key = _LOADED_KEYS.get(raw)
     if key is None:
-        key = _LOADED_KEYS[raw] = load_public_key(raw)
+        key = _LOADED_KEYS[raw] = verify_key(raw)
     return key
 
 
@@ -243,7 +243,7 @@ class Centre:
         self._key_id = key_id(public_key_bytes(self._key))
         self._clock = clock_ms
         self._max_batch = max_batch if group_commit else 1
-        self._keys = {pk: load_public_key(k) for pk, k in config.signing_keys().items()}
+        self._keys = {pk: verify_key(k) for pk, k in config.signing_keys().items()}
         limits = config.limits
         self._write_quota = PartyQuota(limits.writes_per_s, limits.burst_s)
         self._high_water = HighWaterMark(data_dir) if data_dir is not None else None

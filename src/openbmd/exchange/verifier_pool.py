@@ -4,7 +4,8 @@ Each worker is a spawned process on one end of a pipe; the event loop writes a b
 to it and reads the answers back when the pipe turns readable, so no thread of the server's
 stands between the two (``concurrent.futures.ProcessPoolExecutor`` adds a management and a
 feeder thread, and three thread hand-offs per batch). While one batch is being checked the next
-one gathers, so the inter-process cost is paid per batch, not per message.
+one gathers, so the inter-process cost is paid per batch, not per message; a batch is sent at
+the end of the event loop's round, so the bodies of requests that arrived together go together.
 
 A worker that dies (``kill -9``, out of memory) shows as end-of-file on its pipe: it is replaced
 at once and the batch it held is checked once more on the new one (the checks are pure, so a
@@ -92,6 +93,7 @@ class VerifierPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started: list[asyncio.Future] = []
         self._closed = False
+        self._launch_soon = False
         self.replaced = 0
         """How many times a dead worker was replaced."""
 
@@ -151,6 +153,10 @@ class VerifierPool:
                         fut.set_result(result)
         self._launch()
 
+    def _launch_now(self) -> None:
+        self._launch_soon = False
+        self._launch()
+
     def _launch(self) -> None:
         for w in self._workers:
             if not self._waiting:
@@ -197,7 +203,9 @@ class VerifierPool:
             raise ExchangeError(503, "closing", "the centre is shutting down")
         fut = self._loop.create_future()
         self._waiting.append((data, fut, 0))
-        self._launch()
+        if not self._launch_soon:  # after the loop's other ready callbacks: their bodies join the batch
+            self._launch_soon = True
+            self._loop.call_soon(self._launch_now)
         return await fut
 
     def close(self) -> None:
