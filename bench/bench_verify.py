@@ -18,6 +18,7 @@ import numpy as np
 from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
 from openbmd.verify import (FlightTestRequest, ReleasePolicy, fit_burnout, monte_carlo, observe, run_flight_test)
+from openbmd.verify.track import BoostPrior
 
 N_BASELINE = 5
 
@@ -33,7 +34,8 @@ def run() -> list[dict]:
     _, r, v = test.batch.event_ecef("burnout")
     guess = np.concatenate([r[0], v[0]]) + np.array([300.0, 0.0, 0.0, 10.0, 0.0, 0.0])
     t0, c0 = time.perf_counter(), time.process_time()
-    mc = monte_carlo(test, posts, request.policy, guess, earth, 200, np.random.default_rng(1), estimator="tracker")
+    mc = monte_carlo(test, posts, request.policy, guess, earth, 200, np.random.default_rng(1), estimator="tracker",
+                     boost=BoostPrior.of(test))
     many, many_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
     mc_fit = monte_carlo(test, posts, request.policy, guess, earth, 200, np.random.default_rng(1))

@@ -729,14 +729,13 @@ def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] 
     places = _text_names(areas, "areas") if areas or not extra else ()
     request = ThreatRequest(places + extra, _text_names(missiles, "missiles"), _text_names(assumptions, "assumptions"),
                             year, azimuths)
-    for names, lookup, argument in (([a for a in places if isinstance(a, str)], lambda n: cat.point(n, "areas"), "areas"),
-                                    (request.missiles, cat.missile, "missiles"),
-                                    (request.assumptions, cat.assumptions, "assumptions")):
+    for area in places:
+        if isinstance(area, str):
+            _point(cat, area, "areas")
+    for names, kind, argument in ((request.missiles, "missile", "missiles"),
+                                  (request.assumptions, "assumptions", "assumptions")):
         for name in names:
-            try:
-                lookup(name)
-            except UnknownNameError as exc:
-                raise UnknownNameError(str(exc), argument) from None
+            _entry(cat, kind, name, argument)
     with progress_bar("threat: missiles x sets", assessment_steps(request), enabled=progress) as advance:
         return ThreatResult(assess_threats(cat, request, wgs84(), progress=advance))
 

@@ -166,31 +166,57 @@ def test_stone_soup_track_of_the_same_rows_agrees_with_the_fit_and_its_covarianc
 def test_the_smoothed_burnout_state_is_the_last_update_flown_back(black_sea):
     """With no process noise the Rauch-Tung-Striebel smoother (Stone Soup's) at burnout is the last update flown
     back with the transition matrix: the same state to centimetres and the same 1-σ to 0.1 %."""
-    from openbmd.verify.track import coast_filter, track_burnout
+    from openbmd.tracking.tracker import to_seconds
+    from openbmd.verify.track import burnout_filter, track_burnout
 
     test, posts, guess = black_sea
     obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(5), 1)
-    use = obs.select(obs.t_s > test.burnout_t_s + 0.5)
-    use = use.select(np.argsort(use.t_s, kind="stable"))
-    track, model, left_out = coast_filter(use, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2)
-    last = track[-1]
+    track = burnout_filter(obs.select(np.argsort(obs.t_s, kind="stable")), guess, test.burnout_t_s, EARTH,
+                           beta_kg_m2=test.beta_kg_m2)
+    assert track.boost_updates == 0 and track.burnout_index == 1  # the prior, its prediction to burnout
+    last = track.states[-1]
+    model = last.hypothesis.prediction.transition_model
     x_back, phi = model.ballistic.propagate(np.asarray(last.state_vector, float)[:6, 0],
-                                            test.burnout_t_s - float(use.t_s[len(track) - 3]))
+                                            test.burnout_t_s - to_seconds(last.timestamp))
     p_back = phi @ np.asarray(last.covar, float)[:6, :6] @ phi.T
     tr = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2)
+    assert tr.updates == track.coast_updates
     assert np.all(np.abs(tr.x_ecef[:3] - x_back[:3]) < 0.1) and np.all(np.abs(tr.x_ecef[3:] - x_back[3:]) < 1e-3)
     assert np.sqrt(np.diag(tr.p)) == pytest.approx(np.sqrt(np.diag(p_back)), rel=1e-3)
 
 
+def test_the_track_through_boost_uses_the_boost_rows_and_never_widens_the_interval(black_sea):
+    """Started in boost (the declared boost as prior, thrust as noise), the track takes the rows before burnout
+    too: the burnout estimate moves by a fraction of its 1-σ and its interval is no wider than the coast's."""
+    from openbmd.verify.track import BURNOUT_GUARD_S, BoostPrior, track_burnout
+
+    test, posts, guess = black_sea
+    boost = BoostPrior.of(test)
+    assert boost.t_s[-1] == pytest.approx(test.burnout_t_s) and boost.state_at(boost.t_s[3]) == pytest.approx(
+        boost.x_ecef[3])
+    for policy in (ReleasePolicy("none"), ReleasePolicy("telemetry")):
+        obs = observe(test, posts, policy, EARTH, np.random.default_rng(8), 1)
+        coast = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2)
+        both = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, boost=boost)
+        assert both.boost_updates == int(np.sum(obs.t_s < test.burnout_t_s - BURNOUT_GUARD_S)) > 0
+        assert both.updates == coast.updates and both.to_json()["boost_updates"] == both.boost_updates
+        assert abs(both.speed_mps - coast.speed_mps) < 0.25 * coast.sigma_mps
+        assert both.sigma_mps <= coast.sigma_mps * (1 + 1e-6)
+        assert both.altitude_sigma_m <= coast.altitude_sigma_m * (1 + 1e-6)
+
+
 def test_the_tracker_monte_carlo_covers_at_its_rate_and_its_nees_is_honest(black_sea):
-    """The flight-test estimate (the Stone Soup track) over seeded runs, own radars and released tracks (whose
-    rows run into re-entry, where the track stops): speed and height intervals cover near 95 %, the burnout
+    """The flight-test estimate (the Stone Soup track, through boost and coast) over seeded runs, own radars and
+    released tracks (whose rows run into re-entry, where the track stops): speed and height intervals cover near 95 %, the burnout
     state's mean NEES lies in its 99 % chi-square band, and the batch fit of the same draws agrees."""
     from scipy.stats import binom, chi2
 
+    from openbmd.verify.track import BoostPrior
+
     test, posts, guess = black_sea
     for policy, n, seed in ((ReleasePolicy("none"), 60, 41), (ReleasePolicy("tracks"), 40, 42)):
-        mc = monte_carlo(test, posts, policy, guess, EARTH, n, np.random.default_rng(seed), estimator="tracker")
+        mc = monte_carlo(test, posts, policy, guess, EARTH, n, np.random.default_rng(seed), estimator="tracker",
+                         boost=BoostPrior.of(test))
         assert mc["estimated"] == n and mc["method"].startswith("Stone Soup") and mc["batch_fit"]["estimated"] == n
         low = binom.ppf(0.005, n, 0.95) / n  # 99 % of honest n-run coverages lie at or above this
         for what in ("speed", "altitude"):
@@ -214,6 +240,7 @@ def test_flight_test_reports_the_track_and_the_fit_beside_it():
     assert data["tracker"]["estimate"] == data["burnout_speed_mps"]["estimate"]
     assert data["tracker"]["burnout_altitude_m"]["estimate"] == data["burnout_altitude_m"]["estimate"]
     assert data["tracker"]["left_out_after_reentry"] > 0  # released tracks run to re-entry
+    assert data["tracker"]["boost_updates"] > 0  # the track starts in boost, from the declared boost
     assert all(row["method"].startswith("Stone Soup") for row in data["tightening"])
     lone = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
                                                   policy=ReleasePolicy("tracks"), with_tracker=False), EARTH)

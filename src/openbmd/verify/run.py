@@ -23,7 +23,7 @@ from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_test
 from openbmd.verify.track import METHOD as TRACK_METHOD
-from openbmd.verify.track import TrackerEstimate, track_burnout
+from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
                                     ReleasePolicy, SensorBiases, observe, observer_posts)
 
@@ -171,12 +171,12 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f} %"
 
 
-def _guess(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> NDArray:
-    """The observer's starting point: the burnout state of the test as declared."""
+def _declared(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> tuple[NDArray, BoostPrior]:
+    """The observer's starting points: the burnout state of the test as declared, and its declared boost."""
     declared = fly_test(declare_test(catalog, request.interceptor, request.site, request.azimuth_rad,
                                      declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad), earth)
     _, r, v = declared.batch.event_ecef("burnout")
-    return np.concatenate([r[0], v[0]])
+    return np.concatenate([r[0], v[0]]), BoostPrior.of(declared)
 
 
 def _fits(obs: Observations, masks: Sequence[NDArray], test: FlightTest, guess: NDArray, earth: EarthModel) -> BurnoutFit:
@@ -235,7 +235,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                          np.random.default_rng(seeds[0]), biases=request.biases)
     allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
     obs = everything.select(everything.source <= allowed)
-    guess = _guess(catalog, request, earth)
+    guess, boost = _declared(catalog, request, earth)
     ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
@@ -247,7 +247,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     speed, altitude, tracker, rungs = fit_speed, fit_altitude, None, None
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
         tracks = [track_burnout(_as_run(everything, ladder[s]), guess, test.burnout_t_s, earth,
-                                beta_kg_m2=test.beta_kg_m2) if fits.ok[s] else None for s in range(3)]
+                                beta_kg_m2=test.beta_kg_m2, boost=boost) if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
         rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None) for t in tracks]
         if tracker is not None and tracker.ok:
@@ -274,7 +274,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     if request.trials > 0:
         coverage = monte_carlo(test, posts, request.policy, guess, earth, request.trials,
                                np.random.default_rng(seeds[1]), biases=request.biases,
-                               estimator="tracker" if request.with_tracker else "fit")
+                               estimator="tracker" if request.with_tracker else "fit", boost=boost)
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
                             reason, coverage, tracker, bias_effect, fit_speed, fit_altitude)
 
@@ -290,14 +290,15 @@ def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
 
 def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, guess: NDArray,
                 earth: EarthModel, trials: int, rng: np.random.Generator,
-                biases: SensorBiases = SensorBiases(), estimator: str = "fit") -> dict[str, Any]:
+                biases: SensorBiases = SensorBiases(), estimator: str = "fit",
+                boost: BoostPrior | None = None) -> dict[str, Any]:
     """``trials`` independent observations of the same test (noise and sensor biases drawn afresh each run),
     each estimated: the share of 95 % intervals that hold the true burnout speed and height, the mean error in
     units of its standard error, and the state's NEES (mean 6 for honest covariances).
 
     ``estimator`` ``"fit"``: the batch fit, every run in one batch. ``"tracker"``: the Stone Soup track of each
-    run (one track at a time: a filter is sequential), scored the same way, with the batch fit of the same draws
-    beside it (``batch_fit``)."""
+    run (one track at a time: a filter is sequential; through the declared ``boost`` too when given), scored the
+    same way, with the batch fit of the same draws beside it (``batch_fit``)."""
     if estimator not in ("fit", "tracker"):
         raise ValueError(f"estimator must be 'fit' or 'tracker', not {estimator!r}")
     obs = observe(test, posts, policy, earth, rng, trials, biases)
@@ -306,7 +307,8 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
                     fit.altitude_sigma_m)
     if estimator == "fit":
         return {**fitted, "method": FIT_METHOD}
-    tracks = [track_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, run=k) if fit.ok[k]
+    tracks = [track_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, run=k, boost=boost)
+              if fit.ok[k]
               else TrackerEstimate(None, None, 0) for k in range(trials)]  # Stone Soup: one track at a time
     ok = np.array([t.ok for t in tracks], bool)
 

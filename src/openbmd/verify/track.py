@@ -1,18 +1,21 @@
-"""The observer's own Stone Soup track of the coast: the burnout speed and height the observer reports.
+"""The observer's own Stone Soup track of the test: the burnout speed and height the observer reports.
 
-A Stone Soup extended Kalman filter runs over one run's observation rows after burnout, in time order: the
-project's :class:`~openbmd.tracking.models.BallisticTransitionModel` (J2, rotation, drag; no process noise: the
-interceptor coasts, so no thrust enters the motion model after the declared burnout) carries the ECEF state,
+A Stone Soup extended Kalman filter runs over one run's observation rows in time order. The project's
+:class:`~openbmd.tracking.models.BallisticTransitionModel` (J2, rotation, drag) carries the ECEF state,
 augmented with each radar's constant biases (elevation, azimuth, range; held constant by
 :class:`BiasAugmentedTransitionModel`, prior 1-σ the observation model's
 :class:`~openbmd.verify.observe.SensorBiases`); radar rows update through :class:`BiasedRadarMeasurementModel`
 (the project's radar model plus the biases), released tracks and telemetry through a linear Gaussian model of
-the state. The filter starts at the declared burnout state with a wide prior. Rows after the track's re-entry
-(descending below the tracker's re-entry height, :class:`~openbmd.tracking.tracker.TrackerConfig`) are left
-out: there drag at a few kilometres' height hangs on a ballistic coefficient the observer does not know.
-Stone Soup's ``ExtendedKalmanSmoother`` (Rauch-Tung-Striebel) runs the track back to burnout: its smoothed
-state there gives the burnout speed and height and their 1-σ. (With no process noise this is the last update
-flown back with the transition matrix; a test checks that.)
+the state. Given the declared boost (:class:`BoostPrior`) the track starts at the first row before burnout,
+at the declared state with a wide prior, and flies the boost with the thrust as white acceleration noise (the
+project tracker's boost figure: thrust is not in the state); from the declared burnout on the interceptor
+coasts, with no process noise. Without it the track starts at the declared burnout state. Rows after the
+track's re-entry (descending below the tracker's re-entry height,
+:class:`~openbmd.tracking.tracker.TrackerConfig`) are left out: there drag at a few kilometres' height hangs on a
+ballistic coefficient the observer does not know. Stone Soup's ``ExtendedKalmanSmoother``
+(Rauch-Tung-Striebel) runs the track back to burnout: its smoothed state there gives the burnout speed and
+height and their 1-σ. (For a coast-only track, with no process noise, that is the last update flown back with
+the transition matrix; a test checks it.)
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from openbmd.tracking.models import (BallisticTransitionModel, RadarMeasurementM
                                      free_flight_phase)
 from openbmd.tracking.tracker import TrackerConfig, to_datetime
 from openbmd.verify.estimate import BIAS_COMPONENTS, Z95, burnout_gradients, figure_sigma
+from openbmd.verify.flighttest import FlightTest
 from openbmd.verify.observe import RADAR, Observations
 
 PRIOR_SIGMA = np.array([10e3] * 3 + [1e3] * 3)
@@ -120,7 +124,8 @@ class BiasedRadarRangeRateMeasurementModel(_Biased, RadarRangeRateMeasurementMod
 @dataclass(frozen=True)
 class TrackerEstimate:
     """The Stone Soup track's burnout state (ECEF, (6,)) and covariance (6, 6), speed (m/s) and height (m) with
-    their 1-σ, from ``updates`` rows (``left_out``: rows after the track's re-entry; None: nothing to track)."""
+    their 1-σ, from ``updates`` coast rows and ``boost_updates`` boost rows (``left_out``: rows after the track's
+    re-entry; None: nothing to track)."""
 
     speed_mps: float | None
     sigma_mps: float | None
@@ -130,6 +135,7 @@ class TrackerEstimate:
     altitude_m: float | None = None
     altitude_sigma_m: float | None = None
     left_out: int = 0
+    boost_updates: int = 0
 
     @property
     def ok(self) -> bool:
@@ -141,11 +147,11 @@ class TrackerEstimate:
 
         return {"method": METHOD, **figure(self.speed_mps, self.sigma_mps),
                 "burnout_altitude_m": figure(self.altitude_m, self.altitude_sigma_m), "updates": self.updates,
-                "left_out_after_reentry": self.left_out}
+                "boost_updates": self.boost_updates, "left_out_after_reentry": self.left_out}
 
 
-METHOD = ("Stone Soup EKF on the observer's rows (ballistic model, radar biases in the state), smoothed back to "
-          "burnout")
+METHOD = ("Stone Soup EKF on the observer's rows through boost (thrust as noise) and coast (ballistic model), radar "
+          "biases in the state, RTS-smoothed to burnout")
 """How the track's estimate is made, in words (the JSON's ``method``)."""
 
 
@@ -180,47 +186,104 @@ def _bias_states(use: Observations) -> tuple[dict[int, tuple[int, int, int]], ND
     return index, np.array(sigma)
 
 
-def coast_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                 beta_kg_m2: float | None) -> tuple[list, BiasAugmentedTransitionModel, int]:
-    """Stone Soup's filter over the rows ``obs`` (one run's, after burnout, in time order) from the declared
-    burnout state ``guess_ecef``: the track as a list (the prior at burnout, its prediction to burnout, then one
-    update per row), its transition model, and the rows left out after re-entry."""
+BURNOUT_GUARD_S = 0.5
+"""Rows within this many seconds of the declared burnout are left out: its exact time is the tester's."""
+
+
+@dataclass(frozen=True)
+class BoostPrior:
+    """The declared flight up to burnout, where a track that starts in boost begins: sample times (K,) s after
+    launch, ECEF states (K, 6) (m, m/s), and the thrust noise (m²/s³ per axis) the boost is flown with: thrust is
+    not in the state, so it enters as white acceleration noise, the project tracker's boost figure
+    (:class:`~openbmd.tracking.tracker.TrackerConfig`)."""
+
+    t_s: NDArray
+    x_ecef: NDArray
+    q_m2_s3: float = TrackerConfig().q_boost_m2_s3
+
+    @staticmethod
+    def of(test: FlightTest) -> "BoostPrior":
+        """The boost of a flown (declared) test: its samples up to burnout."""
+        t = test.flown.t_s[0]
+        ok = np.isfinite(t) & (t <= test.burnout_t_s)
+        return BoostPrior(t[ok], test.flown.x_ecef[0][ok])
+
+    def state_at(self, t_s: float) -> NDArray:
+        """The declared state (6,) at ``t_s`` (linear between samples)."""
+        return np.array([np.interp(t_s, self.t_s, self.x_ecef[:, c]) for c in range(6)])
+
+
+@dataclass(frozen=True)
+class FilteredTrack:
+    """Stone Soup's filtered track: its states (the prior, then predictions and updates), the index of its state
+    at burnout, rows it took in boost and in the coast, and rows left out after re-entry."""
+
+    states: list
+    burnout_index: int
+    boost_updates: int
+    coast_updates: int
+    left_out: int
+
+
+def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
+                   beta_kg_m2: float | None, boost: BoostPrior | None = None) -> FilteredTrack:
+    """Stone Soup's filter over the rows ``obs`` (one run's, in time order). Without ``boost`` it starts at the
+    declared burnout state ``guess_ecef`` and takes the coast rows; with it, it starts at the declared state at the
+    first boost row, flies the boost with thrust noise up to burnout, then the coast without (see the module
+    docstring). Rows within :data:`BURNOUT_GUARD_S` of burnout are not used."""
     index, bias_sigma = _bias_states(obs)
     n_state = 6 + bias_sigma.size
-    ballistic = BallisticTransitionModel(q_m2_s3=0.0, mu_m3_s2=earth.mu_m3_s2, j2=earth.j2, a_m=earth.a_m,
-                                         e2=earth.e2, omega_rad_s=earth.omega_rad_s, beta_kg_m2=beta_kg_m2 or 0.0)
-    model = BiasAugmentedTransitionModel(ballistic=ballistic, n_bias=bias_sigma.size)
-    predictor = ExtendedKalmanPredictor(model)
+
+    def predictor(q_m2_s3: float) -> ExtendedKalmanPredictor:
+        ballistic = BallisticTransitionModel(q_m2_s3=q_m2_s3, mu_m3_s2=earth.mu_m3_s2, j2=earth.j2, a_m=earth.a_m,
+                                             e2=earth.e2, omega_rad_s=earth.omega_rad_s, beta_kg_m2=beta_kg_m2 or 0.0)
+        return ExtendedKalmanPredictor(BiasAugmentedTransitionModel(ballistic=ballistic, n_bias=bias_sigma.size))
+
+    boosting = np.flatnonzero(obs.t_s < t_burnout_s - BURNOUT_GUARD_S) if boost is not None else np.zeros(0, int)
+    coasting = np.flatnonzero(obs.t_s > t_burnout_s + BURNOUT_GUARD_S)
+    t0 = float(obs.t_s[boosting[0]]) if boosting.size else t_burnout_s
+    mean = boost.state_at(t0) if boosting.size else np.asarray(guess_ecef, float)
+    states: list = [GaussianState(StateVector(np.concatenate([mean, np.zeros(bias_sigma.size)])),
+                                  CovarianceMatrix(np.diag(np.concatenate([PRIOR_SIGMA, bias_sigma]) ** 2)),
+                                  timestamp=to_datetime(t0))]
     updater = ExtendedKalmanUpdater(measurement_model=None)
-    start = to_datetime(t_burnout_s)
-    prior = GaussianState(StateVector(np.concatenate([np.asarray(guess_ecef, float), np.zeros(bias_sigma.size)])),
-                          CovarianceMatrix(np.diag(np.concatenate([PRIOR_SIGMA, bias_sigma]) ** 2)), timestamp=start)
-    track = [prior, predictor.predict(prior, timestamp=start)]
-    for m in range(len(obs)):  # one run's rows in time order: a filter is sequential
-        when = to_datetime(float(obs.t_s[m]))
-        prediction = predictor.predict(track[-1], timestamp=when)
+
+    def update(prediction, m: int) -> None:
+        model, z = _measurement(obs, m, n_state, index)
+        states.append(updater.update(SingleHypothesis(prediction, Detection(z, timestamp=prediction.timestamp,
+                                                                           measurement_model=model))))
+
+    thrust = predictor(boost.q_m2_s3) if boosting.size else None
+    for m in boosting:  # one run's rows in time order: a filter is sequential
+        update(thrust.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m]))), m)
+    coast = predictor(0.0)
+    states.append((thrust or coast).predict(states[-1], timestamp=to_datetime(t_burnout_s)))
+    burnout = len(states) - 1
+    for k, m in enumerate(coasting):
+        prediction = coast.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m])))
         if free_flight_phase(np.asarray(prediction.state_vector, float)[:6, 0], earth, REENTRY_ALTITUDE_M) == "reentry":
-            return track, model, len(obs) - m
-        model_m, z = _measurement(obs, m, n_state, index)
-        track.append(updater.update(SingleHypothesis(prediction, Detection(z, timestamp=when,
-                                                                           measurement_model=model_m))))
-    return track, model, 0
+            return FilteredTrack(states, burnout, boosting.size, k, coasting.size - k)
+        update(prediction, m)
+    return FilteredTrack(states, burnout, boosting.size, coasting.size, 0)
 
 
 def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                  beta_kg_m2: float | None, run: int = 0) -> TrackerEstimate:
-    """Track run ``run``'s rows after ``t_burnout_s`` with Stone Soup and estimate the burnout state from the
-    track (see the module docstring)."""
-    use = obs.select((obs.trial == run) & (obs.t_s > t_burnout_s + 0.5))
-    if len(use) == 0:
-        return TrackerEstimate(None, None, 0)
+                  beta_kg_m2: float | None, run: int = 0, boost: BoostPrior | None = None) -> TrackerEstimate:
+    """Track run ``run``'s rows with Stone Soup (the coast, and the boost too given the declared ``boost``) and
+    estimate the burnout state from the track smoothed back to burnout (see the module docstring). The coast
+    fixes the burnout state: without coast rows there is no estimate."""
+    use = obs.select(obs.trial == run)
     use = use.select(np.argsort(use.t_s, kind="stable"))
-    track, model, left_out = coast_filter(use, guess_ecef, t_burnout_s, earth, beta_kg_m2=beta_kg_m2)
-    if len(track) <= 2:
-        return TrackerEstimate(None, None, 0, left_out=left_out)
-    smoothed = ExtendedKalmanSmoother(transition_model=model).smooth(Track(track))[1]  # the state at burnout
+    if not np.any(use.t_s > t_burnout_s + BURNOUT_GUARD_S):
+        return TrackerEstimate(None, None, 0)
+    track = burnout_filter(use, guess_ecef, t_burnout_s, earth, beta_kg_m2=beta_kg_m2, boost=boost)
+    if track.coast_updates == 0:
+        return TrackerEstimate(None, None, 0, left_out=track.left_out)
+    coast_model = track.states[-1].hypothesis.prediction.transition_model
+    smoothed = ExtendedKalmanSmoother(transition_model=coast_model).smooth(Track(track.states))[track.burnout_index]
     x_b = np.asarray(smoothed.state_vector, float)[:6, 0]
     p_b = np.asarray(smoothed.covar, float)[:6, :6]
     speed, g_speed, alt, g_alt = burnout_gradients(x_b[None], earth)
-    return TrackerEstimate(float(speed[0]), float(figure_sigma(p_b[None], g_speed)[0]), len(track) - 2, x_b, p_b,
-                           float(alt[0]), float(figure_sigma(p_b[None], g_alt)[0]), left_out)
+    return TrackerEstimate(float(speed[0]), float(figure_sigma(p_b[None], g_speed)[0]), track.coast_updates, x_b, p_b,
+                           float(alt[0]), float(figure_sigma(p_b[None], g_alt)[0]), track.left_out,
+                           track.boost_updates)
