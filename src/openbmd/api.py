@@ -666,9 +666,10 @@ class ThreatResult:
 
     def divergence_frame(self) -> pd.DataFrame:
         """One row per diverging figure: missile, field, each set's value, and the consequence in words."""
-        rows = [{"missile": d.missile, "field": d.field, **{f"value_{k}": v for k, v in d.values.items()},
+        sets = self.assessment.request.assumptions
+        rows = [{"missile": d.missile, "field": d.field, **{f"value_{k}": d.values.get(k) for k in sets},
                  "consequence": d.consequence} for d in self.assessment.divergence]
-        return _dataframe(rows)
+        return _dataframe(rows, ["missile", "field", *(f"value_{k}" for k in sets), "consequence"])
 
     def plot(self, assumption: str | None = None) -> Figure:
         """The range contours under ``assumption`` (default: the first set), countries within reach shaded."""
