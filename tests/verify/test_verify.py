@@ -211,8 +211,9 @@ def test_the_track_through_boost_uses_the_boost_rows_and_never_widens_the_interv
 
 def test_the_tracker_monte_carlo_covers_at_its_rate_and_its_nees_is_honest(black_sea):
     """The flight-test estimate (the Stone Soup track, through boost and coast) over seeded runs, own radars and
-    released tracks (whose rows run into re-entry, where the track stops): speed and height intervals cover near 95 %, the burnout
-    state's mean NEES lies in its 99 % chi-square band, and the batch fit of the same draws agrees."""
+    released tracks (whose rows run into re-entry, where the track stops): speed and height intervals cover near
+    95 %, the burnout state's mean NEES lies in its 99 % chi-square band, and the batch fit of the same draws
+    agrees."""
     from scipy.stats import binom, chi2
 
     from openbmd.verify.track import BoostPrior
@@ -240,7 +241,8 @@ def test_flight_test_reports_the_track_and_the_fit_beside_it():
     for key in ("burnout_speed_mps", "burnout_altitude_m"):
         main, fit = data[key], data["batch_fit"][key]
         assert main["method"].startswith("Stone Soup") and fit["method"].startswith("batch")
-        assert abs(main["estimate"] - fit["estimate"]) < main["sigma"] and main["sigma"] == pytest.approx(fit["sigma"], rel=0.2)
+        assert abs(main["estimate"] - fit["estimate"]) < main["sigma"]
+        assert main["sigma"] == pytest.approx(fit["sigma"], rel=0.2)
     assert data["tracker"]["estimate"] == data["burnout_speed_mps"]["estimate"]
     assert data["tracker"]["burnout_altitude_m"]["estimate"] == data["burnout_altitude_m"]["estimate"]
     assert data["tracker"]["left_out_after_reentry"] > 0  # released tracks run to re-entry

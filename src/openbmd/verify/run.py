@@ -22,7 +22,6 @@ from openbmd.earth import EarthModel, ecef_to_geodetic
 from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_test
-from openbmd.verify.track import METHOD as TRACK_METHOD
 from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
                                     ReleasePolicy, SensorBiases, observe, observer_posts)
@@ -195,8 +194,8 @@ def _estimate(fit: BurnoutFit, k: int, what: str, true: float, declared: float |
 
 def _tracked(track: TrackerEstimate, what: str, true: float, declared: float | None) -> Estimate:
     if what == "speed":
-        return Estimate.of(true, declared, track.speed_mps, track.sigma_mps, TRACK_METHOD)
-    return Estimate.of(true, declared, track.altitude_m, track.altitude_sigma_m, TRACK_METHOD)
+        return Estimate.of(true, declared, track.speed_mps, track.sigma_mps, track.method)
+    return Estimate.of(true, declared, track.altitude_m, track.altitude_sigma_m, track.method)
 
 
 def _as_run(obs: Observations, mask: NDArray, k: int = 0) -> Observations:
@@ -318,7 +317,9 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
 
     tracked = _score(test, trials, ok, column("x_ecef", (6,)), column("p", (6, 6)), column("speed_mps"),
                      column("sigma_mps"), column("altitude_m"), column("altitude_sigma_m"))
-    return {**tracked, "method": TRACK_METHOD, "batch_fit": {**fitted, "method": FIT_METHOD}}
+    methods = sorted({t.method for t in tracks if t.ok})
+    return {**tracked, "method": "; ".join(methods) or "Stone Soup EKF: no run tracked",
+            "batch_fit": {**fitted, "method": FIT_METHOD}}
 
 
 def _score(test: FlightTest, trials: int, ok: NDArray, x: NDArray, p: NDArray, speed: NDArray, speed_sigma: NDArray,

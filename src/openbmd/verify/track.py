@@ -141,18 +141,23 @@ class TrackerEstimate:
     def ok(self) -> bool:
         return self.speed_mps is not None
 
+    @property
+    def method(self) -> str:
+        """How the estimate was made, in words (the JSON's ``method``)."""
+        return METHOD.format(rows="through boost (thrust as noise) and coast" if self.boost_updates else "of the coast")
+
     def to_json(self) -> dict[str, Any]:
         def figure(v: float | None, s: float | None) -> dict[str, Any]:
             return {"estimate": v, "sigma": s, "ci95": None if v is None else [v - Z95 * s, v + Z95 * s]}
 
-        return {"method": METHOD, **figure(self.speed_mps, self.sigma_mps),
+        return {"method": self.method, **figure(self.speed_mps, self.sigma_mps),
                 "burnout_altitude_m": figure(self.altitude_m, self.altitude_sigma_m), "updates": self.updates,
                 "boost_updates": self.boost_updates, "left_out_after_reentry": self.left_out}
 
 
-METHOD = ("Stone Soup EKF on the observer's rows through boost (thrust as noise) and coast (ballistic model), radar "
-          "biases in the state, RTS-smoothed to burnout")
-"""How the track's estimate is made, in words (the JSON's ``method``)."""
+METHOD = ("Stone Soup EKF on the observer's rows {rows} (ballistic model, radar biases in the state), "
+          "RTS-smoothed to burnout")
+"""How the track's estimate is made, in words: :attr:`TrackerEstimate.method` fills in which rows."""
 
 
 def _measurement(obs: Observations, m: int, n_state: int, index: dict[int, tuple[int, int, int]]):
