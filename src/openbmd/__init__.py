@@ -19,12 +19,12 @@ __version__ = "0.1.0"
 
 _API = ("Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
         "compare_exercises", "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport",
-        "ExerciseReport", "ExerciseComparison", "TrackingResult", "replay", "ReplayResult")
+        "ExerciseReport", "ExerciseComparison", "TrackingResult", "replay", "ReplayResult", "threat", "ThreatResult")
 
 __all__ = ["__version__", *_API]
 
 
-_CALLABLE_PACKAGES = {"exercise"}
+_CALLABLE_PACKAGES = {"exercise", "threat"}
 """Subpackages that share their name with an API function: the subpackage is bound, made callable."""
 
 
@@ -65,7 +65,7 @@ class _CallablePackage(types.ModuleType):
 
 
 class _Package(types.ModuleType):
-    """``openbmd`` itself. ``exercise`` names both a subpackage and an API function; rather than one hiding
+    """``openbmd`` itself. ``exercise`` (and ``threat``, the same way) names both a subpackage and an API function; rather than one hiding
     the other (``import openbmd.exercise`` would rebind the name to the package, and the function would then
     be gone, or the reverse), ``openbmd.exercise`` is always the subpackage, made callable: calling it runs
     :func:`openbmd.api.exercise`. So ``ob.exercise("nrc-2012", trials=2_000)``, ``import openbmd.exercise.engine``

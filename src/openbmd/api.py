@@ -40,12 +40,13 @@ if TYPE_CHECKING:
     from openbmd.exercise.scenario import Scenario
     from openbmd.flight import TrajectorySummary
     from openbmd.report.exports import Scene
+    from openbmd.threat import ThreatAssessment
     from openbmd.tracking.picture import TrackingReport
 
 __all__ = [
     "Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
     "compare_exercises", "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport",
-    "ExerciseReport", "ExerciseComparison", "TrackingResult",
+    "ExerciseReport", "ExerciseComparison", "TrackingResult", "threat", "ThreatResult",
 ]
 
 PlaceLike = str | Place | tuple[float, float]
@@ -621,6 +622,123 @@ def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Pa
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read {f}: {exc}", "observed") from None
     return criteria_both_ways(cat, dep, crit, speeds, earth)
+
+
+# --- threat assessment -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThreatResult:
+    """A shared threat assessment: per missile, launch area and assumption set the reach on the rotating Earth,
+    the targets and countries within it, flight, re-entry and warning times, and the year the threat exists
+    from; and the divergence table (which catalog figure two sets state differently, and what it changes).
+
+    ``assessment`` is the threat package's :class:`~openbmd.threat.ThreatAssessment`."""
+
+    assessment: ThreatAssessment
+
+    @property
+    def threats(self) -> list:
+        return self.assessment.threats
+
+    @property
+    def divergence(self) -> list:
+        return self.assessment.divergence
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd threat --json`` document (SI)."""
+        return self.assessment.to_json()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per (missile, area, assumption set): greatest range (m), the year it exists from, whether it
+        exists in the assessed year, targets and countries reached, median joint warning time (s)."""
+        import numpy as np
+
+        rows = []
+        for t in self.assessment.threats:
+            joint = [w for w in t.warning_time_s.get("joint", {}).values() if w is not None]
+            rows.append({"missile": t.missile, "area": t.area, "assumption": t.assumption,
+                         "max_range_m": t.max_range_m, "first_year": t.first_year, "exists": t.exists,
+                         "targets": len(t.reaches), "countries": len(t.countries),
+                         "median_joint_warning_s": float(np.median(joint)) if joint else None})
+        return _dataframe(rows).set_index(["missile", "area", "assumption"])
+
+    to_frame = to_dataframe
+
+    def divergence_frame(self) -> pd.DataFrame:
+        """One row per diverging figure: missile, field, each set's value, and the consequence in words."""
+        sets = self.assessment.request.assumptions
+        rows = [{"missile": d.missile, "field": d.field, **{f"value_{k}": d.values.get(k) for k in sets},
+                 "consequence": d.consequence} for d in self.assessment.divergence]
+        return _dataframe(rows, ["missile", "field", *(f"value_{k}" for k in sets), "consequence"])
+
+    def plot(self, assumption: str | None = None) -> Figure:
+        """The range contours under ``assumption`` (default: the first set), countries within reach shaded."""
+        from openbmd.report.threat_report import threat_figure
+
+        sets = list(self.assessment.request.assumptions)
+        if assumption is None:
+            assumption = sets[0]
+        if assumption not in sets:
+            raise InputError(f"{assumption!r} was not assessed; choose one of {', '.join(sets)}", "assumption")
+        return threat_figure(self.to_json(), assumption)
+
+    def geojson(self) -> dict[str, Any]:
+        """The range contours as a GeoJSON FeatureCollection (``openbmd threat --geojson``)."""
+        from openbmd.report.threat_report import threat_geojson
+
+        return threat_geojson(self.to_json())
+
+    def write_report(self, folder: str | Path) -> Path:
+        """The offline HTML report (maps, tables, JSON and GeoJSON) in ``folder``; returns its index.html."""
+        from openbmd.report.threat_report import write_threat_report
+
+        return write_threat_report(Path(folder), self.to_json())
+
+    def __repr__(self) -> str:
+        r = self.assessment.request
+        return (f"ThreatResult({len(r.missiles)} missiles x {len(r.areas)} areas x {len(r.assumptions)} sets: "
+                f"{sum(t.exists for t in self.threats)} of {len(self.threats)} threats exist, "
+                f"{len(self.divergence)} diverging figures)")
+
+
+def _text_names(values: str | Sequence[Any], argument: str) -> tuple[Any, ...]:
+    """Comma-separated text or a sequence, as a tuple of at least one name."""
+    names = tuple(n.strip() for n in values.split(",") if n.strip()) if isinstance(values, str) else tuple(values)
+    if not names:
+        raise InputError("give at least one name", argument)
+    return names
+
+
+def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] = (), *,
+           assumptions: str | Sequence[str] = ("nato", "russia"), year: int | None = None, azimuths: int = 24,
+           polygons: dict[str, Sequence[tuple[float, float]]] | None = None, progress: bool = True,
+           catalog: Catalog | None = None) -> ThreatResult:
+    """Who is threatened by ``missiles`` (catalog names) launched from ``areas`` (catalog places, or
+    :class:`~openbmd.threat.LaunchArea` polygons) under each of ``assumptions`` (catalog assumption sets)?
+    ``polygons``: more launch areas, name -> (lat, lon) vertices in degrees. ``year``: assess the threats that
+    exist in that year (None: any). ``azimuths``: launch azimuths per range contour (at least 8)."""
+    from openbmd.earth import wgs84
+    from openbmd.threat import ThreatRequest, assess_threats, assessment_steps, polygon_area
+
+    if not isinstance(azimuths, int) or isinstance(azimuths, bool) or azimuths < 8:
+        raise InputError(f"need at least 8 azimuths (a whole number), got {azimuths!r}", "azimuths")
+    if year is not None and not (isinstance(year, int) and 1950 <= year <= 2100):
+        raise InputError(f"year {year!r} is outside 1950..2100", "year")
+    cat = _catalog(catalog)
+    with renamed_arguments({"areas": "polygons"}):
+        extra = tuple(polygon_area(name, v) for name, v in (polygons or {}).items())
+    places = _text_names(areas, "areas") if areas or not extra else ()
+    request = ThreatRequest(places + extra, _text_names(missiles, "missiles"), _text_names(assumptions, "assumptions"),
+                            year, azimuths)
+    for area in places:
+        if isinstance(area, str):
+            _point(cat, area, "areas")
+    for names, kind, argument in ((request.missiles, "missile", "missiles"),
+                                  (request.assumptions, "assumptions", "assumptions")):
+        for name in names:
+            _entry(cat, kind, name, argument)
+    with progress_bar("threat: missiles x sets", assessment_steps(request), enabled=progress) as advance:
+        return ThreatResult(assess_threats(cat, request, wgs84(), progress=advance))
 
 
 # --- exercise --------------------------------------------------------------------------------------------

@@ -146,6 +146,13 @@ def test_every_result_draws_its_figure(catalog, tmp_path):
     (lambda: ob.exercise("nrc-2012", trials=0), "trials"),
     (lambda: ob.exercise("nrc-2012", trials=10, modes="united", progress=False), "modes"),
     (lambda: ob.assure("epaa-phase1", forces="china-icbm"), "forces"),
+    (lambda: ob.threat("tabriz", "shahab-9", progress=False), "missiles"),
+    (lambda: ob.threat("atlantis", "shahab-3", progress=False), "areas"),
+    (lambda: ob.threat("tabriz", "shahab-3", assumptions="nato,martian", progress=False), "assumptions"),
+    (lambda: ob.threat("tabriz", "shahab-3", azimuths=3, progress=False), "azimuths"),
+    (lambda: ob.threat("tabriz", "shahab-3", year=1800, progress=False), "year"),
+    (lambda: ob.threat(missiles="shahab-3", polygons={"x": [(1.0, 2.0)]}, progress=False), "polygons"),
+    (lambda: ob.threat(missiles="shahab-3", progress=False), "areas"),
 ])
 def test_bad_arguments_name_the_python_parameter_never_a_flag(call, argument):
     with pytest.raises(InputError) as info:
@@ -226,3 +233,51 @@ def test_observed_flight_tests_need_criteria(catalog, tmp_path):
         ob.assure("epaa-phase1", forces="kozelsk", targets="washington", observed=[f], progress=False,
                   catalog=catalog)
     assert bad.value.argument == "criteria" and "observed" in str(bad.value)
+
+
+def test_threat_returns_the_assessment_with_its_tables_map_geojson_and_report(catalog, tmp_path):
+    """``ob.threat`` is the threat package's assessment of the same request, in names at the edge."""
+    from matplotlib.figure import Figure
+
+    from openbmd.earth import wgs84
+    from openbmd.threat import ThreatRequest, assess_threats, differing_fields
+
+    result = ob.threat("shahrud", "sejjil-2", azimuths=8, year=2012, progress=False, catalog=catalog)
+    direct = assess_threats(catalog, ThreatRequest(("shahrud",), ("sejjil-2",), ("nato", "russia"), 2012, 8), wgs84())
+    assert result.to_json() == direct.to_json()
+    frame = result.to_dataframe()
+    assert list(frame.index) == [("sejjil-2", "shahrud", "nato"), ("sejjil-2", "shahrud", "russia")]
+    assert frame.loc[("sejjil-2", "shahrud", "nato"), "max_range_m"] == result.threats[0].max_range_m
+    fields = set(differing_fields(catalog.assumptions("nato"), catalog.assumptions("russia"), "sejjil-2"))
+    assert set(result.divergence_frame().field) == fields and fields
+    fig = result.plot("russia")
+    assert isinstance(fig, Figure) and fig.axes
+    with pytest.raises(InputError) as bad:
+        result.plot("martian")
+    assert bad.value.argument == "assumption"
+    assert len(result.geojson()["features"]) == len(result.threats)
+    assert result.write_report(tmp_path / "r").name == "index.html" and (tmp_path / "r" / "threat.json").exists()
+    polygon = ob.threat(missiles=["sejjil-2"], assumptions="nato", azimuths=8, progress=False, catalog=catalog,
+                        polygons={"north-iran": [(38.0, 45.0), (38.0, 48.0), (36.0, 48.0)]})
+    assert [t.area for t in polygon.threats] == ["north-iran"]
+
+
+def test_openbmd_threat_is_the_package_and_calls_the_api_function():
+    code = """
+import inspect, sys
+import openbmd as ob
+import openbmd.threat.assess
+from openbmd.threat import ThreatRequest
+assert ob.threat is sys.modules["openbmd.threat"] and ob.threat.ThreatRequest is ThreatRequest
+assert inspect.signature(ob.threat) == inspect.signature(ob.api.threat)
+try:
+    ob.threat("tabriz", "shahab-9", progress=False)
+except ob.errors.InputError as exc:
+    assert exc.argument == "missiles", exc
+else:
+    raise AssertionError("ob.threat did not reach openbmd.api.threat")
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(Path(ob.__file__).parents[1])})
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -135,9 +135,9 @@ def test_release_policy_refuses_unknown_words():
 
 
 def test_stone_soup_track_of_the_same_rows_agrees_with_the_fit_and_its_covariance_is_honest(black_sea):
-    """Stone Soup's EKF (ballistic model, radar biases in the state) over each of 40 seeded runs' rows: the
-    burnout state's NEES averages its 6 degrees of freedom, 95 % speed intervals cover at their rate, and the
-    track agrees with the batch fit to a fraction of its 1-σ (both are the same likelihood's estimate)."""
+    """Stone Soup's EKF (ballistic model, radar biases in the state), smoothed back to burnout, over each of 40
+    seeded runs' rows: the burnout state's NEES averages its 6 degrees of freedom, 95 % speed intervals cover at
+    their rate, and the track agrees with the batch fit to a fraction of its 1-σ (the same likelihood)."""
     from scipy.stats import chi2
 
     from openbmd.verify.track import track_burnout
@@ -151,15 +151,107 @@ def test_stone_soup_track_of_the_same_rows_agrees_with_the_fit_and_its_covarianc
     nees, inside = [], []
     for k in range(n):  # Stone Soup filters one track at a time
         tr = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, run=k)
-        assert tr.updates == fit.rows[k] and tr.updates > 50
+        assert tr.updates == fit.rows[k] and tr.updates > 50 and tr.left_out == 0
         e = tr.x_ecef - truth
         nees.append(float(e @ np.linalg.solve(tr.p, e)))
         inside.append(abs(tr.speed_mps - test.burnout_speed_mps) <= 1.959964 * tr.sigma_mps)
         assert abs(tr.speed_mps - fit.speed_mps[k]) < 0.25 * fit.speed_sigma_mps[k]
         assert tr.sigma_mps == pytest.approx(fit.speed_sigma_mps[k], rel=0.1)
+        assert tr.altitude_sigma_m == pytest.approx(fit.altitude_sigma_m[k], rel=0.1)
     lo, hi = chi2.ppf([0.005, 0.995], 6 * n) / n  # the mean NEES of n honest runs lies here 99 % of the time
     assert lo <= np.mean(nees) <= hi, np.mean(nees)
     assert np.mean(inside) >= 0.85
+
+
+def test_the_smoothed_burnout_state_is_the_last_update_flown_back(black_sea):
+    """With no process noise the Rauch-Tung-Striebel smoother (Stone Soup's) at burnout is the last update flown
+    back with the transition matrix: the same state to centimetres and the same 1-σ to 0.1 %."""
+    from openbmd.tracking.tracker import to_seconds
+    from openbmd.verify.track import burnout_filter, track_burnout
+
+    test, posts, guess = black_sea
+    obs = observe(test, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(5), 1)
+    track = burnout_filter(obs.select(np.argsort(obs.t_s, kind="stable")), guess, test.burnout_t_s, EARTH,
+                           beta_kg_m2=test.beta_kg_m2)
+    assert track.boost_updates == 0 and track.burnout_index == 1  # the prior, its prediction to burnout
+    last = track.states[-1]
+    model = last.hypothesis.prediction.transition_model
+    x_back, phi = model.ballistic.propagate(np.asarray(last.state_vector, float)[:6, 0],
+                                            test.burnout_t_s - to_seconds(last.timestamp))
+    p_back = phi @ np.asarray(last.covar, float)[:6, :6] @ phi.T
+    tr = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2)
+    assert tr.updates == track.coast_updates
+    assert np.all(np.abs(tr.x_ecef[:3] - x_back[:3]) < 0.1) and np.all(np.abs(tr.x_ecef[3:] - x_back[3:]) < 1e-3)
+    assert np.sqrt(np.diag(tr.p)) == pytest.approx(np.sqrt(np.diag(p_back)), rel=1e-3)
+
+
+def test_the_track_through_boost_uses_the_boost_rows_and_never_widens_the_interval(black_sea):
+    """Started in boost (the declared boost as prior, thrust as noise), the track takes the rows before burnout
+    too: its interval is no wider than the coast's, and the estimate moves only as far as what the boost rows add
+    allows (the difference of nested estimates has the difference of their variances)."""
+    from openbmd.verify.track import BURNOUT_GUARD_S, BoostPrior, track_burnout
+
+    test, posts, guess = black_sea
+    boost = BoostPrior.of(test)
+    assert boost.t_s[-1] == pytest.approx(test.burnout_t_s) and boost.state_at(boost.t_s[3]) == pytest.approx(
+        boost.x_ecef[3])
+    for policy in (ReleasePolicy("none"), ReleasePolicy("telemetry")):
+        obs = observe(test, posts, policy, EARTH, np.random.default_rng(8), 1)
+        coast = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2)
+        both = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, boost=boost)
+        assert both.boost_updates == int(np.sum(obs.t_s < test.burnout_t_s - BURNOUT_GUARD_S)) > 0
+        assert both.updates == coast.updates and both.to_json()["boost_updates"] == both.boost_updates
+        assert both.sigma_mps <= coast.sigma_mps * (1 + 1e-6)
+        assert both.altitude_sigma_m <= coast.altitude_sigma_m * (1 + 1e-6)
+        # Nested estimates of one truth: their difference has variance σ_coast² - σ_both² (what the boost adds).
+        for a, b, sa, sb in ((both.speed_mps, coast.speed_mps, both.sigma_mps, coast.sigma_mps),
+                             (both.altitude_m, coast.altitude_m, both.altitude_sigma_m, coast.altitude_sigma_m)):
+            assert abs(a - b) <= 3.5 * math.sqrt(max(sb ** 2 - sa ** 2, 0.0)) + 1e-3 * sb, (a, b, sa, sb)
+
+
+def test_the_tracker_monte_carlo_covers_at_its_rate_and_its_nees_is_honest(black_sea):
+    """The flight-test estimate (the Stone Soup track, through boost and coast) over seeded runs, own radars and
+    released tracks (whose rows run into re-entry, where the track stops): speed and height intervals cover near
+    95 %, the burnout state's mean NEES lies in its 99 % chi-square band, and the batch fit of the same draws
+    agrees."""
+    from scipy.stats import binom, chi2
+
+    from openbmd.verify.track import BoostPrior
+
+    test, posts, guess = black_sea
+    for policy, n, seed in ((ReleasePolicy("none"), 60, 41), (ReleasePolicy("tracks"), 40, 42)):
+        mc = monte_carlo(test, posts, policy, guess, EARTH, n, np.random.default_rng(seed), estimator="tracker",
+                         boost=BoostPrior.of(test))
+        assert mc["estimated"] == n and mc["method"].startswith("Stone Soup") and mc["batch_fit"]["estimated"] == n
+        low = binom.ppf(0.005, n, 0.95) / n  # 99 % of honest n-run coverages lie at or above this
+        for what in ("speed", "altitude"):
+            assert low <= mc[what]["coverage"] <= 1.0, (policy.release, what, mc[what])
+            assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (policy.release, what, mc[what])
+        lo, hi = chi2.ppf([0.005, 0.995], 6 * n) / n
+        assert lo <= mc["nees"]["mean"] <= hi, (policy.release, mc["nees"])
+        assert mc["speed"]["rms_error"] == pytest.approx(mc["batch_fit"]["speed"]["rms_error"], rel=0.25)
+    with pytest.raises(ValueError, match="estimator"):
+        monte_carlo(test, posts, ReleasePolicy("none"), guess, EARTH, 1, np.random.default_rng(0), estimator="x")
+
+
+def test_flight_test_reports_the_track_and_the_fit_beside_it():
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                    policy=ReleasePolicy("tracks")), EARTH)
+    data = result.to_json()
+    for key in ("burnout_speed_mps", "burnout_altitude_m"):
+        main, fit = data[key], data["batch_fit"][key]
+        assert main["method"].startswith("Stone Soup") and fit["method"].startswith("batch")
+        assert abs(main["estimate"] - fit["estimate"]) < main["sigma"]
+        assert main["sigma"] == pytest.approx(fit["sigma"], rel=0.2)
+    assert data["tracker"]["estimate"] == data["burnout_speed_mps"]["estimate"]
+    assert data["tracker"]["burnout_altitude_m"]["estimate"] == data["burnout_altitude_m"]["estimate"]
+    assert data["tracker"]["left_out_after_reentry"] > 0  # released tracks run to re-entry
+    assert data["tracker"]["boost_updates"] > 0  # the track starts in boost, from the declared boost
+    assert all(row["method"].startswith("Stone Soup") for row in data["tightening"])
+    lone = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                  policy=ReleasePolicy("tracks"), with_tracker=False), EARTH)
+    assert lone.burnout_speed.method.startswith("batch") and lone.tracker is None
+    assert lone.burnout_speed.estimate == data["batch_fit"]["burnout_speed_mps"]["estimate"]
 
 
 def test_sensor_biases_are_sourced_estimated_and_their_cost_is_shown(black_sea):

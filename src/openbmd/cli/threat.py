@@ -9,8 +9,11 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import QUIET, console, print_json
-from openbmd.cli.resolve import catalog, catalog_option
+from openbmd.cli.resolve import catalog, catalog_option, flags
 from openbmd.errors import InputError
+
+FLAGS = {"areas": "--areas", "polygons": "--area-polygon", "missiles": "--missiles", "assumptions": "--assumptions",
+         "year": "--year", "azimuths": "--azimuths"}
 
 HELP = """Shared threat assessment: reach, targets, flight and warning times, and
 where assessments diverge.
@@ -27,13 +30,6 @@ warning times per party and for the joint network, and the year from which the
 set counts the threat. The divergence table names each catalog figure two sets
 state differently, and what it changes.
 """
-
-
-def _names(text: str, argument: str) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    if not names:
-        raise InputError("give at least one name (comma-separated)", argument)
-    return names
 
 
 def _polygon(text: str):
@@ -68,29 +64,13 @@ def threat(
     catalog_files: Optional[list[Path]] = catalog_option(),
     quiet: bool = QUIET,
 ) -> None:
-    from openbmd.earth import wgs84
-    from openbmd.errors import UnknownNameError
-    from openbmd.progress import progress_bar
-    from openbmd.threat import ThreatRequest, assess_threats, assessment_steps
+    from openbmd import api
 
-    if azimuths < 8:
-        raise InputError(f"need at least 8 azimuths, got {azimuths}", "--azimuths")
-    if year is not None and not 1950 <= year <= 2100:
-        raise InputError(f"year {year} is outside 1950..2100", "--year")
-    cat = catalog(catalog_files)
-    places = _names(areas, "--areas") if areas.strip() or not polygons else ()
-    request = ThreatRequest(places + tuple(_polygon(p) for p in polygons), _names(missiles, "--missiles"),
-                            _names(assumptions, "--assumptions"), year, azimuths)
-    for names, lookup, argument in ((places, lambda n: cat.point(n, "--areas"), "--areas"),
-                                    (request.missiles, cat.missile, "--missiles"),
-                                    (request.assumptions, cat.assumptions, "--assumptions")):
-        for name in names:
-            try:
-                lookup(name)
-            except UnknownNameError as exc:
-                raise UnknownNameError(str(exc), argument) from None
-    with progress_bar("threat: missiles x sets", assessment_steps(request), enabled=not quiet) as advance:
-        data = assess_threats(cat, request, wgs84(), progress=advance).to_json()
+    places = tuple(n.strip() for n in areas.split(",") if n.strip())
+    with flags(FLAGS):
+        result = api.threat(places + tuple(_polygon(p) for p in polygons), missiles, assumptions=assumptions,
+                            year=year, azimuths=azimuths, progress=not quiet, catalog=catalog(catalog_files))
+    data = result.to_json()
     if as_json:
         print_json(data)
     else:
@@ -98,14 +78,10 @@ def threat(
     if geojson is not None:
         import json
 
-        from openbmd.report.threat_report import threat_geojson
-
         geojson.parent.mkdir(parents=True, exist_ok=True)
-        geojson.write_text(json.dumps(threat_geojson(data), allow_nan=False), encoding="utf-8")
+        geojson.write_text(json.dumps(result.geojson(), allow_nan=False), encoding="utf-8")
     if report is not None:
-        from openbmd.report.threat_report import write_threat_report
-
-        write_threat_report(report, data)
+        result.write_report(report)
 
 
 def _print(data: dict) -> None:

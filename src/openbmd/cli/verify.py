@@ -113,10 +113,11 @@ def _print(data: dict) -> None:
         ci = row["ci95"]
         t.add_row(row["data"], str(row["rows"]), "-" if ci is None else f"{ci[0]:,.2f} - {ci[1]:,.2f} m/s")
     console().print(t)
-    tr = data.get("tracker")
-    if tr and tr["estimate"] is not None:
-        console().print(f"Stone Soup track of the same rows ({tr['updates']} updates): {tr['estimate']:,.2f} m/s, "
-                        f"95 % {tr['ci95'][0]:,.2f} - {tr['ci95'][1]:,.2f} m/s")
+    console().print(f"estimate: {data['burnout_speed_mps']['method']}")
+    fit = (data.get("batch_fit") or {}).get("burnout_speed_mps")
+    if fit and fit["estimate"] is not None and fit["method"] != data["burnout_speed_mps"]["method"]:
+        console().print(f"cross-check, {fit['method']}: {fit['estimate']:,.2f} m/s, "
+                        f"95 % {fit['ci95'][0]:,.2f} - {fit['ci95'][1]:,.2f} m/s")
     eff = (data.get("sensor_biases") or {}).get("effect")
     if eff:
         e = eff["speed_sigma_mps"]

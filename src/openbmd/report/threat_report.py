@@ -10,13 +10,16 @@ import base64
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from openbmd.earth.borders import country as ne_country
 from openbmd.report.figures import save_figure
 from openbmd.report.maps import bbox_around, draw_track, split_at_antimeridian, world_axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _COLOURS = ("#c0392b", "#2874a6", "#7d3c98", "#d68910", "#148f77", "#5d6d7e", "#a04000", "#1f618d")
 _STYLES = ("-", "--", ":", "-.")
@@ -49,6 +52,11 @@ def threat_geojson(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def threat_map(path: Path, data: dict[str, Any], assumption: str) -> Path:
+    """:func:`threat_figure` written to ``path``."""
+    return save_figure(threat_figure(data, assumption), path)
+
+
+def threat_figure(data: dict[str, Any], assumption: str) -> Figure:
     """Range contours of every missile and area under one assumption set, countries within reach shaded
     (lighter: in part, darker: whole)."""
     from matplotlib.patches import PathPatch
@@ -86,7 +94,7 @@ def threat_map(path: Path, data: dict[str, Any], assumption: str) -> Path:
     year = f" in {data['year']}" if data.get("year") else ""
     ax.set_title(f"Reach under the '{assumption}' assumptions{year} (shaded: countries within reach of existing threats)",
                  fontsize=11)
-    return save_figure(fig, path)
+    return fig
 
 
 def _img(path: Path) -> str:

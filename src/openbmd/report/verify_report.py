@@ -102,10 +102,11 @@ def flight_test_html(data: dict[str, Any], images: list[Path]) -> str:
     crit = "".join(f"<tr><td>{e(c['name'])}</td><td>{c['limit']:,.0f} m/s</td><td>{c['holds']}</td>"
                    f"<td>{_conf(c['confidence'])}</td><td>{c['declared_holds']}</td></tr>" for c in data["criteria"])
     s, a = data["burnout_speed_mps"], data["burnout_altitude_m"]
-    tr = data.get("tracker")
-    tr_text = "" if not tr or tr["estimate"] is None else (
-        f"<p>Stone Soup's track of the same rows (EKF, ballistic model, radar biases in the state; {tr['updates']} updates): "
-        f"{tr['estimate']:,.2f} m/s, 95 % interval {ci(tr['ci95'])} m/s.</p>")
+    fit = (data.get("batch_fit") or {}).get("burnout_speed_mps")
+    tr_text = f"<p>Estimate: {e(s.get('method', ''))}.</p>"
+    if fit and fit["estimate"] is not None and fit["method"] != s.get("method"):
+        tr_text += (f"<p>Cross-check, {e(fit['method'])} of the same rows: {fit['estimate']:,.2f} m/s, "
+                    f"95 % interval {ci(fit['ci95'])} m/s.</p>")
     cov = data.get("monte_carlo")
     cov_text = "" if not cov else (f"<p>Over {cov['trials']} seeded runs the 95 % speed interval held the true value in "
                                    f"{100 * cov['speed']['coverage']:.1f} % of runs (height: "

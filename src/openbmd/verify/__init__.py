@@ -1,5 +1,8 @@
 """What can an observer confirm? Observed interceptor flight tests and burnout-speed estimates.
 
+The estimate is the observer's Stone Soup track (:mod:`openbmd.verify.track`), smoothed back to burnout; a batch
+least-squares fit of the same rows (:mod:`openbmd.verify.estimate`) is its cross-check.
+
 >>> import math
 >>> from openbmd.catalog import load_catalog
 >>> from openbmd.earth import wgs84
@@ -14,6 +17,7 @@ from openbmd.verify.estimate import BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import FlightTest, FlightTestProfile, declare_test, fly_test
 from openbmd.verify.observe import (BIAS_FIGURES, INTERCEPTOR_RCS_M2, Observations, ReleasePolicy, SensorBiases,
                                     observe, observer_posts, released_messages)
+from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
 from openbmd.verify.run import (CriterionCheck, Estimate, FlightTestRequest, FlightTestResult, monte_carlo,
                                 run_flight_test, speed_limits)
 
@@ -21,5 +25,5 @@ __all__ = [
     "BurnoutFit", "fit_burnout", "FlightTest", "FlightTestProfile", "declare_test", "fly_test",
     "BIAS_FIGURES", "INTERCEPTOR_RCS_M2", "Observations", "SensorBiases", "ReleasePolicy", "observe", "observer_posts", "released_messages",
     "CriterionCheck", "Estimate", "FlightTestRequest", "FlightTestResult", "monte_carlo", "run_flight_test",
-    "speed_limits",
+    "speed_limits", "BoostPrior", "TrackerEstimate", "track_burnout",
 ]

@@ -206,24 +206,32 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                 break
             biases_on = True
     p = _covariance(_marginal(info, a, d, estimated), ok)
-    speed = np.linalg.norm(x[:, 3:], axis=1)
-    g_speed = np.concatenate([np.zeros((n_runs, 3)), x[:, 3:] / speed[:, None]], axis=1)
-    lat, lon, alt = ecef_to_geodetic(x[:, :3], earth)
-    up = enu_rotation(lat, lon)[..., 2, :].reshape(n_runs, 3)
-    g_alt = np.concatenate([up, np.zeros((n_runs, 3))], axis=1)
-
-    def sigma(cov: NDArray, grad_: NDArray) -> NDArray:
-        return np.sqrt(np.einsum("rp,rpq,rq->r", grad_, cov, grad_))
-
+    speed, g_speed, alt, g_alt = burnout_gradients(x, earth)
     angle = np.zeros(k, bool)
     angle[0::BIAS_COMPONENTS] = angle[1::BIAS_COMPONENTS] = True
     variants = {"noise only": np.zeros(k, bool), "range biases": (prior > 0) & ~angle,
                 "angle biases": (prior > 0) & angle}
-    speed_sigma_by = {name: sigma(_covariance(_marginal(info, a, d, which), ok), g_speed)
+    speed_sigma_by = {name: figure_sigma(_covariance(_marginal(info, a, d, which), ok), g_speed)
                       for name, which in variants.items()}
     nan = np.where(ok, 1.0, np.nan)
-    return BurnoutFit(x, p, speed * nan, sigma(p, g_speed), np.asarray(alt).reshape(n_runs) * nan, sigma(p, g_alt),
+    return BurnoutFit(x, p, speed * nan, figure_sigma(p, g_speed), alt * nan, figure_sigma(p, g_alt),
                       rows, ok, speed_sigma_by)
+
+
+def burnout_gradients(x_ecef: NDArray, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Speed (R,) (Earth-relative, m/s) and geodetic height (R,) (m) of burnout states ``x_ecef`` (R, 6), each
+    with its gradient (R, 6) in the state: what turns a state covariance into their 1-σ (:func:`figure_sigma`)."""
+    x = np.asarray(x_ecef, float).reshape(-1, 6)
+    speed = np.linalg.norm(x[:, 3:], axis=1)
+    g_speed = np.concatenate([np.zeros((len(x), 3)), x[:, 3:] / speed[:, None]], axis=1)
+    lat, lon, alt = ecef_to_geodetic(x[:, :3], earth)
+    up = enu_rotation(lat, lon)[..., 2, :].reshape(len(x), 3)
+    return speed, g_speed, np.asarray(alt, float).reshape(len(x)), np.concatenate([up, np.zeros((len(x), 3))], axis=1)
+
+
+def figure_sigma(p: NDArray, gradient: NDArray) -> NDArray:
+    """1-σ (R,) of a figure with ``gradient`` (R, 6) in states of covariance ``p`` (R, 6, 6), to first order."""
+    return np.sqrt(np.einsum("rp,rpq,rq->r", gradient, p, gradient))
 
 
 def _covariance(info: NDArray, ok: NDArray) -> NDArray:

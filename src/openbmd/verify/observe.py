@@ -59,25 +59,34 @@ class BiasFigure:
                 "source": self.source}
 
 
-_REGISTRATION = ("Fischer, Muehe and Cameron, 'Registration errors in a netted air surveillance system', "
-                 "MIT Lincoln Laboratory Technical Note 1980-40 (1980); Bar-Shalom, Willett and Tian, 'Tracking and "
-                 "Data Fusion: A Handbook of Algorithms' (YBS, 2011), ch. on sensor registration")
+_REGISTRATION = ("sensor registration treats a radar's systematic errors as constant offset biases in range, "
+                 "azimuth and elevation, estimated beside the target states: Chen, Wang and Progri, 'Unified "
+                 "Registration Model for Both Stationary and Mobile 3D Radar Alignment', Journal of Electrical and "
+                 "Computer Engineering 2014, 598463, https://doi.org/10.1155/2014/598463; range biases are "
+                 "calibrated out on site ('range zero sets'): Schwark and Roy, 'Radar Range Bias Corrections', "
+                 "SAMTEC technical report (1974), DTIC ADA029562; bias and random errors are characterised "
+                 "separately: Deresh, 'Radar Height Bias Estimation for a Ground-Based Radar Using an Aircraft "
+                 "Altimeter as a Standard of Reference', General Electric (1982), DTIC ADA118194. None of these gives "
+                 "a figure for an early-warning radar: the value and range are ours")
 
 BIAS_FIGURES = {
     "radar_range_bias_m": BiasFigure(
         20.0, "m", 5.0, 100.0, "assumption",
-        f"{_REGISTRATION}: residual range biases of calibrated radars are metres to tens of metres (timing, "
-        "transponder and refraction residuals); an early-warning radar watching a foreign test is not calibrated "
+        f"{_REGISTRATION}. Residual range bias of a radar after its own calibration, metres to tens of metres "
+        "(timing and refraction residuals); an early-warning radar watching a foreign test is not calibrated "
         "against it, so the upper end is kept"),
     "radar_angle_bias_rad": BiasFigure(
         5e-4, "rad", 1e-4, 2e-3, "assumption",
-        f"{_REGISTRATION}: alignment (north, level, face) errors of a fixed radar, a tenth of a milliradian "
-        "surveyed to a couple of milliradians not; the same 1-σ in elevation and azimuth"),
+        f"{_REGISTRATION}. Alignment (north, level, face) error of a fixed radar: a tenth of a milliradian "
+        "surveyed, a couple of milliradians not; the same 1-σ in elevation and azimuth"),
     "space_ir_los_bias_rad": BiasFigure(
         5e-5, "rad", 1e-5, 2e-4, "assumption",
-        "pointing knowledge of a staring or scanning IR satellite after star-tracker calibration, tens of "
-        "microradians (Bar-Shalom, Willett and Tian 2011, space-based sensor registration); space IR sees only "
-        "the boost, so it dates the burnout but is not in the coast fit"),
+        "line-of-sight knowledge of a space IR sensor after star-sensor calibration, tens of microradians: a "
+        "remote-sensing satellite's star-sensor attitude error is under 5 arcsec (24 µrad) in Liu et al., "
+        "'Method and Implementation of Improving the Pointing Accuracy of an Optical Remote Sensor Using a Star "
+        "Sensor', Traitement du Signal 36(4) (2019), https://doi.org/10.18280/ts.360403; no figure for a "
+        "missile-warning satellite is public, so the value and range are ours. Space IR sees only the boost: it "
+        "dates the burnout but is not in the coast fit"),
 }
 """The observation model's sensor biases (1-σ), each with its source: catalog-free sensor parameters."""
 

@@ -22,8 +22,13 @@ from openbmd.earth import EarthModel, ecef_to_geodetic
 from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_test
+from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
                                     ReleasePolicy, SensorBiases, observe, observer_posts)
+
+
+FIT_METHOD = "batch least-squares fit of the coast (radar biases estimated)"
+"""The cross-check estimator, in words (:func:`~openbmd.verify.estimate.fit_burnout`)."""
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,8 @@ class FlightTestRequest:
     """What to fly and who observes: interceptor and test range (catalog names), azimuth and pitch-over (rad),
     declared and flown burnout speeds (m/s; None: the catalog's), the observer party and the instruments it
     brings (``PLACE:SENSOR``), what the tester releases, extra speed limits (name -> m/s), Monte Carlo runs,
-    the seed, whether to track the same rows with Stone Soup too (:mod:`openbmd.verify.track`), and the
-    observer's sensor biases (1-σ, :class:`~openbmd.verify.observe.SensorBiases`)."""
+    the seed, whether the estimate is the Stone Soup track's (:mod:`openbmd.verify.track`; False: the batch fit
+    alone, faster), and the observer's sensor biases (1-σ, :class:`~openbmd.verify.observe.SensorBiases`)."""
 
     interceptor: str
     site: str
@@ -53,17 +58,26 @@ class FlightTestRequest:
 @dataclass(frozen=True)
 class Estimate:
     """One estimate of a burnout figure: truth, declaration, estimate and 95 % interval (None where the
-    observer saw nothing after burnout), in SI."""
+    observer saw nothing after burnout), in SI, and the ``method`` that made it."""
 
     true: float
     declared: float | None
     estimate: float | None
     sigma: float | None
     ci95: tuple[float, float] | None
+    method: str = FIT_METHOD
+
+    @staticmethod
+    def of(true: float, declared: float | None, value: float | None, sigma: float | None,
+           method: str = FIT_METHOD) -> "Estimate":
+        """The estimate ``value`` ± ``sigma`` (1-σ) with its 95 % interval (None: not observed)."""
+        if value is None or sigma is None or not math.isfinite(value):
+            return Estimate(true, declared, None, None, None, method)
+        return Estimate(true, declared, float(value), float(sigma), (value - Z95 * sigma, value + Z95 * sigma), method)
 
     def to_json(self) -> dict[str, Any]:
         return {"true": self.true, "declared": self.declared, "estimate": self.estimate, "sigma": self.sigma,
-                "ci95": list(self.ci95) if self.ci95 else None}
+                "ci95": list(self.ci95) if self.ci95 else None, "method": self.method}
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,9 @@ class CriterionCheck:
 
 @dataclass(frozen=True)
 class FlightTestResult:
-    """The observed test: estimates, criteria, how they tighten with data and converge in time, coverage."""
+    """The observed test: estimates (the Stone Soup track's, or the batch fit's without the tracker), criteria,
+    how they tighten with data and converge in time, coverage; the batch fit of the same rows (``fit_speed``,
+    ``fit_altitude``) as the cross-check, and the track itself (``tracker``)."""
 
     request: FlightTestRequest
     test: FlightTest = field(repr=False)
@@ -98,8 +114,10 @@ class FlightTestResult:
     rows_by_source: dict[str, int]
     reason: str | None
     coverage: dict[str, Any] | None = None
-    tracker: Any = None
+    tracker: TrackerEstimate | None = None
     bias_effect: dict[str, Any] | None = None
+    fit_speed: Estimate | None = None
+    fit_altitude: Estimate | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -119,6 +137,9 @@ class FlightTestResult:
                                 "effect": self.bias_effect}
         if self.tracker is not None:
             out["tracker"] = self.tracker.to_json()
+        if self.fit_speed is not None and self.fit_altitude is not None:
+            out["batch_fit"] = {"method": FIT_METHOD, "burnout_speed_mps": self.fit_speed.to_json(),
+                                "burnout_altitude_m": self.fit_altitude.to_json()}
         if self.coverage is not None:
             out["coverage"] = self.coverage["coverage"]
             out["monte_carlo"] = self.coverage
@@ -149,31 +170,38 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f} %"
 
 
-def _guess(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> NDArray:
-    """The observer's starting point: the burnout state of the test as declared."""
+def _declared(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> tuple[NDArray, BoostPrior]:
+    """The observer's starting points: the burnout state of the test as declared, and its declared boost."""
     declared = fly_test(declare_test(catalog, request.interceptor, request.site, request.azimuth_rad,
                                      declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad), earth)
     _, r, v = declared.batch.event_ecef("burnout")
-    return np.concatenate([r[0], v[0]])
+    return np.concatenate([r[0], v[0]]), BoostPrior.of(declared)
 
 
 def _fits(obs: Observations, masks: Sequence[NDArray], test: FlightTest, guess: NDArray, earth: EarthModel) -> BurnoutFit:
     """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch)."""
-    parts = []
-    for k, m in enumerate(masks):  # a few data sets or analysis times, fitted together
-        sub = obs.select(m)
-        parts.append(Observations(*(getattr(sub, f) if f != "trial" else np.full(len(sub), k)
-                                    for f in Observations.__dataclass_fields__)))
-    both = Observations.concatenate(parts)
+    both = Observations.concatenate([_as_run(obs, m, k) for k, m in enumerate(masks)])  # fitted together
     return fit_burnout(both, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=len(masks))
 
 
 def _estimate(fit: BurnoutFit, k: int, what: str, true: float, declared: float | None) -> Estimate:
     if not fit.ok[k]:
-        return Estimate(true, declared, None, None, None)
+        return Estimate.of(true, declared, None, None)
     v = float(fit.speed_mps[k] if what == "speed" else fit.altitude_m[k])
     s = float(fit.speed_sigma_mps[k] if what == "speed" else fit.altitude_sigma_m[k])
-    return Estimate(true, declared, v, s, (v - Z95 * s, v + Z95 * s))
+    return Estimate.of(true, declared, v, s)
+
+
+def _tracked(track: TrackerEstimate, what: str, true: float, declared: float | None) -> Estimate:
+    if what == "speed":
+        return Estimate.of(true, declared, track.speed_mps, track.sigma_mps, track.method)
+    return Estimate.of(true, declared, track.altitude_m, track.altitude_sigma_m, track.method)
+
+
+def _as_run(obs: Observations, mask: NDArray, k: int = 0) -> Observations:
+    """The rows of ``mask`` as run ``k``."""
+    sub = obs.select(mask)
+    return dataclasses.replace(sub, trial=np.full(len(sub), k, dtype=np.int64))
 
 
 def _reason(obs: Observations, posts: Sequence[SensorPost], test: FlightTest, release: str) -> str:
@@ -206,40 +234,48 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                          np.random.default_rng(seeds[0]), biases=request.biases)
     allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
     obs = everything.select(everything.source <= allowed)
-    guess = _guess(catalog, request, earth)
+    guess, boost = _declared(catalog, request, earth)
     ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
     cuts = [(everything.source <= allowed) & (everything.available_t_s <= t) for t in times]
     fits = _fits(everything, ladder + cuts, test, guess, earth)
     k_main = allowed
-    speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
-    altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, None)
+    fit_speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
+    fit_altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, None)
+    speed, altitude, tracker, rungs = fit_speed, fit_altitude, None, None
+    if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
+        tracks = [track_burnout(_as_run(everything, ladder[s]), guess, test.burnout_t_s, earth,
+                                beta_kg_m2=test.beta_kg_m2, boost=boost) if fits.ok[s] else None for s in range(3)]
+        tracker = tracks[allowed]
+        rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None) for t in tracks]
+        if tracker is not None and tracker.ok:
+            speed = _tracked(tracker, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
+            altitude = _tracked(tracker, "altitude", test.burnout_altitude_m, None)
     criteria = []
     for name, limit in speed_limits(catalog, request.speed_limits_mps):
         conf = None if speed.estimate is None else float(norm.cdf((limit - speed.estimate) / max(speed.sigma, 1e-12)))
         criteria.append(CriterionCheck(name, limit, None if conf is None else conf >= 0.95, conf,
                                        profile.declared_speed_mps <= limit))
+
+    def row(e: Estimate) -> dict[str, Any]:
+        return {k: v for k, v in e.to_json().items() if k in ("estimate", "sigma", "ci95", "method")}
+
     tightening = [{"data": " + ".join(SOURCE_NAMES[: s + 1]), "rows": int(np.sum(ladder[s])),
-                   **{k: v for k, v in _estimate(fits, s, "speed", test.burnout_speed_mps, None).to_json().items()
-                      if k in ("estimate", "sigma", "ci95")}} for s in range(3)]
+                   **row(rungs[s] if rungs is not None and rungs[s] is not None
+                         else _estimate(fits, s, "speed", test.burnout_speed_mps, None))} for s in range(3)]
     convergence = [{"analysis_time_s": float(t), "rows": int(np.sum(cuts[i])),
-                    **{k: v for k, v in _estimate(fits, 3 + i, "speed", test.burnout_speed_mps, None).to_json().items()
-                       if k in ("estimate", "sigma", "ci95")}} for i, t in enumerate(times)]
+                    **row(_estimate(fits, 3 + i, "speed", test.burnout_speed_mps, None))} for i, t in enumerate(times)]
     rows = {SOURCE_NAMES[s]: int(np.sum(obs.source == s)) for s in range(allowed + 1)}
-    bias_effect = _bias_effect(fits, k_main) if speed.estimate is not None else None
+    bias_effect = _bias_effect(fits, k_main) if fit_speed.estimate is not None else None
     reason = None if speed.estimate is not None else _reason(obs, posts, test, request.policy.release)
     coverage = None
     if request.trials > 0:
         coverage = monte_carlo(test, posts, request.policy, guess, earth, request.trials,
-                               np.random.default_rng(seeds[1]), biases=request.biases)
-    tracker = None
-    if request.with_tracker and speed.estimate is not None:
-        from openbmd.verify.track import track_burnout
-
-        tracker = track_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2)
+                               np.random.default_rng(seeds[1]), biases=request.biases,
+                               estimator="tracker" if request.with_tracker else "fit", boost=boost)
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
-                            reason, coverage, tracker, bias_effect)
+                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude)
 
 
 def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
@@ -247,22 +283,52 @@ def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
     biases only, with angle biases only, and with all (m/s). Space IR is not in the coast fit: its line-of-sight
     bias costs the speed nothing here."""
     by = {name: float(v[k]) for name, v in fit.speed_sigma_by_mps.items()}
-    return {"speed_sigma_mps": {**by, "all biases": float(fit.speed_sigma_mps[k]), "space-IR line of sight": 0.0}}
+    return {"speed_sigma_mps": {**by, "all biases": float(fit.speed_sigma_mps[k]), "space-IR line of sight": 0.0},
+            "method": FIT_METHOD}
 
 
 def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, guess: NDArray,
                 earth: EarthModel, trials: int, rng: np.random.Generator,
-                biases: SensorBiases = SensorBiases()) -> dict[str, Any]:
+                biases: SensorBiases = SensorBiases(), estimator: str = "fit",
+                boost: BoostPrior | None = None) -> dict[str, Any]:
     """``trials`` independent observations of the same test (noise and sensor biases drawn afresh each run),
-    estimated in one batch: the share of 95 % intervals that hold the true burnout speed and height, the mean
-    error in units of its standard error, and the state's mean NEES (6 for honest covariances)."""
+    each estimated: the share of 95 % intervals that hold the true burnout speed and height, the mean error in
+    units of its standard error, and the state's NEES (mean 6 for honest covariances).
+
+    ``estimator`` ``"fit"``: the batch fit, every run in one batch. ``"tracker"``: the Stone Soup track of each
+    run (one track at a time: a filter is sequential; through the declared ``boost`` too when given), scored the
+    same way, with the batch fit of the same draws beside it (``batch_fit``)."""
+    if estimator not in ("fit", "tracker"):
+        raise ValueError(f"estimator must be 'fit' or 'tracker', not {estimator!r}")
     obs = observe(test, posts, policy, earth, rng, trials, biases)
     fit = fit_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=trials)
-    ok = fit.ok
+    fitted = _score(test, trials, fit.ok, fit.x_ecef, fit.p, fit.speed_mps, fit.speed_sigma_mps, fit.altitude_m,
+                    fit.altitude_sigma_m)
+    if estimator == "fit":
+        return {**fitted, "method": FIT_METHOD}
+    tracks = [track_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, run=k, boost=boost)
+              if fit.ok[k]
+              else TrackerEstimate(None, None, 0) for k in range(trials)]  # Stone Soup: one track at a time
+    ok = np.array([t.ok for t in tracks], bool)
+
+    def column(name: str, shape: tuple[int, ...] = ()) -> NDArray:
+        return np.array([getattr(t, name) if t.ok else np.full(shape, np.nan) for t in tracks], float).reshape(
+            (trials, *shape))
+
+    tracked = _score(test, trials, ok, column("x_ecef", (6,)), column("p", (6, 6)), column("speed_mps"),
+                     column("sigma_mps"), column("altitude_m"), column("altitude_sigma_m"))
+    methods = sorted({t.method for t in tracks if t.ok})
+    return {**tracked, "method": "; ".join(methods) or "Stone Soup EKF: no run tracked",
+            "batch_fit": {**fitted, "method": FIT_METHOD}}
+
+
+def _score(test: FlightTest, trials: int, ok: NDArray, x: NDArray, p: NDArray, speed: NDArray, speed_sigma: NDArray,
+           altitude: NDArray, altitude_sigma: NDArray) -> dict[str, Any]:
+    """Monte Carlo scores of per-run estimates (R,) and burnout states (R, 6) with covariances (R, 6, 6)."""
     out: dict[str, Any] = {"trials": trials, "estimated": int(ok.sum())}
-    for what, true in (("speed", test.burnout_speed_mps), ("altitude", test.burnout_altitude_m)):
-        lo, hi = fit.ci95(what)
-        est = fit.speed_mps if what == "speed" else fit.altitude_m
+    for what, true, est, sig in (("speed", test.burnout_speed_mps, speed, speed_sigma),
+                                 ("altitude", test.burnout_altitude_m, altitude, altitude_sigma)):
+        lo, hi = est - Z95 * sig, est + Z95 * sig
         err = (est - true)[ok]
         out[what] = {"coverage": float(np.mean((lo[ok] <= true) & (true <= hi[ok]))) if ok.any() else None,
                      "mean_error": float(err.mean()) if ok.any() else None,
@@ -270,16 +336,16 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
                      "bias_in_standard_errors": float(err.mean() / (err.std(ddof=1) / math.sqrt(err.size)))
                      if err.size > 2 else None}
     out["coverage"] = out["speed"]["coverage"]
-    out["nees"] = _nees(fit, test) if ok.any() else None
+    out["nees"] = _nees(x[ok], p[ok], test) if ok.any() else None
     return out
 
 
-def _nees(fit: BurnoutFit, test: FlightTest) -> dict[str, float]:
-    """Normalised estimation error squared of the burnout state (ECEF, 6 dof) over the estimated runs: its mean
-    (6 when the covariances are honest) and the share inside the 95 % chi-square bound."""
+def _nees(x: NDArray, p: NDArray, test: FlightTest) -> dict[str, float]:
+    """Normalised estimation error squared of the burnout states ``x`` (R, 6; ECEF, 6 dof) with covariances ``p``:
+    its mean (6 when the covariances are honest) and the share inside the 95 % chi-square bound."""
     from scipy.stats import chi2
 
     _, r, v = test.batch.event_ecef("burnout")
-    err = fit.x_ecef[fit.ok] - np.concatenate([r[0], v[0]])[None]
-    nees = np.einsum("rp,rpq,rq->r", err, np.linalg.inv(fit.p[fit.ok]), err)
+    err = x - np.concatenate([r[0], v[0]])[None]
+    nees = np.einsum("rp,rpq,rq->r", err, np.linalg.inv(p), err)
     return {"mean": float(nees.mean()), "within_95": float(np.mean(nees <= chi2.ppf(0.95, 6))), "dof": 6}

@@ -1,14 +1,21 @@
-"""The observer's own Stone Soup track of the coast, and the burnout speed it gives, from the same rows as the fit.
+"""The observer's own Stone Soup track of the test: the burnout speed and height the observer reports.
 
-A Stone Soup extended Kalman filter runs over one run's observation rows after burnout, in time order: the
-project's :class:`~openbmd.tracking.models.BallisticTransitionModel` (J2, rotation, drag; no process noise: the
-interceptor coasts) carries the ECEF state, augmented with each radar's constant biases (elevation, azimuth,
-range; Stone Soup ``RandomWalk`` with zero diffusion, prior 1-σ the observation model's
-:class:`~openbmd.verify.observe.SensorBiases`); radar rows update through
-:class:`BiasedRadarMeasurementModel` (the project's radar model plus the biases), released tracks and telemetry
-through a linear Gaussian model of the state. The filter starts at the declared burnout state with a wide prior.
-Its last state is flown back to burnout with the transition matrix (for a coasting body with no process noise
-this is the smoothed burnout state), which gives the speed and its 1-σ.
+A Stone Soup extended Kalman filter runs over one run's observation rows in time order. The project's
+:class:`~openbmd.tracking.models.BallisticTransitionModel` (J2, rotation, drag) carries the ECEF state,
+augmented with each radar's constant biases (elevation, azimuth, range; held constant by
+:class:`BiasAugmentedTransitionModel`, prior 1-σ the observation model's
+:class:`~openbmd.verify.observe.SensorBiases`); radar rows update through :class:`BiasedRadarMeasurementModel`
+(the project's radar model plus the biases), released tracks and telemetry through a linear Gaussian model of
+the state. Given the declared boost (:class:`BoostPrior`) the track starts at the first row before burnout,
+at the declared state with a wide prior, and flies the boost with the thrust as white acceleration noise (the
+project tracker's boost figure: thrust is not in the state); from the declared burnout on the interceptor
+coasts, with no process noise. Without it the track starts at the declared burnout state. Rows after the
+track's re-entry (descending below the tracker's re-entry height,
+:class:`~openbmd.tracking.tracker.TrackerConfig`) are left out: there drag at a few kilometres' height hangs on a
+ballistic coefficient the observer does not know. Stone Soup's ``ExtendedKalmanSmoother``
+(Rauch-Tung-Striebel) runs the track back to burnout: its smoothed state there gives the burnout speed and
+height and their 1-σ. (For a coast-only track, with no process noise, that is the last update flown back with
+the transition matrix; a test checks it.)
 """
 
 from __future__ import annotations
@@ -20,35 +27,75 @@ import numpy as np
 from numpy.typing import NDArray
 from stonesoup.base import Property
 from stonesoup.models.measurement.linear import LinearGaussian
-from stonesoup.models.transition.base import CombinedGaussianTransitionModel
-from stonesoup.models.transition.linear import RandomWalk
+from stonesoup.models.base import TimeVariantModel
+from stonesoup.models.transition.nonlinear import GaussianTransitionModel
 from stonesoup.predictor.kalman import ExtendedKalmanPredictor
+from stonesoup.smoother.kalman import ExtendedKalmanSmoother
 from stonesoup.types.angle import Bearing
 from stonesoup.types.array import CovarianceMatrix, StateVector
 from stonesoup.types.detection import Detection
 from stonesoup.types.hypothesis import SingleHypothesis
 from stonesoup.types.state import GaussianState
+from stonesoup.types.track import Track
 from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
 from openbmd.earth import EarthModel
-from openbmd.tracking.models import BallisticTransitionModel, RadarMeasurementModel, RadarRangeRateMeasurementModel
-from openbmd.tracking.tracker import to_datetime
-from openbmd.verify.estimate import BIAS_COMPONENTS, Z95
+from openbmd.tracking.models import (BallisticTransitionModel, RadarMeasurementModel, RadarRangeRateMeasurementModel,
+                                     free_flight_phase)
+from openbmd.tracking.tracker import TrackerConfig, to_datetime
+from openbmd.verify.estimate import BIAS_COMPONENTS, Z95, burnout_gradients, figure_sigma
+from openbmd.verify.flighttest import FlightTest
 from openbmd.verify.observe import RADAR, Observations
 
 PRIOR_SIGMA = np.array([10e3] * 3 + [1e3] * 3)
 """1-σ of the filter's prior about the declared burnout state (m, m/s): wide, so that the data decide."""
 
 
+REENTRY_ALTITUDE_M = TrackerConfig().reentry_altitude_m
+"""Height (m) below which a descending track is in re-entry: the project tracker's."""
+
+
+class BiasAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
+    """Coast of an augmented state ``[x (ECEF m, m/s; 6), b (n_bias)]``: ``ballistic`` flies x, and the sensors'
+    constant biases b (rad, m) stay as they are. Process noise is the ballistic model's, on x only."""
+
+    ballistic: BallisticTransitionModel = Property(doc="Motion model of the first six components")
+    n_bias: int = Property(default=0, doc="Number of constant bias components after the six")
+
+    @property
+    def ndim_state(self) -> int:
+        return 6 + self.n_bias
+
+    def function(self, state, noise=False, time_interval=None, **kwargs) -> StateVector:
+        """The state flown ``time_interval`` on (biases unchanged)."""
+        sv = np.asarray(state.state_vector, float)[:, 0]
+        x, _ = self.ballistic.propagate(sv[:6], self.ballistic._dt(time_interval))
+        return StateVector(np.concatenate([x, sv[6:]]))
+
+    def jacobian(self, state, time_interval=None, **kwargs) -> np.ndarray:
+        """Transition matrix: Φ of the ballistic model on x, identity on the biases."""
+        f = np.eye(self.ndim_state)
+        f[:6, :6] = self.ballistic.propagate(np.asarray(state.state_vector, float)[:6, 0],
+                                             self.ballistic._dt(time_interval))[1]
+        return f
+
+    def covar(self, time_interval=None, **kwargs) -> CovarianceMatrix:
+        """Process noise: the ballistic model's on x, none on the biases."""
+        q = np.zeros((self.ndim_state, self.ndim_state))
+        q[:6, :6] = self.ballistic.covar(time_interval=time_interval)
+        return CovarianceMatrix(q)
+
+
 class _Biased:
     """Mixin: the radar's measurement of the state (its first six components) plus its biases (el, az, range)
-    held at ``bias_offset`` in the augmented state."""
+    held at ``bias_index`` in the augmented state (-1: that component has no bias)."""
 
     def function(self, state, noise=False, **kwargs):
         out = super().function(state, noise=noise, **kwargs)
-        sv = np.asarray(state.state_vector, float)
-        b = sv[self.bias_offset:self.bias_offset + BIAS_COMPONENTS]
-        out[:BIAS_COMPONENTS] = out[:BIAS_COMPONENTS] + b
+        sv = np.asarray(state.state_vector, float)[:, 0]
+        for c, i in enumerate(self.bias_index):
+            if i >= 0:
+                out[c] = out[c] + sv[i]
         out[1] = Bearing(float(out[1]))
         return out
 
@@ -56,43 +103,64 @@ class _Biased:
         h = super().jacobian(state, **kwargs)
         full = np.zeros((h.shape[0], self.ndim_state))
         full[:, :6] = h
-        for c in range(BIAS_COMPONENTS):
-            full[c, self.bias_offset + c] = 1.0
+        for c, i in enumerate(self.bias_index):
+            if i >= 0:
+                full[c, i] = 1.0
         return full
 
 
 class BiasedRadarMeasurementModel(_Biased, RadarMeasurementModel):
     """Radar (el, az, range) of an augmented state: the project's radar model plus the radar's biases."""
 
-    bias_offset: int = Property(default=6, doc="Index of the radar's elevation bias in the augmented state")
+    bias_index: tuple = Property(default=(6, 7, 8), doc="State index of the el, az, range biases (-1: none)")
 
 
 class BiasedRadarRangeRateMeasurementModel(_Biased, RadarRangeRateMeasurementModel):
     """Radar (el, az, range, range rate) of an augmented state, plus the radar's biases in el, az, range."""
 
-    bias_offset: int = Property(default=6, doc="Index of the radar's elevation bias in the augmented state")
+    bias_index: tuple = Property(default=(6, 7, 8), doc="State index of the el, az, range biases (-1: none)")
 
 
 @dataclass(frozen=True)
 class TrackerEstimate:
-    """The Stone Soup track's burnout state (ECEF, (6,)) and covariance, speed (m/s) and 1-σ, from ``updates``
-    rows (None: nothing to track)."""
+    """The Stone Soup track's burnout state (ECEF, (6,)) and covariance (6, 6), speed (m/s) and height (m) with
+    their 1-σ, from ``updates`` coast rows and ``boost_updates`` boost rows (``left_out``: rows after the track's
+    re-entry; None: nothing to track)."""
 
     speed_mps: float | None
     sigma_mps: float | None
     updates: int
     x_ecef: NDArray | None = None
     p: NDArray | None = None
+    altitude_m: float | None = None
+    altitude_sigma_m: float | None = None
+    left_out: int = 0
+    boost_updates: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.speed_mps is not None
+
+    @property
+    def method(self) -> str:
+        """How the estimate was made, in words (the JSON's ``method``)."""
+        return METHOD.format(rows="through boost (thrust as noise) and coast" if self.boost_updates else "of the coast")
 
     def to_json(self) -> dict[str, Any]:
-        ci = None if self.speed_mps is None else [self.speed_mps - Z95 * self.sigma_mps,
-                                                  self.speed_mps + Z95 * self.sigma_mps]
-        return {"method": "Stone Soup EKF on the observer's rows (ballistic model, radar biases in the state), "
-                          "flown back to burnout",
-                "estimate": self.speed_mps, "sigma": self.sigma_mps, "ci95": ci, "updates": self.updates}
+        def figure(v: float | None, s: float | None) -> dict[str, Any]:
+            return {"estimate": v, "sigma": s, "ci95": None if v is None else [v - Z95 * s, v + Z95 * s]}
+
+        return {"method": self.method, **figure(self.speed_mps, self.sigma_mps),
+                "burnout_altitude_m": figure(self.altitude_m, self.altitude_sigma_m), "updates": self.updates,
+                "boost_updates": self.boost_updates, "left_out_after_reentry": self.left_out}
 
 
-def _measurement(obs: Observations, m: int, n_state: int, offsets: dict[int, int]):
+METHOD = ("Stone Soup EKF on the observer's rows {rows} (ballistic model, radar biases in the state), "
+          "RTS-smoothed to burnout")
+"""How the track's estimate is made, in words: :attr:`TrackerEstimate.method` fills in which rows."""
+
+
+def _measurement(obs: Observations, m: int, n_state: int, index: dict[int, tuple[int, int, int]]):
     sig = obs.sigma[m]
     if obs.kind[m] == RADAR:
         rate = bool(np.isfinite(sig[3]) and np.isfinite(obs.z[m, 3]))
@@ -100,42 +168,127 @@ def _measurement(obs: Observations, m: int, n_state: int, offsets: dict[int, int
         n = 4 if rate else 3
         model = cls(origin_ecef_m=obs.origin_ecef[m], frame_rows=obs.frame[m], ndim_state=n_state,
                     mapping=tuple(range(n_state)), noise_covar=CovarianceMatrix(np.diag(sig[:n] ** 2)),
-                    bias_offset=offsets[int(obs.post[m])])
+                    bias_index=index[int(obs.post[m])])
         z = [float(obs.z[m, 0]), Bearing(float(obs.z[m, 1])), *map(float, obs.z[m, 2:n])]
         return model, StateVector(z)
     return (LinearGaussian(ndim_state=n_state, mapping=tuple(range(6)), noise_covar=CovarianceMatrix(np.diag(sig ** 2))),
             StateVector(obs.z[m]))
 
 
-def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                  beta_kg_m2: float | None, run: int = 0) -> TrackerEstimate:
-    """Track run ``run``'s rows after ``t_burnout_s`` with Stone Soup and estimate the burnout state from the
-    track (see the module docstring)."""
-    use = obs.select((obs.trial == run) & (obs.t_s > t_burnout_s + 0.5))
-    if len(use) == 0:
-        return TrackerEstimate(None, None, 0)
-    use = use.select(np.argsort(use.t_s, kind="stable"))
-    posts = sorted({int(q) for q in use.post[use.kind == RADAR]})
-    offsets = {q: 6 + BIAS_COMPONENTS * k for k, q in enumerate(posts)}
-    n_state = 6 + BIAS_COMPONENTS * len(posts)
-    ballistic = BallisticTransitionModel(q_m2_s3=0.0, mu_m3_s2=earth.mu_m3_s2, j2=earth.j2, a_m=earth.a_m,
-                                         e2=earth.e2, omega_rad_s=earth.omega_rad_s, beta_kg_m2=beta_kg_m2 or 0.0)
-    models = [ballistic, *(RandomWalk(0.0) for _ in range(BIAS_COMPONENTS * len(posts)))]
-    predictor = ExtendedKalmanPredictor(CombinedGaussianTransitionModel(models))
+def _bias_states(use: Observations) -> tuple[dict[int, tuple[int, int, int]], NDArray]:
+    """Each radar post's state index per bias component (-1: that bias is known to be zero) and the biases'
+    prior 1-σ, in state order: only biases with a prior join the state."""
+    index: dict[int, tuple[int, int, int]] = {}
+    sigma: list[float] = []
+    for q in sorted({int(q) for q in use.post[use.kind == RADAR]}):
+        prior = np.nan_to_num(use.bias_sigma[use.post == q][0, :BIAS_COMPONENTS])
+        slots = []
+        for s in prior:
+            slots.append(6 + len(sigma) if s > 0 else -1)
+            if s > 0:
+                sigma.append(float(s))
+        index[q] = tuple(slots)
+    return index, np.array(sigma)
+
+
+BURNOUT_GUARD_S = 0.5
+"""Rows within this many seconds of the declared burnout are left out: its exact time is the tester's."""
+
+
+@dataclass(frozen=True)
+class BoostPrior:
+    """The declared flight up to burnout, where a track that starts in boost begins: sample times (K,) s after
+    launch, ECEF states (K, 6) (m, m/s), and the thrust noise (m²/s³ per axis) the boost is flown with: thrust is
+    not in the state, so it enters as white acceleration noise, the project tracker's boost figure
+    (:class:`~openbmd.tracking.tracker.TrackerConfig`)."""
+
+    t_s: NDArray
+    x_ecef: NDArray
+    q_m2_s3: float = TrackerConfig().q_boost_m2_s3
+
+    @staticmethod
+    def of(test: FlightTest) -> "BoostPrior":
+        """The boost of a flown (declared) test: its samples up to burnout."""
+        t = test.flown.t_s[0]
+        ok = np.isfinite(t) & (t <= test.burnout_t_s)
+        return BoostPrior(t[ok], test.flown.x_ecef[0][ok])
+
+    def state_at(self, t_s: float) -> NDArray:
+        """The declared state (6,) at ``t_s`` (linear between samples)."""
+        return np.array([np.interp(t_s, self.t_s, self.x_ecef[:, c]) for c in range(6)])
+
+
+@dataclass(frozen=True)
+class FilteredTrack:
+    """Stone Soup's filtered track: its states (the prior, then predictions and updates), the index of its state
+    at burnout, rows it took in boost and in the coast, and rows left out after re-entry."""
+
+    states: list
+    burnout_index: int
+    boost_updates: int
+    coast_updates: int
+    left_out: int
+
+
+def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
+                   beta_kg_m2: float | None, boost: BoostPrior | None = None) -> FilteredTrack:
+    """Stone Soup's filter over the rows ``obs`` (one run's, in time order). Without ``boost`` it starts at the
+    declared burnout state ``guess_ecef`` and takes the coast rows; with it, it starts at the declared state at the
+    first boost row, flies the boost with thrust noise up to burnout, then the coast without (see the module
+    docstring). Rows within :data:`BURNOUT_GUARD_S` of burnout are not used."""
+    index, bias_sigma = _bias_states(obs)
+    n_state = 6 + bias_sigma.size
+
+    def predictor(q_m2_s3: float) -> ExtendedKalmanPredictor:
+        ballistic = BallisticTransitionModel(q_m2_s3=q_m2_s3, mu_m3_s2=earth.mu_m3_s2, j2=earth.j2, a_m=earth.a_m,
+                                             e2=earth.e2, omega_rad_s=earth.omega_rad_s, beta_kg_m2=beta_kg_m2 or 0.0)
+        return ExtendedKalmanPredictor(BiasAugmentedTransitionModel(ballistic=ballistic, n_bias=bias_sigma.size))
+
+    boosting = np.flatnonzero(obs.t_s < t_burnout_s - BURNOUT_GUARD_S) if boost is not None else np.zeros(0, int)
+    coasting = np.flatnonzero(obs.t_s > t_burnout_s + BURNOUT_GUARD_S)
+    t0 = float(obs.t_s[boosting[0]]) if boosting.size else t_burnout_s
+    mean = boost.state_at(t0) if boosting.size else np.asarray(guess_ecef, float)
+    states: list = [GaussianState(StateVector(np.concatenate([mean, np.zeros(bias_sigma.size)])),
+                                  CovarianceMatrix(np.diag(np.concatenate([PRIOR_SIGMA, bias_sigma]) ** 2)),
+                                  timestamp=to_datetime(t0))]
     updater = ExtendedKalmanUpdater(measurement_model=None)
-    prior_sigma = np.concatenate([PRIOR_SIGMA, *(np.nan_to_num(use.bias_sigma[use.post == q][0, :BIAS_COMPONENTS])
-                                                 for q in posts)])
-    prior_sigma = np.where(prior_sigma > 0, prior_sigma, 1e-9)  # no bias: held at zero
-    state = GaussianState(StateVector(np.concatenate([np.asarray(guess_ecef, float), np.zeros(n_state - 6)])),
-                          CovarianceMatrix(np.diag(prior_sigma ** 2)), timestamp=to_datetime(t_burnout_s))
-    for m in range(len(use)):  # one run's rows in time order: a filter is sequential
-        model, z = _measurement(use, m, n_state, offsets)
-        when = to_datetime(float(use.t_s[m]))
-        prediction = predictor.predict(state, timestamp=when)
-        state = updater.update(SingleHypothesis(prediction, Detection(z, timestamp=when, measurement_model=model)))
-    x = np.asarray(state.state_vector, float).ravel()
-    x_b, phi = ballistic.propagate(x[:6], t_burnout_s - float(use.t_s[-1]))
-    p_b = phi @ np.asarray(state.covar, float)[:6, :6] @ phi.T
-    speed = float(np.linalg.norm(x_b[3:]))
-    g = x_b[3:] / speed
-    return TrackerEstimate(speed, float(np.sqrt(g @ p_b[3:, 3:] @ g)), len(use), x_b, p_b)
+
+    def update(prediction, m: int) -> None:
+        model, z = _measurement(obs, m, n_state, index)
+        states.append(updater.update(SingleHypothesis(prediction, Detection(z, timestamp=prediction.timestamp,
+                                                                           measurement_model=model))))
+
+    thrust = predictor(boost.q_m2_s3) if boosting.size else None
+    for m in boosting:  # one run's rows in time order: a filter is sequential
+        update(thrust.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m]))), m)
+    coast = predictor(0.0)
+    states.append((thrust or coast).predict(states[-1], timestamp=to_datetime(t_burnout_s)))
+    burnout = len(states) - 1
+    for k, m in enumerate(coasting):
+        prediction = coast.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m])))
+        if free_flight_phase(np.asarray(prediction.state_vector, float)[:6, 0], earth, REENTRY_ALTITUDE_M) == "reentry":
+            return FilteredTrack(states, burnout, boosting.size, k, coasting.size - k)
+        update(prediction, m)
+    return FilteredTrack(states, burnout, boosting.size, coasting.size, 0)
+
+
+def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
+                  beta_kg_m2: float | None, run: int = 0, boost: BoostPrior | None = None) -> TrackerEstimate:
+    """Track run ``run``'s rows with Stone Soup (the coast, and the boost too given the declared ``boost``) and
+    estimate the burnout state from the track smoothed back to burnout (see the module docstring). The coast
+    fixes the burnout state: without coast rows there is no estimate."""
+    use = obs.select(obs.trial == run)
+    use = use.select(np.argsort(use.t_s, kind="stable"))
+    if not np.any(use.t_s > t_burnout_s + BURNOUT_GUARD_S):
+        return TrackerEstimate(None, None, 0)
+    track = burnout_filter(use, guess_ecef, t_burnout_s, earth, beta_kg_m2=beta_kg_m2, boost=boost)
+    if track.coast_updates == 0:
+        return TrackerEstimate(None, None, 0, left_out=track.left_out)
+    coast_model = track.states[-1].hypothesis.prediction.transition_model
+    smoothed = ExtendedKalmanSmoother(transition_model=coast_model).smooth(Track(track.states))[track.burnout_index]
+    x_b = np.asarray(smoothed.state_vector, float)[:6, 0]
+    p_b = np.asarray(smoothed.covar, float)[:6, :6]
+    speed, g_speed, alt, g_alt = burnout_gradients(x_b[None], earth)
+    return TrackerEstimate(float(speed[0]), float(figure_sigma(p_b[None], g_speed)[0]), track.coast_updates, x_b, p_b,
+                           float(alt[0]), float(figure_sigma(p_b[None], g_alt)[0]), track.left_out,
+                           track.boost_updates)
