@@ -34,7 +34,7 @@ class Tolerances:
     atol_m: float = 1e-2
     atol_mps: float = 1e-5
     max_step_s: float = 60.0
-    boost_max_step_s: float = 10.0
+    boost_max_step_s: float = 2.0
     reentry_atol_mps: float = 2e-4
 
 
