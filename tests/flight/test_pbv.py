@@ -97,3 +97,22 @@ def test_a_catalog_bus_releases_its_warheads_in_a_footprint_of_a_few_hundred_km(
     assert 50e3 < np.ptp(down) < 1500e3
     with pytest.raises(InputError, match="no post-boost vehicle"):
         plan_of(cat.missile("sejjil-2"))
+
+
+def test_the_bus_plan_defaults_carry_provenance_and_agree_with_the_catalog_model():
+    # Every numeric default is marked as the catalog marks figures (tests/catalog/test_figure_provenance.py):
+    # a source and a kind, and for estimates a range that holds the value.
+    from dataclasses import fields
+
+    from openbmd.catalog.models import PostBoost
+    from openbmd.flight.pbv import DEFAULT_FIGURES, BusPlan
+
+    defaults = {f.name: f.default for f in fields(BusPlan) if f.name != "rvs"}
+    assert set(DEFAULT_FIGURES) == {k for k, v in defaults.items() if isinstance(v, float)}
+    for name, fig in DEFAULT_FIGURES.items():
+        assert fig.source, name
+        if fig.confidence == "estimate":
+            assert fig.has_range and fig.low <= defaults[name] <= fig.high, name
+    for name, field in PostBoost.model_fields.items():  # the catalog's bus takes the same defaults
+        if name in defaults:
+            assert field.default == defaults[name], name

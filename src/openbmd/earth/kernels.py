@@ -29,13 +29,17 @@ _HI_SCALE = (_HI_Z[1:] - _HI_Z[:-1]) / np.log(_HI_RHO[:-1] / _HI_RHO[1:])  # sca
 _R0_M = 6356766.0  # USSA-76 effective Earth radius for geopotential height
 _M0 = 0.0289644
 _RSTAR = 8.31432
+_H_MIN_M = -5000.0  # USSA-76 is defined from 5 km below sea level (NASA-TM-X-74335, 1976)
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def density_kg_m3(h_m: float) -> float:
-    """Air density (kg/m^3) at geometric altitude ``h_m`` (m): USSA-76, exponential above 86 km."""
-    if h_m < 0.0:
-        h_m = 0.0
+    """Air density (kg/m^3) at geometric altitude ``h_m`` (m): USSA-76, exponential above 86 km.
+
+    Below ground the lowest layer continues smoothly to its -5 km limit (a flight's last
+    integration step may probe there), then holds."""
+    if h_m < _H_MIN_M:
+        h_m = _H_MIN_M
     if h_m < 86000.0:
         hp = _R0_M * h_m / (_R0_M + h_m)  # geopotential height
         i = 0
@@ -82,22 +86,28 @@ def geodetic_lat_alt(x: float, y: float, z: float, a: float, e2: float, iteratio
     p = math.sqrt(x * x + y * y)
     if e2 == 0.0:
         return math.atan2(z, p), math.sqrt(p * p + z * z) - a
-    b = a * math.sqrt(1.0 - e2)
+    q = math.sqrt(1.0 - e2)
+    b = a * q
     ep2 = e2 / (1.0 - e2)
-    beta = math.atan2(a * z, b * p)
-    lat = 0.0
-    for _ in range(iterations):
-        sb = math.sin(beta)
-        cb = math.cos(beta)
-        lat = math.atan2(z + ep2 * b * sb * sb * sb, p - e2 * a * cb * cb * cb)
-        beta = math.atan2((1.0 - e2) ** 0.5 * math.sin(lat), math.cos(lat))
-    sl = math.sin(lat)
+    # Sines and cosines by normalising the tangent's two sides: no trigonometry inside the loop.
+    d = math.sqrt((a * z) ** 2 + (b * p) ** 2)
+    sb, cb = a * z / d, b * p / d  # parametric latitude
+    num, den = z, p
+    sl, cl = 0.0, 1.0
+    for it in range(iterations):
+        if it > 0:  # tan(parametric) = sqrt(1 - e2) tan(geodetic)
+            d = math.sqrt((q * sl) ** 2 + cl * cl)
+            sb, cb = q * sl / d, cl / d
+        num = z + ep2 * b * sb * sb * sb
+        den = p - e2 * a * cb * cb * cb
+        d = math.sqrt(num * num + den * den)
+        sl, cl = num / d, den / d
     n = a / math.sqrt(1.0 - e2 * sl * sl)
-    if abs(lat) < 1.3:
-        h = p / math.cos(lat) - n
+    if cl > 0.26749882862458735:  # cos(1.3): |latitude| < 1.3 rad
+        h = p / cl - n
     else:
         h = z / sl - n * (1.0 - e2)
-    return lat, h
+    return math.atan2(num, den), h
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")

@@ -1,9 +1,10 @@
 """Numba kernel: batched flight of N trajectories (boost, ballistic, re-entry) in ECI.
 
 Each trajectory is integrated by an adaptive Dormand-Prince 5(4) scheme in its
-own thread-parallel loop iteration. Events (burnout, apogee, re-entry, impact)
-are located on a quintic Hermite interpolant of each step. Only events and,
-if asked, thinned samples are stored.
+own thread-parallel loop iteration, under a PI step-size controller (Gustafsson,
+Lundh & Soderlind, BIT 28, 1988; Hairer & Wanner, Solving ODEs II, IV.2).
+Events (burnout, apogee, re-entry, impact) are located on a quintic Hermite
+interpolant of each step. Only events and, if asked, thinned samples are stored.
 
 Private module: use :func:`openbmd.flight.propagate`.
 """
@@ -24,6 +25,13 @@ N_EVENTS = 4
 # Trajectory status codes.
 ST_IMPACT, ST_TIMEOUT, ST_BOOST_CRASH = 0, 1, 2
 REENTRY_ALT_M = 100e3
+# PI step-size control, with the exponents of Hairer's DOPRI5 code (beta = 0.04): the new step is
+# h * safety * err_old**beta / err**alpha, err and err_old this and the last accepted step's error norms;
+# bounds on the step's change, and the safety factor.
+_PI_BETA = 0.04
+_PI_ALPHA = 0.2 - 0.75 * _PI_BETA
+_SAFETY = 0.9
+_SHRINK_MAX, _GROW_MAX = 0.2, 5.0
 
 # Segment kinds: what drives the vehicle.
 SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
@@ -237,9 +245,12 @@ def _store(ev_t, ev_y, i, kind, t, y):
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
-def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init,
+def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentry, h_max, h_init,
                ev_t, ev_y, samples, n_samp, sample_dt):
-    """Integrate trajectory i from t to t_end (or impact). Returns (t, status, h_next); y is updated in place."""
+    """Integrate trajectory i from t to t_end (or impact). Returns (t, status, h_next); y is updated in place.
+
+    ``atol_v_reentry`` (m/s) replaces ``atol_v`` in unpowered flight below the re-entry height on the way
+    down; ``h_init`` <= 0 asks for an estimated first step."""
     f0 = np.empty(7)
     f1 = np.empty(7)
     y1 = np.empty(7)
@@ -247,16 +258,20 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
     smp = np.empty(7)
     k = np.empty((7, 7))
     _rhs(t, y, p, f0)
+    if h_init <= 0.0:  # a fiftieth of the orbital time scale sqrt(r^3/mu): tens of seconds in space
+        h_init = 0.02 * math.sqrt((y[0] * y[0] + y[1] * y[1] + y[2] * y[2]) ** 1.5 / p[P_MU])
     h = min(h_init, h_max, t_end - t)
     lat, alt0 = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
     rdot0 = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
     n_max = samples.shape[1]
     rejected = False
+    err_old = 1e-4  # the last accepted step's error norm (PI control)
     while t < t_end:
         h = min(h, t_end - t)
-        err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v)
+        atol_v_now = atol_v_reentry if ballistic and alt0 < REENTRY_ALT_M and rdot0 < 0.0 else atol_v
+        err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v_now)
         if err > 1.0 and h > 1e-6:
-            h *= max(0.2, 0.9 * err ** -0.2)
+            h /= min(1.0 / _SHRINK_MAX, err ** _PI_ALPHA / _SAFETY)
             rejected = True
             continue
         for j in range(7):
@@ -299,7 +314,9 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
             f0[j] = f1[j]
         t = t1
         alt0, rdot0 = alt1, rdot1
-        fac = 5.0 if err == 0.0 else min(5.0, max(0.2, 0.9 * err ** -0.2))
+        err = max(err, 1e-4)
+        fac = min(_GROW_MAX, max(_SHRINK_MAX, _SAFETY * err_old ** _PI_BETA / err ** _PI_ALPHA))
+        err_old = err
         if rejected:  # no growth right after a rejection (Hairer, Norsett & Wanner, II.4)
             fac = min(fac, 1.0)
             rejected = False
@@ -309,12 +326,15 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, h_max, h_init
 
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
 def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, kick_s,
-              earth, beta, drag, t_max, rtol, atol_r, atol_v, h_max, sample_dt, n_sample_max, area):
+              earth, beta, drag, t_max, rtol, atol_r, atol_v, atol_v_reentry, h_max, sample_dt, n_sample_max, area,
+              h_max_boost):
     """Fly N trajectories. Returns (event_t (N,4), event_y (N,4,6), status (N), samples (N,K,7), n_samples (N)).
 
     stages: (S, 5) rows of [burn_time_s, thrust_n, mdot_kg_s, dry_mass_kg, dv_mps]; thrust_n < 0
     means the speed form (dv_mps is the stage's speed increment). earth: [mu, j2, a, e2, omega].
     area: boost-drag reference area (m^2), 0 for none (mass form only, and only with ``drag``).
+    atol_v_reentry: the velocity tolerance (m/s) below the re-entry height on the way down.
+    h_max, h_max_boost: longest steps (s) in unpowered and powered flight.
     """
     n = r0.shape[0]
     n_st = stages.shape[0]
@@ -342,7 +362,7 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
             y[j + 3] = v0[i, j]
         y[6] = m0
         t = t0[i]
-        h_next = 0.5
+        h_next = 0.5 if n_st > 0 else 0.0  # a launch starts small; a free flight estimates its first step
         crashed = False
         if n_st > 0:
             t_stage0 = t0[i]
@@ -360,7 +380,7 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
                     else:
                         p[P_KIND] = SEG_KICK  # the pitch-over rule hands over to the gravity turn itself
                         t_seg = t_stage1
-                    t, st, h_next = _integrate(i, t, y, t_seg, p, False, rtol, atol_r, atol_v, 2.0, 0.5,
+                    t, st, h_next = _integrate(i, t, y, t_seg, p, False, rtol, atol_r, atol_v, atol_v, h_max_boost, 0.5,
                                                ev_t, ev_y, samples, n_samp, sample_dt)
                     if st == ST_BOOST_CRASH:
                         crashed = True
@@ -375,7 +395,8 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
         else:
             _store(ev_t, ev_y, i, EV_BURNOUT, t, y)
         p[P_KIND] = SEG_BALLISTIC
-        t, st, h_next = _integrate(i, t, y, t0[i] + t_max, p, True, rtol, atol_r, atol_v, h_max, h_next,
+        t, st, h_next = _integrate(i, t, y, t0[i] + t_max, p, True, rtol, atol_r, atol_v, atol_v_reentry, h_max,
+                                   h_next,
                                    ev_t, ev_y, samples, n_samp, sample_dt)
         if st == ST_IMPACT:
             status[i] = ST_IMPACT

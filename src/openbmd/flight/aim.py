@@ -288,13 +288,15 @@ def _min_energy_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon
                        ks[j], ks, cuts, np.full(ks.size, az0)))
     starts.append(None)  # then, or else, around the farthest-reaching shot at full burn
     for start in starts:
+        narrowings = 0
         if start is None:
             _, k_far, az_far = _best_kicks(vehicle, lat, lon, np.array([az0]), earth, tol)
             start = (k_far[0] / 1.1, k_far[0] * 1.1, k_far[0], k_far, np.array([burn]), az_far)
+            narrowings = 3  # near orbital speed the reach is sharply peaked in kick: +-10 % may all fall short
         lo, hi, centre, seed_k, seed_cut, seed_az = start
         lo, hi = max(lo, _KICK_MIN), min(hi, _KICK_MAX)
         shot = _refine_kick(vehicle, lat, lon, tlat, tlon, lo, hi, centre, seed_k, seed_cut, seed_az, earth, tol,
-                            miss_tolerance_m)
+                            miss_tolerance_m, narrowings)
         if shot is not None:
             return shot
     raise OutOfRangeError("no trajectory of this missile reaches the target", "to")
@@ -302,9 +304,10 @@ def _min_energy_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon
 
 def _refine_kick(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: float, lo: float, hi: float,
                  centre: float, seed_k, seed_cut, seed_az, earth: EarthModel, tol: Tolerances,
-                 miss_tolerance_m: float) -> tuple[float, float, float] | None:
+                 miss_tolerance_m: float, narrowings: int = 0) -> tuple[float, float, float] | None:
     """Bracket refinement of the least-energy kick in [lo, hi] (see :func:`_min_energy_shot`); None if no kick
-    of the first round hits the target. Seeds: kicks with the azimuths and cut-offs to start Newton from."""
+    of the first round hits the target, nor of up to ``narrowings`` more, each on the bracket shrunk 4 times
+    toward the centre. Seeds: kicks with the azimuths and cut-offs to start Newton from."""
     burn = vehicle.burn_time_s
     best = (np.inf, 0.0, centre, burn)
     n = 9
@@ -316,7 +319,7 @@ def _refine_kick(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: fl
         x_az, x_cut, miss, e = got.az, got.cut, got.miss, got.energy
         ok = miss < miss_tolerance_m
         if not ok.any():
-            if round_ == 0:
+            if round_ >= narrowings and np.isinf(best[0]):
                 return None
             lo, hi = centre - 0.25 * (centre - lo), centre + 0.25 * (hi - centre)  # shrink toward the best kick
             continue

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from openbmd.catalog.models import Figure, Source
 from openbmd.earth import EarthModel
 from openbmd.errors import InputError
 from openbmd.flight.aim import AimSolution
@@ -32,12 +33,38 @@ if TYPE_CHECKING:
     from openbmd.catalog import Missile
 
 
+_SESSLER_2000 = Source(title="Countermeasures: A Technical Evaluation of the Operational Effectiveness of the Planned "
+                            "US National Missile Defense System",
+                      author="A. M. Sessler, J. M. Cornwall, B. Dietz et al. (UCS / MIT Security Studies Program)",
+                      year=2000)
+_NO_TIMELINE = Source(title="openbmd catalog, missiles.yaml: post_boost figures of the MIRVed ICBMs (estimates)")
+
+DEFAULT_FIGURES: dict[str, Figure] = {
+    "first_release_s": Figure(confidence="estimate", source=[_NO_TIMELINE], low=30.0, high=150.0,
+                              reason="no public release timeline; the bus coasts and orients before its first release"),
+    "interval_s": Figure(confidence="estimate", source=[_NO_TIMELINE], low=10.0, high=40.0,
+                         reason="no public release timeline; a manoeuvre, a settle and a release per warhead"),
+    "spread_mps": Figure(confidence="estimate", source=[_NO_TIMELINE], low=20.0, high=150.0,
+                         reason="chosen to give a warhead footprint of the size open analyses describe (a few "
+                                "hundred km down range)"),
+    "cross_mps": Figure(confidence="estimate", source=[_NO_TIMELINE], low=0.0, high=40.0,
+                        reason="cross-range spread of the footprint; not published"),
+    "decoy_push_mps": Figure(confidence="assumption", source=[_SESSLER_2000],
+                             reason="a gentle spring release, of the order of 1 m/s; no public figure"),
+    "decoy_beta_kg_m2": Figure(confidence="estimate", source=[_SESSLER_2000], low=5.0, high=200.0,
+                               reason="light balloons to heavier replicas, as in Sessler et al. (2000)"),
+}
+"""Provenance of :class:`BusPlan`'s defaults (SI, the field's unit), marked as the catalog marks figures; the
+ranges are the catalog's own for its MIRVed missiles' buses."""
+
+
 @dataclass(frozen=True)
 class BusPlan:
     """A release plan (SI): ``rvs`` warheads from ``first_release_s`` after burnout every ``interval_s``;
     along-track impulse spread ``spread_mps`` (first to last warhead) and cross-track ``cross_mps``;
     ``decoys_per_rv`` decoys per warhead pushed off at ``decoy_push_mps``, with ballistic coefficient
-    ``decoy_beta_kg_m2`` (a light balloon or replica: tens of kg/m²)."""
+    ``decoy_beta_kg_m2`` (a light balloon or replica: tens of kg/m²). The defaults are estimates and
+    assumptions: see :data:`DEFAULT_FIGURES`."""
 
     rvs: int
     first_release_s: float = 60.0

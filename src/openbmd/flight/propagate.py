@@ -21,12 +21,23 @@ EVENTS = ("burnout", "apogee", "reentry", "impact")
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Integrator tolerances: relative, absolute position (m) and velocity (m/s); longest step (s)."""
+    """Integrator tolerances: relative, absolute position (m) and velocity (m/s); longest step (s) in unpowered
+    and in powered flight.
+
+    ``reentry_atol_mps`` is the absolute velocity tolerance (m/s) once a falling body is below the re-entry
+    height (100 km): there a velocity error dv moves the impact by about dv times the time to go (under a
+    minute for a re-entry vehicle), so 2e-4 m/s weighs like the 1 cm position tolerance over 50 s, where the
+    free-flight 1e-5 m/s would make the drag phase crawl (impacts move by at most ~0.3 m, see the tests).
+    ``boost_max_step_s`` stays short: boost steps at the limit fall on the same grid whatever the cut-off, which
+    keeps aiming's finite differences smooth (a 10 s limit halves the boost steps but stalls its Newton).
+    """
 
     rtol: float = 1e-9
     atol_m: float = 1e-2
     atol_mps: float = 1e-5
     max_step_s: float = 60.0
+    boost_max_step_s: float = 2.0
+    reentry_atol_mps: float = 2e-4
 
 
 @dataclass(frozen=True)
@@ -187,8 +198,8 @@ def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
         np.ascontiguousarray(az, dtype=float), np.ascontiguousarray(kick, dtype=float),
         np.ascontiguousarray(cutoff, dtype=float), np.ascontiguousarray(stages, dtype=float), float(payload),
         float(vert), float(kick_s), _earth_vector(earth), float(beta), bool(drag and earth.atmosphere),
-        float(t_max_s), tol.rtol, tol.atol_m, tol.atol_mps, tol.max_step_s, sdt, n_max,
-        float(vehicle.reference_area_m2 if vehicle is not None else 0.0))
+        float(t_max_s), tol.rtol, tol.atol_m, tol.atol_mps, tol.reentry_atol_mps, tol.max_step_s, sdt, n_max,
+        float(vehicle.reference_area_m2 if vehicle is not None else 0.0), tol.boost_max_step_s)
     if sdt > 0:
         # Close each sample list with the impact state, so tracks end on the ground.
         hit = np.flatnonzero((status == K.ST_IMPACT) & (n_samp < samples.shape[1]))
