@@ -124,3 +124,26 @@ def geodetic_arrays(x, y, z, a: float, e2: float):
     for i in range(n):
         lat[i], h[i] = geodetic_lat_alt(x[i], y[i], z[i], a, e2, 4)
     return lat, h
+
+
+@njit(cache=True, error_model="numpy")
+def rotate_z_rows(vec, c, s, out):
+    """``out[i]`` = rotation of row ``vec[i]`` (of (n, 3)) about z by the angle with cosine ``c[i]`` and sine
+    ``s[i]``: one pass, in plain IEEE order (no fast-math), so it matches the array expression exactly."""
+    for i in range(vec.shape[0]):
+        x, y = vec[i, 0], vec[i, 1]
+        out[i, 0] = c[i] * x - s[i] * y
+        out[i, 1] = s[i] * x + c[i] * y
+        out[i, 2] = vec[i, 2]
+
+
+@njit(cache=True, error_model="numpy")
+def add_omega_cross_rows(v, r, w, sign, out):
+    """``out[i]`` = ``v[i]`` + ``sign`` × (ω ẑ × ``r[i]``) for rows of (n, 3), ω = ``w`` rad/s, ``sign`` ±1:
+    the change between inertial and Earth-relative velocity, in plain IEEE order (no fast-math)."""
+    for i in range(v.shape[0]):
+        ex, ey, ez = -w * r[i, 1], w * r[i, 0], 0.0 * r[i, 2]
+        if sign > 0:
+            out[i, 0], out[i, 1], out[i, 2] = v[i, 0] + ex, v[i, 1] + ey, v[i, 2] + ez
+        else:
+            out[i, 0], out[i, 1], out[i, 2] = v[i, 0] - ex, v[i, 1] - ey, v[i, 2] - ez

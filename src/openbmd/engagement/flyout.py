@@ -191,16 +191,24 @@ def fly_fan(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kic
             t_max_s: float, sample_dt_s: float = 1.0,
             beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[NDArray, NDArray, NDArray]:
     """Fly a fan of interceptors on a still ``earth``: (t_s, ground_range_m, alt_m), each (K, S), NaN padded."""
+    t, r_ecef, still = _fan_samples(burnout_speed_mps, burn_time_s, earth, kicks_rad, t_max_s, sample_dt_s,
+                                    beta_kg_m2)
+    _, _, alt = ecef_to_geodetic(r_ecef, still)
+    rng = ground_range_m(r_ecef[:, :1], r_ecef)
+    alt = np.where(np.isnan(t), np.nan, alt)
+    return t, np.where(np.isnan(t), np.nan, rng), alt
+
+
+def _fan_samples(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kicks_rad: ArrayLike,
+                 t_max_s: float, sample_dt_s: float, beta_kg_m2: float) -> tuple[NDArray, NDArray, EarthModel]:
+    """The fan's sample times (K, S) s, NaN padded, and ECEF positions (K, S, 3) m on the still Earth (returned
+    too); row k's first sample is the launch site."""
     still = dataclasses.replace(earth, name=f"{earth.name}-still", omega_rad_s=0.0)
     lat, lon, az = _FAN_SITE
     batch = fly_launches(interceptor_vehicle(burnout_speed_mps, burn_time_s, beta_kg_m2), lat, lon, az, kicks_rad,
                          still, t_max_s=t_max_s, sample_dt_s=sample_dt_s)
     t, r_ecef = batch.samples_ecef()
-    _, _, alt = ecef_to_geodetic(r_ecef, still)
-    site = r_ecef[:, :1]
-    rng = ground_range_m(site, r_ecef)
-    alt = np.where(np.isnan(t), np.nan, alt)
-    return t, np.where(np.isnan(t), np.nan, rng), alt
+    return t, r_ecef, still
 
 
 def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, *,
@@ -294,10 +302,33 @@ def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, m
 def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, min_alt_m: float,
                     beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[float, float]:
     """Farthest ground range (m) at or above ``min_alt_m``, and highest altitude (m), over the fan."""
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, np.radians(np.linspace(0.02, 89.0, 121)),
-                          _t_max(burnout_speed_mps, burn_time_s), beta_kg_m2=beta_kg_m2)
-    above = alt >= min_alt_m
-    return float(np.max(np.where(above, rng, 0.0))), float(np.nanmax(alt))
+    t, r_ecef, still = _fan_samples(burnout_speed_mps, burn_time_s, earth, np.radians(np.linspace(0.02, 89.0, 121)),
+                                    _t_max(burnout_speed_mps, burn_time_s), 1.0, beta_kg_m2)
+    valid = np.isfinite(t)
+    above, highest = _above_and_highest(r_ecef, valid, min_alt_m, still)
+    rng = ground_range_m(r_ecef[:, :1], r_ecef)
+    return float(np.max(np.where(above, rng, 0.0))), highest
+
+
+_HEIGHT_SLACK_M = 1.0
+"""Margin (m) on the bounds of geodetic height, far above the rounding of the heights computed."""
+
+
+def _above_and_highest(r_ecef: NDArray, valid: NDArray, min_alt_m: float, earth: EarthModel) -> tuple[NDArray, float]:
+    """Which ``valid`` samples lie at or above ``min_alt_m`` (geodetic height, m), and the highest height (m).
+
+    Any point's height h lies within |r| − a ≤ h ≤ |r| − b (semi-axes a, b): the ellipsoid lies between the
+    spheres of radius b and a. Heights are computed only where these bounds leave the answer open (a band
+    21 km deep about ``min_alt_m``, and the tops of the highest shots): the same answer as computing them all.
+    """
+    radius = np.linalg.norm(r_ecef, axis=-1)
+    lower = np.where(valid, radius - earth.a_m, np.nan)
+    upper = np.where(valid, radius - earth.a_m * math.sqrt(1.0 - earth.e2), np.nan)
+    sure = lower >= min_alt_m + _HEIGHT_SLACK_M
+    ask = (upper >= np.nanmax(lower) - _HEIGHT_SLACK_M) | ((upper >= min_alt_m - _HEIGHT_SLACK_M) & ~sure)
+    alt = np.full(radius.shape, np.nan)
+    alt[ask] = ecef_to_geodetic(r_ecef[ask], earth)[2]
+    return sure | (alt >= min_alt_m), float(np.nanmax(alt))
 
 
 def _fan_kicks_rad(n: int) -> NDArray:
