@@ -16,7 +16,8 @@ import numpy as np
 import pymap3d
 from numpy.typing import ArrayLike, NDArray
 
-from openbmd.earth.kernels import add_omega_cross_rows, geodetic_arrays, rotate_z_rows
+from openbmd.earth.kernels import (PARALLEL_MIN_POINTS, add_omega_cross_rows, geodetic_arrays,
+                                   geodetic_arrays_parallel, rotate_z_rows)
 from openbmd.earth.model import EarthModel
 
 Array = NDArray[np.float64]
@@ -47,8 +48,9 @@ def ecef_to_geodetic(r_ecef: ArrayLike, earth: EarthModel) -> tuple[Array, Array
     """
     r = np.asarray(r_ecef, float)
     flat = r.reshape(-1, 3)
-    lat, alt = geodetic_arrays(np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]),
-                               np.ascontiguousarray(flat[:, 2]), earth.a_m, earth.e2)
+    kernel = geodetic_arrays_parallel if flat.shape[0] >= PARALLEL_MIN_POINTS else geodetic_arrays
+    lat, alt = kernel(np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]),
+                      np.ascontiguousarray(flat[:, 2]), earth.a_m, earth.e2)
     lon = np.arctan2(r[..., 1], r[..., 0])
     return lat.reshape(r.shape[:-1]), lon, alt.reshape(r.shape[:-1])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from openbmd.earth.constants import G0_MPS2
 
@@ -122,6 +122,22 @@ def geodetic_arrays(x, y, z, a: float, e2: float):
     lat = np.empty(n)
     h = np.empty(n)
     for i in range(n):
+        lat[i], h[i] = geodetic_lat_alt(x[i], y[i], z[i], a, e2, 4)
+    return lat, h
+
+
+PARALLEL_MIN_POINTS = 65536
+"""Arrays at least this long go to the threaded form of a kernel; shorter ones would spend more on waking
+threads than they save."""
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def geodetic_arrays_parallel(x, y, z, a: float, e2: float):
+    """:func:`geodetic_arrays` on threads, for long arrays (the same heights, point by point)."""
+    n = x.shape[0]
+    lat = np.empty(n)
+    h = np.empty(n)
+    for i in prange(n):
         lat[i], h[i] = geodetic_lat_alt(x[i], y[i], z[i], a, e2, 4)
     return lat, h
 
