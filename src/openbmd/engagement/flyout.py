@@ -95,8 +95,23 @@ class FlyoutTable:
 def ground_range_m(r1_ecef: ArrayLike, r2_ecef: ArrayLike) -> NDArray:
     """Great-circle distance (m, on the mean sphere) between the sub-points of two ECEF positions."""
     a, b = np.asarray(r1_ecef, float), np.asarray(r2_ecef, float)
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    return R_MEAN_M * np.arctan2(cross, np.sum(a * b, axis=-1))
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    rows = [np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1, 3) for x in (a, b)]
+    sin_part, cos_part = np.empty(rows[0].shape[0]), np.empty(rows[0].shape[0])
+    _cross_norm_dot(rows[0], rows[1], sin_part, cos_part)
+    return R_MEAN_M * np.arctan2(sin_part.reshape(shape[:-1]), cos_part.reshape(shape[:-1]))
+
+
+@njit(cache=True, error_model="numpy")
+def _cross_norm_dot(a, b, cross_norm, dot):
+    """|a × b| and a · b of rows of (n, 3), in one pass and in the plain IEEE order of the array expressions
+    (no fast-math: the same bits as ``np.linalg.norm(np.cross(a, b), axis=-1)`` and ``np.sum(a * b, axis=-1)``)."""
+    for i in range(a.shape[0]):
+        cx = a[i, 1] * b[i, 2] - a[i, 2] * b[i, 1]
+        cy = a[i, 2] * b[i, 0] - a[i, 0] * b[i, 2]
+        cz = a[i, 0] * b[i, 1] - a[i, 1] * b[i, 0]
+        cross_norm[i] = math.sqrt(cx * cx + cy * cy + cz * cz)
+        dot[i] = a[i, 0] * b[i, 0] + a[i, 1] * b[i, 1] + a[i, 2] * b[i, 2]
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
