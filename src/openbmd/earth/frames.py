@@ -61,8 +61,9 @@ def earth_rotation_angle(t_s: ArrayLike, earth: EarthModel) -> Array:
 
 
 def _rows(a: Array, shape: tuple[int, ...]) -> Array:
-    """``a`` broadcast to ``shape`` as contiguous rows of 3 (a copy only where needed)."""
-    return np.ascontiguousarray(np.broadcast_to(a, shape), dtype=float).reshape(-1, 3)
+    """``a`` (float) broadcast to ``shape`` as rows of 3: a strided view where its strides allow (the kernels
+    read any layout), else a copy."""
+    return np.broadcast_to(a, shape).reshape(-1, 3)
 
 
 def _rotations(angle: Array, vec_shape: tuple[int, ...]) -> tuple[tuple[int, ...], Array, Array]:
