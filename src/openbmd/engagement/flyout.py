@@ -237,21 +237,36 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
     kicks = _fan_kicks_rad(n_kick)
     dt *= min(1.0, 0.1 * burn_time_s)  # a short burn is sampled finely enough to follow its climb
     t_max = _t_max(burnout_speed_mps, burn_time_s, math.hypot(max_range_m, max_alt_m))
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, t_max, dt, beta_kg_m2)
+    t, r_ecef, still = _fan_samples(burnout_speed_mps, burn_time_s, earth, kicks, t_max, dt, beta_kg_m2)
+    rng = np.where(np.isnan(t), np.nan, ground_range_m(r_ecef[:, :1], r_ecef))
     r_grid = np.linspace(0.0, max_range_m * 1.01, n_range)
     a_grid_step = max_alt_m * 1.01 / (n_alt - 1)
+    # Each shot's samples in growing range (ground range only grows on a still Earth), and the samples whose
+    # heights the interpolation at the grid ranges reads: the heights are computed there only.
+    shots: list[tuple[NDArray, NDArray] | None] = []
+    read = np.zeros(t.shape, dtype=bool)
+    read[0] = np.isfinite(t[0])  # the straight-up column reads the first shot's whole climb
+    for k in range(len(kicks)):  # K (a few hundred) shots
+        keep = np.flatnonzero(np.isfinite(rng[k]))
+        if keep.size < 2:
+            shots.append(None)
+            continue
+        mono = np.concatenate([[True], np.diff(rng[k, keep]) > 0])
+        keep = keep[mono]
+        rk = rng[k, keep]
+        shots.append((keep, rk))
+        read[k, keep[_read_by_interp(rk, r_grid[r_grid <= rk[-1]])]] = True
+    alt = np.full(t.shape, np.nan)
+    alt[read] = ecef_to_geodetic(r_ecef[read], still)[2]
     h_at_r = np.full((len(kicks), n_range), np.nan)
     t_at_r = np.full((len(kicks), n_range), np.nan)
-    for k in range(len(kicks)):  # K (a few hundred) interpolations of one trajectory each
-        ok = np.isfinite(rng[k])
-        rk, hk, tk = rng[k, ok], alt[k, ok], t[k, ok]
-        if rk.size < 2:
+    for k, shot in enumerate(shots):  # K interpolations of one trajectory each
+        if shot is None:
             continue
-        mono = np.concatenate([[True], np.diff(rk) > 0])  # ground range only grows on a still Earth
-        rk, hk, tk = rk[mono], hk[mono], tk[mono]
+        keep, rk = shot
         inside = r_grid <= rk[-1]
-        h_at_r[k, inside] = np.interp(r_grid[inside], rk, hk)
-        t_at_r[k, inside] = np.interp(r_grid[inside], rk, tk)
+        h_at_r[k, inside] = np.interp(r_grid[inside], rk, alt[k, keep])
+        t_at_r[k, inside] = np.interp(r_grid[inside], rk, t[k, keep])
     table = _tabulate(h_at_r, t_at_r, a_grid_step, n_alt)
     # Straight up: the first trajectory barely tilts, so its climb gives range 0.
     climb = np.isfinite(t[0])
@@ -263,6 +278,15 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
     _fill_beside_column(table)
     return FlyoutTable(name, burnout_speed_mps, burn_time_s, float(r_grid[1]), a_grid_step, table, min_alt_m,
                        max_alt_m, max_range_m)
+
+
+def _read_by_interp(xp: NDArray, x: NDArray) -> NDArray:
+    """Indices of ``xp`` whose values ``np.interp(x, xp, fp)`` reads: both ends and each x's bracketing pair
+    (every index where ``xp`` is not strictly ascending, since the search then has no fixed bracket)."""
+    if not np.all(np.diff(xp) > 0):
+        return np.arange(xp.size)
+    j = np.searchsorted(xp, x, side="right") - 1
+    return np.unique(np.concatenate([j.clip(0), (j + 1).clip(max=xp.size - 1), [0, xp.size - 1]]))
 
 
 def _fill_beside_column(table: NDArray) -> None:
