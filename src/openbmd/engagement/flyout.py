@@ -281,12 +281,13 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
 
 
 def _read_by_interp(xp: NDArray, x: NDArray) -> NDArray:
-    """Indices of ``xp`` whose values ``np.interp(x, xp, fp)`` reads: both ends and each x's bracketing pair
-    (every index where ``xp`` is not strictly ascending, since the search then has no fixed bracket)."""
-    if not np.all(np.diff(xp) > 0):
+    """Indices of ``xp`` whose values ``np.interp(x, xp, fp)`` reads (repeats included): both ends and each x's
+    bracketing pair (every index where ``xp`` is not strictly ascending, since the search then has no fixed
+    bracket)."""
+    if not (xp[1:] > xp[:-1]).all():
         return np.arange(xp.size)
-    j = np.searchsorted(xp, x, side="right") - 1
-    return np.unique(np.concatenate([j.clip(0), (j + 1).clip(max=xp.size - 1), [0, xp.size - 1]]))
+    j = np.searchsorted(xp, x, side="right")
+    return np.concatenate([j - 1, j, [0, xp.size - 1]]).clip(0, xp.size - 1)
 
 
 def _fill_beside_column(table: NDArray) -> None:
