@@ -188,4 +188,5 @@ def test_opportunity_kernel_skips_only_what_no_envelope_holds(catalog, grid):
         fly = b.table.time_to_reach_s(ground_range_m(b.r_ecef(EARTH), th.r_ecef[ok]), alt)
         expect = np.where(np.isfinite(fly), th.t_s[ok] - fly, np.nan)
         np.testing.assert_allclose(launch[:, m][ok], expect, rtol=0, atol=1e-9)  # NaN where the lookup is inf
-        assert np.isnan(expect).any() and np.isfinite(expect).any()
+    assert np.isfinite(launch[:, 0]).any() and np.isnan(launch[:, 0][ok]).any()
+    assert np.isnan(launch[:, 2]).all()  # out of reach: every sample skipped
