@@ -68,3 +68,29 @@ def test_enu_and_aer_round_trips():
     az, el, rng = ecef_to_aer(target, lat0, lon0, h0, e)
     assert 0 < az < np.pi / 2 and el > 0
     np.testing.assert_allclose(aer_to_ecef(az, el, rng, lat0, lon0, h0, e), target, atol=1e-6)
+
+
+def test_eci_ecef_kernels_are_the_array_expressions():
+    """The one-pass rotation and omega-cross kernels give the bits of the plain numpy expressions, on strided
+    views and broadcast angles alike."""
+    earth = wgs84()
+    rng = np.random.default_rng(7)
+    s = rng.normal(size=(20, 40, 7)) * 7e6
+    r, v, t = s[:, :30, 1:4], s[:, :30, 4:7], np.abs(s[:, :30, 0]) * 1e-3
+    w = earth.omega_rad_s
+
+    def rot(vec, angle):
+        c, sn = np.cos(angle), np.sin(angle)
+        return np.stack(np.broadcast_arrays(c * vec[..., 0] - sn * vec[..., 1], sn * vec[..., 0] + c * vec[..., 1],
+                                            vec[..., 2]), axis=-1)
+
+    def cross(vec):
+        return np.stack(np.broadcast_arrays(-w * vec[..., 1], w * vec[..., 0], 0.0 * vec[..., 2]), axis=-1)
+
+    r_ecef, v_ecef = eci_to_ecef(r, t, earth, v)
+    np.testing.assert_array_equal(r_ecef, rot(r, -w * t))
+    np.testing.assert_array_equal(v_ecef, rot(v, -w * t) - cross(r_ecef))
+    r_eci, v_eci = ecef_to_eci(r, 12.5, earth, v)
+    np.testing.assert_array_equal(r_eci, rot(r, w * 12.5))
+    np.testing.assert_array_equal(v_eci, rot(v + cross(r), w * 12.5))
+    np.testing.assert_array_equal(ecef_to_eci(r[0, 0], t[:, :1], earth), rot(r[0, 0], w * t[:, :1]))

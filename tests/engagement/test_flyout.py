@@ -156,3 +156,28 @@ def test_endo_interceptors_reach_near_points_quickly(catalog):
     assert float(a235.time_to_reach_s(20e3, 30e3)) > float(a235.time_to_reach_s(0.0, 30e3))
     for name in ("s-400-48n6", "s-400-40n6"):
         assert float(flyout_table(catalog.interceptor(name), EARTH).time_to_reach_s(20e3, 10e3)) < 60.0
+
+
+@pytest.mark.parametrize("speed, min_alt", [(1500.0, 15e3), (4500.0, 70e3), (9000.0, 100e3)])
+def test_kinematic_reach_is_the_fan_computed_in_full(speed, min_alt):
+    """The reach, which computes heights only where |r| - a <= h <= |r| - b leaves them open, equals the
+    farthest range at or above the floor and the highest height over every sample of the same fan."""
+    from openbmd.engagement.flyout import _t_max, kinematic_reach
+
+    t, rng, alt = fly_fan(speed, 40.0, EARTH, np.radians(np.linspace(0.02, 89.0, 121)), _t_max(speed, 40.0))
+    full = float(np.max(np.where(alt >= min_alt, rng, 0.0))), float(np.nanmax(alt))
+    assert kinematic_reach(speed, 40.0, EARTH, min_alt) == full
+    assert full[0] > 0.0
+
+
+def test_ground_range_kernel_is_the_array_expression():
+    """ground_range_m gives the bits of R atan2(|a x b|, a . b) written with numpy, in any broadcast shape."""
+    from openbmd.engagement.flyout import R_MEAN_M
+
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(40, 30, 3)) * 6.4e6, rng.normal(size=(3,)) * 6.4e6
+    for x, y in ((a, b), (a[:, :1], a), (a[0, 0], b)):
+        expect = R_MEAN_M * np.arctan2(np.linalg.norm(np.cross(x, y), axis=-1), np.sum(x * y, axis=-1))
+        got = ground_range_m(x, y)
+        assert np.shape(got) == np.shape(expect)
+        np.testing.assert_array_equal(got, expect)

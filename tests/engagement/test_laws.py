@@ -152,3 +152,41 @@ def test_longer_kill_assessment_never_allows_more_shots(catalog):
                         timeline_for(catalog, kill_assessment_delay_s=ka), EARTH).window
         counts.append(len(w.shots))
     assert counts[0] >= counts[1] >= counts[2] and counts[0] > counts[2]
+
+
+def test_windows_in_batch_are_the_windows_one_by_one(catalog, grid):
+    """windows_of over many threats gives each threat's window_of exactly (same opportunities, authorities)."""
+    from openbmd.engagement import window_of, windows_of
+
+    bats = batteries(catalog, ["deveselu", "redzikowo"], ["sm3-iia", "sm3-ib"], EARTH)
+    posts = deployment_posts(catalog, ["deveselu", "redzikowo"], ["kurecik"])
+    tl = timeline_for(catalog)
+    idx = np.flatnonzero(grid.aims.reachable)[::7]
+    th = grid.fly(idx, EARTH)
+    rows = np.arange(len(th))
+    for seen_by in (posts, []):  # engaged by one or two shots; and never seen, so never engaged
+        result = engage(th, bats, seen_by, tl, EARTH)
+        assert len(set(result.shots.tolist())) > 1 or not seen_by
+        batch = windows_of(result, rows, th, bats, seen_by, tl, EARTH)
+        assert [w.to_json() for w in batch] == [window_of(result, int(i), th, bats, seen_by, tl, EARTH).to_json()
+                                                for i in rows]
+    assert windows_of(result, [], th, bats, posts, tl, EARTH) == []
+
+
+def test_opportunity_kernel_skips_only_what_no_envelope_holds(catalog, grid):
+    """Launch times are the per-sample fly-out lookup everywhere (to rounding: the kernel's own geometry), with
+    the kernel's envelope skips in place: NaN exactly where no finite fly-out exists."""
+    from openbmd.earth import ecef_to_geodetic
+    from openbmd.engagement import ground_range_m, opportunity_launch_times
+
+    bats = batteries(catalog, ["deveselu", ANKARA, "64.0,-20.0"], ["sm3-ib"], EARTH)  # the last out of reach
+    th = grid.fly(np.flatnonzero(grid.aims.reachable)[::5], EARTH)
+    launch = opportunity_launch_times(th, bats, EARTH)
+    ok = np.isfinite(th.t_s)
+    _, _, alt = ecef_to_geodetic(th.r_ecef[ok], EARTH)
+    for m, b in enumerate(bats):
+        fly = b.table.time_to_reach_s(ground_range_m(b.r_ecef(EARTH), th.r_ecef[ok]), alt)
+        expect = np.where(np.isfinite(fly), th.t_s[ok] - fly, np.nan)
+        np.testing.assert_allclose(launch[:, m][ok], expect, rtol=0, atol=1e-9)  # NaN where the lookup is inf
+    assert np.isfinite(launch[:, 0]).any() and np.isnan(launch[:, 0][ok]).any()
+    assert np.isnan(launch[:, 2]).all()  # out of reach: every sample skipped

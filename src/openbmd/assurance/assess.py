@@ -23,7 +23,7 @@ from openbmd.assurance.threshold import latest_launch_s, speed_thresholds_mps
 from openbmd.catalog import Catalog, CriteriaSet, Deployment, Timeline
 from openbmd.earth import EarthModel
 from openbmd.earth.borders import distance_to_country_m
-from openbmd.engagement import FireUnit, engage, fire_unit, window_of
+from openbmd.engagement import FireUnit, engage, fire_unit, windows_of
 from openbmd.sensors import SensorPost, place_posts, sensor_posts
 
 
@@ -117,13 +117,17 @@ def assess(catalog: Catalog, deployment: Deployment, corridors: Corridors, timel
                       if with_thresholds else np.full(n, np.nan))
     else:
         result, budget, thresholds = None, np.full(n, -np.inf), np.full(n, np.nan)
+    ok_pairs = (np.flatnonzero(corridors.reachable & (result.shots > 0)) if result is not None
+                else np.zeros(0, dtype=np.int64))
+    windows = dict(zip(ok_pairs.tolist(), windows_of(result, ok_pairs, threats, armed.batteries, armed.posts,
+                                                     timeline, earth) if ok_pairs.size else []))
     pairs = []
-    for k in range(n):
+    for k in range(n):  # the output records
         reach = bool(corridors.reachable[k])
-        ok = bool(reach and result is not None and result.shots[k] > 0)
+        ok = k in windows
         window = None
         if ok:
-            w = window_of(result, k, threats, armed.batteries, armed.posts, timeline, earth)
+            w = windows[k]
             window = {"detection_time_s": w.detection_time_s, "opportunities": [o.to_json() for o in w.windows],
                       "shots": len(w.shots)}
         pairs.append({

@@ -93,7 +93,20 @@ def _read_features(kind: str, scale: str) -> tuple[tuple[dict, Polygon | MultiPo
     ref = resources.files("openbmd.earth").joinpath("data", f"{kind}-{scale}.geojson.gz")
     with ref.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
         collection = json.load(text)
-    return tuple((f["properties"], shape(f["geometry"])) for f in collection["features"])
+    return tuple((f["properties"], _geometry(f["geometry"])) for f in collection["features"])
+
+
+def _geometry(geojson: dict) -> Polygon | MultiPolygon:
+    """A GeoJSON (Multi)Polygon as shapely geometry, its rings built from arrays (shapely's ``shape`` walks each
+    coordinate in Python); any other type through ``shape``."""
+    def polygon(rings: list) -> Polygon:
+        return Polygon(np.asarray(rings[0], float), [np.asarray(r, float) for r in rings[1:]])
+
+    if geojson["type"] == "Polygon":
+        return polygon(geojson["coordinates"])
+    if geojson["type"] == "MultiPolygon":
+        return MultiPolygon([polygon(p) for p in geojson["coordinates"]])
+    return shape(geojson)
 
 
 @functools.lru_cache(maxsize=4)

@@ -16,7 +16,8 @@ import numpy as np
 import pymap3d
 from numpy.typing import ArrayLike, NDArray
 
-from openbmd.earth.kernels import geodetic_arrays
+from openbmd.earth.kernels import (PARALLEL_MIN_POINTS, add_omega_cross_rows, geodetic_arrays,
+                                   geodetic_arrays_parallel, rotate_z_rows)
 from openbmd.earth.model import EarthModel
 
 Array = NDArray[np.float64]
@@ -47,8 +48,9 @@ def ecef_to_geodetic(r_ecef: ArrayLike, earth: EarthModel) -> tuple[Array, Array
     """
     r = np.asarray(r_ecef, float)
     flat = r.reshape(-1, 3)
-    lat, alt = geodetic_arrays(np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]),
-                               np.ascontiguousarray(flat[:, 2]), earth.a_m, earth.e2)
+    kernel = geodetic_arrays_parallel if flat.shape[0] >= PARALLEL_MIN_POINTS else geodetic_arrays
+    lat, alt = kernel(np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]),
+                      np.ascontiguousarray(flat[:, 2]), earth.a_m, earth.e2)
     lon = np.arctan2(r[..., 1], r[..., 0])
     return lat.reshape(r.shape[:-1]), lon, alt.reshape(r.shape[:-1])
 
@@ -58,14 +60,42 @@ def earth_rotation_angle(t_s: ArrayLike, earth: EarthModel) -> Array:
     return earth.omega_rad_s * np.asarray(t_s, float)
 
 
-def _rotate_z(vec: Array, angle: Array) -> Array:
-    c, s = np.cos(angle), np.sin(angle)
-    x, y = vec[..., 0], vec[..., 1]
-    out = np.empty(np.broadcast_shapes(vec.shape, np.shape(angle) + (3,)))
-    out[..., 0] = c * x - s * y
-    out[..., 1] = s * x + c * y
-    out[..., 2] = vec[..., 2]
-    return out
+def _rows(a: Array, shape: tuple[int, ...]) -> Array:
+    """``a`` (float) broadcast to ``shape`` as rows of 3: a strided view where its strides allow (the kernels
+    read any layout), else a copy."""
+    return np.broadcast_to(a, shape).reshape(-1, 3)
+
+
+def _rotations(angle: Array, vec_shape: tuple[int, ...]) -> tuple[tuple[int, ...], Array, Array]:
+    """The broadcast shape of vectors ``vec_shape`` (..., 3) rotated by ``angle`` (rad), and the angle's cosines
+    and sines, flat over that shape's rows."""
+    shape = np.broadcast_shapes(vec_shape, np.shape(angle) + (3,))
+    c = np.ascontiguousarray(np.broadcast_to(np.cos(angle), shape[:-1]), dtype=float).reshape(-1)
+    s = np.ascontiguousarray(np.broadcast_to(np.sin(angle), shape[:-1]), dtype=float).reshape(-1)
+    return shape, c, s
+
+
+def _rotate_z(vec: Array, rotations: tuple[tuple[int, ...], Array, Array]) -> Array:
+    """``vec`` (..., 3) rotated about z by the angle of ``rotations`` (:func:`_rotations`)."""
+    shape, c, s = rotations
+    out = np.empty((c.size, 3))
+    rotate_z_rows(_rows(vec, shape), c, s, out)
+    return out.reshape(shape)
+
+
+def _reuse(rotations: tuple[tuple[int, ...], Array, Array], angle: Array,
+           vec_shape: tuple[int, ...]) -> tuple[tuple[int, ...], Array, Array]:
+    """``rotations`` (of ``angle``) again for vectors ``vec_shape`` where they fit, without a second cos/sin."""
+    fits = np.broadcast_shapes(vec_shape, rotations[0]) == rotations[0]
+    return rotations if fits else _rotations(angle, vec_shape)
+
+
+def _add_omega_cross(v: Array, r: Array, earth: EarthModel, sign: int) -> Array:
+    """``v`` + ``sign`` × (ω × ``r``), ω the Earth's rotation about z; (..., 3) m/s."""
+    shape = np.broadcast_shapes(v.shape, r.shape)
+    out = np.empty((int(np.prod(shape[:-1], dtype=np.int64)), 3))
+    add_omega_cross_rows(_rows(v, shape), _rows(r, shape), float(earth.omega_rad_s), sign, out)
+    return out.reshape(shape)
 
 
 def ecef_to_eci(r_ecef: ArrayLike, t_s: ArrayLike, earth: EarthModel, v_ecef: ArrayLike | None = None):
@@ -76,26 +106,25 @@ def ecef_to_eci(r_ecef: ArrayLike, t_s: ArrayLike, earth: EarthModel, v_ecef: Ar
     """
     r = np.asarray(r_ecef, float)
     theta = earth_rotation_angle(t_s, earth)
-    r_eci = _rotate_z(r, theta)
+    rot = _rotations(theta, r.shape)
+    r_eci = _rotate_z(r, rot)
     if v_ecef is None:
         return r_eci
-    v = np.asarray(v_ecef, float)
-    w = earth.omega_rad_s
-    v_inertial_ecef = v + np.stack(np.broadcast_arrays(-w * r[..., 1], w * r[..., 0], 0.0 * r[..., 2]), axis=-1)
-    return r_eci, _rotate_z(v_inertial_ecef, theta)
+    v = _add_omega_cross(np.asarray(v_ecef, float), r, earth, 1)
+    return r_eci, _rotate_z(v, _reuse(rot, theta, v.shape))
 
 
 def eci_to_ecef(r_eci: ArrayLike, t_s: ArrayLike, earth: EarthModel, v_eci: ArrayLike | None = None):
     """ECI position (and inertial velocity) to ECEF position (and Earth-relative velocity)."""
     r = np.asarray(r_eci, float)
     theta = earth_rotation_angle(t_s, earth)
-    r_ecef = _rotate_z(r, -theta)
+    rot = _rotations(-theta, r.shape)
+    r_ecef = _rotate_z(r, rot)
     if v_eci is None:
         return r_ecef
-    v_rot = _rotate_z(np.asarray(v_eci, float), -theta)
-    w = earth.omega_rad_s
-    v_ecef = v_rot - np.stack(np.broadcast_arrays(-w * r_ecef[..., 1], w * r_ecef[..., 0], 0.0 * r_ecef[..., 2]), axis=-1)
-    return r_ecef, v_ecef
+    v = np.asarray(v_eci, float)
+    v_rot = _rotate_z(v, _reuse(rot, -theta, v.shape))
+    return r_ecef, _add_omega_cross(v_rot, r_ecef, earth, -1)
 
 
 def ecef_to_enu(r_ecef: ArrayLike, lat0_rad: float, lon0_rad: float, alt0_m: float, earth: EarthModel) -> Array:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from openbmd.earth.constants import G0_MPS2
 
@@ -134,3 +134,42 @@ def geodetic_arrays(x, y, z, a: float, e2: float):
     for i in range(n):
         lat[i], h[i] = geodetic_lat_alt(x[i], y[i], z[i], a, e2, 4)
     return lat, h
+
+
+PARALLEL_MIN_POINTS = 65536
+"""Arrays at least this long go to the threaded form of a kernel; shorter ones would spend more on waking
+threads than they save."""
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def geodetic_arrays_parallel(x, y, z, a: float, e2: float):
+    """:func:`geodetic_arrays` on threads, for long arrays (the same heights, point by point)."""
+    n = x.shape[0]
+    lat = np.empty(n)
+    h = np.empty(n)
+    for i in prange(n):
+        lat[i], h[i] = geodetic_lat_alt(x[i], y[i], z[i], a, e2, 4)
+    return lat, h
+
+
+@njit(cache=True, error_model="numpy")
+def rotate_z_rows(vec, c, s, out):
+    """``out[i]`` = rotation of row ``vec[i]`` (of (n, 3)) about z by the angle with cosine ``c[i]`` and sine
+    ``s[i]``: one pass, in plain IEEE order (no fast-math), so it matches the array expression exactly."""
+    for i in range(vec.shape[0]):
+        x, y = vec[i, 0], vec[i, 1]
+        out[i, 0] = c[i] * x - s[i] * y
+        out[i, 1] = s[i] * x + c[i] * y
+        out[i, 2] = vec[i, 2]
+
+
+@njit(cache=True, error_model="numpy")
+def add_omega_cross_rows(v, r, w, sign, out):
+    """``out[i]`` = ``v[i]`` + ``sign`` × (ω ẑ × ``r[i]``) for rows of (n, 3), ω = ``w`` rad/s, ``sign`` ±1:
+    the change between inertial and Earth-relative velocity, in plain IEEE order (no fast-math)."""
+    for i in range(v.shape[0]):
+        ex, ey, ez = -w * r[i, 1], w * r[i, 0], 0.0 * r[i, 2]
+        if sign > 0:
+            out[i, 0], out[i, 1], out[i, 2] = v[i, 0] + ex, v[i, 1] + ey, v[i, 2] + ez
+        else:
+            out[i, 0], out[i, 1], out[i, 2] = v[i, 0] - ex, v[i, 1] - ey, v[i, 2] - ez

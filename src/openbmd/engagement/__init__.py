@@ -34,13 +34,14 @@ from openbmd.engagement.windows import (
     Opportunity,
     engage,
     window_of,
+    windows_of,
 )
 
 __all__ = [
     "FlyoutTable", "flyout_table", "ground_range_m", "kinematic_reach",
     "FireUnit", "fire_unit", "Fleet", "fleet", "ladder_fleet", "launch_times", "opportunity_launch_times",
     "committable_launch_times",
-    "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of",
+    "EngagementBatch", "EngagementWindow", "Opportunity", "engage", "window_of", "windows_of",
     "Footprint", "ThreatGrid", "threat_grid", "defended_footprint", "REGIONS", "region_box", "grid_axes",
     "ShotEngagement", "batteries", "deployment_posts", "engage_shot", "timeline_for",
 ]

@@ -95,8 +95,23 @@ class FlyoutTable:
 def ground_range_m(r1_ecef: ArrayLike, r2_ecef: ArrayLike) -> NDArray:
     """Great-circle distance (m, on the mean sphere) between the sub-points of two ECEF positions."""
     a, b = np.asarray(r1_ecef, float), np.asarray(r2_ecef, float)
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    return R_MEAN_M * np.arctan2(cross, np.sum(a * b, axis=-1))
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    rows = [np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1, 3) for x in (a, b)]
+    sin_part, cos_part = np.empty(rows[0].shape[0]), np.empty(rows[0].shape[0])
+    _cross_norm_dot(rows[0], rows[1], sin_part, cos_part)
+    return R_MEAN_M * np.arctan2(sin_part.reshape(shape[:-1]), cos_part.reshape(shape[:-1]))
+
+
+@njit(cache=True, error_model="numpy")
+def _cross_norm_dot(a, b, cross_norm, dot):
+    """|a × b| and a · b of rows of (n, 3), in one pass and in the plain IEEE order of the array expressions
+    (no fast-math: the same bits as ``np.linalg.norm(np.cross(a, b), axis=-1)`` and ``np.sum(a * b, axis=-1)``)."""
+    for i in range(a.shape[0]):
+        cx = a[i, 1] * b[i, 2] - a[i, 2] * b[i, 1]
+        cy = a[i, 2] * b[i, 0] - a[i, 0] * b[i, 2]
+        cz = a[i, 0] * b[i, 1] - a[i, 1] * b[i, 0]
+        cross_norm[i] = math.sqrt(cx * cx + cy * cy + cz * cz)
+        dot[i] = a[i, 0] * b[i, 0] + a[i, 1] * b[i, 1] + a[i, 2] * b[i, 2]
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -191,16 +206,24 @@ def fly_fan(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kic
             t_max_s: float, sample_dt_s: float = 1.0,
             beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[NDArray, NDArray, NDArray]:
     """Fly a fan of interceptors on a still ``earth``: (t_s, ground_range_m, alt_m), each (K, S), NaN padded."""
+    t, r_ecef, still = _fan_samples(burnout_speed_mps, burn_time_s, earth, kicks_rad, t_max_s, sample_dt_s,
+                                    beta_kg_m2)
+    _, _, alt = ecef_to_geodetic(r_ecef, still)
+    rng = ground_range_m(r_ecef[:, :1], r_ecef)
+    alt = np.where(np.isnan(t), np.nan, alt)
+    return t, np.where(np.isnan(t), np.nan, rng), alt
+
+
+def _fan_samples(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, kicks_rad: ArrayLike,
+                 t_max_s: float, sample_dt_s: float, beta_kg_m2: float) -> tuple[NDArray, NDArray, EarthModel]:
+    """The fan's sample times (K, S) s, NaN padded, and ECEF positions (K, S, 3) m on the still Earth (returned
+    too); row k's first sample is the launch site."""
     still = dataclasses.replace(earth, name=f"{earth.name}-still", omega_rad_s=0.0)
     lat, lon, az = _FAN_SITE
     batch = fly_launches(interceptor_vehicle(burnout_speed_mps, burn_time_s, beta_kg_m2), lat, lon, az, kicks_rad,
                          still, t_max_s=t_max_s, sample_dt_s=sample_dt_s)
     t, r_ecef = batch.samples_ecef()
-    _, _, alt = ecef_to_geodetic(r_ecef, still)
-    site = r_ecef[:, :1]
-    rng = ground_range_m(site, r_ecef)
-    alt = np.where(np.isnan(t), np.nan, alt)
-    return t, np.where(np.isnan(t), np.nan, rng), alt
+    return t, r_ecef, still
 
 
 def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, *,
@@ -214,21 +237,36 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
     kicks = _fan_kicks_rad(n_kick)
     dt *= min(1.0, 0.1 * burn_time_s)  # a short burn is sampled finely enough to follow its climb
     t_max = _t_max(burnout_speed_mps, burn_time_s, math.hypot(max_range_m, max_alt_m))
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, kicks, t_max, dt, beta_kg_m2)
+    t, r_ecef, still = _fan_samples(burnout_speed_mps, burn_time_s, earth, kicks, t_max, dt, beta_kg_m2)
+    rng = np.where(np.isnan(t), np.nan, ground_range_m(r_ecef[:, :1], r_ecef))
     r_grid = np.linspace(0.0, max_range_m * 1.01, n_range)
     a_grid_step = max_alt_m * 1.01 / (n_alt - 1)
+    # Each shot's samples in growing range (ground range only grows on a still Earth), and the samples whose
+    # heights the interpolation at the grid ranges reads: the heights are computed there only.
+    shots: list[tuple[NDArray, NDArray] | None] = []
+    read = np.zeros(t.shape, dtype=bool)
+    read[0] = np.isfinite(t[0])  # the straight-up column reads the first shot's whole climb
+    for k in range(len(kicks)):  # K (a few hundred) shots
+        keep = np.flatnonzero(np.isfinite(rng[k]))
+        if keep.size < 2:
+            shots.append(None)
+            continue
+        mono = np.concatenate([[True], np.diff(rng[k, keep]) > 0])
+        keep = keep[mono]
+        rk = rng[k, keep]
+        shots.append((keep, rk))
+        read[k, keep[_read_by_interp(rk, r_grid[r_grid <= rk[-1]])]] = True
+    alt = np.full(t.shape, np.nan)
+    alt[read] = ecef_to_geodetic(r_ecef[read], still)[2]
     h_at_r = np.full((len(kicks), n_range), np.nan)
     t_at_r = np.full((len(kicks), n_range), np.nan)
-    for k in range(len(kicks)):  # K (a few hundred) interpolations of one trajectory each
-        ok = np.isfinite(rng[k])
-        rk, hk, tk = rng[k, ok], alt[k, ok], t[k, ok]
-        if rk.size < 2:
+    for k, shot in enumerate(shots):  # K interpolations of one trajectory each
+        if shot is None:
             continue
-        mono = np.concatenate([[True], np.diff(rk) > 0])  # ground range only grows on a still Earth
-        rk, hk, tk = rk[mono], hk[mono], tk[mono]
+        keep, rk = shot
         inside = r_grid <= rk[-1]
-        h_at_r[k, inside] = np.interp(r_grid[inside], rk, hk)
-        t_at_r[k, inside] = np.interp(r_grid[inside], rk, tk)
+        h_at_r[k, inside] = np.interp(r_grid[inside], rk, alt[k, keep])
+        t_at_r[k, inside] = np.interp(r_grid[inside], rk, t[k, keep])
     table = _tabulate(h_at_r, t_at_r, a_grid_step, n_alt)
     # Straight up: the first trajectory barely tilts, so its climb gives range 0.
     climb = np.isfinite(t[0])
@@ -240,6 +278,16 @@ def build_table(name: str, burnout_speed_mps: float, burn_time_s: float, earth: 
     _fill_beside_column(table)
     return FlyoutTable(name, burnout_speed_mps, burn_time_s, float(r_grid[1]), a_grid_step, table, min_alt_m,
                        max_alt_m, max_range_m)
+
+
+def _read_by_interp(xp: NDArray, x: NDArray) -> NDArray:
+    """Indices of ``xp`` whose values ``np.interp(x, xp, fp)`` reads (repeats included): both ends and each x's
+    bracketing pair (every index where ``xp`` is not strictly ascending, since the search then has no fixed
+    bracket)."""
+    if not (xp[1:] > xp[:-1]).all():
+        return np.arange(xp.size)
+    j = np.searchsorted(xp, x, side="right")
+    return np.concatenate([j - 1, j, [0, xp.size - 1]]).clip(0, xp.size - 1)
 
 
 def _fill_beside_column(table: NDArray) -> None:
@@ -294,10 +342,33 @@ def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, m
 def kinematic_reach(burnout_speed_mps: float, burn_time_s: float, earth: EarthModel, min_alt_m: float,
                     beta_kg_m2: float = KV_BALLISTIC_COEFFICIENT_KG_M2) -> tuple[float, float]:
     """Farthest ground range (m) at or above ``min_alt_m``, and highest altitude (m), over the fan."""
-    t, rng, alt = fly_fan(burnout_speed_mps, burn_time_s, earth, np.radians(np.linspace(0.02, 89.0, 121)),
-                          _t_max(burnout_speed_mps, burn_time_s), beta_kg_m2=beta_kg_m2)
-    above = alt >= min_alt_m
-    return float(np.max(np.where(above, rng, 0.0))), float(np.nanmax(alt))
+    t, r_ecef, still = _fan_samples(burnout_speed_mps, burn_time_s, earth, np.radians(np.linspace(0.02, 89.0, 121)),
+                                    _t_max(burnout_speed_mps, burn_time_s), 1.0, beta_kg_m2)
+    valid = np.isfinite(t)
+    above, highest = _above_and_highest(r_ecef, valid, min_alt_m, still)
+    rng = ground_range_m(r_ecef[:, :1], r_ecef)
+    return float(np.max(np.where(above, rng, 0.0))), highest
+
+
+_HEIGHT_SLACK_M = 1.0
+"""Margin (m) on the bounds of geodetic height, far above the rounding of the heights computed."""
+
+
+def _above_and_highest(r_ecef: NDArray, valid: NDArray, min_alt_m: float, earth: EarthModel) -> tuple[NDArray, float]:
+    """Which ``valid`` samples lie at or above ``min_alt_m`` (geodetic height, m), and the highest height (m).
+
+    Any point's height h lies within |r| − a ≤ h ≤ |r| − b (semi-axes a, b): the ellipsoid lies between the
+    spheres of radius b and a. Heights are computed only where these bounds leave the answer open (a band
+    21 km deep about ``min_alt_m``, and the tops of the highest shots): the same answer as computing them all.
+    """
+    radius = np.linalg.norm(r_ecef, axis=-1)
+    lower = np.where(valid, radius - earth.a_m, np.nan)
+    upper = np.where(valid, radius - earth.a_m * math.sqrt(1.0 - earth.e2), np.nan)
+    sure = lower >= min_alt_m + _HEIGHT_SLACK_M
+    ask = (upper >= np.nanmax(lower) - _HEIGHT_SLACK_M) | ((upper >= min_alt_m - _HEIGHT_SLACK_M) & ~sure)
+    alt = np.full(radius.shape, np.nan)
+    alt[ask] = ecef_to_geodetic(r_ecef[ask], earth)[2]
+    return sure | (alt >= min_alt_m), float(np.nanmax(alt))
 
 
 def _fan_kicks_rad(n: int) -> NDArray:

@@ -151,15 +151,44 @@ def range_m(units, m, x, y, z):
     return central_range(site[m, 0], site[m, 1], site[m, 2], x, y, z)
 
 
+_BOUND_SLACK_M = 1000.0
+"""Margin (m) on the bounds of geodetic height used to skip samples, far above the error of the heights."""
+
+
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def envelope_bounds(units, earth):
+    """Squared geocentric radii (m²) outside which no rung of any unit has its altitude envelope, and each unit's
+    farthest range over its rungs (M,) m.
+
+    A point's geodetic height h lies within |r| − a ≤ h ≤ |r| − b (semi-axes a, b), so points nearer the centre
+    than b + the lowest floor, or farther than a + the highest ceiling, are out of every envelope (a margin of
+    :data:`_BOUND_SLACK_M` aside): kernels skip them without the cost of the height.
+    """
+    lim = units.limits
+    lo, hi = np.inf, -np.inf
+    reach = np.full(lim.shape[0], -np.inf)
+    for m in range(lim.shape[0]):
+        for rung in range(lim.shape[1]):
+            lo = min(lo, lim[m, rung, 2])
+            hi = max(hi, lim[m, rung, 3])
+            reach[m] = max(reach[m], lim[m, rung, 4])
+    b = earth.a_m * np.sqrt(1.0 - earth.e2)
+    r_lo = max(b + lo - _BOUND_SLACK_M, 0.0)
+    r_hi = earth.a_m + hi + _BOUND_SLACK_M
+    return r_lo * r_lo, r_hi * r_hi, reach
+
+
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
 def launch_times_kernel(threats, units, earth, not_before):
     """(N, M, K) launch times (s) from which unit m, flown at its ``speed_mps``, meets threat n at sample k.
 
     NaN where it cannot, or only by a launch before ``not_before`` (N,) s. Samples run to the first NaN time.
+    Samples outside every envelope's altitudes, and units out of range, are skipped (:func:`envelope_bounds`).
     """
     t, r = threats.t_s, threats.r_ecef
     n, k = t.shape
     m_count = units.site_ecef_m.shape[0]
+    r2_lo, r2_hi, reach = envelope_bounds(units, earth)
     out = np.full((n, m_count, k), np.nan)
     for i in prange(n):
         if not not_before[i] < np.inf:
@@ -170,9 +199,17 @@ def launch_times_kernel(threats, units, earth, not_before):
             if t[i, j] <= not_before[i]:
                 continue
             x, y, z = r[i, j, 0], r[i, j, 1], r[i, j, 2]
-            h = alt_m(x, y, z, earth)
+            r2 = x * x + y * y + z * z
+            if r2 < r2_lo or r2 > r2_hi:
+                continue
+            h = np.nan
             for m in range(m_count):
-                launch = launch_time_s(t[i, j], range_m(units, m, x, y, z), h, units, m, units.speed_mps[m])
+                rng = range_m(units, m, x, y, z)
+                if rng > reach[m]:
+                    continue
+                if not h == h:
+                    h = alt_m(x, y, z, earth)
+                launch = launch_time_s(t[i, j], rng, h, units, m, units.speed_mps[m])
                 if launch >= not_before[i]:
                     out[i, m, j] = launch
     return out

@@ -170,48 +170,69 @@ class EngagementWindow:
 def window_of(result: EngagementBatch, i: int, threats: FlownThreats, batteries: Sequence[FireUnit],
               posts: Sequence[SensorPost], timeline: Timeline, earth: EarthModel) -> EngagementWindow:
     """Threat i's engagement as a plain :class:`EngagementWindow` (earliest and latest per battery, each shot)."""
-    det = float(result.detection_t_s[i])
-    seen = math.isfinite(det)
-    organic_seen = _organic_visibility(i, threats, batteries, posts, timeline, earth)
+    return windows_of(result, [i], threats, batteries, posts, timeline, earth)[0]
 
-    def opportunity(j: int, m: int, which: str) -> Opportunity:
+
+def windows_of(result: EngagementBatch, index: Sequence[int] | NDArray, threats: FlownThreats,
+               batteries: Sequence[FireUnit], posts: Sequence[SensorPost], timeline: Timeline,
+               earth: EarthModel) -> list[EngagementWindow]:
+    """:func:`window_of` for the threats at ``index``, their geometry, fly-outs and visibility in batch."""
+    rows = np.asarray(index, dtype=np.int64).reshape(-1)
+    organic_seen = _organic_visibility(rows, threats, batteries, posts, timeline, earth)  # (n, M, K)
+    # Every opportunity to report, by (row of ``rows``, sample, battery): earliest and latest per battery
+    # (in battery order), then each shot.
+    a_w, m_w = np.nonzero(result.first_index[rows] >= 0)
+    j_w = np.stack([result.first_index[rows[a_w], m_w], result.last_index[rows[a_w], m_w]], axis=1).ravel()
+    a_w, m_w = np.repeat(a_w, 2), np.repeat(m_w, 2)
+    a_s, s_s = np.nonzero(np.arange(MAX_SHOTS)[None, :] < result.shots[rows][:, None])
+    q_row = np.concatenate([a_w, a_s])
+    q_j = np.concatenate([j_w, result.shot_index[rows[a_s], s_s]]).astype(np.int64)
+    q_m = np.concatenate([m_w, result.shot_battery[rows[a_s], s_s]]).astype(np.int64)
+    q_which = ["earliest", "latest"] * (len(a_w) // 2) + [f"shot {s + 1}" for s in s_s]
+    r = threats.r_ecef[rows[q_row], q_j].reshape(-1, 3)
+    t = threats.t_s[rows[q_row], q_j]
+    lat, lon, alt = ecef_to_geodetic(r, earth)
+    rng = np.empty(len(q_j))
+    fly = np.empty(len(q_j))
+    for m, b in enumerate(batteries):  # M (a few) fire units
+        at = q_m == m
+        rng[at] = ground_range_m(b.r_ecef(earth), r[at])
+        fly[at] = b.table.time_to_reach_s(rng[at], alt[at])
+    windows: list[list[Opportunity]] = [[] for _ in rows]
+    shots: list[list[Opportunity]] = [[] for _ in rows]
+    for q, (a, m, which) in enumerate(zip(q_row.tolist(), q_m.tolist(), q_which)):  # the output records
         b = batteries[m]
-        r = threats.r_ecef[i, j]
-        lat, lon, alt = (float(v) for v in ecef_to_geodetic(r, earth))
-        rng = float(ground_range_m(b.r_ecef(earth), r))
-        t = float(threats.t_s[i, j])
-        fly = float(b.table.time_to_reach_s(rng, alt))
-        return Opportunity(b.site, b.interceptor.name, which, t, t - fly, alt, math.degrees(lat), math.degrees(lon), rng,
-                           authority_for(organic_seen[m], threats.t_s[i], t - fly, t))
-
-    windows = []
-    for m in range(len(batteries)):
-        if result.first_index[i, m] >= 0:
-            windows.append(opportunity(int(result.first_index[i, m]), m, "earliest"))
-            windows.append(opportunity(int(result.last_index[i, m]), m, "latest"))
-    shots = [opportunity(int(result.shot_index[i, s]), int(result.shot_battery[i, s]), f"shot {s + 1}")
-             for s in range(int(result.shots[i]))]
-    last_t = threats.t_s[i][np.isfinite(threats.t_s[i])]
-    return EngagementWindow(
-        feasible=bool(windows), detection_time_s=det if seen else None,
-        detected_by=posts[int(result.detected_by[i])].name if seen else None,
-        firm_track_time_s=det + timeline.firm_track_delay_s if seen else None,
-        launch_allowed_time_s=float(result.launch_allowed_t_s[i]) if seen else None,
-        threat_impact_time_s=float(last_t[-1]), windows=windows, shots=shots)
+        tq, launch = float(t[q]), float(t[q] - fly[q])
+        (windows if q < len(a_w) else shots)[a].append(Opportunity(
+            b.site, b.interceptor.name, which, tq, launch, float(alt[q]), math.degrees(lat[q]),
+            math.degrees(lon[q]), float(rng[q]), authority_for(organic_seen[a, m], threats.t_s[rows[a]], launch, tq)))
+    out = []
+    for a, i in enumerate(rows):
+        det = float(result.detection_t_s[i])
+        seen = math.isfinite(det)
+        last_t = threats.t_s[i][np.isfinite(threats.t_s[i])]
+        out.append(EngagementWindow(
+            feasible=bool(windows[a]), detection_time_s=det if seen else None,
+            detected_by=posts[int(result.detected_by[i])].name if seen else None,
+            firm_track_time_s=det + timeline.firm_track_delay_s if seen else None,
+            launch_allowed_time_s=float(result.launch_allowed_t_s[i]) if seen else None,
+            threat_impact_time_s=float(last_t[-1]), windows=windows[a], shots=shots[a]))
+    return out
 
 
-def _organic_visibility(i: int, threats: FlownThreats, batteries: Sequence[FireUnit], posts: Sequence[SensorPost],
-                        timeline: Timeline, earth: EarthModel) -> NDArray:
-    """(M, K): whether a radar at battery m's own site sees threat i at each sample."""
+def _organic_visibility(rows: NDArray, threats: FlownThreats, batteries: Sequence[FireUnit],
+                        posts: Sequence[SensorPost], timeline: Timeline, earth: EarthModel) -> NDArray:
+    """(n, M, K): whether a radar at battery m's own site sees threat ``rows[a]`` at each sample."""
     from openbmd.sensors.visibility import visibility
 
-    out = np.zeros((len(batteries), threats.t_s.shape[1]), dtype=bool)
-    for m, b in enumerate(batteries):
+    out = np.zeros((len(rows), len(batteries), threats.t_s.shape[1]), dtype=bool)
+    if not len(rows):
+        return out
+    t, r, burnout = threats.t_s[rows], threats.r_ecef[rows], threats.burnout_t_s[rows]
+    for m, b in enumerate(batteries):  # M (a few) fire units
         own = [p for p in posts if p.is_radar and p.name.split("/")[0] == b.site]
         if own:
-            vis = visibility(threats.t_s[i:i + 1], threats.r_ecef[i:i + 1], threats.burnout_t_s[i:i + 1], own, earth,
-                             timeline.threat_rcs_m2)
-            out[m] = vis[0].any(axis=-1)
+            out[:, m] = visibility(t, r, burnout, own, earth, timeline.threat_rcs_m2).any(axis=-1)
     return out
 
 
