@@ -240,6 +240,9 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
     # Newton on (azimuth, cut-off, kick) against (east, north, constraint) residuals.
     x = np.array([az0, cut, kick])
     steps = np.array([1e-5, -0.02, 1e-4])  # backward in cut-off (see _newton)
+    # The flight's adaptive steps leave metres of noise in the impact as the shot varies, so the iteration may
+    # circle the target at that scale: the shot flown at the end is the best one seen.
+    best, best_x = np.inf, x.copy()
     for _ in range(12):
         trial = np.vstack([x, x + np.diag(steps)])
         batch = fly_launches(vehicle, launch_lat_rad, launch_lon_rad, trial[:, 0], trial[:, 2], earth,
@@ -248,11 +251,15 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
                          _constraint(batch, loft)[:, None] * (1.0 if loft.rule == "apogee" else 1e3)])
         if not np.all(np.isfinite(res)):
             break
+        if np.linalg.norm(res[0]) < best:
+            best, best_x = float(np.linalg.norm(res[0])), x.copy()
         if np.hypot(res[0, 0], res[0, 1]) < miss_tolerance_m * 0.1 and abs(res[0, 2]) < 1.0:
             break
         jac = ((res[1:] - res[0]) / steps[:, None]).T
         x = x + np.linalg.lstsq(jac, -res[0], rcond=None)[0]
         x[1] = min(x[1], burn)  # cannot burn longer than the motor: the target is beyond reach on this loft
+    if np.isfinite(best):
+        x = best_x
     return _final_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, float(x[0]),
                        float(x[2]), float(x[1]), earth, tol, miss_tolerance_m, sample_dt_s, reach)
 
