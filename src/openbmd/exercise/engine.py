@@ -17,8 +17,16 @@ intercept breaks ties. A battery may take an intercept record only when
 Where a threat complex holds several objects, a group waits until its sensors have had the time to discriminate
 them, if a window is still open then. An engagement fires a second salvo at once only when no time would be left to look (shoot-shoot at
 the last chance); otherwise, under ``look_shot_reserve``, one salvo is held for the look-shot. Kills
-are drawn with the interceptor's Pk reduced by the PIP error. A group learns of a kill only when a
-sensor whose data it has sees the intercept; until then it may fire again (the waste is counted).
+are drawn with the interceptor's Pk reduced by the PIP error.
+
+A wave's shots are planned first (interceptors and channels booked), then repaired: an object the group has
+not yet fired at, which no battery of the group can now engage for want of a free channel, takes the channels
+of the planned second salvo worth least where that opens a window for it. Only then are they fired. Whether to
+wait for discrimination, and where the look-shot goes, are planned on what the group believes: it does not know
+when it will recognise a decoy.
+
+A group learns of a kill only when a sensor whose data it has sees the intercept; until then it may fire
+again (the waste is counted).
 
 Random numbers come in per trial, indexed by object and shot, so every mode sees the same luck for
 the same shot (common random numbers) and the answer does not depend on how trials are split.
@@ -437,11 +445,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                             held[look] += salvo
                             hold_for[i] = look
                             hold_at[i] = busy_n[look]
-                            for s in range(salvo):
-                                busy[look, busy_n[look], 0] = rec_f[i, look, look_r, 0]
-                                busy[look, busy_n[look], 1] = rec_f[i, look, look_r, 1]
-                                busy[look, busy_n[look], 2] = i
-                                busy_n[look] += 1
+                            _book(busy, busy_n, look, rec_f[i, look, look_r, 0], rec_f[i, look, look_r, 1], salvo, i)
                     p_i[n_plan], p_b[n_plan], p_rr[n_plan], p_a[n_plan], p_pk[n_plan] = i, b, rr, a, pk_eff
                     p_rounds[n_plan], p_row[n_plan] = rounds, busy_n[b] + salvo if rounds == 2 else -1
                     n_plan += 1
@@ -518,10 +522,11 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
 
 
 @njit(cache=True)
-def _book(busy, busy_n, b, start_s, end_s, count):
-    """Book ``count`` channels of battery b for interceptors in flight from ``start_s`` to ``end_s``."""
+def _book(busy, busy_n, b, start_s, end_s, count, held_for=-1):
+    """Book ``count`` channels of battery b from ``start_s`` to ``end_s``: for interceptors in flight, or held for
+    object ``held_for``'s look-shot."""
     for _ in range(count):
-        busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = start_s, end_s, -1.0
+        busy[b, busy_n[b], 0], busy[b, busy_n[b], 1], busy[b, busy_n[b], 2] = start_s, end_s, held_for
         busy_n[b] += 1
 
 
