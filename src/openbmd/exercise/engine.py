@@ -453,7 +453,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     _book(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit, rounds * salvo)
                     inv[b] -= rounds * salvo
                 if doubled:
-                    n_plan = _rescue_starved(tr, g, bats, n_plan, plan, obj, bat, inv, held, hold_for, known_dead,
+                    n_plan = _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_for, known_dead,
                                              recognised, next_ok, g_shots, shots, hopeless, fc, starts,
                                              busy, busy_n, lim, memo, prm, approval, veto, self_def)
                 for p in range(n_plan):
@@ -531,12 +531,13 @@ def _book(busy, busy_n, b, start_s, end_s, count, held_for=-1):
 
 
 @njit(cache=True)
-def _rescue_starved(tr, g, bats, n_plan, plan, obj, bat, inv, held, hold_for, known_dead, recognised,
+def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_for, known_dead, recognised,
                     next_ok, g_shots, shots, hopeless, fc, starts, busy, busy_n, lim, memo, prm, approval, veto,
                     self_def):
-    """Give an object the group has not yet fired at, and that no battery of the group can now engage for want
-    of a free channel, the channels of a second salvo planned this wave where that frees a window for it: its
-    first salvo is worth more than another object's second. Changes the plan in place; returns its length."""
+    """Give an object the group has not yet fired at, which one of its batteries could engage at the start of
+    the wave (``rows``) and none can now for want of a free channel, the channels of a second salvo planned this
+    wave where that frees a window for it: its first salvo is worth more than another object's second. Changes
+    the plan in place; returns its length."""
     p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row = plan
     rec_f, rec_n = fc[0], fc[1]
     salvo = prm[0].salvo
@@ -544,7 +545,7 @@ def _rescue_starved(tr, g, bats, n_plan, plan, obj, bat, inv, held, hold_for, kn
     planned = np.zeros(n, dtype=np.bool_)
     for p in range(n_plan):
         planned[p_i[p]] = True
-    for s in range(n):
+    for s in rows:  # only this wave's bookings can have starved them
         until = min(known_dead[g, s], recognised[tr, g, s])
         if planned[s] or g_shots[g, s] > 0 or shots[s] >= MAX_SHOTS - 1 or not until > next_ok[g, s]:
             continue
