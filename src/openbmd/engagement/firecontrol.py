@@ -110,7 +110,7 @@ def measurement_sigma_m(sensor: Sensor, range_m):
     return np.maximum(cross, sensor.range_noise_m or 0.0)
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def pip_sigma_m(sigma_m, n, dt_s, tau_s):
     """PIP error (m, 1σ) of a track of ``n`` looks every ``dt_s`` s, predicted ``tau_s`` s past its last."""
     if n < 2.0:
@@ -135,7 +135,7 @@ against the full tracker C = 1.0 keeps 92 % of radar samples within 1.5× of one
 tools/calibrate_track_quality.py, iran-europe raid, seeds 1-16). Estimate."""
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def filter_sigma_m(sigma_m, start_s, at_s, dt_s, tau_s, window_s, q_m2_s3):
     """PIP error (m) of a tracker that flies a young track with thrust noise: like :func:`track_sigma_m`,
     but for ``window_s`` s after ``start_s`` its white-acceleration noise ``q_m2_s3`` (m²/s³) keeps only
@@ -151,7 +151,7 @@ def filter_sigma_m(sigma_m, start_s, at_s, dt_s, tau_s, window_s, q_m2_s3):
     return pip_sigma_m(sigma_m, n, dt_s, tau_s)
 
 
-@njit(cache=True, fastmath=False, error_model="numpy")
+@njit(cache=True, fastmath=False, error_model="numpy", inline="always")
 def effective_pk(pk, sigma_pip_m, basket_m):
     """Single-shot Pk once the PIP error (m) is taken out of the basket (m): Pk (1 − exp(−B²/2σ²))."""
     if not basket_m > 0.0:

@@ -39,6 +39,7 @@ from numba import njit, prange
 
 from openbmd.engagement.firecontrol import COMMIT_SIGMAS, ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, \
     effective_pk, filter_sigma_m
+from openbmd.exercise.borrow import borrowed
 from openbmd.exercise.wta import assign_capacitated
 
 MAX_SHOTS = 8
@@ -62,7 +63,7 @@ LOG_FIELDS = 9
 authority bit (:mod:`openbmd.engagement.firecontrol`)."""
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _first_record(rec_f, i, b, count, x):
     """Index of the first record of (i, b) whose launch time is ≥ x (binary search)."""
     lo, hi = 0, count
@@ -75,46 +76,48 @@ def _first_record(rec_f, i, b, count, x):
     return lo
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _busy(busy, busy_n, b, lo, hi, limit, i):
     """-inf when battery b has a free channel for an engagement of object i over [lo, hi): fewer than ``limit``
     engagements in flight at every instant of it. Else a launch time before which no engagement can start
     (when the ones in flight at ``lo`` have ended enough to free a channel; ``lo`` itself when they have and
     the block comes later). ``busy[b, k]`` is (start s, end s, object a look-shot is held for, or -1 for an
-    interceptor in flight); the channels held for object i's own look-shot are free to it."""
-    st = np.empty(busy_n[b])
-    en = np.empty(busy_n[b])
+    interceptor in flight); the channels held for object i's own look-shot are free to it. The last row of
+    ``busy`` is scratch space (no allocation here: this runs for every record the engine tries)."""
+    w = busy.shape[0] - 1
     c = 0
     for k in range(busy_n[b]):
         if busy[b, k, 0] < hi and busy[b, k, 1] > lo and busy[b, k, 2] != i:
-            st[c], en[c] = busy[b, k, 0], busy[b, k, 1]
+            busy[w, c, 0], busy[w, c, 1] = busy[b, k, 0], busy[b, k, 1]
             c += 1
     if c < limit:
         return -np.inf
     at_lo = 0
     for k in range(c):
-        if st[k] <= lo:
+        if busy[w, k, 0] <= lo:
+            busy[w, at_lo, 2] = busy[w, k, 1]
             at_lo += 1
     if at_lo >= limit:  # blocked at once: wait for enough of those to land
-        ends = np.empty(at_lo)
-        m = 0
-        for k in range(c):
-            if st[k] <= lo:
-                ends[m] = en[k]
-                m += 1
-        return np.sort(ends)[at_lo - limit]
+        for k in range(1, at_lo):  # insertion sort of their ends (a handful)
+            e = busy[w, k, 2]
+            m = k - 1
+            while m >= 0 and busy[w, m, 2] > e:
+                busy[w, m + 1, 2] = busy[w, m, 2]
+                m -= 1
+            busy[w, m + 1, 2] = e
+        return busy[w, at_lo - limit, 2]
     for k in range(c):  # the most in flight at once is reached where one of them starts
-        if st[k] > lo:
+        if busy[w, k, 0] > lo:
             n_at = 0
             for k2 in range(c):
-                if st[k2] <= st[k] < en[k2]:
+                if busy[w, k2, 0] <= busy[w, k, 0] < busy[w, k2, 1]:
                     n_at += 1
             if n_at >= limit:
                 return lo
     return -np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _track_sigma(q, i, at_s, tau_end_s, starts_q, fc):
     """PIP error (m) of post q's track on object i at time ``at_s`` for an intercept at ``tau_end_s``: the
     looks run from the track's start to ``at_s`` or the post's last sight of the object, whichever is first,
@@ -133,7 +136,7 @@ def _track_sigma(q, i, at_s, tau_end_s, starts_q, fc):
     return accuracy[q] * filter_sigma_m(sig[q, i, j], starts_q, end, revisit[q], tau_end_s - end, window, q_boost)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _commit(tr, i, b, rr, fc, starts, delay):
     """Best track battery b may commit on for record rr: (PIP σ in m, authority bit); (inf, 0) if none."""
     rec_f, use, use_lat, usable, n_usable = fc[0], fc[2], fc[3], fc[9], fc[10]
@@ -164,7 +167,7 @@ def _commit(tr, i, b, rr, fc, starts, delay):
     return best, auth
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels, memo):
     """First record of (i, b) launching in [x, until) that a usable track commits (and, with ``channels`` > 0,
     with a free fire-unit channel): (record, PIP σ m, authority, whether busy channels made it skip a record);
@@ -213,7 +216,7 @@ def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels, mem
     return -1, np.inf, 0, blocked
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
     """Whether record rr of (i, b) commits, each record's test computed once per trial."""
     stamp, m_sig, m_auth = memo
@@ -223,7 +226,7 @@ def _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
     return m_auth[i, b, rr] != 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sees(data_of, seen, g, i, j):
     for p in range(data_of.shape[1]):
         if data_of[g, p] and seen[p, i, j]:
@@ -231,7 +234,7 @@ def _sees(data_of, seen, g, i, j):
     return False
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of,
                data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, log):
     """Run ``uniforms.shape[0]`` trials, in parallel blocks.
@@ -256,46 +259,61 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
            np.zeros(n_trials, dtype=np.int64), np.zeros((n_trials, n), dtype=np.int64),
            np.zeros((n_trials, 3), dtype=np.int64))
     n_blocks = min(n_trials, _BLOCKS)
+    n_busy = 1  # interceptors in flight plus look-shot channels held, per battery, at most
+    for b in range(bat.shape[0]):
+        n_busy += 2 * bat[b].inventory
+    memo_shape = rec_n.shape + (rec_f.shape[2],)
+    t0, burnout = np.empty(n), np.empty(n)
+    for i in range(n):
+        t0[i], burnout[i] = obj[i].t0, obj[i].burnout
+    usable = np.zeros(use.shape, dtype=np.int64)  # per battery, the posts whose tracks it may use
+    n_usable = np.zeros(bat.shape[0], dtype=np.int64)
+    for b in range(bat.shape[0]):
+        for q in range(use.shape[1]):
+            if use[b, q]:
+                usable[b, n_usable[b]] = q
+                n_usable[b] += 1
     for k in prange(n_blocks):  # trials are independent: blocks of them on the cores, each with its own memo
+        # Work arrays live here, for the whole block, so that the block may borrow them (openbmd.exercise.borrow).
+        memo = (np.zeros(memo_shape, dtype=np.int64), np.empty(memo_shape), np.empty(memo_shape, dtype=np.int64))
+        busy = np.zeros((bat.shape[0] + 1, n_busy, 3))  # the last row: _busy's scratch
+        busy_n = np.zeros(bat.shape[0], dtype=np.int64)
         _run_block(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks, rec_f, rec_i, rec_n, bat, obj,
                    asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of, data_lat, seen, self_def,
-                   prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, out, log)
+                   prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, out, log, memo[0],
+                   memo[1], memo[2], busy, busy_n, t0, burnout, usable, n_usable)
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy,
                data_of, data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto,
-               uniforms, out, log):
-    """Trials ``lo`` to ``hi`` of :func:`run_trials`, written into its outputs ``out``."""
+               uniforms, out, log, memo_stamp, memo_sig, memo_auth, busy, busy_n, t0, burnout, usable, n_usable):
+    """Trials ``lo`` to ``hi`` of :func:`run_trials`, written into its outputs ``out``. ``memo_*`` (N, B, R),
+    ``busy`` (B + 1, rows, 3) and ``busy_n`` (B,) are its work arrays (see :func:`_feasible` and :func:`_busy`);
+    ``t0``/``burnout`` (N,) s and ``usable``/``n_usable`` (B, S)/(B,) the tables :func:`run_trials` derives."""
+    # Every array is borrowed: no reference counting in the hot searches (the caller keeps the arrays alive).
+    rec_f, rec_i, rec_n, bat, obj, asset_value = borrowed(rec_f), borrowed(rec_i), borrowed(rec_n), borrowed(bat), \
+        borrowed(obj), borrowed(asset_value)
+    use, use_lat, sig, revisit, last_seen, accuracy = borrowed(use), borrowed(use_lat), borrowed(sig), \
+        borrowed(revisit), borrowed(last_seen), borrowed(accuracy)
+    data_of, data_lat, seen, self_def, prm, starts = borrowed(data_of), borrowed(data_lat), borrowed(seen), \
+        borrowed(self_def), borrowed(prm), borrowed(starts)
+    any_track, recognised, wait_until, approval, veto, uniforms = borrowed(any_track), borrowed(recognised), \
+        borrowed(wait_until), borrowed(approval), borrowed(veto), borrowed(uniforms)
+    busy, busy_n, t0, burnout, usable, n_usable = borrowed(busy), borrowed(busy_n), borrowed(t0), borrowed(burnout), \
+        borrowed(usable), borrowed(n_usable)
+    memo = (borrowed(memo_stamp), borrowed(memo_sig), borrowed(memo_auth))
     n, n_bat = obj.shape[0], bat.shape[0]
     n_groups = data_of.shape[0]
     n_parties = prm[0].n_parties
     salvo, sls, ka = prm[0].salvo, prm[0].sls, prm[0].ka_delay
     dt = prm[0].sample_dt
-    t0 = np.empty(n)
-    for i in range(n):
-        t0[i] = obj[i].t0
-    usable = np.zeros(use.shape, dtype=np.int64)
-    n_usable = np.zeros(n_bat, dtype=np.int64)
-    for b in range(n_bat):
-        for q in range(use.shape[1]):
-            if use[b, q]:
-                usable[b, n_usable[b]] = q
-                n_usable[b] += 1
-    burnout = np.empty(n)
-    for i in range(n):
-        burnout[i] = obj[i].burnout
     fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable, accuracy,
           prm[0].track_window, prm[0].track_q, burnout)
-    memo = (np.zeros(rec_n.shape + (rec_f.shape[2],), dtype=np.int64), np.empty(rec_n.shape + (rec_f.shape[2],)),
-            np.empty(rec_n.shape + (rec_f.shape[2],), dtype=np.int64))
     lim = np.empty(n_bat, dtype=np.int64)  # a salvo needs ``salvo`` free channels: fewer than this in flight
     for b in range(n_bat):
         lim[b] = max(bat[b].channels - salvo + 1, 1)
-    n_busy = 1  # interceptors in flight plus look-shot channels held, per battery, at most
-    for b in range(n_bat):
-        n_busy += 2 * bat[b].inventory
     leakers, used, defended, used_by, kills_by, survived, wasted, at_decoys, cause, by_authority = out
     n_assets = asset_value.shape[0]
     total_value = asset_value.sum()
@@ -315,9 +333,8 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
         known_dead = np.full((n_groups, n), np.inf)
         g_shots = np.zeros((n_groups, n), dtype=np.int64)
         hopeless = np.zeros((n, n_bat), dtype=np.bool_)
-        busy = np.zeros((n_bat, n_busy, 3))
         hold_at = np.zeros(n, dtype=np.int64)  # first busy row of the channels held for each object's look-shot
-        busy_n = np.zeros(n_bat, dtype=np.int64)
+        busy_n[:] = 0  # rows past busy_n[b] are never read
         n_log = 0
         for wave in range(MAX_WAVES):
             fired = False
@@ -521,7 +538,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
         defended[tr] = saved / total_value if total_value > 0 else 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _book(busy, busy_n, b, start_s, end_s, count, held_for=-1):
     """Book ``count`` channels of battery b from ``start_s`` to ``end_s``: for interceptors in flight, or held for
     object ``held_for``'s look-shot."""
@@ -530,7 +547,7 @@ def _book(busy, busy_n, b, start_s, end_s, count, held_for=-1):
         busy_n[b] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_for, known_dead, recognised,
                     next_ok, g_shots, shots, hopeless, fc, starts, busy, busy_n, lim, memo, prm, approval, veto,
                     self_def):
@@ -597,7 +614,7 @@ def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_f
     return n_plan
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _look_options(i, bats, salvo, inv, held, bat, rec_f, rec_n, busy, busy_n, pk, last, spare):
     """For object i, per battery q of the group: its nominal Pk (0 if it has no record of i or no channel free for
     its last one), the launch time of that last record, s, and its interceptors to spare (written in place)."""
@@ -611,7 +628,7 @@ def _look_options(i, bats, salvo, inv, held, bat, rec_f, rec_n, busy, busy_n, pk
             pk[q], last[q] = bat[b].pk, rec_f[i, b, n_r - 1, 0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _engagement_pk(pk_eff, look_s, q, salvo, sls, look_pk, look_last, look_spare):
     """Chance that a shot by the group's battery q with kill probability ``pk_eff`` and, under shoot-look-shoot,
     the best look-shot the group could still launch after ``look_s`` (see :func:`_look_options`) kill the object.
@@ -627,7 +644,7 @@ def _engagement_pk(pk_eff, look_s, q, salvo, sls, look_pk, look_last, look_spare
     return 1.0 - miss * (1.0 - best) ** salvo
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _release_hold(busy, hold_at, hold_for, i, salvo):
     """Free the channels held for object i's look-shot (its rows stay, spanning no time)."""
     b = hold_for[i]
@@ -636,7 +653,7 @@ def _release_hold(busy, hold_at, hold_for, i, salvo):
     hold_for[i] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _group_batteries(bat, g):
     c = 0
     for b in range(bat.shape[0]):
@@ -651,7 +668,7 @@ def _group_batteries(bat, g):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _any_finite(e):
     out = np.zeros(e.shape[0], dtype=np.bool_)
     for i in range(e.shape[0]):
@@ -662,7 +679,7 @@ def _any_finite(e):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _delay(prm, approval, veto, self_def, tr, i, b):
     """Time from decision data to launch for battery b on object i, s: the decision delay, plus the joint
     approval; inf when a joint engagement is vetoed and b may not defend itself alone."""
@@ -674,7 +691,7 @@ def _delay(prm, approval, veto, self_def, tr, i, b):
     return d + approval[tr, i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, prm, approval, self_def, fc, starts,
                 busy, busy_n, memo):
     """Why warhead i leaked in this trial (a cause code)."""
