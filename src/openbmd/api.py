@@ -30,6 +30,7 @@ from openbmd.errors import InputError, UnknownNameError, renamed_arguments
 from openbmd.progress import progress_bar
 
 if TYPE_CHECKING:
+    from openbmd.catalog.variants import Outcome, VariantStudy
     from openbmd.flight.dispersion import Dispersion
     import pandas as pd
     from matplotlib.figure import Figure
@@ -139,6 +140,29 @@ def _dataframe(rows: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
 
 def _deg(x: float) -> float:
     return math.degrees(x)
+
+
+def _over_variants(cat: Catalog, entries: Sequence[Any], n: int, seed: int, nominal: Outcome,
+                   evaluate: Any, *, fixed: dict[str, Sequence[str]] | None = None, what: str = "",
+                   progress: bool = True) -> VariantStudy:
+    """``evaluate`` (a variant catalog -> :class:`~openbmd.catalog.variants.Outcome`) on ``n`` catalog variants
+    of ``entries`` drawn with ``seed`` (see :mod:`openbmd.catalog.variants`), beside the ``nominal`` outcome."""
+    from openbmd.catalog.variants import catalog_variants, study
+
+    variants = catalog_variants(cat, entries, n, int(seed), fixed=fixed)
+    with progress_bar(f"{what}: catalog variants", n, enabled=progress) as advance:
+        return study(variants, nominal, evaluate, advance)
+
+
+def _seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"must be a whole number, got {seed!r}", "seed")
+    return seed
+
+
+def _overridden(**figures: float | None) -> list[str]:
+    """The figure names given a value (an override holds that figure still in every variant)."""
+    return [k for k, v in figures.items() if v is not None]
 
 
 class _Exportable:
@@ -307,6 +331,8 @@ class EngagementResult(_Exportable):
     title: str
     missile: Missile | None = None
     threat_rcs_m2: float | None = None
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the same engagement on catalog variants drawn from the estimate ranges."""
 
     @property
     def feasible(self) -> bool:
@@ -317,8 +343,25 @@ class EngagementResult(_Exportable):
         return self.engagement.window
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd engage --json`` document."""
-        return self.window.to_json()
+        """The ``openbmd engage --json`` document (with ``uncertainty``, the variants' block)."""
+        doc = self.window.to_json()
+        if self.uncertainty is not None:
+            doc["uncertainty"] = self.uncertainty.to_json()
+        return doc
+
+    def outcome(self) -> Outcome:
+        """What this engagement concludes: a window exists, each site has an opportunity; shots and times (s)."""
+        from openbmd.catalog.variants import Outcome
+
+        w = self.window
+        earliest = [o.intercept_time_s for o in w.windows if o.which == "earliest"]
+        latest = [o.intercept_time_s for o in w.windows if o.which == "latest"]
+        sites = dict.fromkeys(b.site for b in self.engagement.batteries)
+        return Outcome({"threat reaches the target": True, "window exists": w.feasible,
+                        **{f"{s} has an intercept opportunity": any(o.site == s for o in w.windows) for s in sites}},
+                       {"shoot_look_shoot_shots": float(len(w.shots)),
+                        "earliest_intercept_s": min(earliest) if earliest else math.nan,
+                        "window_s": max(latest) - min(earliest) if earliest else math.nan})
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per opportunity: ``kind`` (window or shot), site, interceptor, times (s), intercept point."""
@@ -363,15 +406,22 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
            interceptors: str | Sequence[str] = (), sensors: str | Sequence[str] = (), timeline: str = "default",
            launch_delay_s: float | None = None, track_delay_s: float | None = None,
            kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
-           interceptor_speed_km_s: float | None = None, catalog: Catalog | None = None) -> EngagementResult:
+           interceptor_speed_km_s: float | None = None, catalog: Catalog | None = None, uncertainty: int = 0,
+           seed: int = 0, progress: bool = True) -> EngagementResult:
     """Aim ``threat`` from ``origin`` at ``target`` (minimum energy) and engage it with interceptors at ``sites``.
 
     ``interceptors``: one type for all sites, one per site, or none (each site's first catalog type);
     ``sensors``: places with radars or space IR sensors (each site's own radars always count).
+    ``uncertainty`` = N > 0 engages again on N catalog variants (seeded by ``seed``) drawn from the estimate
+    ranges of every figure the engagement uses (figures given here stay fixed): the share of draws in which a
+    window exists and each site has an opportunity, and the figures each turns on.
     """
+    from openbmd.catalog.variants import Outcome, check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.engagement import engage_shot
+    from openbmd.errors import OutOfRangeError
 
+    n, seed = check_variant_count(uncertainty), _seed(seed)
     cat = _catalog(catalog)
     m = _entry(cat, "missile", threat, "missile")
     _, _, label0 = _point(cat, origin, "origin")
@@ -382,8 +432,29 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
     result = engage_shot(cat, m.name, _site_text(origin), _site_text(target), site_list, _names(interceptors),
                          _names(sensors), tl, wgs84(),
                          burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
-    return EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
-                            tl.threat_rcs_m2)
+    out = EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
+                           tl.threat_rcs_m2)
+    if not n:
+        return out
+    names = [_site_text(origin), _site_text(target), *site_list, *(b.interceptor.name for b in result.batteries),
+             *(p.name for p in result.posts), timeline]
+    held = _overridden(decision_delay_s=launch_delay_s, firm_track_delay_s=track_delay_s,
+                       kill_assessment_delay_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
+    fixed = {timeline: held, **({b.interceptor.name: ["burnout_speed_mps"] for b in result.batteries}
+                                if interceptor_speed_km_s is not None else {})}
+
+    def evaluate(variant: Catalog) -> Outcome:
+        try:
+            return engage(m.name, origin, target, sites=sites, interceptors=interceptors, sensors=sensors,
+                          timeline=timeline, launch_delay_s=launch_delay_s, track_delay_s=track_delay_s,
+                          kill_assessment_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2,
+                          interceptor_speed_km_s=interceptor_speed_km_s, catalog=variant).outcome()
+        except OutOfRangeError:  # this variant of the missile falls short of the target
+            return Outcome({"threat reaches the target": False})
+
+    study = _over_variants(cat, [m, *referenced(cat, names)], n, seed, out.outcome(), evaluate, fixed=fixed,
+                           what="engage", progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
 
 
 @dataclass(frozen=True)
