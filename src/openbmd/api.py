@@ -474,14 +474,37 @@ class FootprintResult(_Exportable):
     batteries: tuple[Any, ...] = ()
     posts: tuple[Any, ...] = ()
     threat_rcs_m2: float | None = None
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the footprint again on catalog variants; ``maps["defended"]`` is the share of draws
+    defending each aim point."""
 
     @property
     def defended_area_km2(self) -> float:
         return self.footprint.defended_area_km2
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd footprint --json`` document."""
-        return self.footprint.to_json()
+        """The ``openbmd footprint --json`` document; with ``uncertainty`` its block adds the grid's axes and
+        ``area_defended_km2_by_share``: the area defended in at least that share of draws."""
+        doc = self.footprint.to_json()
+        if self.uncertainty is not None:
+            fp, share = self.footprint, self.uncertainty.map_shares["defended"]
+            block = self.uncertainty.to_json()
+            block["maps"] = {"lat_deg": [float(x) for x in fp.lat_deg], "lon_deg": [float(x) for x in fp.lon_deg],
+                             **block["maps"]}
+            block["area_defended_km2_by_share"] = {f"{q:g}": fp.area_km2(share >= q - 1e-12)
+                                                   for q in DEFENDED_SHARES}
+            doc["uncertainty"] = block
+        return doc
+
+    def outcome(self) -> Outcome:
+        """Which aim points are defended; the defended and threatened areas (km²) and the defended fraction."""
+        from openbmd.catalog.variants import Outcome
+
+        j = self.footprint.to_json()
+        threatened = j["threatened_area_km2"]
+        return Outcome({}, {"defended_area_km2": j["defended_area_km2"], "threatened_area_km2": threatened,
+                            "defended_fraction": j["defended_area_km2"] / threatened if threatened else math.nan},
+                       {"defended": self.footprint.defended})
 
     def to_geojson(self) -> dict[str, Any]:
         """The defended area as a GeoJSON FeatureCollection."""
@@ -522,21 +545,30 @@ class FootprintResult(_Exportable):
                 f"{j['threatened_area_km2']:,.0f} km² threatened)")
 
 
+DEFENDED_SHARES: tuple[float, ...] = (1.0, 0.95, 0.5, 0.05)
+"""The shares of draws at which a footprint's uncertainty reports the area defended in at least that share."""
+
+
 def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | Sequence[PlaceLike],
               interceptors: str | Sequence[str] = (), sensors: str | Sequence[str] = (),
               region: str | tuple[float, float, float, float] = "europe", grid_deg: float = 0.5, shots: int = 1,
               timeline: str = "default", launch_delay_s: float | None = None, track_delay_s: float | None = None,
               kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
               interceptor_speed_km_s: float | None = None, progress: bool = True,
-              catalog: Catalog | None = None) -> FootprintResult:
+              catalog: Catalog | None = None, uncertainty: int = 0, seed: int = 0) -> FootprintResult:
     """Attack every aim point of a ``grid_deg`` grid over ``region`` (a name or ``(lat1, lat2, lon1, lon2)``
-    in degrees) from ``origin`` and count the shots the deployment gets; a point is defended with ≥ ``shots``."""
+    in degrees) from ``origin`` and count the shots the deployment gets; a point is defended with ≥ ``shots``.
+    ``uncertainty`` = N > 0 computes the footprint again on N catalog variants (seeded by ``seed``) drawn from
+    the estimate ranges of the figures it uses: the share of draws defending each point, percentiles of the
+    defended area and fraction, and the figures they turn on."""
     import numpy as np
 
+    from openbmd.catalog.variants import check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.engagement import (batteries, defended_footprint, deployment_posts, grid_axes, region_box,
                                     threat_grid)
 
+    n, seed = check_variant_count(uncertainty), _seed(seed)
     cat, earth = _catalog(catalog), wgs84()
     box = region_box(region if isinstance(region, str) else ",".join(f"{float(x):g}" for x in region))
     _positive(grid_deg, "grid")
@@ -561,9 +593,27 @@ def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | S
     with progress_bar("footprint: engaging", reachable, enabled=progress) as advance:
         fp = defended_footprint(grid, bats, posts, tl, earth, shots_required=shots, meta=meta, progress=advance)
     site_marks, radars = _marks(bats, posts)
-    return FootprintResult(fp, box, (lat0, lon0), site_marks, radars,
-                           f"{m.display_name} from {label0}: defended by {', '.join(site_list)}", label0,
-                           tuple(bats), tuple(posts), tl.threat_rcs_m2)
+    out = FootprintResult(fp, box, (lat0, lon0), site_marks, radars,
+                          f"{m.display_name} from {label0}: defended by {', '.join(site_list)}", label0,
+                          tuple(bats), tuple(posts), tl.threat_rcs_m2)
+    if not n:
+        return out
+    names = [_site_text(origin), *site_list, *(b.interceptor.name for b in bats), *(p.name for p in posts), timeline]
+    held = _overridden(decision_delay_s=launch_delay_s, firm_track_delay_s=track_delay_s,
+                       kill_assessment_delay_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
+    fixed = {timeline: held, **({b.interceptor.name: ["burnout_speed_mps"] for b in bats}
+                                if interceptor_speed_km_s is not None else {})}
+
+    def evaluate(variant: Catalog):
+        return footprint(m.name, origin, sites=sites, interceptors=interceptors, sensors=sensors, region=region,
+                         grid_deg=grid_deg, shots=shots, timeline=timeline, launch_delay_s=launch_delay_s,
+                         track_delay_s=track_delay_s, kill_assessment_s=kill_assessment_s,
+                         threat_rcs_m2=threat_rcs_m2, interceptor_speed_km_s=interceptor_speed_km_s, progress=False,
+                         catalog=variant).outcome()
+
+    study = _over_variants(cat, [m, *referenced(cat, names)], n, seed, out.outcome(), evaluate, fixed=fixed,
+                           what="footprint", progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
 
 
 # --- assurance -------------------------------------------------------------------------------------------

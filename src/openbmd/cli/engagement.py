@@ -138,6 +138,8 @@ def footprint(
     quiet: bool = QUIET,
     export: list[Path] = export_option(),
     catalog_files: Optional[list[Path]] = catalog_option(),
+    uncertainty: int = uncertainty_option(),
+    seed: int = seed_option(),
 ) -> None:
     from openbmd import api
 
@@ -147,7 +149,7 @@ def footprint(
     with flags(FOOTPRINT_FLAGS):
         result = api.footprint(missile, threat_origin, sites=site, interceptors=interceptor, sensors=sensor,
                                region=region, grid_deg=step, shots=shots, timeline=timeline, progress=not quiet,
-                               catalog=catalog(catalog_files), **timing)
+                               catalog=catalog(catalog_files), uncertainty=uncertainty, seed=seed, **timing)
     if geojson is not None:
         result.footprint.write_geojson(geojson)
     write_exports(export, result.scene)
@@ -158,6 +160,12 @@ def footprint(
         console().print(f"{result.title}: {j['threatened_points']:,} of {j['grid_points']:,} aim points threatened "
                         f"({j['threatened_area_km2']:,.0f} km²); defended {j['defended_points']:,} "
                         f"({j['defended_area_km2']:,.0f} km²) with ≥ {shots} shot(s)")
+        if "uncertainty" in j:
+            print_study(j["uncertainty"])
+            by_share = j["uncertainty"]["area_defended_km2_by_share"]
+            console().print("  area defended in " + ", ".join(
+                f"{'every draw' if q == '1' else f'≥ {float(q) * 100:.0f} % of draws'}: {a:,.0f} km²"
+                for q, a in by_share.items()))
     if png is not None:
         save_figure(result.plot(), png)
 
