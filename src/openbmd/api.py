@@ -629,6 +629,9 @@ class AssuranceReport(_Exportable):
     data: dict[str, Any]
     corridors: Any
     catalog: Catalog | None = None
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the pairs, sites and criteria again on catalog variants (also under
+    ``data["uncertainty"]``)."""
 
     def to_json(self) -> dict[str, Any]:
         return self.data
@@ -679,23 +682,42 @@ def _deployment_or_file(cat: Catalog, value: str | Deployment | Any, kind: str, 
     return _entry(cat, kind, value, argument)
 
 
+def _assurance_outcome(pairs: Sequence[dict[str, Any]], sites: Sequence[dict[str, Any]],
+                       criteria: Sequence[dict[str, Any]]) -> Outcome:
+    """What an assessment concludes: each pair engageable, each site farther from the border than its reach,
+    each criterion met; the engageable and reachable pair counts."""
+    from openbmd.catalog.variants import Outcome
+
+    return Outcome({**{f"{p['base']} -> {p['target']} engageable": p["engageable"] for p in pairs},
+                    **{f"{s['name']} ({s['interceptor']}) farther from the border than its reach":
+                       s["satisfies_distance_criterion"] for s in sites},
+                    **{f"criterion {c['name']} met": c["satisfied"] for c in criteria}},
+                   {"engageable_pairs": float(sum(p["engageable"] for p in pairs)),
+                    "reachable_pairs": float(sum(p["reachable"] for p in pairs))})
+
+
 def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
            criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
            interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
            by_year: bool = False, observed: Sequence[str | Path] = (), progress: bool = True,
-           catalog: Catalog | None = None) -> AssuranceReport:
+           catalog: Catalog | None = None, uncertainty: int = 0, seed: int = 0) -> AssuranceReport:
     """Can ``deployment`` (a catalog name, a YAML file in the catalog's format, or an entry) engage the strategic
     missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?
     ``observed``: flight-test JSON files (``openbmd flight-test --json``) whose observed speeds check
-    ``criteria`` beside the declared ones."""
+    ``criteria`` beside the declared ones. ``uncertainty`` = N > 0 assesses again on N catalog variants (seeded by
+    ``seed``) drawn from the estimate ranges of the figures used (missiles, bases, interceptors, sites, sensors,
+    timeline): the share of draws in which each pair is engageable, each site's distance check and each
+    criterion holds, and the figures each turns on. The sweep, the years and the observed checks stay nominal."""
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
     from openbmd.assurance.assess import SWEEP_DELAYS_S
     from openbmd.catalog import load_catalog
+    from openbmd.catalog.variants import check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.earth.borders import country
     from openbmd.engagement import timeline_for
 
+    n, seed = check_variant_count(uncertainty), _seed(seed)
     if catalog is None:
         extra = [deployment] if isinstance(deployment, str) and Path(deployment).is_file() else []
         catalog = load_catalog(extra)
@@ -723,7 +745,28 @@ def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets
             data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth, progress=advance)
     if by_year:
         data["years"] = assess_years(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
-    return AssuranceReport(data, corridors, cat)
+    if not n:
+        return AssuranceReport(data, corridors, cat)
+
+    def evaluate(variant: Catalog) -> Outcome:
+        v_dep = variant.deployment(dep.name)
+        v_corridors = strategic_corridors(variant, force_bases(variant, forces), target_places(variant, targets),
+                                          earth)
+        v_tl = timeline_for(variant, timeline, decision_delay_s=delay_s)
+        v = assess(variant, v_dep, v_corridors, v_tl, earth, border_country=border, burnout_speed_mps=speed,
+                   with_thresholds=False).to_json()
+        v_crit = (evaluate_criteria(variant, v_dep, crit, v_corridors, v_tl, earth, burnout_speed_mps=speed)
+                  if crit is not None else [])
+        return _assurance_outcome(v["pairs"], v["sites"], v_crit)
+
+    names = [*corridors.bases, *corridors.targets, *corridors.missiles, timeline]
+    fixed = {timeline: _overridden(decision_delay_s=delay_s),
+             **({e.interceptor: ["burnout_speed_mps"] for e in dep.emplacements} if speed is not None else {})}
+    study = _over_variants(cat, [dep, *referenced(cat, [dep.name, *names])], n, seed,
+                           _assurance_outcome(data["pairs"], data["sites"], data.get("criteria", [])), evaluate,
+                           fixed=fixed, what="assure", progress=progress)
+    data["uncertainty"] = study.to_json()
+    return AssuranceReport(data, corridors, cat, study)
 
 
 def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Path], earth: EarthModel) -> list:
