@@ -916,14 +916,32 @@ class ExerciseReport(_Exportable):
     result: ExerciseResult
     scenario: Scenario
     catalog: Catalog
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the modes again on catalog variants, with the same trials and seed."""
 
     @property
     def modes(self) -> list[str]:
         return list(self.result.modes)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd exercise run --json`` document."""
-        return self.result.to_json()
+        """The ``openbmd exercise run --json`` document (with ``uncertainty``, the variants' block)."""
+        doc = self.result.to_json()
+        if self.uncertainty is not None:
+            doc["uncertainty"] = self.uncertainty.to_json()
+        return doc
+
+    def outcome(self) -> Outcome:
+        """What the run concludes: each mode beats independent (higher P(no leak)); per mode P(no leak) and
+        expected leakers."""
+        from openbmd.catalog.variants import Outcome
+
+        modes = self.result.modes
+        base = modes.get("independent")
+        beats = {"every raid missile reaches its target": True,
+                 **{f"{m} beats independent": v["p_no_leak"] > base["p_no_leak"]
+                    for m, v in modes.items() if base is not None and m != "independent"}}
+        return Outcome(beats, {**{f"{m} p_no_leak": v["p_no_leak"] for m, v in modes.items()},
+                               **{f"{m} expected_leakers": v["expected_leakers"] for m, v in modes.items()}})
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per mode: P(no leak) with its 95 % interval, the paired difference to independent,
@@ -1004,24 +1022,52 @@ def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 def exercise(scenario: str | Path | Scenario, *, trials: int = 10_000, seed: int = 1,
              modes: str | Sequence[str] | None = None, workers: int | None = None, scheduler: str | None = None,
-             progress: bool = True, catalog: Catalog | None = None) -> ExerciseReport:
+             progress: bool = True, catalog: Catalog | None = None, uncertainty: int = 0) -> ExerciseReport:
     """Run ``scenario`` (a built-in name such as ``"nrc-2012"``, a YAML file or a Scenario) in each cooperation
     mode over ``trials`` seeded trials. ``workers`` starts a local Dask cluster; ``scheduler`` uses a running one.
-    The same seed gives the same answer for any number of workers."""
+    The same seed gives the same answer for any number of workers. ``uncertainty`` = N > 0 runs again on N catalog
+    variants drawn (seeded by ``seed``) from the estimate ranges of the scenario's missiles, interceptors, sensors,
+    places and timeline, each with the same trials and seed (common random numbers, so the variants differ by
+    the catalog alone): the share of draws in which each mode beats independent, and P(no leak) percentiles."""
+    from openbmd.catalog.variants import Outcome, check_variant_count, referenced
     from openbmd.earth import wgs84
+    from openbmd.errors import OutOfRangeError
     from openbmd.exercise.run import parse_modes, run_exercise
     from openbmd.exercise.scenario import MODES
 
     if not isinstance(trials, int) or trials < 1:
         raise InputError(f"must be at least 1, got {trials!r}", "trials")
+    n = check_variant_count(uncertainty)
     cat = _catalog(catalog)
     sc = _scenario(cat, scenario)
     mode_list = parse_modes(modes if isinstance(modes, str) else ",".join(modes or MODES))
-    with _dask_client(workers, scheduler) as client, \
-            progress_bar(f"{sc.name}: trials", trials * len(mode_list), enabled=progress) as advance:
-        result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
-                              progress=advance)
-    return ExerciseReport(result, sc, cat)
+    with _dask_client(workers, scheduler) as client:
+        with progress_bar(f"{sc.name}: trials", trials * len(mode_list), enabled=progress) as advance:
+            result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
+                                  progress=advance)
+        out = ExerciseReport(result, sc, cat)
+        if not n:
+            return out
+
+        def evaluate(variant: Catalog) -> Outcome:
+            try:
+                run = run_exercise(sc, variant, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client)
+            except OutOfRangeError:  # a variant of a raid missile falls short of its target
+                return Outcome({"every raid missile reaches its target": False})
+            return ExerciseReport(run, sc, variant).outcome()
+
+        study = _over_variants(cat, referenced(cat, _scenario_names(sc)), n, _seed(seed), out.outcome(), evaluate,
+                               what=sc.name, progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
+
+
+def _scenario_names(sc: Scenario) -> list[str]:
+    """The catalog names a scenario uses: batteries' sites, interceptors and radars, sensors, the raid's missiles
+    and places, the assets and the timeline."""
+    names = [sc.timeline, *(a.place for a in sc.assets)]
+    for party in sc.parties:
+        names += [*party.sensors, *(x for b in party.batteries for x in (b.site, b.interceptor, b.radar) if x)]
+    return names + [x for r in sc.raid for x in (r.missile, r.origin, r.target)]
 
 
 def _scenario(cat: Catalog, value: str | Path | Scenario, argument: str = "scenario") -> Scenario:

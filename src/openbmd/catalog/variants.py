@@ -242,8 +242,9 @@ class Outcome:
 
 @dataclass(frozen=True)
 class VariantStudy:
-    """An analysis run on each of ``variants``: per conclusion the nominal answer and one per draw; per quantity
-    the nominal value and one per draw (NaN where a draw gave none); per map the share of draws per point."""
+    """An analysis run on each of ``variants``: per conclusion the nominal answer and one per draw (1 holds, 0 not,
+    NaN where the draw could not decide it, e.g. its missile falls short of the target); per quantity the nominal
+    value and one per draw (NaN where a draw gave none); per map the share of draws per point."""
 
     variants: CatalogVariants
     nominal: Outcome
@@ -255,9 +256,15 @@ class VariantStudy:
     def n(self) -> int:
         return self.variants.n
 
+    def decided(self, conclusion: str) -> int:
+        """How many draws decided ``conclusion`` (held or not)."""
+        return int(np.count_nonzero(np.isfinite(self.conclusions[conclusion])))
+
     def share(self, conclusion: str) -> float:
-        """The share (0..1) of draws in which ``conclusion`` holds."""
-        return float(np.mean(self.conclusions[conclusion]))
+        """The share (0..1) of the draws deciding ``conclusion`` in which it holds (NaN if none decided it)."""
+        x = self.conclusions[conclusion]
+        x = x[np.isfinite(x)]
+        return float(x.mean()) if x.size else math.nan
 
     def percentiles(self, quantity: str, q: tuple[float, ...] = PERCENTILES) -> NDArray:
         x = self.quantities[quantity]
@@ -267,17 +274,19 @@ class VariantStudy:
     def sensitivity(self, name: str) -> list[tuple[str, float]]:
         """The drawn figures by rank correlation with a conclusion (1 where it holds) or a quantity."""
         y = self.conclusions[name] if name in self.conclusions else self.quantities[name]
-        return sensitivity(self.variants.keys, self.variants.values, np.asarray(y, dtype=float))
+        return sensitivity(self.variants.keys, self.variants.values, y)
 
     def to_json(self, top: int = 3) -> dict[str, Any]:
-        """``{trials, seed, percentiles, conclusions: [{conclusion, nominal, holds_share, sensitivity}],
+        """``{trials, seed, percentiles, conclusions: [{conclusion, nominal, holds_share, draws, sensitivity}],
         quantities: [{quantity, nominal, p5, p50, p95, sensitivity}], maps: {name: share per point},
-        figures: [...]}``; ``sensitivity`` lists the ``top`` figures as ``{figure, rank_correlation}``."""
+        figures: [...]}``; ``draws`` counts the draws that decided the conclusion, ``sensitivity`` lists the
+        ``top`` figures as ``{figure, rank_correlation}``."""
         def ranked(name: str) -> list[dict[str, Any]]:
             return [{"figure": k, "rank_correlation": round(r, 3)} for k, r in self.sensitivity(name)[:top] if r]
 
         conclusions = [{"conclusion": c, "nominal": bool(self.nominal.conclusions.get(c, False)),
-                        "holds_share": round(self.share(c), 4), "sensitivity": ranked(c)} for c in self.conclusions]
+                        "holds_share": _num(round(self.share(c), 4)), "draws": self.decided(c),
+                        "sensitivity": ranked(c)} for c in self.conclusions]
         quantities = []
         for name in self.quantities:
             nominal = self.nominal.quantities.get(name, math.nan)
@@ -293,8 +302,8 @@ class VariantStudy:
 def study(variants: CatalogVariants, nominal: Outcome, evaluate: Callable[[Catalog], Outcome],
           progress: Callable[[int], None] | None = None) -> VariantStudy:
     """Run ``evaluate`` on each variant catalog in turn (the analysis inside is batched; the variants are few)
-    and gather its outcomes beside the ``nominal`` one. A conclusion a variant does not state counts as not
-    holding there; a quantity it does not give is NaN."""
+    and gather its outcomes beside the ``nominal`` one. A conclusion or quantity a variant does not state is NaN
+    there (undecided); a map it does not give counts as no point."""
     runs = []
     for i in range(variants.n):
         runs.append(evaluate(variants.catalog(i)))
@@ -302,11 +311,16 @@ def study(variants: CatalogVariants, nominal: Outcome, evaluate: Callable[[Catal
             progress(1)
     names = list(dict.fromkeys([*nominal.conclusions, *(c for r in runs for c in r.conclusions)]))
     quantities = list(dict.fromkeys([*nominal.quantities, *(q for r in runs for q in r.quantities)]))
-    return VariantStudy(
-        variants, nominal,
-        {c: np.array([bool(r.conclusions.get(c, False)) for r in runs]) for c in names},
-        {q: np.array([float(r.quantities.get(q, math.nan)) for r in runs]) for q in quantities},
-        {m: np.mean([np.asarray(r.maps[m], dtype=float) for r in runs], axis=0) for m in nominal.maps})
+
+    def column(name: str, kind: str) -> NDArray:
+        return np.array([float(getattr(r, kind).get(name, math.nan)) for r in runs])
+
+    def share(name: str) -> NDArray:
+        zero = np.zeros(np.shape(nominal.maps[name]))
+        return np.mean([np.asarray(r.maps.get(name, zero), dtype=float) for r in runs], axis=0)
+
+    return VariantStudy(variants, nominal, {c: column(c, "conclusions") for c in names},
+                        {q: column(q, "quantities") for q in quantities}, {m: share(m) for m in nominal.maps})
 
 
 def _num(x: float) -> float | None:

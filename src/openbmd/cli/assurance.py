@@ -13,6 +13,7 @@ from openbmd.cli.render import QUIET, console, print_json
 from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_folder
 from openbmd.cli.uncertainty import FLAGS as UNCERTAINTY_FLAGS
 from openbmd.cli.uncertainty import print_study, seed_option, uncertainty_option
+from openbmd.errors import InputError
 
 HELP = """Assess a deployment against strategic missile corridors.
 
@@ -61,6 +62,9 @@ def assure(
     from openbmd import api
 
     output_folder(report, "--report")
+    if uncertainty and report is not None:
+        raise InputError("the HTML report shows the nominal assessment only; give --json or the table with it, or "
+                         "drop --report", "--uncertainty")
     speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
     with flags(FLAGS):
         result = api.assure(deployment, forces=forces, targets=targets, criteria=criteria, border=border,

@@ -40,14 +40,18 @@ def print_study(block: dict) -> None:
     out.print(f"[bold]Uncertainty[/bold]: {block['trials']} catalog variants (seed {block['seed']}) over "
               f"{len(block['figures'])} estimated figures")
     rows = block["conclusions"]
-    split = [c for c in rows if 0.0 < c["holds_share"] < 1.0]
+    split = [c for c in rows if c["holds_share"] is None or 0.0 < c["holds_share"] < 1.0
+             or c["draws"] < block["trials"]]
     shown = rows if len(rows) <= LISTED else split
     for c in shown:
         nominal = "yes" if c["nominal"] else "no"
-        out.print(f"  {c['conclusion']} in {_percent(c['holds_share'])} of draws (nominal: {nominal})"
-                  f"{_sensitive(c)}", soft_wrap=True)
+        share = c["holds_share"]
+        where = ("of draws" if c["draws"] == block["trials"] else
+                 f"of the {c['draws']} draws that decide it ({block['trials'] - c['draws']} could not)")
+        words = f"in {_percent(share)} {where}" if share is not None else "decided by no draw"
+        out.print(f"  {c['conclusion']} {words} (nominal: {nominal}){_sensitive(c)}", soft_wrap=True)
     if len(shown) < len(rows):
-        always = sum(c["holds_share"] == 1.0 for c in rows)
+        always = sum(c["holds_share"] == 1.0 for c in rows if c not in shown)
         out.print(f"  the other {len(rows) - len(shown)} conclusions are the same in every draw: {always} hold, "
                   f"{len(rows) - len(shown) - always} do not")
     for q in block["quantities"]:
