@@ -350,7 +350,8 @@ class EngagementResult(_Exportable):
         return doc
 
     def outcome(self) -> Outcome:
-        """What this engagement concludes: a window exists, each site has an opportunity; shots and times (s)."""
+        """What this engagement concludes: a window exists, shoot-look-shoot (a second shot after the first's kill
+        assessment) is possible, each site has an opportunity; shots and times (s)."""
         from openbmd.catalog.variants import Outcome
 
         w = self.window
@@ -358,6 +359,7 @@ class EngagementResult(_Exportable):
         latest = [o.intercept_time_s for o in w.windows if o.which == "latest"]
         sites = dict.fromkeys(b.site for b in self.engagement.batteries)
         return Outcome({"threat reaches the target": True, "window exists": w.feasible,
+                        "shoot-look-shoot possible": len(w.shots) >= 2,
                         **{f"{s} has an intercept opportunity": any(o.site == s for o in w.windows) for s in sites}},
                        {"shoot_look_shoot_shots": float(len(w.shots)),
                         "earliest_intercept_s": min(earliest) if earliest else math.nan,

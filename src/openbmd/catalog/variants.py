@@ -120,10 +120,11 @@ def rank_correlations(x: NDArray, y: NDArray) -> NDArray:
 
 def sensitivity(keys: Sequence[str], x: NDArray, y: NDArray) -> list[tuple[str, float]]:
     """Each drawn figure ``keys[j]`` (draws ``x[:, j]``) by its rank correlation with the result ``y`` (n,),
-    strongest first; variants where ``y`` is NaN are left out, and fewer than 3 left give no ranking."""
+    strongest first; variants where ``y`` is NaN are left out, and fewer than 3 left (or a ``y`` the same in all)
+    give no ranking."""
     y = np.asarray(y, dtype=float)
     ok = np.isfinite(y)
-    if ok.sum() < 3:
+    if ok.sum() < 3 or np.ptp(y[ok]) == 0:
         return []
     r = rank_correlations(np.asarray(x, dtype=float)[ok], y[ok])
     return sorted(((k, float(v)) for k, v in zip(keys, r)), key=lambda kv: -abs(kv[1]))
