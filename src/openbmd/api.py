@@ -160,9 +160,14 @@ def _seed(seed: Any) -> int:
     return seed
 
 
-def _overridden(**figures: float | None) -> list[str]:
-    """The figure names given a value (an override holds that figure still in every variant)."""
-    return [k for k, v in figures.items() if v is not None]
+def _held(timeline: str, batteries: Sequence[Any], interceptor_speed_km_s: float | None,
+          **timeline_figures: float | None) -> dict[str, list[str]]:
+    """The figures an analysis sets itself, which stay still in every variant: the timeline's figures given a
+    value, and every battery's interceptor speed when one speed is set for all."""
+    held = {timeline: [k for k, v in timeline_figures.items() if v is not None]}
+    if interceptor_speed_km_s is not None:
+        held.update({b.interceptor.name: ["burnout_speed_mps"] for b in batteries})
+    return held
 
 
 class _Exportable:
@@ -440,10 +445,9 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
         return out
     names = [_site_text(origin), _site_text(target), *site_list, *(b.interceptor.name for b in result.batteries),
              *(p.name for p in result.posts), timeline]
-    held = _overridden(decision_delay_s=launch_delay_s, firm_track_delay_s=track_delay_s,
-                       kill_assessment_delay_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
-    fixed = {timeline: held, **({b.interceptor.name: ["burnout_speed_mps"] for b in result.batteries}
-                                if interceptor_speed_km_s is not None else {})}
+    fixed = _held(timeline, result.batteries, interceptor_speed_km_s, decision_delay_s=launch_delay_s,
+                  firm_track_delay_s=track_delay_s, kill_assessment_delay_s=kill_assessment_s,
+                  threat_rcs_m2=threat_rcs_m2)
 
     def evaluate(variant: Catalog) -> Outcome:
         try:
@@ -601,10 +605,9 @@ def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | S
     if not n:
         return out
     names = [_site_text(origin), *site_list, *(b.interceptor.name for b in bats), *(p.name for p in posts), timeline]
-    held = _overridden(decision_delay_s=launch_delay_s, firm_track_delay_s=track_delay_s,
-                       kill_assessment_delay_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
-    fixed = {timeline: held, **({b.interceptor.name: ["burnout_speed_mps"] for b in bats}
-                                if interceptor_speed_km_s is not None else {})}
+    fixed = _held(timeline, bats, interceptor_speed_km_s, decision_delay_s=launch_delay_s,
+                  firm_track_delay_s=track_delay_s, kill_assessment_delay_s=kill_assessment_s,
+                  threat_rcs_m2=threat_rcs_m2)
 
     def evaluate(variant: Catalog):
         return footprint(m.name, origin, sites=sites, interceptors=interceptors, sensors=sensors, region=region,
@@ -762,8 +765,9 @@ def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets
         return _assurance_outcome(v["pairs"], v["sites"], v_crit)
 
     names = [*corridors.bases, *corridors.targets, *corridors.missiles, timeline]
-    fixed = {timeline: _overridden(decision_delay_s=delay_s),
-             **({e.interceptor: ["burnout_speed_mps"] for e in dep.emplacements} if speed is not None else {})}
+    fixed = _held(timeline, [], None, decision_delay_s=delay_s)
+    if speed is not None:
+        fixed.update({e.interceptor: ["burnout_speed_mps"] for e in dep.emplacements})
     study = _over_variants(cat, [dep, *referenced(cat, [dep.name, *names])], n, seed,
                            _assurance_outcome(data["pairs"], data["sites"], data.get("criteria", [])), evaluate,
                            fixed=fixed, what="assure", progress=progress)

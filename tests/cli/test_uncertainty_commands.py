@@ -140,3 +140,9 @@ def test_api_refuses_a_bad_count(value):
         api.engage("sejjil-2", "tabriz", "ankara", sites="deveselu", uncertainty=value)
     with pytest.raises(api.InputError, match="uncertainty"):
         api.assure("epaa-phase3", forces="kozelsk", targets="boston", uncertainty=value, progress=False)
+
+
+def test_a_figure_given_on_the_command_line_is_not_drawn(capsys):
+    u = _json(capsys, [*NEAR, "--launch-delay", "60s", "--uncertainty", "2", "--json"])["uncertainty"]
+    drawn = {f["figure"] for f in u["figures"]}
+    assert "default.decision_delay_s" not in drawn and "default.firm_track_delay_s" in drawn
