@@ -134,15 +134,47 @@ def test_bad_uncertainty_gets_one_line_and_exit_2(capsys, tmp_path, monkeypatch,
     assert words in err and "\n" not in err
 
 
-@pytest.mark.parametrize("value", [-1, True, 2.5])
-def test_api_refuses_a_bad_count(value):
-    with pytest.raises(api.InputError, match="uncertainty: must be a whole number"):
-        api.engage("sejjil-2", "tabriz", "ankara", sites="deveselu", uncertainty=value)
-    with pytest.raises(api.InputError, match="uncertainty"):
-        api.assure("epaa-phase3", forces="kozelsk", targets="boston", uncertainty=value, progress=False)
+@pytest.mark.parametrize("value", [-1, True, 2.5, 10_001])
+def test_api_refuses_a_bad_count_before_any_work(value):
+    calls = [lambda: api.engage("sejjil-2", "tabriz", "ankara", sites="deveselu", uncertainty=value),
+             lambda: api.footprint("generic-irbm", "tabriz", sites="deveselu", uncertainty=value, progress=False),
+             lambda: api.assure("epaa-phase3", forces="kozelsk", targets="boston", uncertainty=value,
+                                progress=False),
+             lambda: api.exercise(SMALL, trials=2, uncertainty=value, progress=False)]
+    for call in calls:
+        with pytest.raises(api.InputError, match="uncertainty: must be a whole number of variants"):
+            call()
+
+
+@pytest.mark.parametrize("argv", [ASSURE, EXERCISE], ids=["assure", "exercise"])
+def test_zero_draws_leave_the_output_as_it_was(capsys, argv):
+    plain = _json(capsys, [*argv, "--json"])
+    assert "uncertainty" not in plain and _json(capsys, [*argv, "--uncertainty", "0", "--json"]) == plain
 
 
 def test_a_figure_given_on_the_command_line_is_not_drawn(capsys):
     u = _json(capsys, [*NEAR, "--launch-delay", "60s", "--uncertainty", "2", "--json"])["uncertainty"]
     drawn = {f["figure"] for f in u["figures"]}
     assert "default.decision_delay_s" not in drawn and "default.firm_track_delay_s" in drawn
+
+
+def test_the_text_lists_the_conclusions_the_draws_split_and_counts_the_others(capsys):
+    from openbmd.cli.uncertainty import LISTED, print_study
+
+    fig = [{"figure": "gbi.burnout_speed_mps", "rank_correlation": 0.81}]
+    rows = [{"conclusion": f"base{i} -> city engageable", "nominal": i == 0, "holds_share": 1.0 if i < 3 else 0.0,
+             "draws": 10, "sensitivity": []} for i in range(LISTED + 5)]
+    rows[5] = {**rows[5], "holds_share": 0.3, "sensitivity": fig}
+    rows[6] = {**rows[6], "holds_share": 0.5, "draws": 4}
+    block = {"trials": 10, "seed": 7, "figures": [{}] * 3, "conclusions": rows,
+             "quantities": [{"quantity": "engageable_pairs", "nominal": 3.0, "p5": 2.0, "p50": 3.0, "p95": 5.0,
+                             "sensitivity": fig}]}
+    print_study(block)
+    out = capsys.readouterr().out
+    assert "Uncertainty: 10 catalog variants (seed 7) over 3 estimated figures" in out
+    assert "base5 -> city engageable in 30 % of draws (nominal: no); most sensitive to gbi.burnout_speed_mps (+0.81)" \
+        in out
+    assert "base6 -> city engageable in 50 % of the 4 draws that decide it (6 could not)" in out
+    assert f"the other {LISTED + 3} conclusions are the same in every draw: 3 hold, {LISTED} do not" in out
+    assert "base0 -> city" not in out
+    assert "engageable_pairs: 3 (5-95 %: 2 - 5; nominal 3)" in out
