@@ -137,3 +137,11 @@ def test_dispersion_and_studies_rank_with_the_same_function():
     x = np.column_stack([np.arange(10.0), np.arange(10.0)[::-1] ** 2])
     assert sensitivity(keys, x, np.arange(10.0) * 2)[0][1] == pytest.approx(1.0)
     assert sensitivity(keys, x, np.array([np.nan] * 8 + [1.0, 2.0])) == []
+
+
+def test_every_variant_of_every_shipped_entry_passes_the_entrys_own_validation(cat):
+    for entry in cat:
+        d = draw_figures(entry, 40, seed=9, stream=entry.name)
+        for row in d.values:
+            variant = with_figures(entry, dict(zip(d.keys, row)))
+            type(entry).model_validate(variant.model_dump())  # raises on an inconsistent draw
