@@ -30,6 +30,7 @@ from openbmd.errors import InputError, UnknownNameError, renamed_arguments
 from openbmd.progress import progress_bar
 
 if TYPE_CHECKING:
+    from openbmd.catalog.variants import Outcome, VariantStudy
     from openbmd.flight.dispersion import Dispersion
     import pandas as pd
     from matplotlib.figure import Figure
@@ -139,6 +140,34 @@ def _dataframe(rows: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
 
 def _deg(x: float) -> float:
     return math.degrees(x)
+
+
+def _over_variants(cat: Catalog, entries: Sequence[Any], n: int, seed: int, nominal: Outcome,
+                   evaluate: Any, *, fixed: dict[str, Sequence[str]] | None = None, what: str = "",
+                   progress: bool = True) -> VariantStudy:
+    """``evaluate`` (a variant catalog -> :class:`~openbmd.catalog.variants.Outcome`) on ``n`` catalog variants
+    of ``entries`` drawn with ``seed`` (see :mod:`openbmd.catalog.variants`), beside the ``nominal`` outcome."""
+    from openbmd.catalog.variants import catalog_variants, study
+
+    variants = catalog_variants(cat, entries, n, int(seed), fixed=fixed)
+    with progress_bar(f"{what}: catalog variants", n, enabled=progress) as advance:
+        return study(variants, nominal, evaluate, advance)
+
+
+def _seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"must be a whole number, got {seed!r}", "seed")
+    return seed
+
+
+def _held(timeline: str, batteries: Sequence[Any], interceptor_speed_km_s: float | None,
+          **timeline_figures: float | None) -> dict[str, list[str]]:
+    """The figures an analysis sets itself, which stay still in every variant: the timeline's figures given a
+    value, and every battery's interceptor speed when one speed is set for all."""
+    held = {timeline: [k for k, v in timeline_figures.items() if v is not None]}
+    if interceptor_speed_km_s is not None:
+        held.update({b.interceptor.name: ["burnout_speed_mps"] for b in batteries})
+    return held
 
 
 class _Exportable:
@@ -307,6 +336,8 @@ class EngagementResult(_Exportable):
     title: str
     missile: Missile | None = None
     threat_rcs_m2: float | None = None
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the same engagement on catalog variants drawn from the estimate ranges."""
 
     @property
     def feasible(self) -> bool:
@@ -317,8 +348,27 @@ class EngagementResult(_Exportable):
         return self.engagement.window
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd engage --json`` document."""
-        return self.window.to_json()
+        """The ``openbmd engage --json`` document (with ``uncertainty``, the variants' block)."""
+        doc = self.window.to_json()
+        if self.uncertainty is not None:
+            doc["uncertainty"] = self.uncertainty.to_json()
+        return doc
+
+    def outcome(self) -> Outcome:
+        """What this engagement concludes: a window exists, shoot-look-shoot (a second shot after the first's kill
+        assessment) is possible, each site has an opportunity; shots and times (s)."""
+        from openbmd.catalog.variants import Outcome
+
+        w = self.window
+        earliest = [o.intercept_time_s for o in w.windows if o.which == "earliest"]
+        latest = [o.intercept_time_s for o in w.windows if o.which == "latest"]
+        sites = dict.fromkeys(b.site for b in self.engagement.batteries)
+        return Outcome({"threat reaches the target": True, "window exists": w.feasible,
+                        "shoot-look-shoot possible": len(w.shots) >= 2,
+                        **{f"{s} has an intercept opportunity": any(o.site == s for o in w.windows) for s in sites}},
+                       {"shoot_look_shoot_shots": float(len(w.shots)),
+                        "earliest_intercept_s": min(earliest) if earliest else math.nan,
+                        "window_s": max(latest) - min(earliest) if earliest else math.nan})
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per opportunity: ``kind`` (window or shot), site, interceptor, times (s), intercept point."""
@@ -363,15 +413,22 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
            interceptors: str | Sequence[str] = (), sensors: str | Sequence[str] = (), timeline: str = "default",
            launch_delay_s: float | None = None, track_delay_s: float | None = None,
            kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
-           interceptor_speed_km_s: float | None = None, catalog: Catalog | None = None) -> EngagementResult:
+           interceptor_speed_km_s: float | None = None, catalog: Catalog | None = None, uncertainty: int = 0,
+           seed: int = 0, progress: bool = True) -> EngagementResult:
     """Aim ``threat`` from ``origin`` at ``target`` (minimum energy) and engage it with interceptors at ``sites``.
 
     ``interceptors``: one type for all sites, one per site, or none (each site's first catalog type);
     ``sensors``: places with radars or space IR sensors (each site's own radars always count).
+    ``uncertainty`` = N > 0 engages again on N catalog variants (seeded by ``seed``) drawn from the estimate
+    ranges of every figure the engagement uses (figures given here stay fixed): the share of draws in which a
+    window exists and each site has an opportunity, and the figures each turns on.
     """
+    from openbmd.catalog.variants import Outcome, check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.engagement import engage_shot
+    from openbmd.errors import OutOfRangeError
 
+    n, seed = check_variant_count(uncertainty), _seed(seed)
     cat = _catalog(catalog)
     m = _entry(cat, "missile", threat, "missile")
     _, _, label0 = _point(cat, origin, "origin")
@@ -382,8 +439,28 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
     result = engage_shot(cat, m.name, _site_text(origin), _site_text(target), site_list, _names(interceptors),
                          _names(sensors), tl, wgs84(),
                          burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
-    return EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
-                            tl.threat_rcs_m2)
+    out = EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
+                           tl.threat_rcs_m2)
+    if not n:
+        return out
+    names = [_site_text(origin), _site_text(target), *site_list, *(b.interceptor.name for b in result.batteries),
+             *(p.name for p in result.posts), timeline]
+    fixed = _held(timeline, result.batteries, interceptor_speed_km_s, decision_delay_s=launch_delay_s,
+                  firm_track_delay_s=track_delay_s, kill_assessment_delay_s=kill_assessment_s,
+                  threat_rcs_m2=threat_rcs_m2)
+
+    def evaluate(variant: Catalog) -> Outcome:
+        try:
+            return engage(m.name, origin, target, sites=sites, interceptors=interceptors, sensors=sensors,
+                          timeline=timeline, launch_delay_s=launch_delay_s, track_delay_s=track_delay_s,
+                          kill_assessment_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2,
+                          interceptor_speed_km_s=interceptor_speed_km_s, catalog=variant).outcome()
+        except OutOfRangeError:  # this variant of the missile falls short of the target
+            return Outcome({"threat reaches the target": False})
+
+    study = _over_variants(cat, [m, *referenced(cat, names)], n, seed, out.outcome(), evaluate, fixed=fixed,
+                           what="engage", progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
 
 
 @dataclass(frozen=True)
@@ -403,14 +480,37 @@ class FootprintResult(_Exportable):
     batteries: tuple[Any, ...] = ()
     posts: tuple[Any, ...] = ()
     threat_rcs_m2: float | None = None
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the footprint again on catalog variants; ``maps["defended"]`` is the share of draws
+    defending each aim point."""
 
     @property
     def defended_area_km2(self) -> float:
         return self.footprint.defended_area_km2
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd footprint --json`` document."""
-        return self.footprint.to_json()
+        """The ``openbmd footprint --json`` document; with ``uncertainty`` its block adds the grid's axes and
+        ``area_defended_km2_by_share``: the area defended in at least that share of draws."""
+        doc = self.footprint.to_json()
+        if self.uncertainty is not None:
+            fp, share = self.footprint, self.uncertainty.map_shares["defended"]
+            block = self.uncertainty.to_json()
+            block["maps"] = {"lat_deg": [float(x) for x in fp.lat_deg], "lon_deg": [float(x) for x in fp.lon_deg],
+                             **block["maps"]}
+            block["area_defended_km2_by_share"] = {f"{q:g}": fp.area_km2(share >= q - 1e-12)
+                                                   for q in DEFENDED_SHARES}
+            doc["uncertainty"] = block
+        return doc
+
+    def outcome(self) -> Outcome:
+        """Which aim points are defended; the defended and threatened areas (km²) and the defended fraction."""
+        from openbmd.catalog.variants import Outcome
+
+        j = self.footprint.to_json()
+        threatened = j["threatened_area_km2"]
+        return Outcome({}, {"defended_area_km2": j["defended_area_km2"], "threatened_area_km2": threatened,
+                            "defended_fraction": j["defended_area_km2"] / threatened if threatened else math.nan},
+                       {"defended": self.footprint.defended})
 
     def to_geojson(self) -> dict[str, Any]:
         """The defended area as a GeoJSON FeatureCollection."""
@@ -451,21 +551,30 @@ class FootprintResult(_Exportable):
                 f"{j['threatened_area_km2']:,.0f} km² threatened)")
 
 
+DEFENDED_SHARES: tuple[float, ...] = (1.0, 0.95, 0.5, 0.05)
+"""The shares of draws at which a footprint's uncertainty reports the area defended in at least that share."""
+
+
 def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | Sequence[PlaceLike],
               interceptors: str | Sequence[str] = (), sensors: str | Sequence[str] = (),
               region: str | tuple[float, float, float, float] = "europe", grid_deg: float = 0.5, shots: int = 1,
               timeline: str = "default", launch_delay_s: float | None = None, track_delay_s: float | None = None,
               kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
               interceptor_speed_km_s: float | None = None, progress: bool = True,
-              catalog: Catalog | None = None) -> FootprintResult:
+              catalog: Catalog | None = None, uncertainty: int = 0, seed: int = 0) -> FootprintResult:
     """Attack every aim point of a ``grid_deg`` grid over ``region`` (a name or ``(lat1, lat2, lon1, lon2)``
-    in degrees) from ``origin`` and count the shots the deployment gets; a point is defended with ≥ ``shots``."""
+    in degrees) from ``origin`` and count the shots the deployment gets; a point is defended with ≥ ``shots``.
+    ``uncertainty`` = N > 0 computes the footprint again on N catalog variants (seeded by ``seed``) drawn from
+    the estimate ranges of the figures it uses: the share of draws defending each point, percentiles of the
+    defended area and fraction, and the figures they turn on."""
     import numpy as np
 
+    from openbmd.catalog.variants import check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.engagement import (batteries, defended_footprint, deployment_posts, grid_axes, region_box,
                                     threat_grid)
 
+    n, seed = check_variant_count(uncertainty), _seed(seed)
     cat, earth = _catalog(catalog), wgs84()
     box = region_box(region if isinstance(region, str) else ",".join(f"{float(x):g}" for x in region))
     _positive(grid_deg, "grid")
@@ -490,9 +599,26 @@ def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | S
     with progress_bar("footprint: engaging", reachable, enabled=progress) as advance:
         fp = defended_footprint(grid, bats, posts, tl, earth, shots_required=shots, meta=meta, progress=advance)
     site_marks, radars = _marks(bats, posts)
-    return FootprintResult(fp, box, (lat0, lon0), site_marks, radars,
-                           f"{m.display_name} from {label0}: defended by {', '.join(site_list)}", label0,
-                           tuple(bats), tuple(posts), tl.threat_rcs_m2)
+    out = FootprintResult(fp, box, (lat0, lon0), site_marks, radars,
+                          f"{m.display_name} from {label0}: defended by {', '.join(site_list)}", label0,
+                          tuple(bats), tuple(posts), tl.threat_rcs_m2)
+    if not n:
+        return out
+    names = [_site_text(origin), *site_list, *(b.interceptor.name for b in bats), *(p.name for p in posts), timeline]
+    fixed = _held(timeline, bats, interceptor_speed_km_s, decision_delay_s=launch_delay_s,
+                  firm_track_delay_s=track_delay_s, kill_assessment_delay_s=kill_assessment_s,
+                  threat_rcs_m2=threat_rcs_m2)
+
+    def evaluate(variant: Catalog):
+        return footprint(m.name, origin, sites=sites, interceptors=interceptors, sensors=sensors, region=region,
+                         grid_deg=grid_deg, shots=shots, timeline=timeline, launch_delay_s=launch_delay_s,
+                         track_delay_s=track_delay_s, kill_assessment_s=kill_assessment_s,
+                         threat_rcs_m2=threat_rcs_m2, interceptor_speed_km_s=interceptor_speed_km_s, progress=False,
+                         catalog=variant).outcome()
+
+    study = _over_variants(cat, [m, *referenced(cat, names)], n, seed, out.outcome(), evaluate, fixed=fixed,
+                           what="footprint", progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
 
 
 # --- assurance -------------------------------------------------------------------------------------------
@@ -508,6 +634,9 @@ class AssuranceReport(_Exportable):
     data: dict[str, Any]
     corridors: Any
     catalog: Catalog | None = None
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the pairs, sites and criteria again on catalog variants (also under
+    ``data["uncertainty"]``)."""
 
     def to_json(self) -> dict[str, Any]:
         return self.data
@@ -558,23 +687,42 @@ def _deployment_or_file(cat: Catalog, value: str | Deployment | Any, kind: str, 
     return _entry(cat, kind, value, argument)
 
 
+def _assurance_outcome(pairs: Sequence[dict[str, Any]], sites: Sequence[dict[str, Any]],
+                       criteria: Sequence[dict[str, Any]]) -> Outcome:
+    """What an assessment concludes: each pair engageable, each site farther from the border than its reach,
+    each criterion met; the engageable and reachable pair counts."""
+    from openbmd.catalog.variants import Outcome
+
+    return Outcome({**{f"{p['base']} -> {p['target']} engageable": p["engageable"] for p in pairs},
+                    **{f"{s['name']} ({s['interceptor']}) farther from the border than its reach":
+                       s["satisfies_distance_criterion"] for s in sites},
+                    **{f"criterion {c['name']} met": c["satisfied"] for c in criteria}},
+                   {"engageable_pairs": float(sum(p["engageable"] for p in pairs)),
+                    "reachable_pairs": float(sum(p["reachable"] for p in pairs))})
+
+
 def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
            criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
            interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
            by_year: bool = False, observed: Sequence[str | Path] = (), progress: bool = True,
-           catalog: Catalog | None = None) -> AssuranceReport:
+           catalog: Catalog | None = None, uncertainty: int = 0, seed: int = 0) -> AssuranceReport:
     """Can ``deployment`` (a catalog name, a YAML file in the catalog's format, or an entry) engage the strategic
     missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?
     ``observed``: flight-test JSON files (``openbmd flight-test --json``) whose observed speeds check
-    ``criteria`` beside the declared ones."""
+    ``criteria`` beside the declared ones. ``uncertainty`` = N > 0 assesses again on N catalog variants (seeded by
+    ``seed``) drawn from the estimate ranges of the figures used (missiles, bases, interceptors, sites, sensors,
+    timeline): the share of draws in which each pair is engageable, each site's distance check and each
+    criterion holds, and the figures each turns on. The sweep, the years and the observed checks stay nominal."""
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
     from openbmd.assurance.assess import SWEEP_DELAYS_S
     from openbmd.catalog import load_catalog
+    from openbmd.catalog.variants import check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.earth.borders import country
     from openbmd.engagement import timeline_for
 
+    n, seed = check_variant_count(uncertainty), _seed(seed)
     if catalog is None:
         extra = [deployment] if isinstance(deployment, str) and Path(deployment).is_file() else []
         catalog = load_catalog(extra)
@@ -602,7 +750,29 @@ def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets
             data["sensitivity"] = sensitivity(cat, dep, corridors, tl, earth, progress=advance)
     if by_year:
         data["years"] = assess_years(cat, dep, corridors, tl, earth, border_country=border, burnout_speed_mps=speed)
-    return AssuranceReport(data, corridors, cat)
+    if not n:
+        return AssuranceReport(data, corridors, cat)
+
+    def evaluate(variant: Catalog) -> Outcome:
+        v_dep = variant.deployment(dep.name)
+        v_corridors = strategic_corridors(variant, force_bases(variant, forces), target_places(variant, targets),
+                                          earth)
+        v_tl = timeline_for(variant, timeline, decision_delay_s=delay_s)
+        v = assess(variant, v_dep, v_corridors, v_tl, earth, border_country=border, burnout_speed_mps=speed,
+                   with_thresholds=False).to_json()
+        v_crit = (evaluate_criteria(variant, v_dep, crit, v_corridors, v_tl, earth, burnout_speed_mps=speed)
+                  if crit is not None else [])
+        return _assurance_outcome(v["pairs"], v["sites"], v_crit)
+
+    names = [*corridors.bases, *corridors.targets, *corridors.missiles, timeline]
+    fixed = _held(timeline, [], None, decision_delay_s=delay_s)
+    if speed is not None:
+        fixed.update({e.interceptor: ["burnout_speed_mps"] for e in dep.emplacements})
+    study = _over_variants(cat, [dep, *referenced(cat, [dep.name, *names])], n, seed,
+                           _assurance_outcome(data["pairs"], data["sites"], data.get("criteria", [])), evaluate,
+                           fixed=fixed, what="assure", progress=progress)
+    data["uncertainty"] = study.to_json()
+    return AssuranceReport(data, corridors, cat, study)
 
 
 def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Path], earth: EarthModel) -> list:
@@ -752,14 +922,32 @@ class ExerciseReport(_Exportable):
     result: ExerciseResult
     scenario: Scenario
     catalog: Catalog
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: the modes again on catalog variants, with the same trials and seed."""
 
     @property
     def modes(self) -> list[str]:
         return list(self.result.modes)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd exercise run --json`` document."""
-        return self.result.to_json()
+        """The ``openbmd exercise run --json`` document (with ``uncertainty``, the variants' block)."""
+        doc = self.result.to_json()
+        if self.uncertainty is not None:
+            doc["uncertainty"] = self.uncertainty.to_json()
+        return doc
+
+    def outcome(self) -> Outcome:
+        """What the run concludes: each mode beats independent (higher P(no leak)); per mode P(no leak) and
+        expected leakers."""
+        from openbmd.catalog.variants import Outcome
+
+        modes = self.result.modes
+        base = modes.get("independent")
+        beats = {"every raid missile reaches its target": True,
+                 **{f"{m} beats independent": v["p_no_leak"] > base["p_no_leak"]
+                    for m, v in modes.items() if base is not None and m != "independent"}}
+        return Outcome(beats, {**{f"{m} p_no_leak": v["p_no_leak"] for m, v in modes.items()},
+                               **{f"{m} expected_leakers": v["expected_leakers"] for m, v in modes.items()}})
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per mode: P(no leak) with its 95 % interval, the paired difference to independent,
@@ -840,24 +1028,52 @@ def _dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 def exercise(scenario: str | Path | Scenario, *, trials: int = 10_000, seed: int = 1,
              modes: str | Sequence[str] | None = None, workers: int | None = None, scheduler: str | None = None,
-             progress: bool = True, catalog: Catalog | None = None) -> ExerciseReport:
+             progress: bool = True, catalog: Catalog | None = None, uncertainty: int = 0) -> ExerciseReport:
     """Run ``scenario`` (a built-in name such as ``"nrc-2012"``, a YAML file or a Scenario) in each cooperation
     mode over ``trials`` seeded trials. ``workers`` starts a local Dask cluster; ``scheduler`` uses a running one.
-    The same seed gives the same answer for any number of workers."""
+    The same seed gives the same answer for any number of workers. ``uncertainty`` = N > 0 runs again on N catalog
+    variants drawn (seeded by ``seed``) from the estimate ranges of the scenario's missiles, interceptors, sensors,
+    places and timeline, each with the same trials and seed (common random numbers, so the variants differ by
+    the catalog alone): the share of draws in which each mode beats independent, and P(no leak) percentiles."""
+    from openbmd.catalog.variants import Outcome, check_variant_count, referenced
     from openbmd.earth import wgs84
+    from openbmd.errors import OutOfRangeError
     from openbmd.exercise.run import parse_modes, run_exercise
     from openbmd.exercise.scenario import MODES
 
     if not isinstance(trials, int) or trials < 1:
         raise InputError(f"must be at least 1, got {trials!r}", "trials")
+    n = check_variant_count(uncertainty)
     cat = _catalog(catalog)
     sc = _scenario(cat, scenario)
     mode_list = parse_modes(modes if isinstance(modes, str) else ",".join(modes or MODES))
-    with _dask_client(workers, scheduler) as client, \
-            progress_bar(f"{sc.name}: trials", trials * len(mode_list), enabled=progress) as advance:
-        result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
-                              progress=advance)
-    return ExerciseReport(result, sc, cat)
+    with _dask_client(workers, scheduler) as client:
+        with progress_bar(f"{sc.name}: trials", trials * len(mode_list), enabled=progress) as advance:
+            result = run_exercise(sc, cat, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client,
+                                  progress=advance)
+        out = ExerciseReport(result, sc, cat)
+        if not n:
+            return out
+
+        def evaluate(variant: Catalog) -> Outcome:
+            try:
+                run = run_exercise(sc, variant, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client)
+            except OutOfRangeError:  # a variant of a raid missile falls short of its target
+                return Outcome({"every raid missile reaches its target": False})
+            return ExerciseReport(run, sc, variant).outcome()
+
+        study = _over_variants(cat, referenced(cat, _scenario_names(sc)), n, _seed(seed), out.outcome(), evaluate,
+                               what=sc.name, progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
+
+
+def _scenario_names(sc: Scenario) -> list[str]:
+    """The catalog names a scenario uses: batteries' sites, interceptors and radars, sensors, the raid's missiles
+    and places, the assets and the timeline."""
+    names = [sc.timeline, *(a.place for a in sc.assets)]
+    for party in sc.parties:
+        names += [*party.sensors, *(x for b in party.batteries for x in (b.site, b.interceptor, b.radar) if x)]
+    return names + [x for r in sc.raid for x in (r.missile, r.origin, r.target)]
 
 
 def _scenario(cat: Catalog, value: str | Path | Scenario, argument: str = "scenario") -> Scenario:

@@ -11,6 +11,9 @@ from rich.table import Table
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json
 from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_folder
+from openbmd.cli.uncertainty import FLAGS as UNCERTAINTY_FLAGS
+from openbmd.cli.uncertainty import print_study, seed_option, uncertainty_option
+from openbmd.errors import InputError
 
 HELP = """Assess a deployment against strategic missile corridors.
 
@@ -30,7 +33,7 @@ it) and the delay budget (the longest decision delay that does).
 
 FLAGS = {"deployment": "--deployment", "criteria": "--criteria", "forces": "--forces", "targets": "--targets",
          "timeline": "--timeline", "delay_s": "--delay", "by_year": "--by-year", "border": "--border",
-         "interceptor_speed_km_s": "--interceptor-speed", "observed": "--observed"}
+         "interceptor_speed_km_s": "--interceptor-speed", "observed": "--observed", **UNCERTAINTY_FLAGS}
 """API argument names -> the flags of ``assure``."""
 
 
@@ -53,17 +56,22 @@ def assure(
     observed: list[Path] = typer.Option([], "--observed", help="flight-test JSON: check --criteria with observed "
                                                               "speeds too (repeatable)."),
     catalog_files: Optional[list[Path]] = catalog_option(),
+    uncertainty: int = uncertainty_option(),
+    seed: int = seed_option(),
 ) -> None:
     from openbmd import api
 
     output_folder(report, "--report")
+    if uncertainty and report is not None:
+        raise InputError("the HTML report shows the nominal assessment only; give --json or the table with it, or "
+                         "drop --report", "--uncertainty")
     speed = opt_quantity(interceptor_speed, "speed", "--interceptor-speed")
     with flags(FLAGS):
         result = api.assure(deployment, forces=forces, targets=targets, criteria=criteria, border=border,
                             delay_s=opt_quantity(delay, "time", "--delay", non_negative=True),
                             interceptor_speed_km_s=None if speed is None else speed / 1e3, timeline=timeline,
                             sweep=sweep, by_year=by_year, observed=observed, progress=not quiet,
-                            catalog=catalog(catalog_files))
+                            catalog=catalog(catalog_files), uncertainty=uncertainty, seed=seed)
     if as_json:
         print_json(result.to_json())
     else:
@@ -111,6 +119,8 @@ def _print(data: dict) -> None:
     for y in data.get("years", []):
         console().print(f"{y['year']}: {y['engageable_pairs']} of {y['total_pairs']} pairs engageable, "
                         f"{y['interceptors']} interceptors")
+    if "uncertainty" in data:
+        print_study(data["uncertainty"])
 
 
 def _observed_text(row: dict) -> str:

@@ -12,6 +12,8 @@ from rich.table import Table
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import QUIET, console, print_json, save_figure
 from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file
+from openbmd.cli.uncertainty import FLAGS as UNCERTAINTY_FLAGS
+from openbmd.cli.uncertainty import print_study, seed_option, uncertainty_option
 from openbmd.cli.units import parse_quantity
 
 ENGAGE_HELP = """Engage one threat: detection, firm track, interceptor launch and the intercept window.
@@ -37,7 +39,7 @@ north-america, russia, middle-east, east-asia) or lat1,lat2,lon1,lon2 in degrees
 
 FLAGS = {"missile": "--threat", "origin": "--from", "target": "--to", "sites": "--site",
          "interceptors": "--interceptor", "sensors": "--sensor", "timeline": "--timeline", "region": "--region",
-         "grid": "--grid", "shots": "--shots"}
+         "grid": "--grid", "shots": "--shots", **UNCERTAINTY_FLAGS}
 """API argument names -> the flags of ``engage`` (``footprint`` renames two: see :data:`FOOTPRINT_FLAGS`)."""
 
 FOOTPRINT_FLAGS = {**FLAGS, "missile": "--missile", "origin": "--threat-origin"}
@@ -77,6 +79,9 @@ def engage(
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the engagement to this PNG."),
     export: list[Path] = export_option(),
     catalog_files: Optional[list[Path]] = catalog_option(),
+    uncertainty: int = uncertainty_option(),
+    seed: int = seed_option(),
+    quiet: bool = QUIET,
 ) -> None:
     from openbmd import api
 
@@ -84,11 +89,15 @@ def engage(
     timing = _timing(launch_delay, track_delay, kill_assessment, threat_rcs, interceptor_speed)
     with flags(FLAGS):
         result = api.engage(threat, origin, target, sites=site, interceptors=interceptor, sensors=sensor,
-                            timeline=timeline, catalog=catalog(catalog_files), **timing)
+                            timeline=timeline, catalog=catalog(catalog_files), uncertainty=uncertainty, seed=seed,
+                            progress=not quiet, **timing)
+    doc = result.to_json()
     if as_json:
-        print_json(result.to_json())
+        print_json(doc)
     else:
         _engage_table(result.window, result.title)
+        if "uncertainty" in doc:
+            print_study(doc["uncertainty"])
     if png is not None:
         save_figure(result.plot(), png)
     write_exports(export, result.scene)
@@ -129,6 +138,8 @@ def footprint(
     quiet: bool = QUIET,
     export: list[Path] = export_option(),
     catalog_files: Optional[list[Path]] = catalog_option(),
+    uncertainty: int = uncertainty_option(),
+    seed: int = seed_option(),
 ) -> None:
     from openbmd import api
 
@@ -138,7 +149,7 @@ def footprint(
     with flags(FOOTPRINT_FLAGS):
         result = api.footprint(missile, threat_origin, sites=site, interceptors=interceptor, sensors=sensor,
                                region=region, grid_deg=step, shots=shots, timeline=timeline, progress=not quiet,
-                               catalog=catalog(catalog_files), **timing)
+                               catalog=catalog(catalog_files), uncertainty=uncertainty, seed=seed, **timing)
     if geojson is not None:
         result.footprint.write_geojson(geojson)
     write_exports(export, result.scene)
@@ -149,6 +160,12 @@ def footprint(
         console().print(f"{result.title}: {j['threatened_points']:,} of {j['grid_points']:,} aim points threatened "
                         f"({j['threatened_area_km2']:,.0f} km²); defended {j['defended_points']:,} "
                         f"({j['defended_area_km2']:,.0f} km²) with ≥ {shots} shot(s)")
+        if "uncertainty" in j:
+            print_study(j["uncertainty"])
+            by_share = j["uncertainty"]["area_defended_km2_by_share"]
+            console().print("  area defended in " + ", ".join(
+                f"{'every draw' if q == '1' else f'≥ {float(q) * 100:.0f} % of draws'}: {a:,.0f} km²"
+                for q, a in by_share.items()))
     if png is not None:
         save_figure(result.plot(), png)
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openbmd.catalog.models import Missile
-from openbmd.catalog.variants import FigureDraws, draw_figures
+from openbmd.catalog.variants import PERCENTILES, FigureDraws, draw_figures, sensitivity
 from openbmd.earth import EarthModel
 from openbmd.errors import InputError
 from openbmd.flight.aim import AimSolution
@@ -29,7 +29,6 @@ FLIGHT_FIGURES: tuple[str, ...] = ("stages.*.burn_time_s", "stages.*.isp_s", "st
                                    "diameter_m")
 """The catalog figures that the flight model flies (patterns over stage numbers)."""
 
-PERCENTILES: tuple[float, ...] = (5.0, 50.0, 95.0)
 MAX_TRIALS = 10_000
 
 
@@ -73,17 +72,7 @@ class Dispersion:
 
     def sensitivity(self, name: str = "max_range_m") -> list[tuple[str, float]]:
         """Each drawn figure's rank (Spearman) correlation with a result, strongest first."""
-        y = getattr(self, name)
-        ok = np.isfinite(y)
-        if ok.sum() < 3:
-            return []
-        ry = _ranks(y[ok])
-        out = []
-        for j, key in enumerate(self.draws.keys):
-            rx = _ranks(self.draws.values[ok, j])
-            sx, sy = rx.std(), ry.std()
-            out.append((key, float(np.mean((rx - rx.mean()) * (ry - ry.mean())) / (sx * sy)) if sx and sy else 0.0))
-        return sorted(out, key=lambda kv: -abs(kv[1]))
+        return sensitivity(self.draws.keys, self.draws.values, getattr(self, name))
 
     def to_json(self, top: int = 5) -> dict:
         """``{trials, seed, failed, percentiles, <result>: {p5, p50, p95} for each of RESULTS, sensitivity
@@ -102,13 +91,6 @@ class Dispersion:
 
 def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
-
-
-def _ranks(x: NDArray) -> NDArray:
-    order = np.argsort(x, kind="stable")
-    r = np.empty(len(x))
-    r[order] = np.arange(len(x))
-    return r
 
 
 def _stage_columns(missile: Missile, draws: FigureDraws, name: str) -> NDArray:
