@@ -126,6 +126,32 @@ def test_a_test_flown_faster_than_declared_is_caught():
     assert conv[-1]["sigma"] <= conv[0]["sigma"]
 
 
+def test_a_test_burns_out_at_its_declared_speed_on_any_earth_and_azimuth():
+    """A declared burnout speed is the speed at burnout: the speed form's steering loss is made up for."""
+    for earth in (EARTH, ideal()):
+        for azimuth, speed in ((90.0, 4500.0), (270.0, 3000.0), (0.0, 5200.0)):
+            profile = declare_test(CAT, "sm3-iia", "aegis-black-sea", math.radians(azimuth), declared_speed_mps=speed)
+            test = fly_test(profile, earth)
+            assert abs(test.burnout_speed_mps - speed) < 1e-3
+            assert test.speed_gain_mps > speed  # the pitch-over costs speed along the way
+            faster = fly_test(profile, earth, flown_speed_mps=speed + 100.0)
+            assert abs(faster.burnout_speed_mps - speed - 100.0) < 1e-3
+
+
+def test_an_honest_test_is_observed_consistent_with_its_declaration():
+    """Flown as declared: the truth is the declared speed, the declared height is the declared flight's, and the
+    statement reads 'consistent' (the interval, a few cm/s wide, holds the truth for this seed)."""
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                    declared_speed_mps=4500.0, policy=ReleasePolicy("tracks")), EARTH)
+    s, h = result.burnout_speed, result.burnout_altitude
+    assert abs(s.true - 4500.0) < 1e-3 and s.declared == 4500.0
+    assert h.declared == h.true
+    assert s.ci95[0] <= s.declared <= s.ci95[1]
+    assert "declared 4.5 km/s (consistent)" in result.statement()
+    data = result.to_json()
+    assert data["burnout_altitude_m"]["declared"] == pytest.approx(data["burnout_altitude_m"]["true"])
+
+
 def test_release_policy_refuses_unknown_words():
     from openbmd.errors import InputError
 

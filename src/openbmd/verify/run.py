@@ -146,7 +146,8 @@ class FlightTestResult:
         return out
 
     def statement(self) -> str:
-        """The result in words: 'observed 4.48 ± 0.01 km/s (95 %), declared 4.5; below the 5.0 km/s limit ...'."""
+        """The result in words: 'observed 4.5000 km/s ± 0.03 m/s (95 %), declared 4.5 km/s (consistent); below the 5
+        km/s limit (five) with > 99.9 % confidence'."""
         s = self.burnout_speed
         if s.estimate is None:
             return f"burnout speed not observed: {self.reason}"
@@ -170,10 +171,8 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f} %"
 
 
-def _declared(catalog: Catalog, request: FlightTestRequest, earth: EarthModel) -> tuple[NDArray, BoostPrior]:
-    """The observer's starting points: the burnout state of the test as declared, and its declared boost."""
-    declared = fly_test(declare_test(catalog, request.interceptor, request.site, request.azimuth_rad,
-                                     declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad), earth)
+def _starts(declared: FlightTest) -> tuple[NDArray, BoostPrior]:
+    """The observer's starting points from the test as declared: its burnout state (ECEF), and its boost."""
     _, r, v = declared.batch.event_ecef("burnout")
     return np.concatenate([r[0], v[0]]), BoostPrior.of(declared)
 
@@ -234,7 +233,8 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                          np.random.default_rng(seeds[0]), biases=request.biases)
     allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
     obs = everything.select(everything.source <= allowed)
-    guess, boost = _declared(catalog, request, earth)
+    declared = test if request.flown_speed_mps is None else fly_test(profile, earth)  # as declared
+    guess, boost = _starts(declared)
     ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
@@ -242,7 +242,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     fits = _fits(everything, ladder + cuts, test, guess, earth)
     k_main = allowed
     fit_speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
-    fit_altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, None)
+    fit_altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m)
     speed, altitude, tracker, rungs = fit_speed, fit_altitude, None, None
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
         tracks = [track_burnout(_as_run(everything, ladder[s]), guess, test.burnout_t_s, earth,
@@ -251,7 +251,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
         rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None) for t in tracks]
         if tracker is not None and tracker.ok:
             speed = _tracked(tracker, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
-            altitude = _tracked(tracker, "altitude", test.burnout_altitude_m, None)
+            altitude = _tracked(tracker, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m)
     criteria = []
     for name, limit in speed_limits(catalog, request.speed_limits_mps):
         conf = None if speed.estimate is None else float(norm.cdf((limit - speed.estimate) / max(speed.sigma, 1e-12)))
