@@ -67,6 +67,11 @@ def measurements_plot(path: Path, result) -> Path:
 
 
 def convergence_plot(path: Path, result) -> Path:
+    """Write :func:`convergence_figure` of ``result`` to ``path``."""
+    return save_figure(convergence_figure(result), path)
+
+
+def convergence_figure(result):
     """The burnout-speed estimate and its 95 % interval against the analysis time, with truth and declaration."""
     rows = [r for r in result.to_json()["convergence"] if r["ci95"] is not None]
     fig = new_figure(10.0, 3.8)
@@ -84,7 +89,7 @@ def convergence_plot(path: Path, result) -> Path:
     ax.set_ylabel("burnout speed (m/s)")
     ax.legend(fontsize=8)
     ax.set_title("The estimate as data arrive", fontsize=11)
-    return save_figure(fig, path)
+    return fig
 
 
 def _img(path: Path) -> str:
