@@ -63,6 +63,15 @@ def test_joint_network_warns_no_later_than_any_party(result):
                 assert joint <= t.flight_time_s[place] + 1e-9
 
 
+def test_the_joint_network_is_every_party_sensor_once(result):
+    """Armavir's two Voronezh faces are two posts with two names, and the joint network keeps both."""
+    own = result.sensors["nato"] + result.sensors["russia"]
+    assert sorted(result.sensors[JOINT]) == sorted(set(own))
+    assert {"armavir/voronezh@135", "armavir/voronezh@225"} <= set(result.sensors[JOINT])
+    for names in result.sensors.values():
+        assert len(set(names)) == len(names)
+
+
 def test_year_decides_whether_the_threat_exists(result):
     assert result.threat("sejjil-2", "tabriz", "nato").exists       # from 2009
     assert not result.threat("sejjil-2", "tabriz", "russia").exists  # from 2015
