@@ -211,6 +211,27 @@ def test_the_smoothed_burnout_state_is_the_last_update_flown_back(black_sea):
     assert np.sqrt(np.diag(tr.p)) == pytest.approx(np.sqrt(np.diag(p_back)), rel=1e-3)
 
 
+def test_smoothing_from_burnout_on_gives_the_whole_tracks_smoothed_burnout_state(black_sea):
+    """The tracker smooths only from burnout on (the backward pass to burnout never reads the boost): Stone Soup's
+    smoother over the whole track, boost included, gives the same burnout state and covariance, to the bit."""
+    from stonesoup.smoother.kalman import ExtendedKalmanSmoother
+    from stonesoup.types.track import Track
+
+    from openbmd.verify.track import BoostPrior, burnout_filter, track_burnout
+
+    test, posts, guess = black_sea
+    boost = BoostPrior.of(test)
+    obs = observe(test, posts, ReleasePolicy("tracks"), EARTH, np.random.default_rng(9), 1)
+    track = burnout_filter(obs.select(np.argsort(obs.t_s, kind="stable")), guess, test.burnout_t_s, EARTH,
+                           beta_kg_m2=test.beta_kg_m2, boost=boost)
+    assert track.boost_updates > 0
+    model = track.states[-1].hypothesis.prediction.transition_model
+    whole = ExtendedKalmanSmoother(transition_model=model).smooth(Track(track.states))[track.burnout_index]
+    tr = track_burnout(obs, guess, test.burnout_t_s, EARTH, beta_kg_m2=test.beta_kg_m2, boost=boost)
+    assert np.array_equal(tr.x_ecef, np.asarray(whole.state_vector, float)[:6, 0])
+    assert np.array_equal(tr.p, np.asarray(whole.covar, float)[:6, :6])
+
+
 def test_the_track_through_boost_uses_the_boost_rows_and_never_widens_the_interval(black_sea):
     """Started in boost (the declared boost as prior, thrust as noise), the track takes the rows before burnout
     too: its interval is no wider than the coast's, and the estimate moves only as far as what the boost rows add
