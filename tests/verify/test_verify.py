@@ -118,6 +118,10 @@ def test_a_test_flown_faster_than_declared_is_caught():
     check = next(c for c in result.criteria if c.name == "limit-5")
     assert check.declared_holds and not check.holds and check.confidence < 0.001
     assert "outside the interval" in result.statement()
+    half = 1.959964 * result.burnout_speed.sigma
+    assert f"km/s ± {half:.2g} m/s (95 %)" in result.statement()  # cm/s intervals in m/s, not '± 0.00'
+    wide = dataclasses.replace(result, burnout_speed=dataclasses.replace(result.burnout_speed, sigma=40.0))
+    assert f"observed {result.burnout_speed.estimate / 1e3:.2f} ± 0.08 km/s (95 %)" in wide.statement()
     data = result.to_json()
     assert set(data["burnout_speed_mps"]) >= {"true", "declared", "estimate", "ci95"}
     widths = [row["ci95"][1] - row["ci95"][0] for row in data["tightening"]]

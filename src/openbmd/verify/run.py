@@ -128,7 +128,9 @@ class FlightTestResult:
                "released": r.policy.release, "burnout_speed_mps": self.burnout_speed.to_json(),
                "burnout_altitude_m": self.burnout_altitude.to_json(), "burnout_time_s": t.burnout_t_s,
                "criteria": [c.to_json() for c in self.criteria], "tightening": self.tightening,
-               "convergence": self.convergence, "observations": self.rows_by_source, "reason": self.reason,
+               "convergence": self.convergence, "observations": self.rows_by_source,
+               "observer_coverage": observer_coverage(self.observations, self.posts, t.burnout_t_s),
+               "reason": self.reason,
                "ground_track": {"lat_deg": np.degrees(lat).round(4).tolist(), "lon_deg": np.degrees(lon).round(4).tolist(),
                                 "alt_m": np.asarray(alt).round(1).tolist()},
                "statement": self.statement()}
@@ -151,7 +153,9 @@ class FlightTestResult:
         s = self.burnout_speed
         if s.estimate is None:
             return f"burnout speed not observed: {self.reason}"
-        words = f"observed {s.estimate / 1e3:.4f} km/s ± {Z95 * s.sigma:.2f} m/s (95 %)"
+        half = Z95 * s.sigma
+        words = (f"observed {s.estimate / 1e3:.2f} ± {half / 1e3:.2f} km/s (95 %)" if half >= 5.0 else
+                 f"observed {s.estimate / 1e3:.4f} km/s ± {half:.2g} m/s (95 %)")  # km/s to 2 places hides cm/s
         if s.declared is not None:
             inside = s.ci95[0] <= s.declared <= s.ci95[1]
             words += f", declared {s.declared / 1e3:g} km/s ({'consistent' if inside else 'outside the interval'})"
@@ -161,6 +165,23 @@ class FlightTestResult:
                 p = c.confidence if side == "below" else 1.0 - c.confidence
                 words += f"; {side} the {c.limit / 1e3:g} km/s limit ({c.name}) with {_pct(p)} confidence"
         return words
+
+
+def observer_coverage(obs: Observations, posts: Sequence[SensorPost], burnout_t_s: float) -> list[dict[str, Any]]:
+    """What each of the observer's sensors, and each released stream, gives it of the test (run 0): rows in boost
+    and in the coast, and the first and last times it sees the interceptor (s after launch; None: never)."""
+    out = []
+    streams = [(p.name, "space IR (sees the boost only; no rows: not in the estimate)" if not p.is_radar else "radar",
+                (obs.post == k) & (obs.source == OWN)) for k, p in enumerate(posts)]
+    streams += [(SOURCE_NAMES[s], "released", obs.source == s) for s in (RELEASED_TRACKS, TELEMETRY)
+                if np.any(obs.source == s)]
+    for name, kind, rows in streams:
+        rows = rows & (obs.trial == 0)
+        t = obs.t_s[rows]
+        out.append({"sensor": name, "kind": kind, "rows": int(rows.sum()),
+                    "boost_rows": int(np.sum(t < burnout_t_s)), "coast_rows": int(np.sum(t >= burnout_t_s)),
+                    "first_s": float(t.min()) if t.size else None, "last_s": float(t.max()) if t.size else None})
+    return out
 
 
 def _pct(p: float) -> str:
