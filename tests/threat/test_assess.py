@@ -94,6 +94,21 @@ def test_divergence_names_exactly_the_fields_that_differ(result):
     assert gained and gained <= nato_only
 
 
+def test_each_diverging_figure_carries_each_sets_basis_and_sources(result):
+    """The joint product: where two sets part, each side's figure shows how it is known and from where."""
+    for d in result.divergence:
+        sets = CAT.assumptions("nato"), CAT.assumptions("russia")
+        for s in sets:
+            fig = s.for_missile(d.missile).figure(d.field)
+            how = d.stated[s.name]
+            if fig is None:
+                assert how is None and d.values[s.name] is None
+            else:
+                assert how["basis"] == fig.basis and len(how["sources"]) == len(fig.source) >= 1
+                assert all(src.title in text for src, text in zip(fig.source, how["sources"]) if src.title)
+        assert d.to_json()["stated"] == d.stated
+
+
 def test_differing_fields_on_constructed_sets():
     def aset(name: str, **figs) -> AssumptionSet:
         return AssumptionSet.model_validate({

@@ -29,12 +29,16 @@ def test_threat_json_contract_report_and_geojson(capsys, tmp_path):
     assert "data:image/png;base64," in html and "Where the assessments diverge" in html
     assert json.loads((tmp_path / "r" / "threat.json").read_text())["divergence"] == out["divergence"]
     assert (tmp_path / "r" / "map-nato.png").stat().st_size > 10_000
+    page = (tmp_path / "r" / "index.html").read_text()  # each set's figure in words, its sources beside it
+    assert "<th>sources</th>" in page and "nato: 2,000 km, russia: not stated" in page
+    assert "russia: not stated (the catalog's figure)" in page and "(IISS, 2010)" in page
 
 
 def test_table_output_names_the_divergence(capsys):
     assert main(BASE) == 0
     text = capsys.readouterr().out
     assert "sejjil-2" in text and "payload_mass_kg" in text and "Where the assessments diverge" in text
+    assert "nato: 2,000 km" in text and "russia: 1,000 kg" in text and "2,000,000" not in text  # km at the edge
 
 
 def test_bad_input_is_one_line_and_exit_2(capsys):

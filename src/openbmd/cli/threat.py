@@ -85,6 +85,8 @@ def threat(
 
 
 def _print(data: dict) -> None:
+    from openbmd.threat import figure_text
+
     t = Table("missile", "area", "set", "greatest range", "from", "exists", "targets", "countries",
               "median joint warning")
     for th in data["threats"]:
@@ -96,10 +98,8 @@ def _print(data: dict) -> None:
     if data["divergence"]:
         d = Table("missile", "figure", "values", "consequence")
         for row in data["divergence"]:
-            fmt = "{:.0f}" if row["field"] == "first_year" else "{:,.0f}"
-            d.add_row(row["missile"], row["field"], ", ".join(f"{k}: {fmt.format(v)}" if v is not None else
-                                                              f"{k}: not stated" for k, v in row["values"].items()),
-                      row["consequence"])
+            d.add_row(row["missile"], row["field"], ", ".join(f"{k}: {figure_text(row['field'], v)}"
+                                                              for k, v in row["values"].items()), row["consequence"])
         console().print("Where the assessments diverge:")
         console().print(d)
     elif len(data["assumptions"]) > 1:
