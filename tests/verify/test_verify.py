@@ -264,19 +264,21 @@ def test_the_tracker_monte_carlo_covers_at_its_rate_and_its_nees_is_honest(black
     """The flight-test estimate (the Stone Soup track, through boost and coast) over seeded runs, own radars and
     released tracks (whose rows run into re-entry, where the track stops): speed and height intervals cover near
     95 %, the burnout state's mean NEES lies in its 99 % chi-square band, and the batch fit of the same draws
-    agrees."""
+    agrees. With released tracks, the issue's check: 200 runs, 95 % intervals holding the truth in 90-98 % of them."""
     from scipy.stats import binom, chi2
 
     from openbmd.verify.track import BoostPrior
 
     test, posts, guess = black_sea
-    for policy, n, seed in ((ReleasePolicy("none"), 60, 41), (ReleasePolicy("tracks"), 40, 42)):
+    for policy, n, seed in ((ReleasePolicy("none"), 60, 41), (ReleasePolicy("tracks"), 200, 42)):
         mc = monte_carlo(test, posts, policy, guess, EARTH, n, np.random.default_rng(seed), estimator="tracker",
                          boost=BoostPrior.of(test))
         assert mc["estimated"] == n and mc["method"].startswith("Stone Soup") and mc["batch_fit"]["estimated"] == n
         low = binom.ppf(0.005, n, 0.95) / n  # 99 % of honest n-run coverages lie at or above this
         for what in ("speed", "altitude"):
             assert low <= mc[what]["coverage"] <= 1.0, (policy.release, what, mc[what])
+            if n >= 200:
+                assert 0.90 <= mc[what]["coverage"] <= 0.98, (policy.release, what, mc[what])
             assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (policy.release, what, mc[what])
         lo, hi = chi2.ppf([0.005, 0.995], 6 * n) / n
         assert lo <= mc["nees"]["mean"] <= hi, (policy.release, mc["nees"])
