@@ -559,6 +559,19 @@ def _deployment_or_file(cat: Catalog, value: str | Deployment | Any, kind: str, 
     return _entry(cat, kind, value, argument)
 
 
+def _criteria(cat: Catalog, value: Any):
+    """A criteria set: a catalog set's name, a YAML file, an entry, or the name of one criterion in a catalog set
+    (``not-to-the-urals``), which is then checked alone."""
+    try:
+        return _deployment_or_file(cat, value, "criteria", "criteria")
+    except UnknownNameError:
+        for cs in cat.entries("criteria"):
+            one = [c for c in cs.criteria if c.name == value.strip()]
+            if one:
+                return cs.model_copy(update={"criteria": one})
+        raise
+
+
 def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
            criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
            interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
@@ -581,7 +594,7 @@ def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets
         catalog = load_catalog(extra)
     cat, earth = catalog, wgs84()
     dep = _deployment_or_file(cat, deployment, "deployment", "deployment")
-    crit = _deployment_or_file(cat, criteria, "criteria", "criteria") if criteria else None
+    crit = _criteria(cat, criteria) if criteria else None
     speed = _km_s(interceptor_speed_km_s, "interceptor_speed_km_s")
     tl = timeline_for(cat, timeline, decision_delay_s=_non_negative(delay_s, "delay_s"))
     if by_year and not dep.declarations:

@@ -124,6 +124,12 @@ def test_assure_cli_takes_observed_files(capsys, tmp_path):
     out = json.loads(capsys.readouterr().out)
     assert out["criteria"][0]["name"] == "not-to-the-urals" and out["criteria"][0]["satisfied"]
     assert out["criteria_observed"][0]["checks"][0]["observed_holds"] == "holds"
+    assert main([*base, "--criteria", "not-to-the-urals", "--observed", str(f), "--json"]) == 0  # by its own name
+    alone = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in alone["criteria"]] == ["not-to-the-urals"]
+    assert alone["criteria"] == out["criteria"] and alone["criteria_observed"] == out["criteria_observed"]
+    assert main([*base, "--criteria", "not-to-the-moon"]) == 2
+    assert "--criteria: unknown criteria 'not-to-the-moon'" in capsys.readouterr().err
     assert main([*base, "--observed", str(f)]) == 2
     assert "--criteria" in capsys.readouterr().err
     bad = tmp_path / "bad.json"
