@@ -575,12 +575,12 @@ def _criteria(cat: Catalog, value: Any):
 def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
            criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
            interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
-           by_year: bool = False, observed: Sequence[str | Path] = (), progress: bool = True,
+           by_year: bool = False, observed: Sequence[str | Path | FlightTestReport] = (), progress: bool = True,
            catalog: Catalog | None = None) -> AssuranceReport:
     """Can ``deployment`` (a catalog name, a YAML file in the catalog's format, or an entry) engage the strategic
     missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?
-    ``observed``: flight-test JSON files (``openbmd flight-test --json``) whose observed speeds check
-    ``criteria`` beside the declared ones."""
+    ``observed``: flight-test JSON files (``openbmd flight-test --json``), or :func:`flight_test` results, whose
+    observed speeds check ``criteria`` beside the declared ones."""
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
     from openbmd.assurance.assess import SWEEP_DELAYS_S
@@ -629,6 +629,9 @@ def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Pa
         raise InputError("is needed to check observed flight tests against", "criteria")
     speeds = []
     for f in files:
+        if isinstance(f, (FlightTestReport, dict)):  # a flight test of this session, or its JSON already read
+            speeds.append(observed_speed(f.to_json() if isinstance(f, FlightTestReport) else f, "observed"))
+            continue
         try:
             speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), str(f)))
         except InputError:

@@ -319,3 +319,16 @@ def test_flight_test_is_the_verify_run_in_degrees_and_km_s_at_the_edge(catalog, 
     assert result.write_report(tmp_path / "ft").name == "index.html"
     assert json.loads((tmp_path / "ft" / "flight-test.json").read_text())["statement"] == result.statement
     assert "FlightTestReport(sm3-iia" in repr(result)
+
+
+def test_assure_takes_a_flight_test_result_as_the_observation(catalog, tmp_path):
+    """A Python user hands ``ob.assure`` the ``ob.flight_test`` result itself: the same check as its JSON file."""
+    ft = ob.flight_test("sm3-ia", "aegis-black-sea", azimuth_deg=90.0, observer="russia", released="tracks",
+                        catalog=catalog)
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps(ft.to_json()))
+    kw = dict(forces="kozelsk", targets="washington", criteria="urals-reach", progress=False, catalog=catalog)
+    by_object = ob.assure("epaa-phase1", observed=[ft], **kw).to_json()["criteria_observed"]
+    assert by_object == ob.assure("epaa-phase1", observed=[f], **kw).to_json()["criteria_observed"]
+    row = by_object[0]["checks"][0]
+    assert row["interceptor"] == "sm3-ia" and row["observed_holds"] == ("holds" if row["declared_holds"] else "fails")

@@ -41,6 +41,9 @@ def test_blind_observer_gets_null_and_why(capsys):
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["burnout_speed_mps"]["ci95"] is None and "sees the interceptor" in out["reason"]
+    own, tracks = out["tightening"][:2]  # the rung that fixes nothing says why; the next does not need to
+    assert own["ci95"] is None and own["reason"] == out["reason"]
+    assert tracks["ci95"] is not None and tracks["reason"] is None
     assert main([*argv[:-1], "--observer-sensor", "21.5,-158.0:an-tpy-2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["burnout_speed_mps"]["ci95"] is not None and out["observer_sensors"][-1].endswith("an-tpy-2")

@@ -98,7 +98,8 @@ def _print(data: dict) -> None:
     t = Table("data", "rows", "95 % interval")
     for row in data["tightening"]:
         ci = row["ci95"]
-        t.add_row(row["data"], str(row["rows"]), "-" if ci is None else f"{ci[0]:,.2f} - {ci[1]:,.2f} m/s")
+        t.add_row(row["data"], str(row["rows"]),
+                  f"- ({row['reason']})" if ci is None else f"{ci[0]:,.2f} - {ci[1]:,.2f} m/s")
     console().print(t)
     console().print(f"estimate: {data['burnout_speed_mps']['method']}")
     fit = (data.get("batch_fit") or {}).get("burnout_speed_mps")

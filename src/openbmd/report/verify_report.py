@@ -103,8 +103,8 @@ def flight_test_html(data: dict[str, Any], images: list[Path]) -> str:
     def ci(x):
         return "-" if x is None else f"{x[0]:,.2f} - {x[1]:,.2f}"
 
-    tight = "".join(f"<tr><td>{e(r['data'])}</td><td>{r['rows']}</td><td>{ci(r['ci95'])}</td></tr>"
-                    for r in data["tightening"])
+    tight = "".join(f"<tr><td>{e(r['data'])}</td><td>{r['rows']}</td><td>{ci(r['ci95'])}</td>"
+                    f"<td>{e(r.get('reason') or '')}</td></tr>" for r in data["tightening"])
     crit = "".join(f"<tr><td>{e(c['name'])}</td><td>{c['limit']:,.0f} m/s</td><td>{c['holds']}</td>"
                    f"<td>{_conf(c['confidence'])}</td><td>{c['declared_holds']}</td></tr>" for c in data["criteria"])
     s, a = data["burnout_speed_mps"], data["burnout_altitude_m"]
@@ -141,7 +141,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 <h2>The observer's coverage</h2><table><tr><th>sensor or release</th><th>kind</th><th>rows in boost</th>
 <th>rows in coast</th><th>first seen</th><th>last seen</th></tr>{seen}</table>
 <h2>Criteria</h2><table><tr><th>criterion</th><th>limit</th><th>holds (observed)</th><th>P(speed below)</th><th>holds (declared)</th></tr>{crit}</table>
-<h2>How the estimate tightens with data</h2><table><tr><th>data</th><th>rows</th><th>95 % interval (m/s)</th></tr>{tight}</table>
+<h2>How the estimate tightens with data</h2><table><tr><th>data</th><th>rows</th><th>95 % interval (m/s)</th><th>why none</th></tr>{tight}</table>
 {tr_text}{cov_text}
 {''.join(_img(p) for p in images)}
 <h2>Method</h2><p>The estimate is the observer's Stone Soup track: an extended Kalman filter over its rows in

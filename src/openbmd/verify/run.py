@@ -285,6 +285,9 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     tightening = [{"data": " + ".join(SOURCE_NAMES[: s + 1]), "rows": int(np.sum(ladder[s])),
                    **row(rungs[s] if rungs is not None and rungs[s] is not None
                          else _estimate(fits, s, "speed", test.burnout_speed_mps, None))} for s in range(3)]
+    for s, r in enumerate(tightening):  # a data set that fixes nothing says why
+        r["reason"] = None if r["ci95"] is not None else _reason(everything.select(ladder[s]), posts, test,
+                                                                 ("none", "tracks", "telemetry")[s])
     convergence = [{"analysis_time_s": float(t), "rows": int(np.sum(cuts[i])),
                     **row(_estimate(fits, 3 + i, "speed", test.burnout_speed_mps, None))} for i, t in enumerate(times)]
     rows = {SOURCE_NAMES[s]: int(np.sum(obs.source == s)) for s in range(allowed + 1)}
