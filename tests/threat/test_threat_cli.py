@@ -52,6 +52,21 @@ def test_bad_input_is_one_line_and_exit_2(capsys):
         assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
 
 
+def test_an_unwritable_output_is_refused_before_the_assessment(capsys, tmp_path, monkeypatch):
+    """One line naming the flag, exit 1 (a runtime failure), and no assessment run first."""
+    import openbmd.api
+
+    def never(*a, **k):
+        raise AssertionError("the assessment ran before the output was checked")
+
+    monkeypatch.setattr(openbmd.api, "threat", never)
+    (tmp_path / "file").write_text("x")
+    for flag, path in (("--report", tmp_path / "file"), ("--geojson", tmp_path)):
+        assert main([*BASE, flag, str(path)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"openbmd: error: {flag}: ") and len(err.splitlines()) == 1
+
+
 def test_polygon_areas(capsys):
     argv = ["threat", "--area-polygon", "nw-iran=38.5 45;38.5 48;35.5 48;35.5 45", "--missiles", "shahab-3",
             "--assumptions", "nato", "--azimuths", "8", "--json"]

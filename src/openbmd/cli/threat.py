@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import QUIET, console, print_json
-from openbmd.cli.resolve import catalog, catalog_option, flags
+from openbmd.cli.resolve import catalog, catalog_option, flags, output_file, output_folder
 from openbmd.errors import InputError
 
 FLAGS = {"areas": "--areas", "polygons": "--area-polygon", "missiles": "--missiles", "assumptions": "--assumptions",
@@ -66,6 +66,8 @@ def threat(
 ) -> None:
     from openbmd import api
 
+    output_folder(report, "--report")  # refuse an unwritable output before the assessment, not after it
+    output_file(geojson, "--geojson")
     places = tuple(n.strip() for n in areas.split(",") if n.strip())
     with flags(FLAGS):
         result = api.threat(places + tuple(_polygon(p) for p in polygons), missiles, assumptions=assumptions,
@@ -78,7 +80,6 @@ def threat(
     if geojson is not None:
         import json
 
-        geojson.parent.mkdir(parents=True, exist_ok=True)
         geojson.write_text(json.dumps(result.geojson(), allow_nan=False), encoding="utf-8")
     if report is not None:
         result.write_report(report)
