@@ -32,6 +32,8 @@ def test_threat_json_contract_report_and_geojson(capsys, tmp_path):
     page = (tmp_path / "r" / "index.html").read_text()  # each set's figure in words, its sources beside it
     assert "<th>sources</th>" in page and "nato: 2,000 km, russia: not stated" in page
     assert "russia: not stated (the catalog's figure)" in page and "(IISS, 2010)" in page
+    low = [p for t in out["threats"] for p, v in t["reentry_speed_mps"].items() if v is None]
+    assert not low or "stays below 100 km" in page  # a re-entry speed that cannot exist says why
 
 
 def test_table_output_names_the_divergence(capsys):

@@ -106,7 +106,8 @@ def _km(m: float | None) -> str:
 
 
 def _mps(v: float | None) -> str:
-    return "-" if v is None else f"{v:,.0f} m/s"
+    """A re-entry speed (at 100 km on the way down); a flight that never climbs to 100 km has none."""
+    return "stays below 100 km" if v is None else f"{v:,.0f} m/s"
 
 
 def _s(v: float | None) -> str:
