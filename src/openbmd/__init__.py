@@ -19,7 +19,8 @@ __version__ = "0.1.0"
 
 _API = ("Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
         "compare_exercises", "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport",
-        "ExerciseReport", "ExerciseComparison", "TrackingResult", "replay", "ReplayResult", "threat", "ThreatResult")
+        "ExerciseReport", "ExerciseComparison", "TrackingResult", "replay", "ReplayResult", "threat", "ThreatResult",
+        "flight_test", "FlightTestReport")
 
 __all__ = ["__version__", *_API]
 

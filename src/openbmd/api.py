@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Catalog", "PlaceLike", "trajectory", "trajectory_from_burnout", "engage", "footprint", "assure", "exercise",
     "compare_exercises", "track", "TrajectoryResult", "EngagementResult", "FootprintResult", "AssuranceReport",
-    "ExerciseReport", "ExerciseComparison", "TrackingResult", "threat", "ThreatResult",
+    "ExerciseReport", "ExerciseComparison", "TrackingResult", "threat", "ThreatResult", "flight_test",
+    "FlightTestReport",
 ]
 
 PlaceLike = str | Place | tuple[float, float]
@@ -701,18 +702,32 @@ def _assurance_outcome(pairs: Sequence[dict[str, Any]], sites: Sequence[dict[str
                     "reachable_pairs": float(sum(p["reachable"] for p in pairs))})
 
 
+def _criteria(cat: Catalog, value: Any):
+    """A criteria set: a catalog set's name, a YAML file, an entry, or the name of one criterion in a catalog set
+    (``not-to-the-urals``), which is then checked alone."""
+    try:
+        return _deployment_or_file(cat, value, "criteria", "criteria")
+    except UnknownNameError:
+        for cs in cat.entries("criteria"):
+            one = [c for c in cs.criteria if c.name == value.strip()]
+            if one:
+                return cs.model_copy(update={"criteria": one})
+        raise
+
+
 def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets: str = "north-america",
            criteria: str | None = None, border: str | None = None, delay_s: float | None = None,
            interceptor_speed_km_s: float | None = None, timeline: str = "default", sweep: bool = False,
-           by_year: bool = False, observed: Sequence[str | Path] = (), progress: bool = True,
+           by_year: bool = False, observed: Sequence[str | Path | FlightTestReport] = (), progress: bool = True,
            catalog: Catalog | None = None, uncertainty: int = 0, seed: int = 0) -> AssuranceReport:
     """Can ``deployment`` (a catalog name, a YAML file in the catalog's format, or an entry) engage the strategic
     missiles of ``forces`` (a named force or base names) flying at ``targets`` (a named set or places)?
-    ``observed``: flight-test JSON files (``openbmd flight-test --json``) whose observed speeds check
-    ``criteria`` beside the declared ones. ``uncertainty`` = N > 0 assesses again on N catalog variants (seeded by
-    ``seed``) drawn from the estimate ranges of the figures used (missiles, bases, interceptors, sites, sensors,
-    timeline): the share of draws in which each pair is engageable, each site's distance check and each
-    criterion holds, and the figures each turns on. The sweep, the years and the observed checks stay nominal."""
+    ``observed``: flight-test JSON files (``openbmd flight-test --json``), or :func:`flight_test` results, whose
+    observed speeds check ``criteria`` beside the declared ones. ``uncertainty`` = N > 0 assesses again on N
+    catalog variants (seeded by ``seed``) drawn from the estimate ranges of the figures used (missiles, bases,
+    interceptors, sites, sensors, timeline): the share of draws in which each pair is engageable, each site's
+    distance check and each criterion holds, and the figures each turns on. The sweep, the years and the observed
+    checks stay nominal."""
     from openbmd.assurance import (assess, assess_years, evaluate_criteria, force_bases, sensitivity,
                                    strategic_corridors, target_places)
     from openbmd.assurance.assess import SWEEP_DELAYS_S
@@ -728,7 +743,7 @@ def assure(deployment: str | Deployment, *, forces: str = "russia-icbm", targets
         catalog = load_catalog(extra)
     cat, earth = catalog, wgs84()
     dep = _deployment_or_file(cat, deployment, "deployment", "deployment")
-    crit = _deployment_or_file(cat, criteria, "criteria", "criteria") if criteria else None
+    crit = _criteria(cat, criteria) if criteria else None
     speed = _km_s(interceptor_speed_km_s, "interceptor_speed_km_s")
     tl = timeline_for(cat, timeline, decision_delay_s=_non_negative(delay_s, "delay_s"))
     if by_year and not dep.declarations:
@@ -785,6 +800,9 @@ def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Pa
         raise InputError("is needed to check observed flight tests against", "criteria")
     speeds = []
     for f in files:
+        if isinstance(f, (FlightTestReport, dict)):  # a flight test of this session, or its JSON already read
+            speeds.append(observed_speed(f.to_json() if isinstance(f, FlightTestReport) else f, "observed"))
+            continue
         try:
             speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), str(f)))
         except InputError:
@@ -909,6 +927,102 @@ def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] 
             _entry(cat, kind, name, argument)
     with progress_bar("threat: missiles x sets", assessment_steps(request), enabled=progress) as advance:
         return ThreatResult(assess_threats(cat, request, wgs84(), progress=advance))
+
+
+# --- flight-test observation ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FlightTestReport:
+    """An observed interceptor flight test: the burnout speed and height the observer estimates with their 95 %
+    intervals beside the truth and the declaration, the speed limits checked, how the estimate tightens with
+    more data (own sensors, + released tracks, + telemetry) and converges in time, and with ``trials`` the
+    Monte Carlo coverage. ``result`` is the verify package's :class:`~openbmd.verify.FlightTestResult`."""
+
+    result: Any
+
+    @property
+    def statement(self) -> str:
+        """The result in words: 'observed 4.5000 km/s ± 0.03 m/s (95 %), declared 4.5 km/s (consistent); ...'."""
+        return self.result.statement()
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``openbmd flight-test --json`` document (SI)."""
+        return self.result.to_json()
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The tightening table: one row per data set (own sensors, + released tracks, + telemetry) with its
+        rows, speed estimate, 1-σ and 95 % interval (m/s; None where that data set fixes nothing)."""
+        rows = [{"data": r["data"], "rows": r["rows"], "estimate_mps": r["estimate"], "sigma_mps": r["sigma"],
+                 "ci95_low_mps": r["ci95"][0] if r["ci95"] else None,
+                 "ci95_high_mps": r["ci95"][1] if r["ci95"] else None} for r in self.result.tightening]
+        return _dataframe(rows).set_index("data")
+
+    to_frame = to_dataframe
+
+    def plot(self) -> Figure:
+        """The estimate as data arrive (its 95 % band against analysis time, the truth and the declaration)."""
+        from openbmd.report.verify_report import convergence_figure
+
+        return convergence_figure(self.result)
+
+    def write_report(self, folder: str | Path) -> Path:
+        """The observer's replay (HTML with the ground track, coverage, measurements over time and the
+        converging estimate; JSON and figures) in ``folder``; returns its index.html."""
+        from openbmd.report.verify_report import write_flight_test_report
+
+        return write_flight_test_report(Path(folder), self.result)
+
+    def __repr__(self) -> str:
+        r = self.result.request
+        return f"FlightTestReport({r.interceptor} from {r.site}, observed by {r.observer}: {self.statement})"
+
+
+def _release(released: str):
+    from openbmd.verify import ReleasePolicy
+
+    with renamed_arguments({"release": "released"}):
+        return ReleasePolicy(released)
+
+
+def flight_test(interceptor: str, site: PlaceLike, *, azimuth_deg: float, observer: str,
+                declared_speed_km_s: float | None = None, flown_speed_km_s: float | None = None,
+                pitch_over_deg: float = 30.0, observer_sensors: str | Sequence[str] = (), released: str = "none",
+                speed_limits_km_s: dict[str, float] | None = None, trials: int = 0, seed: int = 0,
+                catalog: Catalog | None = None) -> FlightTestReport:
+    """Fly a test of ``interceptor`` from ``site`` on ``azimuth_deg`` (pitch-over ``pitch_over_deg``), observed by
+    ``observer`` (a party with an assumption set: its sensors) and the instruments it brings (``observer_sensors``,
+    ``"PLACE:SENSOR"``); the tester releases ``released`` (none, tracks or telemetry). The test is declared at
+    ``declared_speed_km_s`` (default: the catalog's) and flown at ``flown_speed_km_s`` (default: as declared).
+    ``speed_limits_km_s``: limits checked beside the catalog's (name -> km/s). ``trials``: seeded Monte Carlo
+    runs scored for the coverage of the 95 % intervals."""
+    from openbmd.earth import wgs84
+    from openbmd.verify import FlightTestRequest, run_flight_test
+
+    cat = _catalog(catalog)
+    entry = _entry(cat, "interceptor", interceptor, "interceptor")
+    _point(cat, site, "site")
+    for value, argument in ((azimuth_deg, "azimuth_deg"), (pitch_over_deg, "pitch_over_deg")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"must be a finite angle in degrees, got {value!r}", argument)
+    if not 0.0 < pitch_over_deg < 90.0:
+        raise InputError(f"must be between 0 and 90 degrees, got {pitch_over_deg!r}", "pitch_over_deg")
+    if isinstance(trials, bool) or not isinstance(trials, int) or not 0 <= trials <= 100_000:
+        raise InputError(f"must be a whole number 0..100000, got {trials!r}", "trials")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"must be a whole number >= 0, got {seed!r}", "seed")
+    instruments = (observer_sensors,) if isinstance(observer_sensors, str) else tuple(observer_sensors)
+    parties = sorted({s.party for s in cat.entries("assumptions")})
+    if observer not in parties and not instruments:
+        raise InputError(f"unknown party {observer!r}, and it brings no sensor of its own; parties: {', '.join(parties)}",
+                         "observer")
+    limits = tuple((str(name), _km_s(v, "speed_limits_km_s")) for name, v in (speed_limits_km_s or {}).items())
+    request = FlightTestRequest(
+        entry.name, _site_text(site), math.radians(azimuth_deg), observer, kick_rad=math.radians(pitch_over_deg),
+        declared_speed_mps=_km_s(declared_speed_km_s, "declared_speed_km_s"),
+        flown_speed_mps=_km_s(flown_speed_km_s, "flown_speed_km_s"), instruments=instruments,
+        policy=_release(released), speed_limits_mps=limits, trials=trials, seed=seed)
+    with renamed_arguments({"instruments": "observer_sensors", "release": "released"}):
+        return FlightTestReport(run_flight_test(cat, request, wgs84()))
 
 
 # --- exercise --------------------------------------------------------------------------------------------

@@ -153,6 +153,19 @@ def test_every_result_draws_its_figure(catalog, tmp_path):
     (lambda: ob.threat("tabriz", "shahab-3", year=1800, progress=False), "year"),
     (lambda: ob.threat(missiles="shahab-3", polygons={"x": [(1.0, 2.0)]}, progress=False), "polygons"),
     (lambda: ob.threat(missiles="shahab-3", progress=False), "areas"),
+    (lambda: ob.flight_test("sm3-9", "pmrf", azimuth_deg=270, observer="russia"), "interceptor"),
+    (lambda: ob.flight_test("sm3-iia", "atlantis", azimuth_deg=270, observer="russia"), "site"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=math.nan, observer="russia"), "azimuth_deg"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="russia", pitch_over_deg=95), "pitch_over_deg"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="martians"), "observer"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="russia", released="all"), "released"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="russia", trials=-1), "trials"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="russia", declared_speed_km_s=-4.5),
+     "declared_speed_km_s"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="russia", observer_sensors="kauai"),
+     "observer_sensors"),
+    (lambda: ob.flight_test("sm3-iia", "pmrf", azimuth_deg=270, observer="russia", speed_limits_km_s={"x": 0}),
+     "speed_limits_km_s"),
 ])
 def test_bad_arguments_name_the_python_parameter_never_a_flag(call, argument):
     with pytest.raises(InputError) as info:
@@ -281,3 +294,41 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(Path(ob.__file__).parents[1])})
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_flight_test_is_the_verify_run_in_degrees_and_km_s_at_the_edge(catalog, tmp_path):
+    """``ob.flight_test`` flies, observes and estimates as :func:`openbmd.verify.run_flight_test` does for the same
+    request in SI; its frame is the tightening table, its figure the convergence, its report the replay."""
+    from openbmd.earth import wgs84
+    from openbmd.verify import FlightTestRequest, ReleasePolicy, run_flight_test
+
+    result = ob.flight_test("sm3-iia", "aegis-black-sea", azimuth_deg=90.0, observer="russia",
+                            declared_speed_km_s=4.5, released="tracks", speed_limits_km_s={"five": 5.0},
+                            catalog=catalog)
+    direct = run_flight_test(catalog, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                        declared_speed_mps=4500.0, policy=ReleasePolicy("tracks"),
+                                                        speed_limits_mps=(("five", 5000.0),)), wgs84())
+    assert result.to_json()["burnout_speed_mps"] == direct.to_json()["burnout_speed_mps"]
+    assert result.statement == direct.statement() and "below the 5 km/s limit (five)" in result.statement
+    frame = result.to_dataframe()
+    assert list(frame.index) == ["own sensors", "own sensors + released tracks",
+                                 "own sensors + released tracks + telemetry"]
+    assert (frame["ci95_high_mps"] - frame["ci95_low_mps"]).is_monotonic_decreasing
+    assert frame.loc["own sensors + released tracks", "estimate_mps"] == direct.burnout_speed.estimate
+    assert len(result.plot().axes) == 1
+    assert result.write_report(tmp_path / "ft").name == "index.html"
+    assert json.loads((tmp_path / "ft" / "flight-test.json").read_text())["statement"] == result.statement
+    assert "FlightTestReport(sm3-iia" in repr(result)
+
+
+def test_assure_takes_a_flight_test_result_as_the_observation(catalog, tmp_path):
+    """A Python user hands ``ob.assure`` the ``ob.flight_test`` result itself: the same check as its JSON file."""
+    ft = ob.flight_test("sm3-ia", "aegis-black-sea", azimuth_deg=90.0, observer="russia", released="tracks",
+                        catalog=catalog)
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps(ft.to_json()))
+    kw = dict(forces="kozelsk", targets="washington", criteria="urals-reach", progress=False, catalog=catalog)
+    by_object = ob.assure("epaa-phase1", observed=[ft], **kw).to_json()["criteria_observed"]
+    assert by_object == ob.assure("epaa-phase1", observed=[f], **kw).to_json()["criteria_observed"]
+    row = by_object[0]["checks"][0]
+    assert row["interceptor"] == "sm3-ia" and row["observed_holds"] == ("holds" if row["declared_holds"] else "fails")

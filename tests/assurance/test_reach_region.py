@@ -61,6 +61,27 @@ def test_reach_criterion_on_deployments():
     assert phase1["satisfied"]
     phase3 = reach_criterion(arm(CAT, CAT.deployment("epaa-phase3"), EARTH).batteries, URALS, EARTH)
     assert not phase3["satisfied"] and "redzikowo" in phase3["detail"]
+    edge = next(c for c in phase3["sites"] if c["site"] == "deveselu")  # 658 km off, 700 km reach: over the edge
+    assert edge["reaches"] and edge["share_of_region"] < 0.005
+    assert "deveselu (sm3-ib): reach 700 km, 658 km from" in phase3["detail"]
+    assert "under 1 % of it within reach" in phase3["detail"] and " 0 % of it" not in phase3["detail"]
+
+
+def test_an_honest_flight_test_observes_the_declared_reach():
+    """A test flown as declared is observed at the declared speed: the reach at the observed speed is the declared
+    reach (within the observed interval's metres), so declared and observed verdicts agree."""
+    import math
+
+    from openbmd.verify import FlightTestRequest, ReleasePolicy, run_flight_test
+
+    ft = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                policy=ReleasePolicy("tracks")), EARTH).to_json()
+    rows = criteria_both_ways(CAT, CAT.deployment("epaa-phase3"), CAT.criteria("urals-reach"),
+                              [observed_speed(ft)], EARTH)[0]["checks"]
+    row = next(r for r in rows if r["interceptor"] == "sm3-iia")
+    assert abs(row["reach_m"]["observed"] - row["reach_m"]["declared"]) < 100.0
+    assert row["reach_m"]["observed_low"] - 100.0 <= row["reach_m"]["declared"] <= row["reach_m"]["observed_high"] + 100.0
+    assert row["observed_holds"] == ("holds" if row["declared_holds"] else "fails")
 
 
 def _flight_test_json(interceptor: str, estimate: float, lo: float, hi: float) -> dict:
@@ -103,6 +124,12 @@ def test_assure_cli_takes_observed_files(capsys, tmp_path):
     out = json.loads(capsys.readouterr().out)
     assert out["criteria"][0]["name"] == "not-to-the-urals" and out["criteria"][0]["satisfied"]
     assert out["criteria_observed"][0]["checks"][0]["observed_holds"] == "holds"
+    assert main([*base, "--criteria", "not-to-the-urals", "--observed", str(f), "--json"]) == 0  # by its own name
+    alone = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in alone["criteria"]] == ["not-to-the-urals"]
+    assert alone["criteria"] == out["criteria"] and alone["criteria_observed"] == out["criteria_observed"]
+    assert main([*base, "--criteria", "not-to-the-moon"]) == 2
+    assert "--criteria: unknown criteria 'not-to-the-moon'" in capsys.readouterr().err
     assert main([*base, "--observed", str(f)]) == 2
     assert "--criteria" in capsys.readouterr().err
     bad = tmp_path / "bad.json"

@@ -155,7 +155,7 @@ CASES = [
     ([*TEST[:6], "90", *TEST[7:]], 2, "--azimuth: unit"),
     ([*TEST, "--released", "all"], 2, "--released: unknown release 'all'"),
     ([*TEST, "--observer-sensor", "gabala"], 2, "--observer-sensor: cannot read 'gabala'"),
-    ([*TEST, "--trials", "-1"], 2, "--trials: must be 0..100000"),
+    ([*TEST, "--trials", "-1"], 2, "--trials: must be a whole number 0..100000"),
     # export
     (["export", "{tmpfile}", "--to", "{tmp}/x.kml"], 2, "plain.txt: line 1: not JSON"),
     (["export", "{tmp}/nothere.json", "--to", "{tmp}/x.kml"], 2, "nothere.json: cannot read it"),

@@ -33,6 +33,8 @@ def test_place_names_expand_to_their_sensors(catalog):
     posts = sensor_posts(catalog, ["kurecik", "armavir", "sbirs"])
     names = [p.name for p in posts]
     assert names[0] == "kurecik/an-tpy-2" and names[-1] == "sbirs"
+    assert names[1:3] == ["armavir/voronezh@135", "armavir/voronezh@225"]  # two faces, two names
+    assert len(set(names)) == len(names)
     assert math.isclose(math.degrees(posts[0].boresight_azimuth_rad), 100.0)
     assert not posts[-1].is_radar
 

@@ -63,6 +63,15 @@ def test_joint_network_warns_no_later_than_any_party(result):
                 assert joint <= t.flight_time_s[place] + 1e-9
 
 
+def test_the_joint_network_is_every_party_sensor_once(result):
+    """Armavir's two Voronezh faces are two posts with two names, and the joint network keeps both."""
+    own = result.sensors["nato"] + result.sensors["russia"]
+    assert sorted(result.sensors[JOINT]) == sorted(set(own))
+    assert {"armavir/voronezh@135", "armavir/voronezh@225"} <= set(result.sensors[JOINT])
+    for names in result.sensors.values():
+        assert len(set(names)) == len(names)
+
+
 def test_year_decides_whether_the_threat_exists(result):
     assert result.threat("sejjil-2", "tabriz", "nato").exists       # from 2009
     assert not result.threat("sejjil-2", "tabriz", "russia").exists  # from 2015
@@ -83,6 +92,21 @@ def test_divergence_names_exactly_the_fields_that_differ(result):
     gained = {p for e in rng.effects if e.base == "russia" for p in e.gained}
     nato_only = set(rng.targets_only["nato"])
     assert gained and gained <= nato_only
+
+
+def test_each_diverging_figure_carries_each_sets_basis_and_sources(result):
+    """The joint product: where two sets part, each side's figure shows how it is known and from where."""
+    for d in result.divergence:
+        sets = CAT.assumptions("nato"), CAT.assumptions("russia")
+        for s in sets:
+            fig = s.for_missile(d.missile).figure(d.field)
+            how = d.stated[s.name]
+            if fig is None:
+                assert how is None and d.values[s.name] is None
+            else:
+                assert how["basis"] == fig.basis and len(how["sources"]) == len(fig.source) >= 1
+                assert all(src.title in text for src, text in zip(fig.source, how["sources"]) if src.title)
+        assert d.to_json()["stated"] == d.stated
 
 
 def test_differing_fields_on_constructed_sets():

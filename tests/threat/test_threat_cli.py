@@ -29,12 +29,18 @@ def test_threat_json_contract_report_and_geojson(capsys, tmp_path):
     assert "data:image/png;base64," in html and "Where the assessments diverge" in html
     assert json.loads((tmp_path / "r" / "threat.json").read_text())["divergence"] == out["divergence"]
     assert (tmp_path / "r" / "map-nato.png").stat().st_size > 10_000
+    page = (tmp_path / "r" / "index.html").read_text()  # each set's figure in words, its sources beside it
+    assert "<th>sources</th>" in page and "nato: 2,000 km, russia: not stated" in page
+    assert "russia: not stated (the catalog's figure)" in page and "(IISS, 2010)" in page
+    low = [p for t in out["threats"] for p, v in t["reentry_speed_mps"].items() if v is None]
+    assert not low or "stays below 100 km" in page  # a re-entry speed that cannot exist says why
 
 
 def test_table_output_names_the_divergence(capsys):
     assert main(BASE) == 0
     text = capsys.readouterr().out
     assert "sejjil-2" in text and "payload_mass_kg" in text and "Where the assessments diverge" in text
+    assert "nato: 2,000 km" in text and "russia: 1,000 kg" in text and "2,000,000" not in text  # km at the edge
 
 
 def test_bad_input_is_one_line_and_exit_2(capsys):
@@ -46,6 +52,21 @@ def test_bad_input_is_one_line_and_exit_2(capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
         assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_unwritable_output_is_refused_before_the_assessment(capsys, tmp_path, monkeypatch):
+    """One line naming the flag, exit 1 (a runtime failure), and no assessment run first."""
+    import openbmd.api
+
+    def never(*a, **k):
+        raise AssertionError("the assessment ran before the output was checked")
+
+    monkeypatch.setattr(openbmd.api, "threat", never)
+    (tmp_path / "file").write_text("x")
+    for flag, path in (("--report", tmp_path / "file"), ("--geojson", tmp_path)):
+        assert main([*BASE, flag, str(path)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"openbmd: error: {flag}: ") and len(err.splitlines()) == 1
 
 
 def test_polygon_areas(capsys):

@@ -26,6 +26,12 @@ def test_json_contract_with_trials_and_report(capsys, tmp_path):
     assert [r["data"] for r in out["tightening"]][0] == "own sensors"
     html = (tmp_path / "r" / "index.html").read_text()
     assert "data:image/png;base64," in html and "How the estimate tightens" in html
+    cover = {c["sensor"]: c for c in out["observer_coverage"]}  # every observer sensor, and the released stream
+    assert set(cover) == {*out["observer_sensors"], "released tracks"}
+    assert sum(c["rows"] for c in cover.values()) == sum(out["observations"].values())
+    assert all(c["boost_rows"] + c["coast_rows"] == c["rows"] for c in cover.values())
+    assert cover["released tracks"]["coast_rows"] > 0 and "The observer's coverage" in html
+    assert "armavir/voronezh@135" in html and "armavir/voronezh@225" in html
     assert json.loads((tmp_path / "r" / "flight-test.json").read_text())["burnout_speed_mps"] == out["burnout_speed_mps"]
 
 
@@ -35,6 +41,9 @@ def test_blind_observer_gets_null_and_why(capsys):
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["burnout_speed_mps"]["ci95"] is None and "sees the interceptor" in out["reason"]
+    own, tracks = out["tightening"][:2]  # the rung that fixes nothing says why; the next does not need to
+    assert own["ci95"] is None and own["reason"] == out["reason"]
+    assert tracks["ci95"] is not None and tracks["reason"] is None
     assert main([*argv[:-1], "--observer-sensor", "21.5,-158.0:an-tpy-2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["burnout_speed_mps"]["ci95"] is not None and out["observer_sensors"][-1].endswith("an-tpy-2")

@@ -124,11 +124,16 @@ def reach_over_region(units: Sequence[FireUnit], region: Region, earth: EarthMod
     return out
 
 
+def _share_text(share: float) -> str:
+    """The share of a region within reach, in words: a site that reaches over its edge has 'under 1 %', not '0 %'."""
+    return "under 1 %" if share < 0.005 else f"{100 * share:.0f} %"
+
+
 def reach_criterion(units: Sequence[FireUnit], region: Region, earth: EarthModel) -> dict[str, Any]:
     """The reach criterion over ``region``: satisfied when no unit reaches over it, and which do."""
     checks = reach_over_region(units, region, earth)
     bad = [c for c in checks if c.reaches]
     detail = "; ".join(f"{c.site} ({c.interceptor}): reach {c.reach_m / 1e3:,.0f} km, {c.distance_m / 1e3:,.0f} km "
-                       f"from {region.display_name}, {100 * c.share:.0f} % of it within reach" for c in bad)
+                       f"from {region.display_name}, {_share_text(c.share)} of it within reach" for c in bad)
     return {"satisfied": not bad, "detail": detail or f"no site reaches over {region.display_name}",
             "sites": [c.to_json() for c in checks]}

@@ -22,11 +22,13 @@ Example: openbmd assure --deployment epaa-phase3 --forces russia-icbm
          --report out/assure
 
 --deployment and --criteria take a catalog name or a YAML file in the
-catalog's format (kind: deployment / kind: criteria). --forces: russia-icbm,
-us-icbm or base names; --targets: north-america, russia, europe or place
-names (comma-separated). Per pair the result gives engageability, the window,
-the speed threshold (the least common interceptor burnout speed that engages
-it) and the delay budget (the longest decision delay that does).
+catalog's format (kind: deployment / kind: criteria); --criteria also
+takes one criterion's name (e.g. not-to-the-urals), checked alone.
+--forces: russia-icbm, us-icbm or base names; --targets: north-america,
+russia, europe or place names (comma-separated). Per pair the result
+gives engageability, the window, the speed threshold (the least common
+interceptor burnout speed that engages it) and the delay budget (the
+longest decision delay that does).
 --observed FILE (flight-test JSON) checks --criteria with observed speeds too.
 """
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import QUIET, console, print_json
-from openbmd.cli.resolve import catalog, catalog_option, flags
+from openbmd.cli.resolve import catalog, catalog_option, flags, output_file, output_folder
 from openbmd.errors import InputError
 
 FLAGS = {"areas": "--areas", "polygons": "--area-polygon", "missiles": "--missiles", "assumptions": "--assumptions",
@@ -66,6 +66,8 @@ def threat(
 ) -> None:
     from openbmd import api
 
+    output_folder(report, "--report")  # refuse an unwritable output before the assessment, not after it
+    output_file(geojson, "--geojson")
     places = tuple(n.strip() for n in areas.split(",") if n.strip())
     with flags(FLAGS):
         result = api.threat(places + tuple(_polygon(p) for p in polygons), missiles, assumptions=assumptions,
@@ -78,13 +80,14 @@ def threat(
     if geojson is not None:
         import json
 
-        geojson.parent.mkdir(parents=True, exist_ok=True)
         geojson.write_text(json.dumps(result.geojson(), allow_nan=False), encoding="utf-8")
     if report is not None:
         result.write_report(report)
 
 
 def _print(data: dict) -> None:
+    from openbmd.threat import figure_text
+
     t = Table("missile", "area", "set", "greatest range", "from", "exists", "targets", "countries",
               "median joint warning")
     for th in data["threats"]:
@@ -96,10 +99,8 @@ def _print(data: dict) -> None:
     if data["divergence"]:
         d = Table("missile", "figure", "values", "consequence")
         for row in data["divergence"]:
-            fmt = "{:.0f}" if row["field"] == "first_year" else "{:,.0f}"
-            d.add_row(row["missile"], row["field"], ", ".join(f"{k}: {fmt.format(v)}" if v is not None else
-                                                              f"{k}: not stated" for k, v in row["values"].items()),
-                      row["consequence"])
+            d.add_row(row["missile"], row["field"], ", ".join(f"{k}: {figure_text(row['field'], v)}"
+                                                              for k, v in row["values"].items()), row["consequence"])
         console().print("Where the assessments diverge:")
         console().print(d)
     elif len(data["assumptions"]) > 1:

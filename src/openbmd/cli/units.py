@@ -33,7 +33,9 @@ def parse_quantity(text: str, kind: str, argument: str, *, positive: bool = Fals
     value, unit = float(match.group(1)), match.group(2)
     if unit not in units:
         allowed = ", ".join(units)
-        raise InputError(f"unit {unit or '(none)'!r} in {text!r} is not a {kind} unit; use one of {allowed}", argument)
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(f"unit {unit or '(none)'!r} in {text!r} is not {article} {kind} unit; use one of {allowed}",
+                         argument)
     if not math.isfinite(value):
         raise InputError(f"{text!r} is not a finite number", argument)
     if positive and value <= 0.0:

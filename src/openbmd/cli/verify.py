@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import console, print_json
-from openbmd.cli.resolve import flags
+from openbmd.cli.resolve import catalog, catalog_option, flags, output_folder
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -32,18 +32,27 @@ holds the true value.
 """
 
 
-FLAGS = {"site": "--from", "release": "--released", "observer": "--observer", "instruments": "--observer-sensor"}
-"""Domain argument names -> the flags of ``flight-test``."""
+FLAGS = {"site": "--from", "released": "--released", "release": "--released", "observer": "--observer",
+         "instruments": "--observer-sensor", "observer_sensors": "--observer-sensor", "interceptor": "--interceptor",
+         "trials": "--trials", "seed": "--seed", "azimuth_deg": "--azimuth", "pitch_over_deg": "--pitch-over",
+         "declared_speed_km_s": "--declared-speed", "flown_speed_km_s": "--flown-speed",
+         "speed_limits_km_s": "--limit"}
+"""API and domain argument names -> the flags of ``flight-test``."""
 
 
-def _limits(texts: list[str]) -> tuple[tuple[str, float], ...]:
-    out = []
+def _limits(texts: list[str]) -> dict[str, float]:
+    """``NAME=SPEED`` texts as name -> km/s."""
+    out = {}
     for text in texts:
         name, sep, value = text.partition("=")
         if not sep or not name.strip():
             raise InputError(f"cannot read {text!r}; write NAME=SPEED, e.g. 'five=5km/s'", "--limit")
-        out.append((name.strip(), parse_quantity(value, "speed", "--limit", positive=True)))
-    return tuple(out)
+        out[name.strip()] = parse_quantity(value, "speed", "--limit", positive=True) / 1e3
+    return out
+
+
+def _km_s(text: Optional[str], flag: str) -> Optional[float]:
+    return parse_quantity(text, "speed", flag, positive=True) / 1e3 if text else None
 
 
 def flight_test(
@@ -52,7 +61,7 @@ def flight_test(
     azimuth: str = typer.Option(..., "--azimuth", help="Launch azimuth, e.g. 90deg."),
     observer: str = typer.Option(..., "--observer", help="Observing party, e.g. russia."),
     declared_speed: Optional[str] = typer.Option(None, "--declared-speed", help="Declared burnout speed, e.g. 4.5km/s."),
-    flown_speed: Optional[str] = typer.Option(None, "--flown-speed", help="Speed the test is really flown at."),
+    flown_speed: Optional[str] = typer.Option(None, "--flown-speed", help="Burnout speed the test is really flown to."),
     pitch: str = typer.Option("30deg", "--pitch-over", help="Declared pitch-over angle (flight path)."),
     instruments: list[str] = typer.Option([], "--observer-sensor", help="PLACE:SENSOR the observer brings."),
     released: str = typer.Option("none", "--released", help="none, tracks or telemetry."),
@@ -61,49 +70,27 @@ def flight_test(
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the observer's replay (HTML, JSON, figures)."),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
-    from openbmd.catalog import load_catalog
-    from openbmd.earth import wgs84
-    from openbmd.errors import UnknownNameError
-    from openbmd.verify import run_flight_test
+    import math
 
-    if trials < 0 or trials > 100_000:
-        raise InputError(f"must be 0..100000, got {trials}", "--trials")
-    cat = load_catalog()
-    try:
-        cat.interceptor(interceptor)
-    except UnknownNameError as exc:
-        raise UnknownNameError(str(exc), "--interceptor") from None
-    if not any(s.party == observer for s in cat.entries("assumptions")) and not instruments:
-        parties = sorted({s.party for s in cat.entries("assumptions")})
-        raise InputError(f"unknown party {observer!r} and no --observer-sensor; parties: {', '.join(parties)}",
-                         "--observer")
+    from openbmd import api
+
+    output_folder(report, "--report")
     with flags(FLAGS):
-        result = run_flight_test(cat, _request(interceptor, site, azimuth, observer, pitch, declared_speed,
-                                               flown_speed, instruments, released, limits, trials, seed), wgs84())
+        result = api.flight_test(
+            interceptor, site, azimuth_deg=math.degrees(parse_quantity(azimuth, "angle", "--azimuth")),
+            observer=observer, pitch_over_deg=math.degrees(parse_quantity(pitch, "angle", "--pitch-over", positive=True)),
+            declared_speed_km_s=_km_s(declared_speed, "--declared-speed"),
+            flown_speed_km_s=_km_s(flown_speed, "--flown-speed"), observer_sensors=instruments, released=released,
+            speed_limits_km_s=_limits(limits), trials=trials, seed=seed, catalog=catalog(catalog_files))
     data = result.to_json()
     if as_json:
         print_json(data)
     else:
         _print(data)
     if report is not None:
-        from openbmd.report.verify_report import write_flight_test_report
-
-        write_flight_test_report(report, result)
-
-
-def _request(interceptor, site, azimuth, observer, pitch, declared_speed, flown_speed, instruments, released,
-             limits, trials, seed):
-    from openbmd.verify import FlightTestRequest, ReleasePolicy
-
-    return FlightTestRequest(
-        interceptor, site, parse_quantity(azimuth, "angle", "--azimuth"), observer,
-        kick_rad=parse_quantity(pitch, "angle", "--pitch-over", positive=True),
-        declared_speed_mps=parse_quantity(declared_speed, "speed", "--declared-speed", positive=True)
-        if declared_speed else None,
-        flown_speed_mps=parse_quantity(flown_speed, "speed", "--flown-speed", positive=True) if flown_speed else None,
-        instruments=tuple(instruments), policy=ReleasePolicy(released), speed_limits_mps=_limits(limits),
-        trials=trials, seed=seed)
+        result.write_report(report)
 
 
 def _print(data: dict) -> None:
@@ -111,7 +98,8 @@ def _print(data: dict) -> None:
     t = Table("data", "rows", "95 % interval")
     for row in data["tightening"]:
         ci = row["ci95"]
-        t.add_row(row["data"], str(row["rows"]), "-" if ci is None else f"{ci[0]:,.2f} - {ci[1]:,.2f} m/s")
+        t.add_row(row["data"], str(row["rows"]),
+                  f"- ({row['reason']})" if ci is None else f"{ci[0]:,.2f} - {ci[1]:,.2f} m/s")
     console().print(t)
     console().print(f"estimate: {data['burnout_speed_mps']['method']}")
     fit = (data.get("batch_fit") or {}).get("burnout_speed_mps")

@@ -106,7 +106,8 @@ def _km(m: float | None) -> str:
 
 
 def _mps(v: float | None) -> str:
-    return "-" if v is None else f"{v:,.0f} m/s"
+    """A re-entry speed (at 100 km on the way down); a flight that never climbs to 100 km has none."""
+    return "stays below 100 km" if v is None else f"{v:,.0f} m/s"
 
 
 def _s(v: float | None) -> str:
@@ -126,6 +127,25 @@ differently and tries it one at a time, both ways: what one set would conclude w
 """
 
 
+def _values_text(row: dict[str, Any]) -> str:
+    """Each set's value of a diverging figure in words ('nato: 2,000 km, russia: not stated')."""
+    from openbmd.threat import figure_text
+
+    return ", ".join(f"{k}: {figure_text(row['field'], v)}" for k, v in row["values"].items())
+
+
+def _stated_html(row: dict[str, Any]) -> str:
+    """Each set's basis and sources for a diverging figure, one line per set."""
+    e = html.escape
+    lines = []
+    for k, how in (row.get("stated") or {}).items():
+        if how is None:
+            lines.append(f"{e(k)}: not stated (the catalog's figure)")
+        else:
+            lines.append(f"{e(k)}: {e(how['basis'])}; " + "; ".join(e(x) for x in how["sources"]))
+    return "<br>".join(lines) or "-"
+
+
 def threat_html(data: dict[str, Any], images: list[Path]) -> str:
     """The report page: summary, divergence, per-target tables, maps."""
     e = html.escape
@@ -135,8 +155,8 @@ def threat_html(data: dict[str, Any], images: list[Path]) -> str:
         f"<td>{'yes' if t['exists'] else 'no'}</td><td>{len(t['reaches'])}</td><td>{len(t['countries'])}</td></tr>"
         for t in data["threats"])
     div = "".join(f"<tr><td>{e(d['missile'])}</td><td><code>{e(d['field'])}</code></td>"
-                  f"<td>{e(json.dumps(d['values']))}</td><td>{e(d['consequence'])}</td></tr>"
-                  for d in data["divergence"]) or "<tr><td colspan=4>The sets agree on every figure.</td></tr>"
+                  f"<td>{e(_values_text(d))}</td><td>{e(d['consequence'])}</td><td>{_stated_html(d)}</td></tr>"
+                  for d in data["divergence"]) or "<tr><td colspan=5>The sets agree on every figure.</td></tr>"
     detail = []
     for t in data["threats"]:
         parties = list(t["warning_time_s"])
@@ -157,7 +177,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 <table><tr><th>missile</th><th>area</th><th>set</th><th>greatest range</th><th>least range</th><th>from</th>
 <th>exists</th><th>targets</th><th>countries</th></tr>{rows}</table>
 <h2>Where the assessments diverge</h2>
-<table><tr><th>missile</th><th>figure</th><th>values</th><th>consequence</th></tr>{div}</table>
+<table><tr><th>missile</th><th>figure</th><th>values</th><th>consequence</th><th>sources</th></tr>{div}</table>
 {figs}
 {_METHOD}
 <h2>Targets</h2>{''.join(detail)}

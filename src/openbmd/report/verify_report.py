@@ -48,25 +48,31 @@ def track_map(path: Path, result) -> Path:
 
 
 def measurements_plot(path: Path, result) -> Path:
-    """Observation rows over time, by source (own radars per post, released tracks, telemetry)."""
+    """Observation rows over time, one line per source: each of the observer's radars, released tracks, telemetry."""
     obs = result.observations.select(result.observations.trial == 0)
-    fig = new_figure(10.0, 3.5)
+    lines = [(p.name, (obs.source == 0) & (obs.post == k), _SOURCE_COLOURS[0])
+             for k, p in enumerate(result.posts) if p.is_radar]
+    lines += [(name, obs.source == s, _SOURCE_COLOURS[s]) for s, name in ((1, "released tracks"), (2, "telemetry"))
+              if np.any(obs.source == s)]
+    fig = new_figure(10.0, 1.5 + 0.35 * max(len(lines), 1))
     ax = fig.add_subplot()
-    labels = ["own radars", "released tracks", "telemetry"]
-    for s in range(3):
-        rows = obs.source == s
-        if rows.any():
-            y = np.where(obs.post[rows] >= 0, obs.post[rows], 0) + 3 * s
-            ax.plot(obs.t_s[rows], y, "|", color=_SOURCE_COLOURS[s], label=labels[s], markersize=8)
+    for y, (_, rows, colour) in enumerate(lines):
+        ax.plot(obs.t_s[rows], np.full(int(rows.sum()), y), "|", color=colour, markersize=8)
     ax.axvline(result.test.burnout_t_s, color="black", linewidth=0.8, linestyle="--", label="burnout")
     ax.set_xlabel("time after launch (s)")
-    ax.set_yticks([])
+    ax.set_yticks(range(len(lines)), [name for name, _, _ in lines], fontsize=8)
+    ax.set_ylim(-0.7, max(len(lines), 1) - 0.3)
     ax.legend(fontsize=8, loc="upper right")
     ax.set_title("Measurements over time", fontsize=11)
     return save_figure(fig, path)
 
 
 def convergence_plot(path: Path, result) -> Path:
+    """Write :func:`convergence_figure` of ``result`` to ``path``."""
+    return save_figure(convergence_figure(result), path)
+
+
+def convergence_figure(result):
     """The burnout-speed estimate and its 95 % interval against the analysis time, with truth and declaration."""
     rows = [r for r in result.to_json()["convergence"] if r["ci95"] is not None]
     fig = new_figure(10.0, 3.8)
@@ -84,7 +90,7 @@ def convergence_plot(path: Path, result) -> Path:
     ax.set_ylabel("burnout speed (m/s)")
     ax.legend(fontsize=8)
     ax.set_title("The estimate as data arrive", fontsize=11)
-    return save_figure(fig, path)
+    return fig
 
 
 def _img(path: Path) -> str:
@@ -97,8 +103,8 @@ def flight_test_html(data: dict[str, Any], images: list[Path]) -> str:
     def ci(x):
         return "-" if x is None else f"{x[0]:,.2f} - {x[1]:,.2f}"
 
-    tight = "".join(f"<tr><td>{e(r['data'])}</td><td>{r['rows']}</td><td>{ci(r['ci95'])}</td></tr>"
-                    for r in data["tightening"])
+    tight = "".join(f"<tr><td>{e(r['data'])}</td><td>{r['rows']}</td><td>{ci(r['ci95'])}</td>"
+                    f"<td>{e(r.get('reason') or '')}</td></tr>" for r in data["tightening"])
     crit = "".join(f"<tr><td>{e(c['name'])}</td><td>{c['limit']:,.0f} m/s</td><td>{c['holds']}</td>"
                    f"<td>{_conf(c['confidence'])}</td><td>{c['declared_holds']}</td></tr>" for c in data["criteria"])
     s, a = data["burnout_speed_mps"], data["burnout_altitude_m"]
@@ -114,6 +120,15 @@ def flight_test_html(data: dict[str, Any], images: list[Path]) -> str:
     s_est = "-" if s["estimate"] is None else f"{s['estimate']:,.2f}"
     a_est = "-" if a["estimate"] is None else f"{a['estimate']:,.0f}"
     sensors = ", ".join(data["observer_sensors"]) or "no sensors"
+
+    def when(x):
+        return "-" if x is None else f"{x:,.0f} s"
+
+    seen = "".join(f"<tr><td>{e(c['sensor'])}</td><td>{e(c['kind'])}</td><td>{c['boost_rows']}</td>"
+                   f"<td>{c['coast_rows']}</td><td>{when(c['first_s'])}</td><td>{when(c['last_s'])}</td></tr>"
+                   for c in data.get("observer_coverage", []))
+    a_decl = "-" if a.get("declared") is None else f"{a['declared']:,.0f}"
+    s_decl = "-" if s.get("declared") is None else f"{s['declared']:,.2f}"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>openbmd flight-test observation</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse;margin:8px 0}}
 td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%}}</style></head><body>
@@ -121,18 +136,23 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 <p><b>{e(data['statement'])}</b></p>
 <p>Observer: {e(data['observer'])} ({e(sensors)}); released: {e(data['released'])}.</p>
 <table><tr><th></th><th>true</th><th>declared</th><th>estimate</th><th>95 % interval</th></tr>
-<tr><td>burnout speed (m/s)</td><td>{s['true']:,.2f}</td><td>{s['declared'] or '-'}</td><td>{s_est}</td><td>{ci(s['ci95'])}</td></tr>
-<tr><td>burnout height (m)</td><td>{a['true']:,.0f}</td><td>-</td><td>{a_est}</td><td>{ci(a['ci95'])}</td></tr></table>
+<tr><td>burnout speed (m/s)</td><td>{s['true']:,.2f}</td><td>{s_decl}</td><td>{s_est}</td><td>{ci(s['ci95'])}</td></tr>
+<tr><td>burnout height (m)</td><td>{a['true']:,.0f}</td><td>{a_decl}</td><td>{a_est}</td><td>{ci(a['ci95'])}</td></tr></table>
+<h2>The observer's coverage</h2><table><tr><th>sensor or release</th><th>kind</th><th>rows in boost</th>
+<th>rows in coast</th><th>first seen</th><th>last seen</th></tr>{seen}</table>
 <h2>Criteria</h2><table><tr><th>criterion</th><th>limit</th><th>holds (observed)</th><th>P(speed below)</th><th>holds (declared)</th></tr>{crit}</table>
-<h2>How the estimate tightens with data</h2><table><tr><th>data</th><th>rows</th><th>95 % interval (m/s)</th></tr>{tight}</table>
+<h2>How the estimate tightens with data</h2><table><tr><th>data</th><th>rows</th><th>95 % interval (m/s)</th><th>why none</th></tr>{tight}</table>
 {tr_text}{cov_text}
 {''.join(_img(p) for p in images)}
-<h2>Method</h2><p>The observer fits the interceptor's state at the declared burnout time to every observation after it
-(weighted least squares, Gauss-Newton, ballistic flight with J2, rotation and drag); the interval is the fit's 95 %
-interval from the stated noise of each sensor and release. Each radar's constant biases in elevation, azimuth and
-range are estimated beside the state under their priors (assumptions with sources, in the JSON's
-<code>sensor_biases</code>), so the interval carries them. Not modelled: the uncertainty of the burnout time itself,
-thrust tail-off.</p>
+<h2>Method</h2><p>The estimate is the observer's Stone Soup track: an extended Kalman filter over its rows in
+time order (the declared boost as the prior, thrust as white acceleration noise; then the coast with the ballistic
+model, J2, rotation and drag, and no process noise), smoothed back to the declared burnout time by Stone Soup's
+Rauch-Tung-Striebel smoother; the interval is the smoothed 95 % interval. Each radar's constant biases in
+elevation, azimuth and range are in the state under their priors (assumptions with sources, in the JSON's
+<code>sensor_biases</code>), so the interval carries them. A batch least-squares fit of the coast rows (Gauss-Newton,
+the same biases estimated) is the cross-check; the tightening with time uses it. The observer's radars see the
+interceptor by their catalog coverage and noise; space IR sees only the boost. Not modelled: the uncertainty of
+the burnout time itself, thrust tail-off.</p>
 </body></html>"""
 
 

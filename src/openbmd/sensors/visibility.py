@@ -17,6 +17,7 @@ so detection times are resolved to the sample spacing.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,9 +77,16 @@ def sensor_posts(catalog: Catalog, names: Sequence[str], argument: str = "sensor
 
 
 def place_posts(catalog: Catalog, place_name: str) -> list[SensorPost]:
-    """The sensors mounted at a catalog place, as posts."""
+    """The sensors mounted at a catalog place, as posts named ``place/sensor``; where a place mounts one sensor
+    type more than once (Armavir's two Voronezh faces) each is named by its boresight, ``place/sensor@135``."""
     place = catalog.place(place_name)
-    return [SensorPost(f"{place.name}/{m.sensor}", catalog.sensor(m.sensor), math.radians(place.lat_deg),
+    count = Counter(m.sensor for m in place.sensors)
+
+    def name(m) -> str:
+        face = f"@{m.boresight_azimuth_deg or 0.0:g}" if count[m.sensor] > 1 else ""
+        return f"{place.name}/{m.sensor}{face}"
+
+    return [SensorPost(name(m), catalog.sensor(m.sensor), math.radians(place.lat_deg),
                        math.radians(place.lon_deg), place.alt_m, math.radians(m.boresight_azimuth_deg or 0.0))
             for m in place.sensors]
 

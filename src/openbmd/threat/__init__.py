@@ -13,7 +13,7 @@ from openbmd.threat.assess import (JOINT, Reach, Threat, ThreatAssessment, Threa
                                    assess_threats, assessment_steps, reach_of)
 from openbmd.threat.areas import LaunchArea, place_area, polygon_area, resolve_areas
 from openbmd.threat.coverage import countries_covered, places_within, target_places
-from openbmd.threat.divergence import Divergence, FigureEffect, differing_fields, divergence_table
+from openbmd.threat.divergence import Divergence, FigureEffect, differing_fields, divergence_table, figure_text
 from openbmd.threat.reach import ReachContour, reach_contours
 from openbmd.threat.vehicles import AssumedMissile, assumed_missile, reference_range_m
 
@@ -21,6 +21,6 @@ __all__ = [
     "JOINT", "Reach", "Threat", "ThreatAssessment", "ThreatRequest", "assess_missile", "assess_threats", "assessment_steps",
     "reach_of",
     "LaunchArea", "place_area", "polygon_area", "resolve_areas", "countries_covered", "places_within", "target_places",
-    "Divergence", "FigureEffect", "differing_fields", "divergence_table",
+    "Divergence", "FigureEffect", "differing_fields", "divergence_table", "figure_text",
     "ReachContour", "reach_contours", "AssumedMissile", "assumed_missile", "reference_range_m",
 ]

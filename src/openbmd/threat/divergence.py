@@ -46,7 +46,8 @@ class Divergence:
     """One figure of one missile that two or more sets state differently.
 
     ``values``: set -> the stated value (None: not stated, the catalog decides); ``effects`` the
-    one-at-a-time trials (reach figures only); ``consequence`` the effect in words.
+    one-at-a-time trials (reach figures only); ``consequence`` the effect in words; ``stated``: set -> how
+    it knows the figure (basis, range, sources; None where it states none).
     """
 
     missile: str
@@ -56,10 +57,13 @@ class Divergence:
     effects: tuple[FigureEffect, ...] = ()
     targets_only: dict[str, tuple[str, ...]] | None = None
     warning_change_s: float | None = None
+    stated: dict[str, dict[str, Any] | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"missile": self.missile, "field": self.field, "values": dict(self.values),
                                "consequence": self.consequence}
+        if self.stated is not None:
+            out["stated"] = dict(self.stated)
         if self.effects:
             out["effects"] = [e.to_json() for e in self.effects]
         if self.targets_only is not None:
@@ -111,7 +115,8 @@ def _effect(catalog: Catalog, base: AssumptionSet, other: AssumptionSet, missile
                         float(np.nanmax(reach.contours.max_range_m) - _max_range(threats, missile, base.name)))
 
 
-def _fmt(field: str, v: float | None) -> str:
+def figure_text(field: str, v: float | None) -> str:
+    """A set's value of ``field`` in words at the edge: km, kg, m or a year; 'not stated' for None."""
     if v is None:
         return "not stated"
     if field == "max_range_m":
@@ -121,6 +126,20 @@ def _fmt(field: str, v: float | None) -> str:
     if field == "cep_m":
         return f"{v:,.0f} m"
     return f"{v:.0f}"
+
+
+def _source_text(src: Any) -> str:
+    """A source in one line: 'title (author, year) url'."""
+    who = ", ".join(str(x) for x in (src.author, src.year) if x)
+    return " ".join(x for x in (src.title or "", f"({who})" if who else "", src.url or "") if x)
+
+
+def _provenance(fig: Any) -> dict[str, Any] | None:
+    """How a set knows one figure: its basis, the range its source allows, its sources in words."""
+    if fig is None:
+        return None
+    rng = [fig.low, fig.high] if fig.low is not None or fig.high is not None else None
+    return {"basis": fig.basis, "range": rng, "sources": [_source_text(x) for x in fig.source], "note": fig.note}
 
 
 def _signed_km(m: float) -> str:
@@ -155,12 +174,13 @@ def divergence_table(catalog: Catalog, sets: Sequence[AssumptionSet], request: T
             for field in differing_fields(a, b, missile):
                 fa, fb = a.for_missile(missile).figure(field), b.for_missile(missile).figure(field)
                 values = {a.name: fa.value if fa else None, b.name: fb.value if fb else None}
-                stated = f"{a.name} {_fmt(field, values[a.name])}, {b.name} {_fmt(field, values[b.name])}"
+                stated = f"{a.name} {figure_text(field, values[a.name])}, {b.name} {figure_text(field, values[b.name])}"
+                known = {a.name: _provenance(fa), b.name: _provenance(fb)}
                 if field in REACH_FIELDS:
                     effects = (_effect(catalog, a, b, missile, field, request, threats, earth, memo),
                                _effect(catalog, b, a, missile, field, request, threats, earth, memo))
                     out.append(Divergence(missile, field, values, f"{stated}: {_reach_words(effects)}", effects,
-                                          only, _warning_change(threats, missile, a.name, b.name)))
+                                          only, _warning_change(threats, missile, a.name, b.name), known))
                 elif field == "first_year":
                     ya, yb = values[a.name], values[b.name]
                     if ya is None or yb is None:
@@ -171,8 +191,9 @@ def divergence_table(catalog: Catalog, sets: Sequence[AssumptionSet], request: T
                         n = len(_reached(threats, missile, early))
                         words = (f"{stated}: from {lo} to {hi - 1} only {early} counts this threat "
                                  f"({n} target(s) within its reach)") if lo < hi else stated
-                    out.append(Divergence(missile, field, values, words, targets_only=only))
+                    out.append(Divergence(missile, field, values, words, targets_only=only, stated=known))
                 else:
                     out.append(Divergence(missile, field, values,
-                                          f"{stated}: changes the damage expected, not who is reached or when"))
+                                          f"{stated}: changes the damage expected, not who is reached or when",
+                                          stated=known))
     return out

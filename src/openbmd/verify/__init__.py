@@ -10,7 +10,7 @@ least-squares fit of the same rows (:mod:`openbmd.verify.estimate`) is its cross
 >>> result = run_flight_test(load_catalog(), FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90),
 ...                                                            "russia"), wgs84())           # doctest: +SKIP
 >>> result.statement()                                                                      # doctest: +SKIP
-'observed 4.480 ± 0.000 km/s (95 %), declared 4.5; below the 3.5 km/s limit ...'
+'observed 4.5000 km/s ± 0.22 m/s (95 %), declared 4.5 km/s (consistent); above the 3.5 km/s limit ...'
 """
 
 from openbmd.verify.estimate import BurnoutFit, fit_burnout

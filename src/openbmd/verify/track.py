@@ -80,9 +80,10 @@ class BiasAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
         return f
 
     def covar(self, time_interval=None, **kwargs) -> CovarianceMatrix:
-        """Process noise: the ballistic model's on x, none on the biases."""
+        """Process noise: the ballistic model's on x, none on the biases (none at all in a noiseless coast)."""
         q = np.zeros((self.ndim_state, self.ndim_state))
-        q[:6, :6] = self.ballistic.covar(time_interval=time_interval)
+        if self.ballistic.q_m2_s3 > 0.0 or self.ballistic.sigma_ln_beta > 0.0:
+            q[:6, :6] = self.ballistic.covar(time_interval=time_interval)
         return CovarianceMatrix(q)
 
 
@@ -160,19 +161,30 @@ METHOD = ("Stone Soup EKF on the observer's rows {rows} (ballistic model, radar 
 """How the track's estimate is made, in words: :attr:`TrackerEstimate.method` fills in which rows."""
 
 
-def _measurement(obs: Observations, m: int, n_state: int, index: dict[int, tuple[int, int, int]]):
+def _measurement(obs: Observations, m: int, n_state: int, index: dict[int, tuple[int, int, int]],
+                 models: dict | None = None):
+    """Row ``m`` as a Stone Soup measurement model and vector. ``models`` (a dict the caller keeps for one track)
+    reuses the model of rows alike: one radar post with the same noise, or released rows of the same accuracy."""
     sig = obs.sigma[m]
+    rate = obs.kind[m] == RADAR and bool(np.isfinite(sig[3]) and np.isfinite(obs.z[m, 3]))
+    n = (4 if rate else 3) if obs.kind[m] == RADAR else 6
+    key = (int(obs.kind[m]), int(obs.post[m]), rate, sig[:n].tobytes(), obs.origin_ecef[m].tobytes(),
+           obs.frame[m].tobytes())
+    model = None if models is None else models.get(key)
+    if model is None:
+        if obs.kind[m] == RADAR:
+            cls = BiasedRadarRangeRateMeasurementModel if rate else BiasedRadarMeasurementModel
+            model = cls(origin_ecef_m=obs.origin_ecef[m], frame_rows=obs.frame[m], ndim_state=n_state,
+                        mapping=tuple(range(n_state)), noise_covar=CovarianceMatrix(np.diag(sig[:n] ** 2)),
+                        bias_index=index[int(obs.post[m])])
+        else:
+            model = LinearGaussian(ndim_state=n_state, mapping=tuple(range(6)),
+                                   noise_covar=CovarianceMatrix(np.diag(sig ** 2)))
+        if models is not None:
+            models[key] = model
     if obs.kind[m] == RADAR:
-        rate = bool(np.isfinite(sig[3]) and np.isfinite(obs.z[m, 3]))
-        cls = BiasedRadarRangeRateMeasurementModel if rate else BiasedRadarMeasurementModel
-        n = 4 if rate else 3
-        model = cls(origin_ecef_m=obs.origin_ecef[m], frame_rows=obs.frame[m], ndim_state=n_state,
-                    mapping=tuple(range(n_state)), noise_covar=CovarianceMatrix(np.diag(sig[:n] ** 2)),
-                    bias_index=index[int(obs.post[m])])
-        z = [float(obs.z[m, 0]), Bearing(float(obs.z[m, 1])), *map(float, obs.z[m, 2:n])]
-        return model, StateVector(z)
-    return (LinearGaussian(ndim_state=n_state, mapping=tuple(range(6)), noise_covar=CovarianceMatrix(np.diag(sig ** 2))),
-            StateVector(obs.z[m]))
+        return model, StateVector([float(obs.z[m, 0]), Bearing(float(obs.z[m, 1])), *map(float, obs.z[m, 2:n])])
+    return model, StateVector(obs.z[m])
 
 
 def _bias_states(use: Observations) -> tuple[dict[int, tuple[int, int, int]], NDArray]:
@@ -252,9 +264,10 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
                                   CovarianceMatrix(np.diag(np.concatenate([PRIOR_SIGMA, bias_sigma]) ** 2)),
                                   timestamp=to_datetime(t0))]
     updater = ExtendedKalmanUpdater(measurement_model=None)
+    models: dict = {}
 
     def update(prediction, m: int) -> None:
-        model, z = _measurement(obs, m, n_state, index)
+        model, z = _measurement(obs, m, n_state, index, models)
         states.append(updater.update(SingleHypothesis(prediction, Detection(z, timestamp=prediction.timestamp,
                                                                            measurement_model=model))))
 
@@ -285,7 +298,9 @@ def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, ea
     if track.coast_updates == 0:
         return TrackerEstimate(None, None, 0, left_out=track.left_out)
     coast_model = track.states[-1].hypothesis.prediction.transition_model
-    smoothed = ExtendedKalmanSmoother(transition_model=coast_model).smooth(Track(track.states))[track.burnout_index]
+    # The backward pass from the last update to burnout is all the burnout state needs: the boost before it is
+    # not smoothed (the same recursion, the same figures, less work).
+    smoothed = ExtendedKalmanSmoother(transition_model=coast_model).smooth(Track(track.states[track.burnout_index:]))[0]
     x_b = np.asarray(smoothed.state_vector, float)[:6, 0]
     p_b = np.asarray(smoothed.covar, float)[:6, :6]
     speed, g_speed, alt, g_alt = burnout_gradients(x_b[None], earth)
