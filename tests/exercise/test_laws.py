@@ -40,8 +40,11 @@ def _not_worse(a, b, slack=0.01):
 
 @pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_sharing_data_never_lowers_p_no_leak(catalog, name, seed):
-    sc = _variants(catalog)[name]
+@pytest.mark.parametrize("timeline", ["default", "prompt"])
+def test_sharing_data_never_lowers_p_no_leak(catalog, name, seed, timeline):
+    """On the prompt timeline too: there a single salvo that nothing can follow moves to a battery that can fire
+    two (independent parties got that second salvo by firing uncoordinated at the same threat)."""
+    sc = _variants(catalog)[name].model_copy(update={"timeline": timeline})
     preps = prepare(sc, catalog, EARTH, modes=("independent", "data-exchange"))
     _not_worse(_no_leak(preps["data-exchange"], seed), _no_leak(preps["independent"], seed))
 
@@ -52,7 +55,7 @@ def test_a_faster_timeline_never_lowers_p_no_leak_with_the_look_shot_reserved(ca
     salvo starved of channels by this wave's second salvos takes one of their channels."""
     sc = _variants(catalog)[name]
     fast = sc.model_copy(update={"timeline": "prompt"})
-    for mode in ("independent", "joint"):
+    for mode in ("independent", "data-exchange", "joint"):
         slow_p = prepare(sc, catalog, EARTH, modes=(mode,))[mode]
         fast_p = prepare(fast, catalog, EARTH, modes=(mode,))[mode]
         assert fast_p.look_shot_reserve

@@ -19,9 +19,12 @@ them, if a window is still open then. An engagement fires a second salvo at once
 the last chance); otherwise, under ``look_shot_reserve``, one salvo is held for the look-shot. Kills
 are drawn with the interceptor's Pk reduced by the PIP error.
 
-A wave's shots are planned first (interceptors and channels booked), then repaired: an object the group has
-not yet fired at, which no battery of the group can now engage for want of a free channel, takes the channels
-of the planned second salvo worth least where that opens a window for it. Only then are they fired. Whether to
+A wave's shots are planned first (interceptors and channels booked), then repaired twice. A single salvo that
+nothing can follow (no window left to look, no channel or interceptors for a second salvo on its battery) moves
+to another battery of the group that can fire two at the object, if that battery keeps a salvo for every object
+it could engage that the group has not yet fired at. Then an object the group has not yet fired at, which no
+battery of the group can now engage for want of a free channel, takes the channels of the planned second salvo
+worth least where that opens a window for it. Only then are they fired. Whether to
 wait for discrimination, and where the look-shot goes, are planned on what the group believes: it does not know
 when it will recognise a decoy.
 
@@ -418,8 +421,8 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                 # second salvo took the last channel another object had, and only then fired.
                 plan = (np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
                         np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, dtype=np.int64),
-                        np.empty(n, dtype=np.int64))
-                p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row = plan
+                        np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.zeros(n, dtype=np.bool_))
+                p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row, p_row0, p_alone = plan
                 n_plan = 0
                 doubled = False
                 for r in range(rows.size):
@@ -440,6 +443,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                         _release_hold(busy, hold_at, hold_for, i, salvo)
                     # Shoot-shoot at the last chance: a second salvo now if no time is left to look.
                     rounds = 1
+                    alone = False
                     if sls and spare >= 2 * salvo:
                         look = -1
                         until = known_dead[g, i]  # it plans a look-shot at what it believes a threat
@@ -463,12 +467,17 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                             hold_for[i] = look
                             hold_at[i] = busy_n[look]
                             _book(busy, busy_n, look, rec_f[i, look, look_r, 0], rec_f[i, look, look_r, 1], salvo, i)
+                        alone = look < 0 and rounds == 1
                     p_i[n_plan], p_b[n_plan], p_rr[n_plan], p_a[n_plan], p_pk[n_plan] = i, b, rr, a, pk_eff
                     p_rounds[n_plan], p_row[n_plan] = rounds, busy_n[b] + salvo if rounds == 2 else -1
+                    p_row0[n_plan], p_alone[n_plan] = busy_n[b], alone
                     n_plan += 1
                     doubled = doubled or rounds == 2
                     _book(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit, rounds * salvo)
                     inv[b] -= rounds * salvo
+                if _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, recognised, next_ok,
+                                      g_shots, hopeless, fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
+                    doubled = True
                 if doubled:
                     n_plan = _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_for, known_dead,
                                              recognised, next_ok, g_shots, shots, hopeless, fc, starts,
@@ -555,7 +564,7 @@ def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_f
     the wave (``rows``) and none can now for want of a free channel, the channels of a second salvo planned this
     wave where that frees a window for it: its first salvo is worth more than another object's second. Changes
     the plan in place; returns its length."""
-    p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row = plan
+    p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row, p_row0, p_alone = plan
     rec_f, rec_n = fc[0], fc[1]
     salvo = prm[0].salvo
     n = obj.shape[0]
@@ -605,13 +614,70 @@ def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_f
                 for k in range(row, row + salvo):
                     busy[b, k, 0], busy[b, k, 1] = rec_f[s, b, rr, 0], rec_f[s, b, rr, 1]
                 p_i[n_plan], p_b[n_plan], p_rr[n_plan], p_a[n_plan], p_pk[n_plan] = s, b, rr, a, pk
-                p_rounds[n_plan], p_row[n_plan] = 1, -1
+                p_rounds[n_plan], p_row[n_plan], p_row0[n_plan], p_alone[n_plan] = 1, -1, row, False
                 n_plan += 1
                 planned[s] = True
                 break
             for k in range(row, row + salvo):
                 busy[b, k, 0], busy[b, k, 1] = rec_f[p_i[p], b, p_rr[p], 0], rec_f[p_i[p], b, p_rr[p], 1]
     return n_plan
+
+
+@njit(cache=True, error_model="numpy")
+def _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, recognised, next_ok, g_shots, hopeless,
+                       fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
+    """Move a planned single salvo that nothing can follow (no battery of the group has a window left to look,
+    and its own battery no channel or interceptors for a second salvo) to another battery of the group that can
+    fire two salvos at the object, where that raises its chance of a kill. The assignment credited the shot with a
+    follow-up that this wave's other bookings then took away. The other battery must keep a salvo for every object
+    it could engage that the group has not fired at and has not planned (first shots first). Changes the plan in
+    place; whether it moved any."""
+    p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row, p_row0, p_alone = plan
+    rec_f, rec_n = fc[0], fc[1]
+    salvo = prm[0].salvo
+    moved = False
+    n = rec_n.shape[0]
+    planned = np.zeros(n, dtype=np.bool_)
+    for p in range(n_plan):
+        planned[p_i[p]] = True
+    for p in range(n_plan):
+        if not p_alone[p] or p_rounds[p] != 1:
+            continue
+        i, b = p_i[p], p_b[p]
+        until = min(known_dead[g, i], recognised[tr, g, i])
+        best, best_b, best_rr, best_a, best_pk = 1.0 - (1.0 - p_pk[p]) ** salvo, -1, -1, 0, 0.0
+        for q in range(bats.size):
+            b2 = bats[q]
+            spare = inv[b2] - bat[b2].reserve - held[b2] - 2 * salvo
+            if b2 == b or hopeless[i, b2] or rec_n[i, b2] == 0 or spare < 0:
+                continue
+            for s in range(n):
+                if not planned[s] and g_shots[g, s] == 0 and not hopeless[s, b2] and rec_n[s, b2] > 0 \
+                        and known_dead[g, s] == np.inf:
+                    spare -= salvo
+            if spare < 0:
+                continue
+            delay = _delay(prm, approval, veto, self_def, tr, i, b2)
+            if delay == np.inf:
+                continue
+            rr, sg, a, _ = _feasible(tr, i, b2, next_ok[g, i], until, fc, starts, delay, busy, busy_n,
+                                     max(bat[b2].channels - 2 * salvo + 1, 1), memo)
+            if rr < 0:
+                continue
+            pk = effective_pk(bat[b2].pk, sg, rec_f[i, b2, rr, 2])
+            if 1.0 - (1.0 - pk) ** (2 * salvo) > best + 1e-9:
+                best, best_b, best_rr, best_a, best_pk = 1.0 - (1.0 - pk) ** (2 * salvo), b2, rr, a, pk
+        if best_b < 0:
+            continue
+        for k in range(p_row0[p], p_row0[p] + salvo):  # the single salvo's channels and interceptors go back
+            busy[b, k, 0], busy[b, k, 1] = -np.inf, -np.inf
+        inv[b] += salvo
+        p_b[p], p_rr[p], p_a[p], p_pk[p], p_rounds[p] = best_b, best_rr, best_a, best_pk, 2
+        p_row0[p], p_row[p], p_alone[p] = busy_n[best_b], busy_n[best_b] + salvo, False
+        _book(busy, busy_n, best_b, rec_f[i, best_b, best_rr, 0], rec_f[i, best_b, best_rr, 1], 2 * salvo)
+        inv[best_b] -= 2 * salvo
+        moved = True
+    return moved
 
 
 @njit(cache=True, error_model="numpy")
