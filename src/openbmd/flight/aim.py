@@ -492,7 +492,6 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
     b_nodes = np.linspace(lo - 1e-6, hi + 1e-6, n_b)
     reach = maximum_ranges_m(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, earth, tol)
     fractions = np.linspace(0.04, 0.995, n_distances)
-    *settings, longest = _aim_polar_grid(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, reach, fractions, earth, tol)
     # Bilinear interpolation in (bearing, fraction of reach).
     xb = np.clip((rel - b_nodes[0]) / (b_nodes[1] - b_nodes[0]), 0.0, n_b - 1 - 1e-9)
     ib = xb.astype(int)
@@ -505,6 +504,11 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
     jf = xf.astype(int)
     wf = xf - jf
     ib1, jf1 = np.minimum(ib + 1, n_b - 1), np.minimum(jf + 1, n_distances - 1)
+    needed = np.zeros((n_b, n_distances), dtype=bool)  # only nodes some reachable target interpolates from
+    for rows, cols in ((ib, jf), (ib1, jf), (ib, jf1), (ib1, jf1)):
+        needed[rows[ok], cols[ok]] = True
+    *settings, longest = _aim_polar_grid(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, reach,
+                                         fractions, earth, tol, needed)
     out = []
     for grid in settings:  # (n_b, n_distances) each: azimuth offset, kick, cut-off
         v = (grid[ib, jf] * (1 - wb) * (1 - wf) + grid[ib1, jf] * wb * (1 - wf)
@@ -516,9 +520,10 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
 
 
 def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarray, reach: np.ndarray,
-                    fractions: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple:
-    """Aim every (bearing, fraction of reach) node: (azimuth offset from bearing, kick, cut-off) grids, NaN on
-    failure, and the longest flight time (s)."""
+                    fractions: np.ndarray, earth: EarthModel, tol: Tolerances, needed: np.ndarray) -> tuple:
+    """Aim the ``needed`` (bearing, fraction of reach) nodes: (azimuth offset from bearing, kick, cut-off) grids,
+    NaN on failure and where not needed, and the longest flight time (s). Each node is aimed on its own
+    (batched), so leaving nodes out changes none of the others."""
     burn = vehicle.burn_time_s
     kicks = _kick_grid(40)
     cutoffs = _cutoff_grid(vehicle, 20)
@@ -529,6 +534,7 @@ def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarr
     rng = _downrange_m(survey, np.repeat(bearings, kk.size)).reshape(n_b, *kk.shape)
     energy = _burnout_energy(survey).reshape(n_b, *kk.shape)
     kick, cut = _min_energy_picks(reach[:, None] * fractions[None, :], kicks, cutoffs, rng, energy)  # no flights
+    cut = np.where(needed, cut, np.nan)  # Newton leaves NaN cut-offs alone
     # Batched Newton on (azimuth, cut-off) for all nodes at once.
     bb = np.repeat(bearings, n_d)
     dist = (reach[:, None] * fractions[None, :]).ravel()
