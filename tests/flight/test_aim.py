@@ -85,13 +85,13 @@ def test_every_missile_reaches_its_published_range(name):
     assert reach == pytest.approx(m.max_range_m, rel=0.05)
 
 
-_EDGE_OPEN = pytest.mark.xfail(strict=True, reason="open (issue 14): at 99.5 % of a reach where the range grows "
-                               "~1,000 km per second of burn or lies within ~800 km of the antipode, Newton does not "
-                               "close (ss-19 and hwasong-14 at 90 deg, hwasong-15 at 180 deg)")
+_EDGE_OPEN = pytest.mark.xfail(strict=True, reason="open (issue 14): due east of Tabriz the reach of ss-19 and "
+                               "hwasong-14 lies within ~850 km of the antipode, and at 99.5 % of it Newton on "
+                               "(azimuth, cut-off) does not close")
 
 
 @pytest.mark.parametrize("name, frac", [
-    pytest.param(m.name, f, marks=[_EDGE_OPEN] if f == 0.995 and m.name in ("ss-19", "hwasong-14", "hwasong-15")
+    pytest.param(m.name, f, marks=[_EDGE_OPEN] if f == 0.995 and m.name in ("ss-19", "hwasong-14")
                  else [])
     for m in CAT.entries("missiles") for f in (0.5, 0.9, 0.995)])
 def test_aiming_converges_out_to_99_5_percent_of_reach_in_eight_azimuths(name, frac):
