@@ -491,8 +491,9 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
     The grid spans the targets' bearings (nodes ``bearing_step_rad`` apart) and
     ``n_distances`` fractions of the reach on each bearing; each node is aimed as in
     :func:`aim` (miss below 10 m), and targets take bilinear interpolates of
-    (azimuth offset, kick, cut-off). The interpolated shots land within a small
-    fraction of the node spacing of their targets; callers that need metres use :func:`aim`.
+    (azimuth offset, kick, cut-off). Only the nodes some reachable target interpolates
+    from are aimed. The interpolated shots land within a small fraction of the node
+    spacing of their targets; callers that need metres use :func:`aim`.
     """
     tlat, tlon = np.broadcast_arrays(np.asarray(target_lat_rad, float), np.asarray(target_lon_rad, float))
     dist, bearing, _ = geodesic_inverse(launch_lat_rad, launch_lon_rad, tlat, tlon, earth)
