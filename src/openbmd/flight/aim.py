@@ -87,6 +87,13 @@ def _kick_grid(n: int) -> np.ndarray:
     return np.concatenate([low, np.linspace(np.radians(2.0), _KICK_MAX, n - n_log)])
 
 
+def _cutoff_grid(vehicle: Vehicle, n: int) -> np.ndarray:
+    """n thrust cut-off times (s after launch), log-spaced from just after the pitch-over to full burn."""
+    burn = vehicle.burn_time_s
+    t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
+    return np.concatenate([np.geomspace(t_min, burn, n)[:-1], [burn]])
+
+
 def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_rad: float, earth: EarthModel,
                     tol: Tolerances = Tolerances()) -> float:
     """Greatest ground range (m) at full burn toward this bearing (rad from north), over the pitch-over.
@@ -111,6 +118,11 @@ def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: 
     A log-spaced survey over the kick, then bracket refinement (12 points a round, the bracket
     shrinking 5.5 times a round); between the three passes the launch azimuth turns by the bearing
     its farthest shot missed by, which puts the impact on the bearing to about a tenth of a degree.
+    Near orbital speed the farthest shots land near the antipode, where their bearings swing through
+    every direction as the kick changes and the turns cannot settle: where the farthest shot still lands
+    more than 0.2 deg off the bearing, the reach is searched instead as the farthest point where shots
+    cross the bearing (:func:`_farthest_on_bearing`); Hwasong-15 due south of Tabriz lands 0.41 deg off
+    at 14,817 km while the farthest on the bearing is 14,591 km.
     """
     bearing = np.atleast_1d(np.asarray(bearings_rad, float))
     az = bearing.copy()
@@ -134,19 +146,89 @@ def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: 
             lo = kicks[rows, np.maximum(j - 1, 0)]
             hi = kicks[rows, np.minimum(j + 1, kicks.shape[1] - 1)]
             kicks = np.linspace(lo, hi, 12, axis=1)
-        if turn == 2 or not earth.is_rotating:
+        if not earth.is_rotating:
             break
         far = fly_launches(vehicle, lat_rad, lon_rad, az, best_kick, earth, tol=tol)
         ilat, ilon, _ = far.event_geodetic("impact")
         _, b_imp, _ = geodesic_inverse(lat_rad, lon_rad, ilat, ilon, earth)
+        if turn == 2:
+            off = (bearing - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
+            unsettled = np.flatnonzero(~(np.abs(off) < np.radians(0.2)))
+            if unsettled.size:
+                got = _farthest_on_bearing(vehicle, lat_rad, lon_rad, bearing[unsettled], best_kick[unsettled],
+                                           earth, tol)
+                found = np.isfinite(got[0])
+                for out, new in zip((best, best_kick, az), got):
+                    out[unsettled[found]] = new[found]
+            break
         az = az + (bearing - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
     return best, best_kick, az
 
 
-def _miss_enu(batch: TrajectoryBatch, lat_t: float, lon_t: float, earth: EarthModel) -> np.ndarray:
+def _farthest_on_bearing(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray,
+                         kick_rad: np.ndarray, earth: EarthModel,
+                         tol: Tolerances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The farthest full-burn impact (m) on each bearing, with its kick and launch azimuth (rad); NaN where no
+    shot crosses the bearing.
+
+    A survey over launch azimuth (bearing +-45 deg) and kick (0.6-1.4 times ``kick_rad``, the farthest
+    geodesic shot's) finds where neighbouring shots, in kick or in azimuth, land either side of the bearing
+    (their bearing changing sign about it by less than 90 deg: not a swing through the antipode) and
+    interpolates the distance, kick and azimuth there;
+    four finer rounds around the farthest crossing follow."""
+    m = bearings_rad.size
+    rows = np.arange(m)
+    centre, half = bearings_rad.copy(), np.full(m, np.radians(45.0))
+    kicks = np.clip(np.linspace(0.6 * kick_rad, 1.4 * kick_rad, 40, axis=1), _KICK_MIN, _KICK_MAX)
+    best, best_kick, best_az = np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
+    for round_ in range(5):
+        azs = centre[:, None] + half[:, None] * np.linspace(-1.0, 1.0, 31 if round_ == 0 else 9)
+        n_a, n_k = azs.shape[1], kicks.shape[1]
+        az3 = np.broadcast_to(azs[:, :, None], (m, n_a, n_k))
+        k3 = np.broadcast_to(kicks[:, None, :], (m, n_a, n_k))
+        batch = fly_launches(vehicle, lat_rad, lon_rad, az3.ravel(), k3.ravel(), earth, tol=tol)
+        ilat, ilon, _ = batch.event_geodetic("impact")
+        dist, b_imp, _ = geodesic_inverse(lat_rad, lon_rad, ilat, ilon, earth)
+        dist = np.where(batch.status == 0, dist, np.nan).reshape(m, n_a, n_k)
+        dev = ((np.asarray(b_imp).reshape(m, n_a, n_k) - bearings_rad[:, None, None] + np.pi) % (2 * np.pi)
+               - np.pi)
+        # Crossings between neighbours in kick (axis 2) and in azimuth (axis 1), each at the lower index.
+        at, k_at, a_at = np.full((2, m, n_a, n_k), -np.inf), np.zeros((2, m, n_a, n_k)), np.zeros((2, m, n_a, n_k))
+        for c, axis in enumerate((2, 1)):
+            lo_, hi_ = (slice(None),) * axis + (slice(None, -1),), (slice(None),) * axis + (slice(1, None),)
+            d0, d1, e0, e1 = dist[lo_], dist[hi_], dev[lo_], dev[hi_]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cross = (e0 * e1 <= 0) & (np.abs(e0 - e1) < 0.5 * np.pi) & np.isfinite(d0) & np.isfinite(d1)
+                w = np.where(e0 == e1, 0.0, e0 / (e0 - e1))
+            at[c][lo_] = np.where(cross, d0 + w * (d1 - d0), -np.inf)
+            kk = np.broadcast_to(kicks[:, None, :], (m, n_a, n_k))
+            aa = np.broadcast_to(azs[:, :, None], (m, n_a, n_k))
+            k_at[c][lo_] = kk[lo_] + w * (kk[hi_] - kk[lo_])
+            a_at[c][lo_] = aa[lo_] + w * (aa[hi_] - aa[lo_])
+        flat = np.moveaxis(at, 0, 1).reshape(m, -1)
+        j = np.argmax(flat, axis=1)
+        c, ia, ik = np.unravel_index(j, (2, n_a, n_k))
+        hit = np.isfinite(flat[rows, j])
+        better = hit & ~(flat[rows, j] <= best)
+        best = np.where(better, flat[rows, j], best)
+        best_kick = np.where(better, k_at[c, rows, ia, ik], best_kick)
+        best_az = np.where(better, a_at[c, rows, ia, ik], best_az)
+        ik = np.minimum(ik, n_k - 2)
+        step = half * 2.0 / (n_a - 1)
+        centre, half = np.where(hit, azs[rows, ia], centre), np.where(hit, 2.0 * step, half)
+        lo, hi = kicks[rows, np.maximum(ik - 1, 0)], kicks[rows, np.minimum(ik + 2, n_k - 1)]
+        kicks = np.linspace(lo, hi, 12, axis=1)  # rows without a crossing stay NaN whatever they fly
+    return best, best_kick, best_az
+
+
+def _miss_enu(batch: TrajectoryBatch, lat_t, lon_t, earth: EarthModel) -> np.ndarray:
+    """Impacts in their targets' east-north-up frames (N, 3), m; targets (rad) are scalars or (N,).
+
+    Aiming drives east and north to zero; the miss is the whole vector's length, for the point opposite a
+    target (near the launch point when the target is near its antipode) has zero east and north too."""
     lat, lon, _ = batch.event_geodetic("impact")
-    e, n, _ = pymap3d.geodetic2enu(lat, lon, 0.0, lat_t, lon_t, 0.0, ell=ellipsoid(earth.a_m, earth.f), deg=False)
-    return np.stack([np.asarray(e), np.asarray(n)], axis=-1)
+    enu = pymap3d.geodetic2enu(lat, lon, 0.0, lat_t, lon_t, 0.0, ell=ellipsoid(earth.a_m, earth.f), deg=False)
+    return np.stack([np.asarray(c) for c in enu], axis=-1)
 
 
 def _burnout_energy(batch: TrajectoryBatch) -> np.ndarray:
@@ -162,20 +244,47 @@ def _constraint(batch: TrajectoryBatch, loft: Loft) -> np.ndarray:
     return batch.flight_time_s - loft.value
 
 
+def _crossings(distance_m, cutoffs, rng, extra) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each kick row of a survey grid first crosses range = distance: (crosses, cut-off s, ``extra``
+    interpolated there), each (..., K), NaN where a row does not cross.
+
+    ``rng`` and ``extra`` are (..., K, C) over (kick, cut-off); ``distance_m`` (...) broadcasts against their
+    leading dimensions: many distances on one survey, or one per survey."""
+    d = np.asarray(distance_m, float)[..., None, None]
+    shape = np.broadcast_shapes(d.shape[:-2] + rng.shape[-2:-1] + (rng.shape[-1] - 1,),
+                                rng.shape[:-1] + (rng.shape[-1] - 1,))
+    r0, r1 = (np.broadcast_to(a, shape) for a in (rng[..., :-1], rng[..., 1:]))
+    e0, e1 = (np.broadcast_to(a, shape) for a in (extra[..., :-1], extra[..., 1:]))
+    cross = np.isfinite(r0) & np.isfinite(r1) & (r0 < d) & (r1 >= d)
+    i = np.argmax(cross, axis=-1)[..., None]  # the first crossing along the cut-off
+
+    def at(a):
+        return np.take_along_axis(a, i, axis=-1)[..., 0]
+
+    ok = at(cross)
+    c0, c1 = np.asarray(cutoffs, float)[i[..., 0]], np.asarray(cutoffs, float)[i[..., 0] + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = (d[..., 0] - at(r0)) / (at(r1) - at(r0))
+        cut, value = c0 + w * (c1 - c0), at(e0) + w * (at(e1) - at(e0))
+    return ok, np.where(ok, cut, np.nan), np.where(ok, value, np.nan)
+
+
 def _contour(distance_m: float, kicks, cutoffs, rng, extra) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The survey grid's range = distance contour: (kick, cut-off, interpolated ``extra``) at each kick it crosses."""
-    best_cut, values, ks = [], [], []
-    for j, k in enumerate(kicks):
-        row = rng[j]
-        ok = np.flatnonzero(np.isfinite(row[:-1]) & np.isfinite(row[1:]) & (row[:-1] < distance_m) & (row[1:] >= distance_m))
-        if ok.size == 0:
-            continue
-        i = ok[0]
-        w = (distance_m - row[i]) / (row[i + 1] - row[i])
-        best_cut.append(cutoffs[i] + w * (cutoffs[i + 1] - cutoffs[i]))
-        ks.append(k)
-        values.append(extra[j, i] + w * (extra[j, i + 1] - extra[j, i]))
-    return np.array(ks), np.array(best_cut), np.array(values)
+    ok, cut, value = _crossings(distance_m, cutoffs, rng, extra)
+    return np.asarray(kicks)[ok], cut[ok], value[ok]
+
+
+def _min_energy_picks(distance_m, kicks, cutoffs, rng, energy) -> tuple[np.ndarray, np.ndarray]:
+    """The least-burnout-energy point of each range = distance contour: (kick rad, cut-off s), NaN where none.
+
+    ``distance_m`` (..., D) on surveys ``rng``/``energy`` (..., K, C): :func:`_pick_on_contour` for many
+    distances at once."""
+    ok, cut, value = _crossings(distance_m, cutoffs, rng[..., None, :, :], energy[..., None, :, :])
+    j = np.argmin(np.where(ok, value, np.inf), axis=-1)[..., None]
+    has = ok.any(axis=-1)
+    kick = np.asarray(kicks, float)[j[..., 0]]
+    return np.where(has, kick, np.nan), np.where(has, np.take_along_axis(cut, j, axis=-1)[..., 0], np.nan)
 
 
 def _pick_on_contour(distance_m: float, kicks, cutoffs, rng, extra, loft: Loft) -> tuple[float, float]:
@@ -213,9 +322,8 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
     if dist < 1e3:
         raise InputError("launch point and target are the same place", "to")
     burn = vehicle.burn_time_s
-    t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
     kicks = _kick_grid(40)
-    cutoffs = np.concatenate([np.geomspace(t_min, burn, 28)[:-1], [burn]])
+    cutoffs = _cutoff_grid(vehicle, 28)
     survey, rng = _range_survey(vehicle, launch_lat_rad, launch_lon_rad, az0, kicks, cutoffs, earth, tol)
     reach = np.nanmax(rng) if np.isfinite(rng).any() else 0.0
     if dist > reach:
@@ -247,13 +355,14 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
         trial = np.vstack([x, x + np.diag(steps)])
         batch = fly_launches(vehicle, launch_lat_rad, launch_lon_rad, trial[:, 0], trial[:, 2], earth,
                              cutoff_s=np.minimum(trial[:, 1], burn), tol=tol)
-        res = np.hstack([_miss_enu(batch, target_lat_rad, target_lon_rad, earth),
-                         _constraint(batch, loft)[:, None] * (1.0 if loft.rule == "apogee" else 1e3)])
+        enu = _miss_enu(batch, target_lat_rad, target_lon_rad, earth)
+        res = np.hstack([enu[:, :2], _constraint(batch, loft)[:, None] * (1.0 if loft.rule == "apogee" else 1e3)])
         if not np.all(np.isfinite(res)):
             break
-        if np.linalg.norm(res[0]) < best:
-            best, best_x = float(np.linalg.norm(res[0])), x.copy()
-        if np.hypot(res[0, 0], res[0, 1]) < miss_tolerance_m * 0.1 and abs(res[0, 2]) < 1.0:
+        score = float(np.linalg.norm([*enu[0], res[0, 2]]))
+        if score < best:
+            best, best_x = score, x.copy()
+        if np.linalg.norm(enu[0]) < miss_tolerance_m * 0.1 and abs(res[0, 2]) < 1.0:
             break
         jac = ((res[1:] - res[0]) / steps[:, None]).T
         x = x + np.linalg.lstsq(jac, -res[0], rcond=None)[0]
@@ -269,7 +378,7 @@ def _final_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: flo
                 reach: float) -> AimSolution:
     """Fly the chosen shot with samples; raise unless it lands within ``miss_tolerance_m`` (m)."""
     final = fly_launches(vehicle, lat, lon, az, kick, earth, cutoff_s=cut, tol=tol, sample_dt_s=sample_dt_s)
-    miss = float(np.hypot(*_miss_enu(final, tlat, tlon, earth)[0]))
+    miss = float(np.linalg.norm(_miss_enu(final, tlat, tlon, earth)[0]))
     if not np.isfinite(miss) or miss > miss_tolerance_m:
         raise OutOfRangeError(f"could not aim within {miss_tolerance_m:.0f} m (miss {miss / 1e3:.1f} km); the "
                               f"target may be at the edge of this missile's {reach / 1e3:.0f} km reach", "to")
@@ -382,8 +491,9 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
     The grid spans the targets' bearings (nodes ``bearing_step_rad`` apart) and
     ``n_distances`` fractions of the reach on each bearing; each node is aimed as in
     :func:`aim` (miss below 10 m), and targets take bilinear interpolates of
-    (azimuth offset, kick, cut-off). The interpolated shots land within a small
-    fraction of the node spacing of their targets; callers that need metres use :func:`aim`.
+    (azimuth offset, kick, cut-off). Only the nodes some reachable target interpolates
+    from are aimed. The interpolated shots land within a small fraction of the node
+    spacing of their targets; callers that need metres use :func:`aim`.
     """
     tlat, tlon = np.broadcast_arrays(np.asarray(target_lat_rad, float), np.asarray(target_lon_rad, float))
     dist, bearing, _ = geodesic_inverse(launch_lat_rad, launch_lon_rad, tlat, tlon, earth)
@@ -395,7 +505,6 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
     b_nodes = np.linspace(lo - 1e-6, hi + 1e-6, n_b)
     reach = maximum_ranges_m(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, earth, tol)
     fractions = np.linspace(0.04, 0.995, n_distances)
-    *settings, longest = _aim_polar_grid(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, reach, fractions, earth, tol)
     # Bilinear interpolation in (bearing, fraction of reach).
     xb = np.clip((rel - b_nodes[0]) / (b_nodes[1] - b_nodes[0]), 0.0, n_b - 1 - 1e-9)
     ib = xb.astype(int)
@@ -408,6 +517,11 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
     jf = xf.astype(int)
     wf = xf - jf
     ib1, jf1 = np.minimum(ib + 1, n_b - 1), np.minimum(jf + 1, n_distances - 1)
+    needed = np.zeros((n_b, n_distances), dtype=bool)  # only nodes some reachable target interpolates from
+    for rows, cols in ((ib, jf), (ib1, jf), (ib, jf1), (ib1, jf1)):
+        needed[rows[ok], cols[ok]] = True
+    *settings, longest = _aim_polar_grid(vehicle, launch_lat_rad, launch_lon_rad, centre + b_nodes, reach,
+                                         fractions, earth, tol, needed)
     out = []
     for grid in settings:  # (n_b, n_distances) each: azimuth offset, kick, cut-off
         v = (grid[ib, jf] * (1 - wb) * (1 - wf) + grid[ib1, jf] * wb * (1 - wf)
@@ -419,28 +533,21 @@ def aim_many(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, tar
 
 
 def _aim_polar_grid(vehicle: Vehicle, lat: float, lon: float, bearings: np.ndarray, reach: np.ndarray,
-                    fractions: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple:
-    """Aim every (bearing, fraction of reach) node: (azimuth offset from bearing, kick, cut-off) grids, NaN on
-    failure, and the longest flight time (s)."""
+                    fractions: np.ndarray, earth: EarthModel, tol: Tolerances, needed: np.ndarray) -> tuple:
+    """Aim the ``needed`` (bearing, fraction of reach) nodes: (azimuth offset from bearing, kick, cut-off) grids,
+    NaN on failure and where not needed, and the longest flight time (s). Each node is aimed on its own
+    (batched), so leaving nodes out changes none of the others."""
     burn = vehicle.burn_time_s
-    t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
     kicks = _kick_grid(40)
-    cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
+    cutoffs = _cutoff_grid(vehicle, 20)
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
     n_b, n_d = len(bearings), len(fractions)
     survey = fly_launches(vehicle, lat, lon, np.repeat(bearings, kk.size), np.tile(kk.ravel(), n_b), earth,
                           cutoff_s=np.tile(cc.ravel(), n_b), tol=tol)
     rng = _downrange_m(survey, np.repeat(bearings, kk.size)).reshape(n_b, *kk.shape)
     energy = _burnout_energy(survey).reshape(n_b, *kk.shape)
-    kick = np.full((n_b, n_d), np.nan)
-    cut = np.full((n_b, n_d), np.nan)
-    for b in range(n_b):  # a contour pick per node: B x D small searches, no flights
-        for d in range(n_d):
-            try:
-                kick[b, d], cut[b, d] = _pick_on_contour(fractions[d] * reach[b], kicks, cutoffs, rng[b], energy[b],
-                                                         Loft())
-            except OutOfRangeError:
-                pass
+    kick, cut = _min_energy_picks(reach[:, None] * fractions[None, :], kicks, cutoffs, rng, energy)  # no flights
+    cut = np.where(needed, cut, np.nan)  # Newton leaves NaN cut-offs alone
     # Batched Newton on (azimuth, cut-off) for all nodes at once.
     bb = np.repeat(bearings, n_d)
     dist = (reach[:, None] * fractions[None, :]).ravel()
@@ -515,7 +622,8 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         az3 = np.concatenate([x_az[idx], x_az[fd] + _FD_STEPS[0], x_az[fd]])
         cut3 = np.minimum(np.concatenate([x_cut[idx], x_cut[fd], x_cut[fd] + _FD_STEPS[1]]), burn)
         batch = fly_launches(vehicle, lat_n[shots], lon_n[shots], az3, x_kick[shots], earth, cutoff_s=cut3, tol=tol)
-        res = _miss_enu_many(batch, tlat[shots], tlon[shots], earth)
+        enu = _miss_enu(batch, tlat[shots], tlon[shots], earth)
+        res = enu[:, :2]
         base = res[: idx.size]
         if fd.size:
             r_az, r_cut = res[idx.size: idx.size + fd.size], res[idx.size + fd.size:]
@@ -533,10 +641,10 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         jac = jac_all[idx]
         good = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(base), axis=1)
         m_now = np.hypot(base[:, 0], base[:, 1])
-        done = good & (m_now < 1.0)
+        done = good & (np.linalg.norm(enu[: idx.size], axis=1) < 1.0)
         if done.any():
             fin = idx[done]
-            miss[fin] = m_now[done]
+            miss[fin] = np.linalg.norm(enu[: idx.size][done], axis=1)
             energy[fin] = _burnout_energy(batch)[: idx.size][done]
             longest = max(longest, float(np.max(batch.flight_time_s[: idx.size][done])))
         # A step that did not halve the miss: fresh finite differences next time.
@@ -588,17 +696,11 @@ def aim_pairs(vehicle: Vehicle, launch_lat_rad: np.ndarray, launch_lon_rad: np.n
     reach = float(maximum_ranges_m(vehicle, ref_lat, 0.0, np.array([0.0]), earth, tol)[0])
     fractions = np.linspace(0.04, 0.995, 48)
     burn = vehicle.burn_time_s
-    t_min = min(vehicle.vertical_s + vehicle.kick_s + 1.0, 0.5 * burn)
     kicks = _kick_grid(40)
-    cutoffs = np.concatenate([np.geomspace(t_min, burn, 20)[:-1], [burn]])
+    cutoffs = _cutoff_grid(vehicle, 20)
     survey, rng = _range_survey(vehicle, ref_lat, 0.0, 0.0, kicks, cutoffs, earth, tol)
     energy = _burnout_energy(survey).reshape(rng.shape)
-    table = np.full((len(fractions), 2), np.nan)
-    for d, frac in enumerate(fractions):  # 48 contour picks, no flights
-        try:
-            table[d] = _pick_on_contour(frac * reach, kicks, cutoffs, rng, energy, Loft())
-        except OutOfRangeError:
-            pass
+    table = np.stack(_min_energy_picks(fractions * reach, kicks, cutoffs, rng, energy), axis=-1)  # no flights
     good = np.isfinite(table[:, 0])
     frac = np.clip(dist / reach, fractions[good][0], fractions[good][-1])
     kick = np.interp(frac, fractions[good], table[good, 0])
@@ -690,9 +792,3 @@ def _parabola_vertex(x0, x1, x2, f0, f1, f2) -> np.ndarray:
         v = 0.5 * (x0 + x1) - d0 / (2.0 * curv)
     ok = np.isfinite(v) & (curv > 0.0)
     return np.where(ok, v, np.nan)
-
-
-def _miss_enu_many(batch: TrajectoryBatch, lat_t: np.ndarray, lon_t: np.ndarray, earth: EarthModel) -> np.ndarray:
-    lat, lon, _ = batch.event_geodetic("impact")
-    e, n, _ = pymap3d.geodetic2enu(lat, lon, 0.0, lat_t, lon_t, 0.0, ell=ellipsoid(earth.a_m, earth.f), deg=False)
-    return np.stack([np.asarray(e), np.asarray(n)], axis=-1)
