@@ -81,12 +81,20 @@ def _first_record(rec_f, i, b, count, x):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _busy(busy, busy_n, b, lo, hi, limit, i):
-    """-inf when battery b has a free channel for an engagement of object i over [lo, hi): fewer than ``limit``
-    engagements in flight at every instant of it. Else a launch time before which no engagement can start
-    (when the ones in flight at ``lo`` have ended enough to free a channel; ``lo`` itself when they have and
-    the block comes later). ``busy[b, k]`` is (start s, end s, object a look-shot is held for, or -1 for an
-    interceptor in flight); the channels held for object i's own look-shot are free to it. The last row of
-    ``busy`` is scratch space (no allocation here: this runs for every record the engine tries)."""
+    """-inf when battery b has a free channel for an engagement of object i over [lo, hi); else a launch time
+    before which no engagement can start (see :func:`_channel_block`)."""
+    return _channel_block(busy, busy_n, b, lo, hi, limit, i)[0]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _channel_block(busy, busy_n, b, lo, hi, limit, i):
+    """Whether battery b has a free channel for an engagement of object i over [lo, hi): fewer than ``limit``
+    engagements in flight at every instant of it. (-inf, nan) when it has. Else (a launch time before which no
+    engagement can start, nan) when it is blocked at ``lo`` (the time the ones in flight then have ended enough to
+    free a channel), or (lo, t) when it is blocked later, at instant t: then so is every engagement in flight at t.
+    ``busy[b, k]`` is (start s, end s, object a look-shot is held for, or -1 for an interceptor in flight); the
+    channels held for object i's own look-shot are free to it. The last row of ``busy`` is scratch space (no
+    allocation here: this runs for every record the engine tries)."""
     w = busy.shape[0] - 1
     c = 0
     for k in range(busy_n[b]):
@@ -94,7 +102,7 @@ def _busy(busy, busy_n, b, lo, hi, limit, i):
             busy[w, c, 0], busy[w, c, 1] = busy[b, k, 0], busy[b, k, 1]
             c += 1
     if c < limit:
-        return -np.inf
+        return -np.inf, np.nan
     at_lo = 0
     for k in range(c):
         if busy[w, k, 0] <= lo:
@@ -108,7 +116,7 @@ def _busy(busy, busy_n, b, lo, hi, limit, i):
                 busy[w, m + 1, 2] = busy[w, m, 2]
                 m -= 1
             busy[w, m + 1, 2] = e
-        return busy[w, at_lo - limit, 2]
+        return busy[w, at_lo - limit, 2], np.nan
     for k in range(c):  # the most in flight at once is reached where one of them starts
         if busy[w, k, 0] > lo:
             n_at = 0
@@ -116,8 +124,8 @@ def _busy(busy, busy_n, b, lo, hi, limit, i):
                 if busy[w, k2, 0] <= busy[w, k, 0] < busy[w, k2, 1]:
                     n_at += 1
             if n_at >= limit:
-                return lo
-    return -np.inf
+                return lo, busy[w, k, 0]
+    return -np.inf, np.nan
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -190,10 +198,15 @@ def _feasible(tr, i, b, x, until, fc, starts, delay, busy, busy_n, channels, mem
         if rec_f[i, b, rr, 0] >= until:
             break
         if channels > 0:
-            free_from = _busy(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], channels, i)
+            free_from, full_at = _channel_block(busy, busy_n, b, rec_f[i, b, rr, 0], rec_f[i, b, rr, 1], channels, i)
             if free_from > -np.inf:
-                blocked = True  # skip every record that launches while those engagements are still in flight
-                rr = max(rr + 1, _first_record(rec_f, i, b, n, free_from))
+                blocked = True
+                if full_at == full_at:  # skip every record in flight at the instant the channels are full
+                    rr += 1
+                    while rr < n and rec_f[i, b, rr, 0] <= full_at < rec_f[i, b, rr, 1]:
+                        rr += 1
+                else:  # skip every record that launches while those engagements are still in flight
+                    rr = max(rr + 1, _first_record(rec_f, i, b, n, free_from))
                 continue
         if _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
             return rr, m_sig[i, b, rr], m_auth[i, b, rr], blocked
