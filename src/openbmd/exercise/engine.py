@@ -333,6 +333,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
     leakers, used, defended, used_by, kills_by, survived, wasted, at_decoys, cause, by_authority = out
     n_assets = asset_value.shape[0]
     total_value = asset_value.sum()
+    not_planned = np.zeros(n, dtype=np.bool_)  # at the start of a wave nothing is planned yet
     for tr in range(lo, hi):
         inv = np.empty(n_bat, dtype=np.int64)
         for b in range(n_bat):
@@ -362,10 +363,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                 # can still engage that its group has not yet fired at.
                 owed = np.zeros(bats.size, dtype=np.int64)
                 for q in range(bats.size):
-                    for i in range(n):
-                        if g_shots[g, i] == 0 and not hopeless[i, bats[q]] and rec_n[i, bats[q]] > 0 \
-                                and known_dead[g, i] == np.inf:
-                            owed[q] += salvo
+                    owed[q] = _owed(g, bats[q], not_planned, g_shots, hopeless, rec_n, known_dead, salvo)
                 e_t = np.full((n, bats.size), np.inf)
                 e_r = np.full((n, bats.size), -1, dtype=np.int64)
                 e_pk = np.zeros((n, bats.size))
@@ -637,6 +635,18 @@ def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_f
 
 
 @njit(cache=True, error_model="numpy")
+def _owed(g, b, planned, g_shots, hopeless, rec_n, known_dead, salvo):
+    """Interceptors battery b owes first shots (first shots first): a salvo for every object it can still engage
+    that group g has not yet fired at, nor ``planned`` to fire at this wave."""
+    owed = 0
+    for i in range(rec_n.shape[0]):
+        if not planned[i] and g_shots[g, i] == 0 and not hopeless[i, b] and rec_n[i, b] > 0 \
+                and known_dead[g, i] == np.inf:
+            owed += salvo
+    return owed
+
+
+@njit(cache=True, error_model="numpy")
 def _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, recognised, next_ok, g_shots, hopeless,
                        fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
     """Move a planned single salvo that nothing can follow (no battery of the group has a window left to look,
@@ -649,8 +659,7 @@ def _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, re
     rec_f, rec_n = fc[0], fc[1]
     salvo = prm[0].salvo
     moved = False
-    n = rec_n.shape[0]
-    planned = np.zeros(n, dtype=np.bool_)
+    planned = np.zeros(rec_n.shape[0], dtype=np.bool_)
     for p in range(n_plan):
         planned[p_i[p]] = True
     for p in range(n_plan):
@@ -664,11 +673,7 @@ def _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, re
             spare = inv[b2] - bat[b2].reserve - held[b2] - 2 * salvo
             if b2 == b or hopeless[i, b2] or rec_n[i, b2] == 0 or spare < 0:
                 continue
-            for s in range(n):
-                if not planned[s] and g_shots[g, s] == 0 and not hopeless[s, b2] and rec_n[s, b2] > 0 \
-                        and known_dead[g, s] == np.inf:
-                    spare -= salvo
-            if spare < 0:
+            if spare < _owed(g, b2, planned, g_shots, hopeless, rec_n, known_dead, salvo):
                 continue
             delay = _delay(prm, approval, veto, self_def, tr, i, b2)
             if delay == np.inf:
