@@ -406,7 +406,7 @@ class EngagementResult(_Exportable):
 
     def __repr__(self) -> str:
         w = self.window
-        return (f"EngagementResult({self.title!r}: {'feasible' if w.feasible else 'no intercept opportunity'}, "
+        return (f"EngagementResult({self.title!r}: {'feasible' if w.feasible else 'no intercept opportunity: ' + str(w.reason)}, "
                 f"{len(w.shots)} shoot-look-shoot shot(s))")
 
 

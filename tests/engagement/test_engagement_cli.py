@@ -102,3 +102,22 @@ def test_no_interceptor_launches_before_the_threat_burns_out(capsys):
     assert result.window.windows
     for w in result.window.windows + result.window.shots:
         assert w.interceptor_launch_time_s >= burnout
+
+
+@pytest.mark.parametrize("extra, words", [
+    ([], "moscow-abm has no radar of its own"),  # a site with no radar, and no sensor given
+    (["--sensor", "sofrino"], "no point of the threat's path"),  # seen, but Warsaw is out of the A-235's reach
+])
+def test_no_opportunity_says_why(capsys, extra, words):
+    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "warsaw", "--site", "moscow-abm",
+                 "--interceptor", "a-235", *extra, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["feasible"] is False and words in out["reason"]
+    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "warsaw", "--site", "moscow-abm",
+                 "--interceptor", "a-235", *extra]) == 0
+    assert words.split()[0] in capsys.readouterr().out
+
+
+def test_feasible_engagement_has_no_reason(capsys):
+    assert main([*ENGAGE, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reason"] is None

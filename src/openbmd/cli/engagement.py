@@ -111,7 +111,7 @@ def _engage_table(w, title: str) -> None:
     console().print(f"detected {t(w.detection_time_s)} by {w.detected_by or '-'}; firm track {t(w.firm_track_time_s)}; "
                     f"launch allowed {t(w.launch_allowed_time_s)}; impact {t(w.threat_impact_time_s)}")
     if not w.feasible:
-        console().print("[red]no intercept opportunity[/red]")
+        console().print(f"[red]no intercept opportunity[/red]: {w.reason}")
         return
     table = Table("site", "type", "event", "launch s", "hit s", "alt km", "lat", "lon", "range km")
     for o in w.windows + w.shots:

@@ -152,10 +152,13 @@ class EngagementWindow:
     threat_impact_time_s: float
     windows: list[Opportunity] = field(default_factory=list)
     shots: list[Opportunity] = field(default_factory=list)
+    reason: str | None = None
+    """Why there is no intercept opportunity, in one sentence; None when there is one."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "feasible": self.feasible,
+            "reason": self.reason,
             "detection_time_s": self.detection_time_s,
             "detected_by": self.detected_by,
             "firm_track_time_s": self.firm_track_time_s,
@@ -212,12 +215,23 @@ def windows_of(result: EngagementBatch, index: Sequence[int] | NDArray, threats:
         seen = math.isfinite(det)
         last_t = threats.t_s[i][np.isfinite(threats.t_s[i])]
         out.append(EngagementWindow(
-            feasible=bool(windows[a]), detection_time_s=det if seen else None,
+            feasible=bool(windows[a]), reason=None if windows[a] else _no_window_reason(seen, posts, batteries),
+            detection_time_s=det if seen else None,
             detected_by=posts[int(result.detected_by[i])].name if seen else None,
             firm_track_time_s=det + timeline.firm_track_delay_s if seen else None,
             launch_allowed_time_s=float(result.launch_allowed_t_s[i]) if seen else None,
             threat_impact_time_s=float(last_t[-1]), windows=windows[a], shots=shots[a]))
     return out
+
+
+def _no_window_reason(seen: bool, posts: Sequence[SensorPost], batteries: Sequence[FireUnit]) -> str:
+    """One sentence on why a threat has no intercept opportunity."""
+    if not posts:
+        sites = ", ".join(sorted({b.site for b in batteries}))
+        return f"no sensor: {sites} has no radar of its own in the catalog, and no other sensor was given"
+    if not seen:
+        return f"none of the {len(posts)} sensors ({', '.join(p.name for p in posts)}) detects the threat"
+    return "no point of the threat's path lies within the interceptors' fly-out between launch allowed and impact"
 
 
 def _organic_visibility(rows: NDArray, threats: FlownThreats, batteries: Sequence[FireUnit],
