@@ -181,6 +181,29 @@ def _envelope_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
+class _Admission:
+    """Where the verifier's answer for one submission goes: straight on to the centre's checks and
+    queue, in the event loop's callback that reads the batch, so the request's task wakes once,
+    for the durable receipt or the refusal, not also between verification and queueing."""
+
+    __slots__ = ("centre", "waiter", "answer")
+
+    def __init__(self, centre: Centre, waiter: Any, answer: asyncio.Future) -> None:
+        self.centre, self.waiter, self.answer = centre, waiter, answer
+
+    def done(self) -> bool:
+        return self.answer.done()
+
+    def set_result(self, checked: Any) -> None:
+        try:
+            self.centre.submit_checked(checked, self.waiter)
+        except Exception as exc:  # ExchangeError, StorageError: the request's task answers it
+            self.answer.set_exception(exc)
+
+    def set_exception(self, exception: BaseException) -> None:
+        self.answer.set_exception(exception)
+
+
 class _SubmitFastPath:
     """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's middleware and routing.
 
@@ -224,7 +247,9 @@ class _SubmitFastPath:
                 raise ExchangeError(413, "too_large", f"message body is over the {self.limit}-byte limit")
             waiter, answer = self._waiter()
             if self.verifier is not None:
-                self.centre.submit_checked(await self.verifier.check(body), waiter)
+                if not self.verifier.started:
+                    await self.verifier.start()
+                self.verifier.submit(body, _Admission(self.centre, waiter, answer))
             else:
                 self.centre.submit(body, waiter)
             receipt = await answer

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from openbmd.exchange.audit import recover
 from openbmd.exchange.auth import AuthError, NonceBook, RequestVerifier
@@ -139,8 +140,6 @@ class Checked:
     required: tuple[str, ...] | None = None
 
 
-_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
-"""Compact JSON text (the opening is stored, never hashed, so it need not be canonical)."""
 
 
 def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_bytes: int) -> Checked:
@@ -184,7 +183,8 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
     # "timestamp", the last key in RFC 8785 order.
     cut = payload.rindex(b',"timestamp":')
     envelope = payload[:cut] + b',"signature":"' + env.signature.encode() + b'"' + payload[cut:]
-    opened = _compact({"body": raw["body"], "salts": raw["salts"]}).encode()
+    # Compact JSON (the opening is stored, never hashed, so it need not be canonical).
+    opened = to_json({"body": raw["body"], "salts": raw["salts"]})
     approval = required = None
     if env.kind == MessageKind.ENGAGEMENT_APPROVAL.value:
         approval = (env.body.proposal_leaf_index, env.body.proposal_id)
