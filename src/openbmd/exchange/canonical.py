@@ -21,6 +21,7 @@ from rfc8785 import CanonicalizationError
 __all__ = ["CanonicalizationError", "canonical_json"]
 
 _MAX_SAFE = 2**53 - 1
+_MAX_SAFE_FLOAT = float(_MAX_SAFE)  # exact; comparing a float with a float is the cheap comparison
 
 
 class _Slow(Exception):
@@ -28,11 +29,11 @@ class _Slow(Exception):
 
 
 def _number(x: Any) -> Any:
-    """A float made safe for Python's encoder (see :func:`_prepare`), or :class:`_Slow`."""
+    """A float made safe for the serialiser (see :func:`_prepare`), or :class:`_Slow`."""
     if x - x != 0.0:  # inf or nan
         raise _Slow
     if x.is_integer():
-        if -_MAX_SAFE <= x <= _MAX_SAFE:  # below 2**53 the shortest digits are the whole integer
+        if -_MAX_SAFE_FLOAT <= x <= _MAX_SAFE_FLOAT:  # below 2**53 the shortest digits are the whole integer
             return int(x)
         raise _Slow
     if -1e-4 < x < 1e-4:
@@ -77,7 +78,7 @@ def _prepare(x: Any) -> Any:
             tv = type(v)
             if tv is float:  # _number, in line: vectors and matrices are lists of floats
                 if v.is_integer():  # never for inf or nan
-                    if not -_MAX_SAFE <= v <= _MAX_SAFE:
+                    if not -_MAX_SAFE_FLOAT <= v <= _MAX_SAFE_FLOAT:
                         raise _Slow
                     append(int(v))
                 elif -1e-4 < v < 1e-4 or v - v != 0.0:
