@@ -104,3 +104,46 @@ def test_out_of_domain_values_are_refused():
             canonical_json(bad)
     assert canonical_json(2**53 - 1) == b"9007199254740991"
     assert issubclass(CanonicalizationError, ValueError)
+
+
+def _random_json(rng, depth: int = 0):
+    """A random JSON value mixing the fast path's cases with the ones it hands to the reference."""
+    r = rng.random()
+    if depth < 4 and r < 0.2:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(6))]
+    if depth < 4 and r < 0.35:
+        keys = ["a", "b", "B", "aa", "", "\u00e9", "\U0001f600", "\ufb01", "\ue000", "\x00k", "z\n"]
+        return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(5))}
+    pick = rng.randrange(10)
+    if pick == 0:
+        return rng.choice([0.0, -0.0, 1e-4, -1e-4, 9.999e-5, 1e-7, 1e16, 1e21, 2.0**53, -(2.0**53), 2.0**52 + 0.5,
+                           5e-324, 0.30000000000000004, math.inf, math.nan])
+    if pick == 1:
+        return rng.choice([0, -1, 2**53 - 1, -(2**53 - 1), 2**53, 10**16, True, False, None])
+    if pick == 2:
+        return rng.choice(["", "x", "\u0000\b\f\n\r\t\u000b\u001f\u007f", '"\\/', "\u00e9\u2028", "\U0001f600",
+                           "\ud800"])
+    if pick == 3:
+        return struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]  # any bit pattern
+    if pick == 4:
+        return round(rng.uniform(-1e6, 1e6), rng.randrange(17))  # short decimals, as instruments write
+    if pick == 5:
+        return float(rng.randrange(-10**6, 10**6))
+    return rng.uniform(-1.0, 1.0) * 10.0 ** rng.randrange(-8, 20)
+
+
+def test_fast_path_writes_the_reference_bytes_for_random_values():
+    import random
+
+    import rfc8785
+
+    rng = random.Random(8785)
+    for _ in range(20_000):
+        value = _random_json(rng)
+        try:
+            want = rfc8785.dumps(value)
+        except CanonicalizationError:
+            with pytest.raises(CanonicalizationError):
+                canonical_json(value)
+            continue
+        assert canonical_json(value) == want, value

@@ -110,3 +110,31 @@ def test_handoff_wakes_the_loop_once_for_a_whole_batch():
     assert isinstance(out[7], ExchangeError) and out[7].status == 409
     assert [x for i, x in enumerate(out) if i != 7] == [i for i in range(500) if i != 7]
 
+
+
+def _enqueue_all(c, data, n: int) -> list:
+    from concurrent.futures import Future
+
+    futures = [Future() for _ in range(n)]
+    c.enqueue([(c.validate(b), f) for b, f in zip(_bodies(data, "p0", n), futures)])
+    return [f.result(30) for f in futures]
+
+
+def test_one_hand_off_shares_one_commit(centre):
+    c, data = centre
+    receipts = _enqueue_all(c, data, 20)
+    assert [r.leaf_index for r in receipts] == list(range(20))
+    assert {r.tree_head.tree_size for r in receipts} == {20}  # one signed head covers them all
+    assert [h.tree_size for h in c.heads()] == [0, 20]
+
+
+def test_one_hand_off_without_group_commit_commits_each_alone(tmp_path):
+    data = tmp_path / "c"
+    init_data_dir(data, ["p0", "p1"])
+    c = Centre(load_config(data), open_storage(None, data), load_centre_key(data), data_dir=data, group_commit=False)
+    try:
+        receipts = _enqueue_all(c, data, 5)
+        assert [r.tree_head.tree_size for r in receipts] == [1, 2, 3, 4, 5]
+        assert [h.tree_size for h in c.heads()] == [0, 1, 2, 3, 4, 5]
+    finally:
+        c.close()

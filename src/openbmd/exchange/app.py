@@ -181,6 +181,52 @@ def _envelope_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
+class _Admission:
+    """Where the verifier's answer for one submission goes: straight on to the centre's checks, in
+    the event loop's callback that reads the batch, so the request's task wakes once, for the
+    durable receipt or the refusal, not also between verification and queueing. What a batch
+    admits is queued for the writer in one hand-off (see :class:`_Admitted`)."""
+
+    __slots__ = ("admitted", "waiter", "answer")
+
+    def __init__(self, admitted: "_Admitted", waiter: Any, answer: asyncio.Future) -> None:
+        self.admitted, self.waiter, self.answer = admitted, waiter, answer
+
+    def done(self) -> bool:
+        return self.answer.done()
+
+    def set_result(self, checked: Any) -> None:
+        try:
+            self.admitted.add(self.admitted.centre.admit(checked), self)
+        except Exception as exc:  # ExchangeError, StorageError: the request's task answers it
+            self.answer.set_exception(exc)
+
+    def set_exception(self, exception: BaseException) -> None:
+        self.answer.set_exception(exception)
+
+
+class _Admitted:
+    """Messages admitted during one event-loop round, queued for the writer together at its end."""
+
+    def __init__(self, centre: Centre, loop: asyncio.AbstractEventLoop) -> None:
+        self.centre, self.loop = centre, loop
+        self._items: list[tuple[Any, _Admission]] = []
+
+    def add(self, checked: Any, admission: _Admission) -> None:
+        if not self._items:
+            self.loop.call_soon(self._flush)
+        self._items.append((checked, admission))
+
+    def _flush(self) -> None:
+        items, self._items = self._items, []
+        try:
+            self.centre.enqueue([(checked, a.waiter) for checked, a in items])
+        except Exception as exc:
+            for _, a in items:
+                if not a.answer.done():
+                    a.answer.set_exception(exc)
+
+
 class _SubmitFastPath:
     """Serves ``POST /v1/messages`` straight from ASGI, ahead of FastAPI's middleware and routing.
 
@@ -192,11 +238,13 @@ class _SubmitFastPath:
     def __init__(self, centre: Centre, limit: int, verifier: VerifierPool | None = None) -> None:
         self.centre, self.limit, self.verifier = centre, limit, verifier
         self._handoff: LoopHandoff | None = None
+        self._admitted: _Admitted | None = None
 
     def _waiter(self) -> tuple[Any, asyncio.Future]:
         loop = asyncio.get_running_loop()
         if self._handoff is None or self._handoff.loop is not loop:
             self._handoff = LoopHandoff(loop)
+            self._admitted = _Admitted(self.centre, loop)
         return self._handoff.waiter()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -224,7 +272,9 @@ class _SubmitFastPath:
                 raise ExchangeError(413, "too_large", f"message body is over the {self.limit}-byte limit")
             waiter, answer = self._waiter()
             if self.verifier is not None:
-                self.centre.submit_checked(await self.verifier.check(body), waiter)
+                if not self.verifier.started:
+                    await self.verifier.start()
+                self.verifier.submit(body, _Admission(self._admitted, waiter, answer))
             else:
                 self.centre.submit(body, waiter)
             receipt = await answer

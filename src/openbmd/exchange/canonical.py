@@ -12,20 +12,16 @@ finite, as I-JSON requires; anything else raises :class:`CanonicalizationError`,
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 import rfc8785
+from pydantic_core import PydanticSerializationError, to_json
 from rfc8785 import CanonicalizationError
 
 __all__ = ["CanonicalizationError", "canonical_json"]
 
 _MAX_SAFE = 2**53 - 1
-_ENCODE = json.encoder.c_make_encoder(  # one C encoder, reused: JSONEncoder.encode builds one per call
-    None, None, json.encoder.encode_basestring, None, ":", ",", True, False, False,
-) if json.encoder.c_make_encoder is not None else None
-_ENCODE_PY = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_MAX_SAFE_FLOAT = float(_MAX_SAFE)  # exact; comparing a float with a float is the cheap comparison
 
 
 class _Slow(Exception):
@@ -33,11 +29,11 @@ class _Slow(Exception):
 
 
 def _number(x: Any) -> Any:
-    """A float made safe for Python's encoder (see :func:`_prepare`), or :class:`_Slow`."""
+    """A float made safe for the serialiser (see :func:`_prepare`), or :class:`_Slow`."""
     if x - x != 0.0:  # inf or nan
         raise _Slow
     if x.is_integer():
-        if -_MAX_SAFE <= x <= _MAX_SAFE:  # below 2**53 the shortest digits are the whole integer
+        if -_MAX_SAFE_FLOAT <= x <= _MAX_SAFE_FLOAT:  # below 2**53 the shortest digits are the whole integer
             return int(x)
         raise _Slow
     if -1e-4 < x < 1e-4:
@@ -46,19 +42,21 @@ def _number(x: Any) -> Any:
 
 
 def _prepare(x: Any) -> Any:
-    """``x`` with every float made safe for Python's encoder, or :class:`_Slow`.
+    """``x`` with its object keys in RFC 8785 order and every float made safe, or :class:`_Slow`.
 
-    Python's ``json`` writes the same bytes as RFC 8785 when object keys are ASCII (code-point
-    order is then UTF-16 order), integers are safe, and every float is either an integer below
-    2**53 in magnitude (written as the integer, as ECMAScript does) or at least 1e-4 in magnitude (``repr``
-    then has no exponent and its shortest round-trip digits are ECMAScript's). Anything else
-    takes the reference path. Scalars inside containers are checked in line (this runs for
-    every field of every message).
+    pydantic-core's ``to_json`` (serde_json) writes the same bytes as RFC 8785 for a value whose
+    object keys are ASCII (sorted here: code-point order is then UTF-16 order) and come in that
+    order, whose integers are safe, and whose every float is either an integer below 2**53 in
+    magnitude (written as the integer, as ECMAScript does) or at least 1e-4 in magnitude (then it
+    writes the shortest round-trip digits without an exponent, as ``repr`` and ECMAScript do).
+    Strings it escapes as RFC 8785 does. Anything else takes the reference path. Scalars inside
+    containers are checked in line (this runs for every field of every message).
     """
     t = type(x)
     if t is dict:
         out = {}
-        for k, v in x.items():
+        for k in sorted(x):
+            v = x[k]
             if type(k) is not str or not k.isascii():
                 raise _Slow
             tv = type(v)
@@ -75,18 +73,26 @@ def _prepare(x: Any) -> Any:
         return out
     if t is list or t is tuple:
         items = []
+        append = items.append
         for v in x:
             tv = type(v)
-            if tv is float:
-                items.append(_number(v))
+            if tv is float:  # _number, in line: vectors and matrices are lists of floats
+                if v.is_integer():  # never for inf or nan
+                    if not -_MAX_SAFE_FLOAT <= v <= _MAX_SAFE_FLOAT:
+                        raise _Slow
+                    append(int(v))
+                elif -1e-4 < v < 1e-4 or v - v != 0.0:
+                    raise _Slow
+                else:
+                    append(v)
             elif tv is str or v is None or tv is bool:
-                items.append(v)
+                append(v)
             elif tv is int:
                 if not -_MAX_SAFE <= v <= _MAX_SAFE:
                     raise _Slow
-                items.append(v)
+                append(v)
             else:
-                items.append(_prepare(v))
+                append(_prepare(v))
         return items
     if t is str or x is None or t is bool:
         return x
@@ -99,21 +105,13 @@ def _prepare(x: Any) -> Any:
     raise _Slow
 
 
-def _encode(obj: Any) -> str:
-    if _ENCODE is None:
-        return _ENCODE_PY(obj)
-    if type(obj) is str:
-        return json.encoder.encode_basestring(obj)
-    return "".join(_ENCODE(obj, 0))
-
-
 def canonical_json(obj: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of the JSON value ``obj``.
 
-    Common messages take a fast path through Python's C encoder (see :func:`_prepare`); the
-    ``rfc8785`` package handles everything else and is the reference the tests compare against.
+    Common messages take a fast path through pydantic-core's serialiser (see :func:`_prepare`);
+    the ``rfc8785`` package handles everything else and is the reference the tests compare against.
     """
     try:
-        return _encode(_prepare(obj)).encode("utf-8")
-    except (_Slow, UnicodeEncodeError, RecursionError):
+        return to_json(_prepare(obj))
+    except (_Slow, PydanticSerializationError, TypeError, ValueError, RecursionError):
         return rfc8785.dumps(obj)

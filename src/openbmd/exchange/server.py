@@ -50,9 +50,10 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, dat
         print(f"openbmd: the centre cannot start: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     # No proxy-header rewriting: the centre never uses the client's address (parties are who
-    # their signatures say), and the middleware costs every request.
+    # their signatures say), and the middleware costs every request; no ``server`` header (it
+    # names the software to every caller, and each header is checked and written per response).
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, backlog=4096,
-                timeout_keep_alive=30, proxy_headers=False)
+                timeout_keep_alive=30, proxy_headers=False, server_header=False)
 
 
 def main(argv: list[str] | None = None) -> None:

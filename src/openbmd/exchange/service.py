@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from openbmd.exchange.audit import recover
 from openbmd.exchange.auth import AuthError, NonceBook, RequestVerifier
@@ -139,8 +140,6 @@ class Checked:
     required: tuple[str, ...] | None = None
 
 
-_compact = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
-"""Compact JSON text (the opening is stored, never hashed, so it need not be canonical)."""
 
 
 def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_bytes: int) -> Checked:
@@ -184,7 +183,8 @@ def check_signed(data: bytes, keys: Mapping[tuple[str, str], Any], max_body_byte
     # "timestamp", the last key in RFC 8785 order.
     cut = payload.rindex(b',"timestamp":')
     envelope = payload[:cut] + b',"signature":"' + env.signature.encode() + b'"' + payload[cut:]
-    opened = _compact({"body": raw["body"], "salts": raw["salts"]}).encode()
+    # Compact JSON (the opening is stored, never hashed, so it need not be canonical).
+    opened = to_json({"body": raw["body"], "salts": raw["salts"]})
     approval = required = None
     if env.kind == MessageKind.ENGAGEMENT_APPROVAL.value:
         approval = (env.body.proposal_leaf_index, env.body.proposal_id)
@@ -266,7 +266,8 @@ class Centre:
         self._nonces = NonceBook(limits.nonces_per_party, state / "nonces.log" if state else None, clock_ms())
         self.verifier = RequestVerifier(self._keys, limits.max_skew_ms, self._nonces,
                                         PartyQuota(limits.reads_per_s, limits.burst_s))
-        self._queue: queue.SimpleQueue[tuple[Checked, Waiter] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Checked, Waiter] | list[tuple[Checked, Waiter]] | None] = \
+            queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="exchange-writer", daemon=True)
         self._closed = False
         self._writer.start()
@@ -391,12 +392,20 @@ class Centre:
         self.submit(data, future)
         return future.result(timeout_s)
 
+    def enqueue(self, admitted: list[tuple[Checked, Waiter]]) -> None:
+        """Queue messages already through :meth:`admit`, as one hand-off: the writer wakes once
+        for all of them, so they share a commit rather than the first going alone."""
+        if self._closed:
+            raise ExchangeError(503, "closing", "the centre is shutting down")
+        if admitted:
+            self._queue.put(admitted)
+
     def _write_loop(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            batch = [item]
+            batch = list(item) if type(item) is list else [item]
             while len(batch) < self._max_batch:
                 try:
                     nxt = self._queue.get_nowait()
@@ -405,13 +414,18 @@ class Centre:
                 if nxt is None:
                     self._queue.put(None)
                     break
-                batch.append(nxt)
-            try:
-                self._commit(batch)
-            except BaseException as exc:  # never leave a waiter hanging
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(ExchangeError(503, "storage", f"write failed: {exc}"))
+                if type(nxt) is list:
+                    batch += nxt
+                else:
+                    batch.append(nxt)
+            for i in range(0, len(batch), self._max_batch):
+                part = batch[i:i + self._max_batch]
+                try:
+                    self._commit(part)
+                except BaseException as exc:  # never leave a waiter hanging
+                    for _, future in part:
+                        if not future.done():
+                            future.set_exception(ExchangeError(503, "storage", f"write failed: {exc}"))
 
     def _resync(self) -> None:
         """After a failed write or a reconnection: re-take the storage's lock, and if the store

@@ -23,7 +23,7 @@ import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
-from openbmd.exchange.service import Centre, ExchangeError, check_batch
+from openbmd.exchange.service import Centre, ExchangeError, Waiter, check_batch
 
 __all__ = ["VerifierPool", "die_with_parent"]
 
@@ -55,7 +55,7 @@ def _serve(conn: Connection, parent_pid: int, keys: dict[tuple[str, str], bytes]
         conn.send_bytes(pickle.dumps(check_batch(items, keys, limit), pickle.HIGHEST_PROTOCOL))
 
 
-_Item = tuple[bytes, asyncio.Future, int]  # body, its answer, how many times it was retried
+_Item = tuple[bytes, Waiter, int]  # body, its answer, how many times it was retried
 
 
 class _Worker:
@@ -195,17 +195,28 @@ class VerifierPool:
             done.set_result(None)
         await done
 
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has run (the pool then belongs to that event loop)."""
+        return self._loop is not None
+
+    def submit(self, data: bytes, answer: Waiter) -> None:
+        """Queue one body (from the running event loop, after :meth:`start`); ``answer`` gets the
+        :func:`check_batch` result (a ``Checked`` or an error tuple) through ``set_result`` on the
+        event loop, or a 503 through ``set_exception``."""
+        if self._closed or self._loop is None:
+            raise ExchangeError(503, "closing", "the centre is shutting down")
+        self._waiting.append((data, answer, 0))
+        if not self._launch_soon:  # after the loop's other ready callbacks: their bodies join the batch
+            self._launch_soon = True
+            self._loop.call_soon(self._launch_now)
+
     async def check(self, data: bytes) -> Any:
         """The :func:`check_batch` result for one body (a ``Checked`` or an error tuple)."""
         if self._loop is None:
             await self.start()
-        if self._closed:
-            raise ExchangeError(503, "closing", "the centre is shutting down")
         fut = self._loop.create_future()
-        self._waiting.append((data, fut, 0))
-        if not self._launch_soon:  # after the loop's other ready callbacks: their bodies join the batch
-            self._launch_soon = True
-            self._loop.call_soon(self._launch_now)
+        self.submit(data, fut)
         return await fut
 
     def close(self) -> None:
