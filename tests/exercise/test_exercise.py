@@ -183,6 +183,15 @@ def test_cli_json_contract(capsys):
         assert isinstance(v["explanation"], str) and v["explanation"].endswith(".")
         eq = v["interceptors_per_p"]
         assert [c["inventory_scale"] for c in eq["curve"]] == [0.25, 0.5, 0.75, 1.0]
+        # equal use: the target is the lowest P(no leak) above zero any mode reaches, never 0
+        best = min(m["p_no_leak"] for m in out["modes"].values() if m["p_no_leak"] > 0)
+        assert eq["p_target"] == best
+        if v["p_no_leak"] >= best:
+            assert eq["interceptors_at_target"] <= max(c["interceptors_used"] for c in eq["curve"]) + 1e-9
+        else:
+            assert eq["interceptors_at_target"] is None
+        assert eq["interceptors_common"] == min(m["interceptors_used"] for m in out["modes"].values())
+        assert 0.0 <= eq["p_no_leak_at_common"] <= 1.0
         assert sum(v["interceptors_by_authority"].values()) == pytest.approx(v["interceptors_used"])
     for m in ("data-exchange", "joint", "sectoral"):
         d = out["modes"][m]["paired_vs_independent"]
@@ -281,3 +290,13 @@ def test_sectoral_rules(scenario, catalog, objects, rule, handover):
     foreign = {(i, p) for i, p in engaged if target_party[i] != p}
     if rule == "targets":
         assert not foreign
+
+
+def test_p_no_leak_at_equal_use_interpolates_the_curve():
+    from openbmd.exercise.run import _p_no_leak_at
+
+    curve = [{"interceptors_used": 10.0, "p_no_leak": 0.1}, {"interceptors_used": 30.0, "p_no_leak": 0.5},
+             {"interceptors_used": 20.0, "p_no_leak": 0.3}]
+    assert _p_no_leak_at(curve, 25.0) == pytest.approx(0.4)
+    assert _p_no_leak_at(curve, 30.0) == pytest.approx(0.5)
+    assert _p_no_leak_at(curve, 5.0) is None

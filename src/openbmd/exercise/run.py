@@ -52,11 +52,17 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
     for mode in modes:
         out[mode]["interceptors_per_p"] = {"curve": _equal_use_curve(prepared[mode], out[mode], curve_trials, seed,
                                                                      client), "curve_trials": curve_trials}
-    target = min(out[m]["p_no_leak"] for m in modes)
+    # Equal use, both ways: interceptors each mode needs for the lowest P(no leak) above zero that any mode reaches,
+    # and each mode's P(no leak) at the fewest interceptors any mode fires with its full inventory.
+    positive = [out[m]["p_no_leak"] for m in modes if out[m]["p_no_leak"] > 0]
+    target = min(positive) if positive else None
+    common = min(out[m]["interceptors_used"] for m in modes)
     for mode in modes:
         eq = out[mode]["interceptors_per_p"]
         eq["p_target"] = target
-        eq["interceptors_at_target"] = _interceptors_for(eq["curve"], target)
+        eq["interceptors_at_target"] = None if target is None else _interceptors_for(eq["curve"], target)
+        eq["interceptors_common"] = common
+        eq["p_no_leak_at_common"] = _p_no_leak_at(eq["curve"], common)
         out[mode]["explanation"] = explain(mode, out[mode])
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
              "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source,
@@ -95,6 +101,16 @@ def _interceptors_for(curve: list[dict], target: float) -> float | None:
     return None
 
 
+def _p_no_leak_at(curve: list[dict], interceptors: float) -> float | None:
+    """P(no leak) interpolated along the curve at ``interceptors`` used; None below the curve's fewest."""
+    used = np.array([c["interceptors_used"] for c in curve])
+    p = np.array([c["p_no_leak"] for c in curve])
+    order = np.argsort(used, kind="stable")
+    if interceptors < used[order[0]] - 1e-9:
+        return None
+    return float(np.interp(interceptors, used[order], p[order]))
+
+
 def explain(mode: str, m: dict) -> str:
     """One plain sentence: how the mode did against independent and what its leakers came from."""
     causes = sorted(((v, c) for c, v in m["leak_causes"].items() if v >= 0.005), reverse=True)
@@ -114,6 +130,9 @@ def explain(mode: str, m: dict) -> str:
         extra += f"; {m['interceptors_wasted']:.1f} interceptors hit already-dead objects"
     if m["interceptors_at_decoys"] >= 0.05:
         extra += f"; {m['interceptors_at_decoys']:.1f} went to decoys"
+    eq = m.get("interceptors_per_p", {})
+    if eq.get("p_no_leak_at_common") is not None and eq["interceptors_common"] < m["interceptors_used"] - 0.05:
+        extra += f"; at equal use ({eq['interceptors_common']:.1f} interceptors) P(no leak) {eq['p_no_leak_at_common']:.3f}"
     return f"{head}; expected leakers {m['expected_leakers']:.2f}, by cause: {why}{extra}."
 
 
