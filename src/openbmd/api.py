@@ -269,9 +269,11 @@ def trajectory(missile: str | Missile, origin: PlaceLike, target: PlaceLike, *, 
     """Fly ``missile`` from ``origin`` to ``target``: minimum energy, or lofted/depressed to a given apogee (km)
     or flight time (s). ``uncertainty`` = N > 0 adds a Monte Carlo over N variants drawn (paired, ``seed``)
     from the catalog figures' estimate ranges: the spread of maximum range, apogee and flight time."""
+    from openbmd.catalog.variants import check_variant_count
     from openbmd.flight import Loft, TrajectorySummary, aim_missile
     from openbmd.flight.dispersion import disperse
 
+    check_variant_count(uncertainty)
     if apogee_km is not None and flight_time_s is not None:
         raise InputError("give apogee_km or flight_time_s, not both", "apogee_km")
     loft = (Loft.apogee(_positive(apogee_km, "apogee_km") * 1e3) if apogee_km is not None else
@@ -287,8 +289,6 @@ def trajectory(missile: str | Missile, origin: PlaceLike, target: PlaceLike, *, 
     how = ("min-energy" if apogee_km is None and flight_time_s is None else
            f"apogee={apogee_km:g}km" if apogee_km is not None else f"time={flight_time_s:g}s")
     spread = None
-    if isinstance(uncertainty, bool) or not isinstance(uncertainty, int) or uncertainty < 0:
-        raise InputError(f"must be a whole number of trials (0 for none), got {uncertainty!r}", "uncertainty")
     if uncertainty:
         spread = disperse(m, shot, math.radians(lat0), math.radians(lon0), model, uncertainty, int(seed))
     return TrajectoryResult(TrajectorySummary.of(shot.trajectory), f"{m.display_name}: {label0} to {label1} ({how})",

@@ -43,8 +43,8 @@ def test_api_takes_the_same_monte_carlo():
 
 
 @pytest.mark.parametrize("extra, words", [
-    (["--uncertainty", "-2"], "--uncertainty: must be 0"),
-    (["--uncertainty", "20000"], "--uncertainty: must be between 1 and 10,000"),
+    (["--uncertainty", "-2"], "--uncertainty: must be a whole number of variants from 0 (none) to 10,000"),
+    (["--uncertainty", "20000"], "--uncertainty: must be a whole number of variants from 0 (none) to 10,000"),
 ])
 def test_bad_trial_counts_get_one_line_and_exit_2(capsys, extra, words):
     assert main([*BASE, *extra]) == 2

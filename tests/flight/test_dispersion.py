@@ -76,12 +76,23 @@ def test_the_same_seed_repeats_and_another_seed_differs():
 
 
 def test_paired_draws_a_heavier_payload_shortens_every_variants_reach():
-    light, heavy = _missile(payload=750.0), _missile(name="test-heavy", payload=900.0)
+    # the heavier one overrides the entry (as --catalog does): the same entry, the same draws under a seed
+    light, heavy = _missile(payload=750.0), _missile(payload=900.0)
     shot = _shot(light)
     a = disperse(light, shot, *SITE, E, 16, seed=3)
     b = disperse(heavy, shot, *SITE, E, 16, seed=3)
     assert np.array_equal(a.draws.values, b.draws.values)  # paired: the same draws of the same figures
     assert np.all(b.max_range_m < a.max_range_m)
+
+
+def test_each_missile_draws_as_every_command_draws_it():
+    from openbmd.catalog.variants import draw_figures
+    from openbmd.flight.dispersion import FLIGHT_FIGURES
+
+    m, other = _missile(), _missile(name="test-other")
+    d = disperse(m, _shot(m), *SITE, E, 8, seed=4)
+    assert np.array_equal(d.draws.values, draw_figures(m, 8, 4, FLIGHT_FIGURES, stream=m.name).values)
+    assert not np.array_equal(d.draws.values, disperse(other, _shot(other), *SITE, E, 8, seed=4).draws.values)
 
 
 def test_reach_rises_with_the_drawn_isp_variant_by_variant_when_only_isp_varies():
@@ -108,5 +119,7 @@ def test_catalog_missiles_spread_around_their_nominal_reach():
 
 def test_trial_counts_outside_the_bounds_are_refused():
     m = _missile()
-    with pytest.raises(InputError, match="between 1 and"):
+    with pytest.raises(InputError, match="at least 1"):
         disperse(m, _shot(m), *SITE, E, 0)
+    with pytest.raises(InputError, match="from 0 \\(none\\) to 10,000"):
+        disperse(m, _shot(m), *SITE, E, 10_001)

@@ -12,6 +12,7 @@ from rich.table import Table
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json, save_figure
 from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file
+from openbmd.catalog.variants import check_variant_count
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
 
@@ -77,8 +78,7 @@ def trajectory(
     if no_drag:
         earth = earth.without_atmosphere()
     burnout_form = any(x is not None for x in (burnout_altitude, burnout_speed, flight_path_angle))
-    if uncertainty < 0:
-        raise InputError(f"must be 0 (none) or a number of trials, got {uncertainty}", "--uncertainty")
+    check_variant_count(uncertainty, "--uncertainty")
     if burnout_form and uncertainty:
         raise InputError("needs the catalog form (--missile --from --to): its draws are the missile's figures",
                          "--uncertainty")

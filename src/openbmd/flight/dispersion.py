@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openbmd.catalog.models import Missile
-from openbmd.catalog.variants import PERCENTILES, FigureDraws, draw_figures, sensitivity
+from openbmd.catalog.variants import PERCENTILES, FigureDraws, check_variant_count, draw_figures, sensitivity
 from openbmd.earth import EarthModel
 from openbmd.errors import InputError
 from openbmd.flight.aim import AimSolution
@@ -29,7 +29,6 @@ FLIGHT_FIGURES: tuple[str, ...] = ("stages.*.burn_time_s", "stages.*.isp_s", "st
                                    "diameter_m")
 """The catalog figures that the flight model flies (patterns over stage numbers)."""
 
-MAX_TRIALS = 10_000
 
 
 RESULTS: tuple[str, ...] = ("max_range_m", "max_range_apogee_m", "max_range_flight_time_s", "ground_range_m",
@@ -133,11 +132,11 @@ def variant_vehicles(missile: Missile, draws: FigureDraws) -> list[Vehicle | Non
 def disperse(missile: Missile, shot: AimSolution, launch_lat_rad: float, launch_lon_rad: float,
              earth: EarthModel, trials: int, seed: int = 0) -> Dispersion:
     """Fly ``trials`` variants of ``missile`` (drawn from its figures' ranges) with ``shot``'s steering."""
-    if not 1 <= trials <= MAX_TRIALS:
-        raise InputError(f"must be between 1 and {MAX_TRIALS:,}, got {trials}", "uncertainty")
+    if check_variant_count(trials) < 1:
+        raise InputError(f"must be at least 1, got {trials}", "uncertainty")
     if not missile.uses_mass_form:
         raise InputError(f"{missile.name} is given by burnout speeds; uncertainty needs the mass form", "missile")
-    draws = draw_figures(missile, trials, seed, FLIGHT_FIGURES)
+    draws = draw_figures(missile, trials, seed, FLIGHT_FIGURES, stream=missile.name)  # as every command draws it
     nominal_burn = vehicle_from_missile(missile).burn_time_s
     full_burn = shot.cutoff_s >= nominal_burn * (1.0 - 1e-9)
     survey = _survey(vehicle_from_missile(missile), launch_lat_rad, launch_lon_rad, shot.azimuth_rad, earth)
