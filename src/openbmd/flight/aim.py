@@ -656,8 +656,9 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
             turn: bool = True, fresh: tuple = _FRESH) -> _Aimed:
     """Batched quasi-Newton on (azimuth, cut-off) at fixed kicks, to a miss below 1 m.
 
-    Cold start: a first turn toward the target's bearing (unless ``turn`` is False), then chord Newton with finite-difference
-    Jacobians refreshed on a fixed schedule. ``jac0`` (N, 2, 2) warm-starts from known Jacobians (a
+    Cold start: a first turn toward the target's bearing (unless ``turn`` is False), then chord Newton with
+    finite-difference Jacobians refreshed on a fixed schedule (the iterations in ``fresh``). ``jac0`` (N, 2, 2)
+    warm-starts from known Jacobians (a
     neighbouring kick's): no turn, Broyden updates (in steps scaled by the Jacobian's columns), and fresh
     finite differences only where a step gained less than half the miss.
     ``lat``/``lon`` (rad) are scalars or (N,) launch points.
