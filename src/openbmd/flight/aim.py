@@ -674,7 +674,7 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
     prev_dx = np.full((n, 2), np.nan)
     longest = 0.0
     idx = np.flatnonzero(live)
-    if idx.size and jac0 is None and turn:  # first turn each shot by the bearing it misses by, as seen from its launch point
+    if idx.size and jac0 is None and turn:  # first turn each shot by the bearing it misses by, seen from its launch
         first = fly_launches(vehicle, lat_n[idx], lon_n[idx], x_az[idx], x_kick[idx], earth, cutoff_s=x_cut[idx],
                              tol=tol)
         ilat, ilon, _ = first.event_geodetic("impact")
