@@ -190,3 +190,30 @@ def test_opportunity_kernel_skips_only_what_no_envelope_holds(catalog, grid):
         np.testing.assert_allclose(launch[:, m][ok], expect, rtol=0, atol=1e-9)  # NaN where the lookup is inf
     assert np.isfinite(launch[:, 0]).any() and np.isnan(launch[:, 0][ok]).any()
     assert np.isnan(launch[:, 2]).all()  # out of reach: every sample skipped
+
+
+def test_footprint_with_the_survey_on_every_bearing_node_is_the_same_within_a_percent(catalog):
+    """aim_many flies the reach and the (kick, cut-off) survey on every 4th bearing node and interpolates between
+    (footprint 0.25 deg over Europe: 18 of 13,312 reachable points gained, defended area +0.18 %; here, 1 deg:
+    3 verdicts of 853 threatened points, area +0.18 %); against the survey on every node, the defended area
+    agrees within 0.5 % and the verdicts (threatened, defended) within 1 % of the threatened points."""
+    import math
+
+    from openbmd.engagement import REGIONS
+    from openbmd.engagement.footprint import ThreatGrid, grid_axes
+    from openbmd.flight.aim import aim_many
+    from openbmd.flight.vehicle import vehicle_from_missile
+
+    o, m = catalog.place("tabriz"), catalog.missile("generic-irbm")
+    lat, lon = grid_axes(REGIONS["europe"], 1.0)
+    lat_g, lon_g = np.meshgrid(lat, lon, indexing="ij")
+    grids = [ThreatGrid(m, o.lat_deg, o.lon_deg, lat, lon, 1.0,
+                        aim_many(vehicle_from_missile(m), math.radians(o.lat_deg), math.radians(o.lon_deg),
+                                 np.radians(lat_g.ravel()), np.radians(lon_g.ravel()), EARTH, survey_every=k))
+             for k in (1, 4)]
+    (a_all, fp_all), (a_some, fp_some) = (_area(catalog, g, interceptor="sm3-iia") for g in grids)
+    assert a_all > 0
+    assert a_some == pytest.approx(a_all, rel=5e-3)
+    flipped = np.count_nonzero(fp_all.defended != fp_some.defended) + np.count_nonzero(
+        fp_all.threatened != fp_some.threatened)
+    assert flipped <= 1e-2 * np.count_nonzero(fp_all.threatened)
