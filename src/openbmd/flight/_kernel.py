@@ -17,7 +17,8 @@ import numpy as np
 from numba import njit, prange
 
 from openbmd.earth.constants import G0_MPS2 as G0
-from openbmd.earth.kernels import FAST, density_kg_m3, geodetic_lat_alt, gravity_j2, speed_of_sound_mps
+from openbmd.earth.kernels import (DENSITY_KNOTS_M, FAST, density_kg_m3, geodetic_lat_alt, gravity_j2,
+                                   speed_of_sound_mps)
 
 # Index of each event in the event arrays.
 EV_BURNOUT, EV_APOGEE, EV_REENTRY, EV_IMPACT = 0, 1, 2, 3
@@ -32,6 +33,13 @@ _PI_BETA = 0.04
 _PI_ALPHA = 0.2 - 0.75 * _PI_BETA
 _SAFETY = 0.9
 _SHRINK_MAX, _GROW_MAX = 0.2, 5.0
+
+# Heights (m, highest first) where the density's slope jumps and drag matters: a falling body's step that
+# would cross one is shortened to end there (predicted from the height's rate and acceleration), so that
+# a kink never sits inside a step, where it costs a fifth-order step its order and a string of rejections.
+# Within a fiftieth of a step from its start, a knot is left inside the step (its error is then small).
+KNOTS_M = DENSITY_KNOTS_M[DENSITY_KNOTS_M <= 150e3]
+_KNOT_NEAR = 0.02
 
 # Segment kinds: what drives the vehicle.
 SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
@@ -238,6 +246,27 @@ def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
+def _time_to_knot(y, f, alt, rdot):
+    """Predicted time (s) until a falling body at state y (derivative f, height alt m, rdot = r.v) reaches the
+    next density knot below it; inf if none (or the fall stops first). Height follows the radius here:
+    its second-order Taylor series in time, in closed form."""
+    j = 0
+    while j < KNOTS_M.shape[0] and KNOTS_M[j] > alt - 1.0:
+        j += 1
+    if j == KNOTS_M.shape[0]:
+        return math.inf
+    d = alt - KNOTS_M[j]
+    r = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
+    hdot = rdot / r
+    hdd = (y[3] * y[3] + y[4] * y[4] + y[5] * y[5] + y[0] * f[3] + y[1] * f[4] + y[2] * f[5]) / r - hdot * hdot / r
+    disc = hdot * hdot - 2.0 * hdd * d
+    if disc < 0.0:
+        return math.inf
+    den = math.sqrt(disc) - hdot
+    return 2.0 * d / den if den > 0.0 else math.inf
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _store(ev_t, ev_y, i, kind, t, y):
     ev_t[i, kind] = t
     for j in range(6):
@@ -266,8 +295,14 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
     n_max = samples.shape[1]
     rejected = False
     err_old = 1e-4  # the last accepted step's error norm (PI control)
+    knots = ballistic and p[P_DRAG] > 0.0
     while t < t_end:
         h = min(h, t_end - t)
+        h_free = h  # the step control's own choice, before a knot shortens it
+        if knots and rdot0 < 0.0 and alt0 < KNOTS_M[0] + 50e3:
+            tau = _time_to_knot(y, f0, alt0, rdot0)
+            if _KNOT_NEAR * h < tau < h:
+                h = tau
         atol_v_now = atol_v_reentry if ballistic and alt0 < REENTRY_ALT_M and rdot0 < 0.0 else atol_v
         err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v_now)
         if err > 1.0 and h > 1e-6:
@@ -320,7 +355,7 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
         if rejected:  # no growth right after a rejection (Hairer, Norsett & Wanner, II.4)
             fac = min(fac, 1.0)
             rejected = False
-        h = min(h * fac, h_max)
+        h = min(max(h * fac, h_free) if h < h_free else h * fac, h_max)
     return t, -1, h
 
 
