@@ -41,10 +41,11 @@ _SHRINK_MAX, _GROW_MAX = 0.2, 5.0
 # would cross one is shortened to end there (predicted from the height's rate and acceleration), so that
 # a kink never sits inside a step, where it costs a fifth-order step its order and a string of rejections.
 # Within a fiftieth of a step from its start, a knot is left inside the step (its error is then small).
-KNOTS_M = DENSITY_KNOTS_M[DENSITY_KNOTS_M <= 150e3]
+KNOTS_M = DENSITY_KNOTS_M[DENSITY_KNOTS_M <= 120e3]
 _KNOT_NEAR = 0.02
 _FIRST_HIGH_STEP = 0.1  # the first eighth-order step, as a fraction of the orbital time scale
-_FIRST_LOW_STEP_S = 20.0  # the first fifth-order step (s) after eighth-order ones, coming down
+_FIRST_LOW_STEP_S = 15.0
+_DRAG_GROWTH_BELOW_M = 120e3  # where the fifth-order steps anticipate the drag's growth  # the first fifth-order step (s) after eighth-order ones, coming down
 
 # Segment kinds: what drives the vehicle.
 SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
@@ -218,6 +219,7 @@ _A8X = np.ascontiguousarray(_dop853.A[13:16, :16])
 _C8X = np.ascontiguousarray(_dop853.C[13:16])
 _D8 = np.ascontiguousarray(_dop853.D)
 HIGH_ORDER_ABOVE_M = 160e3
+_LOW_ORDER_FROM_M = 150e3  # a falling body's last eighth-order step aims here, a little below the switch
 _SHRINK_MAX_8, _GROW_MAX_8 = 0.333, 6.0
 
 
@@ -355,16 +357,20 @@ def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, F, dense, out):
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
-def _time_to_knot(y, f, alt, rdot):
+def _time_to_knot(y, f, alt, rdot, high):
     """Predicted time (s) until a falling body at state y (derivative f, height alt m, rdot = r.v) reaches the
-    next density knot below it; inf if none (or the fall stops first). Height follows the radius here:
-    its second-order Taylor series in time, in closed form."""
-    j = 0
-    while j < KNOTS_M.shape[0] and KNOTS_M[j] > alt - 1.0:
-        j += 1
-    if j == KNOTS_M.shape[0]:
-        return math.inf
-    d = alt - KNOTS_M[j]
+    next density knot below it, or in eighth-order flight (``high``) the height where the fifth-order steps
+    take over; inf if none (or the fall stops first). Height follows the radius here: its second-order Taylor
+    series in time, in closed form."""
+    if high:
+        d = alt - _LOW_ORDER_FROM_M
+    else:
+        j = 0
+        while j < KNOTS_M.shape[0] and KNOTS_M[j] > alt - 1.0:
+            j += 1
+        if j == KNOTS_M.shape[0]:
+            return math.inf
+        d = alt - KNOTS_M[j]
     r = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
     hdot = rdot / r
     hdd = (y[3] * y[3] + y[4] * y[4] + y[5] * y[5] + y[0] * f[3] + y[1] * f[4] + y[2] * f[5]) / r - hdot * hdot / r
@@ -421,7 +427,7 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
             log_err_old = math.log(1e-4)
         high_last = high
         if knots and rdot0 < 0.0 and alt0 < 1000e3:
-            tau = _time_to_knot(y, f0, alt0, rdot0)
+            tau = _time_to_knot(y, f0, alt0, rdot0, high)
             if _KNOT_NEAR * h < tau < h:
                 h = tau
         atol_v_now = atol_v_reentry if ballistic and alt0 < REENTRY_ALT_M and rdot0 < 0.0 else atol_v
@@ -489,6 +495,7 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
             y[j] = y1[j]
             f0[j] = f1[j]
         t = t1
+        alt_prev = alt0
         alt0, rdot0 = alt1, rdot1
         log_err = math.log(max(err, 1e-4))
         if high:  # Hairer's DOP853 control: elementary, exponent 1/8
@@ -500,6 +507,12 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
             fac = min(fac, 1.0)
             rejected = False
         h = min(max(h * fac, h_free) if h < h_free else h * fac, h_max)
+        if knots and not high and rdot1 < 0.0 and alt1 < _DRAG_GROWTH_BELOW_M:
+            # Falling into denser air the error grows with the drag, by the density's ratio over the last step
+            # if the next is as long: shorten it by that ratio to the fifth order's power, ahead of a rejection.
+            rho0, rho1 = density_kg_m3(alt_prev), density_kg_m3(alt1)
+            if rho1 > rho0 > 0.0:
+                h *= (rho0 / rho1) ** 0.2
     return t, -1, h
 
 
