@@ -30,6 +30,9 @@ _R0_M = 6356766.0  # USSA-76 effective Earth radius for geopotential height
 _M0 = 0.0289644
 _RSTAR = 8.31432
 _H_MIN_M = -5000.0  # USSA-76 is defined from 5 km below sea level (NASA-TM-X-74335, 1976)
+# Geometric heights (m) where the density's slope jumps (layer bases, the 86 km join and the tabulated
+# nodes), highest first: an integrator that ends its steps there keeps its high order.
+DENSITY_KNOTS_M = np.concatenate([_HI_Z[::-1], (_R0_M * _USSA_H[1:7] / (_R0_M - _USSA_H[1:7]))[::-1]])
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")

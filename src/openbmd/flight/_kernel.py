@@ -1,8 +1,10 @@
 """Numba kernel: batched flight of N trajectories (boost, ballistic, re-entry) in ECI.
 
-Each trajectory is integrated by an adaptive Dormand-Prince 5(4) scheme in its
-own thread-parallel loop iteration, under a PI step-size controller (Gustafsson,
-Lundh & Soderlind, BIT 28, 1988; Hairer & Wanner, Solving ODEs II, IV.2).
+Each trajectory is integrated in its own thread-parallel loop iteration: in free
+flight above HIGH_ORDER_ABOVE_M by Dormand and Prince's 8(5,3) pair (DOP853), below
+it and in powered flight by their 5(4) pair under a PI step-size controller
+(Gustafsson, Lundh & Soderlind, BIT 28, 1988; Hairer & Wanner, Solving ODEs II,
+IV.2); a falling body's steps end on the atmosphere's density knots.
 Events (burnout, apogee, re-entry, impact) are located on a quintic Hermite
 interpolant of each step. Only events and, if asked, thinned samples are stored.
 
@@ -15,9 +17,11 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from scipy.integrate._ivp import dop853_coefficients as _dop853
 
 from openbmd.earth.constants import G0_MPS2 as G0
-from openbmd.earth.kernels import FAST, density_kg_m3, geodetic_lat_alt, gravity_j2, speed_of_sound_mps
+from openbmd.earth.kernels import (DENSITY_KNOTS_M, FAST, density_kg_m3, geodetic_lat_alt, gravity_j2,
+                                   speed_of_sound_mps)
 
 # Index of each event in the event arrays.
 EV_BURNOUT, EV_APOGEE, EV_REENTRY, EV_IMPACT = 0, 1, 2, 3
@@ -32,6 +36,16 @@ _PI_BETA = 0.04
 _PI_ALPHA = 0.2 - 0.75 * _PI_BETA
 _SAFETY = 0.9
 _SHRINK_MAX, _GROW_MAX = 0.2, 5.0
+
+# Heights (m, highest first) where the density's slope jumps and drag matters: a falling body's step that
+# would cross one is shortened to end there (predicted from the height's rate and acceleration), so that
+# a kink never sits inside a step, where it costs a fifth-order step its order and a string of rejections.
+# Within a fiftieth of a step from its start, a knot is left inside the step (its error is then small).
+KNOTS_M = DENSITY_KNOTS_M[DENSITY_KNOTS_M <= 120e3]
+_KNOT_NEAR = 0.02
+_FIRST_HIGH_STEP = 0.1  # the first eighth-order step, as a fraction of the orbital time scale
+_FIRST_LOW_STEP_S = 15.0
+_DRAG_GROWTH_BELOW_M = 120e3  # where the fifth-order steps anticipate the drag's growth  # the first fifth-order step (s) after eighth-order ones, coming down
 
 # Segment kinds: what drives the vehicle.
 SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
@@ -62,6 +76,22 @@ def boost_drag_coefficient(mach: float) -> float:
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
+def _rough_height(x, y, z, r2, p):
+    """Height (m) over the ellipsoid's radius at the geocentric latitude: tens of metres off the geodetic
+    height at a few hundred km, and far cheaper."""
+    return math.sqrt(r2) - p[P_RE] * (1.0 - 0.5 * p[P_E2] * z * z / r2)
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _height(x, y, z, p):
+    """Geodetic height (m), from the rough height where that is far above every event height (250 km)."""
+    h = _rough_height(x, y, z, x * x + y * y + z * z, p)
+    if h < 250e3:
+        lat, h = geodetic_lat_alt(x, y, z, p[P_RE], p[P_E2])
+    return h
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _rhs(t, y, p, out):
     """Derivative of y = (r_eci, v_eci, mass) for the segment described by p."""
     x, yy, z = y[0], y[1], y[2]
@@ -79,7 +109,7 @@ def _rhs(t, y, p, out):
         if p[P_DRAG] > 0.0 and r2 < (p[P_RE] + 1000e3) ** 2:
             # Above ~130 km the height over the ellipsoid radius at the geocentric latitude
             # (tens of metres off) is good enough for density and far cheaper than geodetic.
-            h = math.sqrt(r2) - p[P_RE] * (1.0 - 0.5 * p[P_E2] * z * z / r2)
+            h = _rough_height(x, yy, z, r2, p)
             if h < 130e3:  # one Bowring iteration is sub-millimetre this low
                 lat, h = geodetic_lat_alt(x, yy, z, p[P_RE], p[P_E2], 1)
             rho = density_kg_m3(h)
@@ -133,44 +163,133 @@ def _rhs(t, y, p, out):
     out[6] = dm
 
 
-# Dormand-Prince 5(4) tableau.
-_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
-_A = np.array([
-    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [1 / 5, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [3 / 40, 9 / 40, 0.0, 0.0, 0.0, 0.0],
-    [44 / 45, -56 / 15, 32 / 9, 0.0, 0.0, 0.0],
-    [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729, 0.0, 0.0],
-    [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0.0],
-    [35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
-])
-_E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+# Dormand-Prince 5(4) tableau (Dormand & Prince, J. Comput. Appl. Math. 6, 1980; Hairer, Norsett & Wanner,
+# Solving ODEs I, Table II.5.2): nodes, stage weights, 5th-order weights and the error weights (5th - 4th).
+_C2, _C3, _C4, _C5 = 1 / 5, 3 / 10, 4 / 5, 8 / 9
+_A21 = 1 / 5
+_A31, _A32 = 3 / 40, 9 / 40
+_A41, _A42, _A43 = 44 / 45, -56 / 15, 32 / 9
+_A51, _A52, _A53, _A54 = 19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729
+_A61, _A62, _A63, _A64, _A65 = 9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656
+_B1, _B3, _B4, _B5, _B6 = 35 / 384, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84
+_E1, _E3, _E4, _E5, _E6, _E7 = 71 / 57600, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
 def _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v):
-    """One DP5(4) trial step. Fills k (7 stages) and y1; returns the scaled error norm."""
+    """One DP5(4) trial step. Fills k (7 stages; k[0] = f0) and y1; returns the scaled error norm."""
     for j in range(7):
         k[0, j] = f0[j]
-    for s in range(1, 7):
-        for j in range(7):
-            acc = y[j]
-            for q in range(s):
-                acc += h * _A[s, q] * k[q, j]
-            tmp[j] = acc
-        _rhs(t + _C[s] * h, tmp, p, k[s])
-        if s == 6:
-            for j in range(7):
-                y1[j] = tmp[j]
+        tmp[j] = y[j] + h * (_A21 * f0[j])
+    _rhs(t + _C2 * h, tmp, p, k[1])
+    for j in range(7):
+        tmp[j] = y[j] + h * (_A31 * f0[j] + _A32 * k[1, j])
+    _rhs(t + _C3 * h, tmp, p, k[2])
+    for j in range(7):
+        tmp[j] = y[j] + h * (_A41 * f0[j] + _A42 * k[1, j] + _A43 * k[2, j])
+    _rhs(t + _C4 * h, tmp, p, k[3])
+    for j in range(7):
+        tmp[j] = y[j] + h * (_A51 * f0[j] + _A52 * k[1, j] + _A53 * k[2, j] + _A54 * k[3, j])
+    _rhs(t + _C5 * h, tmp, p, k[4])
+    for j in range(7):
+        tmp[j] = y[j] + h * (_A61 * f0[j] + _A62 * k[1, j] + _A63 * k[2, j] + _A64 * k[3, j] + _A65 * k[4, j])
+    _rhs(t + h, tmp, p, k[5])
+    for j in range(7):
+        y1[j] = y[j] + h * (_B1 * f0[j] + _B3 * k[2, j] + _B4 * k[3, j] + _B5 * k[4, j] + _B6 * k[5, j])
+    _rhs(t + h, y1, p, k[6])
     err = 0.0
     for j in range(6):
-        e = 0.0
-        for s in range(7):
-            e += _E[s] * k[s, j]
-        e *= h
+        e = h * (_E1 * f0[j] + _E3 * k[2, j] + _E4 * k[3, j] + _E5 * k[4, j] + _E6 * k[5, j] + _E7 * k[6, j])
         sc = (atol_r if j < 3 else atol_v) + rtol * max(abs(y[j]), abs(y1[j]))
         err += (e / sc) ** 2
     return math.sqrt(err / 6.0)
+
+
+# Dormand-Prince 8(5,3) tableau (Hairer, Norsett & Wanner, Solving ODEs I, 2nd ed., II.10; the coefficients of
+# Hairer's DOP853 code, as scipy ships them): 12 stages, the 8th-order weights, and the 5th- and 3rd-order
+# error weights whose blend is the error estimate. Free flight above HIGH_ORDER_ABOVE_M takes these steps:
+# at the free-flight tolerances they are about 2.5 times the fifth-order ones, for twice the stages.
+_A8 = np.ascontiguousarray(_dop853.A[:12, :12])
+_B8 = np.ascontiguousarray(_dop853.B)
+_C8 = np.ascontiguousarray(_dop853.C[:12])
+_E8_5 = np.ascontiguousarray(_dop853.E5[:12])
+_E8_3 = np.ascontiguousarray(_dop853.E3[:12])
+# Its seventh-order dense output: three more stages and the interpolant's coefficients.
+_A8X = np.ascontiguousarray(_dop853.A[13:16, :16])
+_C8X = np.ascontiguousarray(_dop853.C[13:16])
+_D8 = np.ascontiguousarray(_dop853.D)
+HIGH_ORDER_ABOVE_M = 160e3
+_LOW_ORDER_FROM_M = 150e3  # a falling body's last eighth-order step aims here, a little below the switch
+_SHRINK_MAX_8, _GROW_MAX_8 = 0.333, 6.0
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _dop853_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v):
+    """One DOP853 trial step. Fills k (13 rows: the 12 stages, then f(t+h, y1)) and y1; returns the error norm
+    (Hairer's blend of the 5th- and 3rd-order estimates)."""
+    for j in range(7):
+        k[0, j] = f0[j]
+    for s in range(1, 12):
+        for j in range(7):
+            acc = 0.0
+            for q in range(s):
+                acc += _A8[s, q] * k[q, j]
+            tmp[j] = y[j] + h * acc
+        _rhs(t + _C8[s] * h, tmp, p, k[s])
+    for j in range(7):
+        acc = 0.0
+        for q in range(12):
+            acc += _B8[q] * k[q, j]
+        y1[j] = y[j] + h * acc
+    _rhs(t + h, y1, p, k[12])
+    err5, err3 = 0.0, 0.0
+    for j in range(6):
+        e5, e3 = 0.0, 0.0
+        for q in range(12):
+            e5 += _E8_5[q] * k[q, j]
+            e3 += _E8_3[q] * k[q, j]
+        sc = (atol_r if j < 3 else atol_v) + rtol * max(abs(y[j]), abs(y1[j]))
+        err5 += (e5 / sc) ** 2
+        err3 += (e3 / sc) ** 2
+    if err5 == 0.0:
+        return 0.0
+    return abs(h) * err5 / math.sqrt((err5 + 0.01 * err3) * 6.0)
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _dop853_dense(t, y, h, p, k, y1, F, tmp):
+    """DOP853's dense output over the step just taken (k: its 13 stages, filled here to 16): F (7, 7)."""
+    for s in range(13, 16):
+        for j in range(7):
+            acc = 0.0
+            for q in range(s):
+                acc += _A8X[s - 13, q] * k[q, j]
+            tmp[j] = y[j] + h * acc
+        _rhs(t + _C8X[s - 13] * h, tmp, p, k[s])
+    for j in range(7):
+        dy = y1[j] - y[j]
+        F[0, j] = dy
+        F[1, j] = h * k[0, j] - dy
+        F[2, j] = 2.0 * dy - h * (k[12, j] + k[0, j])
+        for r in range(4):
+            acc = 0.0
+            for q in range(16):
+                acc += _D8[r, q] * k[q, j]
+            F[3 + r, j] = h * acc
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _interpolate(y0, f0, y1, f1, h, s, F, dense, out):
+    """The state at fraction s of a step: DOP853's dense output F where ``dense``, else quintic Hermite."""
+    if not dense:
+        _hermite(y0, f0, y1, f1, h, s, out)
+        return
+    for j in range(7):
+        acc = 0.0
+        for r in range(6, -1, -1):
+            acc += F[r, j]
+            acc *= s if r % 2 == 0 else 1.0 - s
+        out[j] = y0[j] + acc
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -211,7 +330,7 @@ def _event_value(kind, y, p):
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
-def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
+def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, F, dense, out):
     """Root of an event function inside a step (Illinois method on the interpolant); returns the fraction."""
     a, b = 0.0, 1.0
     ga, gb = g0, g1
@@ -219,7 +338,7 @@ def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
     s = 0.5
     for _ in range(60):
         s = (a * gb - b * ga) / (gb - ga) if gb != ga else 0.5 * (a + b)
-        _hermite(y0, f0, y1, f1, h, s, out)
+        _interpolate(y0, f0, y1, f1, h, s, F, dense, out)
         gs = _event_value(kind, out, p)
         if gs * gb > 0.0:
             b, gb = s, gs
@@ -233,8 +352,33 @@ def _locate(kind, y0, f0, y1, f1, h, g0, g1, p, out):
             side = 1
         if (b - a) * h < 1e-7 or gs == 0.0:
             break
-    _hermite(y0, f0, y1, f1, h, s, out)
+    _interpolate(y0, f0, y1, f1, h, s, F, dense, out)
     return s
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
+def _time_to_knot(y, f, alt, rdot, high):
+    """Predicted time (s) until a falling body at state y (derivative f, height alt m, rdot = r.v) reaches the
+    next density knot below it, or in eighth-order flight (``high``) the height where the fifth-order steps
+    take over; inf if none (or the fall stops first). Height follows the radius here: its second-order Taylor
+    series in time, in closed form."""
+    if high:
+        d = alt - _LOW_ORDER_FROM_M
+    else:
+        j = 0
+        while j < KNOTS_M.shape[0] and KNOTS_M[j] > alt - 1.0:
+            j += 1
+        if j == KNOTS_M.shape[0]:
+            return math.inf
+        d = alt - KNOTS_M[j]
+    r = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
+    hdot = rdot / r
+    hdd = (y[3] * y[3] + y[4] * y[4] + y[5] * y[5] + y[0] * f[3] + y[1] * f[4] + y[2] * f[5]) / r - hdot * hdot / r
+    disc = hdot * hdot - 2.0 * hdd * d
+    if disc < 0.0:
+        return math.inf
+    den = math.sqrt(disc) - hdot
+    return 2.0 * d / den if den > 0.0 else math.inf
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
@@ -257,39 +401,74 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
     tmp = np.empty(7)
     smp = np.empty(7)
     k = np.empty((7, 7))
+    k8 = np.empty((16, 7))
+    F = np.empty((7, 7))
     _rhs(t, y, p, f0)
-    if h_init <= 0.0:  # a fiftieth of the orbital time scale sqrt(r^3/mu): tens of seconds in space
-        h_init = 0.02 * math.sqrt((y[0] * y[0] + y[1] * y[1] + y[2] * y[2]) ** 1.5 / p[P_MU])
+    alt0 = _height(y[0], y[1], y[2], p)
+    t_orbit = math.sqrt((y[0] * y[0] + y[1] * y[1] + y[2] * y[2]) ** 1.5 / p[P_MU])  # sqrt(r^3/mu), s
+    if h_init <= 0.0:  # a fiftieth of the orbital time scale: tens of seconds in space
+        h_init = 0.02 * t_orbit
+    if ballistic and alt0 > HIGH_ORDER_ABOVE_M:  # eighth order in space: a tenth of it (~80 s)
+        h_init = max(h_init, _FIRST_HIGH_STEP * t_orbit)
     h = min(h_init, h_max, t_end - t)
-    lat, alt0 = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
     rdot0 = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
     n_max = samples.shape[1]
     rejected = False
-    err_old = 1e-4  # the last accepted step's error norm (PI control)
+    log_err_old = math.log(1e-4)  # the log of the last accepted step's error norm (PI control)
+    knots = ballistic and p[P_DRAG] > 0.0
+    high_last = False
     while t < t_end:
         h = min(h, t_end - t)
+        h_free = h  # the step control's own choice, before a knot shortens it
+        high = ballistic and alt0 > HIGH_ORDER_ABOVE_M
+        if not high and high_last:  # down from the eighth-order steps: start the fifth-order ones afresh
+            h = min(h, _FIRST_LOW_STEP_S)
+            h_free = h
+            log_err_old = math.log(1e-4)
+        high_last = high
+        if knots and rdot0 < 0.0 and alt0 < 1000e3:
+            tau = _time_to_knot(y, f0, alt0, rdot0, high)
+            if _KNOT_NEAR * h < tau < h:
+                h = tau
         atol_v_now = atol_v_reentry if ballistic and alt0 < REENTRY_ALT_M and rdot0 < 0.0 else atol_v
-        err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v_now)
+        if high:
+            err = _dop853_step(t, y, f0, h, p, k8, y1, tmp, rtol, atol_r, atol_v_now)
+        else:
+            err = _dp_step(t, y, f0, h, p, k, y1, tmp, rtol, atol_r, atol_v_now)
         if err > 1.0 and h > 1e-6:
-            h /= min(1.0 / _SHRINK_MAX, err ** _PI_ALPHA / _SAFETY)
+            if high:
+                h /= min(1.0 / _SHRINK_MAX_8, err ** 0.125 / _SAFETY)
+            else:
+                h /= min(1.0 / _SHRINK_MAX, err ** _PI_ALPHA / _SAFETY)
             rejected = True
             continue
         for j in range(7):
-            f1[j] = k[6, j]  # FSAL: last stage is f(t+h, y1)
+            f1[j] = k8[12, j] if high else k[6, j]  # FSAL: the last stage is f(t+h, y1)
         t1 = t + h
-        lat, alt1 = geodetic_lat_alt(y1[0], y1[1], y1[2], p[P_RE], p[P_E2])
+        alt1 = _height(y1[0], y1[1], y1[2], p)
         rdot1 = y1[0] * y1[3] + y1[1] * y1[4] + y1[2] * y1[5]
         stop = -1.0
         status = -1
+        dense = False  # DOP853's dense output of this step, computed on first need
         if ballistic:
             if rdot0 > 0.0 >= rdot1 and math.isnan(ev_t[i, EV_APOGEE]):
-                s = _locate(EV_APOGEE, y, f0, y1, f1, h, rdot0, rdot1, p, tmp)
+                if high and not dense:
+                    _dop853_dense(t, y, h, p, k8, y1, F, smp)
+                    dense = True
+                s = _locate(EV_APOGEE, y, f0, y1, f1, h, rdot0, rdot1, p, F, dense, tmp)
                 _store(ev_t, ev_y, i, EV_APOGEE, t + s * h, tmp)
             if alt0 > REENTRY_ALT_M >= alt1 and rdot1 < 0.0 and math.isnan(ev_t[i, EV_REENTRY]):
-                s = _locate(EV_REENTRY, y, f0, y1, f1, h, alt0 - REENTRY_ALT_M, alt1 - REENTRY_ALT_M, p, tmp)
+                if high and not dense:
+                    _dop853_dense(t, y, h, p, k8, y1, F, smp)
+                    dense = True
+                s = _locate(EV_REENTRY, y, f0, y1, f1, h, alt0 - REENTRY_ALT_M, alt1 - REENTRY_ALT_M, p, F, dense,
+                            tmp)
                 _store(ev_t, ev_y, i, EV_REENTRY, t + s * h, tmp)
         if alt1 <= 0.0 and (ballistic or t1 > 2.0):
-            stop = _locate(EV_IMPACT, y, f0, y1, f1, h, alt0, alt1, p, tmp)
+            if high and not dense:
+                _dop853_dense(t, y, h, p, k8, y1, F, smp)
+                dense = True
+            stop = _locate(EV_IMPACT, y, f0, y1, f1, h, alt0, alt1, p, F, dense, tmp)
             status = ST_IMPACT if ballistic else ST_BOOST_CRASH
         # Thinned samples up to the end of this step (or the impact inside it).
         t_stop = t + stop * h if stop >= 0.0 else t1
@@ -298,7 +477,10 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
                 ts = samples[i, n_samp[i] - 1, 0] + sample_dt if n_samp[i] > 0 else t
                 if ts > t_stop:
                     break
-                _hermite(y, f0, y1, f1, h, (ts - t) / h, smp)
+                if high and not dense:
+                    _dop853_dense(t, y, h, p, k8, y1, F, smp)
+                    dense = True
+                _interpolate(y, f0, y1, f1, h, (ts - t) / h, F, dense, smp)
                 samples[i, n_samp[i], 0] = ts
                 for j in range(6):
                     samples[i, n_samp[i], j + 1] = smp[j]
@@ -313,14 +495,24 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
             y[j] = y1[j]
             f0[j] = f1[j]
         t = t1
+        alt_prev = alt0
         alt0, rdot0 = alt1, rdot1
-        err = max(err, 1e-4)
-        fac = min(_GROW_MAX, max(_SHRINK_MAX, _SAFETY * err_old ** _PI_BETA / err ** _PI_ALPHA))
-        err_old = err
+        log_err = math.log(max(err, 1e-4))
+        if high:  # Hairer's DOP853 control: elementary, exponent 1/8
+            fac = min(_GROW_MAX_8, max(_SHRINK_MAX_8, _SAFETY * math.exp(-0.125 * log_err)))
+        else:
+            fac = min(_GROW_MAX, max(_SHRINK_MAX, _SAFETY * math.exp(_PI_BETA * log_err_old - _PI_ALPHA * log_err)))
+        log_err_old = log_err
         if rejected:  # no growth right after a rejection (Hairer, Norsett & Wanner, II.4)
             fac = min(fac, 1.0)
             rejected = False
-        h = min(h * fac, h_max)
+        h = min(max(h * fac, h_free) if h < h_free else h * fac, h_max)
+        if knots and not high and rdot1 < 0.0 and alt1 < _DRAG_GROWTH_BELOW_M:
+            # Falling into denser air the error grows with the drag, by the density's ratio over the last step
+            # if the next is as long: shorten it by that ratio to the fifth order's power, ahead of a rejection.
+            rho0, rho1 = density_kg_m3(alt_prev), density_kg_m3(alt1)
+            if rho1 > rho0 > 0.0:
+                h *= (rho0 / rho1) ** 0.2
     return t, -1, h
 
 
