@@ -406,7 +406,8 @@ class EngagementResult(_Exportable):
 
     def __repr__(self) -> str:
         w = self.window
-        return (f"EngagementResult({self.title!r}: {'feasible' if w.feasible else 'no intercept opportunity: ' + str(w.reason)}, "
+        verdict = "feasible" if w.feasible else f"no intercept opportunity: {w.reason}"
+        return (f"EngagementResult({self.title!r}: {verdict}, "
                 f"{len(w.shots)} shoot-look-shoot shot(s))")
 
 

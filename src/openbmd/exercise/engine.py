@@ -242,14 +242,6 @@ def _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
     return m_auth[i, b, rr] != 0
 
 
-@njit(cache=True, error_model="numpy")
-def _sees(data_of, seen, g, i, j):
-    for p in range(data_of.shape[1]):
-        if data_of[g, p] and seen[p, i, j]:
-            return True
-    return False
-
-
 @njit(cache=True, parallel=True, error_model="numpy")
 def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of,
                data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, log):

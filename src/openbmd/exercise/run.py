@@ -132,7 +132,8 @@ def explain(mode: str, m: dict) -> str:
         extra += f"; {m['interceptors_at_decoys']:.1f} went to decoys"
     eq = m.get("interceptors_per_p", {})
     if eq.get("p_no_leak_at_common") is not None and eq["interceptors_common"] < m["interceptors_used"] - 0.05:
-        extra += f"; at equal use ({eq['interceptors_common']:.1f} interceptors) P(no leak) {eq['p_no_leak_at_common']:.3f}"
+        extra += (f"; at equal use ({eq['interceptors_common']:.1f} interceptors) "
+                  f"P(no leak) {eq['p_no_leak_at_common']:.3f}")
     return f"{head}; expected leakers {m['expected_leakers']:.2f}, by cause: {why}{extra}."
 
 

@@ -44,8 +44,8 @@ _SHRINK_MAX, _GROW_MAX = 0.2, 5.0
 KNOTS_M = DENSITY_KNOTS_M[DENSITY_KNOTS_M <= 120e3]
 _KNOT_NEAR = 0.02
 _FIRST_HIGH_STEP = 0.1  # the first eighth-order step, as a fraction of the orbital time scale
-_FIRST_LOW_STEP_S = 15.0
-_DRAG_GROWTH_BELOW_M = 120e3  # where the fifth-order steps anticipate the drag's growth  # the first fifth-order step (s) after eighth-order ones, coming down
+_FIRST_LOW_STEP_S = 15.0  # the first fifth-order step (s) after eighth-order ones, coming down
+_DRAG_GROWTH_BELOW_M = 120e3  # where the fifth-order steps anticipate the drag's growth
 
 # Segment kinds: what drives the vehicle.
 SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2

@@ -433,8 +433,9 @@ def _full_burn_start(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon
     impact in nearly the same direction (turning east also adds the Earth's speed), so only a narrow band of kicks
     (there 23.05-23.30 deg, against the farthest shot's 22.85) hits at all, at azimuths 8 deg off the farthest
     shot's (Hwasong-14 there at 97 %: 29 deg off). A full-burn survey (kick within +-5 % of ``k_far``, launch
-    azimuth within +-40 deg of ``az_far``, rad) seeds each kick at the azimuth whose impact lands nearest the target; Newton (no first turn: near the
-    antipode the bearing of the impact swings with every change) aims each; the kicks that hit bound the bracket.
+    azimuth within +-40 deg of ``az_far``, rad) seeds each kick at the azimuth whose impact lands nearest the
+    target; Newton (no first turn: near the antipode the bearing of the impact swings with every change) aims
+    each; the kicks that hit bound the bracket.
     None where none does."""
     burn = vehicle.burn_time_s
     kicks = np.clip(k_far * np.linspace(0.95, 1.05, 41), _KICK_MIN, _KICK_MAX)
