@@ -192,6 +192,8 @@ def test_cli_json_contract(capsys):
             assert eq["interceptors_at_target"] is None
         assert eq["interceptors_common"] == min(m["interceptors_used"] for m in out["modes"].values())
         assert 0.0 <= eq["p_no_leak_at_common"] <= 1.0
+        assert eq["expected_leakers_at_common"] >= 0.0
+        assert all(c["expected_leakers"] >= 0.0 for c in eq["curve"])
         assert sum(v["interceptors_by_authority"].values()) == pytest.approx(v["interceptors_used"])
     for m in ("data-exchange", "joint", "sectoral"):
         d = out["modes"][m]["paired_vs_independent"]
@@ -293,10 +295,12 @@ def test_sectoral_rules(scenario, catalog, objects, rule, handover):
 
 
 def test_p_no_leak_at_equal_use_interpolates_the_curve():
-    from openbmd.exercise.run import _p_no_leak_at
+    from openbmd.exercise.run import _at_use
 
-    curve = [{"interceptors_used": 10.0, "p_no_leak": 0.1}, {"interceptors_used": 30.0, "p_no_leak": 0.5},
-             {"interceptors_used": 20.0, "p_no_leak": 0.3}]
-    assert _p_no_leak_at(curve, 25.0) == pytest.approx(0.4)
-    assert _p_no_leak_at(curve, 30.0) == pytest.approx(0.5)
-    assert _p_no_leak_at(curve, 5.0) is None
+    curve = [{"interceptors_used": 10.0, "p_no_leak": 0.1, "expected_leakers": 3.0},
+             {"interceptors_used": 30.0, "p_no_leak": 0.5, "expected_leakers": 1.0},
+             {"interceptors_used": 20.0, "p_no_leak": 0.3, "expected_leakers": 2.0}]
+    assert _at_use(curve, 25.0) == pytest.approx(0.4)
+    assert _at_use(curve, 30.0) == pytest.approx(0.5)
+    assert _at_use(curve, 25.0, "expected_leakers") == pytest.approx(1.5)
+    assert _at_use(curve, 5.0) is None

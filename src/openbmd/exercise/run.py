@@ -62,7 +62,8 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
         eq["p_target"] = target
         eq["interceptors_at_target"] = None if target is None else _interceptors_for(eq["curve"], target)
         eq["interceptors_common"] = common
-        eq["p_no_leak_at_common"] = _p_no_leak_at(eq["curve"], common)
+        eq["p_no_leak_at_common"] = _at_use(eq["curve"], common)
+        eq["expected_leakers_at_common"] = _at_use(eq["curve"], common, "expected_leakers")
         out[mode]["explanation"] = explain(mode, out[mode])
     notes = {"objects": int(len(objects.is_warhead)), "warheads": int(objects.is_warhead.sum()),
              "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source,
@@ -75,16 +76,17 @@ INVENTORY_SCALES = (0.25, 0.5, 0.75)
 
 
 def _equal_use_curve(prep, full: dict, trials: int, seed: int, client) -> list[dict]:
-    """P(no leak) against interceptors used as every battery's inventory is scaled down."""
+    """P(no leak) and expected leakers against interceptors used as every battery's inventory is scaled down."""
     curve = []
     for scale in INVENTORY_SCALES:
         inv = np.floor(prep.inventory * scale).astype(np.int64)
         scaled = dataclasses.replace(prep, inventory=inv, reserve=np.minimum(prep.reserve, inv))
         raw = run_trials_mc(scaled, trials, seed, client=client)
         curve.append({"inventory_scale": scale, "interceptors_used": float(raw["used"].mean()),
-                      "p_no_leak": float(np.mean(raw["leakers"] == 0))})
+                      "p_no_leak": float(np.mean(raw["leakers"] == 0)),
+                      "expected_leakers": float(raw["leakers"].mean())})
     curve.append({"inventory_scale": 1.0, "interceptors_used": full["interceptors_used"],
-                  "p_no_leak": full["p_no_leak"]})
+                  "p_no_leak": full["p_no_leak"], "expected_leakers": full["expected_leakers"]})
     return curve
 
 
@@ -101,10 +103,10 @@ def _interceptors_for(curve: list[dict], target: float) -> float | None:
     return None
 
 
-def _p_no_leak_at(curve: list[dict], interceptors: float) -> float | None:
-    """P(no leak) interpolated along the curve at ``interceptors`` used; None below the curve's fewest."""
+def _at_use(curve: list[dict], interceptors: float, metric: str = "p_no_leak") -> float | None:
+    """``metric`` interpolated along the curve at ``interceptors`` used; None below the curve's fewest."""
     used = np.array([c["interceptors_used"] for c in curve])
-    p = np.array([c["p_no_leak"] for c in curve])
+    p = np.array([c[metric] for c in curve])
     order = np.argsort(used, kind="stable")
     if interceptors < used[order[0]] - 1e-9:
         return None
@@ -133,7 +135,8 @@ def explain(mode: str, m: dict) -> str:
     eq = m.get("interceptors_per_p", {})
     if eq.get("p_no_leak_at_common") is not None and eq["interceptors_common"] < m["interceptors_used"] - 0.05:
         extra += (f"; at equal use ({eq['interceptors_common']:.1f} interceptors) "
-                  f"P(no leak) {eq['p_no_leak_at_common']:.3f}")
+                  f"P(no leak) {eq['p_no_leak_at_common']:.3f}, "
+                  f"expected leakers {eq['expected_leakers_at_common']:.2f}")
     return f"{head}; expected leakers {m['expected_leakers']:.2f}, by cause: {why}{extra}."
 
 

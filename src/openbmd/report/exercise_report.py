@@ -153,7 +153,8 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
         f"({v['paired_vs_independent']['expected_leakers_ci'][0]:+.2f} to "
         f"{v['paired_vs_independent']['expected_leakers_ci'][1]:+.2f})</td>"
         f"<td>{_fmt(v.get('interceptors_per_p', {}).get('interceptors_at_target'))}</td>"
-        f"<td>{_fmt(v.get('interceptors_per_p', {}).get('p_no_leak_at_common'), '.3f')}</td>"
+        f"<td>{_fmt(v.get('interceptors_per_p', {}).get('p_no_leak_at_common'), '.3f')} / "
+        f"{_fmt(v.get('interceptors_per_p', {}).get('expected_leakers_at_common'), '.2f')}</td>"
         f"<td>{v.get('interceptors_wasted', 0.0):.1f}</td><td>{v.get('interceptors_at_decoys', 0.0):.1f}</td></tr>"
         for m, v in data["modes"].items() if "paired_vs_independent" in v)
     eqs = [v["interceptors_per_p"] for v in data["modes"].values() if "interceptors_per_p" in v]
@@ -162,10 +163,10 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
     paired_table = (f"<h2>Against independent, trial by trial</h2><p>Paired difference in P(no leaker) (common random "
                     f"numbers), the equal-use comparison from runs at reduced inventory (interceptors needed to reach "
                     f"P(no leaker) {_fmt(target, '.3f')}, the lowest above zero that any mode reaches, and P(no leaker) "
-                    f"with {_fmt(common, '.1f')} interceptors, the fewest any mode fires), interceptors that hit "
+                    f"and expected leakers with {_fmt(common, '.1f')} interceptors, the fewest any mode fires), interceptors that hit "
                     f"already-dead objects, and interceptors spent on decoys.</p><table><tr><th>mode</th>"
                     f"<th>ΔP(no leaker) (95% CI)</th><th>Δ expected leakers (95% CI)</th>"
-                    f"<th>interceptors at equal P</th><th>P at equal use</th><th>wasted</th><th>at decoys</th></tr>"
+                    f"<th>interceptors at equal P</th><th>P / leakers at equal use</th><th>wasted</th><th>at decoys</th></tr>"
                     f"{paired}</table>"
                     if paired else "")
     track_text = ("from the track-quality model calibrated against openbmd's full tracker "
