@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -90,6 +92,30 @@ def test_adding_a_battery_or_a_fire_control_radar_never_lowers_p_no_leak(catalog
         _not_worse(b["leakers"] == 0, a["leakers"] == 0)
         d, ci = paired_difference(a["leakers"].astype(float), b["leakers"].astype(float))
         assert ci[1] >= 0.0, (mode, d, ci)  # fewer or as many leakers
+
+
+def _scaled_inventory(prep, scale: float):
+    inventory = np.floor(prep.inventory * scale).astype(np.int64)
+    return dataclasses.replace(prep, inventory=inventory, reserve=np.minimum(prep.reserve, inventory))
+
+
+CHANNELS_BIND = ("the wave planner books channels by count, not on a time line: with more interceptors its "
+                 "shoot-shoot second salvos and look-shot holds take fire-unit channels that later first salvos "
+                 "needed, and the channel leaks rise more than the Pk-miss leaks fall (stop 23 note)")
+
+
+CHANNELS_XFAIL = pytest.mark.xfail(strict=True, raises=AssertionError, reason=CHANNELS_BIND)
+
+
+@pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys", pytest.param("epaa-phase3", marks=CHANNELS_XFAIL)])
+def test_more_interceptors_never_leak_more(catalog, name):
+    """Every battery's inventory at 75 % and at 100 %, paired draws: the full load leaks no more warheads."""
+    sc = _variants(catalog).get(name) or load_scenario(name, catalog)
+    for mode, prep in prepare(sc, catalog, EARTH, modes=("independent", "data-exchange", "joint")).items():
+        fewer = run_trials_mc(_scaled_inventory(prep, 0.75), 1000, 5)["leakers"].astype(float)
+        full = run_trials_mc(prep, 1000, 5)["leakers"].astype(float)
+        d, ci = paired_difference(fewer, full)
+        assert ci[1] >= 0.0, (mode, d, ci)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
