@@ -1055,10 +1055,11 @@ class ExerciseReport(_Exportable):
         """What the run concludes: each mode beats independent (higher P(no leak)); per mode P(no leak) and
         expected leakers."""
         from openbmd.catalog.variants import Outcome
+        from openbmd.exercise.compare import RAID_REACHES
 
         modes = self.result.modes
         base = modes.get("independent")
-        beats = {"every raid missile reaches its target": True,
+        beats = {RAID_REACHES: True,
                  **{f"{m} beats independent": v["p_no_leak"] > base["p_no_leak"]
                     for m, v in modes.items() if base is not None and m != "independent"}}
         return Outcome(beats, {**{f"{m} p_no_leak": v["p_no_leak"] for m, v in modes.items()},
@@ -1153,6 +1154,7 @@ def exercise(scenario: str | Path | Scenario, *, trials: int = 10_000, seed: int
     from openbmd.catalog.variants import Outcome, check_variant_count, referenced
     from openbmd.earth import wgs84
     from openbmd.errors import OutOfRangeError
+    from openbmd.exercise.compare import RAID_REACHES
     from openbmd.exercise.run import parse_modes, run_exercise
     from openbmd.exercise.scenario import MODES
 
@@ -1174,7 +1176,7 @@ def exercise(scenario: str | Path | Scenario, *, trials: int = 10_000, seed: int
             try:
                 run = run_exercise(sc, variant, wgs84(), modes=mode_list, trials=trials, seed=seed, client=client)
             except OutOfRangeError:  # a variant of a raid missile falls short of its target
-                return Outcome({"every raid missile reaches its target": False})
+                return Outcome({RAID_REACHES: False})
             return ExerciseReport(run, sc, variant).outcome()
 
         study = _over_variants(cat, referenced(cat, _scenario_names(sc)), n, _seed(seed), out.outcome(), evaluate,
@@ -1208,10 +1210,15 @@ class ExerciseComparison:
     comparison: Comparison
     a: ExerciseReport
     b: ExerciseReport
+    uncertainty: VariantStudy | None = None
+    """With ``uncertainty``: both scenarios again on each catalog variant, paired as the nominal run is."""
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd exercise compare --json`` document."""
-        return self.comparison.to_json()
+        """The ``openbmd exercise compare --json`` document (with ``uncertainty``, the variants' block)."""
+        doc = self.comparison.to_json()
+        if self.uncertainty is not None:
+            doc["uncertainty"] = self.uncertainty.to_json()
+        return doc
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per mode: P(no leak) in A and B and the paired difference B − A with its 95 % interval;
@@ -1241,18 +1248,40 @@ class ExerciseComparison:
 def compare_exercises(a: str | Path | Scenario, b: str | Path | Scenario, *, trials: int = 10_000, seed: int = 1,
                       modes: str | Sequence[str] | None = None, workers: int | None = None,
                       scheduler: str | None = None, progress: bool = True,
-                      catalog: Catalog | None = None) -> ExerciseComparison:
+                      catalog: Catalog | None = None, uncertainty: int = 0) -> ExerciseComparison:
     """Run scenarios ``a`` and ``b`` (built-in names, YAML files or Scenarios) in the same modes with the same
     ``trials`` and ``seed``, and pair their trials: per mode, P(no leak) and expected leakers in each and the
-    differences B − A with 95 % intervals (see :mod:`openbmd.exercise.compare`)."""
-    from openbmd.exercise.compare import compare_results
+    differences B − A with 95 % intervals (see :mod:`openbmd.exercise.compare`). ``uncertainty`` = N > 0 runs
+    both again on each of N catalog variants (seeded by ``seed``) drawn from the estimate ranges of the figures
+    either uses: the share of draws in which B leaks fewer than A, mode by mode, and what that turns on."""
+    from openbmd.catalog.variants import Outcome, check_variant_count, referenced
+    from openbmd.errors import OutOfRangeError
+    from openbmd.exercise.compare import RAID_REACHES, compare_results
 
+    n = check_variant_count(uncertainty)
     cat = _catalog(catalog)
     scenarios = [_scenario(cat, a, "a"), _scenario(cat, b, "b")]  # both checked before either runs
-    runs = [exercise(sc, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
-                     progress=progress, catalog=cat) for sc in scenarios]
     names = tuple(v.name if not isinstance(v, (str, Path)) else str(v) for v in (a, b))
-    return ExerciseComparison(compare_results(runs[0].result, runs[1].result, names), runs[0], runs[1])
+
+    def compared(variant: Catalog, **kw: Any) -> tuple[Comparison, ExerciseReport, ExerciseReport]:
+        runs = [exercise(sc, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
+                         catalog=variant, **kw) for sc in scenarios]
+        return compare_results(runs[0].result, runs[1].result, names), runs[0], runs[1]
+
+    out = ExerciseComparison(*compared(cat, progress=progress))
+    if not n:
+        return out
+
+    def evaluate(variant: Catalog) -> Outcome:
+        try:
+            return compared(variant, progress=False)[0].outcome()
+        except OutOfRangeError:  # a variant of a raid missile falls short of its target
+            return Outcome({RAID_REACHES: False})
+
+    entries = referenced(cat, [*_scenario_names(scenarios[0]), *_scenario_names(scenarios[1])])
+    study = _over_variants(cat, entries, n, _seed(seed), out.comparison.outcome(), evaluate,
+                           what=f"{names[1]} - {names[0]}", progress=progress)
+    return dataclasses.replace(out, uncertainty=study)
 
 
 # --- tracking --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,46 @@ def test_cli_compare_bad_input(capsys, args, words):
     assert main(["exercise", "compare", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err, err
+
+
+SMALL = Path(__file__).parents[1] / "cli" / "data" / "uncertainty-small.yaml"
+
+
+def test_compare_over_catalog_variants_pairs_each_draw(capsys, tmp_path, catalog):
+    """--uncertainty N: both scenarios on each catalog variant, paired as in the nominal run. Doubling every
+    battery's stock never leaks more, in any draw; the CLI's block is the API's."""
+    small = load_scenario(str(SMALL), catalog)
+    parties = [p.model_copy(update={"batteries": [b.model_copy(update={"inventory": 2 * b.inventory})
+                                                  for b in p.batteries]}) for p in small.parties]
+    stocked = tmp_path / "small-stocked.yaml"
+    stocked.write_text(json.dumps(small.model_copy(update={"parties": parties}).model_dump(mode="json")),
+                       encoding="utf-8")
+    argv = ["exercise", "compare", str(SMALL), str(stocked), "--trials", "40", "--modes", "independent,joint",
+            "--quiet", "--uncertainty", "3", "--seed", "2"]
+    assert main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    u = doc["uncertainty"]
+    assert u["trials"] == 3 and u["seed"] == 2
+    api = ob.compare_exercises(str(SMALL), str(stocked), trials=40, seed=2, modes="independent,joint",
+                               progress=False, uncertainty=3)
+    assert api.to_json() == doc and api.uncertainty.n == 3
+    conclusions = {c["conclusion"]: c for c in u["conclusions"]}
+    reach = conclusions["every raid missile reaches its target"]
+    assert reach["nominal"] and reach["draws"] == 3 and reach["holds_share"] > 0.0
+    for mode in ("independent", "joint"):
+        fewer = conclusions[f"{mode}: B leaks fewer than A"]
+        assert fewer["nominal"] == (doc["modes"][mode]["expected_leakers_diff"] < 0.0)
+        assert fewer["draws"] == round(reach["holds_share"] * 3)  # decided where the raid flies
+        diff = next(q for q in u["quantities"] if q["quantity"] == f"{mode} expected_leakers_diff")
+        assert diff["nominal"] == doc["modes"][mode]["expected_leakers_diff"]
+        assert diff["p95"] is None or diff["p95"] <= 0.0  # more interceptors never leak more, in every draw
+    assert main(argv) == 0
+    assert "Uncertainty: 3 catalog variants (seed 2)" in capsys.readouterr().out
+    assert "uncertainty" not in ob.compare_exercises(str(SMALL), str(SMALL), trials=5, seed=2, modes="joint",
+                                                     progress=False).to_json()
+
+
+def test_compare_refuses_a_bad_variant_count(capsys):
+    assert main(["exercise", "compare", str(SMALL), str(SMALL), "--uncertainty", "-1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--uncertainty: must be a whole number of variants" in err, err

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from openbmd.catalog.variants import Outcome
 from openbmd.errors import InputError
 from openbmd.exercise.montecarlo import ExerciseResult, paired_difference
+
+RAID_REACHES = "every raid missile reaches its target"
+"""The conclusion a catalog variant cannot decide when a raid missile of it falls short (then it alone is False)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,17 @@ class Comparison:
     trials: int
     seed: int
     modes: tuple[ModeComparison, ...]
+
+    def outcome(self) -> Outcome:
+        """What the comparison concludes, per mode: B leaks fewer warheads than A, and B's P(no leak) is higher
+        (each on the point estimate); the paired differences B − A as quantities."""
+        conclusions, quantities = {RAID_REACHES: True}, {}
+        for m in self.modes:
+            conclusions[f"{m.mode}: B leaks fewer than A"] = m.expected_leakers_diff < 0.0
+            conclusions[f"{m.mode}: B has the higher P(no leak)"] = m.p_no_leak_diff > 0.0
+            quantities[f"{m.mode} p_no_leak_diff"] = m.p_no_leak_diff
+            quantities[f"{m.mode} expected_leakers_diff"] = m.expected_leakers_diff
+        return Outcome(conclusions, quantities)
 
     def to_json(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "trials": self.trials, "seed": self.seed, "difference": "b - a",
