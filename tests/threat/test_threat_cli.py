@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 
 from openbmd.cli import main
 
@@ -41,6 +42,10 @@ def test_table_output_names_the_divergence(capsys):
     text = capsys.readouterr().out
     assert "sejjil-2" in text and "payload_mass_kg" in text and "Where the assessments diverge" in text
     assert "nato: 2,000 km" in text and "russia: 1,000 kg" in text and "2,000,000" not in text  # km at the edge
+    assert main([*BASE, "--json"]) == 0
+    for t in json.loads(capsys.readouterr().out)["threats"]:  # the table's median is the median (as to_dataframe)
+        joint = [w for w in t["warning_time_s"]["joint"].values() if w is not None]
+        assert not joint or f"{statistics.median(joint):,.0f} s" in text
 
 
 def test_bad_input_is_one_line_and_exit_2(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 from typing import Optional
 
@@ -94,7 +95,7 @@ def _print(data: dict) -> None:
         joint = [w for w in th["warning_time_s"].get("joint", {}).values() if w is not None]
         t.add_row(th["missile"], th["area"], th["assumption"], f"{th['max_range_m'] / 1e3:,.0f} km",
                   str(th["first_year"] or "-"), "yes" if th["exists"] else "no", str(len(th["reaches"])),
-                  str(len(th["countries"])), f"{sorted(joint)[len(joint) // 2]:,.0f} s" if joint else "-")
+                  str(len(th["countries"])), f"{statistics.median(joint):,.0f} s" if joint else "-")
     console().print(t)
     if data["divergence"]:
         d = Table("missile", "figure", "values", "consequence")
