@@ -5,6 +5,8 @@ trajectory from the launch area (aimed in batch, :func:`openbmd.flight.aim.aim_m
 the deployment's sensors and batteries then engage it (:func:`engage`). A point is
 *defended* when it gets at least ``shots_required`` shoot-look-shoot opportunities.
 Points the missile cannot reach are not threatened and never count as defended.
+Flights go coarse to fine: a lattice of points is engaged first, and finer points only
+where the shot counts around them differ (:func:`defended_footprint`).
 """
 
 from __future__ import annotations
