@@ -217,3 +217,41 @@ def test_footprint_with_the_survey_on_every_bearing_node_is_the_same_within_a_pe
     flipped = np.count_nonzero(fp_all.defended != fp_some.defended) + np.count_nonzero(
         fp_all.threatened != fp_some.threatened)
     assert flipped <= 1e-2 * np.count_nonzero(fp_all.threatened)
+
+
+def test_coarse_to_fine_footprint_matches_every_point_engaged(catalog):
+    """The coarse-to-fine footprint (first pass every 4 deg here, 1 deg grid over Europe) against every point
+    engaged: the defended area within 0.5 %, shot counts at most 1 % of the threatened points apart, the
+    unreachable points the same, and under half of the points flown (0.25 deg over Europe from 1 deg: none
+    of 13,302 differs, 12 % flown)."""
+    from dataclasses import dataclass
+
+    from openbmd.engagement import REGIONS
+    from openbmd.engagement.footprint import ThreatGrid
+
+    flown: list[int] = []
+
+    @dataclass(frozen=True)
+    class Counted(ThreatGrid):
+        def fly(self, index, earth):
+            flown.append(len(index))
+            return super().fly(index, earth)
+
+    o, m = catalog.place("tabriz"), catalog.missile("generic-irbm")
+    g = threat_grid(m, o.lat_deg, o.lon_deg, REGIONS["europe"], 1.0, EARTH)
+    grid = Counted(*(getattr(g, f) for f in ("missile", "origin_lat_deg", "origin_lon_deg", "lat_deg", "lon_deg",
+                                              "step_deg", "aims")))
+    bats = batteries(catalog, ["deveselu"], ["sm3-iia"], EARTH)
+    posts, tl = deployment_posts(catalog, ["deveselu"], ["kurecik"]), timeline_for(catalog)
+    settled: list[int] = []
+    exact = defended_footprint(grid, bats, posts, tl, EARTH, coarse_step_deg=None)
+    n_exact = sum(flown)
+    flown.clear()
+    fine = defended_footprint(grid, bats, posts, tl, EARTH, coarse_step_deg=4.0, progress=settled.append)
+    reachable = int(np.count_nonzero(g.aims.reachable))
+    assert n_exact == reachable and sum(settled) == reachable
+    assert 0 < sum(flown) < reachable / 2
+    assert exact.defended_area_km2 > 0
+    assert fine.defended_area_km2 == pytest.approx(exact.defended_area_km2, rel=5e-3)
+    assert np.array_equal(fine.threatened, exact.threatened)
+    assert np.count_nonzero(fine.shots != exact.shots) <= 1e-2 * np.count_nonzero(exact.threatened)
