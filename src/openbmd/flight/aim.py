@@ -661,8 +661,8 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
     finite-difference Jacobians refreshed on a fixed schedule (the iterations in ``fresh``). ``jac0`` (N, 2, 2)
     warm-starts from known Jacobians (a
     neighbouring kick's): no turn, Broyden updates (in steps scaled by the Jacobian's columns), and fresh
-    finite differences only where a step gained less than half the miss.
-    ``lat``/``lon`` (rad) are scalars or (N,) launch points.
+    finite differences only where a step gained less than half the miss; a shot held at full burn that stops
+    closing is given up (NaN cut-off). ``lat``/``lon`` (rad) are scalars or (N,) launch points.
     """
     burn = vehicle.burn_time_s
     n = len(x_az)
