@@ -83,8 +83,14 @@ def test_a_batch_gives_the_same_answer_as_single_flights():
     batch = fly_ballistic(states, e, beta_kg_m2=10000.0)
     from openbmd.flight import StateBatch
 
+    import numba
+
+    threads = numba.get_num_threads()
+    # A single flight runs on one kernel thread (FLIGHTS_PER_THREAD), the batch on all: the same bits, and the
+    # caller's thread count comes back.
     one = fly_ballistic(StateBatch(states.t_s[7:8], states.r_eci[7:8], states.v_eci[7:8]), e, beta_kg_m2=10000.0)
     np.testing.assert_array_equal(one.event_r_eci[0], batch.event_r_eci[7])
+    assert numba.get_num_threads() == threads
 
 
 def test_keeping_samples_changes_no_result():

@@ -661,8 +661,8 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
     finite-difference Jacobians refreshed on a fixed schedule (the iterations in ``fresh``). ``jac0`` (N, 2, 2)
     warm-starts from known Jacobians (a
     neighbouring kick's): no turn, Broyden updates (in steps scaled by the Jacobian's columns), and fresh
-    finite differences only where a step gained less than half the miss.
-    ``lat``/``lon`` (rad) are scalars or (N,) launch points.
+    finite differences only where a step gained less than half the miss; a shot held at full burn that stops
+    closing is given up (NaN cut-off). ``lat``/``lon`` (rad) are scalars or (N,) launch points.
     """
     burn = vehicle.burn_time_s
     n = len(x_az)
@@ -673,6 +673,7 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
     jac_all = np.full((n, 2, 2), np.nan) if jac0 is None else np.array(jac0, float)
     prev_res = np.full((n, 2), np.nan)
     prev_dx = np.full((n, 2), np.nan)
+    was_capped = np.zeros(n, dtype=bool)
     longest = 0.0
     idx = np.flatnonzero(live)
     if idx.size and jac0 is None and turn:  # first turn each shot by the bearing it misses by, seen from its launch
@@ -739,9 +740,17 @@ def _newton(vehicle: Vehicle, lat, lon, tlat: np.ndarray, tlon: np.ndarray, x_az
         col = j_ok[:, :, 0]
         dx[:, 0] = np.where(capped, -np.sum(col * r_ok, axis=1) / np.sum(col * col, axis=1), dx[:, 0])
         dx[:, 1] = np.where(capped, burn - x_cut[moved], dx[:, 1])
+        # Warm start: a shot held at full burn twice whose miss did not shrink by a tenth cannot reach (a side kick
+        # of the least-energy search beyond reach would otherwise circle for all 16 iterations).
+        m_moved = m_now[good & ~done][solvable]
+        short = moved[capped & was_capped[moved] & ~(m_moved < 0.9 * np.hypot(prev_res[moved, 0], prev_res[moved, 1]))
+                      ] if jac0 is not None else moved[:0]
+        was_capped[moved] = capped
         dx *= np.minimum(1.0, 0.05 / np.maximum(np.abs(dx[:, 0]), 1e-300))[:, None]  # at most ~3 deg a step
         x_az[moved] += dx[:, 0]
         x_cut[moved] = np.minimum(x_cut[moved] + dx[:, 1], burn)
+        live[short] = False
+        x_cut[short] = np.nan
         prev_res[moved] = r_ok
         prev_dx[moved] = dx
         jac_all[stale] = np.nan

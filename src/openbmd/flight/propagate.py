@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from openbmd.earth import EarthModel, ecef_to_eci, eci_to_ecef, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from openbmd.earth.geodesy import geodesic_inverse
 from openbmd.flight import _kernel as K
+
+FLIGHTS_PER_THREAD = 8
+"""Fewest flights per kernel thread: a batch of n flies on at most n // 8 threads (at least one). Waking the other
+threads costs ~0.5 ms on a quiet machine and 15-20 ms on a loaded one (a worker waits for a core; measured on 2
+cores at load 2.5), where an ICBM flight costs ~0.2 ms: aiming's late Newton iterations fly a few shots each."""
 
 EVENTS = ("burnout", "apogee", "reentry", "impact")
 
@@ -196,13 +202,19 @@ def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
     kick_s = vehicle.kick_s if vehicle is not None else 1.0
     sdt = float(sample_dt_s or 0.0)
     n_max = int((t_max_s + (vehicle.burn_time_s if vehicle else 0.0)) / sdt) + 3 if sdt > 0 else 1
-    ev_t, ev_y, status, samples, n_samp = K.fly_batch(
-        np.ascontiguousarray(r0, dtype=float), np.ascontiguousarray(v0, dtype=float), np.ascontiguousarray(t0, dtype=float),
-        np.ascontiguousarray(az, dtype=float), np.ascontiguousarray(kick, dtype=float),
-        np.ascontiguousarray(cutoff, dtype=float), np.ascontiguousarray(stages, dtype=float), float(payload),
-        float(vert), float(kick_s), _earth_vector(earth), float(beta), bool(drag and earth.atmosphere),
-        float(t_max_s), tol.rtol, tol.atol_m, tol.atol_mps, tol.reentry_atol_mps, tol.max_step_s, sdt, n_max,
-        float(vehicle.reference_area_m2 if vehicle is not None else 0.0), tol.boost_max_step_s)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(int(min(max(len(t0) // FLIGHTS_PER_THREAD, 1), threads)))  # results do not depend on it
+    try:
+        ev_t, ev_y, status, samples, n_samp = K.fly_batch(
+            np.ascontiguousarray(r0, dtype=float), np.ascontiguousarray(v0, dtype=float),
+            np.ascontiguousarray(t0, dtype=float), np.ascontiguousarray(az, dtype=float),
+            np.ascontiguousarray(kick, dtype=float), np.ascontiguousarray(cutoff, dtype=float),
+            np.ascontiguousarray(stages, dtype=float), float(payload), float(vert), float(kick_s),
+            _earth_vector(earth), float(beta), bool(drag and earth.atmosphere), float(t_max_s), tol.rtol, tol.atol_m,
+            tol.atol_mps, tol.reentry_atol_mps, tol.max_step_s, sdt, n_max,
+            float(vehicle.reference_area_m2 if vehicle is not None else 0.0), tol.boost_max_step_s)
+    finally:
+        numba.set_num_threads(threads)
     if sdt > 0:
         # Close each sample list with the impact state, so tracks end on the ground.
         hit = np.flatnonzero((status == K.ST_IMPACT) & (n_samp < samples.shape[1]))
