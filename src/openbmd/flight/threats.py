@@ -52,7 +52,9 @@ class FlownThreats:
     (Earth-relative, the kernel's own velocities); ``burnout_t_s`` (N,) end of boost (space IR sees the
     plume until then); ``launch_t_s`` (N,) and ``launch_r_ecef`` (N, 3) m, the start point on the
     ellipsoid; ``impact_t_s`` (N,) and ``impact_r_ecef`` (N, 3) m (NaN where none); ``kind`` (N,)
-    :class:`ObjectKind`; ``shot`` (N,) the aimed shot (raid entry) each object flies.
+    :class:`ObjectKind`; ``shot`` (N,) the aimed shot (raid entry) each object flies; ``cluster`` (N,) the
+    objects that left together share a number (a warhead and the decoys released with it: the threat complex a
+    radar sees around it), numbered in object order.
     """
 
     t_s: NDArray
@@ -65,31 +67,33 @@ class FlownThreats:
     impact_r_ecef: NDArray
     kind: NDArray
     shot: NDArray
+    cluster: NDArray
 
     @staticmethod
     def from_batch(batch: TrajectoryBatch, kind: ObjectKind = ObjectKind.WARHEAD) -> "FlownThreats":
-        """The samples of a batch flown with ``sample_dt_s``, each flight one object (shot i = row i)."""
+        """The samples of a batch flown with ``sample_dt_s``, each flight one object (shot and cluster i = row i)."""
         t, r, v = batch.sample_states_ecef()
         n = len(batch)
         t_imp, r_imp, _ = batch.event_ecef("impact")
         launch = np.asarray(geodetic_to_ecef(batch.launch_lat_rad, batch.launch_lon_rad,
                                              np.zeros_like(batch.launch_lat_rad), batch.earth), float)
         return FlownThreats(t, r, v, batch.event_t_s[:, 0].copy(), batch.start_t_s.copy(), launch.reshape(n, 3),
-                            t_imp.copy(), r_imp, np.full(n, int(kind), dtype=np.int8), np.arange(n))
+                            t_imp.copy(), r_imp, np.full(n, int(kind), dtype=np.int8), np.arange(n), np.arange(n))
 
     @staticmethod
     def gather(parts: Sequence[tuple[ArrayLike, "FlownThreats"]], n: int) -> "FlownThreats":
-        """N rows from several flown groups: ``parts`` of (row indices, threats); rows no part fills are NaN."""
+        """N rows from several flown groups: ``parts`` of (row indices, threats); rows no part fills are NaN;
+        shot and cluster i = row i."""
         k = max((p.t_s.shape[1] for _, p in parts), default=1)
         out = {"t_s": np.full((n, k), np.nan), "r_ecef": np.full((n, k, 3), np.nan),
                "v_ecef": np.full((n, k, 3), np.nan), "burnout_t_s": np.full(n, np.nan),
                "launch_t_s": np.full(n, np.nan), "launch_r_ecef": np.full((n, 3), np.nan),
                "impact_t_s": np.full(n, np.nan), "impact_r_ecef": np.full((n, 3), np.nan),
-               "kind": np.zeros(n, dtype=np.int8), "shot": np.arange(n)}
+               "kind": np.zeros(n, dtype=np.int8), "shot": np.arange(n), "cluster": np.arange(n)}
         for rows, p in parts:  # a handful of groups (one per missile type)
             m = p.t_s.shape[1]
             for name, arr in out.items():
-                if name == "shot":
+                if name in ("shot", "cluster"):
                     continue
                 if name in _PER_SAMPLE:
                     arr[rows, :m] = getattr(p, name)
@@ -165,10 +169,19 @@ def _aim_key(shot: ThreatShot) -> tuple:
 def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: float,
                 t_max_s: float = 7200.0) -> FlownThreats:
     """Aim each distinct shot once (minimum energy), fly every shot at its launch time in one batch per missile
-    type, and expand each into its missiles (kind warhead) and their decoys (kind decoy), in shot order.
+    type, and expand each into its missiles, in shot order.
 
-    Raises :class:`ShotError` (naming the shot) where a shot cannot be aimed.
+    A missile without a post-boost vehicle is one warhead (kind warhead) with its ``decoys`` (kind decoy) on
+    its path. One with a bus (the catalog's ``post_boost``) releases its warheads one by one along the bus's
+    path, each with ``decoys`` decoys (or, where the shot gives none, the bus's own ``decoys_per_rv``), and
+    leaves the spent bus (kind booster), all on the missile's sample grid: each object rides with the bus up
+    to its release (see :func:`openbmd.flight.pbv.release_on_samples`). ``cluster`` numbers the objects that
+    left together (a warhead and its decoys).
+
+    Raises :class:`ShotError` (naming the shot) where a shot cannot be aimed or its bus lands before a release.
     """
+    from openbmd.flight.pbv import plan_of, release_on_samples  # pbv builds on this module's types
+
     aims: dict[tuple, tuple[float, float, float]] = {}
     for k, s in enumerate(shots):  # a handful of raid entries; aiming is the costly part
         key = _aim_key(s)
@@ -180,15 +193,45 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
                 raise ShotError(k, exc) from exc
             aims[key] = (sol.azimuth_rad, sol.kick_rad, sol.cutoff_s)
     parts = []
-    for name in dict.fromkeys(s.missile.name for s in shots):
-        rows = [k for k, s in enumerate(shots) if s.missile.name == name]
+    released: dict[int, tuple[NDArray, NDArray, NDArray]] = {}  # shot -> its objects' rows, kinds and clusters
+    n_rows = len(shots)
+    groups = dict.fromkeys((s.missile.name, None if s.missile.post_boost is None else s.decoys) for s in shots)
+    for name, decoys in groups:
+        rows = [k for k, s in enumerate(shots) if s.missile.name == name
+                and (None if s.missile.post_boost is None else s.decoys) == decoys]
+        missile = shots[rows[0]].missile
         a = np.array([aims[_aim_key(shots[k])] for k in rows])
         lat, lon = (np.array([getattr(shots[k], f) for k in rows]) for f in ("launch_lat_rad", "launch_lon_rad"))
-        parts.append((rows, fly_aimed(vehicle_from_missile(shots[rows[0]].missile), lat, lon, a[:, 0], a[:, 1],
-                                      a[:, 2], earth, sample_dt_s=sample_dt_s,
-                                      t_launch_s=[shots[k].launch_t_s for k in rows], t_max_s=t_max_s)))
-    flights = FlownThreats.gather(parts, len(shots))
-    objects = [(k, d > 0) for k, s in enumerate(shots) for _ in range(s.count) for d in range(1 + s.decoys)]
-    out = flights.take(np.array([k for k, _ in objects], dtype=np.int64))
-    kind = np.where([decoy for _, decoy in objects], int(ObjectKind.DECOY), int(ObjectKind.WARHEAD)).astype(np.int8)
-    return replace(out, kind=kind)
+        launch_t = [shots[k].launch_t_s for k in rows]
+        if decoys is None:
+            parts.append((rows, fly_aimed(vehicle_from_missile(missile), lat, lon, a[:, 0], a[:, 1], a[:, 2], earth,
+                                          sample_dt_s=sample_dt_s, t_launch_s=launch_t, t_max_s=t_max_s)))
+            continue
+        plan = plan_of(missile)
+        plan = replace(plan, decoys_per_rv=decoys or plan.decoys_per_rv)
+        flights = fly_launches(vehicle_from_missile(missile), lat, lon, a[:, 0], a[:, 1], earth, cutoff_s=a[:, 2],
+                               t_launch_s=launch_t, sample_dt_s=sample_dt_s, t_max_s=t_max_s)
+        try:
+            rel = release_on_samples(flights, plan, earth, rv_beta_kg_m2=missile.rv_ballistic_coefficient_kg_m2,
+                                     sample_dt_s=sample_dt_s, t_max_s=t_max_s)
+        except ShotError as exc:
+            raise ShotError(rows[exc.index], exc.cause) from exc
+        parts.append((np.arange(n_rows, n_rows + len(rel.flight)), rel.threats))
+        for i, k in enumerate(rows):
+            mine = np.flatnonzero(rel.flight == i)
+            released[k] = (n_rows + mine, rel.kind[mine], rel.cluster[mine] - rel.cluster[mine].min())
+        n_rows += len(rel.flight)
+    table = FlownThreats.gather(parts, n_rows)
+    index, kinds, clusters = [], [], []
+    for k, s in enumerate(shots):  # a handful of raid entries, each a few missiles' objects in one go
+        rows_k, kind_k, cluster_k = released.get(k, (np.full(1 + s.decoys, k), np.array(
+            [int(ObjectKind.WARHEAD)] + [int(ObjectKind.DECOY)] * s.decoys), np.zeros(1 + s.decoys, dtype=np.int64)))
+        index.append(np.tile(rows_k, s.count))
+        kinds.append(np.tile(kind_k, s.count))
+        per = int(cluster_k.max()) + 1
+        clusters.append((cluster_k[None, :] + per * np.arange(s.count)[:, None]).ravel())
+    offsets = np.cumsum([0] + [int(c.max()) + 1 for c in clusters[:-1]])
+    out = table.take(np.concatenate(index).astype(np.int64))
+    shot = np.concatenate([np.full(len(ix), k, dtype=np.int64) for k, ix in enumerate(index)])
+    return replace(out, kind=np.concatenate(kinds).astype(np.int8), shot=shot,
+                   cluster=np.concatenate([c + o for c, o in zip(clusters, offsets)]))
