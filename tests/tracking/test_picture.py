@@ -104,3 +104,32 @@ def test_impact_ellipse_and_launch_back_propagation_on_a_known_state():
                                            (float("nan"), "")])
 def test_range_classes(range_m, name):
     assert range_class(range_m) == name
+
+
+def test_a_mirved_threat_is_scored_by_its_own_objects_and_the_next_threat_by_its_own():
+    # An RS-24 (four warheads off a bus, and the spent bus) listed before a plain Sejjil-2: the report maps the
+    # picture's tracks to threats through the raid's shot index, not by object number (object 1 is the RS-24's
+    # second warhead, a longer flight of another range class).
+    from openbmd.catalog import load_catalog
+    from openbmd.tracking.picture import fly_raid
+
+    sc = parse_scenario({"seed": 5, "parties": {"russia": {"sensors": ["gabala", "armavir"]}},
+                         "threats": [{"id": "mirv", "missile": "rs-24", "from": "tabriz", "to": "london"},
+                                     {"id": "plain", "missile": "sejjil-2", "from": "tabriz", "to": "bucharest",
+                                      "launch_s": 30}]})
+    raid = fly_raid(sc, load_catalog(), EARTH)
+    assert list(raid.shot) == [0] * 5 + [1] and raid.is_warhead.sum() == 5
+    report = run_scenario(sc, "russia")
+    mirv, plain = report.threats
+    for t in (mirv, plain):
+        assert t.first_detection_s is not None and t.firm_track_s >= t.first_detection_s
+        assert t.launch_point_error_m < 50e3 and abs(t.launch_time_error_s) < 30.0
+    # Impacts against the object each track follows: the plain one to a few km; the RS-24's, seen by these
+    # radars only near its releases, within a quarter of its warheads' footprint (neighbours lie a third apart).
+    rv = raid.impact_r_ecef[:5][raid.is_warhead[:5]]
+    footprint = np.linalg.norm(rv[:, None] - rv[None], axis=-1).max()
+    assert plain.impact_error_m_vs_time[-1][1] < 5e3 and mirv.impact_error_m_vs_time[-1][1] < 0.25 * footprint
+    assert (mirv.range_class, plain.range_class) == ("irbm", "mrbm")
+    # Each threat's scores run over its own flight (s after its launch).
+    assert plain.impact_error_m_vs_time[-1][0] <= raid.impact_t_s[5] - 30.0
+    assert mirv.impact_error_m_vs_time[-1][0] > raid.impact_t_s[5] - 30.0

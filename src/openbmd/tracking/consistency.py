@@ -71,11 +71,12 @@ def consistency_runs(scenario: Scenario, seeds: Iterable[int], *, threat: int = 
                                      beta_factor_95=scenario.beta_factor_95)
     raid = fly_raid(scenario, catalog, earth)
     posts, own, _ = _posts_by_party(scenario, catalog)
-    t_truth, x_truth = raid.t_s[threat], raid.x_ecef[threat]
-    checks = check_times(t_truth, x_truth, float(raid.burnout_t_s[threat]), earth)
+    obj = int(np.flatnonzero(raid.shot == threat)[0])  # its (first) warhead: a bus releases several objects
+    t_truth, x_truth = raid.t_s[obj], raid.x_ecef[obj]
+    checks = check_times(t_truth, x_truth, float(raid.burnout_t_s[obj]), earth)
     times = np.array(list(checks.values()))
     truth_at = {ph: x_truth[int(np.flatnonzero(t_truth == t)[0])] for ph, t in checks.items()}
-    lat, lon, _ = ecef_to_geodetic(raid.impact_r_ecef[threat], earth)
+    lat, lon, _ = ecef_to_geodetic(raid.impact_r_ecef[obj], earth)
     rot_en = enu_rotation(lat, lon)[:2]
     names = [*scenario.parties, JOINT]
     seeds = list(seeds)
@@ -94,7 +95,7 @@ def consistency_runs(scenario: Scenario, seeds: Iterable[int], *, threat: int = 
                 best = None
                 for pt in picture:
                     i = np.flatnonzero(pt.t_s == t)
-                    if pt.label == threat and i.size and (best is None or np.trace(pt.p[i[0], :3, :3])
+                    if pt.label == obj and i.size and (best is None or np.trace(pt.p[i[0], :3, :3])
                                                           < np.trace(best[1][:3, :3])):
                         best = (pt.x[i[0]], pt.p[i[0]])
                 if best is None:
@@ -106,6 +107,6 @@ def consistency_runs(scenario: Scenario, seeds: Iterable[int], *, threat: int = 
                 imp = predict_impacts(np.array([t]), best[0][None], best[1][None], earth,
                                       scenario.assumed_beta_kg_m2, sig_beta)
                 if np.all(np.isfinite(imp.cov_en_m2[0])):
-                    d = rot_en @ (raid.impact_r_ecef[threat] - imp.r_ecef_m[0])
+                    d = rot_en @ (raid.impact_r_ecef[obj] - imp.r_ecef_m[0])
                     covered[name][ph][r] = float(d @ np.linalg.solve(imp.cov_en_m2[0], d) <= CHI2_2D_95)
     return ConsistencyRuns(nees, covered, checks)

@@ -144,7 +144,9 @@ def run_scenario(scenario: Scenario, party: str, *, catalog: Catalog | None = No
 
 def score_picture(scenario: Scenario, party: str, raid: FlownThreats, shared: list[SharedTracks], earth: EarthModel,
                   config: TrackerConfig, catalog: Catalog) -> TrackingReport:
-    """Build the centre's picture from ``shared`` and score it against the raid's truth.
+    """Build the centre's picture from ``shared`` and score it against the raid's truth: each threat by the
+    tracks on its objects (``raid.shot``: one warhead, or a post-boost vehicle's warheads, decoys and spent bus),
+    each track's impact against the object it follows.
 
     Launch estimates are back-propagated from each track's first converged free-flight state, then
     corrected for the boost by the range class's catalog template (:func:`class_correction`)."""
@@ -165,20 +167,23 @@ def score_picture(scenario: Scenario, party: str, raid: FlownThreats, shared: li
                              earth) if picture else None
     reports = []
     for k, threat in enumerate(scenario.threats):
-        tl = float(raid.launch_t_s[k])
-        first = min((float(s.tracks.first_detection_t_s[k]) + s.delay_s for s in shared), default=math.inf)
-        mine = [j for j, p in enumerate(picture) if p.label == k]
+        objects = np.flatnonzero(raid.shot == k)  # its warhead, or a bus's warheads, decoys and spent bus
+        tl = float(raid.launch_t_s[objects[0]])
+        first = min((float(s.tracks.first_detection_t_s[objects].min()) + s.delay_s for s in shared),
+                    default=math.inf)
+        mine = [j for j, p in enumerate(picture) if p.label in objects]
         firm = min((picture[j].firm_t_s for j in mine), default=math.inf)
         errors, ellipses = [], []
         for t in times:
-            best, best_tr = None, math.inf
+            best, best_tr, truth = None, math.inf, -1
             for j in mine:
                 i = np.flatnonzero(picture[j].t_s == t)
                 if i.size and np.trace(picture[j].p[i[0], :3, :3]) < best_tr:
                     best, best_tr = offsets[j] + i[0], np.trace(picture[j].p[i[0], :3, :3])
+                    truth = picture[j].label  # scored against the object it follows
             if best is not None and np.all(np.isfinite(impacts.r_ecef_m[best])):
                 errors.append([round(float(t - tl), 3), float(np.linalg.norm(impacts.r_ecef_m[best]
-                                                                            - raid.impact_r_ecef[k]))])
+                                                                            - raid.impact_r_ecef[truth]))])
                 ellipses.append([round(float(t - tl), 3), float(impacts.semi_major_m[best])])
         lp_err = lt_err = None
         rclass = ""
@@ -197,7 +202,7 @@ def score_picture(scenario: Scenario, party: str, raid: FlownThreats, shared: li
                 if corrections[rclass] is not None:
                     est = correct_launch(est, impacts.lat_rad[best:best + 1], impacts.lon_rad[best:best + 1],
                                          corrections[rclass], earth)
-                lp_err = float(np.linalg.norm(est.r_ecef_m[0] - raid.launch_r_ecef[k]))
+                lp_err = float(np.linalg.norm(est.r_ecef_m[0] - raid.launch_r_ecef[objects[0]]))
                 lt_err = float(est.t_launch_s[0] - tl)
         reports.append(ThreatReport(threat.id, threat.missile, _rel(first, tl), _rel(firm, tl), lp_err, lt_err,
                                     rclass, errors, ellipses))
