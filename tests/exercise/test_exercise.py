@@ -304,3 +304,32 @@ def test_p_no_leak_at_equal_use_interpolates_the_curve():
     assert _at_use(curve, 30.0) == pytest.approx(0.5)
     assert _at_use(curve, 25.0, "expected_leakers") == pytest.approx(1.5)
     assert _at_use(curve, 5.0) is None
+
+
+def test_a_bus_releases_each_warhead_in_its_own_complex_with_its_decoys(tmp_path, catalog):
+    # Objects that left together fly in one threat complex (the engine waits for discrimination there): a plain
+    # missile's warhead and decoys; off a bus, each warhead with the decoys released beside it, while the bus's
+    # warheads and the spent bus fly apart, each alone.
+    import yaml
+    from importlib import resources
+
+    doc = yaml.safe_load((resources.files("openbmd.exercise") / "scenarios" / "nrc-2012.yaml").read_text())
+    doc["raid"] = [{"missile": "rs-24", "origin": "tabriz", "target": "warsaw", "decoys": 2},
+                   {"missile": "rs-24", "origin": "tabriz", "target": "moscow", "launch_time_s": 30},
+                   {"missile": "sejjil-2", "origin": "tabriz", "target": "bucharest", "count": 2, "decoys": 1}]
+    path = tmp_path / "bus.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    sc = load_scenario(str(path), catalog)
+    objects = fly_raid(sc, catalog, EARTH)
+    kind, raid = objects.threats.kind, objects.raid_index
+    rvs = catalog.missile("rs-24").post_boost.rvs
+    assert [int((raid == k).sum()) for k in range(3)] == [rvs * 3 + 1, rvs + 1, 4]
+    prep = prepare(sc, catalog, EARTH, objects, ("independent",))["independent"]
+    booster = kind == 1
+    np.testing.assert_array_equal(prep.in_complex[raid == 0], ~booster[raid == 0])  # 4 × (warhead + 2 decoys)
+    assert not prep.in_complex[raid == 1].any()  # four warheads and a bus, no decoys: each alone
+    assert prep.in_complex[raid == 2].all()
+    # Every object of a bus aims at its entry's asset, and the trials run with them.
+    assert np.all(objects.asset[raid == 0] == [a.place for a in sc.assets].index("warsaw"))
+    m = _p(prep, trials=200)
+    assert 0.0 <= m["p_no_leak"] <= 1.0 and m["expected_leakers"] <= int(objects.is_warhead.sum())

@@ -125,7 +125,7 @@ class Prepared:
     self_defence: NDArray    # (N, B) batteries that may still engage when a joint decision is vetoed
     strip_t_s: NDArray       # (N,) when a light decoy is stripped by the atmosphere (inf for warheads)
     strip_j: NDArray         # (N,) its sample index
-    in_complex: NDArray      # (N,) the object flies in a threat complex of several objects (warhead and decoys)
+    in_complex: NDArray      # (N,) the object flies in a threat complex of several objects (see _in_complex)
     t0_s: NDArray            # (N,) time of each object's first sample (samples every SAMPLE_DT_S)
     burnout_t_s: NDArray     # (N,) threat burnout, s
     discrimination: NDArray  # (3, 2) per role: probability, track time needed (s)
@@ -300,16 +300,19 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
             np.floor(np.array([u.inventory for u in units]) * doc.reserve_fraction).astype(np.int64),
             np.array([u.channels for u in units], dtype=np.int64), objects.is_warhead.copy(), values,
             objects.asset.copy(), np.array([a.value for a in scenario.assets], float), static, self_def, strip_t,
-            strip_j, _in_complex(scenario, objects), th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
+            strip_j, _in_complex(objects), th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
             mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
             coop.joint_veto_probability, doc.salvo, doc.shoot_look_shoot, doc.look_shot_reserve,
             tl.kill_assessment_delay_s, tl.decision_delay_s)
     return out
 
 
-def _in_complex(scenario: Scenario, objects: Objects) -> NDArray:
-    """(N,) whether each object's missile carries decoys (its radar picture shows several objects)."""
-    return np.array([scenario.raid[k].decoys > 0 for k in objects.raid_index], dtype=bool)
+def _in_complex(objects: Objects) -> NDArray:
+    """(N,) whether each object flies in a threat complex, its radar picture showing several objects: it left
+    together with others (``FlownThreats.cluster``): a warhead with the decoys on its path or, off a post-boost
+    vehicle, with the decoys released beside it; the bus's warheads fly apart, each in its own."""
+    _, where, size = np.unique(objects.threats.cluster, return_inverse=True, return_counts=True)
+    return size[where] > 1
 
 
 def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:

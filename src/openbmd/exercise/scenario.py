@@ -122,7 +122,9 @@ class Doctrine(_Frozen):
 
 
 class Raid(_Frozen):
-    """``count`` missiles of one type from a launch area at a target, launched ``launch_time_s`` after t = 0."""
+    """``count`` missiles of one type from a launch area at a target, launched ``launch_time_s`` after t = 0, with
+    ``decoys`` per missile, or per warhead for a missile with a post-boost vehicle (its bus releases them beside
+    each warhead)."""
 
     missile: Name
     origin: Name
@@ -130,7 +132,9 @@ class Raid(_Frozen):
     launch_time_s: float = Field(0.0, ge=0)
     count: int = Field(1, ge=1, le=100)
     decoys: int = Field(0, ge=0, le=10, description="Light decoys per missile, flying with the warhead until the "
-                                                    "atmosphere strips them or a sensor discriminates them")
+                                                    "atmosphere strips them or a sensor discriminates them; for a "
+                                                    "missile with a post-boost vehicle, per warhead, released "
+                                                    "with it by the bus (0: the catalog bus's decoys_per_rv)")
 
 
 class Asset(_Frozen):

@@ -122,7 +122,9 @@ class FlownThreats:
 @dataclass(frozen=True)
 class ThreatShot:
     """One raid entry: ``count`` missiles of one type from a launch point at an aim point (geodetic, rad),
-    launched ``launch_t_s`` (s) after the epoch, each with ``decoys`` light decoys on its own path."""
+    launched ``launch_t_s`` (s) after the epoch, each with ``decoys`` light decoys on its own path; for a missile
+    with a post-boost vehicle ``decoys`` are per warhead, released with it by the bus (0: the catalog bus's
+    ``decoys_per_rv``)."""
 
     missile: "Missile"
     launch_lat_rad: float
