@@ -10,8 +10,11 @@ at re-entry. What comes out is a :class:`~openbmd.flight.threats.FlownThreats`, 
 the engagement core see, each from its own release (the bus itself, after its last release, as a spent
 stage).
 
-The release states come from two ballistic flights of the bus (to the first release, then sampled every
-interval), and the objects fly in one batch per ballistic coefficient: no loop over objects.
+:func:`release` takes the release states from two ballistic flights of the bus (to the first release, then
+sampled every interval). :func:`release_on_samples`, what :func:`~openbmd.flight.threats.fly_threats` uses,
+releases at the samples of the missile's own flight nearest the plan (within half a sample spacing), so that
+every object keeps the missile's sample grid: it rides with the bus up to its release and flies on its own from
+there. Either way the objects fly in one batch per ballistic coefficient: no loop over objects.
 """
 
 from __future__ import annotations
