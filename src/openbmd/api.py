@@ -802,14 +802,20 @@ def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Pa
     speeds = []
     for f in files:
         if isinstance(f, (FlightTestReport, dict)):  # a flight test of this session, or its JSON already read
-            speeds.append(observed_speed(f.to_json() if isinstance(f, FlightTestReport) else f, "observed"))
-            continue
-        try:
-            speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), str(f)))
-        except InputError:
-            raise
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read {f}: {exc}", "observed") from None
+            source = "observed"
+            speeds.append(observed_speed(f.to_json() if isinstance(f, FlightTestReport) else f, source))
+        else:
+            source = str(f)
+            try:
+                speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), source))
+            except InputError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot read {f}: {exc}", "observed") from None
+        try:  # a flight test of an interceptor the catalog does not know would check nothing: say so
+            cat.interceptor(speeds[-1].interceptor)
+        except UnknownNameError as exc:
+            raise UnknownNameError(f"{source}: {exc}", "observed") from None
     return criteria_both_ways(cat, dep, crit, speeds, earth)
 
 
