@@ -897,11 +897,11 @@ class ThreatResult:
 
 
 def _text_names(values: str | Sequence[Any], argument: str) -> tuple[Any, ...]:
-    """Comma-separated text or a sequence, as a tuple of at least one name."""
+    """Comma-separated text or a sequence, as a tuple of at least one name, each once (in the order given)."""
     names = tuple(n.strip() for n in values.split(",") if n.strip()) if isinstance(values, str) else tuple(values)
     if not names:
         raise InputError("give at least one name", argument)
-    return names
+    return tuple(dict.fromkeys(names))
 
 
 def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] = (), *,
@@ -925,6 +925,12 @@ def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] 
     places = _text_names(areas, "areas") if areas or not extra else ()
     request = ThreatRequest(places + extra, _text_names(missiles, "missiles"), _text_names(assumptions, "assumptions"),
                             year, azimuths)
+    labels = [a if isinstance(a, str) else a.name for a in request.areas]
+    twice = sorted({n for n in labels if labels.count(n) > 1})
+    if twice:
+        raise InputError(f"two launch areas are named {', '.join(map(repr, twice))}; give each area its own name",
+                         "polygons" if any(not isinstance(a, str) and a.name in twice for a in request.areas)
+                         else "areas")
     for area in places:
         if isinstance(area, str):
             _point(cat, area, "areas")
