@@ -802,14 +802,20 @@ def _observed(cat: Catalog, dep: Deployment, crit: Any, files: Sequence[str | Pa
     speeds = []
     for f in files:
         if isinstance(f, (FlightTestReport, dict)):  # a flight test of this session, or its JSON already read
-            speeds.append(observed_speed(f.to_json() if isinstance(f, FlightTestReport) else f, "observed"))
-            continue
-        try:
-            speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), str(f)))
-        except InputError:
-            raise
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read {f}: {exc}", "observed") from None
+            source = "observed"
+            speeds.append(observed_speed(f.to_json() if isinstance(f, FlightTestReport) else f, source))
+        else:
+            source = str(f)
+            try:
+                speeds.append(observed_speed(json.loads(Path(f).read_text(encoding="utf-8")), source))
+            except InputError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot read {f}: {exc}", "observed") from None
+        try:  # a flight test of an interceptor the catalog does not know would check nothing: say so
+            cat.interceptor(speeds[-1].interceptor)
+        except UnknownNameError as exc:
+            raise UnknownNameError(f"{source}: {exc}", "observed") from None
     return criteria_both_ways(cat, dep, crit, speeds, earth)
 
 
@@ -891,11 +897,11 @@ class ThreatResult:
 
 
 def _text_names(values: str | Sequence[Any], argument: str) -> tuple[Any, ...]:
-    """Comma-separated text or a sequence, as a tuple of at least one name."""
+    """Comma-separated text or a sequence, as a tuple of at least one name, each once (in the order given)."""
     names = tuple(n.strip() for n in values.split(",") if n.strip()) if isinstance(values, str) else tuple(values)
     if not names:
         raise InputError("give at least one name", argument)
-    return names
+    return tuple(dict.fromkeys(names))
 
 
 def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] = (), *,
@@ -919,6 +925,12 @@ def threat(areas: str | Sequence[str | Any] = (), missiles: str | Sequence[str] 
     places = _text_names(areas, "areas") if areas or not extra else ()
     request = ThreatRequest(places + extra, _text_names(missiles, "missiles"), _text_names(assumptions, "assumptions"),
                             year, azimuths)
+    labels = [a if isinstance(a, str) else a.name for a in request.areas]
+    twice = sorted({n for n in labels if labels.count(n) > 1})
+    if twice:
+        raise InputError(f"two launch areas are named {', '.join(map(repr, twice))}; give each area its own name",
+                         "polygons" if any(not isinstance(a, str) and a.name in twice for a in request.areas)
+                         else "areas")
     for area in places:
         if isinstance(area, str):
             _point(cat, area, "areas")

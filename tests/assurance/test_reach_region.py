@@ -112,6 +112,17 @@ def test_observed_json_errors_name_the_field():
     blind = {"interceptor": "sm3-ia", "burnout_speed_mps": {"estimate": None, "ci95": None}, "reason": "sees nothing"}
     with pytest.raises(InputError, match="sees nothing"):
         observed_speed(blind)
+    good = _flight_test_json("sm3-ia", 3000.0, 2990.0, 3010.0)
+    assert observed_speed(good).ci95 == (2990.0, 3010.0)
+    for field, value in (("estimate", "fast"), ("estimate", float("nan")), ("ci95", [2990.0]), ("ci95", "wide"),
+                         ("ci95", [2990.0, None]), ("ci95", [3100.0, 3200.0]), ("sigma", "big"), ("sigma", -1.0),
+                         ("declared", True)):
+        bad = {**good, "burnout_speed_mps": {**good["burnout_speed_mps"], field: value}}
+        with pytest.raises(InputError, match=rf"'burnout_speed_mps\.{field}'") as err:
+            observed_speed(bad, "ft.json")
+        assert str(err.value).startswith("observed: ft.json: ") and "\n" not in str(err.value)
+    with pytest.raises(InputError, match="field 'interceptor'"):
+        observed_speed({**good, "interceptor": 7})
 
 
 def test_assure_cli_takes_observed_files(capsys, tmp_path):
@@ -161,6 +172,17 @@ def test_assure_cli_says_what_was_observed_in_words(capsys, tmp_path, criteria, 
     out = capsys.readouterr().out
     assert words in " ".join(out.split()), out
     assert "observed True" not in out and "observed False" not in out and "observed None" not in out
+
+
+def test_assure_cli_refuses_a_flight_test_of_an_unknown_interceptor(capsys, tmp_path):
+    from openbmd.cli import main
+
+    f = tmp_path / "ft.json"
+    f.write_text(json.dumps(_flight_test_json("sm9-x", 4000.0, 3990.0, 4010.0)))
+    assert main(["assure", "--deployment", "epaa-phase1", "--forces", "kozelsk", "--targets", "washington",
+                 "--criteria", "russia-2011-2012", "--observed", str(f), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--observed: {f}: unknown interceptor 'sm9-x'" in err and "Traceback" not in err
 
 
 def test_assure_cli_names_an_interceptor_no_flight_test_observed(capsys, tmp_path):

@@ -153,6 +153,7 @@ CASES = [
     (["flight-test", "--interceptor", "nope", *TEST[3:]], 2, "--interceptor: unknown interceptor 'nope'"),
     ([*TEST[:4], "atlantis", *TEST[5:]], 2, "--from: unknown place 'atlantis'"),
     ([*TEST[:6], "90", *TEST[7:]], 2, "--azimuth: unit"),
+    ([*TEST[:6], "east", *TEST[7:]], 2, "--azimuth: cannot read 'east' as an angle; write e.g. 45deg"),
     ([*TEST, "--released", "all"], 2, "--released: unknown release 'all'"),
     ([*TEST, "--observer-sensor", "gabala"], 2, "--observer-sensor: cannot read 'gabala'"),
     ([*TEST, "--trials", "-1"], 2, "--trials: must be a whole number 0..100000"),

@@ -49,6 +49,23 @@ def test_contour_agrees_with_single_aimed_trajectories(sejjil_contour):
             aim(am.vehicle, lat0, lon0, float(lat_out), float(lon_out), EARTH, sample_dt_s=None)
 
 
+def test_contour_between_its_bearings_agrees_with_single_aimed_trajectories(sejjil_contour):
+    """Targets are judged on the contour interpolated between its flown bearings: half-way between two of them a
+    target 1 % inside can be aimed at and one 1 % outside cannot, as at the bearings themselves."""
+    am, c = sejjil_contour
+    lat0, lon0 = c.launch_lat_rad[0], c.launch_lon_rad[0]
+    b = np.sort(np.mod(c.bearing_rad[0], 2 * math.pi))
+    for mid in (0.5 * (b[1:] + b[:-1]))[[1, 5, 8]]:
+        dist = float(c.range_at_bearing_m(0, np.array([mid]))[0])
+        lat_in, lon_in = geodesic_direct(lat0, lon0, mid, 0.99 * dist, EARTH)
+        assert c.within(0, lat_in, lon_in, EARTH)[0]
+        assert aim(am.vehicle, lat0, lon0, float(lat_in), float(lon_in), EARTH, sample_dt_s=None).miss_m < 10.0
+        lat_out, lon_out = geodesic_direct(lat0, lon0, mid, 1.01 * dist, EARTH)
+        assert not c.within(0, lat_out, lon_out, EARTH)[0]
+        with pytest.raises(OutOfRangeError):
+            aim(am.vehicle, lat0, lon0, float(lat_out), float(lon_out), EARTH, sample_dt_s=None)
+
+
 def test_contour_matches_the_single_bearing_maximum_range(sejjil_contour):
     am, c = sejjil_contour
     for z in (1, 5, 9):

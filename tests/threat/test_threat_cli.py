@@ -86,6 +86,21 @@ def test_polygon_areas(capsys):
     assert "--area-polygon" in err and len(err.splitlines()) == 1
 
 
+def test_a_name_given_twice_is_assessed_once_and_two_areas_of_one_name_are_refused(capsys):
+    argv = ["threat", "--areas", "tabriz,tabriz", "--missiles", "shahab-3,shahab-3", "--assumptions", "nato,nato",
+            "--azimuths", "8", "--json", "--quiet"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["areas"], out["missiles"], out["assumptions"]) == (["tabriz"], ["shahab-3"], ["nato"])
+    assert len(out["threats"]) == 1
+    square = "38.5 45;38.5 48;35.5 48;35.5 45"
+    for extra in (["--areas", "tabriz", "--area-polygon", f"tabriz={square}"],
+                  ["--area-polygon", f"a={square}", "--area-polygon", "a=37 45;37 48;35 48"]):
+        assert main(["threat", *extra, "--missiles", "shahab-3", "--azimuths", "8"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("openbmd: error: --area-polygon: two launch areas are named ") and len(err.splitlines()) == 1
+
+
 def test_progress_goes_to_stderr_and_quiet_silences_it(capsys):
     argv = ["threat", "--areas", "tabriz", "--missiles", "shahab-3", "--assumptions", "nato", "--azimuths", "8",
             "--json"]

@@ -44,18 +44,36 @@ class ObservedSpeed:
                 "ci95": list(self.ci95), "declared_mps": self.declared_mps}
 
 
+def _speed_field(value: Any, field: str, source: str) -> float:
+    """A speed of the flight-test JSON (m/s): a finite number >= 0, else :class:`InputError` naming the field."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise InputError(f"{source}: field '{field}' must be a finite speed in m/s (>= 0), got {value!r}", "observed")
+    return float(value)
+
+
 def observed_speed(data: Any, source: str = "observed") -> ObservedSpeed:
-    """Read a ``flight-test`` JSON document; :class:`InputError` names the file and the missing field."""
+    """Read a ``flight-test`` JSON document; :class:`InputError` names the file and the missing or malformed field."""
     if not isinstance(data, dict) or "interceptor" not in data or "burnout_speed_mps" not in data:
         raise InputError(f"{source}: not flight-test JSON (needs 'interceptor' and 'burnout_speed_mps')", "observed")
+    if not isinstance(data["interceptor"], str) or not data["interceptor"].strip():
+        raise InputError(f"{source}: field 'interceptor' must be an interceptor's name, got {data['interceptor']!r}",
+                         "observed")
     s = data["burnout_speed_mps"]
     if not isinstance(s, dict) or s.get("estimate") is None or not s.get("ci95"):
         reason = data.get("reason") or "no estimate"
         raise InputError(f"{source}: field 'burnout_speed_mps' has no observed estimate ({reason})", "observed")
-    lo, hi = (float(x) for x in s["ci95"])
-    sigma = float(s.get("sigma") or (hi - lo) / (2 * Z95))
-    return ObservedSpeed(str(data["interceptor"]), float(s["estimate"]), sigma, (lo, hi),
-                         None if s.get("declared") is None else float(s["declared"]))
+    ci = s["ci95"]
+    if not isinstance(ci, (list, tuple)) or len(ci) != 2:
+        raise InputError(f"{source}: field 'burnout_speed_mps.ci95' must be [low, high] in m/s, got {ci!r}", "observed")
+    lo, hi = (_speed_field(x, "burnout_speed_mps.ci95", source) for x in ci)
+    estimate = _speed_field(s["estimate"], "burnout_speed_mps.estimate", source)
+    if not lo <= estimate <= hi:
+        raise InputError(f"{source}: field 'burnout_speed_mps.ci95' [{lo:g}, {hi:g}] must hold the estimate "
+                         f"{estimate:g} m/s", "observed")
+    sigma = (hi - lo) / (2 * Z95) if s.get("sigma") is None else _speed_field(s["sigma"], "burnout_speed_mps.sigma",
+                                                                             source)
+    declared = None if s.get("declared") is None else _speed_field(s["declared"], "burnout_speed_mps.declared", source)
+    return ObservedSpeed(data["interceptor"].strip(), estimate, sigma, (lo, hi), declared)
 
 
 def _verdict(at_lo: bool, at_hi: bool) -> str:

@@ -27,13 +27,13 @@ def parse_quantity(text: str, kind: str, argument: str, *, positive: bool = Fals
     cannot silently mean 5 m/s when 5 km/s was meant.
     """
     units = _UNITS[kind]
+    article = "an" if kind[0] in "aeiou" else "a"
     match = _NUMBER_UNIT.match(text or "")
     if not match:
-        raise InputError(f"cannot read {text!r} as a {kind}; write e.g. {_example(kind)}", argument)
+        raise InputError(f"cannot read {text!r} as {article} {kind}; write e.g. {_example(kind)}", argument)
     value, unit = float(match.group(1)), match.group(2)
     if unit not in units:
         allowed = ", ".join(units)
-        article = "an" if kind[0] in "aeiou" else "a"
         raise InputError(f"unit {unit or '(none)'!r} in {text!r} is not {article} {kind} unit; use one of {allowed}",
                          argument)
     if not math.isfinite(value):

@@ -22,6 +22,22 @@ from openbmd.report.maps import bbox_around, draw_track, to_view_lon, world_axes
 _SOURCE_COLOURS = ("#c0392b", "#2874a6", "#148f77")
 
 
+def sensor_labels(sensors: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """One map label per sensor position (lat, lon in deg, name): posts on one site (Armavir's two Voronezh faces)
+    share a label, 'armavir/voronezh@135, @225', rather than print over each other."""
+    at: dict[tuple[float, float], list[str]] = {}
+    for a, o, name in sensors:
+        at.setdefault((round(a, 4), round(o, 4)), []).append(name)
+    out = []
+    for (a, o), names in at.items():
+        words = [names[0]]
+        for name in names[1:]:  # the common site/sensor prefix once
+            head, sep, tail = name.rpartition("@")
+            words.append(f"@{tail}" if sep and names[0].startswith(head + "@") else name)
+        out.append((a, o, ", ".join(words)))
+    return out
+
+
 def track_map(path: Path, result) -> Path:
     """The test's ground track (thick where the observer's own sensors saw it) and the observer's sensors."""
     data = result.to_json()
@@ -38,7 +54,7 @@ def track_map(path: Path, result) -> Path:
     if seen[ok].any():
         ax.plot(to_view_lon(ax, lon[seen[ok]]), lat[seen[ok]], ".", color=_SOURCE_COLOURS[0], markersize=2,
                 label="seen by the observer's radars", zorder=3)
-    for a, o, name in sensors:
+    for a, o, name in sensor_labels(sensors):
         ax.plot(to_view_lon(ax, o), a, "^", color="black", markersize=6, zorder=4)
         ax.annotate(name, (to_view_lon(ax, o), a), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.plot(to_view_lon(ax, lon[0]), lat[0], "o", color="black", markersize=5, zorder=4)
