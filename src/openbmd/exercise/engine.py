@@ -16,7 +16,10 @@ intercept breaks ties. A battery may take an intercept record only when
 
 Where a threat complex holds several objects, a group waits until its sensors have had the time to discriminate
 them, if a window is still open then. An engagement fires a second salvo at once only when no time would be left to look (shoot-shoot at
-the last chance); otherwise, under ``look_shot_reserve``, one salvo is held for the look-shot. Kills
+the last chance), and only where that second salvo adds more than the first shots its channel time displaces
+(:func:`_double_worth`: where the channels bind, as 80 objects against 8-channel batteries do, doubles would crowd out
+the first shots later objects need, and more interceptors would leak more); otherwise, under ``look_shot_reserve``,
+one salvo is held for the look-shot. Kills
 are drawn with the interceptor's Pk reduced by the PIP error.
 
 A wave's shots are planned first (interceptors and channels booked), then repaired twice. A single salvo that
@@ -428,6 +431,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                 p_i, p_b, p_rr, p_a, p_pk, p_rounds, p_row, p_row0, p_alone = plan
                 n_plan = 0
                 doubled = False
+                booked = np.zeros(n, dtype=np.bool_)
                 for r in range(rows.size):
                     q = choice[r]
                     if q < 0:
@@ -462,7 +466,9 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                         look = b2
                                         break
                         if look < 0 and _busy(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit,
-                                              max(bat[b].channels - 2 * salvo + 1, 1), i) == -np.inf:
+                                              max(bat[b].channels - 2 * salvo + 1, 1), i) == -np.inf \
+                                and _double_worth(g, b, i, rec_f[i, b, rr, 0], t_hit, pk_eff, booked, bat, obj,
+                                                  g_shots, hopeless, known_dead, rec_f, rec_n, busy, busy_n, salvo):
                             rounds = 2
                         elif look >= 0 and prm[0].look_reserve and hold_for[i] < 0:
                             # hold the interceptors and the fire-unit channels the look-shot will need
@@ -475,10 +481,11 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     p_rounds[n_plan], p_row[n_plan] = rounds, busy_n[b] + salvo if rounds == 2 else -1
                     p_row0[n_plan], p_alone[n_plan] = busy_n[b], alone
                     n_plan += 1
+                    booked[i] = True
                     doubled = doubled or rounds == 2
                     _book(busy, busy_n, b, rec_f[i, b, rr, 0], t_hit, rounds * salvo)
                     inv[b] -= rounds * salvo
-                if _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, recognised, next_ok,
+                if _double_lone_shots(tr, g, bats, n_plan, plan, bat, obj, inv, held, known_dead, recognised, next_ok,
                                       g_shots, hopeless, fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
                     doubled = True
                 if doubled:
@@ -627,6 +634,44 @@ def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_f
 
 
 @njit(cache=True, error_model="numpy")
+def _double_worth(g, b, i, lo, hi, pk, booked, bat, obj, g_shots, hopeless, known_dead, rec_f, rec_n, busy, busy_n,
+                  salvo):
+    """Whether a second salvo at object i from battery b over [lo, hi) s is worth the channel time it takes from the
+    first shots the group still owes there. Fluid estimate: the objects it has not fired at nor booked whose window
+    on b overlaps [lo, hi) need, each, its engagement's channel seconds within it, shared among the group's
+    batteries that can engage it; if, with both salvos booked, b's free channel seconds there fall short of that
+    demand, the second salvo displaces first shots of the average such object's value times b's Pk. It goes ahead
+    only if it adds more: value × miss × (1 − miss), miss = (1 − pk)^salvo."""
+    span = hi - lo
+    used = 0.0
+    for k in range(busy_n[b]):  # booked channel seconds within [lo, hi)
+        used += max(min(busy[b, k, 1], hi) - max(busy[b, k, 0], lo), 0.0)
+    free = bat[b].channels * span - used - 2 * salvo * span
+    demand, worth, owed = 0.0, 0.0, 0.0
+    for s in range(rec_n.shape[0]):
+        m = rec_n[s, b]
+        if s == i or m == 0 or booked[s] or g_shots[g, s] > 0 or hopeless[s, b] or known_dead[g, s] < np.inf:
+            continue
+        if rec_f[s, b, m - 1, 1] <= lo or rec_f[s, b, 0, 0] >= hi:
+            continue
+        sharing = 0
+        for b2 in range(rec_n.shape[1]):
+            if bat[b2].group == g and rec_n[s, b2] > 0 and not hopeless[s, b2]:
+                sharing += 1
+        need = min(rec_f[s, b, m - 1, 1], hi) - max(rec_f[s, b, m - 1, 0], lo)
+        share = 1.0 / sharing
+        demand += share * salvo * max(need, 0.0)
+        worth += share * obj[s].value * (1.0 - (1.0 - bat[b].pk) ** salvo)
+        owed += share
+    short = demand - free
+    if short <= 0.0 or owed == 0.0:
+        return True
+    displaced = min(short, salvo * span) / (demand / owed)  # first shots, at the owed ones' mean channel seconds
+    miss = (1.0 - pk) ** salvo
+    return obj[i].value * miss * (1.0 - miss) >= displaced * worth / owed
+
+
+@njit(cache=True, error_model="numpy")
 def _owed(g, b, planned, g_shots, hopeless, rec_n, known_dead, salvo):
     """Interceptors battery b owes first shots (first shots first): a salvo for every object it can still engage
     that group g has not yet fired at, nor ``planned`` to fire at this wave."""
@@ -639,7 +684,7 @@ def _owed(g, b, planned, g_shots, hopeless, rec_n, known_dead, salvo):
 
 
 @njit(cache=True, error_model="numpy")
-def _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, recognised, next_ok, g_shots, hopeless,
+def _double_lone_shots(tr, g, bats, n_plan, plan, bat, obj, inv, held, known_dead, recognised, next_ok, g_shots, hopeless,
                        fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
     """Move a planned single salvo that nothing can follow (no battery of the group has a window left to look,
     and its own battery no channel or interceptors for a second salvo) to another battery of the group that can
@@ -675,6 +720,9 @@ def _double_lone_shots(tr, g, bats, n_plan, plan, bat, inv, held, known_dead, re
             if rr < 0:
                 continue
             pk = effective_pk(bat[b2].pk, sg, rec_f[i, b2, rr, 2])
+            if not _double_worth(g, b2, i, rec_f[i, b2, rr, 0], rec_f[i, b2, rr, 1], pk, planned, bat, obj, g_shots,
+                                 hopeless, known_dead, rec_f, rec_n, busy, busy_n, salvo):
+                continue
             if 1.0 - (1.0 - pk) ** (2 * salvo) > best + 1e-9:
                 best, best_b, best_rr, best_a, best_pk = 1.0 - (1.0 - pk) ** (2 * salvo), b2, rr, a, pk
         if best_b < 0:
