@@ -155,3 +155,16 @@ def test_maximum_range_near_the_antipode_is_where_every_point_of_the_bearing_sto
                                                              *_rad("tabriz"), east, E, Tolerances()))
     assert reach == far
     assert reach == pytest.approx(12_755e3, rel=2e-3)
+
+
+def test_a_target_past_the_interval_that_no_shot_hits_says_where_the_maximum_range_ends():
+    """Hwasong-14, 18,900 km due east of Tabriz: inside its farthest shot (19,151 km) but past its maximum range
+    (18,726 km), in the band no near-side shot is shown to hit; the error gives the range and says why."""
+    from openbmd.earth import geodesic_direct
+    from openbmd.flight import aim
+
+    lat, lon = _rad("tabriz")
+    tlat, tlon = (float(np.asarray(x)) for x in geodesic_direct(lat, lon, np.pi / 2, 18_900e3, E)[:2])
+    with pytest.raises(OutOfRangeError, match=r"18900 km away, beyond this missile's maximum range of 187\d\d km on "
+                                              r"this bearing, past which only some points are reachable"):
+        aim(vehicle_from_missile(CAT.missile("hwasong-14")), lat, lon, tlat, tlon, E, sample_dt_s=None)

@@ -468,9 +468,16 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
             raise OutOfRangeError(f"target is {dist / 1e3:.0f} km away, beyond this missile's maximum range of "
                                   f"{reach / 1e3:.0f} km{beyond}", "to")
     if loft.rule == "min-energy":
-        az, kick, cut = _min_energy_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad,
-                                         dist, az0, kicks, cutoffs, rng, _burnout_energy(survey).reshape(rng.shape),
-                                         earth, tol, miss_tolerance_m)
+        try:
+            az, kick, cut = _min_energy_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad,
+                                             dist, az0, kicks, cutoffs, rng,
+                                             _burnout_energy(survey).reshape(rng.shape), earth, tol, miss_tolerance_m)
+        except OutOfRangeError as exc:
+            if dist <= reach:
+                raise
+            raise OutOfRangeError(f"{exc.args[0]}: it is {dist / 1e3:.0f} km away, beyond this missile's maximum "
+                                  f"range of {reach / 1e3:.0f} km on this bearing, past which only some points are "
+                                  f"reachable", "to") from None
         return _final_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, az, kick, cut,
                            earth, tol, miss_tolerance_m, sample_dt_s, reach)
     extra = _constraint(survey, loft).reshape(rng.shape)
