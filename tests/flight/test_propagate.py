@@ -164,3 +164,32 @@ def test_icbm_impacts_lie_within_a_metre_of_solve_ivp(beta):
     ours = eci_to_ecef(batch.event_r_eci[:, 3], batch.event_t_s[:, 3], e)
     ref = np.array([_solve_ivp_impact_ecef(states.r_eci[i], states.v_eci[i], beta, e) for i in range(n)])
     assert np.max(np.linalg.norm(ours - ref, axis=1)) < 1.0
+
+
+@pytest.mark.parametrize("column", ["lat", "lon", "azimuth", "kick", "cutoff", "t_launch"])
+def test_a_row_with_a_nan_input_is_not_flown_and_the_others_fly_as_alone(column):
+    """A NaN in one row's launch inputs hung the kernel (latitude, longitude, azimuth, kick: its step control
+    never ends on NaN) or flew garbage (a NaN cut-off burnt to the end; a NaN launch time timed out): the row
+    is skipped with status 3 and NaN events, and the other rows, with samples, match a batch without it."""
+    from openbmd.catalog import load_catalog
+    from openbmd.flight import fly_launches
+    from openbmd.flight.vehicle import vehicle_from_missile
+
+    e = wgs84()
+    v = vehicle_from_missile(load_catalog().missile("sejjil-2"))
+    rows = {"lat": np.radians([38.0, 38.0, 35.0]), "lon": np.radians([46.3, 46.3, 50.0]),
+            "azimuth": np.radians([300.0, 300.0, 10.0]), "kick": np.radians([5.0, 5.0, 8.0]),
+            "cutoff": np.array([60.0, 60.0, 80.0]), "t_launch": np.array([0.0, 0.0, 100.0])}
+
+    def fly(r):
+        return fly_launches(v, r["lat"], r["lon"], r["azimuth"], r["kick"], e, cutoff_s=r["cutoff"],
+                            t_launch_s=r["t_launch"], sample_dt_s=10.0)
+
+    clean = fly({k: x[[0, 2]] for k, x in rows.items()})
+    rows[column][1] = np.nan
+    got = fly(rows)
+    assert got.status.tolist() == [0, 3, 0]
+    assert np.all(np.isnan(got.event_t_s[1])) and np.all(np.isnan(got.event_r_eci[1])) and got.n_samples[1] == 0
+    np.testing.assert_array_equal(got.event_r_eci[[0, 2]], clean.event_r_eci)
+    np.testing.assert_array_equal(got.n_samples[[0, 2]], clean.n_samples)
+    assert np.isnan(got.ground_range_m()[1]) and np.isfinite(got.ground_range_m()[[0, 2]]).all()

@@ -96,11 +96,16 @@ def _cutoff_grid(vehicle: Vehicle, n: int) -> np.ndarray:
 
 def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_rad: float, earth: EarthModel,
                     tol: Tolerances = Tolerances()) -> float:
-    """Greatest ground range (m) at full burn toward this bearing (rad from north), over the pitch-over.
+    """Maximum range (m) toward this bearing (rad from north): the greatest D such that every point of the
+    bearing out to D is reachable.
 
     On the rotating Earth a shot launched on a bearing lands off it; the reach toward a bearing is that
-    of the launch azimuth whose impact lies on it. Raises :class:`InputError` when the missile falls back
-    during boost at every pitch-over.
+    of the launch azimuth whose impact lies on it, the greatest ground range at full burn over the pitch-over.
+    Where that nears the point opposite the launch point (beyond :data:`_NEAR_ANTIPODE` of the way there:
+    near-orbital missiles, mostly eastward) the distances reachable on a bearing are no longer an interval
+    [0, farthest], and the maximum range is where the interval ends (:func:`_interval_reach_m`; Hwasong-14 due
+    east of Tabriz: 18,726 km, though single points out to 19,151 km are hit). Raises :class:`InputError` when
+    the missile falls back during boost at every pitch-over.
     """
     return float(maximum_ranges_m(vehicle, lat_rad, lon_rad, np.array([azimuth_rad]), earth, tol)[0])
 
@@ -108,7 +113,7 @@ def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_ra
 def maximum_ranges_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuths_rad: np.ndarray,
                      earth: EarthModel, tol: Tolerances = Tolerances()) -> np.ndarray:
     """:func:`maximum_range_m` toward many bearings at once (m)."""
-    return _best_kicks(vehicle, lat_rad, lon_rad, azimuths_rad, earth, tol)[0]
+    return _reach_and_farthest(vehicle, lat_rad, lon_rad, azimuths_rad, earth, tol)[0]
 
 
 def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray, earth: EarthModel,
@@ -163,6 +168,135 @@ def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: 
             break
         az = az + (bearing - np.asarray(b_imp) + np.pi) % (2 * np.pi) - np.pi
     return best, best_kick, az
+
+
+def _reach_and_farthest(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray,
+                        earth: EarthModel, tol: Tolerances) -> tuple[np.ndarray, np.ndarray]:
+    """(maximum range, farthest full-burn impact) on each bearing (m): equal unless the farthest lies beyond
+    :data:`_NEAR_ANTIPODE` of the way to the point opposite the launch point, where the maximum range is the
+    interval of the bearing that every point of is reachable (:func:`_interval_reach_m`)."""
+    bearing = np.atleast_1d(np.asarray(bearings_rad, float))
+    far, kick, _ = _best_kicks(vehicle, lat_rad, lon_rad, bearing, earth, tol)
+    reach = far.copy()
+    near = np.flatnonzero(far > _NEAR_ANTIPODE * _antipode_distance_m(lat_rad, lon_rad, bearing, earth))
+    if near.size:
+        reach[near] = np.minimum(far[near], _interval_reach_m(vehicle, lat_rad, lon_rad, bearing[near], kick[near],
+                                                              far[near], earth, tol))
+    return reach, far
+
+
+_NEAR_ANTIPODE = 0.85
+"""Reach, as a fraction of the distance to the point opposite the launch point along the bearing, beyond which
+the reach is taken as the interval of the bearing that every point of is reachable (:func:`_interval_reach_m`)."""
+
+
+def _antipode_distance_m(lat_rad: float, lon_rad: float, bearings_rad: np.ndarray, earth: EarthModel) -> np.ndarray:
+    """Geodesic distance (m) to the point opposite the launch point: the longest a bearing runs (~20,004 km)."""
+    d, _, _ = geodesic_inverse(lat_rad, lon_rad, -lat_rad, lon_rad + np.pi, earth)
+    return np.full(np.shape(bearings_rad), float(d))
+
+
+def _unit(lat_rad, lon_rad) -> np.ndarray:
+    lat, lon = np.asarray(lat_rad, float), np.asarray(lon_rad, float)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def _winding(loop: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Winding number of the closed polygon ``loop`` (M, 2) about each of ``points`` (N, 2): crossings of the
+    ray toward +x, upward less downward."""
+    a, b = loop, np.roll(loop, -1, axis=0)
+    ay, by, py = a[None, :, 1], b[None, :, 1], points[:, None, 1]
+    up, down = (ay <= py) & (by > py), (ay > py) & (by <= py)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = a[None, :, 0] + (py - ay) * (b[None, :, 0] - a[None, :, 0]) / (by - ay)
+    right = x > points[:, None, 0]
+    return (up & right).sum(axis=1) - (down & right).sum(axis=1)
+
+
+def _near_side_impacts(vehicle: Vehicle, lat_rad: float, lon_rad: float, az: np.ndarray, kick: np.ndarray,
+                       cut: np.ndarray, earth: EarthModel, tol: Tolerances) -> tuple[np.ndarray, np.ndarray]:
+    """Impacts (unit vectors (N, 3), geocentric) of shots, and whether each landed without passing the point
+    opposite its launch point: its ground-track angle from launch to impact, measured about the trajectory's
+    plane in the Earth frame (the plane at mid-flight), under 180 deg."""
+    from openbmd.earth.frames import eci_to_ecef, geodetic_to_ecef
+
+    batch = fly_launches(vehicle, lat_rad, lon_rad, az, kick, earth, cutoff_s=cut, tol=tol)
+    ilat, ilon, _ = batch.event_geodetic("impact")
+    landed = batch.status == 0
+    ilat, ilon = np.where(landed, ilat, lat_rad), np.where(landed, ilon, lon_rad)
+    t_imp = np.where(landed, batch.event_t_s[:, 3], 0.0)
+    r0 = geodetic_to_ecef(np.array([lat_rad]), np.array([lon_rad]), np.zeros(1), earth)[0]
+    h = np.nan_to_num(np.cross(batch.event_r_eci[:, 0], batch.event_v_eci[:, 0]))
+    h_ecef = eci_to_ecef(h, 0.5 * t_imp, earth)
+    r1 = geodetic_to_ecef(ilat, ilon, np.zeros_like(t_imp), earth)
+    psi = np.mod(np.arctan2(np.einsum("ij,ij->i", np.cross(r0, r1), h_ecef), r1 @ r0), 2 * np.pi)
+    return _unit(ilat, ilon), landed & (psi < np.pi)
+
+
+def _interval_reach_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray,
+                      kick_rad: np.ndarray, farthest_m: np.ndarray, earth: EarthModel, tol: Tolerances,
+                      n_azimuth: int = 720, n_kick: int = 41) -> np.ndarray:
+    """The greatest distance D (m) on each bearing such that every point of the bearing out to D is hit by some
+    shot that does not pass over the far side of the Earth; at most ``farthest_m``.
+
+    Near the point opposite the launch point the reachable distances on a bearing are not an interval [0, farthest]:
+    Hwasong-14 due east of Tabriz hits points at 18,700 km and at 19,150 km, but those between are not shown hit
+    by any shot that stays on the near side (nor did least squares from 44 starts hit them). Shown by degree, not
+    by aiming: at a fixed kick, the impacts of shots over every launch azimuth at one cut-off form a closed loop;
+    as the cut-off runs from just after the pitch-over (impacts around the launch point) to full burn the loop
+    sweeps the ground, so a point is hit at that kick wherever the winding number of the full-burn loop about it
+    differs from that of a small loop around the launch point (in a stereographic projection from the launch
+    point). A loop is kept only where every full-burn shot lands on the near side (:func:`_near_side_impacts`)
+    and neighbouring impacts lie within 3 deg: a loop that proves nothing is dropped, so the figure is a lower
+    bound, to the survey's resolution (``n_kick`` kicks within 0.9-1.15 times the farthest shots'; ``n_azimuth``
+    launch azimuths). Dropping a whole loop where its full burn passes the far side on some azimuth is
+    conservative on other bearings (Hwasong-15 north-east of Tabriz: 16,780 km, though 18,370 km aims); cutting
+    those shots off early instead (bisection) proves more (Hwasong-14 due east: 18,948 km), but with shots the
+    aiming does not find. The bearing is sampled every 10 km from 70 % of ``farthest_m``, then every 0.5 km below
+    the first point not shown hit."""
+    from openbmd.earth import geodesic_direct
+
+    kicks = np.clip(np.linspace(0.9 * np.min(kick_rad), 1.15 * np.max(kick_rad), n_kick), _KICK_MIN, _KICK_MAX)
+    azs = np.arange(n_azimuth) * (2 * np.pi / n_azimuth)
+    kk, aa = (x.ravel() for x in np.meshgrid(kicks, azs, indexing="ij"))
+    u_imp, ok = _near_side_impacts(vehicle, lat_rad, lon_rad, aa, kk, np.full(kk.size, vehicle.burn_time_s),
+                                   earth, tol)
+    u_loop = u_imp.reshape(kicks.size, azs.size, 3)
+    step = np.arccos(np.clip(np.sum(u_loop * np.roll(u_loop, -1, axis=1), axis=-1), -1, 1))
+    keep = (ok.reshape(kicks.size, azs.size) & (step < np.radians(3.0))).all(axis=1)
+    u_launch = _unit(lat_rad, lon_rad)
+    e1 = np.cross([0.0, 0.0, 1.0], u_launch) if abs(u_launch[2]) < 0.99 else np.cross([1.0, 0.0, 0.0], u_launch)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(u_launch, e1)
+
+    def plane(u):  # stereographic projection from the launch point
+        sec = 1.0 - u @ u_launch
+        return np.stack([(u @ e1) / sec, (u @ e2) / sec], axis=-1)
+
+    loops = plane(u_loop[keep])
+    small = plane(_unit(*(np.asarray(x) for x in geodesic_direct(lat_rad, lon_rad, azs, 1e3, earth)[:2])))
+
+    def hit(bearing, dist):
+        plat, plon = (np.asarray(x) for x in geodesic_direct(lat_rad, lon_rad, bearing, dist, earth)[:2])
+        pts = plane(_unit(plat, plon))
+        w0 = _winding(small, pts)
+        out = np.zeros(dist.shape, bool)
+        for loop in loops:
+            out |= _winding(loop, pts) != w0
+        return out
+
+    reach = np.array(farthest_m, float)
+    for i, (b, far) in enumerate(zip(bearings_rad, farthest_m)):
+        coarse = np.arange(0.7 * far, far, 10e3)
+        miss = np.flatnonzero(~hit(b, coarse))
+        if miss.size == 0:
+            continue
+        if miss[0] == 0:
+            reach[i] = coarse[0]
+            continue
+        fine = np.arange(coarse[miss[0] - 1], coarse[miss[0]] + 0.25e3, 0.5e3)
+        reach[i] = fine[np.argmin(hit(b, fine))] - 0.5e3
+    return reach
 
 
 def _farthest_on_bearing(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: np.ndarray,
@@ -327,14 +461,23 @@ def aim(vehicle: Vehicle, launch_lat_rad: float, launch_lon_rad: float, target_l
     survey, rng = _range_survey(vehicle, launch_lat_rad, launch_lon_rad, az0, kicks, cutoffs, earth, tol)
     reach = np.nanmax(rng) if np.isfinite(rng).any() else 0.0
     if dist > reach:
-        reach = maximum_range_m(vehicle, launch_lat_rad, launch_lon_rad, az0, earth, tol)
-        if dist > reach * 0.999:
+        reach, far = (float(x[0]) for x in _reach_and_farthest(vehicle, launch_lat_rad, launch_lon_rad,
+                                                                 np.array([az0]), earth, tol))
+        if dist > far * 0.999:
+            beyond = "" if far == reach else f"; its farthest shot on this bearing lands at {far / 1e3:.0f} km"
             raise OutOfRangeError(f"target is {dist / 1e3:.0f} km away, beyond this missile's maximum range of "
-                                  f"{reach / 1e3:.0f} km", "to")
+                                  f"{reach / 1e3:.0f} km{beyond}", "to")
     if loft.rule == "min-energy":
-        az, kick, cut = _min_energy_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad,
-                                         dist, az0, kicks, cutoffs, rng, _burnout_energy(survey).reshape(rng.shape),
-                                         earth, tol, miss_tolerance_m)
+        try:
+            az, kick, cut = _min_energy_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad,
+                                             dist, az0, kicks, cutoffs, rng,
+                                             _burnout_energy(survey).reshape(rng.shape), earth, tol, miss_tolerance_m)
+        except OutOfRangeError as exc:
+            if dist <= reach:
+                raise
+            raise OutOfRangeError(f"{exc.args[0]}: it is {dist / 1e3:.0f} km away, beyond this missile's maximum "
+                                  f"range of {reach / 1e3:.0f} km on this bearing, past which only some points are "
+                                  f"reachable", "to") from None
         return _final_shot(vehicle, launch_lat_rad, launch_lon_rad, target_lat_rad, target_lon_rad, az, kick, cut,
                            earth, tol, miss_tolerance_m, sample_dt_s, reach)
     extra = _constraint(survey, loft).reshape(rng.shape)
@@ -380,8 +523,12 @@ def _final_shot(vehicle: Vehicle, lat: float, lon: float, tlat: float, tlon: flo
     final = fly_launches(vehicle, lat, lon, az, kick, earth, cutoff_s=cut, tol=tol, sample_dt_s=sample_dt_s)
     miss = float(np.linalg.norm(_miss_enu(final, tlat, tlon, earth)[0]))
     if not np.isfinite(miss) or miss > miss_tolerance_m:
+        d = float(geodesic_inverse(lat, lon, tlat, tlon, earth)[0])
+        where = (f"target may be at the edge of this missile's {reach / 1e3:.0f} km reach" if d <= reach else
+                 f"target is beyond this missile's maximum range of {reach / 1e3:.0f} km on this bearing, where "
+                 f"only some points are reachable")
         raise OutOfRangeError(f"could not aim within {miss_tolerance_m:.0f} m (miss {miss / 1e3:.1f} km); the "
-                              f"target may be at the edge of this missile's {reach / 1e3:.0f} km reach", "to")
+                              f"{where}", "to")
     return AimSolution(az, kick, cut, miss, float(reach), final)
 
 

@@ -95,7 +95,8 @@ class TrajectoryBatch:
 
     ``event_t_s`` (N, 4) and ``event_r_eci``/``event_v_eci`` (N, 4, 3) follow :data:`EVENTS`;
     NaN marks an event that did not happen. ``status`` 0 = impact, 1 = no impact before
-    the time limit, 2 = fell back during boost. ``samples`` (N, K, 7) rows are
+    the time limit, 2 = fell back during boost, 3 = not flown: a launch input (position, time,
+    azimuth, kick or cut-off) or starting state was not finite. ``samples`` (N, K, 7) rows are
     [t_s, r_eci(3), v_eci(3)], ``n_samples`` valid rows each (the impact row included).
     """
 
@@ -194,7 +195,34 @@ def _earth_vector(earth: EarthModel) -> NDArray:
     return np.array([earth.mu_m3_s2, earth.j2, earth.a_m, earth.e2, earth.omega_rad_s])
 
 
+ST_NOT_FLOWN = 3
+"""Status of a row with a non-finite input: skipped, its events NaN (the kernel's step control never ends on NaN)."""
+
+
 def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: float,
+         t_max_s: float, tol: Tolerances, sample_dt_s: float | None, lat0, lon0) -> TrajectoryBatch:
+    finite = (np.isfinite(r0).all(axis=1) & np.isfinite(v0).all(axis=1) & np.isfinite(t0) & np.isfinite(az)
+              & np.isfinite(kick) & np.isfinite(cutoff))
+    if not finite.all():
+        ok = np.flatnonzero(finite)
+        sub = _fly(r0[ok], v0[ok], t0[ok], az[ok], kick[ok], cutoff[ok], vehicle, earth, drag, beta, t_max_s, tol,
+                   sample_dt_s, np.asarray(lat0, float)[ok], np.asarray(lon0, float)[ok])
+        n = len(t0)
+        ev_t = np.full((n,) + sub.event_t_s.shape[1:], np.nan)
+        r, v = np.full((n,) + sub.event_r_eci.shape[1:], np.nan), np.full((n,) + sub.event_v_eci.shape[1:], np.nan)
+        status = np.full(n, ST_NOT_FLOWN, dtype=sub.status.dtype)
+        ev_t[ok], r[ok], v[ok], status[ok] = sub.event_t_s, sub.event_r_eci, sub.event_v_eci, sub.status
+        samples = n_samp = None
+        if sub.samples is not None:
+            samples = np.full((n,) + sub.samples.shape[1:], np.nan)
+            n_samp = np.zeros(n, dtype=sub.n_samples.dtype)
+            samples[ok], n_samp[ok] = sub.samples, sub.n_samples
+        return TrajectoryBatch(earth, ev_t, r, v, status, np.asarray(lat0, float), np.asarray(lon0, float),
+                               np.asarray(t0, float).copy(), samples, n_samp)
+    return _fly(r0, v0, t0, az, kick, cutoff, vehicle, earth, drag, beta, t_max_s, tol, sample_dt_s, lat0, lon0)
+
+
+def _fly(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: float,
          t_max_s: float, tol: Tolerances, sample_dt_s: float | None, lat0, lon0) -> TrajectoryBatch:
     stages = vehicle.stages if vehicle is not None else np.zeros((0, 5))
     payload = vehicle.payload_mass_kg if vehicle is not None else 0.0
