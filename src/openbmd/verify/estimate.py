@@ -52,6 +52,10 @@ class BurnoutFit:
     speed_sigma_by_mps: dict[str, NDArray] = dataclasses.field(default_factory=dict)
     """The speed's 1-σ per run had the sensors been free of bias (``"noise only"``) or biased in range only or
     in angle only (``"range biases"``, ``"angle biases"``): what each kind of bias costs."""
+    budget: dict[str, dict[str, NDArray]] = dataclasses.field(default_factory=dict)
+    """The 1-σ's parts per run, ``"speed"`` (m/s) and ``"altitude"`` (m), each ``{noise, bias, burnout_time,
+    drag}``: measurement noise, the sensor biases, the unknown burnout time and the unknown drag. They add in
+    quadrature to the 1-σ."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -147,15 +151,21 @@ def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
 
 
 def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                beta_kg_m2: float | None, n_runs: int, iterations: int = 8) -> BurnoutFit:
+                beta_kg_m2: float | None, n_runs: int, iterations: int = 8, coast_from_s: float | None = None,
+                burnout_time_sigma_s: float = 0.0, inverse_beta_sigma_m2_kg: float = 0.0) -> BurnoutFit:
     """Fit the burnout state of each of ``n_runs`` runs (rows tagged by ``obs.trial``) from the guess
-    ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s``.
+    ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s`` (and after ``coast_from_s``, the latest the
+    burnout can be, when the burnout time is not known).
 
     Each radar's constant biases (elevation, azimuth, range; priors ``obs.bias_sigma``) are estimated beside
-    the state, so the covariance carries them: more data, biased or not, never widens it."""
+    the state, so the covariance carries them: more data, biased or not, never widens it. Where the observer
+    does not know the burnout time (1-σ ``burnout_time_sigma_s`` about ``t_burnout_s``) or the coast's drag (1-σ
+    of 1/β, m²/kg), the burnout state moves along the coast by its rate of change times the first, and the fit
+    by its sensitivity to 1/β times the second (consider covariance, :mod:`openbmd.verify.unknowns`): both
+    join the covariance and the ``budget``."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
-    use = obs.select(obs.t_s > t_burnout_s + 0.5)
+    use = obs.select(obs.t_s > max(t_burnout_s, coast_from_s if coast_from_s is not None else t_burnout_s) + 0.5)
     w = np.where(np.isfinite(use.sigma) & np.isfinite(use.z), 1.0 / np.where(np.isfinite(use.sigma), use.sigma, 1.0) ** 2, 0.0)
     z_ok = np.where(w > 0, use.z, 0.0)
     use = dataclasses.replace(use, z=z_ok)
@@ -167,6 +177,7 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     info = np.zeros((n_runs, 6, 6))
     a, d = np.zeros((n_runs, k, 6)), np.ones((n_runs, k))
     estimated = prior > 0
+    x_dot = None if n_runs else np.zeros((0, 6))
     biases_on = False  # first the state alone; the biases join once it has converged (a far guess would
     for _ in range(iterations + 4):  # have them soak up the gross misfit). Gauss-Newton: every run and its
         which = estimated & biases_on  # 6 neighbours flown in one batch
@@ -176,6 +187,10 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         batch = fly_ballistic(StateBatch(np.full(flat.shape[0], t_burnout_s), r_eci, v_eci), earth,
                               beta_kg_m2=beta_kg_m2, t_max_s=t_end - t_burnout_s + 5.0, sample_dt_s=SAMPLE_DT_S)
         t, r, v = batch.sample_states_ecef()
+        if x_dot is None:  # the guess's rate of change along the coast (R, 6), from its samples: the same for
+            v_s = v[np.arange(n_runs) * 7, :3]  # every data set fitted from one guess (nested data, nested terms)
+            x_dot = np.concatenate([v_s[:, 0], (-3 * v_s[:, 0] + 4 * v_s[:, 1] - v_s[:, 2]) / (2 * SAMPLE_DT_S)],
+                                   axis=1)
         preds = np.stack([predict(use, _hermite(t_burnout_s, SAMPLE_DT_S, t, r, v, use.trial * 7 + j, use.t_s))
                           for j in range(7)], axis=1)  # (M, 7, 6): the state and its six neighbours
         res = _residual(use, preds[:, 0])
@@ -205,7 +220,14 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
             if biases_on or not estimated.any():
                 break
             biases_on = True
-    p = _covariance(_marginal(info, a, d, estimated), ok)
+    reduced = _marginal(info, a, d, estimated)
+    p_data = _covariance(reduced, ok)
+    p_drag = p_data
+    if inverse_beta_sigma_m2_kg > 0 and beta_kg_m2 and ok.any():  # 1/β joins the fit, under its prior
+        x, p_drag = _with_drag(use, x, res, jac, ww, col, prior, k, a, d, g_b, estimated, reduced, ok,
+                               t_burnout_s=t_burnout_s, t_end=t_end, beta_kg_m2=beta_kg_m2, earth=earth,
+                               sigma=inverse_beta_sigma_m2_kg)
+    p = p_drag + burnout_time_sigma_s ** 2 * np.einsum("rp,rq->rpq", x_dot, x_dot)
     speed, g_speed, alt, g_alt = burnout_gradients(x, earth)
     angle = np.zeros(k, bool)
     angle[0::BIAS_COMPONENTS] = angle[1::BIAS_COMPONENTS] = True
@@ -214,8 +236,56 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     speed_sigma_by = {name: figure_sigma(_covariance(_marginal(info, a, d, which), ok), g_speed)
                       for name, which in variants.items()}
     nan = np.where(ok, 1.0, np.nan)
+    p_noise = _covariance(_marginal(info, a, d, np.zeros(k, bool)), ok)
+    budget = {}
+    for what, g in (("speed", g_speed), ("altitude", g_alt)):
+        noise, data, drag = figure_sigma(p_noise, g), figure_sigma(p_data, g), figure_sigma(p_drag, g)
+        budget[what] = {"noise": noise, "bias": np.sqrt(np.maximum(data ** 2 - noise ** 2, 0.0)),
+                        "burnout_time": np.abs(np.einsum("rp,rp->r", g, x_dot)) * burnout_time_sigma_s * nan,
+                        "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
     return BurnoutFit(x, p, speed * nan, figure_sigma(p, g_speed), alt * nan, figure_sigma(p, g_alt),
-                      rows, ok, speed_sigma_by)
+                      rows, ok, speed_sigma_by, budget)
+
+
+def _with_drag(use: Observations, x: NDArray, res: NDArray, jac: NDArray, ww: NDArray, col: NDArray,
+               prior: NDArray, k: int, a: NDArray, d: NDArray, g_b: NDArray, estimated: NDArray, reduced: NDArray,
+               ok: NDArray, *, t_burnout_s: float, t_end: float, beta_kg_m2: float, earth: EarthModel,
+               sigma: float) -> tuple[NDArray, NDArray]:
+    """The fit with the coast's 1/β (m²/kg) estimated too, under its prior (mean: the 1/β flown; 1-σ ``sigma``):
+    one Gauss-Newton step from the converged fit (drag is linear in 1/β, and small), the biases marginalised.
+    The burnout states (R, 6) and their covariance (R, 6, 6), 1/β marginalised: it only adds parameters, so
+    more data never widens it."""
+    n_runs = x.shape[0]
+    step = 0.1 / beta_kg_m2  # a tenth more drag
+    r_eci, v_eci = ecef_to_eci(x[:, :3], np.full(n_runs, t_burnout_s), earth, x[:, 3:])
+    flown = []
+    for beta in (beta_kg_m2, 1.0 / (1.0 / beta_kg_m2 + step)):  # the fitted states, as flown and with more drag
+        batch = fly_ballistic(StateBatch(np.full(n_runs, t_burnout_s), r_eci, v_eci), earth, beta_kg_m2=beta,
+                              t_max_s=t_end - t_burnout_s + 5.0, sample_dt_s=SAMPLE_DT_S)
+        t, r, v = batch.sample_states_ecef()
+        flown.append(predict(use, _hermite(t_burnout_s, SAMPLE_DT_S, t, r, v, use.trial, use.t_s)))
+    j = (flown[1] - flown[0]) / step  # (M, 6 components): the rows' sensitivity to 1/β
+    radar = use.kind == RADAR
+    j[radar, 1] = ((j[radar, 1] * step + math.pi) % (2 * math.pi) - math.pi) / step
+    j = np.where(np.isfinite(j) & (ww > 0), j, 0.0)
+    c_x, i_bb, g_beta = np.zeros((n_runs, 6)), np.zeros(n_runs), np.zeros(n_runs)
+    np.add.at(c_x, use.trial, np.einsum("mpc,mc,mc->mp", jac, ww, j))
+    np.add.at(i_bb, use.trial, np.einsum("mc,mc,mc->m", j, ww, j))
+    np.add.at(g_beta, use.trial, np.einsum("mc,mc,mc->m", j, ww, res))
+    zero = np.zeros((n_runs, k))
+    _, _, c_b = _bias_blocks(use, j[:, None, :].repeat(6, axis=1), ww, j, col, prior, zero, n_runs, k)
+    # c_b: each bias's cross information with 1/β (its rows' w j); the first block's a is not needed
+    w_b = np.where(estimated[None], 1.0 / d, 0.0)
+    c_x = c_x - np.einsum("rkp,rk,rk->rp", a, w_b, c_b)
+    i_bb = i_bb - np.einsum("rk,rk,rk->r", c_b, w_b, c_b) + 1.0 / sigma ** 2
+    g_beta = g_beta - np.einsum("rk,rk,rk->r", c_b, w_b, g_b)
+    full = np.zeros((n_runs, 7, 7))
+    full[:, :6, :6], full[:, :6, 6], full[:, 6, :6], full[:, 6, 6] = reduced, c_x, c_x, i_bb
+    p7 = np.full((n_runs, 7, 7), np.nan)
+    p7[ok] = np.linalg.inv(full[ok])
+    # the step: the state and the bias gradients are ~0 at convergence; 1/β's pulls the state along
+    dx = np.where(ok[:, None], p7[:, :6, 6] * np.where(ok, g_beta, 0.0)[:, None], 0.0)
+    return x + dx, p7[:, :6, :6]
 
 
 def burnout_gradients(x_ecef: NDArray, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray, NDArray]:
