@@ -52,6 +52,9 @@ class BurnoutFit:
     speed_sigma_by_mps: dict[str, NDArray] = dataclasses.field(default_factory=dict)
     """The speed's 1-σ per run had the sensors been free of bias (``"noise only"``) or biased in range only or
     in angle only (``"range biases"``, ``"angle biases"``): what each kind of bias costs."""
+    p_unknown: NDArray | None = None
+    """The part (R, 6, 6) of ``p`` that the unknown burnout time and drag add (what a track that does not carry
+    them adds to its own covariance)."""
     budget: dict[str, dict[str, NDArray]] = dataclasses.field(default_factory=dict)
     """The 1-σ's parts per run, ``"speed"`` (m/s) and ``"altitude"`` (m), each ``{noise, bias, burnout_time,
     drag}``: measurement noise, the sensor biases, the unknown burnout time and the unknown drag. They add in
@@ -237,14 +240,18 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                       for name, which in variants.items()}
     nan = np.where(ok, 1.0, np.nan)
     p_noise = _covariance(_marginal(info, a, d, np.zeros(k, bool)), ok)
-    budget = {}
-    for what, g in (("speed", g_speed), ("altitude", g_alt)):
+    # The burnout time's part is the guess's rate along the coast, taken at the guess: the same for every data
+    # set fitted from one guess, so that more data, which cannot tell the burnout time, never widens the interval.
+    _, g0_speed, _, g0_alt = burnout_gradients(np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)), earth)
+    budget, total = {}, {}
+    for what, g, g0 in (("speed", g_speed, g0_speed), ("altitude", g_alt, g0_alt)):
         noise, data, drag = figure_sigma(p_noise, g), figure_sigma(p_data, g), figure_sigma(p_drag, g)
+        burnout = np.abs(np.einsum("rp,rp->r", g0, x_dot)) * burnout_time_sigma_s * nan
         budget[what] = {"noise": noise, "bias": np.sqrt(np.maximum(data ** 2 - noise ** 2, 0.0)),
-                        "burnout_time": np.abs(np.einsum("rp,rp->r", g, x_dot)) * burnout_time_sigma_s * nan,
-                        "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
-    return BurnoutFit(x, p, speed * nan, figure_sigma(p, g_speed), alt * nan, figure_sigma(p, g_alt),
-                      rows, ok, speed_sigma_by, budget)
+                        "burnout_time": burnout, "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
+        total[what] = np.sqrt(drag ** 2 + burnout ** 2)
+    return BurnoutFit(x, p, speed * nan, total["speed"], alt * nan, total["altitude"],
+                      rows, ok, speed_sigma_by, p - p_data, budget)
 
 
 def _with_drag(use: Observations, x: NDArray, res: NDArray, jac: NDArray, ww: NDArray, col: NDArray,
