@@ -371,7 +371,8 @@ def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
     biases only, with angle biases only, and with all (m/s). Space IR is not in the coast fit: its line-of-sight
     bias costs the speed nothing here."""
     by = {name: float(v[k]) for name, v in fit.speed_sigma_by_mps.items()}
-    return {"speed_sigma_mps": {**by, "all biases": float(fit.speed_sigma_mps[k]), "space-IR line of sight": 0.0},
+    data = math.hypot(float(fit.budget["speed"]["noise"][k]), float(fit.budget["speed"]["bias"][k]))
+    return {"speed_sigma_mps": {**by, "all biases": data, "space-IR line of sight": 0.0},
             "method": FIT_METHOD}
 
 
