@@ -10,6 +10,11 @@ Each radar's constant biases (elevation, azimuth, range) are estimated with it, 
 (:class:`~openbmd.verify.observe.SensorBiases`), so the interval carries what they cost.
 This is the maximum-likelihood estimate that a Kalman smoother over the same data approaches; with no
 thrust after burnout it needs no motion model beyond ballistic flight.
+
+Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit takes only
+rows after the latest burnout the burn time's range allows, estimates the coast's 1/β beside the state under its
+prior, and adds the burnout time's 1-σ times the coast's rate of change: the ``budget`` splits the 1-σ into
+noise, sensor biases, burnout time and drag.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ class BurnoutFit:
     p_unknown: NDArray | None = None
     """The part (R, 6, 6) of ``p`` that the unknown burnout time and drag add (what a track that does not carry
     them adds to its own covariance)."""
+    shift: NDArray | None = None
+    """The mean (R, 6) of where the true burnout lies from the coast's state at the quoted burnout time (the
+    estimate has it added; a track adds it too)."""
     budget: dict[str, dict[str, NDArray]] = dataclasses.field(default_factory=dict)
     """The 1-σ's parts per run, ``"speed"`` (m/s) and ``"altitude"`` (m), each ``{noise, bias, burnout_time,
     drag}``: measurement noise, the sensor biases, the unknown burnout time and the unknown drag. They add in
@@ -180,7 +188,9 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     info = np.zeros((n_runs, 6, 6))
     a, d = np.zeros((n_runs, k, 6)), np.ones((n_runs, k))
     estimated = prior > 0
-    x_dot = None if n_runs else np.zeros((0, 6))
+    x_dot = x_ddot = np.zeros((0, 6))
+    x_dot0 = None if n_runs else x_dot
+    x_ddot0 = x_dot
     biases_on = False  # first the state alone; the biases join once it has converged (a far guess would
     for _ in range(iterations + 4):  # have them soak up the gross misfit). Gauss-Newton: every run and its
         which = estimated & biases_on  # 6 neighbours flown in one batch
@@ -190,10 +200,9 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         batch = fly_ballistic(StateBatch(np.full(flat.shape[0], t_burnout_s), r_eci, v_eci), earth,
                               beta_kg_m2=beta_kg_m2, t_max_s=t_end - t_burnout_s + 5.0, sample_dt_s=SAMPLE_DT_S)
         t, r, v = batch.sample_states_ecef()
-        if x_dot is None:  # the guess's rate of change along the coast (R, 6), from its samples: the same for
-            v_s = v[np.arange(n_runs) * 7, :3]  # every data set fitted from one guess (nested data, nested terms)
-            x_dot = np.concatenate([v_s[:, 0], (-3 * v_s[:, 0] + 4 * v_s[:, 1] - v_s[:, 2]) / (2 * SAMPLE_DT_S)],
-                                   axis=1)
+        x_dot, x_ddot = _rates(v[np.arange(n_runs) * 7, :3])  # the state's rates along its coast (R, 6)
+        if x_dot0 is None:  # ... and the guess's: the same for every data set fitted from one guess
+            x_dot0, x_ddot0 = x_dot, x_ddot
         preds = np.stack([predict(use, _hermite(t_burnout_s, SAMPLE_DT_S, t, r, v, use.trial * 7 + j, use.t_s))
                           for j in range(7)], axis=1)  # (M, 7, 6): the state and its six neighbours
         res = _residual(use, preds[:, 0])
@@ -230,7 +239,13 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         x, p_drag = _with_drag(use, x, res, jac, ww, col, prior, k, a, d, g_b, estimated, reduced, ok,
                                t_burnout_s=t_burnout_s, t_end=t_end, beta_kg_m2=beta_kg_m2, earth=earth,
                                sigma=inverse_beta_sigma_m2_kg)
-    p = p_drag + burnout_time_sigma_s ** 2 * np.einsum("rp,rq->rpq", x_dot, x_dot)
+    # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2, whose
+    # mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt taken as normal).
+    var_t = burnout_time_sigma_s ** 2
+    shift = 0.5 * var_t * x_ddot
+    x = x + shift
+    p = p_drag + var_t * np.einsum("rp,rq->rpq", x_dot, x_dot) + 0.5 * var_t ** 2 * np.einsum("rp,rq->rpq", x_ddot,
+                                                                                                x_ddot)
     speed, g_speed, alt, g_alt = burnout_gradients(x, earth)
     angle = np.zeros(k, bool)
     angle[0::BIAS_COMPONENTS] = angle[1::BIAS_COMPONENTS] = True
@@ -240,18 +255,28 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                       for name, which in variants.items()}
     nan = np.where(ok, 1.0, np.nan)
     p_noise = _covariance(_marginal(info, a, d, np.zeros(k, bool)), ok)
-    # The burnout time's part is the guess's rate along the coast, taken at the guess: the same for every data
-    # set fitted from one guess, so that more data, which cannot tell the burnout time, never widens the interval.
+    # The burnout time's part of the speed and height is taken at the guess (the state's own covariance above uses
+    # its own rates): the same for every data set fitted from one guess, so that more data, which cannot tell the
+    # burnout time, never widens the interval.
     _, g0_speed, _, g0_alt = burnout_gradients(np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)), earth)
     budget, total = {}, {}
     for what, g, g0 in (("speed", g_speed, g0_speed), ("altitude", g_alt, g0_alt)):
         noise, data, drag = figure_sigma(p_noise, g), figure_sigma(p_data, g), figure_sigma(p_drag, g)
-        burnout = np.abs(np.einsum("rp,rp->r", g0, x_dot)) * burnout_time_sigma_s * nan
+        burnout = np.sqrt(var_t * np.einsum("rp,rp->r", g0, x_dot0) ** 2
+                          + 0.5 * var_t ** 2 * np.einsum("rp,rp->r", g0, x_ddot0) ** 2) * nan
         budget[what] = {"noise": noise, "bias": np.sqrt(np.maximum(data ** 2 - noise ** 2, 0.0)),
                         "burnout_time": burnout, "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
         total[what] = np.sqrt(drag ** 2 + burnout ** 2)
     return BurnoutFit(x, p, speed * nan, total["speed"], alt * nan, total["altitude"],
-                      rows, ok, speed_sigma_by, p - p_data, budget)
+                      rows, ok, speed_sigma_by, p - p_data, shift, budget)
+
+
+def _rates(v_s: NDArray) -> tuple[NDArray, NDArray]:
+    """First and second time derivatives (R, 6) of coast states from their first three velocity samples
+    ``v_s`` (R, 3, 3) (ECEF m/s, :data:`SAMPLE_DT_S` apart): (v, a) and (a, da/dt), one-sided differences."""
+    acc = (-3 * v_s[:, 0] + 4 * v_s[:, 1] - v_s[:, 2]) / (2 * SAMPLE_DT_S)
+    return (np.concatenate([v_s[:, 0], acc], axis=1),
+            np.concatenate([acc, (v_s[:, 0] - 2 * v_s[:, 1] + v_s[:, 2]) / SAMPLE_DT_S ** 2], axis=1))
 
 
 def _with_drag(use: Observations, x: NDArray, res: NDArray, jac: NDArray, ww: NDArray, col: NDArray,

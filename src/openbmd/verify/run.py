@@ -229,11 +229,12 @@ def _fits(obs: Observations, masks: Sequence[NDArray], unknowns: ObserverUnknown
     return fit_burnout(both, guess, earth=earth, n_runs=len(masks), **unknowns.fit_arguments())
 
 
-def _unknown_parts(fit: BurnoutFit, k: int) -> tuple[NDArray, float, float]:
-    """What fit ``k`` carries that a track does not: covariance (6, 6), speed 1-σ (m/s), height 1-σ (m)."""
+def _unknown_parts(fit: BurnoutFit, k: int, earth: EarthModel) -> tuple[NDArray, float, float, NDArray, EarthModel]:
+    """What fit ``k`` carries that a track does not: covariance (6, 6), speed 1-σ (m/s), height 1-σ (m), and the
+    mean shift (6,) to the true burnout (:meth:`~openbmd.verify.track.TrackerEstimate.with_unknowns`)."""
     parts = [math.hypot(float(fit.budget[w]["burnout_time"][k]), float(fit.budget[w]["drag"][k]))
              for w in ("speed", "altitude")]
-    return fit.p_unknown[k], parts[0], parts[1]
+    return fit.p_unknown[k], parts[0], parts[1], fit.shift[k], earth
 
 
 def _budget(fit: BurnoutFit, k: int, what: str) -> dict[str, float]:
@@ -328,7 +329,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
         fa = known.fit_arguments()
         tracks = [track_burnout(_as_run(everything, ladder[s]), guess, fa["t_burnout_s"], earth,
                                 beta_kg_m2=fa["beta_kg_m2"], boost=boost, coast_from_s=fa["coast_from_s"]
-                                ).with_unknowns(*_unknown_parts(fits, s)) if fits.ok[s] else None for s in range(3)]
+                                ).with_unknowns(*_unknown_parts(fits, s, earth)) if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
         rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None, fits, s)
                  for s, t in enumerate(tracks)]
@@ -413,7 +414,7 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
         return {**fitted, "method": FIT_METHOD}
     tracks = [track_burnout(obs, guess, fa["t_burnout_s"], earth, beta_kg_m2=fa["beta_kg_m2"], run=k,
                             boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"]
-                            ).with_unknowns(*_unknown_parts(fit, k))
+                            ).with_unknowns(*_unknown_parts(fit, k, earth))
               if fit.ok[k]
               else TrackerEstimate(None, None, 0) for k in range(trials)]  # Stone Soup: one track at a time
     ok = np.array([t.ok for t in tracks], bool)

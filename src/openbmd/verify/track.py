@@ -146,13 +146,18 @@ class TrackerEstimate:
     def ok(self) -> bool:
         return self.speed_mps is not None
 
-    def with_unknowns(self, p_unknown: NDArray, speed_sigma_mps: float, altitude_sigma_m: float) -> "TrackerEstimate":
+    def with_unknowns(self, p_unknown: NDArray, speed_sigma_mps: float, altitude_sigma_m: float,
+                      shift: NDArray, earth: EarthModel) -> "TrackerEstimate":
         """The estimate with what the track does not carry (the unknown burnout time and drag: their covariance
         (6, 6), :attr:`~openbmd.verify.estimate.BurnoutFit.p_unknown`, and their 1-σ of speed, m/s, and height, m,
-        from the fit's budget) added to its own, in quadrature."""
+        from the fit's budget) added to its own, in quadrature, and the mean ``shift`` (6,) of the true burnout
+        from the coast's state at the quoted time added to the state."""
         if not self.ok or p_unknown is None or not np.all(np.isfinite(p_unknown)):
             return self
-        return dataclasses.replace(self, p=self.p + p_unknown, sigma_mps=math.hypot(self.sigma_mps, speed_sigma_mps),
+        x = self.x_ecef + shift
+        speed, _, alt, _ = burnout_gradients(x[None], earth)
+        return dataclasses.replace(self, x_ecef=x, speed_mps=float(speed[0]), altitude_m=float(alt[0]),
+                                   p=self.p + p_unknown, sigma_mps=math.hypot(self.sigma_mps, speed_sigma_mps),
                                    altitude_sigma_m=math.hypot(self.altitude_sigma_m, altitude_sigma_m),
                                    own_sigma_mps=self.sigma_mps)
 
