@@ -10,7 +10,9 @@ observer *estimates* with the law's moments:
   row it fits is still under thrust, and quotes the burnout figures at the law's mean burnout time. The true
   burnout lies anywhere in the range: the speed and height at burnout move along the coast by ``d/dt`` (the
   coast's deceleration, ~g sin γ, and its climb rate) times the burnout time's 1-σ. Thrust tail-off and the
-  thrust history near burnout are inside this figure: the estimate uses no thrust model at all.
+  thrust history near burnout are inside this figure: the estimate uses no thrust model at all. With telemetry
+  through burnout the burnout time is *observed* instead (the change point of the speed history,
+  :func:`~openbmd.verify.estimate.burnout_time_from_telemetry`), to milliseconds.
 - **Drag.** The coast is flown with the ballistic coefficient whose inverse is the law's mean of 1/β (drag is
   linear in 1/β) and the 1-σ of 1/β is carried through the fit's sensitivity to it (consider covariance).
 
