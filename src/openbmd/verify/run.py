@@ -328,7 +328,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     speed, altitude, tracker, rungs = fit_speed, fit_altitude, None, None
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
         fa = known.fit_arguments()
-        tracks = [track_burnout(_as_run(everything, ladder[s]), guess, fa["t_burnout_s"], earth,
+        tracks = [track_burnout(_as_run(everything, ladder[s]), guess, float(fits.t_burnout_s[s]), earth,
                                 beta_kg_m2=fa["beta_kg_m2"], boost=boost, coast_from_s=fa["coast_from_s"]
                                 ).with_unknowns(*_unknown_parts(fits, s, earth)) if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
@@ -413,7 +413,7 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
                                    for w in ("speed", "altitude")}
     if estimator == "fit":
         return {**fitted, "method": FIT_METHOD}
-    tracks = [track_burnout(obs, guess, fa["t_burnout_s"], earth, beta_kg_m2=fa["beta_kg_m2"], run=k,
+    tracks = [track_burnout(obs, guess, float(fit.t_burnout_s[k]), earth, beta_kg_m2=fa["beta_kg_m2"], run=k,
                             boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"]
                             ).with_unknowns(*_unknown_parts(fit, k, earth))
               if fit.ok[k]
