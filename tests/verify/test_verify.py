@@ -424,10 +424,48 @@ def test_under_unknown_burn_time_more_data_never_widens_the_interval(as_built):
             assert widths[0] >= widths[1] >= widths[2] > 0.0, (what, widths)
             noise = [float(f.budget[what]["noise"][k]) for f in fits]
             assert noise[0] >= noise[1] >= noise[2]
-            assert len({float(f.budget[what]["burnout_time"][k]) for f in fits}) == 1
+            burnout = [float(f.budget[what]["burnout_time"][k]) for f in fits]
+            assert burnout[0] == burnout[1] > 20 * burnout[2]  # the radars cannot tell it; telemetry sees it
         for f in fits:
             lo, hi = f.ci95()
             assert lo[k] <= runs[k].burnout_speed_mps <= hi[k]
+
+
+def test_telemetry_observes_the_burnout_time(as_built):
+    """The change point of the telemetry's speed history is each run's burnout time: over 40 runs with drawn burn
+    times its errors are unbiased and scaled by their 1-σ (ms, from the telemetry's cadence and accuracy), far
+    inside the prior's; with no telemetry the prior stands."""
+    from openbmd.verify.estimate import burnout_time_from_telemetry
+    from openbmd.verify.flighttest import fly_runs
+
+    declared, unknowns, posts, _ = as_built
+    n = 40
+    burn, beta = unknowns.draw(n, 81)
+    runs, flown = fly_runs(declared.profile, EARTH, burn, beta)
+    obs = observe(declared, posts, ReleasePolicy("telemetry"), EARTH, np.random.default_rng(81), n, flown=flown)
+    prior = (unknowns.burn_time.mean, unknowns.burn_time.sigma)
+    t, sigma = burnout_time_from_telemetry(obs, n, *prior)
+    z = (t - np.array([r.burnout_t_s for r in runs])) / sigma
+    assert np.all(sigma < 0.01 * prior[1])
+    assert abs(z.mean()) < 3.5 / math.sqrt(n) and 0.7 < z.std() < 1.3, (z.mean(), z.std())
+    t0, s0 = burnout_time_from_telemetry(obs.select(obs.source <= RELEASED_TRACKS), n, *prior)
+    assert np.all(t0 == prior[0]) and np.all(s0 == prior[1])
+
+
+@pytest.mark.xfail(strict=True, reason="the coast's 1/β enters by one Gauss-Newton step about its prior mean: with "
+                   "telemetry's mm/s the step's linearisation error (~0.05 m/s at β = 1,000 kg/m²) is comparable "
+                   "to the interval; measured coverage 0.895, bias -2.7 SE")
+def test_with_telemetry_the_estimator_is_unbiased_and_covers_at_its_rate(as_built):
+    """200 seeded runs with drawn burn time and β, the observer given telemetry (burnout time observed): 95 %
+    intervals of burnout speed and height cover in 90-98 % of runs, the mean error within 3.5 standard errors."""
+    declared, unknowns, posts, guess = as_built
+    mc = monte_carlo(declared, posts, ReleasePolicy("telemetry"), guess, EARTH, 200, np.random.default_rng(54),
+                     unknowns=unknowns, seed=54)
+    assert mc["estimated"] == 200
+    assert mc["speed"]["rms_error"] < 0.1  # m/s: the burnout time seen, cm/s are left
+    for what in ("speed", "altitude"):
+        assert 0.90 <= mc[what]["coverage"] <= 0.98, (what, mc[what])
+        assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (what, mc[what])
 
 
 def test_the_stone_soup_track_under_unknown_figures_covers_at_its_rate(as_built):
@@ -444,6 +482,18 @@ def test_the_stone_soup_track_under_unknown_figures_covers_at_its_rate(as_built)
         assert binom.ppf(0.005, n, 0.95) / n <= mc[what]["coverage"], (what, mc[what])
         assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (what, mc[what])
     assert mc["speed"]["rms_error"] == pytest.approx(mc["batch_fit"]["speed"]["rms_error"], rel=0.1)
+
+
+def test_flight_test_json_tightens_with_telemetry():
+    """The tightening rows: released tracks narrow the data's part; telemetry, which sees the burnout time, narrows
+    the interval itself by far more than a factor of ten, and no row is wider than the one above it."""
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                    declared_speed_mps=4500.0,
+                                                    policy=ReleasePolicy("telemetry")), EARTH)
+    rows = result.to_json()["tightening"]
+    widths = [r["ci95"][1] - r["ci95"][0] for r in rows]
+    assert widths[0] >= widths[1] > 10 * widths[2], widths
+    assert rows[2]["budget"]["burnout_time"] < 0.1 * rows[0]["budget"]["burnout_time"]
 
 
 def test_flight_test_json_shows_the_interval_budget_and_the_unknown_figures():
