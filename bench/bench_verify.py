@@ -17,8 +17,8 @@ import numpy as np
 
 from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
-from openbmd.verify import (FlightTestRequest, ReleasePolicy, fit_burnout, monte_carlo, observe, run_flight_test)
-from openbmd.verify.track import BoostPrior
+from openbmd.verify import (FlightTestRequest, ReleasePolicy, fit_burnout, fly_test, monte_carlo, observe,
+                            run_flight_test)
 
 N_BASELINE = 5
 
@@ -30,21 +30,26 @@ def run() -> list[dict]:
     t0, c0 = time.perf_counter(), time.process_time()
     result = run_flight_test(cat, request, earth)
     one, one_cpu = time.perf_counter() - t0, time.process_time() - c0
-    test, posts = result.test, result.posts
+    posts, unknowns = result.posts, result.unknowns
+    # As flight-test --trials runs it: each run its own interceptor (burn time, β drawn), the observer's guess the
+    # declared burnout state at the mean burnout time.
+    test = fly_test(result.test.profile, earth, burn_time_s=unknowns.burn_time.mean)
     _, r, v = test.batch.event_ecef("burnout")
     guess = np.concatenate([r[0], v[0]]) + np.array([300.0, 0.0, 0.0, 10.0, 0.0, 0.0])
     t0, c0 = time.perf_counter(), time.process_time()
     mc = monte_carlo(test, posts, request.policy, guess, earth, 200, np.random.default_rng(1), estimator="tracker",
-                     boost=BoostPrior.of(test))
+                     unknowns=unknowns, seed=1)
     many, many_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
-    mc_fit = monte_carlo(test, posts, request.policy, guess, earth, 200, np.random.default_rng(1))
+    mc_fit = monte_carlo(test, posts, request.policy, guess, earth, 200, np.random.default_rng(1), unknowns=unknowns,
+                         seed=1)
     fit_wall, fit_cpu = time.perf_counter() - t0, time.process_time() - c0
     obs = observe(test, posts, request.policy, earth, np.random.default_rng(2), N_BASELINE)
     t0 = time.perf_counter()
     for k in range(N_BASELINE):  # the plain loop: one run per call
         one_run = obs.select(obs.trial == k)
-        fit_burnout(dataclasses.replace(one_run, trial=np.zeros(len(one_run), dtype=np.int64)), guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=1)
+        fit_burnout(dataclasses.replace(one_run, trial=np.zeros(len(one_run), dtype=np.int64)), guess, earth=earth,
+                    n_runs=1, **unknowns.fit_arguments())
     per_run = (time.perf_counter() - t0) / N_BASELINE
     return [{
         "name": "flight-test 200 Monte Carlo burnout estimates (Stone Soup track, batch fit beside)",

@@ -118,8 +118,10 @@ def test_a_test_flown_faster_than_declared_is_caught():
     check = next(c for c in result.criteria if c.name == "limit-5")
     assert check.declared_holds and not check.holds and check.confidence < 0.001
     assert "outside the interval" in result.statement()
-    half = 1.959964 * result.burnout_speed.sigma
-    assert f"km/s ± {half:.2g} m/s (95 %)" in result.statement()  # cm/s intervals in m/s, not '± 0.00'
+    assert "burnout time ± 0.0" in result.statement()  # the interval's parts, each as a 95 % half-width
+    tight = dataclasses.replace(result, burnout_speed=dataclasses.replace(result.burnout_speed, sigma=0.01,
+                                                                          budget=None))
+    assert "km/s ± 0.02 m/s (95 %)" in tight.statement()  # cm/s intervals in m/s, not '± 0.00'
     wide = dataclasses.replace(result, burnout_speed=dataclasses.replace(result.burnout_speed, sigma=40.0))
     assert f"observed {result.burnout_speed.estimate / 1e3:.2f} ± 0.08 km/s (95 %)" in wide.statement()
     data = result.to_json()
@@ -143,10 +145,12 @@ def test_a_test_burns_out_at_its_declared_speed_on_any_earth_and_azimuth():
 
 
 def test_an_honest_test_is_observed_consistent_with_its_declaration():
-    """Flown as declared: the truth is the declared speed, the declared height is the declared flight's, and the
-    statement reads 'consistent' (the interval, a few cm/s wide, holds the truth for this seed)."""
+    """Flown as declared, burn time and β too (``unknowns=False``): the truth is the declared speed, the declared
+    height is the declared flight's, and the statement reads 'consistent' (the interval, a few cm/s wide, holds
+    the truth for this seed)."""
     result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
-                                                    declared_speed_mps=4500.0, policy=ReleasePolicy("tracks")), EARTH)
+                                                    declared_speed_mps=4500.0, policy=ReleasePolicy("tracks"),
+                                                    unknowns=False), EARTH)
     s, h = result.burnout_speed, result.burnout_altitude
     assert abs(s.true - 4500.0) < 1e-3 and s.declared == 4500.0
     assert h.declared == h.true
@@ -288,8 +292,9 @@ def test_the_tracker_monte_carlo_covers_at_its_rate_and_its_nees_is_honest(black
 
 
 def test_flight_test_reports_the_track_and_the_fit_beside_it():
+    """With the burn time known (``unknowns=False``) the track starts in boost from the declared boost."""
     result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
-                                                    policy=ReleasePolicy("tracks")), EARTH)
+                                                    policy=ReleasePolicy("tracks"), unknowns=False), EARTH)
     data = result.to_json()
     for key in ("burnout_speed_mps", "burnout_altitude_m"):
         main, fit = data[key], data["batch_fit"][key]
@@ -302,7 +307,8 @@ def test_flight_test_reports_the_track_and_the_fit_beside_it():
     assert data["tracker"]["boost_updates"] > 0  # the track starts in boost, from the declared boost
     assert all(row["method"].startswith("Stone Soup") for row in data["tightening"])
     lone = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
-                                                  policy=ReleasePolicy("tracks"), with_tracker=False), EARTH)
+                                                  policy=ReleasePolicy("tracks"), with_tracker=False,
+                                                  unknowns=False), EARTH)
     assert lone.burnout_speed.method.startswith("batch") and lone.tracker is None
     assert lone.burnout_speed.estimate == data["batch_fit"]["burnout_speed_mps"]["estimate"]
 
@@ -342,5 +348,173 @@ def test_flight_test_json_shows_the_bias_figures_and_their_effect():
     assert set(doc["figures"]) == {"radar_range_bias_m", "radar_angle_bias_rad", "space_ir_los_bias_rad"}
     assert all(f["source"] and f["range"][0] <= f["value"] <= f["range"][1] for f in doc["figures"].values())
     eff = doc["effect"]["speed_sigma_mps"]
-    assert eff["noise only"] <= eff["all biases"] == pytest.approx(result.burnout_speed.sigma)
+    b = result.burnout_speed.budget  # the data's part of the interval; the unknown burnout time and drag beside it
+    assert eff["noise only"] <= eff["all biases"] == pytest.approx(math.hypot(b["noise"], b["bias"]))
+    assert eff["noise only"] == pytest.approx(b["noise"])
     assert eff["space-IR line of sight"] == 0.0
+
+
+# --- the interceptor as built: figures the observer does not know --------------------------------------------
+
+@pytest.fixture(scope="module")
+def as_built():
+    """The SM-3 IIA Black Sea test as the observer knows it: the declared flight (catalog burn time and β), the
+    observer's unknown figures, Russia's radars and the declared burnout state at the mean burnout time."""
+    from openbmd.verify.unknowns import ObserverUnknowns
+
+    profile = declare_test(CAT, "sm3-iia", "aegis-black-sea", math.radians(90.0))
+    unknowns = ObserverUnknowns.of(profile.interceptor)
+    declared = fly_test(profile, EARTH, burn_time_s=unknowns.burn_time.mean)
+    posts = observer_posts(CAT, "russia", [], declared, EARTH)
+    _, r, v = declared.batch.event_ecef("burnout")
+    return declared, unknowns, posts, np.concatenate([r[0], v[0]])
+
+
+def test_the_observers_unknown_figures_are_the_catalogs_ranges(as_built):
+    """Burn time and β come with their catalog ranges and provenance; draws stay inside them and repeat by seed."""
+    _, unknowns, _, _ = as_built
+    entry = CAT.interceptor("sm3-iia")
+    fig = entry.figure("burn_time_s")
+    assert (unknowns.burn_time.low, unknowns.burn_time.high) == (fig.low, fig.high)
+    assert unknowns.burn_time.confidence == "estimate" and unknowns.beta.confidence == "estimate"
+    assert unknowns.beta.low < unknowns.beta.nominal < unknowns.beta.high
+    burn, beta = unknowns.draw(500, 3)
+    assert burn.min() >= fig.low and burn.max() <= fig.high and np.ptp(burn) > 10.0
+    assert abs(burn.std() - unknowns.burn_time.sigma) < 0.1 * unknowns.burn_time.sigma
+    assert np.array_equal(unknowns.draw(500, 3)[1], beta)
+    inv_mean, inv_sigma = unknowns.beta.inverse_moments()
+    many = 1.0 / unknowns.draw(20000, 4)[1]
+    assert inv_mean == pytest.approx(many.mean(), rel=0.01) and inv_sigma == pytest.approx(many.std(), rel=0.03)
+
+
+def test_under_unknown_burn_time_and_drag_the_estimator_is_unbiased_and_covers_at_its_rate(as_built):
+    """Over 200 seeded runs, each its own interceptor (burn time and β drawn from the catalog ranges and flown),
+    the batch fit with the declared figures only: 95 % intervals of burnout speed and height hold each run's truth
+    in 90-98 % of runs, the mean error is within 3.5 standard errors, and the burnout time is most of the interval
+    (what the coast cannot tell). Had the observer ignored the unknowns, its intervals would almost never cover."""
+    declared, unknowns, posts, guess = as_built
+    for policy, seed in ((ReleasePolicy("none"), 51), (ReleasePolicy("tracks"), 52)):
+        mc = monte_carlo(declared, posts, policy, guess, EARTH, 200, np.random.default_rng(seed),
+                         unknowns=unknowns, seed=seed)
+        assert mc["estimated"] == 200
+        for what in ("speed", "altitude"):
+            assert 0.90 <= mc[what]["coverage"] <= 0.98, (policy.release, what, mc[what])
+            assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (policy.release, what, mc[what])
+            parts = mc["budget_median"][what]
+            assert parts["burnout_time"] > 10 * max(parts["noise"], parts["bias"], parts["drag"]), parts
+        assert mc["speed"]["rms_error"] > 10.0  # m/s: the burn time moves the burnout along the coast
+    naive = monte_carlo(declared, posts, ReleasePolicy("tracks"), guess, EARTH, 50, np.random.default_rng(53))
+    assert naive["speed"]["rms_error"] < 1.0  # the known model: cm/s, which an unknown burn time does not allow
+
+
+def test_under_unknown_burn_time_more_data_never_widens_the_interval(as_built):
+    """Nested data (own radars, + released tracks, + telemetry) of an interceptor flown with drawn figures: the
+    interval never widens, each part of it never grows except the burnout time, which no data set here changes."""
+    from openbmd.verify.flighttest import fly_runs
+
+    declared, unknowns, posts, guess = as_built
+    burn, beta = unknowns.draw(3, 61)
+    runs, flown = fly_runs(declared.profile, EARTH, burn, beta)
+    obs = observe(declared, posts, ReleasePolicy("telemetry"), EARTH, np.random.default_rng(61), 3, flown=flown)
+    fits = [fit_burnout(obs.select(obs.source <= top), guess, earth=EARTH, n_runs=3, **unknowns.fit_arguments())
+            for top in (OWN, RELEASED_TRACKS, TELEMETRY)]
+    for k in range(3):
+        for what, sig in (("speed", "speed_sigma_mps"), ("altitude", "altitude_sigma_m")):
+            widths = [float(getattr(f, sig)[k]) for f in fits]
+            assert widths[0] >= widths[1] >= widths[2] > 0.0, (what, widths)
+            noise = [float(f.budget[what]["noise"][k]) for f in fits]
+            assert noise[0] >= noise[1] >= noise[2]
+            burnout = [float(f.budget[what]["burnout_time"][k]) for f in fits]
+            assert burnout[0] == burnout[1] > 20 * burnout[2]  # the radars cannot tell it; telemetry sees it
+        for f in fits:
+            lo, hi = f.ci95()
+            assert lo[k] <= runs[k].burnout_speed_mps <= hi[k]
+
+
+def test_telemetry_observes_the_burnout_time(as_built):
+    """The change point of the telemetry's speed history is each run's burnout time: over 40 runs with drawn burn
+    times its errors are unbiased and scaled by their 1-σ (ms, from the telemetry's cadence and accuracy), far
+    inside the prior's; with no telemetry the prior stands."""
+    from openbmd.verify.estimate import burnout_time_from_telemetry
+    from openbmd.verify.flighttest import fly_runs
+
+    declared, unknowns, posts, _ = as_built
+    n = 40
+    burn, beta = unknowns.draw(n, 81)
+    runs, flown = fly_runs(declared.profile, EARTH, burn, beta)
+    obs = observe(declared, posts, ReleasePolicy("telemetry"), EARTH, np.random.default_rng(81), n, flown=flown)
+    prior = (unknowns.burn_time.mean, unknowns.burn_time.sigma)
+    t, sigma = burnout_time_from_telemetry(obs, n, *prior)
+    z = (t - np.array([r.burnout_t_s for r in runs])) / sigma
+    assert np.all(sigma < 0.01 * prior[1])
+    assert abs(z.mean()) < 3.5 / math.sqrt(n) and 0.7 < z.std() < 1.3, (z.mean(), z.std())
+    t0, s0 = burnout_time_from_telemetry(obs.select(obs.source <= RELEASED_TRACKS), n, *prior)
+    assert np.all(t0 == prior[0]) and np.all(s0 == prior[1])
+
+
+@pytest.mark.xfail(strict=True, reason="the coast's 1/β enters by one Gauss-Newton step about its prior mean: with "
+                   "telemetry's mm/s the step's linearisation error (~0.05 m/s at β = 1,000 kg/m²) is comparable "
+                   "to the interval; measured coverage 0.895, bias -2.7 SE")
+def test_with_telemetry_the_estimator_is_unbiased_and_covers_at_its_rate(as_built):
+    """200 seeded runs with drawn burn time and β, the observer given telemetry (burnout time observed): 95 %
+    intervals of burnout speed and height cover in 90-98 % of runs, the mean error within 3.5 standard errors."""
+    declared, unknowns, posts, guess = as_built
+    mc = monte_carlo(declared, posts, ReleasePolicy("telemetry"), guess, EARTH, 200, np.random.default_rng(54),
+                     unknowns=unknowns, seed=54)
+    assert mc["estimated"] == 200
+    assert mc["speed"]["rms_error"] < 0.1  # m/s: the burnout time seen, cm/s are left
+    for what in ("speed", "altitude"):
+        assert 0.90 <= mc[what]["coverage"] <= 0.98, (what, mc[what])
+        assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (what, mc[what])
+
+
+def test_the_stone_soup_track_under_unknown_figures_covers_at_its_rate(as_built):
+    """The tracker path over 40 runs with drawn burn time and β: coverage at the binomial 99 % floor or above, no
+    significant bias, and the budget of the track's estimate adds up to its 1-σ."""
+    from scipy.stats import binom
+
+    declared, unknowns, posts, guess = as_built
+    n = 40
+    mc = monte_carlo(declared, posts, ReleasePolicy("none"), guess, EARTH, n, np.random.default_rng(71),
+                     estimator="tracker", unknowns=unknowns, seed=71)
+    assert mc["estimated"] == n and mc["method"].startswith("Stone Soup")
+    for what in ("speed", "altitude"):
+        assert binom.ppf(0.005, n, 0.95) / n <= mc[what]["coverage"], (what, mc[what])
+        assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (what, mc[what])
+    assert mc["speed"]["rms_error"] == pytest.approx(mc["batch_fit"]["speed"]["rms_error"], rel=0.1)
+
+
+def test_flight_test_json_tightens_with_telemetry():
+    """The tightening rows: released tracks narrow the data's part; telemetry, which sees the burnout time, narrows
+    the interval itself by far more than a factor of ten, and no row is wider than the one above it."""
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                    declared_speed_mps=4500.0,
+                                                    policy=ReleasePolicy("telemetry")), EARTH)
+    rows = result.to_json()["tightening"]
+    widths = [r["ci95"][1] - r["ci95"][0] for r in rows]
+    assert widths[0] >= widths[1] > 10 * widths[2], widths
+    assert rows[2]["budget"]["burnout_time"] < 0.1 * rows[0]["budget"]["burnout_time"]
+
+
+def test_flight_test_json_shows_the_interval_budget_and_the_unknown_figures():
+    """The auditor's case: Russia's radars alone. The interval is the burnout time's, not the radars' cm/s; the
+    budget adds up to the 1-σ; the unknown figures and the values flown are in the JSON and the statement."""
+    result = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                    declared_speed_mps=4500.0), EARTH)
+    data = result.to_json()
+    s = data["burnout_speed_mps"]
+    assert set(s["budget"]) == {"noise", "bias", "burnout_time", "drag"}
+    assert math.sqrt(sum(v ** 2 for v in s["budget"].values())) == pytest.approx(s["sigma"], rel=1e-6)
+    assert s["budget"]["burnout_time"] > 10.0 > s["budget"]["noise"]  # m/s
+    assert set(data["burnout_altitude_m"]["budget"]) == set(s["budget"])
+    flown = data["observer_unknowns"]["flown"]
+    rng = data["observer_unknowns"]["burn_time_s"]["range"]
+    assert rng[0] <= flown["burn_time_s"] <= rng[1]
+    assert data["burnout_time_s"] == pytest.approx(flown["burn_time_s"], abs=0.5)
+    assert "burnout time ±" in result.statement() and s["ci95"][0] <= s["true"] <= s["ci95"][1]
+    assert data["tracker"]["boost_updates"] == 0  # a boost of unknown length is no prior: the coast alone
+    assert data["burnout_speed_mps"]["method"].startswith("Stone Soup")
+    known = run_flight_test(CAT, FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90.0), "russia",
+                                                   declared_speed_mps=4500.0, unknowns=False), EARTH)
+    k = known.to_json()["burnout_speed_mps"]
+    assert k["budget"]["burnout_time"] == 0.0 and k["sigma"] < 0.01 * s["sigma"]

@@ -106,10 +106,22 @@ def _print(data: dict) -> None:
     if fit and fit["estimate"] is not None and fit["method"] != data["burnout_speed_mps"]["method"]:
         console().print(f"cross-check, {fit['method']}: {fit['estimate']:,.2f} m/s, "
                         f"95 % {fit['ci95'][0]:,.2f} - {fit['ci95'][1]:,.2f} m/s")
+    s = data["burnout_speed_mps"]
+    if s.get("budget"):
+        b = s["budget"]
+        console().print(f"Speed 1-sigma {s['sigma']:.3f} m/s, in quadrature: noise {b['noise']:.3f}, sensor biases "
+                        f"{b['bias']:.3f}, burnout time {b['burnout_time']:.3f}, drag {b['drag']:.3f} m/s")
+    unknown = data.get("observer_unknowns")
+    if unknown and unknown.get("flown"):
+        bt, beta = unknown["burn_time_s"], unknown["ballistic_coefficient_kg_m2"]
+        console().print(f"Flown as built (the observer knows only the ranges): burn time "
+                        f"{unknown['flown']['burn_time_s']:.1f} s ({bt['range'][0]:g}-{bt['range'][1]:g}, "
+                        f"{bt['confidence']}), beta {unknown['flown']['ballistic_coefficient_kg_m2']:,.0f} kg/m2 "
+                        f"({beta['range'][0]:,.0f}-{beta['range'][1]:,.0f}, {beta['confidence']})")
     eff = (data.get("sensor_biases") or {}).get("effect")
     if eff:
         e = eff["speed_sigma_mps"]
-        console().print(f"Speed 1-sigma {e['all biases']:.3f} m/s with the sensor biases estimated; "
+        console().print(f"Data's part {e['all biases']:.3f} m/s with the sensor biases estimated; "
                         f"{e['noise only']:.3f} m/s were the radars free of bias (range biases alone "
                         f"{e['range biases']:.3f}, angle biases alone {e['angle biases']:.3f})")
     cov = data.get("monte_carlo")

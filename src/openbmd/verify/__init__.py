@@ -1,7 +1,9 @@
 """What can an observer confirm? Observed interceptor flight tests and burnout-speed estimates.
 
 The estimate is the observer's Stone Soup track (:mod:`openbmd.verify.track`), smoothed back to burnout; a batch
-least-squares fit of the same rows (:mod:`openbmd.verify.estimate`) is its cross-check.
+least-squares fit of the same rows (:mod:`openbmd.verify.estimate`) is its cross-check. The test is flown with the
+interceptor's burn time and coasting β drawn from their catalog ranges, which the observer does not know
+(:mod:`openbmd.verify.unknowns`): its interval carries them.
 
 >>> import math
 >>> from openbmd.catalog import load_catalog
@@ -10,14 +12,15 @@ least-squares fit of the same rows (:mod:`openbmd.verify.estimate`) is its cross
 >>> result = run_flight_test(load_catalog(), FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90),
 ...                                                            "russia"), wgs84())           # doctest: +SKIP
 >>> result.statement()                                                                      # doctest: +SKIP
-'observed 4.5000 km/s ± 0.22 m/s (95 %), declared 4.5 km/s (consistent); above the 3.5 km/s limit ...'
+'observed 4.50 ± 0.06 km/s (95 %) (noise ± 0.23 m/s, sensor biases ± 0.058 m/s, burnout time ± 0.06 km/s, ...'
 """
 
 from openbmd.verify.estimate import BurnoutFit, fit_burnout
-from openbmd.verify.flighttest import FlightTest, FlightTestProfile, declare_test, fly_test
+from openbmd.verify.flighttest import FlightTest, FlightTestProfile, declare_test, fly_runs, fly_test
 from openbmd.verify.observe import (BIAS_FIGURES, INTERCEPTOR_RCS_M2, Observations, ReleasePolicy, SensorBiases,
                                     observe, observer_posts, released_messages)
 from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
+from openbmd.verify.unknowns import ObserverUnknowns, UnknownFigure
 from openbmd.verify.run import (CriterionCheck, Estimate, FlightTestRequest, FlightTestResult, monte_carlo,
                                 run_flight_test, speed_limits)
 
@@ -25,5 +28,5 @@ __all__ = [
     "BurnoutFit", "fit_burnout", "FlightTest", "FlightTestProfile", "declare_test", "fly_test",
     "BIAS_FIGURES", "INTERCEPTOR_RCS_M2", "Observations", "SensorBiases", "ReleasePolicy", "observe", "observer_posts", "released_messages",
     "CriterionCheck", "Estimate", "FlightTestRequest", "FlightTestResult", "monte_carlo", "run_flight_test",
-    "speed_limits", "BoostPrior", "TrackerEstimate", "track_burnout",
+    "speed_limits", "BoostPrior", "TrackerEstimate", "track_burnout", "fly_runs", "ObserverUnknowns", "UnknownFigure",
 ]

@@ -10,12 +10,18 @@ Each radar's constant biases (elevation, azimuth, range) are estimated with it, 
 (:class:`~openbmd.verify.observe.SensorBiases`), so the interval carries what they cost.
 This is the maximum-likelihood estimate that a Kalman smoother over the same data approaches; with no
 thrust after burnout it needs no motion model beyond ballistic flight.
+
+Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit takes only
+rows after the latest burnout the burn time's range allows, estimates the coast's 1/β beside the state under its
+prior, and adds the burnout time's 1-σ times the coast's rate of change: the ``budget`` splits the 1-σ into
+noise, sensor biases, burnout time and drag.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +58,18 @@ class BurnoutFit:
     speed_sigma_by_mps: dict[str, NDArray] = dataclasses.field(default_factory=dict)
     """The speed's 1-σ per run had the sensors been free of bias (``"noise only"``) or biased in range only or
     in angle only (``"range biases"``, ``"angle biases"``): what each kind of bias costs."""
+    p_unknown: NDArray | None = None
+    """The part (R, 6, 6) of ``p`` that the unknown burnout time and drag add (what a track that does not carry
+    them adds to its own covariance)."""
+    shift: NDArray | None = None
+    """The mean (R, 6) of where the true burnout lies from the coast's state at the quoted burnout time (the
+    estimate has it added; a track adds it too)."""
+    budget: dict[str, dict[str, NDArray]] = dataclasses.field(default_factory=dict)
+    """The 1-σ's parts per run, ``"speed"`` (m/s) and ``"altitude"`` (m), each ``{noise, bias, burnout_time,
+    drag}``: measurement noise, the sensor biases, the unknown burnout time and the unknown drag. They add in
+    quadrature to the 1-σ."""
+    t_burnout_s: NDArray | None = None
+    """The burnout time (R,) s each run's figures are quoted at: the prior's mean, or where telemetry saw it."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -147,15 +165,30 @@ def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
 
 
 def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                beta_kg_m2: float | None, n_runs: int, iterations: int = 8) -> BurnoutFit:
+                beta_kg_m2: float | None, n_runs: int, iterations: int = 8, coast_from_s: float | None = None,
+                burnout_time_sigma_s: float = 0.0, inverse_beta_sigma_m2_kg: float = 0.0) -> BurnoutFit:
     """Fit the burnout state of each of ``n_runs`` runs (rows tagged by ``obs.trial``) from the guess
-    ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s``.
+    ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s`` (and after ``coast_from_s``, the latest the
+    burnout can be, when the burnout time is not known).
 
     Each radar's constant biases (elevation, azimuth, range; priors ``obs.bias_sigma``) are estimated beside
-    the state, so the covariance carries them: more data, biased or not, never widens it."""
+    the state, so the covariance carries them: more data, biased or not, never widens it. Where the observer
+    does not know the burnout time (1-σ ``burnout_time_sigma_s`` about ``t_burnout_s``) or the coast's drag (1-σ
+    of 1/β, m²/kg), the burnout state moves along the coast by its rate of change times the first, and the fit
+    by its sensitivity to 1/β times the second (consider covariance, :mod:`openbmd.verify.unknowns`): both
+    join the covariance and the ``budget``. Where a run has telemetry through burnout, its burnout time is
+    observed (:func:`burnout_time_from_telemetry`): that run's coast is fitted from it, the burnout figures are
+    quoted at it, and its 1-σ (ms) replaces the prior's."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
-    use = obs.select(obs.t_s > t_burnout_s + 0.5)
+    # Telemetry shows when the thrust ends: there the burnout time is observed (per run), not just bounded.
+    t_seen, sigma_t = (burnout_time_from_telemetry(obs, n_runs, t_burnout_s, burnout_time_sigma_s)
+                       if burnout_time_sigma_s > 0 else (np.full(n_runs, t_burnout_s), np.zeros(n_runs)))
+    t_fit = t_seen  # (R,) s: each run's coast state is fitted at the burnout time it quotes
+    latest = max(t_burnout_s, coast_from_s if coast_from_s is not None else t_burnout_s)
+    seen = sigma_t < burnout_time_sigma_s  # telemetry saw the burnout: the coast starts there
+    coast_start = np.where(seen, t_seen, latest)  # (R,) s
+    use = obs.select(obs.t_s > (coast_start[obs.trial] if len(obs) else latest) + 0.5)
     w = np.where(np.isfinite(use.sigma) & np.isfinite(use.z), 1.0 / np.where(np.isfinite(use.sigma), use.sigma, 1.0) ** 2, 0.0)
     z_ok = np.where(w > 0, use.z, 0.0)
     use = dataclasses.replace(use, z=z_ok)
@@ -167,16 +200,23 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     info = np.zeros((n_runs, 6, 6))
     a, d = np.zeros((n_runs, k, 6)), np.ones((n_runs, k))
     estimated = prior > 0
+    x_dot = x_ddot = np.zeros((0, 6))
+    x_dot0 = None if n_runs else x_dot
+    x_ddot0 = x_dot
     biases_on = False  # first the state alone; the biases join once it has converged (a far guess would
     for _ in range(iterations + 4):  # have them soak up the gross misfit). Gauss-Newton: every run and its
         which = estimated & biases_on  # 6 neighbours flown in one batch
         states = x[:, None, :] + np.concatenate([np.zeros((1, 6)), np.diag(STEP)])[None]
         flat = states.reshape(-1, 6)
-        r_eci, v_eci = ecef_to_eci(flat[:, :3], np.full(flat.shape[0], t_burnout_s), earth, flat[:, 3:])
-        batch = fly_ballistic(StateBatch(np.full(flat.shape[0], t_burnout_s), r_eci, v_eci), earth,
-                              beta_kg_m2=beta_kg_m2, t_max_s=t_end - t_burnout_s + 5.0, sample_dt_s=SAMPLE_DT_S)
+        t_rows = np.repeat(t_fit, 7)
+        r_eci, v_eci = ecef_to_eci(flat[:, :3], t_rows, earth, flat[:, 3:])
+        batch = fly_ballistic(StateBatch(t_rows, r_eci, v_eci), earth, beta_kg_m2=beta_kg_m2,
+                              t_max_s=t_end - float(t_fit.min(initial=t_burnout_s)) + 5.0, sample_dt_s=SAMPLE_DT_S)
         t, r, v = batch.sample_states_ecef()
-        preds = np.stack([predict(use, _hermite(t_burnout_s, SAMPLE_DT_S, t, r, v, use.trial * 7 + j, use.t_s))
+        x_dot, x_ddot = _rates(v[np.arange(n_runs) * 7, :3])  # the state's rates along its coast (R, 6)
+        if x_dot0 is None:  # ... and the guess's: the same for every data set fitted from one guess
+            x_dot0, x_ddot0 = x_dot, x_ddot
+        preds = np.stack([predict(use, _hermite(t_fit[use.trial], SAMPLE_DT_S, t, r, v, use.trial * 7 + j, use.t_s))
                           for j in range(7)], axis=1)  # (M, 7, 6): the state and its six neighbours
         res = _residual(use, preds[:, 0])
         for c in range(BIAS_COMPONENTS):  # the sensors' current bias estimates
@@ -205,7 +245,21 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
             if biases_on or not estimated.any():
                 break
             biases_on = True
-    p = _covariance(_marginal(info, a, d, estimated), ok)
+    reduced = _marginal(info, a, d, estimated)
+    p_data = _covariance(reduced, ok)
+    p_drag = p_data
+    if inverse_beta_sigma_m2_kg > 0 and beta_kg_m2 and ok.any():  # 1/β joins the fit, under its prior
+        x, p_drag = _with_drag(use, x, res, jac, ww, col, prior, k, a, d, g_b, estimated, reduced, ok,
+                               t_burnout_s=t_fit, t_end=t_end, beta_kg_m2=beta_kg_m2, earth=earth,
+                               sigma=inverse_beta_sigma_m2_kg)
+    # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2, whose
+    # mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt taken as normal).
+    # (σ_t: the prior's, or telemetry's where it saw the burnout; per run.)
+    var_t = sigma_t[:, None] ** 2
+    shift = 0.5 * var_t * x_ddot
+    x = x + shift
+    p = p_drag + var_t[..., None] * np.einsum("rp,rq->rpq", x_dot, x_dot) \
+        + 0.5 * var_t[..., None] ** 2 * np.einsum("rp,rq->rpq", x_ddot, x_ddot)
     speed, g_speed, alt, g_alt = burnout_gradients(x, earth)
     angle = np.zeros(k, bool)
     angle[0::BIAS_COMPONENTS] = angle[1::BIAS_COMPONENTS] = True
@@ -214,8 +268,70 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     speed_sigma_by = {name: figure_sigma(_covariance(_marginal(info, a, d, which), ok), g_speed)
                       for name, which in variants.items()}
     nan = np.where(ok, 1.0, np.nan)
-    return BurnoutFit(x, p, speed * nan, figure_sigma(p, g_speed), alt * nan, figure_sigma(p, g_alt),
-                      rows, ok, speed_sigma_by)
+    p_noise = _covariance(_marginal(info, a, d, np.zeros(k, bool)), ok)
+    # The burnout time's part of the speed and height is taken at the guess (the state's own covariance above uses
+    # its own rates): the same for every data set fitted from one guess, so that more data, which cannot tell the
+    # burnout time, never widens the interval.
+    _, g0_speed, _, g0_alt = burnout_gradients(np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)), earth)
+    budget, total = {}, {}
+    for what, g, g0 in (("speed", g_speed, g0_speed), ("altitude", g_alt, g0_alt)):
+        noise, data, drag = figure_sigma(p_noise, g), figure_sigma(p_data, g), figure_sigma(p_drag, g)
+        burnout = np.sqrt(var_t[:, 0] * np.einsum("rp,rp->r", g0, x_dot0) ** 2
+                          + 0.5 * var_t[:, 0] ** 2 * np.einsum("rp,rp->r", g0, x_ddot0) ** 2) * nan
+        budget[what] = {"noise": noise, "bias": np.sqrt(np.maximum(data ** 2 - noise ** 2, 0.0)),
+                        "burnout_time": burnout, "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
+        total[what] = np.sqrt(drag ** 2 + burnout ** 2)
+    return BurnoutFit(x, p, speed * nan, total["speed"], alt * nan, total["altitude"],
+                      rows, ok, speed_sigma_by, p - p_data, shift, budget, t_fit)
+
+
+def _rates(v_s: NDArray) -> tuple[NDArray, NDArray]:
+    """First and second time derivatives (R, 6) of coast states from their first three velocity samples
+    ``v_s`` (R, 3, 3) (ECEF m/s, :data:`SAMPLE_DT_S` apart): (v, a) and (a, da/dt), one-sided differences."""
+    acc = (-3 * v_s[:, 0] + 4 * v_s[:, 1] - v_s[:, 2]) / (2 * SAMPLE_DT_S)
+    return (np.concatenate([v_s[:, 0], acc], axis=1),
+            np.concatenate([acc, (v_s[:, 0] - 2 * v_s[:, 1] + v_s[:, 2]) / SAMPLE_DT_S ** 2], axis=1))
+
+
+def _with_drag(use: Observations, x: NDArray, res: NDArray, jac: NDArray, ww: NDArray, col: NDArray,
+               prior: NDArray, k: int, a: NDArray, d: NDArray, g_b: NDArray, estimated: NDArray, reduced: NDArray,
+               ok: NDArray, *, t_burnout_s: NDArray, t_end: float, beta_kg_m2: float, earth: EarthModel,
+               sigma: float) -> tuple[NDArray, NDArray]:
+    """The fit with the coast's 1/β (m²/kg) estimated too, under its prior (mean: the 1/β flown; 1-σ ``sigma``):
+    one Gauss-Newton step from the converged fit (drag is linear in 1/β, and small), the biases marginalised.
+    The burnout states (R, 6) and their covariance (R, 6, 6), 1/β marginalised: it only adds parameters, so
+    more data never widens it."""
+    n_runs = x.shape[0]
+    step = 0.1 / beta_kg_m2  # a tenth more drag
+    r_eci, v_eci = ecef_to_eci(x[:, :3], t_burnout_s, earth, x[:, 3:])
+    flown = []
+    for beta in (beta_kg_m2, 1.0 / (1.0 / beta_kg_m2 + step)):  # the fitted states, as flown and with more drag
+        batch = fly_ballistic(StateBatch(t_burnout_s, r_eci, v_eci), earth, beta_kg_m2=beta,
+                              t_max_s=t_end - float(t_burnout_s.min()) + 5.0, sample_dt_s=SAMPLE_DT_S)
+        t, r, v = batch.sample_states_ecef()
+        flown.append(predict(use, _hermite(t_burnout_s[use.trial], SAMPLE_DT_S, t, r, v, use.trial, use.t_s)))
+    j = (flown[1] - flown[0]) / step  # (M, 6 components): the rows' sensitivity to 1/β
+    radar = use.kind == RADAR
+    j[radar, 1] = ((j[radar, 1] * step + math.pi) % (2 * math.pi) - math.pi) / step
+    j = np.where(np.isfinite(j) & (ww > 0), j, 0.0)
+    c_x, i_bb, g_beta = np.zeros((n_runs, 6)), np.zeros(n_runs), np.zeros(n_runs)
+    np.add.at(c_x, use.trial, np.einsum("mpc,mc,mc->mp", jac, ww, j))
+    np.add.at(i_bb, use.trial, np.einsum("mc,mc,mc->m", j, ww, j))
+    np.add.at(g_beta, use.trial, np.einsum("mc,mc,mc->m", j, ww, res))
+    zero = np.zeros((n_runs, k))
+    _, _, c_b = _bias_blocks(use, j[:, None, :].repeat(6, axis=1), ww, j, col, prior, zero, n_runs, k)
+    # c_b: each bias's cross information with 1/β (its rows' w j); the first block's a is not needed
+    w_b = np.where(estimated[None], 1.0 / d, 0.0)
+    c_x = c_x - np.einsum("rkp,rk,rk->rp", a, w_b, c_b)
+    i_bb = i_bb - np.einsum("rk,rk,rk->r", c_b, w_b, c_b) + 1.0 / sigma ** 2
+    g_beta = g_beta - np.einsum("rk,rk,rk->r", c_b, w_b, g_b)
+    full = np.zeros((n_runs, 7, 7))
+    full[:, :6, :6], full[:, :6, 6], full[:, 6, :6], full[:, 6, 6] = reduced, c_x, c_x, i_bb
+    p7 = np.full((n_runs, 7, 7), np.nan)
+    p7[ok] = np.linalg.inv(full[ok])
+    # the step: the state and the bias gradients are ~0 at convergence; 1/β's pulls the state along
+    dx = np.where(ok[:, None], p7[:, :6, 6] * np.where(ok, g_beta, 0.0)[:, None], 0.0)
+    return x + dx, p7[:, :6, :6]
 
 
 def burnout_gradients(x_ecef: NDArray, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray, NDArray]:
@@ -239,3 +355,59 @@ def _covariance(info: NDArray, ok: NDArray) -> NDArray:
     if ok.any():
         p[ok] = np.linalg.inv(info[ok])
     return p
+
+
+CHANGE_POINT_SAMPLES = 3
+"""Telemetry samples on each side of the burnout kink that the two-phase regression fits (a line each)."""
+
+
+def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: float,
+                                prior_sigma_s: float) -> tuple[NDArray, NDArray]:
+    """Each run's burnout time (s after launch) and its 1-σ (R,) from its telemetry rows (``source`` telemetry):
+    the change point of the speed history, where the thrust's steady speed gain gives way to the coast's loss.
+
+    Two-phase regression: the last interval whose speed gain exceeds the midpoint of the boost's and the coast's
+    median rates is the last under thrust; a line through the :data:`CHANGE_POINT_SAMPLES` speeds up to its start
+    and one through as many from the sample after its end (the sample between may be either) meet at the burnout
+    time. Its 1-σ is the two lines' noise at the crossing (the telemetry's speed 1-σ) over their difference of
+    slope. Runs without such telemetry keep the prior (``prior_mean_s``, ``prior_sigma_s``)."""
+    from openbmd.verify.observe import TELEMETRY
+
+    t_hat, sig = np.full(n_runs, float(prior_mean_s)), np.full(n_runs, float(prior_sigma_s))
+    tel = obs.select(obs.source == TELEMETRY)
+    if len(tel) == 0:
+        return t_hat, sig
+    grid = np.unique(tel.t_s)
+    col = np.searchsorted(grid, tel.t_s)
+    s = np.full((n_runs, grid.size), np.nan)
+    s[tel.trial, col] = np.linalg.norm(tel.z[:, 3:], axis=1)  # Earth-relative speed, m/s
+    sigma_s = float(np.nanmax(tel.sigma[:, 3]))  # per axis: the speed's 1-σ along the velocity
+    m = CHANGE_POINT_SAMPLES
+    if grid.size < 2 * m + 2:
+        return t_hat, sig
+    rate = np.diff(s, axis=1) / np.diff(grid)  # (R, K-1) m/s²
+    with warnings.catch_warnings():  # a run without telemetry has no rates: NaN, and the prior stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        boost = np.nanmedian(np.where(grid[None, 1:] <= prior_mean_s - 3 * prior_sigma_s, rate, np.nan), axis=1)
+        coast = np.nanmedian(np.where(grid[None, :-1] >= prior_mean_s + 3 * prior_sigma_s, rate, np.nan), axis=1)
+    above = np.where(np.isfinite(rate), rate > 0.5 * (boost + coast)[:, None], False)
+    last = rate.shape[1] - 1 - np.argmax(above[:, ::-1], axis=1)  # the last interval under thrust (mostly)
+    ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + m < grid.size)
+    b_idx = np.clip(last[:, None] - np.arange(m)[::-1][None], 0, grid.size - 1)  # (R, m) boost samples
+    c_idx = np.clip(last[:, None] + 2 + np.arange(m)[None], 0, grid.size - 1)  # (R, m) coast samples
+    lines = []
+    for idx in (b_idx, c_idx):  # slope, intercept about the window's mean time, and that time
+        tt, ss = grid[idx], np.take_along_axis(s, idx, axis=1)
+        tm = tt.mean(axis=1)
+        sxx = np.sum((tt - tm[:, None]) ** 2, axis=1)
+        slope = np.sum((tt - tm[:, None]) * (ss - ss.mean(axis=1)[:, None]), axis=1) / sxx
+        lines.append((slope, ss.mean(axis=1), tm, sxx))
+    (kb, sb, tb, xb), (kc, sc, tc, xc) = lines
+    dk = kb - kc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cross = (sc - sb + kb * tb - kc * tc) / dk
+        var = sigma_s ** 2 * (2.0 / m + (cross - tb) ** 2 / xb + (cross - tc) ** 2 / xc)
+        ok &= np.isfinite(cross) & (dk > 0) & (cross >= grid[np.minimum(last, grid.size - 1)]) \
+            & (cross <= grid[np.minimum(last + 2, grid.size - 1)])
+    t_hat[ok], sig[ok] = cross[ok], np.sqrt(var[ok]) / dk[ok]
+    return t_hat, sig

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from openbmd.catalog import Catalog, Interceptor
 from openbmd.earth import EarthModel, ecef_to_geodetic
@@ -78,14 +79,18 @@ def declare_test(catalog: Catalog, interceptor: str, site: str, azimuth_rad: flo
 
 
 def fly_test(profile: FlightTestProfile, earth: EarthModel, *, flown_speed_mps: float | None = None,
-             sample_dt_s: float = 1.0, t_max_s: float = 1500.0) -> FlightTest:
+             sample_dt_s: float = 1.0, t_max_s: float = 1500.0, burn_time_s: float | None = None,
+             beta_kg_m2: float | None = None) -> FlightTest:
     """Fly the test to burn out at the declared speed (Earth-relative), unless ``flown_speed_mps`` says the
-    tester flew it to another (see the module docstring)."""
+    tester flew it to another (see the module docstring). ``burn_time_s`` (s) and ``beta_kg_m2`` (kg/m²) are the
+    interceptor's as built where they differ from the catalog's (:mod:`openbmd.verify.unknowns`): the tester
+    still flies it to the declared speed, with the thrust that takes in that burn time."""
     speed = float(flown_speed_mps or profile.declared_speed_mps)
-    beta = ballistic_coefficient_kg_m2(profile.interceptor)
+    beta = float(beta_kg_m2 or ballistic_coefficient_kg_m2(profile.interceptor))
+    burn = float(burn_time_s or profile.burn_time_s)
     gain = speed
     for _ in range(CALIBRATION_FLIGHTS):  # fixed-point steps: the burnout speed moves with the gain ~1:1
-        batch = fly_launches(interceptor_vehicle(gain, profile.burn_time_s, beta), profile.lat_rad, profile.lon_rad,
+        batch = fly_launches(interceptor_vehicle(gain, burn, beta), profile.lat_rad, profile.lon_rad,
                              profile.azimuth_rad, profile.kick_rad, earth, sample_dt_s=sample_dt_s, t_max_s=t_max_s)
         v = float(batch.speed_and_flight_path_angle("burnout")[0][0])
         if not math.isfinite(v) or abs(v - speed) <= SPEED_TOLERANCE_MPS:
@@ -95,3 +100,13 @@ def fly_test(profile: FlightTestProfile, earth: EarthModel, *, flown_speed_mps: 
     _, _, h = ecef_to_geodetic(r_b, earth)
     return FlightTest(profile, speed, batch, FlownThreats.from_batch(batch), v, float(np.asarray(h)[0]),
                       float(batch.event_t_s[0, 0] - batch.start_t_s[0]), beta, gain)
+
+
+def fly_runs(profile: FlightTestProfile, earth: EarthModel, burn_time_s: NDArray, beta_kg_m2: NDArray, *,
+             flown_speed_mps: float | None = None) -> tuple[list[FlightTest], FlownThreats]:
+    """One flight per Monte Carlo run, each with its own burn time (s) and ballistic coefficient (kg/m²) (R,),
+    and all of them as one R-row :class:`FlownThreats` (NaN padded) for observing in one batch. Each is its own
+    vehicle, so each is its own kernel call (about a millisecond each)."""
+    tests = [fly_test(profile, earth, flown_speed_mps=flown_speed_mps, burn_time_s=float(b), beta_kg_m2=float(q))
+             for b, q in zip(np.asarray(burn_time_s, float), np.asarray(beta_kg_m2, float))]
+    return tests, FlownThreats.gather([(np.array([k]), t.flown) for k, t in enumerate(tests)], len(tests))

@@ -24,6 +24,7 @@ from openbmd.earth import EarthModel, geodesic_inverse
 from openbmd.exchange.messages import TrackReport
 from openbmd.sensors import SensorPost, generate_measurements, sensor_posts
 from openbmd.sensors.measurements import noise_sigmas, post_frame
+from openbmd.flight import FlownThreats
 from openbmd.verify.flighttest import FlightTest
 
 RADAR, TRACK = 0, 1
@@ -214,15 +215,15 @@ def observer_posts(catalog: Catalog, observer: str, instruments: Sequence[str], 
 
 def own_observations(test: FlightTest, posts: Sequence[SensorPost], earth: EarthModel,
                      rng: np.random.Generator, n_trials: int = 1,
-                     biases: SensorBiases = SensorBiases()) -> Observations:
+                     biases: SensorBiases = SensorBiases(), flown: FlownThreats | None = None) -> Observations:
     """The observer's own radar measurements of the test in ``n_trials`` runs, all drawn in one batch (the test
-    repeated once per run; IR rows, boost only, are left out). Each radar adds, in each run, a constant bias
-    drawn from ``biases`` to its elevation, azimuth and range (drawn after the noise, so that switching biases
-    off leaves the noise draws as they were)."""
+    repeated once per run, or ``flown``'s row k in run k; IR rows, boost only, are left out). Each radar adds,
+    in each run, a constant bias drawn from ``biases`` to its elevation, azimuth and range (drawn after the
+    noise, so that switching biases off leaves the noise draws as they were)."""
     radars = [p for p in posts if p.is_radar]
     if not radars:
         return _empty()
-    flown = test.flown.take(np.zeros(n_trials, dtype=np.int64))
+    flown = _runs(test, n_trials, flown)
     batch = generate_measurements(flown, radars, earth, INTERCEPTOR_RCS_M2, rng)
     b_sigma = biases.radar_sigma()
     offsets = rng.standard_normal((n_trials, len(radars), 6)) * b_sigma  # (run, radar, component)
@@ -241,29 +242,42 @@ def own_observations(test: FlightTest, posts: Sequence[SensorPost], earth: Earth
                         origin, frame, z, sigma, index[batch.post], np.broadcast_to(b_sigma, (m, 6)).copy())
 
 
-def released_messages(test: FlightTest, policy: ReleasePolicy, rng: np.random.Generator, n_trials: int = 1
-                      ) -> list[tuple[int, int, TrackReport]]:
-    """The tester's releases in each run as (run, source, :class:`TrackReport`): tracks, and telemetry."""
+def _runs(test: FlightTest, n_trials: int, flown: FlownThreats | None) -> FlownThreats:
+    """The flight of each run: ``flown`` (one row per run) or the test repeated."""
+    if flown is None:
+        return test.flown.take(np.zeros(n_trials, dtype=np.int64))
+    if len(flown) != n_trials:
+        raise ValueError(f"{len(flown)} flights for {n_trials} runs")
+    return flown
+
+
+def released_messages(test: FlightTest, policy: ReleasePolicy, rng: np.random.Generator, n_trials: int = 1,
+                      flown: FlownThreats | None = None) -> list[tuple[int, int, TrackReport]]:
+    """The tester's releases in each run as (run, source, :class:`TrackReport`): tracks, and telemetry (of the
+    test, or of ``flown``'s row k in run k)."""
     out: list[tuple[int, int, TrackReport]] = []
     if policy.release == "none":
         return out
+    runs = _runs(test, n_trials, flown)
     plans = [(RELEASED_TRACKS, "range-radar", policy.track_sigma_m, policy.track_sigma_mps, policy.track_interval_s)]
     if policy.release == "telemetry":
         plans.append((TELEMETRY, "telemetry", policy.telemetry_sigma_m, policy.telemetry_sigma_mps,
                       policy.telemetry_interval_s))
-    t = test.flown.t_s[0]
+    t = runs.t_s[int(np.argmax(np.isfinite(runs.t_s).sum(axis=1)))]  # the longest flight's sample times
     ok = np.flatnonzero(np.isfinite(t))
     dt = float(t[ok[1]] - t[ok[0]]) if ok.size > 1 else 1.0
     for source, track_id, s_r, s_v, every in plans:  # one or two release streams
         rows = ok[::max(int(round(every / dt)), 1)]
         noise = rng.standard_normal((n_trials, rows.size, 6)) * np.array([s_r] * 3 + [s_v] * 3)
-        x = (test.flown.x_ecef[0, rows][None] + noise).tolist()
+        x_all = runs.x_ecef[:, rows] + noise
+        live = np.isfinite(runs.t_s[:, rows])  # a run that lands sooner releases nothing after it lands
+        x = x_all.tolist()
         stamps = (TEST_EPOCH_UNIX_MS + np.round(1000 * t[rows])).astype(np.int64).tolist()
         cov = np.diag([s_r ** 2] * 3 + [s_v ** 2] * 3).tolist()
         for trial in range(n_trials):  # messages are built one by one: the exchange's schema validates each
             out.extend((trial, source, TrackReport(track_id=track_id, time_unix_ms=stamps[k], r_ecef_m=x[trial][k][:3],
                                                    v_ecef_mps=x[trial][k][3:], covariance_si=cov, quality=1.0))
-                       for k in range(rows.size))
+                       for k in range(rows.size) if live[trial, k])
     return out
 
 
@@ -283,9 +297,10 @@ def released_observations(messages: Sequence[tuple[int, int, TrackReport]], poli
 
 
 def observe(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, earth: EarthModel,
-            rng: np.random.Generator, n_trials: int = 1, biases: SensorBiases = SensorBiases()) -> Observations:
+            rng: np.random.Generator, n_trials: int = 1, biases: SensorBiases = SensorBiases(),
+            flown: FlownThreats | None = None) -> Observations:
     """Everything the observer gets in each of ``n_trials`` runs (independent noise and sensor biases), rows
-    tagged by run."""
-    own = own_observations(test, posts, earth, rng, n_trials, biases)
-    return Observations.concatenate([own, released_observations(released_messages(test, policy, rng, n_trials),
+    tagged by run: of the test each time, or of ``flown``'s row k in run k (truths drawn per run)."""
+    own = own_observations(test, posts, earth, rng, n_trials, biases, flown)
+    return Observations.concatenate([own, released_observations(released_messages(test, policy, rng, n_trials, flown),
                                                                 policy)])

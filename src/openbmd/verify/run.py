@@ -21,7 +21,8 @@ from openbmd.catalog import Catalog
 from openbmd.earth import EarthModel, ecef_to_geodetic
 from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
-from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_test
+from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_runs, fly_test
+from openbmd.verify.unknowns import ObserverUnknowns
 from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
                                     ReleasePolicy, SensorBiases, observe, observer_posts)
@@ -53,6 +54,10 @@ class FlightTestRequest:
     seed: int = 0
     with_tracker: bool = True
     biases: SensorBiases = SensorBiases()
+    unknowns: bool = True
+    """Fly the test with the burn time and coasting β drawn from their catalog ranges (the observer knows only
+    the declared figures and carries their uncertainty, :mod:`openbmd.verify.unknowns`); False: the observer
+    knows the flown figures exactly."""
 
 
 @dataclass(frozen=True)
@@ -66,18 +71,22 @@ class Estimate:
     sigma: float | None
     ci95: tuple[float, float] | None
     method: str = FIT_METHOD
+    budget: dict[str, float] | None = None
+    """The 1-σ's parts (SI; they add in quadrature): ``noise``, ``bias`` (the sensor biases), ``burnout_time``
+    and ``drag`` (what the observer does not know of the interceptor)."""
 
     @staticmethod
     def of(true: float, declared: float | None, value: float | None, sigma: float | None,
-           method: str = FIT_METHOD) -> "Estimate":
+           method: str = FIT_METHOD, budget: dict[str, float] | None = None) -> "Estimate":
         """The estimate ``value`` ± ``sigma`` (1-σ) with its 95 % interval (None: not observed)."""
         if value is None or sigma is None or not math.isfinite(value):
             return Estimate(true, declared, None, None, None, method)
-        return Estimate(true, declared, float(value), float(sigma), (value - Z95 * sigma, value + Z95 * sigma), method)
+        return Estimate(true, declared, float(value), float(sigma), (value - Z95 * sigma, value + Z95 * sigma), method,
+                        budget)
 
     def to_json(self) -> dict[str, Any]:
         return {"true": self.true, "declared": self.declared, "estimate": self.estimate, "sigma": self.sigma,
-                "ci95": list(self.ci95) if self.ci95 else None, "method": self.method}
+                "ci95": list(self.ci95) if self.ci95 else None, "method": self.method, "budget": self.budget}
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,8 @@ class FlightTestResult:
     bias_effect: dict[str, Any] | None = None
     fit_speed: Estimate | None = None
     fit_altitude: Estimate | None = None
+    unknowns: ObserverUnknowns | None = None
+    flown_figures: dict[str, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -137,6 +148,8 @@ class FlightTestResult:
         out["sensor_biases"] = {"sigma": r.biases.to_json(),
                                 "figures": {k: f.to_json() for k, f in BIAS_FIGURES.items()},
                                 "effect": self.bias_effect}
+        if self.unknowns is not None:
+            out["observer_unknowns"] = {**self.unknowns.to_json(), "flown": self.flown_figures}
         if self.tracker is not None:
             out["tracker"] = self.tracker.to_json()
         if self.fit_speed is not None and self.fit_altitude is not None:
@@ -148,14 +161,17 @@ class FlightTestResult:
         return out
 
     def statement(self) -> str:
-        """The result in words: 'observed 4.5000 km/s ± 0.03 m/s (95 %), declared 4.5 km/s (consistent); below the 5
-        km/s limit (five) with > 99.9 % confidence'."""
+        """The result in words: 'observed 4.50 ± 0.06 km/s (95 %) (noise ± 0.026 m/s, sensor biases ± 0.0038 m/s,
+        burnout time ± 0.06 km/s, drag ± 0.0069 m/s), declared 4.5 km/s (consistent); below the 5 km/s limit (five)
+        with > 99.9 % confidence' (the parts: each alone as a 95 % half-width)."""
         s = self.burnout_speed
         if s.estimate is None:
             return f"burnout speed not observed: {self.reason}"
         half = Z95 * s.sigma
         words = (f"observed {s.estimate / 1e3:.2f} ± {half / 1e3:.2f} km/s (95 %)" if half >= 5.0 else
                  f"observed {s.estimate / 1e3:.4f} km/s ± {half:.2g} m/s (95 %)")  # km/s to 2 places hides cm/s
+        if s.budget:
+            words += " (" + ", ".join(f"{BUDGET_WORDS[k]} {_half(Z95 * v)}" for k, v in s.budget.items()) + ")"
         if s.declared is not None:
             inside = s.ci95[0] <= s.declared <= s.ci95[1]
             words += f", declared {s.declared / 1e3:g} km/s ({'consistent' if inside else 'outside the interval'})"
@@ -184,6 +200,15 @@ def observer_coverage(obs: Observations, posts: Sequence[SensorPost], burnout_t_
     return out
 
 
+BUDGET_WORDS = {"noise": "noise", "bias": "sensor biases", "burnout_time": "burnout time", "drag": "drag"}
+"""The interval's parts in words (:attr:`Estimate.budget`)."""
+
+
+def _half(half_mps: float) -> str:
+    """A 95 % half-width in words: km/s to 2 places, or m/s below 5 m/s."""
+    return f"± {half_mps / 1e3:.2f} km/s" if half_mps >= 5.0 else f"± {half_mps:.2g} m/s"
+
+
 def _pct(p: float) -> str:
     if p > 0.999:
         return "> 99.9 %"
@@ -198,10 +223,23 @@ def _starts(declared: FlightTest) -> tuple[NDArray, BoostPrior]:
     return np.concatenate([r[0], v[0]]), BoostPrior.of(declared)
 
 
-def _fits(obs: Observations, masks: Sequence[NDArray], test: FlightTest, guess: NDArray, earth: EarthModel) -> BurnoutFit:
+def _fits(obs: Observations, masks: Sequence[NDArray], unknowns: ObserverUnknowns, guess: NDArray,
+          earth: EarthModel) -> BurnoutFit:
     """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch)."""
     both = Observations.concatenate([_as_run(obs, m, k) for k, m in enumerate(masks)])  # fitted together
-    return fit_burnout(both, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=len(masks))
+    return fit_burnout(both, guess, earth=earth, n_runs=len(masks), **unknowns.fit_arguments())
+
+
+def _unknown_parts(fit: BurnoutFit, k: int, earth: EarthModel) -> tuple[NDArray, float, float, NDArray, EarthModel]:
+    """What fit ``k`` carries that a track does not: covariance (6, 6), speed 1-σ (m/s), height 1-σ (m), and the
+    mean shift (6,) to the true burnout (:meth:`~openbmd.verify.track.TrackerEstimate.with_unknowns`)."""
+    parts = [math.hypot(float(fit.budget[w]["burnout_time"][k]), float(fit.budget[w]["drag"][k]))
+             for w in ("speed", "altitude")]
+    return fit.p_unknown[k], parts[0], parts[1], fit.shift[k], earth
+
+
+def _budget(fit: BurnoutFit, k: int, what: str) -> dict[str, float]:
+    return {name: float(v[k]) for name, v in fit.budget[what].items()}
 
 
 def _estimate(fit: BurnoutFit, k: int, what: str, true: float, declared: float | None) -> Estimate:
@@ -209,13 +247,23 @@ def _estimate(fit: BurnoutFit, k: int, what: str, true: float, declared: float |
         return Estimate.of(true, declared, None, None)
     v = float(fit.speed_mps[k] if what == "speed" else fit.altitude_m[k])
     s = float(fit.speed_sigma_mps[k] if what == "speed" else fit.altitude_sigma_m[k])
-    return Estimate.of(true, declared, v, s)
+    return Estimate.of(true, declared, v, s, budget=_budget(fit, k, what))
 
 
-def _tracked(track: TrackerEstimate, what: str, true: float, declared: float | None) -> Estimate:
-    if what == "speed":
-        return Estimate.of(true, declared, track.speed_mps, track.sigma_mps, track.method)
-    return Estimate.of(true, declared, track.altitude_m, track.altitude_sigma_m, track.method)
+def _tracked(track: TrackerEstimate, what: str, true: float, declared: float | None,
+             fit: BurnoutFit | None = None, k: int = 0) -> Estimate:
+    """The track's estimate; its budget takes the noise and biases as the track's own 1-σ splits them in the fit
+    of the same rows, and the burnout time and drag as the fit carries them."""
+    v, s, own = ((track.speed_mps, track.sigma_mps, track.own_sigma_mps) if what == "speed" else
+                 (track.altitude_m, track.altitude_sigma_m, None))
+    budget = None
+    if fit is not None and fit.ok[k]:
+        b = _budget(fit, k, what)
+        data = math.hypot(b["noise"], b["bias"])
+        own = own if own is not None else math.sqrt(max(s ** 2 - b["burnout_time"] ** 2 - b["drag"] ** 2, 0.0))
+        scale = own / data if data > 0 else 1.0
+        budget = {**b, "noise": b["noise"] * scale, "bias": b["bias"] * scale}
+    return Estimate.of(true, declared, v, s, track.method, budget)
 
 
 def _as_run(obs: Observations, mask: NDArray, k: int = 0) -> Observations:
@@ -247,32 +295,49 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     """Fly, observe and estimate the test of ``request`` (see the module docstring)."""
     profile = declare_test(catalog, request.interceptor, request.site, request.azimuth_rad,
                            declared_speed_mps=request.declared_speed_mps, kick_rad=request.kick_rad)
-    test = fly_test(profile, earth, flown_speed_mps=request.flown_speed_mps)
+    seeds = np.random.SeedSequence(request.seed).spawn(4)
+    unknowns = ObserverUnknowns.of(profile.interceptor) if request.unknowns else None
+    flown_figures = None
+    if unknowns is not None:  # the interceptor as built: figures the observer does not know, drawn once
+        burn, beta = unknowns.draw(1, int(seeds[3].generate_state(1)[0]))
+        flown_figures = {"burn_time_s": float(burn[0]), "ballistic_coefficient_kg_m2": float(beta[0])}
+    test = fly_test(profile, earth, flown_speed_mps=request.flown_speed_mps,
+                    **({} if flown_figures is None else {"burn_time_s": flown_figures["burn_time_s"],
+                                                        "beta_kg_m2": flown_figures["ballistic_coefficient_kg_m2"]}))
+    known = unknowns or ObserverUnknowns.none(test.burnout_t_s, test.beta_kg_m2)
     posts = observer_posts(catalog, request.observer, request.instruments, test, earth)
-    seeds = np.random.SeedSequence(request.seed).spawn(3)
     everything = observe(test, posts, dataclasses.replace(request.policy, release="telemetry"), earth,
                          np.random.default_rng(seeds[0]), biases=request.biases)
     allowed = {"none": OWN, "tracks": RELEASED_TRACKS, "telemetry": TELEMETRY}[request.policy.release]
     obs = everything.select(everything.source <= allowed)
-    declared = test if request.flown_speed_mps is None else fly_test(profile, earth)  # as declared
-    guess, boost = _starts(declared)
+    declared = (test if request.flown_speed_mps is None and unknowns is None
+                else fly_test(profile, earth))  # as declared
+    # The observer's guess: the declared flight's burnout state at the burnout time it quotes (the mean).
+    at_mean = (declared if math.isclose(known.burn_time.mean, declared.burnout_t_s, abs_tol=1e-6) else
+               fly_test(profile, earth, burn_time_s=known.burn_time.mean))
+    guess, boost = _starts(at_mean)
+    boost = boost if known.burn_time.sigma == 0.0 else None  # a boost of unknown length is no prior
     ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
     cuts = [(everything.source <= allowed) & (everything.available_t_s <= t) for t in times]
-    fits = _fits(everything, ladder + cuts, test, guess, earth)
+    fits = _fits(everything, ladder + cuts, known, guess, earth)
     k_main = allowed
     fit_speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
     fit_altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m)
     speed, altitude, tracker, rungs = fit_speed, fit_altitude, None, None
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
-        tracks = [track_burnout(_as_run(everything, ladder[s]), guess, test.burnout_t_s, earth,
-                                beta_kg_m2=test.beta_kg_m2, boost=boost) if fits.ok[s] else None for s in range(3)]
+        fa = known.fit_arguments()
+        tracks = [track_burnout(_as_run(everything, ladder[s]), guess, float(fits.t_burnout_s[s]), earth,
+                                beta_kg_m2=fa["beta_kg_m2"], boost=boost, coast_from_s=fa["coast_from_s"]
+                                ).with_unknowns(*_unknown_parts(fits, s, earth)) if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
-        rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None) for t in tracks]
+        rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None, fits, s)
+                 for s, t in enumerate(tracks)]
         if tracker is not None and tracker.ok:
-            speed = _tracked(tracker, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
-            altitude = _tracked(tracker, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m)
+            speed = _tracked(tracker, "speed", test.burnout_speed_mps, profile.declared_speed_mps, fits, allowed)
+            altitude = _tracked(tracker, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m, fits,
+                                allowed)
     criteria = []
     for name, limit in speed_limits(catalog, request.speed_limits_mps):
         conf = None if speed.estimate is None else float(norm.cdf((limit - speed.estimate) / max(speed.sigma, 1e-12)))
@@ -280,7 +345,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                                        profile.declared_speed_mps <= limit))
 
     def row(e: Estimate) -> dict[str, Any]:
-        return {k: v for k, v in e.to_json().items() if k in ("estimate", "sigma", "ci95", "method")}
+        return {k: v for k, v in e.to_json().items() if k in ("estimate", "sigma", "ci95", "method", "budget")}
 
     tightening = [{"data": " + ".join(SOURCE_NAMES[: s + 1]), "rows": int(np.sum(ladder[s])),
                    **row(rungs[s] if rungs is not None and rungs[s] is not None
@@ -297,9 +362,10 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     if request.trials > 0:
         coverage = monte_carlo(test, posts, request.policy, guess, earth, request.trials,
                                np.random.default_rng(seeds[1]), biases=request.biases,
-                               estimator="tracker" if request.with_tracker else "fit", boost=boost)
+                               estimator="tracker" if request.with_tracker else "fit", boost=boost,
+                               unknowns=unknowns, seed=int(seeds[3].generate_state(2)[1]))
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
-                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude)
+                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude, unknowns, flown_figures)
 
 
 def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
@@ -307,30 +373,49 @@ def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
     biases only, with angle biases only, and with all (m/s). Space IR is not in the coast fit: its line-of-sight
     bias costs the speed nothing here."""
     by = {name: float(v[k]) for name, v in fit.speed_sigma_by_mps.items()}
-    return {"speed_sigma_mps": {**by, "all biases": float(fit.speed_sigma_mps[k]), "space-IR line of sight": 0.0},
+    data = math.hypot(float(fit.budget["speed"]["noise"][k]), float(fit.budget["speed"]["bias"][k]))
+    return {"speed_sigma_mps": {**by, "all biases": data, "space-IR line of sight": 0.0},
             "method": FIT_METHOD}
 
 
 def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, guess: NDArray,
                 earth: EarthModel, trials: int, rng: np.random.Generator,
                 biases: SensorBiases = SensorBiases(), estimator: str = "fit",
-                boost: BoostPrior | None = None) -> dict[str, Any]:
+                boost: BoostPrior | None = None, unknowns: ObserverUnknowns | None = None,
+                seed: int = 0) -> dict[str, Any]:
     """``trials`` independent observations of the same test (noise and sensor biases drawn afresh each run),
     each estimated: the share of 95 % intervals that hold the true burnout speed and height, the mean error in
     units of its standard error, and the state's NEES (mean 6 for honest covariances).
 
     ``estimator`` ``"fit"``: the batch fit, every run in one batch. ``"tracker"``: the Stone Soup track of each
     run (one track at a time: a filter is sequential; through the declared ``boost`` too when given), scored the
-    same way, with the batch fit of the same draws beside it (``batch_fit``)."""
+    same way, with the batch fit of the same draws beside it (``batch_fit``).
+
+    With ``unknowns``, each run is also its own interceptor: its burn time and coasting β drawn (under ``seed``)
+    from their catalog ranges and flown (the test's declared speed), while the observer estimates with the declared
+    figures (:meth:`~openbmd.verify.unknowns.ObserverUnknowns.fit_arguments`; ``guess`` is then the declared
+    burnout state at their mean burnout time) and each run is scored against its own truth."""
     if estimator not in ("fit", "tracker"):
         raise ValueError(f"estimator must be 'fit' or 'tracker', not {estimator!r}")
-    obs = observe(test, posts, policy, earth, rng, trials, biases)
-    fit = fit_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, n_runs=trials)
-    fitted = _score(test, trials, fit.ok, fit.x_ecef, fit.p, fit.speed_mps, fit.speed_sigma_mps, fit.altitude_m,
+    runs, flown = [test], None
+    if unknowns is not None and not unknowns.known:
+        burn, beta = unknowns.draw(trials, seed)
+        runs, flown = fly_runs(test.profile, earth, burn, beta, flown_speed_mps=test.flown_speed_mps)
+    known = unknowns or ObserverUnknowns.none(test.burnout_t_s, test.beta_kg_m2)
+    fa = known.fit_arguments()
+    truth = _truths(runs, trials)
+    obs = observe(test, posts, policy, earth, rng, trials, biases, flown)
+    fit = fit_burnout(obs, guess, earth=earth, n_runs=trials, **fa)
+    fitted = _score(truth, trials, fit.ok, fit.x_ecef, fit.p, fit.speed_mps, fit.speed_sigma_mps, fit.altitude_m,
                     fit.altitude_sigma_m)
+    if flown is not None:
+        fitted["budget_median"] = {w: {k: float(np.nanmedian(v)) for k, v in fit.budget[w].items()}
+                                   for w in ("speed", "altitude")}
     if estimator == "fit":
         return {**fitted, "method": FIT_METHOD}
-    tracks = [track_burnout(obs, guess, test.burnout_t_s, earth, beta_kg_m2=test.beta_kg_m2, run=k, boost=boost)
+    tracks = [track_burnout(obs, guess, float(fit.t_burnout_s[k]), earth, beta_kg_m2=fa["beta_kg_m2"], run=k,
+                            boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"]
+                            ).with_unknowns(*_unknown_parts(fit, k, earth))
               if fit.ok[k]
               else TrackerEstimate(None, None, 0) for k in range(trials)]  # Stone Soup: one track at a time
     ok = np.array([t.ok for t in tracks], bool)
@@ -339,37 +424,48 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
         return np.array([getattr(t, name) if t.ok else np.full(shape, np.nan) for t in tracks], float).reshape(
             (trials, *shape))
 
-    tracked = _score(test, trials, ok, column("x_ecef", (6,)), column("p", (6, 6)), column("speed_mps"),
+    tracked = _score(truth, trials, ok, column("x_ecef", (6,)), column("p", (6, 6)), column("speed_mps"),
                      column("sigma_mps"), column("altitude_m"), column("altitude_sigma_m"))
     methods = sorted({t.method for t in tracks if t.ok})
     return {**tracked, "method": "; ".join(methods) or "Stone Soup EKF: no run tracked",
             "batch_fit": {**fitted, "method": FIT_METHOD}}
 
 
-def _score(test: FlightTest, trials: int, ok: NDArray, x: NDArray, p: NDArray, speed: NDArray, speed_sigma: NDArray,
-           altitude: NDArray, altitude_sigma: NDArray) -> dict[str, Any]:
-    """Monte Carlo scores of per-run estimates (R,) and burnout states (R, 6) with covariances (R, 6, 6)."""
+def _truths(runs: Sequence[FlightTest], trials: int) -> dict[str, NDArray]:
+    """Each run's true burnout speed (m/s), height (m) and ECEF state (R, 6): of its own flight, or the one test's."""
+    states = []
+    for t in runs:
+        _, r, v = t.batch.event_ecef("burnout")
+        states.append(np.concatenate([r[0], v[0]]))
+    k = np.arange(trials) if len(runs) == trials else np.zeros(trials, dtype=np.int64)
+    return {"speed": np.array([t.burnout_speed_mps for t in runs])[k],
+            "altitude": np.array([t.burnout_altitude_m for t in runs])[k], "state": np.array(states)[k]}
+
+
+def _score(truth: dict[str, NDArray], trials: int, ok: NDArray, x: NDArray, p: NDArray, speed: NDArray,
+           speed_sigma: NDArray, altitude: NDArray, altitude_sigma: NDArray) -> dict[str, Any]:
+    """Monte Carlo scores of per-run estimates (R,) and burnout states (R, 6) with covariances (R, 6, 6) against
+    each run's truth (:func:`_truths`)."""
     out: dict[str, Any] = {"trials": trials, "estimated": int(ok.sum())}
-    for what, true, est, sig in (("speed", test.burnout_speed_mps, speed, speed_sigma),
-                                 ("altitude", test.burnout_altitude_m, altitude, altitude_sigma)):
+    for what, true, est, sig in (("speed", truth["speed"], speed, speed_sigma),
+                                 ("altitude", truth["altitude"], altitude, altitude_sigma)):
         lo, hi = est - Z95 * sig, est + Z95 * sig
         err = (est - true)[ok]
-        out[what] = {"coverage": float(np.mean((lo[ok] <= true) & (true <= hi[ok]))) if ok.any() else None,
+        out[what] = {"coverage": float(np.mean((lo[ok] <= true[ok]) & (true[ok] <= hi[ok]))) if ok.any() else None,
                      "mean_error": float(err.mean()) if ok.any() else None,
                      "rms_error": float(np.sqrt(np.mean(err ** 2))) if ok.any() else None,
                      "bias_in_standard_errors": float(err.mean() / (err.std(ddof=1) / math.sqrt(err.size)))
                      if err.size > 2 else None}
     out["coverage"] = out["speed"]["coverage"]
-    out["nees"] = _nees(x[ok], p[ok], test) if ok.any() else None
+    out["nees"] = _nees(x[ok], p[ok], truth["state"][ok]) if ok.any() else None
     return out
 
 
-def _nees(x: NDArray, p: NDArray, test: FlightTest) -> dict[str, float]:
+def _nees(x: NDArray, p: NDArray, truth: NDArray) -> dict[str, float]:
     """Normalised estimation error squared of the burnout states ``x`` (R, 6; ECEF, 6 dof) with covariances ``p``:
     its mean (6 when the covariances are honest) and the share inside the 95 % chi-square bound."""
     from scipy.stats import chi2
 
-    _, r, v = test.batch.event_ecef("burnout")
-    err = x - np.concatenate([r[0], v[0]])[None]
+    err = x - truth
     nees = np.einsum("rp,rpq,rq->r", err, np.linalg.inv(p), err)
     return {"mean": float(nees.mean()), "within_95": float(np.mean(nees <= chi2.ppf(0.95, 6))), "dof": 6}

@@ -20,6 +20,8 @@ the transition matrix; a test checks it.)
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,10 +139,27 @@ class TrackerEstimate:
     altitude_sigma_m: float | None = None
     left_out: int = 0
     boost_updates: int = 0
+    own_sigma_mps: float | None = None
+    """The speed's 1-σ from the track's own covariance (noise and biases), before :meth:`with_unknowns`."""
 
     @property
     def ok(self) -> bool:
         return self.speed_mps is not None
+
+    def with_unknowns(self, p_unknown: NDArray, speed_sigma_mps: float, altitude_sigma_m: float,
+                      shift: NDArray, earth: EarthModel) -> "TrackerEstimate":
+        """The estimate with what the track does not carry (the unknown burnout time and drag: their covariance
+        (6, 6), :attr:`~openbmd.verify.estimate.BurnoutFit.p_unknown`, and their 1-σ of speed, m/s, and height, m,
+        from the fit's budget) added to its own, in quadrature, and the mean ``shift`` (6,) of the true burnout
+        from the coast's state at the quoted time added to the state."""
+        if not self.ok or p_unknown is None or not np.all(np.isfinite(p_unknown)):
+            return self
+        x = self.x_ecef + shift
+        speed, _, alt, _ = burnout_gradients(x[None], earth)
+        return dataclasses.replace(self, x_ecef=x, speed_mps=float(speed[0]), altitude_m=float(alt[0]),
+                                   p=self.p + p_unknown, sigma_mps=math.hypot(self.sigma_mps, speed_sigma_mps),
+                                   altitude_sigma_m=math.hypot(self.altitude_sigma_m, altitude_sigma_m),
+                                   own_sigma_mps=self.sigma_mps)
 
     @property
     def method(self) -> str:
@@ -243,7 +262,8 @@ class FilteredTrack:
 
 
 def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                   beta_kg_m2: float | None, boost: BoostPrior | None = None) -> FilteredTrack:
+                   beta_kg_m2: float | None, boost: BoostPrior | None = None,
+                   coast_from_s: float | None = None) -> FilteredTrack:
     """Stone Soup's filter over the rows ``obs`` (one run's, in time order). Without ``boost`` it starts at the
     declared burnout state ``guess_ecef`` and takes the coast rows; with it, it starts at the declared state at the
     first boost row, flies the boost with thrust noise up to burnout, then the coast without (see the module
@@ -257,7 +277,7 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
         return ExtendedKalmanPredictor(BiasAugmentedTransitionModel(ballistic=ballistic, n_bias=bias_sigma.size))
 
     boosting = np.flatnonzero(obs.t_s < t_burnout_s - BURNOUT_GUARD_S) if boost is not None else np.zeros(0, int)
-    coasting = np.flatnonzero(obs.t_s > t_burnout_s + BURNOUT_GUARD_S)
+    coasting = np.flatnonzero(obs.t_s > max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S)
     t0 = float(obs.t_s[boosting[0]]) if boosting.size else t_burnout_s
     mean = boost.state_at(t0) if boosting.size else np.asarray(guess_ecef, float)
     states: list = [GaussianState(StateVector(np.concatenate([mean, np.zeros(bias_sigma.size)])),
@@ -286,15 +306,19 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
 
 
 def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
-                  beta_kg_m2: float | None, run: int = 0, boost: BoostPrior | None = None) -> TrackerEstimate:
+                  beta_kg_m2: float | None, run: int = 0, boost: BoostPrior | None = None,
+                  coast_from_s: float | None = None) -> TrackerEstimate:
     """Track run ``run``'s rows with Stone Soup (the coast, and the boost too given the declared ``boost``) and
     estimate the burnout state from the track smoothed back to burnout (see the module docstring). The coast
-    fixes the burnout state: without coast rows there is no estimate."""
+    fixes the burnout state: without coast rows there is no estimate. Where the burnout time is not known, the
+    coast rows are those after ``coast_from_s`` (the latest burnout), and the burnout state is that coast's at
+    ``t_burnout_s``."""
     use = obs.select(obs.trial == run)
     use = use.select(np.argsort(use.t_s, kind="stable"))
-    if not np.any(use.t_s > t_burnout_s + BURNOUT_GUARD_S):
+    if not np.any(use.t_s > max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S):
         return TrackerEstimate(None, None, 0)
-    track = burnout_filter(use, guess_ecef, t_burnout_s, earth, beta_kg_m2=beta_kg_m2, boost=boost)
+    track = burnout_filter(use, guess_ecef, t_burnout_s, earth, beta_kg_m2=beta_kg_m2, boost=boost,
+                           coast_from_s=coast_from_s)
     if track.coast_updates == 0:
         return TrackerEstimate(None, None, 0, left_out=track.left_out)
     coast_model = track.states[-1].hypothesis.prediction.transition_model

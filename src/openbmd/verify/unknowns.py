@@ -1,0 +1,140 @@
+"""What the observer of a flight test does not know: the interceptor's burn time and its coasting drag.
+
+The tester flies the interceptor as built; the observer knows only the declared (catalog) figures. Where the
+catalog gives a figure a range (``burn_time_s`` of every interceptor is an estimate; the coasting ballistic
+coefficient is the interceptor's catalog figure or the kill-vehicle estimate, 1,000-5,000 kg/m²), the test is
+*flown* with a value drawn from it (the catalog's triangular law, :mod:`openbmd.catalog.variants`) and the
+observer *estimates* with the law's moments:
+
+- **Burnout time.** The observer fits the coast from the latest burnout the range allows (its ``high``), so no
+  row it fits is still under thrust, and quotes the burnout figures at the law's mean burnout time. The true
+  burnout lies anywhere in the range: the speed and height at burnout move along the coast by ``d/dt`` (the
+  coast's deceleration, ~g sin γ, and its climb rate) times the burnout time's 1-σ. Thrust tail-off and the
+  thrust history near burnout are inside this figure: the estimate uses no thrust model at all. With telemetry
+  through burnout the burnout time is *observed* instead (the change point of the speed history,
+  :func:`~openbmd.verify.estimate.burnout_time_from_telemetry`), to milliseconds.
+- **Drag.** The coast is flown with the ballistic coefficient whose inverse is the law's mean of 1/β (drag is
+  linear in 1/β) and the 1-σ of 1/β is carried through the fit's sensitivity to it (consider covariance).
+
+Both enter the interval as first-order terms beside the measurement noise and the sensor biases
+(:class:`~openbmd.verify.estimate.BurnoutFit` ``budget``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from openbmd.catalog import Interceptor
+from openbmd.catalog.variants import triangular, uniforms
+from openbmd.engagement.flyout import KV_BALLISTIC_COEFFICIENT_KG_M2, ballistic_coefficient_kg_m2
+
+KV_BETA_RANGE_KG_M2 = (1000.0, 5000.0)
+"""Range of a coasting kill vehicle's ballistic coefficient (kg/m²), an estimate
+(:data:`~openbmd.engagement.flyout.KV_BALLISTIC_COEFFICIENT_KG_M2`, 3,000, is its mode): used where the catalog
+gives the interceptor no figure of its own."""
+
+_QUADRATURE = 4001
+"""Points of the midpoint rule for the moments of 1/β under its triangular law."""
+
+
+@dataclass(frozen=True)
+class UnknownFigure:
+    """A figure the observer does not know: its catalog value (the law's mode), range (SI) and provenance."""
+
+    key: str
+    nominal: float
+    low: float
+    high: float
+    confidence: str
+    reason: str
+
+    def draw(self, u: NDArray) -> NDArray:
+        """Values at uniforms ``u`` (the catalog's triangular law)."""
+        return triangular(np.asarray(u, float), self.low, self.nominal, self.high)
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.nominal + self.high) / 3.0
+
+    @property
+    def sigma(self) -> float:
+        a, c, b = self.low, self.nominal, self.high
+        return math.sqrt(max(a * a + b * b + c * c - a * b - a * c - b * c, 0.0) / 18.0)
+
+    def inverse_moments(self) -> tuple[float, float]:
+        """Mean and 1-σ of 1/value under the law (midpoint rule on its quantiles)."""
+        inv = 1.0 / self.draw((np.arange(_QUADRATURE) + 0.5) / _QUADRATURE)
+        return float(inv.mean()), float(inv.std())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"nominal": self.nominal, "range": [self.low, self.high], "mean": self.mean, "sigma": self.sigma,
+                "confidence": self.confidence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ObserverUnknowns:
+    """The interceptor figures the observer does not know (burn time s, ballistic coefficient kg/m²)."""
+
+    burn_time: UnknownFigure
+    beta: UnknownFigure
+
+    @staticmethod
+    def of(interceptor: Interceptor) -> "ObserverUnknowns":
+        """From the catalog entry's figures: each ranged one; a figure without a range is known (low = high)."""
+        figs = []
+        for key, nominal, fallback in (("burn_time_s", float(interceptor.burn_time_s), None),
+                                       ("ballistic_coefficient_kg_m2", ballistic_coefficient_kg_m2(interceptor),
+                                        KV_BETA_RANGE_KG_M2)):
+            fig = interceptor.figure(key)
+            if interceptor.value_of(key) is None:  # no figure of its own: the kill-vehicle estimate
+                figs.append(UnknownFigure(key, KV_BALLISTIC_COEFFICIENT_KG_M2, *fallback, "estimate",
+                                          "no catalog figure: a coasting kill vehicle's (openbmd.engagement.flyout)"))
+            elif fig.has_range:
+                figs.append(UnknownFigure(key, nominal, float(fig.low), float(fig.high), str(fig.confidence),
+                                          str(fig.reason or "")))
+            else:
+                figs.append(UnknownFigure(key, nominal, nominal, nominal, str(fig.confidence), "known"))
+        return ObserverUnknowns(*figs)
+
+    @staticmethod
+    def none(burn_time_s: float, beta_kg_m2: float) -> "ObserverUnknowns":
+        """Everything known: the observer's figures are the flown ones."""
+        return ObserverUnknowns(UnknownFigure("burn_time_s", burn_time_s, burn_time_s, burn_time_s, "known", ""),
+                                UnknownFigure("ballistic_coefficient_kg_m2", beta_kg_m2, beta_kg_m2, beta_kg_m2,
+                                              "known", ""))
+
+    def draw(self, n: int, seed: int) -> tuple[NDArray, NDArray]:
+        """``n`` flown (burn time s, β kg/m²) pairs under ``seed`` (paired streams per figure)."""
+        return (self.burn_time.draw(uniforms(seed, "verify.burn_time_s", n)),
+                self.beta.draw(uniforms(seed, "verify.ballistic_coefficient_kg_m2", n)))
+
+    @property
+    def fit_beta_kg_m2(self) -> float:
+        """The ballistic coefficient the observer flies the coast with: 1 / E[1/β]."""
+        return 1.0 / self.beta.inverse_moments()[0]
+
+    @property
+    def inverse_beta_sigma(self) -> float:
+        """1-σ of 1/β (m²/kg)."""
+        return self.beta.inverse_moments()[1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"burn_time_s": self.burn_time.to_json(), "ballistic_coefficient_kg_m2": self.beta.to_json()}
+
+    @property
+    def known(self) -> bool:
+        """True when the observer knows both figures (nothing drawn, nothing carried)."""
+        return self.burn_time.sigma == 0.0 and self.beta.sigma == 0.0
+
+    def fit_arguments(self) -> dict[str, float]:
+        """What :func:`~openbmd.verify.estimate.fit_burnout` takes of these figures: the burnout time the burnout
+        figures are quoted at (the law's mean), the latest it can be (rows after it are coast), its 1-σ, the β the
+        coast is flown with and the 1-σ of 1/β."""
+        return {"t_burnout_s": self.burn_time.mean, "coast_from_s": self.burn_time.high,
+                "burnout_time_sigma_s": self.burn_time.sigma, "beta_kg_m2": self.fit_beta_kg_m2,
+                "inverse_beta_sigma_m2_kg": self.inverse_beta_sigma}
