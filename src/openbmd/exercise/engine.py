@@ -15,12 +15,12 @@ intercept breaks ties. A battery may take an intercept record only when
   and a free fire-unit channel for the whole fly-out.
 
 Where a threat complex holds several objects, a group waits until its sensors have had the time to discriminate
-them, if a window is still open then. An engagement fires a second salvo at once only when no time would be left to look (shoot-shoot at
-the last chance), and only where that second salvo adds more than the first shots its channel time displaces
-(:func:`_double_worth`: where the channels bind, as 80 objects against 8-channel batteries do, doubles would crowd out
-the first shots later objects need, and more interceptors would leak more); otherwise, under ``look_shot_reserve``,
-one salvo is held for the look-shot. Kills
-are drawn with the interceptor's Pk reduced by the PIP error.
+them, if a window is still open then. An engagement fires a second salvo at once only when no time would be left to
+look (shoot-shoot at the last chance), and only where that second salvo adds more than the first shots its channel
+time displaces (:func:`_double_worth`: where the channels bind, as 80 objects against 8-channel batteries do, doubles
+would crowd out the first shots later objects need, and more interceptors would leak more); otherwise, under
+``look_shot_reserve``, one salvo is held for the look-shot. Kills are drawn with the interceptor's Pk reduced by the
+PIP error.
 
 A wave's shots are planned first (interceptors and channels booked), then repaired twice. A single salvo that
 nothing can follow (no window left to look, no channel or interceptors for a second salvo on its battery) moves
@@ -603,8 +603,7 @@ def _rescue_starved(tr, g, bats, rows, n_plan, plan, obj, bat, inv, held, hold_f
         worth = np.full(n_plan, np.inf)  # what each second salvo adds, the one worth least given up first
         for p in range(n_plan):
             if p_rounds[p] == 2:
-                miss = (1.0 - p_pk[p]) ** salvo
-                worth[p] = obj[p_i[p]].value * miss * (1.0 - miss)
+                worth[p] = _second_salvo_gain(obj[p_i[p]].value, p_pk[p], salvo)
         for p in np.argsort(worth):
             if p_rounds[p] != 2:
                 continue
@@ -641,7 +640,7 @@ def _double_worth(g, b, i, lo, hi, pk, booked, bat, obj, g_shots, hopeless, know
     on b overlaps [lo, hi) need, each, its engagement's channel seconds within it, shared among the group's
     batteries that can engage it; if, with both salvos booked, b's free channel seconds there fall short of that
     demand, the second salvo displaces first shots of the average such object's value times b's Pk. It goes ahead
-    only if it adds more: value × miss × (1 − miss), miss = (1 − pk)^salvo."""
+    only if it adds more (:func:`_second_salvo_gain`)."""
     span = hi - lo
     used = 0.0
     for k in range(busy_n[b]):  # booked channel seconds within [lo, hi)
@@ -667,8 +666,15 @@ def _double_worth(g, b, i, lo, hi, pk, booked, bat, obj, g_shots, hopeless, know
     if short <= 0.0 or owed == 0.0:
         return True
     displaced = min(short, salvo * span) / (demand / owed)  # first shots, at the owed ones' mean channel seconds
+    return _second_salvo_gain(obj[i].value, pk, salvo) >= displaced * worth / owed
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _second_salvo_gain(value, pk, salvo):
+    """Value a second salvo adds to a first at an object worth ``value`` (each shot's kill probability ``pk``):
+    value × miss × (1 − miss), miss = (1 − pk)^salvo."""
     miss = (1.0 - pk) ** salvo
-    return obj[i].value * miss * (1.0 - miss) >= displaced * worth / owed
+    return value * miss * (1.0 - miss)
 
 
 @njit(cache=True, error_model="numpy")
@@ -684,8 +690,8 @@ def _owed(g, b, planned, g_shots, hopeless, rec_n, known_dead, salvo):
 
 
 @njit(cache=True, error_model="numpy")
-def _double_lone_shots(tr, g, bats, n_plan, plan, bat, obj, inv, held, known_dead, recognised, next_ok, g_shots, hopeless,
-                       fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
+def _double_lone_shots(tr, g, bats, n_plan, plan, bat, obj, inv, held, known_dead, recognised, next_ok, g_shots,
+                       hopeless, fc, starts, busy, busy_n, memo, prm, approval, veto, self_def):
     """Move a planned single salvo that nothing can follow (no battery of the group has a window left to look,
     and its own battery no channel or interceptors for a second salvo) to another battery of the group that can
     fire two salvos at the object, where that raises its chance of a kill. The assignment credited the shot with a
