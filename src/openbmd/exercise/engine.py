@@ -32,7 +32,9 @@ wait for discrimination, and where the look-shot goes, are planned on what the g
 when it will recognise a decoy.
 
 A group learns of a kill only when a sensor whose data it has sees the intercept; until then it may fire
-again (the waste is counted).
+again (the waste is counted). Where none of its sensors sees an intercept, no look-shot means anything: by doctrine
+the group fires the planned look-shot blind once the assessment would have come, or plans none and treats the shot
+as a last chance.
 
 Random numbers come in per trial, indexed by object and shot, so every mode sees the same luck for
 the same shot (common random numbers) and the answer does not depend on how trials are split.
@@ -61,7 +63,8 @@ OBJECT_DTYPE = np.dtype([("is_warhead", np.bool_), ("value", np.float64), ("asse
                          ("static_cause", np.int64), ("t0", np.float64), ("burnout", np.float64)])
 PARAM_DTYPE = np.dtype([("salvo", np.int64), ("sls", np.bool_), ("look_reserve", np.bool_), ("joint", np.bool_),
                         ("ka_delay", np.float64), ("decision", np.float64), ("n_parties", np.int64),
-                        ("sample_dt", np.float64), ("track_window", np.float64), ("track_q", np.float64)])
+                        ("sample_dt", np.float64), ("track_window", np.float64), ("track_q", np.float64),
+                        ("blind_follow_up", np.bool_)])
 # cause codes: index in openbmd.exercise.geometry.CAUSES, plus one
 _NO_TRACK, _NO_FC, _INVENTORY, _CHANNELS, _DECOY, _PK_MISS, _VETO, _UNASSIGNED = 1, 2, 6, 7, 8, 9, 10, 11
 LOG_FIELDS = 9
@@ -318,7 +321,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
     n, n_bat = obj.shape[0], bat.shape[0]
     n_groups = data_of.shape[0]
     n_parties = prm[0].n_parties
-    salvo, sls, ka = prm[0].salvo, prm[0].sls, prm[0].ka_delay
+    salvo, sls, ka, blind = prm[0].salvo, prm[0].sls, prm[0].ka_delay, prm[0].blind_follow_up
     dt = prm[0].sample_dt
     fc = (rec_f, rec_n, use, use_lat, sig, revisit, last_seen, t0, dt, usable, n_usable, accuracy,
           prm[0].track_window, prm[0].track_q, burnout)
@@ -419,8 +422,10 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                                       look_spare)
                     for q in range(bats.size):
                         if e_t[i, q] < np.inf:
-                            p_kill = _engagement_pk(e_pk[i, q], e_t[i, q] + ka, q, salvo, sls, look_pk, look_last,
-                                                    look_spare)
+                            # a look where the group sees the intercept; else a blind follow-up, or none
+                            seen_hit = blind or _assessable(g, i, rec_i[i, bats[q], e_r[i, q], 1], data_of, seen)
+                            p_kill = _engagement_pk(e_pk[i, q], e_t[i, q] + ka if seen_hit else np.inf, q, salvo,
+                                                    sls, look_pk, look_last, look_spare)
                             cost[r, q] = e_t[i, q] - _VALUE_WEIGHT * (obj[i].value + 1e-3) * p_kill
                 choice = assign_capacitated(cost, slots)
                 # The wave's plan is booked first (interceptors and channels), repaired where a shoot-shoot
@@ -454,7 +459,11 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     if sls and spare >= 2 * salvo:
                         look = -1
                         until = known_dead[g, i]  # it plans a look-shot at what it believes a threat
-                        for q2 in range(bats.size):
+                        # Where none of the group's sensors sees the intercept there is nothing to look at: the
+                        # follow-up is blind (fired once the assessment would have come) or there is none, and the
+                        # shot is a last chance (shoot-shoot where a second salvo is worth its channels).
+                        n_look = bats.size if blind or _assessable(g, i, rec_i[i, b, rr, 1], data_of, seen) else 0
+                        for q2 in range(n_look):
                             b2 = bats[q2]
                             spare2 = inv[b2] - bat[b2].reserve - held[b2] - (salvo if b2 == b else 0)
                             if spare2 >= salvo:
@@ -527,7 +536,7 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                     for g in range(n_groups):
                         if known_dead[g, i] == np.inf:
                             for p in range(n_parties):
-                                if data_of[g, p] and seen[p, i, kill_j[i]]:
+                                if _assessable_by(g, p, i, kill_j[i], data_of, seen):
                                     known_dead[g, i] = min(known_dead[g, i], kill_t[i] + ka + data_lat[g, p])
                     if hold_for[i] >= 0 and known_dead[bat[hold_for[i]].group, i] < np.inf:
                         held[hold_for[i]] -= salvo
@@ -555,6 +564,22 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
             if not hit_assets[a]:
                 saved += asset_value[a]
         defended[tr] = saved / total_value if total_value > 0 else 1.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _assessable_by(g, p, i, j, data_of, seen):
+    """Whether group g hears party p's sensors and they see object i at sample j: a kill there can be assessed."""
+    return data_of[g, p] and seen[p, i, j]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _assessable(g, i, j, data_of, seen):
+    """Whether any sensor group g hears sees object i at sample j (an intercept): only then can the group assess
+    the kill, and a look-shot after it means anything."""
+    for p in range(data_of.shape[1]):
+        if _assessable_by(g, p, i, j, data_of, seen):
+            return True
+    return False
 
 
 @njit(cache=True, error_model="numpy")

@@ -139,6 +139,7 @@ class Prepared:
     look_shot_reserve: bool
     kill_assessment_s: float
     decision_s: float
+    unassessed_follow_up: str  # Doctrine.unassessed_follow_up
 
 
 def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects:
@@ -303,7 +304,7 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
             strip_j, _in_complex(objects), th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
             mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
             coop.joint_veto_probability, doc.salvo, doc.shoot_look_shoot, doc.look_shot_reserve,
-            tl.kill_assessment_delay_s, tl.decision_delay_s)
+            tl.kill_assessment_delay_s, tl.decision_delay_s, doc.unassessed_follow_up)
     return out
 
 

@@ -40,7 +40,7 @@ def engine_inputs(prep: Prepared) -> tuple:
     prm["salvo"], prm["sls"], prm["look_reserve"], prm["joint"] = (prep.salvo, prep.shoot_look_shoot,
                                                                    prep.look_shot_reserve, prep.joint)
     prm["ka_delay"], prm["decision"], prm["n_parties"] = prep.kill_assessment_s, prep.decision_s, len(prep.parties)
-    prm["sample_dt"] = SAMPLE_DT_S
+    prm["sample_dt"], prm["blind_follow_up"] = SAMPLE_DT_S, prep.unassessed_follow_up == "re-engage"
     model, posts = prep.tracks.model, prep.tracks.posts
     prm["track_window"], prm["track_q"] = model.boost_window_s, model.q_boost_m2_s3
     accuracy = np.array([model.accuracy_scale(int(c)) for c in posts.model_class], float)

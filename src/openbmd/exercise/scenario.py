@@ -115,6 +115,11 @@ class Doctrine(_Frozen):
     salvo: int = Field(1, ge=1, le=4)
     reserve_fraction: float = Field(0.0, ge=0, lt=1)
     look_shot_reserve: bool = Field(True, description="Hold an interceptor for each planned look-shot")
+    unassessed_follow_up: Literal["re-engage", "shoot-shoot"] = Field(
+        "re-engage", description="Where none of the deciding group's sensors sees the intercept, no kill can be "
+                                 "assessed: 're-engage' plans the look-shot anyway and fires it blind, once the "
+                                 "assessment would have come, whatever the first shot did; 'shoot-shoot' plans no "
+                                 "look and fires a second salvo at once where it is worth its channel time")
     discrimination: dict[Literal["early-warning", "surveillance", "fire-control"], Discrimination] = Field(
         default_factory=_default_discrimination, description="Per sensor role: decoy discrimination")
     light_decoy_strip_altitude_m: float = Field(
