@@ -171,3 +171,16 @@ def test_a_bus_that_lands_before_its_last_release_names_its_shot():
     with pytest.raises(ShotError, match="before its last release") as err:
         fly_threats(shots, E, sample_dt_s=DT)
     assert err.value.index == 1 and err.value.argument == "rvs"
+
+
+def test_a_shot_may_ask_for_no_decoys_where_the_bus_carries_some():
+    """Unset decoys take the bus's own ``decoys_per_rv``; 0 asks for none; a number overrides it."""
+    decoyed = SS18.model_copy(update={"post_boost": SS18.post_boost.model_copy(update={"decoys_per_rv": 2})})
+    kinds = {d: fly_threats([ThreatShot(decoyed, *LAUNCH, *TARGET, decoys=d)], E, sample_dt_s=DT).kind
+             for d in (None, 0, 1)}
+    rvs = decoyed.post_boost.rvs
+    for d, per in ((None, 2), (0, 0), (1, 1)):
+        assert np.sum(kinds[d] == ObjectKind.DECOY) == rvs * per
+        assert np.sum(kinds[d] == ObjectKind.WARHEAD) == rvs and np.sum(kinds[d] == ObjectKind.BOOSTER) == 1
+    assert ThreatShot(decoyed, *LAUNCH, *TARGET).decoys_flown == 2
+    assert ThreatShot(CAT.missile("generic-icbm"), *LAUNCH, *TARGET).decoys_flown == 0

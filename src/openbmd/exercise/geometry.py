@@ -139,7 +139,7 @@ class Prepared:
     look_shot_reserve: bool
     kill_assessment_s: float
     decision_s: float
-    unassessed_follow_up: str  # Doctrine.unassessed_follow_up
+    unassessed_follow_up: str = "re-engage"  # Doctrine.unassessed_follow_up
 
 
 def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects:

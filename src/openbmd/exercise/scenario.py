@@ -136,10 +136,12 @@ class Raid(_Frozen):
     target: Name
     launch_time_s: float = Field(0.0, ge=0)
     count: int = Field(1, ge=1, le=100)
-    decoys: int = Field(0, ge=0, le=10, description="Light decoys per missile, flying with the warhead until the "
-                                                    "atmosphere strips them or a sensor discriminates them; for a "
-                                                    "missile with a post-boost vehicle, per warhead, released "
-                                                    "with it by the bus (0: the catalog bus's decoys_per_rv)")
+    decoys: int | None = Field(None, ge=0, le=10, description="Light decoys per missile, flying with the warhead "
+                                                              "until the atmosphere strips them or a sensor "
+                                                              "discriminates them (unset: none); for a missile with "
+                                                              "a post-boost vehicle, per warhead, released with it "
+                                                              "by the bus (unset: the catalog bus's decoys_per_rv; "
+                                                              "0: none)")
 
 
 class Asset(_Frozen):

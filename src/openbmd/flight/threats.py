@@ -123,8 +123,8 @@ class FlownThreats:
 class ThreatShot:
     """One raid entry: ``count`` missiles of one type from a launch point at an aim point (geodetic, rad),
     launched ``launch_t_s`` (s) after the epoch, each with ``decoys`` light decoys on its own path; for a missile
-    with a post-boost vehicle ``decoys`` are per warhead, released with it by the bus (0: the catalog bus's
-    ``decoys_per_rv``)."""
+    with a post-boost vehicle ``decoys`` are per warhead, released with it by the bus (None: the catalog bus's
+    ``decoys_per_rv``; 0: none)."""
 
     missile: "Missile"
     launch_lat_rad: float
@@ -133,7 +133,20 @@ class ThreatShot:
     target_lon_rad: float
     launch_t_s: float = 0.0
     count: int = 1
-    decoys: int = 0
+    decoys: int | None = None
+
+    @property
+    def decoys_flown(self) -> int:
+        """The decoys this shot flies (:func:`decoys_flown`)."""
+        return decoys_flown(self.missile, self.decoys)
+
+
+def decoys_flown(missile: "Missile", decoys: int | None) -> int:
+    """Decoys a shot of ``missile`` flies beside each warhead: ``decoys``; where unset, a bus's own
+    ``decoys_per_rv``, and none for a missile without one."""
+    if decoys is not None:
+        return decoys
+    return missile.post_boost.decoys_per_rv if missile.post_boost is not None else 0
 
 
 class ShotError(InputError):
@@ -175,7 +188,7 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
 
     A missile without a post-boost vehicle is one warhead (kind warhead) with its ``decoys`` (kind decoy) on
     its path. One with a bus (the catalog's ``post_boost``) releases its warheads one by one along the bus's
-    path, each with ``decoys`` decoys (or, where the shot gives none, the bus's own ``decoys_per_rv``), and
+    path, each with ``decoys`` decoys (where the shot leaves them unset, the bus's own ``decoys_per_rv``), and
     leaves the spent bus (kind booster), all on the missile's sample grid: each object rides with the bus up
     to its release (see :func:`openbmd.flight.pbv.release_on_samples`). ``cluster`` numbers the objects that
     left together (a warhead and its decoys).
@@ -197,20 +210,23 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
     parts = []
     released: dict[int, tuple[NDArray, NDArray, NDArray]] = {}  # shot -> its objects' rows, kinds and clusters
     n_rows = len(shots)
-    groups = dict.fromkeys((s.missile.name, None if s.missile.post_boost is None else s.decoys) for s in shots)
-    for name, decoys in groups:
-        rows = [k for k, s in enumerate(shots) if s.missile.name == name
-                and (None if s.missile.post_boost is None else s.decoys) == decoys]
+    def group_of(s: ThreatShot) -> tuple:  # one batch per missile, and per decoy count for a bus
+        return (s.missile.name, s.missile.post_boost is not None, s.decoys_flown if s.missile.post_boost is not None
+                else None)
+
+    groups = dict.fromkeys(group_of(s) for s in shots)
+    for name, bus, decoys in groups:
+        rows = [k for k, s in enumerate(shots) if group_of(s) == (name, bus, decoys)]
         missile = shots[rows[0]].missile
         a = np.array([aims[_aim_key(shots[k])] for k in rows])
         lat, lon = (np.array([getattr(shots[k], f) for k in rows]) for f in ("launch_lat_rad", "launch_lon_rad"))
         launch_t = [shots[k].launch_t_s for k in rows]
-        if decoys is None:
+        if not bus:
             parts.append((rows, fly_aimed(vehicle_from_missile(missile), lat, lon, a[:, 0], a[:, 1], a[:, 2], earth,
                                           sample_dt_s=sample_dt_s, t_launch_s=launch_t, t_max_s=t_max_s)))
             continue
         plan = plan_of(missile)
-        plan = replace(plan, decoys_per_rv=decoys or plan.decoys_per_rv)
+        plan = replace(plan, decoys_per_rv=decoys)
         flights = fly_launches(vehicle_from_missile(missile), lat, lon, a[:, 0], a[:, 1], earth, cutoff_s=a[:, 2],
                                t_launch_s=launch_t, sample_dt_s=sample_dt_s, t_max_s=t_max_s)
         try:
@@ -226,8 +242,9 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
     table = FlownThreats.gather(parts, n_rows)
     index, kinds, clusters = [], [], []
     for k, s in enumerate(shots):  # a handful of raid entries, each a few missiles' objects in one go
-        rows_k, kind_k, cluster_k = released.get(k, (np.full(1 + s.decoys, k), np.array(
-            [int(ObjectKind.WARHEAD)] + [int(ObjectKind.DECOY)] * s.decoys), np.zeros(1 + s.decoys, dtype=np.int64)))
+        d = s.decoys_flown
+        rows_k, kind_k, cluster_k = released.get(k, (np.full(1 + d, k), np.array(
+            [int(ObjectKind.WARHEAD)] + [int(ObjectKind.DECOY)] * d), np.zeros(1 + d, dtype=np.int64)))
         index.append(np.tile(rows_k, s.count))
         kinds.append(np.tile(kind_k, s.count))
         per = int(cluster_k.max()) + 1

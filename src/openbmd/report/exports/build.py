@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from openbmd.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef, wgs84
+from openbmd.flight.threats import decoys_flown
 from openbmd.report.exports.geometry import cells_area, coverage_fan, coverage_ground_range_m
 from openbmd.report.exports.scene import Scene, SceneArea, ScenePath, ScenePoint
 
@@ -197,11 +198,12 @@ def exercise_geometry(scenario: Any, catalog: Any) -> tuple[list[ScenePoint], li
                 points.append(ScenePoint("sensors", f"{party.name}: {s}", entry.lat_deg, entry.lon_deg,
                                          figures={"party": party.name}, sources=sources_of(entry)))
     for r in scenario.raid:
-        o = catalog.place(r.origin)
+        o, m = catalog.place(r.origin), catalog.missile(r.missile)
         points.append(ScenePoint("launches", f"{r.missile} ×{r.count} from {r.origin} at {r.target}", o.lat_deg,
                                  o.lon_deg, t_s=r.launch_time_s, figures={"missile": r.missile, "count": r.count,
-                                                                         "target": r.target, "decoys": r.decoys},
-                                 sources=sources_of(catalog.missile(r.missile))))
+                                                                         "target": r.target,
+                                                                         "decoys": decoys_flown(m, r.decoys)},
+                                 sources=sources_of(m)))
     for a in scenario.assets:
         place = catalog.place(a.place)
         points.append(ScenePoint("targets", place.display_name, place.lat_deg, place.lon_deg,
@@ -228,7 +230,8 @@ def exercise_scene(scenario: Any, catalog: Any, earth: EarthModel | None = None)
     raid = [scenario.raid[i] for i in entries]
     paths = flown_paths(threats, [first[i] for i in entries],
                         [f"{r.missile} {r.origin} → {r.target} (raid {i})" for i, r in zip(entries, raid)],
-                        "trajectories", [{"launch_time_s": r.launch_time_s, "count": r.count, "decoys": r.decoys}
+                        "trajectories", [{"launch_time_s": r.launch_time_s, "count": r.count,
+                                          "decoys": decoys_flown(catalog.missile(r.missile), r.decoys)}
                                          for r in raid],
                         [sources_of(catalog.missile(r.missile)) for r in raid], earth)
     return Scene(scenario.name, tuple(points), tuple(paths), tuple(areas))
