@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m openbmd.warmup  # numba's cache, warm: the first command pays no compilation
+	$(BIN)/python -m openbmd.warmup  # numba's cache and the fly-out tables', warm: the first command pays no compilation
 	touch $(STAMP)
 
 demo: setup

@@ -845,7 +845,8 @@ class ThreatResult:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per (missile, area, assumption set): greatest range (m), the year it exists from, whether it
-        exists in the assessed year, targets and countries reached, median joint warning time (s)."""
+        exists in the assessed year, whether it nears orbital speed, targets and countries reached, median joint
+        warning time (s)."""
         import numpy as np
 
         rows = []
@@ -853,7 +854,7 @@ class ThreatResult:
             joint = [w for w in t.warning_time_s.get("joint", {}).values() if w is not None]
             rows.append({"missile": t.missile, "area": t.area, "assumption": t.assumption,
                          "max_range_m": t.max_range_m, "first_year": t.first_year, "exists": t.exists,
-                         "targets": len(t.reaches), "countries": len(t.countries),
+                         "orbital": t.orbital, "targets": len(t.reaches), "countries": len(t.countries),
                          "median_joint_warning_s": float(np.median(joint)) if joint else None})
         return _dataframe(rows).set_index(["missile", "area", "assumption"])
 

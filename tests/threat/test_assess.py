@@ -128,8 +128,10 @@ def test_differing_fields_on_constructed_sets():
 def test_json_has_the_documented_shape(result):
     data = result.to_json()
     t = data["threats"][0]
-    for key in ("missile", "area", "assumption", "max_range_m", "reaches", "flight_time_s", "warning_time_s"):
+    for key in ("missile", "area", "assumption", "max_range_m", "reaches", "flight_time_s", "warning_time_s",
+                "orbital"):
         assert key in t
+    assert not any(t["orbital"] for t in data["threats"])  # Shahab-3 and Sejjil-2 are far from orbital speed
     assert set(t["warning_time_s"]) == {"nato", "russia", JOINT}
     d = data["divergence"][0]
     assert {"missile", "field", "values", "consequence"} <= set(d)

@@ -149,3 +149,43 @@ def test_a_polygon_area_reaches_at_least_what_each_of_its_points_reaches():
     # every target is flown at from the nearest launch point that reaches it
     rows = area_reach.via[0][area_reach.inside[0]]
     assert np.all(area_reach.point_area[rows] == 0)
+
+
+@pytest.fixture(scope="module")
+def hwasong_contour():
+    """Hwasong-14 from Tabriz on 8 launch azimuths: near-orbital eastward (farthest shot 19,151 km due east)."""
+    am = assumed_missile(CAT.missile("hwasong-14"), MissileAssumption(missile="hwasong-14"), EARTH)
+    tabriz = CAT.place("tabriz")
+    return am, reach_contours(am.vehicle, np.radians([tabriz.lat_deg]), np.radians([tabriz.lon_deg]), EARTH,
+                              n_azimuth=8)
+
+
+def test_near_the_antipode_the_contour_is_the_aimed_maximum_range_not_the_farthest_shot(hwasong_contour):
+    """Due east, where Hwasong-14's farthest full-burn shot passes 85 % of the way to the antipode, the contour's
+    range is the aimed maximum range (where the interval of the bearing every point of is reached ends), within
+    1 %, and short of the farthest shot; the contour point lies on the bearing at that distance."""
+    from openbmd.earth import geodesic_inverse
+    from openbmd.flight.aim import _reach_and_farthest
+    from openbmd.flight.propagate import Tolerances
+
+    am, c = hwasong_contour
+    lat0, lon0 = c.launch_lat_rad[0], c.launch_lon_rad[0]
+    east = int(np.argmin(np.abs(c.azimuth_rad - math.pi / 2)))
+    reach, far = (float(x[0]) for x in _reach_and_farthest(am.vehicle, lat0, lon0, np.array([math.pi / 2]), EARTH,
+                                                             Tolerances()))
+    assert far > 0.85 * 20_000e3 and reach < 0.99 * far  # the farthest impact would overstate the reach
+    assert c.range_at_bearing_m(0, np.array([math.pi / 2]))[0] == pytest.approx(reach, rel=1e-2)
+    dist, bearing, _ = geodesic_inverse(lat0, lon0, c.impact_lat_rad[0, east], c.impact_lon_rad[0, east], EARTH)
+    assert float(bearing) == pytest.approx(math.pi / 2, abs=1e-6)
+    assert float(dist) == pytest.approx(c.range_m[0, east], rel=1e-9)
+    assert c.max_range_m[0] < 0.99 * far
+
+
+def test_a_near_orbital_missile_is_marked_orbital_and_an_ordinary_one_is_not(hwasong_contour):
+    _, c = hwasong_contour
+    assert c.orbital.tolist() == [True]
+    for name in ("shahab-3", "generic-icbm"):  # 1,300 and 12,800 km: far from orbital speed
+        am = assumed_missile(CAT.missile(name), MissileAssumption(missile=name), EARTH)
+        ordinary = reach_contours(am.vehicle, np.radians([SHAHRUD.lat_deg]), np.radians([SHAHRUD.lon_deg]), EARTH,
+                                  n_azimuth=8)
+        assert ordinary.orbital.tolist() == [False]

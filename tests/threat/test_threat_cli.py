@@ -117,3 +117,13 @@ def test_range_changes_never_read_minus_zero():
 
     assert [_signed_km(m) for m in (-300.0, 0.0, 499.0, -501.0, 1_234_567.0)] == [
         "unchanged", "unchanged", "unchanged", "-1 km", "+1,235 km"]
+
+
+def test_a_near_orbital_missile_is_marked_orbital_in_a_plain_sentence(capsys):
+    """Hwasong-14 from Tabriz wraps toward the antipode eastward: the table is followed by a sentence saying so,
+    with the greatest range it quotes; Shahab-3 beside it gets none."""
+    assert main(["threat", "--areas", "tabriz", "--missiles", "hwasong-14,shahab-3", "--assumptions", "nato",
+                 "--azimuths", "8", "--quiet"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Orbital: hwasong-14 from tabriz under nato nears orbital speed" in text
+    assert "Orbital: shahab-3" not in text

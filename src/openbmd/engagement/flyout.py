@@ -313,7 +313,8 @@ def flyout_table(interceptor: Interceptor, earth: EarthModel, *,
     With another speed, the catalog's maximum range and altitude scale by the ratio
     of kinematic reach at the two speeds, so a faster interceptor reaches farther
     in proportion. ``coarse`` tables are cheaper (see :func:`build_table`). Tables are cached
-    per (interceptor, speed, resolution, Earth).
+    per (interceptor, speed, resolution, Earth) in memory and on disk (:mod:`openbmd.diskcache`: built once per
+    machine and code version; ``OPENBMD_CACHE=off`` turns the disk cache off).
     """
     i = interceptor
     speed = float(burnout_speed_mps or i.burnout_speed_mps)
@@ -326,9 +327,36 @@ def ballistic_coefficient_kg_m2(interceptor: Interceptor) -> float:
     return float(interceptor.ballistic_coefficient_kg_m2 or KV_BALLISTIC_COEFFICIENT_KG_M2)
 
 
+_CODE = ("openbmd.engagement.flyout", "openbmd.flight.propagate", "openbmd.flight._kernel", "openbmd.earth.frames",
+         "openbmd.earth.model", "openbmd.earth.kernels", "openbmd.earth.constants")
+"""Modules whose source determines a table: their hash salts the disk cache's keys (:mod:`openbmd.diskcache`)."""
+
+_SCALARS = ("burnout_speed_mps", "burn_time_s", "range_step_m", "alt_step_m", "min_alt_m", "max_alt_m",
+            "max_range_m")
+
+
 @lru_cache(maxsize=64)
 def _cached(name: str, catalog_speed: float, speed: float, burn_time_s: float, min_alt: float, max_alt: float,
             max_range: float, earth: EarthModel, coarse: bool, beta_kg_m2: float) -> FlyoutTable:
+    """The table of these inputs: from memory, else from the disk cache, else built (and stored on disk)."""
+    from openbmd import diskcache
+
+    args = (name, catalog_speed, speed, burn_time_s, min_alt, max_alt, max_range, earth, coarse, beta_kg_m2)
+    key = repr(("flyout", args, (_N_RANGE, _N_ALT, _N_KICK, _FAN_SITE), diskcache.code_salt(_CODE)))
+    stored = diskcache.load("flyout", key)
+    if stored is not None:
+        scalars, time_s = stored.get("scalars"), stored.get("time_s")
+        if (scalars is not None and time_s is not None and scalars.shape == (len(_SCALARS),)
+                and time_s.ndim == 2 and time_s.dtype == np.float64):
+            return FlyoutTable(name, time_s=time_s, **dict(zip(_SCALARS, scalars.tolist())))
+    table = _build(*args)
+    diskcache.save("flyout", key, {"scalars": np.array([getattr(table, k) for k in _SCALARS], float),
+                                   "time_s": table.time_s})
+    return table
+
+
+def _build(name: str, catalog_speed: float, speed: float, burn_time_s: float, min_alt: float, max_alt: float,
+           max_range: float, earth: EarthModel, coarse: bool, beta_kg_m2: float) -> FlyoutTable:
     if speed != catalog_speed:
         base_range, base_alt = kinematic_reach(catalog_speed, burn_time_s, earth, min_alt, beta_kg_m2)
         new_range, new_alt = kinematic_reach(speed, burn_time_s, earth, min_alt, beta_kg_m2)

@@ -44,7 +44,10 @@ class Threat:
     and ``warning_time_s`` (party -> place -> s, None where no sensor of that party sees it) cover those
     the aiming solved (``unaimed`` lists the rest, at the very edge of reach). ``countries`` maps ISO
     codes to ``"whole"`` or ``"part"``. ``first_year`` is the set's year from which the missile exists
-    (None: the set is silent) and ``exists`` whether it does in the assessed year.
+    (None: the set is silent) and ``exists`` whether it does in the assessed year. ``orbital``: the missile
+    nears orbital speed from the area (:class:`~openbmd.threat.reach.ReachContour`'s ``orbital``): its farthest
+    shots wrap toward the point opposite the launch point, where the contour is the maximum range (the end of the
+    interval of each bearing that every point of is reached), not the farthest impact.
     """
 
     missile: str
@@ -63,6 +66,7 @@ class Threat:
     unaimed: tuple[str, ...]
     first_year: int | None
     exists: bool
+    orbital: bool
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -72,6 +76,7 @@ class Threat:
                 "reentry_speed_mps": dict(self.reentry_speed_mps),
                 "warning_time_s": {p: dict(w) for p, w in self.warning_time_s.items()},
                 "unaimed": list(self.unaimed), "first_year": self.first_year, "exists": self.exists,
+                "orbital": self.orbital,
                 "contour": {"lat_deg": list(self.contour_lat_deg), "lon_deg": list(self.contour_lon_deg)}}
 
 
@@ -258,7 +263,8 @@ def assess_missile(catalog: Catalog, missile: str, aset: AssumptionSet, area_nam
             reentry_speed_mps={n: _finite(v) for n, v in zip(names, flights.reentry_speed_mps[rows])},
             warning_time_s={p: {n: _finite(w) for n, w in zip(names, flights.warning_time_s[p][rows])}
                             for p in posts},
-            unaimed=tuple(sorted(set(reached) - set(names))), first_year=first_year, exists=exists))
+            unaimed=tuple(sorted(set(reached) - set(names))), first_year=first_year, exists=exists,
+            orbital=bool(contours.orbital[rows_k].any())))
     return out
 
 

@@ -6,6 +6,12 @@ the flight kernel, refined twice about the best angle). The contour joins those 
 points; on the rotating Earth it reaches farther eastward than westward and bends with the
 ground tracks, so it is no circle. A point is within reach when its geodesic distance from the
 launch point is no more than the contour's, interpolated at its bearing.
+
+Near the point opposite the launch point (a near-orbital missile, mostly eastward) the farthest impact is no longer
+the reach: the contour takes there the maximum range of :func:`openbmd.flight.maximum_range_m`, where the interval
+of the bearing that every point of is reachable ends (Hwasong-14 due east of Tabriz: 18,771 km, though single
+points out to 19,151 km are hit). Such a missile is marked ``orbital``, as is one some shot of which never comes
+down.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from openbmd.earth import EarthModel, geodesic_inverse
+from openbmd.earth import EarthModel, geodesic_direct, geodesic_inverse
 from openbmd.flight import Tolerances, Vehicle, fly_launches
+from openbmd.flight._kernel import ST_TIMEOUT
+from openbmd.flight.aim import _NEAR_ANTIPODE, _antipode_distance_m, _reach_and_farthest
 
 KICK_MIN_RAD, KICK_MAX_RAD = math.radians(0.5), math.radians(80.0)
 """Pitch-over angles surveyed (rad): from nearly vertical to nearly flat."""
@@ -29,6 +37,13 @@ N_KICK, N_REFINE, REFINEMENTS = 12, 5, 2
 REACH_TOLERANCES = Tolerances(rtol=1e-6)
 """Integrator tolerances of the survey: ranges within about 1e-5 of the default's, in under half the steps."""
 
+SCREEN_ANTIPODE = 0.75
+"""Contour range, as a fraction of the distance to the point opposite the launch point, beyond which a launch
+azimuth's bearing is asked for its maximum range (:func:`openbmd.flight.aim._reach_and_farthest`); the contour
+takes it where that bearing's farthest shot passes :data:`openbmd.flight.aim._NEAR_ANTIPODE` of the way. Below
+0.85 because near the antipode a launch azimuth's farthest shot falls short of its bearing's (Hwasong-14 from
+Tabriz, launch azimuth 120 deg: 16,332 km, 0.82 of the way; bearing 120 deg: 17,822 km, 0.89)."""
+
 
 @dataclass(frozen=True)
 class ReachContour:
@@ -36,7 +51,14 @@ class ReachContour:
 
     ``launch_lat_rad``/``launch_lon_rad`` (A,); ``azimuth_rad`` (Z,) launch azimuths (clockwise from north);
     ``impact_lat_rad``/``impact_lon_rad``/``range_m``/``bearing_rad`` (A, Z): the farthest impact point on
-    each launch azimuth, its geodesic distance (m) and its bearing from the launch point (rad).
+    each launch azimuth, its geodesic distance (m) and its bearing from the launch point (rad); where the
+    farthest shot on the azimuth's bearing passes 85 % of the way to the antipode, the point on that bearing
+    (``bearing_rad`` = ``azimuth_rad``) at its maximum range instead (see the module docstring).
+    ``orbital`` (A,): whether from that launch point some shot of the survey does not come down before the time
+    limit (as :func:`openbmd.flight.reconstruct` marks an orbital fit), or the farthest shot on some bearing passes
+    85 % of the way to the antipode, at about 99 % of orbital speed (Hwasong-14 due east of Tabriz: 0.993 of the
+    circular speed at burnout; reconstruct's 97 % would also mark SS-25 there, 0.972 at 14,011 km, an ordinary
+    ballistic shot).
     """
 
     launch_lat_rad: NDArray
@@ -46,6 +68,7 @@ class ReachContour:
     impact_lon_rad: NDArray
     range_m: NDArray
     bearing_rad: NDArray
+    orbital: NDArray
 
     @property
     def max_range_m(self) -> NDArray:
@@ -124,6 +147,7 @@ def reach_contours(vehicle: Vehicle, launch_lat_rad: NDArray, launch_lon_rad: ND
     kicks = np.tile(np.linspace(KICK_MIN_RAD, KICK_MAX_RAD, N_KICK), (nodes, 1))
     best_r = np.full(nodes, -1.0)
     best_lat, best_lon = np.full(nodes, np.nan), np.full(nodes, np.nan)
+    stays_up = np.zeros(nodes, dtype=bool)
     step = (KICK_MAX_RAD - KICK_MIN_RAD) / (N_KICK - 1)
     for round_ in range(REFINEMENTS + 1):
         m = kicks.shape[1]
@@ -138,6 +162,7 @@ def reach_contours(vehicle: Vehicle, launch_lat_rad: NDArray, launch_lon_rad: ND
         best_r = np.where(better, rng[rows, j], best_r)
         best_lat = np.where(better, ilat[rows, j], best_lat)
         best_lon = np.where(better, ilon[rows, j], best_lon)
+        stays_up |= (batch.status == ST_TIMEOUT).reshape(nodes, m).any(axis=1)
         if round_ == REFINEMENTS:
             break
         centre = _parabola_vertex(kicks, rng, j)
@@ -147,6 +172,32 @@ def reach_contours(vehicle: Vehicle, launch_lat_rad: NDArray, launch_lon_rad: ND
     dist, bearing, _ = geodesic_inverse(node_lat, node_lon, np.where(ok, best_lat, node_lat),
                                         np.where(ok, best_lon, node_lon), earth)
     shape = (a, z)
-    return ReachContour(lat0, lon0, az, best_lat.reshape(shape), best_lon.reshape(shape),
-                        np.where(ok, np.asarray(dist), np.nan).reshape(shape),
-                        np.where(ok, np.asarray(bearing), node_az).reshape(shape))
+    out = [best_lat.reshape(shape), best_lon.reshape(shape), np.where(ok, np.asarray(dist), np.nan).reshape(shape),
+           np.where(ok, np.asarray(bearing), node_az).reshape(shape)]
+    orbital = stays_up.reshape(shape).any(axis=1)
+    if earth.is_rotating:  # on a still Earth shots stay in their launch plane: every distance to the farthest is hit
+        _near_antipode(vehicle, lat0, lon0, az, out, orbital, earth, tol)
+    return ReachContour(lat0, lon0, az, *out, orbital)
+
+
+def _near_antipode(vehicle: Vehicle, lat0: NDArray, lon0: NDArray, az: NDArray, out: list[NDArray],
+                   orbital: NDArray, earth: EarthModel, tol: Tolerances) -> None:
+    """Put, in place, the maximum range (:func:`openbmd.flight.aim._reach_and_farthest`) into the contour arrays
+    ``out`` (impact lat, lon, range, bearing; (A, Z)) on the launch azimuths whose bearing's farthest shot passes
+    :data:`~openbmd.flight.aim._NEAR_ANTIPODE` of the way to the antipode, and mark their launch points orbital.
+    Only launch azimuths whose contour range passes :data:`SCREEN_ANTIPODE` of the way are asked: one call (its
+    bearings batched) per launch point that has any."""
+    lat, lon, rng, bearing = out
+    for k in range(lat0.size):  # the few launch points of a near-orbital missile; ordinary missiles skip them all
+        anti = _antipode_distance_m(lat0[k], lon0[k], az, earth)
+        ask = np.flatnonzero(rng[k] > SCREEN_ANTIPODE * anti)
+        if ask.size == 0:
+            continue
+        reach, far = _reach_and_farthest(vehicle, lat0[k], lon0[k], az[ask], earth, tol)
+        near = far > _NEAR_ANTIPODE * anti[ask]
+        if not near.any():
+            continue
+        z = ask[near]
+        plat, plon = (np.asarray(x, float) for x in geodesic_direct(lat0[k], lon0[k], az[z], reach[near], earth)[:2])
+        lat[k, z], lon[k, z], rng[k, z], bearing[k, z] = plat, plon, reach[near], az[z]
+        orbital[k] = True
