@@ -263,7 +263,8 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
     is a decoy, ``wait_until`` (T, G, N) when its discrimination of an object in a multi-object complex has
     had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and ``veto`` (T, N), kill
     ``uniforms``. ``log`` (T, L, :data:`LOG_FIELDS`) receives every shot of every trial, in the order fired, when
-    T is the number of trials (a replay; pass shape (0, 0, :data:`LOG_FIELDS`) otherwise); unused rows keep their object field −1.
+    T is the number of trials (a replay; pass shape (0, 0, :data:`LOG_FIELDS`) otherwise); unused rows keep their
+    object field −1.
     Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
     """
     n_trials, n, n_parties = uniforms.shape[0], obj.shape[0], prm[0].n_parties

@@ -48,7 +48,8 @@ def engine_inputs(prep: Prepared) -> tuple:
                                            prep.rec_homing_s], axis=-1))
     rec_i = np.ascontiguousarray(np.stack([prep.rec_j_launch, prep.rec_j_intercept], axis=-1))
     return (rec_f, rec_i, prep.rec_count, bat, obj, prep.asset_value, prep.use, prep.use_latency_s, prep.sigma_m,
-            posts.revisit_s, posts.last_seen_s, accuracy, prep.data_of, prep.data_latency_s, prep.seen, prep.self_defence, prm)
+            posts.revisit_s, posts.last_seen_s, accuracy, prep.data_of, prep.data_latency_s, prep.seen,
+            prep.self_defence, prm)
 
 
 def draw_trials(prep: Prepared, n_trials: int, rng: np.random.Generator) -> dict[str, NDArray]:
