@@ -119,11 +119,14 @@ def test_range_changes_never_read_minus_zero():
         "unchanged", "unchanged", "unchanged", "-1 km", "+1,235 km"]
 
 
-def test_a_near_orbital_missile_is_marked_orbital_in_a_plain_sentence(capsys):
+def test_a_near_orbital_missile_is_marked_orbital_in_a_plain_sentence(capsys, tmp_path):
     """Hwasong-14 from Tabriz wraps toward the antipode eastward: the table is followed by a sentence saying so,
-    with the greatest range it quotes; Shahab-3 beside it gets none."""
+    with the greatest range it quotes, and so is the report's summary table; Shahab-3 beside it gets none."""
     assert main(["threat", "--areas", "tabriz", "--missiles", "hwasong-14,shahab-3", "--assumptions", "nato",
-                 "--azimuths", "8", "--quiet"]) == 0
+                 "--azimuths", "8", "--quiet", "--report", str(tmp_path / "r")]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Orbital: hwasong-14 from tabriz under nato nears orbital speed" in text
     assert "Orbital: shahab-3" not in text
+    page = " ".join((tmp_path / "r" / "index.html").read_text().split())
+    assert "<b>Orbital:</b> hwasong-14 from tabriz under nato nears orbital speed" in page
+    assert "</b> shahab-3" not in page

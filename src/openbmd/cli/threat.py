@@ -87,7 +87,7 @@ def threat(
 
 
 def _print(data: dict) -> None:
-    from openbmd.threat import figure_text
+    from openbmd.threat import figure_text, orbital_note
 
     t = Table("missile", "area", "set", "greatest range", "from", "exists", "targets", "countries",
               "median joint warning")
@@ -97,12 +97,8 @@ def _print(data: dict) -> None:
                   str(th["first_year"] or "-"), "yes" if th["exists"] else "no", str(len(th["reaches"])),
                   str(len(th["countries"])), f"{statistics.median(joint):,.0f} s" if joint else "-")
     console().print(t)
-    for th in data["threats"]:
-        if th["orbital"]:
-            console().print(f"[bold red]Orbital:[/] {th['missile']} from {th['area']} under {th['assumption']} nears "
-                            "orbital speed: its farthest shots wrap toward the far side of the Earth; its greatest "
-                            f"range ({th['max_range_m'] / 1e3:,.0f} km) is the distance out to which every point of "
-                            "a bearing is reached, short of its farthest impact.")
+    for note in filter(None, map(orbital_note, data["threats"])):
+        console().print(f"[bold red]Orbital:[/] {note}")
     if data["divergence"]:
         d = Table("missile", "figure", "values", "consequence")
         for row in data["divergence"]:

@@ -148,6 +148,8 @@ def _stated_html(row: dict[str, Any]) -> str:
 
 def threat_html(data: dict[str, Any], images: list[Path]) -> str:
     """The report page: summary, divergence, per-target tables, maps."""
+    from openbmd.threat import orbital_note
+
     e = html.escape
     rows = "".join(
         f"<tr><td>{e(t['missile'])}</td><td>{e(t['area'])}</td><td>{e(t['assumption'])}</td>"
@@ -167,6 +169,7 @@ def threat_html(data: dict[str, Any], images: list[Path]) -> str:
             for p, ft in sorted(t["flight_time_s"].items(), key=lambda kv: kv[1]))
         detail.append(f"<h3>{e(t['missile'])} from {e(t['area'])}, {e(t['assumption'])}</h3>"
                       f"<table><tr><th>target</th><th>flight time</th><th>re-entry speed</th>{head}</tr>{body}</table>")
+    orbital = "".join(f"<p class=orbital><b>Orbital:</b> {e(n)}</p>" for n in map(orbital_note, data["threats"]) if n)
     figs = "".join(_img(p) for p in images)
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>openbmd threat assessment</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse;margin:8px 0}}
@@ -176,6 +179,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}img{{max-width:100%
 {e(', '.join(data['assumptions']))}{'; year ' + str(data['year']) if data.get('year') else ''}.</p>
 <table><tr><th>missile</th><th>area</th><th>set</th><th>greatest range</th><th>least range</th><th>from</th>
 <th>exists</th><th>targets</th><th>countries</th></tr>{rows}</table>
+{orbital}
 <h2>Where the assessments diverge</h2>
 <table><tr><th>missile</th><th>figure</th><th>values</th><th>consequence</th><th>sources</th></tr>{div}</table>
 {figs}

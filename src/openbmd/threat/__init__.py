@@ -10,7 +10,7 @@ warning times, and where two assessments diverge.
 """
 
 from openbmd.threat.assess import (JOINT, Reach, Threat, ThreatAssessment, ThreatRequest, assess_missile,
-                                   assess_threats, assessment_steps, reach_of)
+                                   assess_threats, assessment_steps, orbital_note, reach_of)
 from openbmd.threat.areas import LaunchArea, place_area, polygon_area, resolve_areas
 from openbmd.threat.coverage import countries_covered, places_within, target_places
 from openbmd.threat.divergence import Divergence, FigureEffect, differing_fields, divergence_table, figure_text
@@ -19,7 +19,7 @@ from openbmd.threat.vehicles import AssumedMissile, assumed_missile, reference_r
 
 __all__ = [
     "JOINT", "Reach", "Threat", "ThreatAssessment", "ThreatRequest", "assess_missile", "assess_threats", "assessment_steps",
-    "reach_of",
+    "orbital_note", "reach_of",
     "LaunchArea", "place_area", "polygon_area", "resolve_areas", "countries_covered", "places_within", "target_places",
     "Divergence", "FigureEffect", "differing_fields", "divergence_table", "figure_text",
     "ReachContour", "reach_contours", "AssumedMissile", "assumed_missile", "reference_range_m",

@@ -80,6 +80,16 @@ class Threat:
                 "contour": {"lat_deg": list(self.contour_lat_deg), "lon_deg": list(self.contour_lon_deg)}}
 
 
+def orbital_note(threat: dict[str, Any]) -> str | None:
+    """The plain sentence that goes with a threat's JSON (:meth:`Threat.to_json`) marked ``orbital``; None if not."""
+    if not threat["orbital"]:
+        return None
+    return (f"{threat['missile']} from {threat['area']} under {threat['assumption']} nears orbital speed: its "
+            "farthest shots wrap toward the far side of the Earth; its greatest range "
+            f"({threat['max_range_m'] / 1e3:,.0f} km) is the distance out to which every point of a bearing is "
+            "reached, short of its farthest impact.")
+
+
 @dataclass(frozen=True)
 class ThreatRequest:
     """What to assess: launch areas (catalog place names or :class:`LaunchArea` polygons), missiles (catalog
