@@ -90,7 +90,7 @@ def _synthetic(rec_l, rec_t, pk, sls=True) -> Prepared:
         np.zeros(b, np.int64), np.full(b, pk), np.ones(b, np.int64), np.zeros(b, np.int64), np.full(b, 4, np.int64),
         np.ones(n, bool), np.ones(n), np.zeros(n, np.int64), np.ones(1), np.zeros(n, np.int64), np.ones((n, b), bool),
         np.full(n, np.inf), np.zeros(n, np.int64), np.zeros(n, bool), np.zeros(n), np.zeros(n), np.zeros((3, 2)), False, np.ones(1, bool), 0.0, 0.0,
-        0.0, 1, sls, True, 10.0, 0.0)
+        0.0, 1, sls, True, 10.0, 0.0, "re-engage")
 
 
 def test_layered_defence_matches_the_formula():
