@@ -209,6 +209,15 @@ def test_cli_report(tmp_path, capsys):
                  "--report", str(tmp_path)]) == 0
     html = (tmp_path / "index.html").read_text()
     assert "data:image/png;base64," in html and "sectoral" in html
+    import html as html_lib
+
+    data = json.loads((tmp_path / "exercise.json").read_text())
+    assert "Why the leakers leaked" in html
+    assert all(f"<td>{html_lib.escape(c)}</td>" in html for c in CAUSES)  # one row per cause
+    for mode in ("joint", "sectoral"):  # one plain sentence per mode, as in the JSON
+        sentence = data["modes"][mode]["explanation"]
+        assert sentence.startswith(f"{mode}: ") and sentence.count(". ") == 0
+        assert f"<li>{html_lib.escape(sentence)}</li>" in html
 
 
 @pytest.mark.parametrize("args, words", [
