@@ -117,6 +117,25 @@ def test_commit_waits_for_an_accurate_track():
     assert _p(prep, trials=200)["interceptors_used"] > 0
 
 
+def test_the_joint_decision_protocol_waits_for_approval_and_a_veto_stops_the_joint_engagement():
+    """One launch window (launch at 200 s) on a perfect track from t = 0: a joint engagement waits for every
+    required party's approval, so a 150 s approval still fires and a 250 s one misses the window (unless no party
+    is required); a veto stops it (leak cause veto) unless the battery may defend its own asset alone."""
+    rec_t = np.array([[[300.0]]])
+    joint = dataclasses.replace(_synthetic(rec_t - 100.0, rec_t, 1.0), joint=True)
+    fired = {label: _p(dataclasses.replace(joint, **change), trials=200) for label, change in {
+        "prompt": {}, "approval in time": {"approval_median_s": 150.0}, "approval late": {"approval_median_s": 250.0},
+        "late, nobody required": {"approval_median_s": 250.0, "required": np.zeros(1, bool)},
+        "veto": {"veto_probability": 1.0, "self_defence": np.zeros((1, 1), bool)},
+        "veto, self-defence": {"veto_probability": 1.0, "self_defence": np.ones((1, 1), bool)}}.items()}
+    for label in ("prompt", "approval in time", "late, nobody required", "veto, self-defence"):
+        assert fired[label]["interceptors_used"] == 1 and fired[label]["p_no_leak"] == 1.0, label
+    for label in ("approval late", "veto"):
+        assert fired[label]["interceptors_used"] == 0 and fired[label]["p_no_leak"] == 0.0, label
+    assert fired["veto"]["leak_causes"]["veto"] == 1.0
+    assert _p(dataclasses.replace(joint, joint=False, approval_median_s=250.0), trials=200)["p_no_leak"] == 1.0
+
+
 def test_perfect_kill_and_endless_inventory_leave_only_leakers_no_one_could_engage(scenario, catalog, objects):
     big = scenario.model_copy(update={"parties": [p.model_copy(update={"batteries": [
         bt.model_copy(update={"inventory": 1000, "channels": 64}) for bt in p.batteries]}) for p in scenario.parties]})
