@@ -117,6 +117,31 @@ def test_commit_waits_for_an_accurate_track():
     assert _p(prep, trials=200)["interceptors_used"] > 0
 
 
+def test_salvo_size_reserve_and_channels_are_doctrine_data():
+    """One launch window: a salvo of two needs two rounds beyond the reserve, and at the last chance a battery
+    fires two salvos at once (P(no leak) 1 - (1 - Pk)^4); a reserve of the whole stock fires nothing (cause
+    inventory); one channel engages one of two simultaneous threats (the other leaks for channels)."""
+    rec_t = np.array([[[300.0]]])
+    one = _synthetic(rec_t - 100.0, rec_t, 0.6)
+    stock = {"inventory": np.array([4])}
+    r = {label: _p(dataclasses.replace(one, **change), trials=4000) for label, change in {
+        "salvo of 2, 1 round": {"salvo": 2}, "salvo of 2": {"salvo": 2, **stock},
+        "all reserved": {**stock, "reserve": np.array([4])}, "3 of 4 reserved": {**stock, "reserve": np.array([3])}
+    }.items()}
+    short = r["salvo of 2, 1 round"]
+    assert short["interceptors_used"] == 0 and short["leak_causes"]["inventory"] == 1
+    assert r["salvo of 2"]["interceptors_used"] == 4
+    lo, hi = wilson(round((1 - 0.4 ** 4) * 4000), 4000)
+    assert lo - 0.01 <= r["salvo of 2"]["p_no_leak"] <= hi + 0.01
+    assert r["all reserved"]["interceptors_used"] == 0 and r["all reserved"]["leak_causes"]["inventory"] == 1
+    assert r["3 of 4 reserved"]["interceptors_used"] == 1
+    two = np.array([[[300.0]], [[300.0]]])
+    pair = dataclasses.replace(_synthetic(two - 100.0, two, 1.0), **stock)
+    wide, narrow = (_p(dataclasses.replace(pair, channels=np.array([c])), trials=300) for c in (4, 1))
+    assert wide["p_no_leak"] == 1.0 and wide["expected_leakers"] == 0
+    assert narrow["expected_leakers"] == 1 and narrow["leak_causes"]["channels"] == 1
+
+
 def test_the_joint_decision_protocol_waits_for_approval_and_a_veto_stops_the_joint_engagement():
     """One launch window (launch at 200 s) on a perfect track from t = 0: a joint engagement waits for every
     required party's approval, so a 150 s approval still fires and a 250 s one misses the window (unless no party
