@@ -410,3 +410,20 @@ def test_exo_interceptors_after_burnout_keep_the_engage_windows(scenario, catalo
     assert (first >= 0).sum() > 20
     np.testing.assert_array_equal(first, windows.first_index)
     np.testing.assert_array_equal(last, windows.last_index)
+
+
+def test_builtin_sector_maps_cite_their_source_and_hold_only_known_territory(catalog):
+    """Every built-in scenario's sectors name the proposal they follow, and each country in them is a Natural Earth
+    country held by one party only."""
+    from openbmd.earth.borders import country
+    from openbmd.exercise.scenario import builtin_scenarios
+
+    for name in builtin_scenarios():
+        sectors = load_scenario(name, catalog).cooperation.sectors
+        assert sectors, name
+        held = [c for s in sectors for c in s.countries]
+        assert len(held) == len(set(held)), name
+        for s in sectors:
+            assert len(s.source.strip()) > 10, (name, s.party)
+            for c in s.countries:
+                assert country(c, "50m").geometry.area > 0, (name, c)
