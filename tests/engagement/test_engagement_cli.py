@@ -121,3 +121,20 @@ def test_no_opportunity_says_why(capsys, extra, words):
 def test_feasible_engagement_has_no_reason(capsys):
     assert main([*ENGAGE, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["reason"] is None
+
+
+def test_the_moscow_interceptor_engages_a_threat_aimed_at_moscow(capsys):
+    """The A-235 at Moscow, cued by the Don-2N at Sofrino, meets an IRBM aimed at Moscow inside its published
+    envelope (it was infeasible while the endo-atmospheric fly-out table had holes)."""
+    from openbmd.catalog import load_catalog
+
+    a235 = load_catalog().interceptor("a-235")
+    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "moscow", "--site", "moscow-abm",
+                 "--interceptor", "a-235", "--sensor", "sofrino", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["feasible"] is True and out["shots"] >= 1
+    for w in out["windows"] + out["shot_plan"]:
+        assert w["interceptor"] == "a-235"
+        assert a235.min_intercept_altitude_m <= w["altitude_m"] <= a235.max_intercept_altitude_m
+        assert w["ground_range_m"] <= a235.max_range_m
+        assert 0 < w["interceptor_flight_s"] < 120

@@ -90,7 +90,7 @@ def _synthetic(rec_l, rec_t, pk, sls=True) -> Prepared:
         np.zeros(b, np.int64), np.full(b, pk), np.ones(b, np.int64), np.zeros(b, np.int64), np.full(b, 4, np.int64),
         np.ones(n, bool), np.ones(n), np.zeros(n, np.int64), np.ones(1), np.zeros(n, np.int64), np.ones((n, b), bool),
         np.full(n, np.inf), np.zeros(n, np.int64), np.zeros(n, bool), np.zeros(n), np.zeros(n), np.zeros((3, 2)), False, np.ones(1, bool), 0.0, 0.0,
-        0.0, 1, sls, True, 10.0, 0.0)
+        0.0, 1, sls, True, 10.0, 0.0, "re-engage")
 
 
 def test_layered_defence_matches_the_formula():
@@ -115,6 +115,50 @@ def test_commit_waits_for_an_accurate_track():
     r = _p(tight, trials=200)
     assert r["interceptors_used"] == 0 and r["leak_causes"]["no fire-control-quality track"] == 1.0
     assert _p(prep, trials=200)["interceptors_used"] > 0
+
+
+def test_salvo_size_reserve_and_channels_are_doctrine_data():
+    """One launch window: a salvo of two needs two rounds beyond the reserve, and at the last chance a battery
+    fires two salvos at once (P(no leak) 1 - (1 - Pk)^4); a reserve of the whole stock fires nothing (cause
+    inventory); one channel engages one of two simultaneous threats (the other leaks for channels)."""
+    rec_t = np.array([[[300.0]]])
+    one = _synthetic(rec_t - 100.0, rec_t, 0.6)
+    stock = {"inventory": np.array([4])}
+    r = {label: _p(dataclasses.replace(one, **change), trials=4000) for label, change in {
+        "salvo of 2, 1 round": {"salvo": 2}, "salvo of 2": {"salvo": 2, **stock},
+        "all reserved": {**stock, "reserve": np.array([4])}, "3 of 4 reserved": {**stock, "reserve": np.array([3])}
+    }.items()}
+    short = r["salvo of 2, 1 round"]
+    assert short["interceptors_used"] == 0 and short["leak_causes"]["inventory"] == 1
+    assert r["salvo of 2"]["interceptors_used"] == 4
+    lo, hi = wilson(round((1 - 0.4 ** 4) * 4000), 4000)
+    assert lo - 0.01 <= r["salvo of 2"]["p_no_leak"] <= hi + 0.01
+    assert r["all reserved"]["interceptors_used"] == 0 and r["all reserved"]["leak_causes"]["inventory"] == 1
+    assert r["3 of 4 reserved"]["interceptors_used"] == 1
+    two = np.array([[[300.0]], [[300.0]]])
+    pair = dataclasses.replace(_synthetic(two - 100.0, two, 1.0), **stock)
+    wide, narrow = (_p(dataclasses.replace(pair, channels=np.array([c])), trials=300) for c in (4, 1))
+    assert wide["p_no_leak"] == 1.0 and wide["expected_leakers"] == 0
+    assert narrow["expected_leakers"] == 1 and narrow["leak_causes"]["channels"] == 1
+
+
+def test_the_joint_decision_protocol_waits_for_approval_and_a_veto_stops_the_joint_engagement():
+    """One launch window (launch at 200 s) on a perfect track from t = 0: a joint engagement waits for every
+    required party's approval, so a 150 s approval still fires and a 250 s one misses the window (unless no party
+    is required); a veto stops it (leak cause veto) unless the battery may defend its own asset alone."""
+    rec_t = np.array([[[300.0]]])
+    joint = dataclasses.replace(_synthetic(rec_t - 100.0, rec_t, 1.0), joint=True)
+    fired = {label: _p(dataclasses.replace(joint, **change), trials=200) for label, change in {
+        "prompt": {}, "approval in time": {"approval_median_s": 150.0}, "approval late": {"approval_median_s": 250.0},
+        "late, nobody required": {"approval_median_s": 250.0, "required": np.zeros(1, bool)},
+        "veto": {"veto_probability": 1.0, "self_defence": np.zeros((1, 1), bool)},
+        "veto, self-defence": {"veto_probability": 1.0, "self_defence": np.ones((1, 1), bool)}}.items()}
+    for label in ("prompt", "approval in time", "late, nobody required", "veto, self-defence"):
+        assert fired[label]["interceptors_used"] == 1 and fired[label]["p_no_leak"] == 1.0, label
+    for label in ("approval late", "veto"):
+        assert fired[label]["interceptors_used"] == 0 and fired[label]["p_no_leak"] == 0.0, label
+    assert fired["veto"]["leak_causes"]["veto"] == 1.0
+    assert _p(dataclasses.replace(joint, joint=False, approval_median_s=250.0), trials=200)["p_no_leak"] == 1.0
 
 
 def test_perfect_kill_and_endless_inventory_leave_only_leakers_no_one_could_engage(scenario, catalog, objects):
@@ -209,6 +253,15 @@ def test_cli_report(tmp_path, capsys):
                  "--report", str(tmp_path)]) == 0
     html = (tmp_path / "index.html").read_text()
     assert "data:image/png;base64," in html and "sectoral" in html
+    import html as html_lib
+
+    data = json.loads((tmp_path / "exercise.json").read_text())
+    assert "Why the leakers leaked" in html
+    assert all(f"<td>{html_lib.escape(c)}</td>" in html for c in CAUSES)  # one row per cause
+    for mode in ("joint", "sectoral"):  # one plain sentence per mode, as in the JSON
+        sentence = data["modes"][mode]["explanation"]
+        assert sentence.startswith(f"{mode}: ") and sentence.count(". ") == 0
+        assert f"<li>{html_lib.escape(sentence)}</li>" in html
 
 
 @pytest.mark.parametrize("args, words", [
@@ -333,3 +386,44 @@ def test_a_bus_releases_each_warhead_in_its_own_complex_with_its_decoys(tmp_path
     assert np.all(objects.asset[raid == 0] == [a.place for a in sc.assets].index("warsaw"))
     m = _p(prep, trials=200)
     assert 0.0 <= m["p_no_leak"] <= 1.0 and m["expected_leakers"] <= int(objects.is_warhead.sum())
+
+
+def test_exo_interceptors_after_burnout_keep_the_engage_windows(scenario, catalog, objects):
+    """No decoys and tracks from the first look: each exo-atmospheric battery's intercept opportunities in the
+    exercise (kill-vehicle limits applied) begin and end at the samples of ``engage``'s earliest and latest
+    windows on the same flown raid, where launch is allowed from detection (space IR in boost, no delays)."""
+    from openbmd.engagement import engage, timeline_for
+    from openbmd.exercise.geometry import _opportunities, fire_units
+    from openbmd.sensors import sensor_posts
+
+    units, _, _ = fire_units(scenario, catalog, EARTH)
+    exo = [u for u in units if u.interceptor.min_intercept_altitude_m >= 70e3]
+    assert len(exo) >= 2
+    launch, _, _ = _opportunities(exo, objects, EARTH)
+    tl = timeline_for(catalog, firm_track_delay_s=0.0, decision_delay_s=0.0, kill_assessment_delay_s=0.0)
+    windows = engage(objects.threats, exo, sensor_posts(catalog, ["sbirs"]), tl, EARTH)
+    assert np.all(windows.launch_allowed_t_s <= objects.threats.burnout_t_s)  # burnout, not detection, binds
+    ok = np.isfinite(launch)
+    k = launch.shape[2]
+    first = np.where(ok.any(axis=2), np.argmax(ok, axis=2), -1)
+    last = np.where(ok.any(axis=2), k - 1 - np.argmax(ok[..., ::-1], axis=2), -1)
+    assert (first >= 0).sum() > 20
+    np.testing.assert_array_equal(first, windows.first_index)
+    np.testing.assert_array_equal(last, windows.last_index)
+
+
+def test_builtin_sector_maps_cite_their_source_and_hold_only_known_territory(catalog):
+    """Every built-in scenario's sectors name the proposal they follow, and each country in them is a Natural Earth
+    country held by one party only."""
+    from openbmd.earth.borders import country
+    from openbmd.exercise.scenario import builtin_scenarios
+
+    for name in builtin_scenarios():
+        sectors = load_scenario(name, catalog).cooperation.sectors
+        assert sectors, name
+        held = [c for s in sectors for c in s.countries]
+        assert len(held) == len(set(held)), name
+        for s in sectors:
+            assert len(s.source.strip()) > 10, (name, s.party)
+            for c in s.countries:
+                assert country(c, "50m").geometry.area > 0, (name, c)
