@@ -14,7 +14,7 @@ from openbmd.earth import wgs84
 from openbmd.errors import InputError
 from openbmd.exercise.engine import MAX_SHOTS
 from openbmd.exercise.geometry import CAUSES, Posts, Prepared, fly_raid, prepare, sector_geometry
-from openbmd.exercise.montecarlo import run_trials_mc, summarize, wilson
+from openbmd.exercise.montecarlo import paired_difference, run_trials_mc, summarize, wilson
 from openbmd.exercise.scenario import load_scenario
 from openbmd.exercise.tracks import TrackTiming
 from openbmd.tracking.quality import fixed_delay_model, load_track_quality
@@ -145,7 +145,7 @@ def test_salvo_size_reserve_and_channels_are_doctrine_data():
 def test_the_joint_decision_protocol_waits_for_approval_and_a_veto_stops_the_joint_engagement():
     """One launch window (launch at 200 s) on a perfect track from t = 0: a joint engagement waits for every
     required party's approval, so a 150 s approval still fires and a 250 s one misses the window (unless no party
-    is required); a veto stops it (leak cause veto) unless the battery may defend its own asset alone."""
+    is required), the leaker's cause "approval late"; a veto stops it (leak cause veto) unless the battery may defend its own asset alone."""
     rec_t = np.array([[[300.0]]])
     joint = dataclasses.replace(_synthetic(rec_t - 100.0, rec_t, 1.0), joint=True)
     fired = {label: _p(dataclasses.replace(joint, **change), trials=200) for label, change in {
@@ -158,6 +158,7 @@ def test_the_joint_decision_protocol_waits_for_approval_and_a_veto_stops_the_joi
     for label in ("approval late", "veto"):
         assert fired[label]["interceptors_used"] == 0 and fired[label]["p_no_leak"] == 0.0, label
     assert fired["veto"]["leak_causes"]["veto"] == 1.0
+    assert fired["approval late"]["leak_causes"]["approval late"] == 1.0  # not "no fire-control-quality track"
     assert _p(dataclasses.replace(joint, joint=False, approval_median_s=250.0), trials=200)["p_no_leak"] == 1.0
 
 
@@ -246,6 +247,25 @@ def test_cli_json_contract(capsys):
         assert d["expected_leakers_diff"] == pytest.approx(
             out["modes"][m]["expected_leakers"] - out["modes"]["independent"]["expected_leakers"])
     assert "paired_vs_independent" not in out["modes"]["independent"]
+    # the joint decision protocol's cost: joint paired with itself deciding at once
+    dp = out["modes"]["joint"]["decision_protocol"]
+    assert dp["p_no_leak_cost"] == pytest.approx(out["modes"]["joint"]["p_no_leak"] - dp["p_no_leak_deciding_at_once"])
+    assert dp["p_no_leak_cost_ci"][0] <= dp["p_no_leak_cost"] <= dp["p_no_leak_cost_ci"][1]
+    assert dp["expected_leakers_cost_ci"][0] <= dp["expected_leakers_cost"] <= dp["expected_leakers_cost_ci"][1]
+    assert dp["approval_median_s"] > 0 and set(dp["required_parties"]) == {"nato", "russia"}
+    assert dp["leakers_approval_late"] == out["modes"]["joint"]["leak_causes"]["approval late"]
+    assert "joint decision protocol" in out["modes"]["joint"]["explanation"]
+    assert all("decision_protocol" not in out["modes"][m] for m in ("independent", "data-exchange", "sectoral"))
+
+
+def test_a_slower_joint_approval_never_raises_p_no_leak(scenario, catalog, objects):
+    """The protocol's cost grows with its delay: paired trials, approval median 15 s against 120 s."""
+    joint = prepare(scenario, catalog, EARTH, objects, ("joint",))["joint"]
+    quick, slow = (run_trials_mc(dataclasses.replace(joint, approval_median_s=t), 600, 2) for t in (15.0, 120.0))
+    d, ci = paired_difference(quick["leakers"] == 0, slow["leakers"] == 0)
+    assert ci[1] >= 0.0 and d >= -0.01, (d, ci)
+    assert (slow["cause"] == CAUSES.index("approval late") + 1).sum() >= (quick["cause"] == CAUSES.index(
+        "approval late") + 1).sum()
 
 
 def test_cli_report(tmp_path, capsys):

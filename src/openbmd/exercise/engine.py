@@ -66,7 +66,7 @@ PARAM_DTYPE = np.dtype([("salvo", np.int64), ("sls", np.bool_), ("look_reserve",
                         ("sample_dt", np.float64), ("track_window", np.float64), ("track_q", np.float64),
                         ("blind_follow_up", np.bool_)])
 # cause codes: index in openbmd.exercise.geometry.CAUSES, plus one
-_NO_TRACK, _NO_FC, _INVENTORY, _CHANNELS, _DECOY, _PK_MISS, _VETO, _UNASSIGNED = 1, 2, 6, 7, 8, 9, 10, 11
+_NO_TRACK, _NO_FC, _INVENTORY, _CHANNELS, _DECOY, _PK_MISS, _VETO, _UNASSIGNED, _APPROVAL = 1, 2, 6, 7, 8, 9, 10, 11, 12
 LOG_FIELDS = 9
 """A shot log row: object, battery, decision group, wave, launch s, intercept s, interceptors, killed (0/1),
 authority bit (:mod:`openbmd.engagement.firecontrol`)."""
@@ -876,6 +876,17 @@ def _leak_cause(tr, i, shots, obj, bat, inv, held, decoy_use, any_track, veto, p
     if not committable:
         if prm[0].joint and veto[tr, i]:
             return _VETO
+        if prm[0].joint:  # would a battery have committed had the decision not waited for the approvals?
+            memo[0][i] = 0  # the commit memo holds tests at the approval's delay: forget them
+            late = False
+            for b in range(bat.shape[0]):
+                if fc[1][i, b] > 0 and _feasible(tr, i, b, -np.inf, np.inf, fc, starts, prm[0].decision, busy,
+                                                 busy_n, 0, memo)[0] >= 0:
+                    late = True
+                    break
+            memo[0][i] = 0
+            if late:
+                return _APPROVAL
         return _NO_FC
     if not stocked:
         return _DECOY if decoys else _INVENTORY

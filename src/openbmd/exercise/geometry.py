@@ -47,7 +47,7 @@ Estimate, range 0.5-0.9: a search fence spends far less energy per beam than a c
 (radar equation, R ∝ (energy on target)^¼)."""
 
 CAUSES = ("no track", "no fire-control-quality track", "out of window", "sector rule", "not defended", "inventory",
-          "channels", "decoy chosen", "pk miss", "veto", "unassigned")
+          "channels", "decoy chosen", "pk miss", "veto", "unassigned", "approval late")
 """Why a warhead leaked, as the engine codes it (index + 1; 0 = it was killed)."""
 
 

@@ -12,7 +12,7 @@ from openbmd.catalog import Catalog
 from openbmd.earth import EarthModel
 from openbmd.errors import InputError
 from openbmd.exercise.geometry import Objects, fly_raid, prepare
-from openbmd.exercise.montecarlo import ExerciseResult, paired_difference, run_trials_mc, summarize
+from openbmd.exercise.montecarlo import ExerciseResult, leak_causes, paired_difference, run_trials_mc, summarize
 from openbmd.exercise.scenario import MODES, Scenario
 
 
@@ -48,6 +48,8 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
                 leak_diff, leak_ci = paired_difference(raws[mode]["leakers"], base)
                 out[mode]["paired_vs_independent"] = {"p_no_leak_diff": diff, "ci": ci,
                                                       "expected_leakers_diff": leak_diff, "expected_leakers_ci": leak_ci}
+    if "joint" in modes:
+        out["joint"]["decision_protocol"] = _protocol_cost(prepared["joint"], raws["joint"], trials, seed, client)
     curve_trials = max(200, trials // 4)
     for mode in modes:
         out[mode]["interceptors_per_p"] = {"curve": _equal_use_curve(prepared[mode], out[mode], curve_trials, seed,
@@ -69,6 +71,23 @@ def run_exercise(scenario: Scenario, catalog: Catalog, earth: EarthModel, *, mod
              "batteries": prepared[modes[0]].battery_names, "tracks": prepared[modes[0]].tracks.model.source,
              "sensors": prepared[modes[0]].tracks.posts.names}
     return ExerciseResult(scenario.name, trials, seed, out, notes, raws)
+
+
+def _protocol_cost(prep, raw: dict, trials: int, seed: int, client) -> dict:
+    """What the joint decision protocol costs: the joint mode paired, trial by trial (the same draws), with the
+    same mode deciding at once (no approval delay, no veto)."""
+    free = dataclasses.replace(prep, approval_median_s=0.0, veto_probability=0.0)
+    at_once = run_trials_mc(free, trials, seed, client=client)
+    diff, ci = paired_difference(raw["leakers"] == 0, at_once["leakers"] == 0)
+    leak_diff, leak_ci = paired_difference(raw["leakers"], at_once["leakers"])
+    causes = leak_causes(raw)
+    return {"required_parties": [p for p, r in zip(prep.parties, prep.required) if r],
+            "approval_median_s": prep.approval_median_s, "approval_spread": prep.approval_spread,
+            "veto_probability": prep.veto_probability,
+            "p_no_leak_deciding_at_once": float(np.mean(at_once["leakers"] == 0)),
+            "p_no_leak_cost": diff, "p_no_leak_cost_ci": ci, "expected_leakers_cost": leak_diff,
+            "expected_leakers_cost_ci": leak_ci,
+            "leakers_approval_late": causes["approval late"], "leakers_vetoed": causes["veto"]}
 
 
 INVENTORY_SCALES = (0.25, 0.5, 0.75)
@@ -132,6 +151,11 @@ def explain(mode: str, m: dict) -> str:
         extra += f"; {m['interceptors_wasted']:.1f} interceptors hit already-dead objects"
     if m["interceptors_at_decoys"] >= 0.05:
         extra += f"; {m['interceptors_at_decoys']:.1f} went to decoys"
+    dp = m.get("decision_protocol")
+    if dp is not None:
+        extra += (f"; the joint decision protocol (approval median {dp['approval_median_s']:.0f} s, veto "
+                  f"{dp['veto_probability']:.0%}) moves P(no leak) by {dp['p_no_leak_cost']:+.3f} and expected "
+                  f"leakers by {dp['expected_leakers_cost']:+.2f} against deciding at once")
     eq = m.get("interceptors_per_p", {})
     if eq.get("p_no_leak_at_common") is not None and eq["interceptors_common"] < m["interceptors_used"] - 0.05:
         extra += (f"; at equal use ({eq['interceptors_common']:.1f} interceptors) "
