@@ -240,6 +240,10 @@ def test_cli_json_contract(capsys):
         assert eq["expected_leakers_at_common"] >= 0.0
         assert all(c["expected_leakers"] >= 0.0 for c in eq["curve"])
         assert sum(v["interceptors_by_authority"].values()) == pytest.approx(v["interceptors_used"])
+        for a, n in v["interceptors_by_authority"].items():  # each party's tally adds up to the mode's
+            assert sum(p["interceptors_by_authority"][a] for p in parties) == pytest.approx(n)
+        for p in parties:
+            assert sum(p["interceptors_by_authority"].values()) == pytest.approx(p["interceptors_used"])
     for m in ("data-exchange", "joint", "sectoral"):
         d = out["modes"][m]["paired_vs_independent"]
         assert d["ci"][0] <= d["p_no_leak_diff"] <= d["ci"][1]

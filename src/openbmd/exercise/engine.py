@@ -272,7 +272,7 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
            np.zeros((n_trials, n_parties), dtype=np.int64), np.zeros((n_trials, n_parties), dtype=np.int64),
            np.zeros((n_trials, n), dtype=np.bool_), np.zeros(n_trials, dtype=np.int64),
            np.zeros(n_trials, dtype=np.int64), np.zeros((n_trials, n), dtype=np.int64),
-           np.zeros((n_trials, 3), dtype=np.int64))
+           np.zeros((n_trials, n_parties, 3), dtype=np.int64))
     n_blocks = min(n_trials, _BLOCKS)
     n_busy = 1  # interceptors in flight plus look-shot channels held, per battery, at most
     for b in range(bat.shape[0]):
@@ -514,7 +514,8 @@ def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat,
                         shot_t[i, k] = t_hit
                         used[tr] += salvo
                         used_by[tr, bat[b].party] += salvo
-                        by_authority[tr, 0 if a == ORGANIC else (1 if a == LAUNCH_ON_REMOTE else 2)] += salvo
+                        by_authority[tr, bat[b].party, 0 if a == ORGANIC else (1 if a == LAUNCH_ON_REMOTE else 2)] \
+                            += salvo
                         if not obj[i].is_warhead:
                             at_decoys[tr] += salvo
                             decoy_use[b] += salvo

@@ -194,7 +194,7 @@ def summarize(raw: dict[str, NDArray], parties: Sequence[str]) -> dict[str, Any]
         "parties": {p: _party_metrics(raw, k) for k, p in enumerate(parties)},
         "interceptors_wasted": float(raw["wasted"].mean()),
         "interceptors_at_decoys": float(raw["at_decoys"].mean()),
-        "interceptors_by_authority": {a: float(raw["by_authority"][:, k].mean())
+        "interceptors_by_authority": {a: float(raw["by_authority"][:, :, k].sum(axis=1).mean())
                                       for k, a in enumerate(AUTHORITIES)},
         "leak_causes": leak_causes(raw),
     }
@@ -215,7 +215,9 @@ def _party_metrics(raw: dict[str, NDArray], k: int) -> dict[str, Any]:
     """One party's contribution: interceptors it used and objects it killed per trial, with 95 % intervals."""
     used, used_ci = mean_ci(raw["used_by"][:, k])
     kills, kills_ci = mean_ci(raw["kills_by"][:, k])
-    return {"interceptors_used": used, "interceptors_used_ci": used_ci, "kills": kills, "kills_ci": kills_ci}
+    return {"interceptors_used": used, "interceptors_used_ci": used_ci, "kills": kills, "kills_ci": kills_ci,
+            "interceptors_by_authority": {a: float(raw["by_authority"][:, k, j].mean())
+                                          for j, a in enumerate(AUTHORITIES)}}
 
 
 @dataclass(frozen=True)

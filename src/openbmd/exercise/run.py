@@ -143,8 +143,8 @@ def explain(mode: str, m: dict) -> str:
                  f"({d['expected_leakers_diff']:+.2f} [{d['expected_leakers_ci'][0]:+.2f}, "
                  f"{d['expected_leakers_ci'][1]:+.2f}] leakers)")
     extra = ""
-    auth = m["interceptors_by_authority"]
-    remote = [f"{auth[a]:.1f} {a}" for a in ("launch-on-remote", "engage-on-remote") if auth[a] >= 0.05]
+    remote = [f"{party} {pm['interceptors_by_authority'][a]:.1f} {a}" for party, pm in m["parties"].items()
+              for a in ("launch-on-remote", "engage-on-remote") if pm["interceptors_by_authority"][a] >= 0.05]
     if remote:
         extra += f"; interceptors fired on remote tracks: {', '.join(remote)}"
     if m["interceptors_wasted"] >= 0.05:
