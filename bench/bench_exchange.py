@@ -11,7 +11,10 @@ field commitment.
   batches over a pipe; the baseline is the same server committing each message alone. Every 201
   is sent only after its commit. Checks: p50/p99 latency in ms, and CPU milliseconds per message
   of the server (all its processes) and of the load generator, which with the 1-minute load
-  average tells how much of the machine other work was using. Both share the machine's cores,
+  average tells how much of the machine other work was using. The server's figure is split into
+  its event-loop thread (HTTP, admission), its other threads (the group-commit writer: SQLite,
+  fsync, head signing), the verifier and the kernel's share of all three; messages per commit
+  (measured messages over heads signed) tells how far the per-commit costs are spread. Both share the machine's cores,
   so the rate is at most ``cores / (server + load generator CPU per message)``; one Ed25519
   verification alone costs about 0.06 ms of CPU here in libsodium (0.11-0.19 ms in OpenSSL's,
   ``openssl speed ed25519``: ~7,300/s a core). The verifier's share is reported on its own.
@@ -35,6 +38,7 @@ import random
 import resource
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -81,18 +85,29 @@ class _Server:
                 time.sleep(0.05)
         raise RuntimeError("the exchange server did not start")
 
-    def cpu_s(self) -> tuple[float, float]:
-        """CPU seconds used so far by the server process and by its live child processes (the
-        verifiers), from Linux /proc."""
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds used so far, user and kernel apart, by the server's event-loop thread
+        (``loop_*``), its other threads (``writer_*``: the group-commit writer, and any worker
+        threads) and its live child processes (``verifier_*``), from Linux /proc; NaN where /proc
+        cannot tell."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = dict.fromkeys([f"{part}_{kind}" for part in ("loop", "writer", "verifier") for kind in ("user", "sys")],
+                             0.0)
+
+        def add(part: str, stat: Path) -> None:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            used[f"{part}_user"] += int(fields[11]) / tick
+            used[f"{part}_sys"] += int(fields[12]) / tick
+
+        pid = self.proc.pid
         try:
-            children = [int(x) for x in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
-            used = []
-            for pid in [self.proc.pid, *children]:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                used.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
-            return used[0], sum(used[1:])
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                add("loop" if task.name == str(pid) else "writer", task / "stat")
+            for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                add("verifier", Path(f"/proc/{child}/stat"))  # its own threads' times included
         except OSError:
-            return float("nan"), float("nan")
+            return dict.fromkeys(used, float("nan"))
+        return used
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -196,8 +211,16 @@ def _submit_rate(group_commit: bool, n: int) -> tuple[float, float, float, dict,
     finally:
         srv.stop()
     count = sum(len(r) for r in reqs)
-    main_ms, verifier_ms = ((b - a) / count * 1e3 for a, b in zip(cpu0, cpu1))
-    cpu = {"server_cpu_ms_per_msg": main_ms + verifier_ms, "verifier_cpu_ms_per_msg": verifier_ms,
+    ms = {k: (cpu1[k] - cpu0[k]) / count * 1e3 for k in cpu0}
+    part = {p: ms[f"{p}_user"] + ms[f"{p}_sys"] for p in ("loop", "writer", "verifier")}
+    # Every commit signs and stores one head: heads above the warm-up's tree size count the commits.
+    with sqlite3.connect(f"file:{data / 'exchange.sqlite3'}?mode=ro", uri=True) as con:
+        commits = con.execute("SELECT COUNT(*) FROM tree_heads WHERE tree_size > ?",
+                              (sum(len(w) for w in warm),)).fetchone()[0]
+    cpu = {"server_cpu_ms_per_msg": sum(part.values()), "verifier_cpu_ms_per_msg": part["verifier"],
+           "loop_cpu_ms_per_msg": part["loop"], "writer_cpu_ms_per_msg": part["writer"],
+           "server_kernel_ms_per_msg": sum(v for k, v in ms.items() if k.endswith("_sys")),
+           "messages_per_commit": count / max(commits, 1),
            "client_cpu_ms_per_msg": (client1 - client0) / count * 1e3, "load_avg_1min": os.getloadavg()[0],
            "fsync_idle_ms": _fsync_ms(data)}
     return count / wall, _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3, cpu, data, tmp
@@ -253,7 +276,9 @@ def run() -> list[dict]:
         tmp.cleanup()
     proofs, proofs_base = _proof_rates()
     print(f"submissions: {rate:.0f}/s p50 {p50:.1f} ms p99 {p99:.1f} ms, server CPU "
-          f"{cpu['server_cpu_ms_per_msg']:.2f} ms/msg ({cpu['verifier_cpu_ms_per_msg']:.2f} in the verifier), "
+          f"{cpu['server_cpu_ms_per_msg']:.2f} ms/msg (event loop {cpu['loop_cpu_ms_per_msg']:.2f}, writer "
+          f"{cpu['writer_cpu_ms_per_msg']:.2f}, verifier {cpu['verifier_cpu_ms_per_msg']:.2f}; kernel "
+          f"{cpu['server_kernel_ms_per_msg']:.2f}), {cpu['messages_per_commit']:.1f} messages a commit, "
           f"load generator {cpu['client_cpu_ms_per_msg']:.2f} ms/msg, "
           f"load {cpu['load_avg_1min']:.1f}, idle fsync {cpu['fsync_idle_ms']:.1f} ms (one commit each: {base_rate:.0f}/s, "
           f"p99 {base_p99:.1f} ms); signed reads {reads:.0f}/s (health {health:.0f}/s); "
