@@ -45,6 +45,12 @@ COMMANDS = {
     "exercise": ["exercise", "run", "nrc-2012", "--trials", "1", "--quiet"],
     "threat": ["threat", "--areas", "tabriz", "--missiles", "sejjil-2"],
     "trajectory": ["trajectory", "--missile", "sejjil-2", "--from", "tabriz", "--to", "bucharest"],
+    "reconstruct": ["reconstruct", "--apogee", "3725km", "--range", "998km", "--time", "47min"],
+    "track": ["track", "--scenario", "iran-europe", "--quiet"],
+    "exercise replay": ["exercise", "replay", "nrc-2012", "--trials", "1"],
+    "exercise compare": ["exercise", "compare", "nrc-2012", "nrc-2012", "--trials", "1", "--quiet"],
+    "flight-test": ["flight-test", "--interceptor", "sm3-iia", "--from", "aegis-black-sea", "--azimuth", "90deg",
+                    "--observer", "russia"],
     "catalog show": ["catalog", "show", "sejjil-2"],
     "catalog list": ["catalog", "list", "missiles"],
 }

@@ -63,6 +63,16 @@ def test_reconstruct_reports_the_standard_range_and_orbital_flag(capsys):
     assert d["range_rotating_m"] is None
 
 
+def test_reconstruct_from_a_site_flies_the_standard_shot_on_the_rotating_earth(capsys):
+    # Westward from 40 N 127 E the Earth's rotation takes range away: every member falls short of its still-Earth range.
+    d = _json(capsys, ["reconstruct", "--apogee", "3724.9km", "--range", "998km", "--time", "47.2min",
+                       "--from", "40,127", "--azimuth", "270deg", "--json"])
+    rot, still = d["range_rotating_m"], d["range_m"]
+    lo, hi = rot["spread"]
+    assert d["orbital"] is False and lo <= rot["estimate"] <= hi
+    assert hi < still["spread"][1] and rot["estimate"] < 0.95 * still["estimate"]
+
+
 def test_reconstruct_refuses_a_site_without_an_azimuth(capsys):
     assert main(["reconstruct", "--apogee", "3725km", "--range", "998km", "--time", "47min",
                  "--from", "40,127"]) == 2

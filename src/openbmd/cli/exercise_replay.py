@@ -9,7 +9,7 @@ import typer
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json, save_figure
-from openbmd.cli.resolve import flags, output_file, positive_int
+from openbmd.cli.resolve import catalog, catalog_option, flags, output_file, positive_int
 
 REPLAY_HELP = """Replay one trial of one mode: launches, first tracks, shots, kills, leakers.
 
@@ -34,6 +34,7 @@ def replay(
     as_json: bool = typer.Option(False, "--json", help="Machine output, with the map for openbmd view."),
     png: Optional[Path] = typer.Option(None, "--png", help="Write the trial's timeline here."),
     export: list[Path] = export_option(),
+    catalog_files: Optional[list[Path]] = catalog_option(),
 ) -> None:
     from openbmd import api
 
@@ -41,7 +42,7 @@ def replay(
     if png is not None:
         output_file(png, "--png")
     with flags(FLAGS):
-        result = api.replay(scenario, mode, trial, trials=trials, seed=seed)
+        result = api.replay(scenario, mode, trial, trials=trials, seed=seed, catalog=catalog(catalog_files))
     if as_json:
         print_json(result.to_json(scene=True))
     else:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from openbmd.cli.render import QUIET, console, print_json, save_figure
-from openbmd.cli.resolve import flags, output_file
+from openbmd.cli.resolve import catalog, catalog_option, flags, output_file
 
 TRACK_HELP = """Track a raid with one party's sensors, or with the joint centre's fused picture.
 
@@ -28,12 +28,13 @@ def track(
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Plot impact-prediction error against time."),
     quiet: bool = QUIET,
+    catalog_files: Optional[list[Path]] = catalog_option("the scenario's missiles, places and sensors"),
 ) -> None:
     from openbmd import api
 
     output_file(png, "--png")
     with flags({"scenario": "--scenario", "party": "--party"}):
-        result = api.track(scenario, party, progress=not quiet)
+        result = api.track(scenario, party, progress=not quiet, catalog=catalog(catalog_files))
     if as_json:
         print_json(result.to_json())
     else:

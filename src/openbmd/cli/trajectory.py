@@ -11,7 +11,7 @@ from rich.table import Table
 
 from openbmd.cli.exports import export_option, write_exports
 from openbmd.cli.render import console, print_json, save_figure
-from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file
+from openbmd.cli.resolve import catalog, catalog_option, flags, opt_quantity, output_file, point
 from openbmd.catalog.variants import check_variant_count
 from openbmd.cli.units import parse_quantity
 from openbmd.errors import InputError
@@ -177,6 +177,7 @@ def reconstruct(
     origin: Optional[str] = typer.Option(None, "--from", help="Launch site (name or lat,lon) for the rotating Earth."),
     azimuth: Optional[str] = typer.Option(None, "--azimuth", help="Bearing of the standard shot, e.g. 45deg."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI)."),
+    catalog_files: Optional[list[Path]] = catalog_option("places for --from"),
 ) -> None:
     from openbmd.flight.lofted import LoftedTest
     from openbmd.flight.lofted import reconstruct as run
@@ -190,10 +191,11 @@ def reconstruct(
         raise InputError("must be liquid or solid", "--propellant")
     if stages not in (1, 2, 3):
         raise InputError("must be 1, 2 or 3", "--stages")
+    cat = catalog(catalog_files) if catalog_files or origin is not None else None  # a bad file is refused either way
     site = {}
     if origin is not None:
-        lat, lon, _ = _point(origin, "--from")
-        site = {"site_lat_rad": lat, "site_lon_rad": lon,
+        lat, lon, _ = point(cat, origin, "--from")
+        site = {"site_lat_rad": math.radians(lat), "site_lon_rad": math.radians(lon),
                 "azimuth_rad": parse_quantity(azimuth, "angle", "--azimuth")}
     result = run(test, stages=stages, propellant=propellant, **site)
     if as_json:
