@@ -354,7 +354,14 @@ def _covariance(info: NDArray, ok: NDArray) -> NDArray:
 
 
 CHANGE_POINT_SAMPLES = 3
-"""Telemetry samples on each side of the burnout kink that the two-phase regression fits (a line each)."""
+"""Telemetry samples before the burnout kink that the two-phase regression fits a line through (the boost's speed
+gain is steady: the speed form holds its inertial rate)."""
+
+COAST_CURVE_SAMPLES = 10
+"""Telemetry samples after the kink that it fits a parabola through: the coast's deceleration changes as gravity
+turns the path (~g² cos²γ / v, a few mm/s³), which a line through a few samples, carried back to the kink, would
+read as an early burnout by about a millisecond. Ten samples of a parabola carry back with less noise than three
+of a line."""
 
 
 def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: float,
@@ -364,9 +371,10 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
 
     Two-phase regression: the last interval whose speed gain exceeds the midpoint of the boost's and the coast's
     median rates is the last under thrust; a line through the :data:`CHANGE_POINT_SAMPLES` speeds up to its start
-    and one through as many from the sample after its end (the sample between may be either) meet at the burnout
-    time. Its 1-σ is the two lines' noise at the crossing (the telemetry's speed 1-σ) over their difference of
-    slope. Runs without such telemetry keep the prior (``prior_mean_s``, ``prior_sigma_s``)."""
+    and a parabola through the :data:`COAST_CURVE_SAMPLES` from the sample after its end (the sample between may be
+    either) meet at the burnout time. Its 1-σ is the two fits' noise at the crossing (the telemetry's speed 1-σ)
+    over their difference of slope there. Runs without such telemetry keep the prior (``prior_mean_s``,
+    ``prior_sigma_s``)."""
     from openbmd.verify.observe import TELEMETRY
 
     t_hat, sig = np.full(n_runs, float(prior_mean_s)), np.full(n_runs, float(prior_sigma_s))
@@ -378,8 +386,8 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
     s = np.full((n_runs, grid.size), np.nan)
     s[tel.trial, col] = np.linalg.norm(tel.z[:, 3:], axis=1)  # Earth-relative speed, m/s
     sigma_s = float(np.nanmax(tel.sigma[:, 3]))  # per axis: the speed's 1-σ along the velocity
-    m = CHANGE_POINT_SAMPLES
-    if grid.size < 2 * m + 2:
+    m, mc = CHANGE_POINT_SAMPLES, COAST_CURVE_SAMPLES
+    if grid.size < m + mc + 2:
         return t_hat, sig
     rate = np.diff(s, axis=1) / np.diff(grid)  # (R, K-1) m/s²
     with warnings.catch_warnings():  # a run without telemetry has no rates: NaN, and the prior stands
@@ -388,21 +396,28 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
         coast = np.nanmedian(np.where(grid[None, :-1] >= prior_mean_s + 3 * prior_sigma_s, rate, np.nan), axis=1)
     above = np.where(np.isfinite(rate), rate > 0.5 * (boost + coast)[:, None], False)
     last = rate.shape[1] - 1 - np.argmax(above[:, ::-1], axis=1)  # the last interval under thrust (mostly)
-    ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + m < grid.size)
+    ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + mc < grid.size)
     b_idx = np.clip(last[:, None] - np.arange(m)[::-1][None], 0, grid.size - 1)  # (R, m) boost samples
-    c_idx = np.clip(last[:, None] + 2 + np.arange(m)[None], 0, grid.size - 1)  # (R, m) coast samples
-    lines = []
-    for idx in (b_idx, c_idx):  # slope, intercept about the window's mean time, and that time
-        tt, ss = grid[idx], np.take_along_axis(s, idx, axis=1)
-        tm = tt.mean(axis=1)
-        sxx = np.sum((tt - tm[:, None]) ** 2, axis=1)
-        slope = np.sum((tt - tm[:, None]) * (ss - ss.mean(axis=1)[:, None]), axis=1) / sxx
-        lines.append((slope, ss.mean(axis=1), tm, sxx))
-    (kb, sb, tb, xb), (kc, sc, tc, xc) = lines
-    dk = kb - kc
+    c_idx = np.clip(last[:, None] + 2 + np.arange(mc)[None], 0, grid.size - 1)  # (R, mc) coast samples
+    tt, ss = grid[b_idx], np.take_along_axis(s, b_idx, axis=1)  # the boost's line: slope, mean, mean time
+    tb = tt.mean(axis=1)
+    xb = np.sum((tt - tb[:, None]) ** 2, axis=1)
+    kb, sb = np.sum((tt - tb[:, None]) * (ss - ss.mean(axis=1)[:, None]), axis=1) / xb, ss.mean(axis=1)
+    tt, ss = grid[c_idx], np.take_along_axis(s, c_idx, axis=1)  # the coast's parabola about its mean time
+    tc = tt.mean(axis=1)
+    basis = (tt - tc[:, None])[..., None] ** np.arange(3)  # (R, mc, 3): 1, τ, τ²
     with np.errstate(invalid="ignore", divide="ignore"):
-        cross = (sc - sb + kb * tb - kc * tc) / dk
-        var = sigma_s ** 2 * (2.0 / m + (cross - tb) ** 2 / xb + (cross - tc) ** 2 / xc)
+        gram_inv = np.linalg.pinv(np.einsum("rki,rkj->rij", basis, basis))  # (R, 3, 3); NaN rows stay NaN
+        coef = np.einsum("rij,rkj,rk->ri", gram_inv, basis, ss)
+        cross = grid[np.minimum(last + 1, grid.size - 1)].astype(float)  # Newton from the kink's middle sample
+        for _ in range(4):  # the parabola is nearly a line: a few steps reach the crossing to far below 1 ns
+            tau = cross - tc
+            gap = sb + kb * (cross - tb) - (coef[:, 0] + coef[:, 1] * tau + coef[:, 2] * tau ** 2)
+            cross = cross - gap / (kb - coef[:, 1] - 2 * coef[:, 2] * tau)
+        tau = cross - tc
+        phi = tau[:, None] ** np.arange(3)  # the parabola's noise at the crossing: φᵀ (BᵀB)⁻¹ φ σ²
+        var = sigma_s ** 2 * (1.0 / m + (cross - tb) ** 2 / xb + np.einsum("ri,rij,rj->r", phi, gram_inv, phi))
+        dk = kb - coef[:, 1] - 2 * coef[:, 2] * tau
         ok &= np.isfinite(cross) & (dk > 0) & (cross >= grid[np.minimum(last, grid.size - 1)]) \
             & (cross <= grid[np.minimum(last + 2, grid.size - 1)])
     t_hat[ok], sig[ok] = cross[ok], np.sqrt(var[ok]) / dk[ok]
