@@ -74,6 +74,23 @@ def test_drag_shortens_the_flight_and_more_so_for_light_bodies():
     assert ranges[0] > ranges[1] > ranges[2]
 
 
+def test_a_ballistic_coefficient_per_state_flies_each_as_its_own_batch_would():
+    """One β per row: each row lands as the batch of its β alone (same bits); a NaN β leaves its row unflown."""
+    from openbmd.flight import StateBatch
+
+    e = wgs84()
+    states = burnout_states(np.radians(40.0), np.radians(50.0), 80e3, np.array([3000.0, 3000.0, 3000.0, 3500.0]),
+                            np.radians(45.0), 0.3, e)
+    betas = np.array([1000.0, 20000.0, np.nan, 3000.0])
+    batch = fly_ballistic(states, e, beta_kg_m2=betas)
+    for i in (0, 1, 3):
+        alone = fly_ballistic(StateBatch(states.t_s[i:i + 1], states.r_eci[i:i + 1], states.v_eci[i:i + 1]), e,
+                              beta_kg_m2=betas[i])
+        np.testing.assert_array_equal(alone.event_r_eci[0], batch.event_r_eci[i])
+    assert batch.ground_range_m("burnout")[0] < batch.ground_range_m("burnout")[1]
+    assert batch.status[2] == 3 and np.isnan(batch.event_t_s[2]).all()
+
+
 def test_a_batch_gives_the_same_answer_as_single_flights():
     e = wgs84()
     rng = np.random.default_rng(5)

@@ -543,7 +543,7 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
         p = np.zeros(N_PARAMS)
         p[P_MU], p[P_J2], p[P_RE], p[P_E2], p[P_OMEGA] = earth[0], earth[1], earth[2], earth[3], earth[4]
         p[P_DRAG] = 1.0 if drag else 0.0
-        p[P_BETA] = beta
+        p[P_BETA] = beta[i]
         p[P_AREA] = area if drag else 0.0
         p[P_AZ], p[P_KICK] = az[i], kick[i]
         p[P_KICK_T0], p[P_KICK_DT] = t0[i] + vertical_s, kick_s

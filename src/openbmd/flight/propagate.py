@@ -96,8 +96,9 @@ class TrajectoryBatch:
     ``event_t_s`` (N, 4) and ``event_r_eci``/``event_v_eci`` (N, 4, 3) follow :data:`EVENTS`;
     NaN marks an event that did not happen. ``status`` 0 = impact, 1 = no impact before
     the time limit, 2 = fell back during boost, 3 = not flown: a launch input (position, time,
-    azimuth, kick or cut-off) or starting state was not finite. ``samples`` (N, K, 7) rows are
-    [t_s, r_eci(3), v_eci(3)], ``n_samples`` valid rows each (the impact row included).
+    azimuth, kick, cut-off or ballistic coefficient) or starting state was not finite.
+    ``samples`` (N, K, 7) rows are [t_s, r_eci(3), v_eci(3)], ``n_samples`` valid rows each
+    (the impact row included).
     """
 
     earth: EarthModel
@@ -199,13 +200,13 @@ ST_NOT_FLOWN = 3
 """Status of a row with a non-finite input: skipped, its events NaN (the kernel's step control never ends on NaN)."""
 
 
-def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: float,
+def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: NDArray,
          t_max_s: float, tol: Tolerances, sample_dt_s: float | None, lat0, lon0) -> TrajectoryBatch:
     finite = (np.isfinite(r0).all(axis=1) & np.isfinite(v0).all(axis=1) & np.isfinite(t0) & np.isfinite(az)
-              & np.isfinite(kick) & np.isfinite(cutoff))
+              & np.isfinite(kick) & np.isfinite(cutoff) & np.isfinite(beta))
     if not finite.all():
         ok = np.flatnonzero(finite)
-        sub = _fly(r0[ok], v0[ok], t0[ok], az[ok], kick[ok], cutoff[ok], vehicle, earth, drag, beta, t_max_s, tol,
+        sub = _fly(r0[ok], v0[ok], t0[ok], az[ok], kick[ok], cutoff[ok], vehicle, earth, drag, beta[ok], t_max_s, tol,
                    sample_dt_s, np.asarray(lat0, float)[ok], np.asarray(lon0, float)[ok])
         n = len(t0)
         ev_t = np.full((n,) + sub.event_t_s.shape[1:], np.nan)
@@ -222,7 +223,7 @@ def _run(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
     return _fly(r0, v0, t0, az, kick, cutoff, vehicle, earth, drag, beta, t_max_s, tol, sample_dt_s, lat0, lon0)
 
 
-def _fly(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: float,
+def _fly(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthModel, drag: bool, beta: NDArray,
          t_max_s: float, tol: Tolerances, sample_dt_s: float | None, lat0, lon0) -> TrajectoryBatch:
     stages = vehicle.stages if vehicle is not None else np.zeros((0, 5))
     payload = vehicle.payload_mass_kg if vehicle is not None else 0.0
@@ -238,7 +239,8 @@ def _fly(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
             np.ascontiguousarray(t0, dtype=float), np.ascontiguousarray(az, dtype=float),
             np.ascontiguousarray(kick, dtype=float), np.ascontiguousarray(cutoff, dtype=float),
             np.ascontiguousarray(stages, dtype=float), float(payload), float(vert), float(kick_s),
-            _earth_vector(earth), float(beta), bool(drag and earth.atmosphere), float(t_max_s), tol.rtol, tol.atol_m,
+            _earth_vector(earth), np.ascontiguousarray(beta, dtype=float), bool(drag and earth.atmosphere),
+            float(t_max_s), tol.rtol, tol.atol_m,
             tol.atol_mps, tol.reentry_atol_mps, tol.max_step_s, sdt, n_max,
             float(vehicle.reference_area_m2 if vehicle is not None else 0.0), tol.boost_max_step_s)
     finally:
@@ -254,19 +256,20 @@ def _fly(r0, v0, t0, az, kick, cutoff, vehicle: Vehicle | None, earth: EarthMode
                            np.asarray(lon0, float), np.asarray(t0, float).copy(), samples if sdt > 0 else None, n_samp if sdt > 0 else None)
 
 
-def fly_ballistic(states: StateBatch, earth: EarthModel, *, beta_kg_m2: float | None = None,
+def fly_ballistic(states: StateBatch, earth: EarthModel, *, beta_kg_m2: ArrayLike | None = None,
                   t_max_s: float = 7200.0, tol: Tolerances = Tolerances(),
                   sample_dt_s: float | None = None) -> TrajectoryBatch:
     """Fly N unpowered states until impact on the ellipsoid (or ``t_max_s`` after their start).
 
-    Drag acts when ``beta_kg_m2`` (ballistic coefficient, kg/m^2) is given and the Earth
-    model has an atmosphere. The first event ("burnout") is the starting state.
+    Drag acts when ``beta_kg_m2`` (ballistic coefficient, kg/m^2: one for all, or one per state (N,)) is
+    given and the Earth model has an atmosphere. The first event ("burnout") is the starting state.
     """
     n = len(states)
     lat0, lon0, _ = ecef_to_geodetic(eci_to_ecef(states.r_eci, states.t_s, earth), earth)
     zeros = np.zeros(n)
+    beta = np.broadcast_to(np.asarray(1.0 if beta_kg_m2 is None else beta_kg_m2, float), (n,))
     return _run(states.r_eci, states.v_eci, states.t_s, zeros, zeros, zeros, None, earth,
-                beta_kg_m2 is not None, beta_kg_m2 or 1.0, t_max_s, tol, sample_dt_s, lat0, lon0)
+                beta_kg_m2 is not None, beta, t_max_s, tol, sample_dt_s, lat0, lon0)
 
 
 def fly_launches(vehicle: Vehicle, lat_rad: ArrayLike, lon_rad: ArrayLike, azimuth_rad: ArrayLike,
@@ -284,8 +287,8 @@ def fly_launches(vehicle: Vehicle, lat_rad: ArrayLike, lon_rad: ArrayLike, azimu
     cut = np.broadcast_to(np.asarray(vehicle.burn_time_s if cutoff_s is None else cutoff_s, float), lat.shape)
     r_ecef = geodetic_to_ecef(lat, lon, np.zeros_like(lat), earth)
     r_eci, v_eci = ecef_to_eci(r_ecef, t0, earth, np.zeros_like(r_ecef))
-    return _run(r_eci, v_eci, t0, az, kick, cut, vehicle, earth, True, vehicle.beta_kg_m2, t_max_s, tol,
-                sample_dt_s, lat, lon)
+    return _run(r_eci, v_eci, t0, az, kick, cut, vehicle, earth, True, np.full(lat.shape, vehicle.beta_kg_m2),
+                t_max_s, tol, sample_dt_s, lat, lon)
 
 
 def burnout_states(lat_rad: ArrayLike, lon_rad: ArrayLike, alt_m: ArrayLike, speed_mps: ArrayLike,

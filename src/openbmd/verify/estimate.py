@@ -13,8 +13,9 @@ thrust after burnout it needs no motion model beyond ballistic flight.
 
 Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit takes only
 rows after the latest burnout the burn time's range allows, estimates the coast's 1/β beside the state under its
-prior, and adds the burnout time's 1-σ times the coast's rate of change: the ``budget`` splits the 1-σ into
-noise, sensor biases, burnout time and drag.
+prior (each iteration flies the coast at the current 1/β, so the fit is re-linearised about it), and adds the
+burnout time's 1-σ times the coast's rate of change: the ``budget`` splits the 1-σ into noise, sensor biases,
+burnout time and drag.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ from openbmd.verify.observe import RADAR, Observations
 
 STEP = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3])
 """Finite-difference steps of the burnout state (m, m/s)."""
+
+INVERSE_BETA_STEP = 0.1
+"""Finite-difference step of the coast's 1/β, as a share of its prior mean (a tenth more drag)."""
+
+INVERSE_BETA_FLOOR = 1e-3
+"""Least 1/β the fit moves to, as a share of its prior mean (1/β > 0: drag slows a coast, never drives it)."""
 
 SAMPLE_DT_S = 1.0
 """Spacing of the predicted coast samples (s) the observations are interpolated between."""
@@ -70,6 +77,9 @@ class BurnoutFit:
     quadrature to the 1-σ."""
     t_burnout_s: NDArray | None = None
     """The burnout time (R,) s each run's figures are quoted at: the prior's mean, or where telemetry saw it."""
+    beta_kg_m2: NDArray | None = None
+    """The coast's ballistic coefficient (R,) kg/m² each run's fit found, where the observer does not know it (its
+    1/β estimated under the prior); None where the coast is flown with the one β given."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -141,9 +151,11 @@ def _bias_columns(obs: Observations) -> tuple[NDArray, NDArray, int]:
 
 def _bias_blocks(use: Observations, jac: NDArray, ww: NDArray, res: NDArray, col: NDArray, prior: NDArray,
                  b: NDArray, n_runs: int, k: int) -> tuple[NDArray, NDArray, NDArray]:
-    """The bias parameters' blocks of the normal equations per run: cross terms ``a`` (R, K, 6) between each
-    bias and the state, diagonal information ``d`` (R, K) (data and prior) and gradient ``g`` (R, K)."""
-    a = np.zeros((n_runs * k + 1, 6))
+    """The bias parameters' blocks of the normal equations per run: cross terms ``a`` (R, K, P) between each
+    bias and the P parameters of ``jac`` (M, P, 6), diagonal information ``d`` (R, K) (data and prior) and
+    gradient ``g`` (R, K)."""
+    n_par = jac.shape[1]
+    a = np.zeros((n_runs * k + 1, n_par))
     d = np.zeros(n_runs * k + 1)
     g = np.zeros(n_runs * k + 1)
     for c in range(BIAS_COMPONENTS):  # three components; rows batched
@@ -152,14 +164,14 @@ def _bias_blocks(use: Observations, jac: NDArray, ww: NDArray, res: NDArray, col
         np.add.at(a, key, jac[:, :, c] * ww[:, c, None])
         np.add.at(d, key, ww[:, c])
         np.add.at(g, key, ww[:, c] * res[:, c])
-    a, d, g = a[:-1].reshape(n_runs, k, 6), d[:-1].reshape(n_runs, k), g[:-1].reshape(n_runs, k)
+    a, d, g = a[:-1].reshape(n_runs, k, n_par), d[:-1].reshape(n_runs, k), g[:-1].reshape(n_runs, k)
     info_prior = np.where(prior > 0, 1.0 / np.where(prior > 0, prior, 1.0) ** 2, 1.0)[None]
     return a, d + info_prior, g - b * np.where(prior > 0, info_prior, 0.0)
 
 
 def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
-    """The state's information with the biases marked in ``which`` (K,) estimated (Schur complement; the
-    bias block is diagonal) and the others known to be zero: (R, 6, 6)."""
+    """The parameters' information (R, P, P) with the biases marked in ``which`` (K,) estimated (Schur complement;
+    the bias block is diagonal) and the others known to be zero."""
     w = np.where(which[None], 1.0 / d, 0.0)
     return info - np.einsum("rkp,rk,rkq->rpq", a, w, a)
 
@@ -174,11 +186,12 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     Each radar's constant biases (elevation, azimuth, range; priors ``obs.bias_sigma``) are estimated beside
     the state, so the covariance carries them: more data, biased or not, never widens it. Where the observer
     does not know the burnout time (1-σ ``burnout_time_sigma_s`` about ``t_burnout_s``) or the coast's drag (1-σ
-    of 1/β, m²/kg), the burnout state moves along the coast by its rate of change times the first, and the fit
-    by its sensitivity to 1/β times the second (consider covariance, :mod:`openbmd.verify.unknowns`): both
-    join the covariance and the ``budget``. Where a run has telemetry through burnout, its burnout time is
-    observed (:func:`burnout_time_from_telemetry`): that run's coast is fitted from it, the burnout figures are
-    quoted at it, and its 1-σ (ms) replaces the prior's."""
+    of 1/β, m²/kg, about ``1 / beta_kg_m2``), the burnout state moves along the coast by its rate of change times
+    the first, and 1/β is estimated beside the state under that prior (:mod:`openbmd.verify.unknowns`; every
+    Gauss-Newton step flies each run's coast at its current 1/β): both join the covariance and the ``budget``.
+    Where a run has telemetry through burnout, its burnout time is observed (:func:`burnout_time_from_telemetry`):
+    that run's coast is fitted from it, the burnout figures are quoted at it, and its 1-σ (ms) replaces the
+    prior's."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
     # Telemetry shows when the thrust ends: there the burnout time is observed (per run), not just bounded.
@@ -196,62 +209,81 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     col, prior, k = _bias_columns(use)
     x = np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)).copy()
     b = np.zeros((n_runs, k))
+    # The coast's 1/β (m²/kg) is the seventh parameter where the observer does not know it: prior mean u0, 1-σ
+    # sigma_u. Each iteration flies the coast at the current estimate (one β per flight), so the fit is
+    # re-linearised about it: drag is not quite linear in 1/β over the prior's width, at telemetry's mm/s.
+    fit_drag = bool(inverse_beta_sigma_m2_kg > 0 and beta_kg_m2)
+    n_par = 7 if fit_drag else 6
+    u0, sigma_u = (1.0 / beta_kg_m2, inverse_beta_sigma_m2_kg) if fit_drag else (0.0, 0.0)
+    u = np.full(n_runs, u0)
+    steps = np.append(STEP, INVERSE_BETA_STEP * u0) if fit_drag else STEP
+    n_fly = n_par + 1  # the state and one neighbour per parameter
     t_end = float(use.t_s.max()) if len(use) else t_burnout_s + 1.0
-    info = np.zeros((n_runs, 6, 6))
-    a, d = np.zeros((n_runs, k, 6)), np.ones((n_runs, k))
+    info = np.zeros((n_runs, n_par, n_par))
+    a, d = np.zeros((n_runs, k, n_par)), np.ones((n_runs, k))
     estimated = prior > 0
     x_dot = x_ddot = np.zeros((0, 6))
     x_dot0 = None if n_runs else x_dot
     x_ddot0 = x_dot
-    biases_on = False  # first the state alone; the biases join once it has converged (a far guess would
+    joined = False  # first the state alone; the biases and 1/β join once it has converged (a far guess would
     for _ in range(iterations + 4):  # have them soak up the gross misfit). Gauss-Newton: every run and its
-        which = estimated & biases_on  # 6 neighbours flown in one batch
-        states = x[:, None, :] + np.concatenate([np.zeros((1, 6)), np.diag(STEP)])[None]
+        which = estimated & joined  # neighbours flown in one batch
+        n_act = n_par if joined else 6
+        states = np.repeat(x[:, None, :], n_fly, axis=1)
+        states[:, 1:7] += np.diag(STEP)[None]
         flat = states.reshape(-1, 6)
-        t_rows = np.repeat(t_fit, 7)
+        t_rows = np.repeat(t_fit, n_fly)
         r_eci, v_eci = ecef_to_eci(flat[:, :3], t_rows, earth, flat[:, 3:])
-        batch = fly_ballistic(StateBatch(t_rows, r_eci, v_eci), earth, beta_kg_m2=beta_kg_m2,
+        u_rows = u[:, None] + (np.arange(n_fly) == 7)[None] * (steps[-1] if fit_drag else 0.0)
+        batch = fly_ballistic(StateBatch(t_rows, r_eci, v_eci), earth,
+                              beta_kg_m2=(1.0 / u_rows.reshape(-1)) if fit_drag else beta_kg_m2,
                               t_max_s=t_end - float(t_fit.min(initial=t_burnout_s)) + 5.0, sample_dt_s=SAMPLE_DT_S)
         t, r, v = batch.sample_states_ecef()
-        x_dot, x_ddot = _rates(v[np.arange(n_runs) * 7, :3])  # the state's rates along its coast (R, 6)
+        x_dot, x_ddot = _rates(v[np.arange(n_runs) * n_fly, :3])  # the state's rates along its coast (R, 6)
         if x_dot0 is None:  # ... and the guess's: the same for every data set fitted from one guess
             x_dot0, x_ddot0 = x_dot, x_ddot
-        preds = np.stack([predict(use, _hermite(t_fit[use.trial], SAMPLE_DT_S, t, r, v, use.trial * 7 + j, use.t_s))
-                          for j in range(7)], axis=1)  # (M, 7, 6): the state and its six neighbours
+        preds = np.stack([predict(use, _hermite(t_fit[use.trial], SAMPLE_DT_S, t, r, v, use.trial * n_fly + j, use.t_s))
+                          for j in range(n_fly)], axis=1)  # (M, n_fly, 6): the state and its neighbours
         res = _residual(use, preds[:, 0])
         for c in range(BIAS_COMPONENTS):  # the sensors' current bias estimates
             on = col[:, c] >= 0
             res[on, c] -= b[use.trial[on], col[on, c]]
-        jac = (preds[:, 1:] - preds[:, :1]) / STEP[None, :, None]  # (M, 6 params, 6 components)
+        jac = (preds[:, 1:] - preds[:, :1]) / steps[None, :, None]  # (M, params, 6 components)
         radar = use.kind == RADAR  # azimuth differences wrap; state components do not
-        jac[radar, :, 1] = ((jac[radar, :, 1] * STEP[None, :] + math.pi) % (2 * math.pi) - math.pi) / STEP[None, :]
+        jac[radar, :, 1] = ((jac[radar, :, 1] * steps[None, :] + math.pi) % (2 * math.pi) - math.pi) / steps[None, :]
         good = np.isfinite(res) & np.all(np.isfinite(jac), axis=1) & (w > 0)
         ww = np.where(good, w, 0.0)
         res, jac = np.where(good, res, 0.0), np.where(good[:, None, :], jac, 0.0)
-        info = np.zeros((n_runs, 6, 6))
-        grad = np.zeros((n_runs, 6))
+        info = np.zeros((n_runs, n_par, n_par))
+        grad = np.zeros((n_runs, n_par))
         np.add.at(info, use.trial, np.einsum("mpc,mc,mqc->mpq", jac, ww, jac))
         np.add.at(grad, use.trial, np.einsum("mpc,mc,mc->mp", jac, ww, res))
+        if fit_drag:  # 1/β's prior
+            info[:, 6, 6] += 1.0 / sigma_u ** 2
+            grad[:, 6] += (u0 - u) / sigma_u ** 2
         a, d, g_b = _bias_blocks(use, jac, ww, res, col, prior, b, n_runs, k)
-        reduced = _marginal(info, a, d, which)
-        g_x = grad - np.einsum("rkp,rk->rp", a, np.where(which, g_b / d, 0.0))
-        ok = (rows >= MIN_ROWS) & (np.linalg.matrix_rank(reduced, tol=None) == 6) if n_runs else np.zeros(0, bool)
-        dx = np.zeros((n_runs, 6))
+        reduced = _marginal(info, a, d, which)[:, :n_act, :n_act]
+        g_x = (grad - np.einsum("rkp,rk->rp", a, np.where(which, g_b / d, 0.0)))[:, :n_act]
+        # determined: the state's block has full rank (1/β's prior then makes the whole positive definite)
+        ok = ((rows >= MIN_ROWS) & (np.linalg.matrix_rank(reduced[:, :6, :6], tol=None) == 6) if n_runs
+              else np.zeros(0, bool))
+        dx = np.zeros((n_runs, n_par))
         if ok.any():
-            dx[ok] = np.linalg.solve(reduced[ok], g_x[ok][..., None])[..., 0]
+            dx[ok, :n_act] = np.einsum("rpq,rq->rp", _covariance(reduced[ok], np.ones(int(ok.sum()), bool)), g_x[ok])
         db = np.where(which, (g_b - np.einsum("rkp,rp->rk", a, dx)) / d, 0.0)
-        x, b = x + dx, b + db
-        if np.all(np.abs(dx[ok]) < np.array([1e-3] * 3 + [1e-6] * 3)):
-            if biases_on or not estimated.any():
+        x, b = x + dx[:, :6], b + db
+        if fit_drag:  # a body that thrusts is no coast: 1/β stays positive
+            u = np.maximum(u + dx[:, 6], INVERSE_BETA_FLOOR * u0)
+        tol_dx = np.array([1e-3] * 3 + [1e-6] * 3 + [1e-4 * sigma_u] * (n_par - 6))
+        if np.all(np.abs(dx[ok]) < tol_dx):
+            if joined or not (estimated.any() or fit_drag):
                 break
-            biases_on = True
-    reduced = _marginal(info, a, d, estimated)
-    p_data = _covariance(reduced, ok)
-    p_drag = p_data
-    if inverse_beta_sigma_m2_kg > 0 and beta_kg_m2 and ok.any():  # 1/β joins the fit, under its prior
-        x, p_drag = _with_drag(use, x, res, jac, ww, col, prior, k, a, d, g_b, estimated, reduced, ok,
-                               t_burnout_s=t_fit, t_end=t_end, beta_kg_m2=beta_kg_m2, earth=earth,
-                               sigma=inverse_beta_sigma_m2_kg)
+            joined = True
+    # The covariance (the biases and 1/β marginalised), and the data's part: the same with 1/β known.
+    full = _marginal(info, a, d, estimated)
+    p_drag = _covariance(full, ok)[:, :6, :6]
+    p_data = _covariance(full[:, :6, :6], ok)
+    info, a = info[:, :6, :6], a[..., :6]  # the state's blocks: what each kind of bias costs, 1/β known
     # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2, whose
     # mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt taken as normal).
     # (σ_t: the prior's, or telemetry's where it saw the burnout; per run.)
@@ -282,7 +314,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                         "burnout_time": burnout, "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
         total[what] = np.sqrt(drag ** 2 + burnout ** 2)
     return BurnoutFit(x, p, speed * nan, total["speed"], alt * nan, total["altitude"],
-                      rows, ok, speed_sigma_by, p - p_data, shift, budget, t_fit)
+                      rows, ok, speed_sigma_by, p - p_data, shift, budget, t_fit,
+                      1.0 / u if fit_drag else None)
 
 
 def _rates(v_s: NDArray) -> tuple[NDArray, NDArray]:
@@ -291,47 +324,6 @@ def _rates(v_s: NDArray) -> tuple[NDArray, NDArray]:
     acc = (-3 * v_s[:, 0] + 4 * v_s[:, 1] - v_s[:, 2]) / (2 * SAMPLE_DT_S)
     return (np.concatenate([v_s[:, 0], acc], axis=1),
             np.concatenate([acc, (v_s[:, 0] - 2 * v_s[:, 1] + v_s[:, 2]) / SAMPLE_DT_S ** 2], axis=1))
-
-
-def _with_drag(use: Observations, x: NDArray, res: NDArray, jac: NDArray, ww: NDArray, col: NDArray,
-               prior: NDArray, k: int, a: NDArray, d: NDArray, g_b: NDArray, estimated: NDArray, reduced: NDArray,
-               ok: NDArray, *, t_burnout_s: NDArray, t_end: float, beta_kg_m2: float, earth: EarthModel,
-               sigma: float) -> tuple[NDArray, NDArray]:
-    """The fit with the coast's 1/β (m²/kg) estimated too, under its prior (mean: the 1/β flown; 1-σ ``sigma``):
-    one Gauss-Newton step from the converged fit (drag is linear in 1/β, and small), the biases marginalised.
-    The burnout states (R, 6) and their covariance (R, 6, 6), 1/β marginalised: it only adds parameters, so
-    more data never widens it."""
-    n_runs = x.shape[0]
-    step = 0.1 / beta_kg_m2  # a tenth more drag
-    r_eci, v_eci = ecef_to_eci(x[:, :3], t_burnout_s, earth, x[:, 3:])
-    flown = []
-    for beta in (beta_kg_m2, 1.0 / (1.0 / beta_kg_m2 + step)):  # the fitted states, as flown and with more drag
-        batch = fly_ballistic(StateBatch(t_burnout_s, r_eci, v_eci), earth, beta_kg_m2=beta,
-                              t_max_s=t_end - float(t_burnout_s.min()) + 5.0, sample_dt_s=SAMPLE_DT_S)
-        t, r, v = batch.sample_states_ecef()
-        flown.append(predict(use, _hermite(t_burnout_s[use.trial], SAMPLE_DT_S, t, r, v, use.trial, use.t_s)))
-    j = (flown[1] - flown[0]) / step  # (M, 6 components): the rows' sensitivity to 1/β
-    radar = use.kind == RADAR
-    j[radar, 1] = ((j[radar, 1] * step + math.pi) % (2 * math.pi) - math.pi) / step
-    j = np.where(np.isfinite(j) & (ww > 0), j, 0.0)
-    c_x, i_bb, g_beta = np.zeros((n_runs, 6)), np.zeros(n_runs), np.zeros(n_runs)
-    np.add.at(c_x, use.trial, np.einsum("mpc,mc,mc->mp", jac, ww, j))
-    np.add.at(i_bb, use.trial, np.einsum("mc,mc,mc->m", j, ww, j))
-    np.add.at(g_beta, use.trial, np.einsum("mc,mc,mc->m", j, ww, res))
-    zero = np.zeros((n_runs, k))
-    _, _, c_b = _bias_blocks(use, j[:, None, :].repeat(6, axis=1), ww, j, col, prior, zero, n_runs, k)
-    # c_b: each bias's cross information with 1/β (its rows' w j); the first block's a is not needed
-    w_b = np.where(estimated[None], 1.0 / d, 0.0)
-    c_x = c_x - np.einsum("rkp,rk,rk->rp", a, w_b, c_b)
-    i_bb = i_bb - np.einsum("rk,rk,rk->r", c_b, w_b, c_b) + 1.0 / sigma ** 2
-    g_beta = g_beta - np.einsum("rk,rk,rk->r", c_b, w_b, g_b)
-    full = np.zeros((n_runs, 7, 7))
-    full[:, :6, :6], full[:, :6, 6], full[:, 6, :6], full[:, 6, 6] = reduced, c_x, c_x, i_bb
-    p7 = np.full((n_runs, 7, 7), np.nan)
-    p7[ok] = np.linalg.inv(full[ok])
-    # the step: the state and the bias gradients are ~0 at convergence; 1/β's pulls the state along
-    dx = np.where(ok[:, None], p7[:, :6, 6] * np.where(ok, g_beta, 0.0)[:, None], 0.0)
-    return x + dx, p7[:, :6, :6]
 
 
 def burnout_gradients(x_ecef: NDArray, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray, NDArray]:
@@ -351,14 +343,25 @@ def figure_sigma(p: NDArray, gradient: NDArray) -> NDArray:
 
 
 def _covariance(info: NDArray, ok: NDArray) -> NDArray:
+    """Inverses (R, P, P) of the information matrices ``info`` where ``ok`` (NaN elsewhere), each scaled to a unit
+    diagonal first: metres, m/s and 1/β's m²/kg differ by many orders in information."""
     p = np.full(info.shape, np.nan)
     if ok.any():
-        p[ok] = np.linalg.inv(info[ok])
+        diag = np.diagonal(info[ok], axis1=1, axis2=2)
+        s = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
+        p[ok] = s[:, :, None] * np.linalg.inv(s[:, :, None] * info[ok] * s[:, None, :]) * s[:, None, :]
     return p
 
 
 CHANGE_POINT_SAMPLES = 3
-"""Telemetry samples on each side of the burnout kink that the two-phase regression fits (a line each)."""
+"""Telemetry samples before the burnout kink that the two-phase regression fits a line through (the boost's speed
+gain is steady: the speed form holds its inertial rate)."""
+
+COAST_CURVE_SAMPLES = 10
+"""Telemetry samples after the kink that it fits a parabola through: the coast's deceleration changes as gravity
+turns the path (~g² cos²γ / v, a few mm/s³), which a line through a few samples, carried back to the kink, would
+read as an early burnout by about a millisecond. Ten samples of a parabola carry back with less noise than three
+of a line."""
 
 
 def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: float,
@@ -368,9 +371,10 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
 
     Two-phase regression: the last interval whose speed gain exceeds the midpoint of the boost's and the coast's
     median rates is the last under thrust; a line through the :data:`CHANGE_POINT_SAMPLES` speeds up to its start
-    and one through as many from the sample after its end (the sample between may be either) meet at the burnout
-    time. Its 1-σ is the two lines' noise at the crossing (the telemetry's speed 1-σ) over their difference of
-    slope. Runs without such telemetry keep the prior (``prior_mean_s``, ``prior_sigma_s``)."""
+    and a parabola through the :data:`COAST_CURVE_SAMPLES` from the sample after its end (the sample between may be
+    either) meet at the burnout time. Its 1-σ is the two fits' noise at the crossing (the telemetry's speed 1-σ)
+    over their difference of slope there. Runs without such telemetry keep the prior (``prior_mean_s``,
+    ``prior_sigma_s``)."""
     from openbmd.verify.observe import TELEMETRY
 
     t_hat, sig = np.full(n_runs, float(prior_mean_s)), np.full(n_runs, float(prior_sigma_s))
@@ -382,8 +386,8 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
     s = np.full((n_runs, grid.size), np.nan)
     s[tel.trial, col] = np.linalg.norm(tel.z[:, 3:], axis=1)  # Earth-relative speed, m/s
     sigma_s = float(np.nanmax(tel.sigma[:, 3]))  # per axis: the speed's 1-σ along the velocity
-    m = CHANGE_POINT_SAMPLES
-    if grid.size < 2 * m + 2:
+    m, mc = CHANGE_POINT_SAMPLES, COAST_CURVE_SAMPLES
+    if grid.size < m + mc + 2:
         return t_hat, sig
     rate = np.diff(s, axis=1) / np.diff(grid)  # (R, K-1) m/s²
     with warnings.catch_warnings():  # a run without telemetry has no rates: NaN, and the prior stands
@@ -392,21 +396,28 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
         coast = np.nanmedian(np.where(grid[None, :-1] >= prior_mean_s + 3 * prior_sigma_s, rate, np.nan), axis=1)
     above = np.where(np.isfinite(rate), rate > 0.5 * (boost + coast)[:, None], False)
     last = rate.shape[1] - 1 - np.argmax(above[:, ::-1], axis=1)  # the last interval under thrust (mostly)
-    ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + m < grid.size)
+    ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + mc < grid.size)
     b_idx = np.clip(last[:, None] - np.arange(m)[::-1][None], 0, grid.size - 1)  # (R, m) boost samples
-    c_idx = np.clip(last[:, None] + 2 + np.arange(m)[None], 0, grid.size - 1)  # (R, m) coast samples
-    lines = []
-    for idx in (b_idx, c_idx):  # slope, intercept about the window's mean time, and that time
-        tt, ss = grid[idx], np.take_along_axis(s, idx, axis=1)
-        tm = tt.mean(axis=1)
-        sxx = np.sum((tt - tm[:, None]) ** 2, axis=1)
-        slope = np.sum((tt - tm[:, None]) * (ss - ss.mean(axis=1)[:, None]), axis=1) / sxx
-        lines.append((slope, ss.mean(axis=1), tm, sxx))
-    (kb, sb, tb, xb), (kc, sc, tc, xc) = lines
-    dk = kb - kc
+    c_idx = np.clip(last[:, None] + 2 + np.arange(mc)[None], 0, grid.size - 1)  # (R, mc) coast samples
+    tt, ss = grid[b_idx], np.take_along_axis(s, b_idx, axis=1)  # the boost's line: slope, mean, mean time
+    tb = tt.mean(axis=1)
+    xb = np.sum((tt - tb[:, None]) ** 2, axis=1)
+    kb, sb = np.sum((tt - tb[:, None]) * (ss - ss.mean(axis=1)[:, None]), axis=1) / xb, ss.mean(axis=1)
+    tt, ss = grid[c_idx], np.take_along_axis(s, c_idx, axis=1)  # the coast's parabola about its mean time
+    tc = tt.mean(axis=1)
+    basis = (tt - tc[:, None])[..., None] ** np.arange(3)  # (R, mc, 3): 1, τ, τ²
     with np.errstate(invalid="ignore", divide="ignore"):
-        cross = (sc - sb + kb * tb - kc * tc) / dk
-        var = sigma_s ** 2 * (2.0 / m + (cross - tb) ** 2 / xb + (cross - tc) ** 2 / xc)
+        gram_inv = np.linalg.pinv(np.einsum("rki,rkj->rij", basis, basis))  # (R, 3, 3); NaN rows stay NaN
+        coef = np.einsum("rij,rkj,rk->ri", gram_inv, basis, ss)
+        cross = grid[np.minimum(last + 1, grid.size - 1)].astype(float)  # Newton from the kink's middle sample
+        for _ in range(4):  # the parabola is nearly a line: a few steps reach the crossing to far below 1 ns
+            tau = cross - tc
+            gap = sb + kb * (cross - tb) - (coef[:, 0] + coef[:, 1] * tau + coef[:, 2] * tau ** 2)
+            cross = cross - gap / (kb - coef[:, 1] - 2 * coef[:, 2] * tau)
+        tau = cross - tc
+        phi = tau[:, None] ** np.arange(3)  # the parabola's noise at the crossing: φᵀ (BᵀB)⁻¹ φ σ²
+        var = sigma_s ** 2 * (1.0 / m + (cross - tb) ** 2 / xb + np.einsum("ri,rij,rj->r", phi, gram_inv, phi))
+        dk = kb - coef[:, 1] - 2 * coef[:, 2] * tau
         ok &= np.isfinite(cross) & (dk > 0) & (cross >= grid[np.minimum(last, grid.size - 1)]) \
             & (cross <= grid[np.minimum(last + 2, grid.size - 1)])
     t_hat[ok], sig[ok] = cross[ok], np.sqrt(var[ok]) / dk[ok]

@@ -238,6 +238,12 @@ def _unknown_parts(fit: BurnoutFit, k: int, earth: EarthModel) -> tuple[NDArray,
     return fit.p_unknown[k], parts[0], parts[1], fit.shift[k], earth
 
 
+def _coast_beta(fit: BurnoutFit, k: int, fit_arguments: dict[str, float]) -> float | None:
+    """The ballistic coefficient (kg/m²) a track of fit ``k``'s rows flies its coast with: the one the fit found
+    where the observer does not know it (as the track takes the fit's burnout time), else the one given."""
+    return float(fit.beta_kg_m2[k]) if fit.beta_kg_m2 is not None else fit_arguments["beta_kg_m2"]
+
+
 def _budget(fit: BurnoutFit, k: int, what: str) -> dict[str, float]:
     return {name: float(v[k]) for name, v in fit.budget[what].items()}
 
@@ -329,7 +335,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
         fa = known.fit_arguments()
         tracks = [track_burnout(_as_run(everything, ladder[s]), guess, float(fits.t_burnout_s[s]), earth,
-                                beta_kg_m2=fa["beta_kg_m2"], boost=boost, coast_from_s=fa["coast_from_s"]
+                                beta_kg_m2=_coast_beta(fits, s, fa), boost=boost, coast_from_s=fa["coast_from_s"]
                                 ).with_unknowns(*_unknown_parts(fits, s, earth)) if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
         rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None, fits, s)
@@ -413,7 +419,7 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
                                    for w in ("speed", "altitude")}
     if estimator == "fit":
         return {**fitted, "method": FIT_METHOD}
-    tracks = [track_burnout(obs, guess, float(fit.t_burnout_s[k]), earth, beta_kg_m2=fa["beta_kg_m2"], run=k,
+    tracks = [track_burnout(obs, guess, float(fit.t_burnout_s[k]), earth, beta_kg_m2=_coast_beta(fit, k, fa), run=k,
                             boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"]
                             ).with_unknowns(*_unknown_parts(fit, k, earth))
               if fit.ok[k]
