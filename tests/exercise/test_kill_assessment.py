@@ -1,5 +1,5 @@
-"""Kill assessment needs a sensor that sees the intercept: who learns of a kill, and what a group does when it
-cannot see one (doctrine ``unassessed_follow_up``)."""
+"""What a group learns after launch: kill assessment needs a sensor that sees the intercept (and what a group does
+where it cannot see one, doctrine ``unassessed_follow_up``), and the atmosphere strips light decoys."""
 
 from __future__ import annotations
 
@@ -74,3 +74,29 @@ def test_the_doctrine_is_scenario_data(tmp_path):
     assert sc.doctrine.unassessed_follow_up == "re-engage"
     changed = sc.model_copy(update={"doctrine": sc.doctrine.model_copy(update={"unassessed_follow_up": "shoot-shoot"})})
     assert prepare(changed, catalog, EARTH, modes=("joint",))["joint"].unassessed_follow_up == "shoot-shoot"
+
+
+def test_a_terminal_defence_waits_for_the_atmosphere_to_strip_the_light_decoys():
+    """Moscow's A-235 alone against the Moscow-bound IRBMs, each with a light decoy, and no sensor able to tell
+    them apart. The decoys are stripped at 776 s and its last launch is at 809 s: on the prompt timeline (decision
+    15 s) waiting for the strip leaves it a window, so it fires at the warheads only, while without the wait it
+    spends interceptors on decoys; on the default timeline (decision 60 s) no window is left after the strip, and it
+    fires at both as before."""
+    catalog = load_catalog()
+    sc = load_scenario("nrc-2012", catalog)
+    nato, russia = sc.parties
+    moscow = russia.model_copy(update={"batteries": [b for b in russia.batteries if b.site == "moscow-abm"]})
+    none = {role: d.model_copy(update={"p": 0.0}) for role, d in sc.doctrine.discrimination.items()}
+    raid = [r.model_copy(update={"decoys": 1}) for r in sc.raid if r.target == "moscow"]
+    used = {}
+    for timeline in ("prompt", "default"):
+        for wait in (True, False):
+            doctrine = sc.doctrine.model_copy(update={"discrimination": none, "wait_for_decoy_strip": wait})
+            s = sc.model_copy(update={"parties": [nato.model_copy(update={"batteries": []}), moscow], "raid": raid,
+                                      "doctrine": doctrine, "timeline": timeline})
+            prep = prepare(s, catalog, EARTH, modes=("independent",))["independent"]
+            used[timeline, wait] = run_trials_mc(prep, 200, 3)
+    assert used["prompt", True]["at_decoys"].sum() == 0 and used["prompt", False]["at_decoys"].mean() > 1.0
+    assert np.mean(used["prompt", True]["leakers"] == 0) >= np.mean(used["prompt", False]["leakers"] == 0)
+    for key in used["default", True]:
+        np.testing.assert_array_equal(used["default", True][key], used["default", False][key])

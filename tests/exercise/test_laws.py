@@ -156,3 +156,18 @@ def test_data_exchange_restores_a_blind_party_only_through_launch_on_remote(cata
     # the report says so, naming the party
     assert re.search(r"russia \d+\.\d launch-on-remote", said.modes["data-exchange"]["explanation"])
     assert not re.search(r"russia \d+\.\d launch-on-remote", said.modes["independent"]["explanation"])
+
+
+@pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys"])
+def test_fresher_shared_data_never_lowers_p_no_leak(catalog, name):
+    """Data exchange with the partner's tracks 10 s old against 120 s and 400 s old (paired draws). Up to a couple
+    of minutes midcourse tracks coast well within the baskets, so little changes; at 400 s tracks arrive too late."""
+    sc = _variants(catalog)[name]
+    runs = []
+    for latency in (10.0, 120.0, 400.0):
+        coop = sc.cooperation.model_copy(update={"data_latency_s": latency})
+        prep = prepare(sc.model_copy(update={"cooperation": coop}), catalog, EARTH, modes=("data-exchange",))
+        runs.append(_no_leak(prep["data-exchange"], 4))
+    _not_worse(runs[0], runs[1])
+    _not_worse(runs[1], runs[2])
+    assert runs[2].mean() < runs[0].mean()  # the test can fail: at 400 s the data come too late

@@ -140,6 +140,8 @@ class Prepared:
     kill_assessment_s: float
     decision_s: float
     unassessed_follow_up: str = "re-engage"  # Doctrine.unassessed_follow_up
+    complex_id: NDArray | None = None  # (N,) the threat complex each object flies in (FlownThreats.cluster)
+    wait_for_strip: bool = False  # Doctrine.wait_for_decoy_strip
 
 
 def fly_raid(scenario: Scenario, catalog: Catalog, earth: EarthModel) -> Objects:
@@ -304,7 +306,8 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
             strip_j, _in_complex(objects), th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
             mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
             coop.joint_veto_probability, doc.salvo, doc.shoot_look_shoot, doc.look_shot_reserve,
-            tl.kill_assessment_delay_s, tl.decision_delay_s, doc.unassessed_follow_up)
+            tl.kill_assessment_delay_s, tl.decision_delay_s, doc.unassessed_follow_up,
+            np.unique(objects.threats.cluster, return_inverse=True)[1].astype(np.int64), doc.wait_for_decoy_strip)
     return out
 
 

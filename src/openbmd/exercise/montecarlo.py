@@ -72,22 +72,53 @@ def draw_trials(prep: Prepared, n_trials: int, rng: np.random.Generator) -> dict
             ready_p[:, p] = np.minimum(ready_p[:, p], t)
             recog_p[:, p] = np.minimum(recog_p[:, p], np.where((u_disc[:, p] < p_disc) & decoy, t, np.inf))
     stripped = prep.seen[:, np.arange(n), prep.strip_j] & decoy  # (P, N): its sensors see the decoy stripped
-    recog_p = np.minimum(recog_p, np.where(stripped, prep.strip_t_s, np.inf)[None])
     n_g = prep.data_of.shape[0]
-    recognised = np.full((n_trials, n_g, n), np.inf)
+    by_sensors = np.full((n_trials, n_g, n), np.inf)  # when each group knows each decoy from its sensors' looks
+    recognised = np.full((n_trials, n_g, n), np.inf)  # ... or from the atmosphere's strip
     wait = np.full((n_trials, n_g, n), np.inf)
     for g in range(n_g):
         for p in range(n_p):
             if prep.data_of[g, p]:
-                recognised[:, g] = np.minimum(recognised[:, g], recog_p[:, p] + prep.data_latency_s[g, p])
-                wait[:, g] = np.minimum(wait[:, g], ready_p[:, p] + prep.data_latency_s[g, p])
+                lat = prep.data_latency_s[g, p]
+                by_sensors[:, g] = np.minimum(by_sensors[:, g], recog_p[:, p] + lat)
+                recognised[:, g] = np.minimum(recognised[:, g], np.where(stripped[p], prep.strip_t_s + lat, np.inf))
+                wait[:, g] = np.minimum(wait[:, g], ready_p[:, p] + lat)
+    recognised = np.minimum(recognised, by_sensors)
     wait = np.where(np.isfinite(wait) & prep.in_complex[None, None, :], wait, -np.inf)
+    wait = _wait_for_the_strip(prep, wait, by_sensors, stripped)
     z = norm_ppf(np.clip(u_approve, 1e-12, 1 - 1e-12))
     delays = prep.approval_median_s * np.exp(prep.approval_spread * z)
     approval = np.where(prep.required[None, :, None], delays, 0.0).max(axis=1)
     veto = ((u_veto < prep.veto_probability) & prep.required[None, :, None]).any(axis=1)
     return {"kill": kill, "starts": np.ascontiguousarray(starts), "any_track": any_track, "recognised": recognised,
             "wait_until": wait, "approval": approval, "veto": veto}
+
+
+def _wait_for_the_strip(prep: Prepared, wait: NDArray, by_sensors: NDArray, stripped: NDArray) -> NDArray:
+    """(T, G, N) when each group's discrimination of each object has had its chance, the atmosphere's included:
+    where a group's sensors have not told every light decoy of a complex from its warhead by their chance
+    (``wait``; ``by_sensors`` (T, G, N) when they told each decoy), and its radars see those decoys stripped
+    (``stripped`` (P, N)), the group waits for the last of them to be stripped. The engine waits only where a
+    window is left after that; an exo-atmospheric battery has none and fires as before."""
+    if not prep.wait_for_strip or prep.complex_id is None or not np.isfinite(prep.strip_t_s).any():
+        return wait
+    cid, decoy = prep.complex_id, ~prep.is_warhead
+    n_c = int(cid.max()) + 1
+    n_decoys = np.bincount(cid, weights=decoy, minlength=n_c)
+    strip_c = np.full(n_c, -np.inf)  # when the last of a complex's decoys is stripped (inf if one never is)
+    np.maximum.at(strip_c, cid[decoy], prep.strip_t_s[decoy])
+    seen_strip = np.full((len(prep.data_of), n_c), np.inf)  # when each group learns it, through whose radars
+    for g in range(len(prep.data_of)):  # G (one to three) and P (two) vectorised steps
+        for p in np.flatnonzero(prep.data_of[g]):
+            sees_all = (n_decoys > 0) & (np.bincount(cid, weights=stripped[p], minlength=n_c) == n_decoys)
+            seen_strip[g] = np.where(sees_all, np.minimum(seen_strip[g], strip_c + prep.data_latency_s[g, p]),
+                                     seen_strip[g])
+    untold = decoy[None, None, :] & ~(by_sensors <= wait)  # (T, G, N) decoys the sensors' chance missed
+    open_c = np.zeros(wait.shape[:2] + (n_c,), dtype=bool)
+    np.logical_or.at(open_c, (slice(None), slice(None), cid), untold)
+    t_strip = seen_strip[:, cid][None]  # (1, G, N)
+    waits = open_c[:, :, cid] & np.isfinite(t_strip)
+    return np.where(waits, np.maximum(wait, t_strip), wait)
 
 
 def norm_ppf(u: NDArray) -> NDArray:

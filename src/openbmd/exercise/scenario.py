@@ -124,6 +124,9 @@ class Doctrine(_Frozen):
         default_factory=_default_discrimination, description="Per sensor role: decoy discrimination")
     light_decoy_strip_altitude_m: float = Field(
         100_000.0, ge=0, description="Light decoys are stripped by the atmosphere below this altitude, m")
+    wait_for_decoy_strip: bool = Field(
+        True, description="Where a group's sensors have not told a complex's light decoys from its warhead and its "
+                          "radars will see them stripped, it waits for the atmosphere if a window is left after")
 
 
 class Raid(_Frozen):
