@@ -451,3 +451,7 @@ def test_builtin_sector_maps_cite_their_source_and_hold_only_known_territory(cat
             assert len(s.source.strip()) > 10, (name, s.party)
             for c in s.countries:
                 assert country(c, "50m").geometry.area > 0, (name, c)
+    # the 2012 exercise's map: NATO's members then, and no third country (Belarus) in Russia's sector
+    held = {s.party: set(s.countries) for s in load_scenario("nrc-2012", catalog).cooperation.sectors}
+    assert held["russia"] == {"RUS"} and not held["nato"] & {"FIN", "SWE", "MNE", "MKD", "BLR", "UKR", "GEO"}
+    assert len(held["nato"]) == 28

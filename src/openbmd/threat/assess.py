@@ -66,7 +66,7 @@ class Threat:
     unaimed: tuple[str, ...]
     first_year: int | None
     exists: bool
-    orbital: bool
+    orbital: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
