@@ -249,24 +249,28 @@ def _commit_memo(tr, i, b, rr, fc, starts, delay, memo):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of,
-               data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, log):
-    """Run ``uniforms.shape[0]`` trials, in parallel blocks.
+def run_trials(raid, sensing, prm, draws, log):
+    """Run ``draws``' trials, in parallel blocks. Four groups of arrays and the log:
 
-    Static: records ``rec_f`` (N, B, R, 4) launch s, intercept s, basket m, homing s; ``rec_i`` (N, B, R, 2)
+    ``raid`` = (rec_f, rec_i, rec_n, bat, obj, asset_value): records ``rec_f`` (N, B, R, 4) launch s, intercept s,
+    basket m, homing s; ``rec_i`` (N, B, R, 2)
     launch and intercept sample; ``rec_n`` (N, B); ``bat`` (B,) :data:`BATTERY_DTYPE`; ``obj`` (N,)
-    :data:`OBJECT_DTYPE`; ``asset_value`` (A,); ``use``/``use_lat`` (B, S) authority bits and latency s;
-    ``sig`` (S, N, K) single-look accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last
-    sight of each object, s; ``accuracy`` (S,) each post's calibrated accuracy scale; ``data_of``/``data_lat``
-    (G, P); ``seen`` (P, N, K); ``self_def`` (N, B); ``prm`` (1,) :data:`PARAM_DTYPE`. Per trial: track
-    ``starts`` (T, S, N) s, ``any_track`` (T, N) s, ``recognised`` (T, G, N) when each group knows an object
-    is a decoy, ``wait_until`` (T, G, N) when its discrimination of an object in a multi-object complex has
-    had its chance (it waits if a window is left), joint ``approval`` delay (T, N) s and ``veto`` (T, N), kill
-    ``uniforms``. ``log`` (T, L, :data:`LOG_FIELDS`) receives every shot of every trial, in the order fired, when
+    :data:`OBJECT_DTYPE`; ``asset_value`` (A,). ``sensing`` = (use, use_lat, sig, revisit, last_seen, accuracy,
+    data_of, data_lat, seen, self_def): ``use``/``use_lat`` (B, S) authority bits and latency s; ``sig`` (S, N, K)
+    single-look accuracy m; ``revisit`` (S,) s; ``last_seen`` (S, N) each post's last sight of each object, s;
+    ``accuracy`` (S,) each post's calibrated accuracy scale; ``data_of``/``data_lat`` (G, P); ``seen`` (P, N, K);
+    ``self_def`` (N, B). ``prm`` (1,) :data:`PARAM_DTYPE`. ``draws`` = (starts, any_track, recognised, wait_until,
+    approval, veto, uniforms), per trial: track ``starts`` (T, S, N) s, ``any_track`` (T, N) s, ``recognised``
+    (T, G, N) when each group knows an object is a decoy, ``wait_until`` (T, G, N) when its discrimination of an
+    object in a multi-object complex has had its chance (it waits if a window is left), joint ``approval`` delay
+    (T, N) s and ``veto`` (T, N), kill ``uniforms``. ``log`` (T, L, :data:`LOG_FIELDS`) receives every shot of every trial, in the order fired, when
     T is the number of trials (a replay; pass shape (0, 0, :data:`LOG_FIELDS`) otherwise); unused rows keep their
     object field −1.
     Returns a tuple of per-trial arrays (see :func:`openbmd.exercise.montecarlo.run_chunk`).
     """
+    rec_f, rec_i, rec_n, bat, obj, asset_value = raid
+    use, use_lat, sig, revisit, last_seen, accuracy, data_of, data_lat, seen, self_def = sensing
+    starts, any_track, recognised, wait_until, approval, veto, uniforms = draws
     n_trials, n, n_parties = uniforms.shape[0], obj.shape[0], prm[0].n_parties
     out = (np.zeros(n_trials, dtype=np.int64), np.zeros(n_trials, dtype=np.int64), np.zeros(n_trials),
            np.zeros((n_trials, n_parties), dtype=np.int64), np.zeros((n_trials, n_parties), dtype=np.int64),
@@ -293,20 +297,22 @@ def run_trials(rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, re
         memo = (np.zeros(memo_shape, dtype=np.int64), np.empty(memo_shape), np.empty(memo_shape, dtype=np.int64))
         busy = np.zeros((bat.shape[0] + 1, n_busy, 3))  # the last row: _busy's scratch
         busy_n = np.zeros(bat.shape[0], dtype=np.int64)
-        _run_block(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks, rec_f, rec_i, rec_n, bat, obj,
-                   asset_value, use, use_lat, sig, revisit, last_seen, accuracy, data_of, data_lat, seen, self_def,
-                   prm, starts, any_track, recognised, wait_until, approval, veto, uniforms, out, log, memo[0],
-                   memo[1], memo[2], busy, busy_n, t0, burnout, usable, n_usable)
+        _run_block(k * n_trials // n_blocks, (k + 1) * n_trials // n_blocks, raid, sensing, prm, draws, out, log,
+                   (memo[0], memo[1], memo[2], busy, busy_n, t0, burnout, usable, n_usable))
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _run_block(lo, hi, rec_f, rec_i, rec_n, bat, obj, asset_value, use, use_lat, sig, revisit, last_seen, accuracy,
-               data_of, data_lat, seen, self_def, prm, starts, any_track, recognised, wait_until, approval, veto,
-               uniforms, out, log, memo_stamp, memo_sig, memo_auth, busy, busy_n, t0, burnout, usable, n_usable):
-    """Trials ``lo`` to ``hi`` of :func:`run_trials`, written into its outputs ``out``. ``memo_*`` (N, B, R),
-    ``busy`` (B + 1, rows, 3) and ``busy_n`` (B,) are its work arrays (see :func:`_feasible` and :func:`_busy`);
-    ``t0``/``burnout`` (N,) s and ``usable``/``n_usable`` (B, S)/(B,) the tables :func:`run_trials` derives."""
+def _run_block(lo, hi, raid, sensing, prm, draws, out, log, work):
+    """Trials ``lo`` to ``hi`` of :func:`run_trials` (its ``raid``, ``sensing``, ``prm`` and ``draws``), written
+    into its outputs ``out``. ``work`` = (memo_stamp, memo_sig, memo_auth, busy, busy_n, t0, burnout, usable,
+    n_usable): ``memo_*`` (N, B, R), ``busy`` (B + 1, rows, 3) and ``busy_n`` (B,) are its work arrays (see
+    :func:`_feasible` and :func:`_busy`); ``t0``/``burnout`` (N,) s and ``usable``/``n_usable`` (B, S)/(B,) the
+    tables :func:`run_trials` derives."""
+    rec_f, rec_i, rec_n, bat, obj, asset_value = raid
+    use, use_lat, sig, revisit, last_seen, accuracy, data_of, data_lat, seen, self_def = sensing
+    starts, any_track, recognised, wait_until, approval, veto, uniforms = draws
+    memo_stamp, memo_sig, memo_auth, busy, busy_n, t0, burnout, usable, n_usable = work
     # Every array is borrowed: no reference counting in the hot searches (the caller keeps the arrays alive).
     rec_f, rec_i, rec_n, bat, obj, asset_value = borrowed(rec_f), borrowed(rec_i), borrowed(rec_n), borrowed(bat), \
         borrowed(obj), borrowed(asset_value)

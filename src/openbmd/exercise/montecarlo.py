@@ -28,7 +28,8 @@ def _chunk_seeds(seed: int, n_chunks: int) -> list[np.random.SeedSequence]:
 
 
 def engine_inputs(prep: Prepared) -> tuple:
-    """The static arrays :func:`openbmd.exercise.engine.run_trials` reads, packed from ``prep``."""
+    """The static arrays :func:`openbmd.exercise.engine.run_trials` reads, packed from ``prep``: its ``raid``,
+    ``sensing`` and ``prm`` arguments."""
     bat = np.zeros(len(prep.pk), dtype=BATTERY_DTYPE)
     bat["party"], bat["group"], bat["pk"] = prep.party, prep.group, prep.pk
     bat["inventory"], bat["reserve"], bat["channels"] = prep.inventory, prep.reserve, prep.channels
@@ -47,9 +48,10 @@ def engine_inputs(prep: Prepared) -> tuple:
     rec_f = np.ascontiguousarray(np.stack([prep.rec_launch, prep.rec_intercept, prep.rec_basket_m,
                                            prep.rec_homing_s], axis=-1))
     rec_i = np.ascontiguousarray(np.stack([prep.rec_j_launch, prep.rec_j_intercept], axis=-1))
-    return (rec_f, rec_i, prep.rec_count, bat, obj, prep.asset_value, prep.use, prep.use_latency_s, prep.sigma_m,
-            posts.revisit_s, posts.last_seen_s, accuracy, prep.data_of, prep.data_latency_s, prep.seen,
-            prep.self_defence, prm)
+    raid = (rec_f, rec_i, prep.rec_count, bat, obj, prep.asset_value)
+    sensing = (prep.use, prep.use_latency_s, prep.sigma_m, posts.revisit_s, posts.last_seen_s, accuracy, prep.data_of,
+               prep.data_latency_s, prep.seen, prep.self_defence)
+    return raid, sensing, prm
 
 
 def draw_trials(prep: Prepared, n_trials: int, rng: np.random.Generator) -> dict[str, NDArray]:
@@ -139,8 +141,8 @@ def run_chunk(prep: Prepared, n_trials: int, seed_seq: np.random.SeedSequence) -
 
 
 def _run(prep: Prepared, d: dict[str, NDArray], log: NDArray) -> dict[str, NDArray]:
-    out = run_trials(*engine_inputs(prep), d["starts"], d["any_track"], d["recognised"], d["wait_until"],
-                     d["approval"], d["veto"], d["kill"], log)
+    draws = tuple(d[k] for k in ("starts", "any_track", "recognised", "wait_until", "approval", "veto", "kill"))
+    out = run_trials(*engine_inputs(prep), draws, log)
     return dict(zip(RAW_KEYS, out))
 
 
