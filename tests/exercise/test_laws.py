@@ -28,7 +28,9 @@ def _variants(catalog):
     decoys = base.model_copy(update={"raid": [r.model_copy(update={"decoys": 1}) for r in base.raid[:5]]})
     epaa = load_scenario("epaa-phase3", catalog)
     no_decoys = epaa.model_copy(update={"raid": [r.model_copy(update={"decoys": 0}) for r in epaa.raid]})
-    return {"nrc-2012": base, "nrc-2012-decoys": decoys, "epaa-phase3-no-decoys": no_decoys}
+    every = base.model_copy(update={"raid": [r.model_copy(update={"decoys": 1}) for r in base.raid]})
+    return {"nrc-2012": base, "nrc-2012-decoys": decoys, "nrc-2012-all-decoys": every,
+            "epaa-phase3-no-decoys": no_decoys}
 
 
 def _no_leak(prep, seed):
@@ -113,9 +115,12 @@ def test_more_interceptors_never_leak_more(catalog, name):
         assert ci[1] >= 0.0, (mode, d, ci)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_perfect_discrimination_is_never_worse_than_none(catalog, seed):
-    sc = _variants(catalog)["nrc-2012-decoys"]
+@pytest.mark.parametrize("name, seed", [("nrc-2012-decoys", 1), ("nrc-2012-decoys", 2), ("nrc-2012-all-decoys", 3),
+                                        ("epaa-phase3", 4)])
+def test_perfect_discrimination_is_never_worse_than_none(catalog, name, seed):
+    """Perfect discrimination against none (the atmosphere's strip still tells decoys apart): P(no leak) and
+    expected leakers no worse, and no more interceptors at decoys."""
+    sc = _variants(catalog).get(name) or load_scenario(name, catalog)
 
     def with_disc(p: float):
         doc = sc.doctrine.model_copy(update={"discrimination": {
@@ -127,6 +132,8 @@ def test_perfect_discrimination_is_never_worse_than_none(catalog, seed):
         blind = prepare(with_disc(0.0), catalog, EARTH, modes=(mode,))[mode]
         raw_p, raw_b = run_trials_mc(perfect, TRIALS, seed), run_trials_mc(blind, TRIALS, seed)
         _not_worse(raw_p["leakers"] == 0, raw_b["leakers"] == 0)
+        d, ci = paired_difference(raw_b["leakers"].astype(float), raw_p["leakers"].astype(float))
+        assert ci[1] >= 0.0, (mode, d, ci)
         assert raw_p["at_decoys"].mean() <= raw_b["at_decoys"].mean()
 
 
