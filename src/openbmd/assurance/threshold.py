@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import FAST
 from openbmd.engagement import FireUnit, fleet, ladder_fleet, launch_times
-from openbmd.engagement.opportunity import alt_m, ellipsoid, launch_time_s, not_before_burnout_s, range_m, samples
+from openbmd.engagement.opportunity import (alt_m, closes_s, ellipsoid, launch_time_s, not_before_burnout_s, range_m,
+                                            samples)
 from openbmd.flight import FlownThreats
 
 LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0,
@@ -35,16 +36,17 @@ BISECTIONS = 14
 
 
 @njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _engageable(t, h, rng, allowed, units, v):
-    """Whether any unit flown at ``v`` (m/s) meets the threat (samples ``t`` (K,) s, altitudes ``h`` (K,) m,
-    ground ranges ``rng`` (K, M) m) by a launch no earlier than ``allowed`` (s)."""
+def _engageable(threats, i, h, rng, allowed, units, v):
+    """Whether any unit flown at ``v`` (m/s) meets threat i (altitudes ``h`` (K,) m, ground ranges ``rng`` (K, M)
+    m) by a launch no earlier than ``allowed`` (s), within its kill vehicle's closing-speed limits at ``v``."""
+    t = threats.t_s[i]
     for j in range(t.shape[0]):
         if not t[j] == t[j]:
             break
         if t[j] <= allowed:
             continue
         for m in range(rng.shape[1]):
-            if launch_time_s(t[j], rng[j, m], h[j], units, m, v) >= allowed:
+            if closes_s(launch_time_s(t[j], rng[j, m], h[j], units, m, v), threats, i, j, units, m, v) >= allowed:
                 return True
     return False
 
@@ -67,14 +69,14 @@ def _thresholds(threats, units, earth, allowed, lo_mps, hi_mps, n_bisect):
             for m in range(rng.shape[1]):
                 rng[j, m] = range_m(units, m, x, y, z)
         lo, hi = lo_mps, hi_mps
-        if not _engageable(t, h, rng, allowed[i], units, hi):
+        if not _engageable(threats, i, h, rng, allowed[i], units, hi):
             continue
-        if _engageable(t, h, rng, allowed[i], units, lo):
+        if _engageable(threats, i, h, rng, allowed[i], units, lo):
             out[i] = lo
             continue
         for _ in range(n_bisect):
             mid = 0.5 * (lo + hi)
-            if _engageable(t, h, rng, allowed[i], units, mid):
+            if _engageable(threats, i, h, rng, allowed[i], units, mid):
                 hi = mid
             else:
                 lo = mid
