@@ -5,8 +5,8 @@ launched at t − T, reaches p at t. T is the fly-out time to p's ground range f
 the mean sphere, :func:`central_range`) and geodetic altitude (m); it is inf out of reach or
 envelope, and then there is no opportunity. Nor is there one where the closing speed, the threat's velocity
 less the interceptor's burnout velocity along the line of sight from the site (:func:`closing_speed_mps`), falls
-outside the unit's kill-vehicle limits (:class:`~openbmd.engagement.firecontrol.KillVehicle`: below it the seeker
-cannot resolve the target, above it the divert cannot act in time). This module is the one place that says so:
+outside the least and greatest closing speeds of the unit's kill vehicle
+(:class:`~openbmd.engagement.firecontrol.KillVehicle`, from the catalog). This module is the one place that says so:
 engagement windows and footprints, speed thresholds and delay budgets, and the exercise read launch times here.
 
 The fly-out plugs in as data, a :class:`Fleet`: each unit carries a *ladder* of L fly-out tables at
@@ -271,7 +271,8 @@ def launch_times(threats: FlownThreats, units: Fleet, earth: EarthModel,
                  not_before_s: NDArray | None = None) -> NDArray:
     """(N, M, K): the launch time (s, on the threats' clock) from which unit m meets threat n at its sample k.
 
-    NaN where it cannot (out of reach, envelope or closing-speed limits), and where the launch would come before ``not_before_s`` (N,) s (inf: never).
+    NaN where it cannot (out of reach, envelope or closing-speed limits), and where the launch would come before
+    ``not_before_s`` (N,) s (inf: never).
     """
     n = len(threats.t_s)
     bound = np.full(n, -np.inf) if not_before_s is None else np.ascontiguousarray(not_before_s, float)
