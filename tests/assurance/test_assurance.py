@@ -155,3 +155,32 @@ def test_speed_thresholds_are_continuous_not_ladder_rungs(catalog, corridors):
         one = corridors.threats.take([k])
         assert engageable_at_mps(one, armed.batteries, allowed[[k]], EARTH, th[k] + 10.0)[0]
         assert not engageable_at_mps(one, armed.batteries, allowed[[k]], EARTH, th[k] - 10.0)[0]
+
+
+def _closing_limited(batteries, **limits):
+    import dataclasses
+
+    return [dataclasses.replace(u, kill_vehicle=dataclasses.replace(u.kill_vehicle, **limits)) for u in batteries]
+
+
+def test_speed_thresholds_keep_the_kill_vehicle_closing_limits_at_each_trial_speed(catalog, corridors):
+    """Thresholds apply the kill vehicle's closing-speed limits at each trial speed: a higher least closing speed
+    never lowers one and raises some; a lower greatest closing speed (7 km/s here) makes some pairs engageable at
+    8 km/s but not at 10, and their thresholds are still found, flipping engageability 10 m/s either side."""
+    armed = arm(catalog, catalog.deployment("poland-gbi-2007"), EARTH)
+    allowed = engage(corridors.threats, armed.batteries, armed.posts, timeline_for(catalog), EARTH).launch_allowed_t_s
+    th = speed_thresholds_mps(corridors.threats, armed.batteries, allowed, EARTH)
+    assert np.isfinite(th).all()
+    slow_min = speed_thresholds_mps(corridors.threats, _closing_limited(armed.batteries, min_closing_speed_mps=6000.0),
+                                    allowed, EARTH)
+    assert np.all(slow_min >= th - 1.0) and np.any(slow_min > th + 100.0)
+    capped = _closing_limited(armed.batteries, max_closing_speed_mps=7000.0)
+    lost = (engageable_at_mps(corridors.threats, capped, allowed, EARTH, 8000.0)
+            & ~engageable_at_mps(corridors.threats, capped, allowed, EARTH, LADDER_MPS[-1]))
+    assert lost.sum() >= 1
+    th_capped = speed_thresholds_mps(corridors.threats, capped, allowed, EARTH)
+    for k in np.flatnonzero(lost):
+        one = corridors.threats.take([k])
+        assert np.isfinite(th_capped[k])
+        assert engageable_at_mps(one, capped, allowed[[k]], EARTH, th_capped[k] + 10.0)[0]
+        assert not engageable_at_mps(one, capped, allowed[[k]], EARTH, th_capped[k] - 10.0)[0]

@@ -255,3 +255,18 @@ def test_coarse_to_fine_footprint_matches_every_point_engaged(catalog):
     assert fine.defended_area_km2 == pytest.approx(exact.defended_area_km2, rel=5e-3)
     assert np.array_equal(fine.threatened, exact.threatened)
     assert np.count_nonzero(fine.shots != exact.shots) <= 1e-2 * np.count_nonzero(exact.threatened)
+
+
+def test_a_kill_vehicle_that_closes_only_slower_never_defends_more(catalog, grid):
+    """The footprint reads the kill vehicle's closing-speed limits: with SM-3 IIA's greatest closing speed cut from
+    13 to 7 km/s (below an IRBM's re-entry speed plus the burnout speed), no aim point gets more shots and the
+    defended area shrinks."""
+    import dataclasses
+
+    bats = batteries(catalog, ["deveselu"], ["sm3-iia"], EARTH)
+    slow = [dataclasses.replace(u, kill_vehicle=dataclasses.replace(u.kill_vehicle, max_closing_speed_mps=7000.0))
+            for u in bats]
+    posts, tl = deployment_posts(catalog, ["deveselu"], ["kurecik"]), timeline_for(catalog)
+    full, cut = (defended_footprint(grid, b, posts, tl, EARTH) for b in (bats, slow))
+    assert np.all(cut.shots <= full.shots)
+    assert 0 < cut.defended_area_km2 < full.defended_area_km2

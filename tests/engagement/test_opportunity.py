@@ -81,3 +81,43 @@ def test_speed_ladder_on_a_rung_is_that_rung_and_faster_never_needs_an_earlier_l
 def test_no_units_no_opportunities(shot):
     th = shot.threat
     assert opportunity_launch_times(th, [], EARTH).shape == (1, 0, th.t_s.shape[1])
+
+
+def _without_closing_limits(unit):
+    """``unit`` with a kill vehicle that closes at any speed."""
+    import dataclasses
+
+    kv = dataclasses.replace(unit.kill_vehicle, min_closing_speed_mps=0.0, max_closing_speed_mps=np.inf)
+    return dataclasses.replace(unit, kill_vehicle=kv)
+
+
+@pytest.fixture(scope="module")
+def pac3_warsaw(catalog):
+    """A generic IRBM from Tabriz at Warsaw against PAC-3 at Warsaw, cued by SBIRS: it comes down faster than
+    PAC-3's kill vehicle can close on at the start of the battery's kinematic window."""
+    return engage_shot(catalog, "generic-irbm", "tabriz", "warsaw", ["warsaw"], ["pac-3"], ["sbirs"],
+                       timeline_for(catalog), EARTH)
+
+
+def test_engage_windows_leave_out_samples_beyond_the_kill_vehicle_closing_speeds(catalog, pac3_warsaw):
+    """Launch times exist exactly at the kinematic opportunities whose closing speed (threat velocity less the
+    burnout velocity along the line of sight) lies within the kill vehicle's limits; engage's windows and shots
+    keep to them."""
+    th, unit = pac3_warsaw.threat, pac3_warsaw.batteries[0]
+    free = opportunity_launch_times(th, [_without_closing_limits(unit)], EARTH)[0, 0]
+    limited = opportunity_launch_times(th, [unit], EARTH)[0, 0]
+    ok = np.isfinite(th.t_s[0])
+    los = th.r_ecef[0][ok] - unit.r_ecef(EARTH)
+    los /= np.linalg.norm(los, axis=-1, keepdims=True)
+    closing = np.full(ok.shape, np.nan)
+    closing[ok] = np.linalg.norm(th.v_ecef[0][ok] - unit.burnout_speed_mps * los, axis=-1)
+    kv = unit.kill_vehicle
+    inside = (closing >= kv.min_closing_speed_mps) & (closing <= kv.max_closing_speed_mps)
+    np.testing.assert_array_equal(np.isfinite(limited), np.isfinite(free) & inside)
+    beyond = np.isfinite(free) & ~inside
+    assert beyond.sum() >= 1 and np.isfinite(limited).sum() >= 1  # the limit cuts the window, not all of it
+    result = engage(th, [unit], pac3_warsaw.posts, timeline_for(catalog), EARTH)
+    hits = np.flatnonzero(limited >= result.launch_allowed_t_s[0])
+    assert (result.first_index[0, 0], result.last_index[0, 0]) == (hits[0], hits[-1])
+    assert np.all(closing[result.shot_index[0, :result.shots[0]]] <= kv.max_closing_speed_mps)
+    assert result.first_index[0, 0] > np.flatnonzero(beyond)[0]  # the too-fast start of the window is gone

@@ -7,8 +7,9 @@ one (its *delay budget*).
 
 Fly-out times at any speed come from the intercept-opportunity kernel's speed-ladder
 fly-out (:mod:`openbmd.engagement.opportunity`): :class:`FlyoutTable` s built at fixed
-speeds and interpolated in speed. One numba kernel bisects all pairs at once, so a
-threshold falls anywhere between the rungs, not on them. Delay budgets come from the
+speeds and interpolated in speed, each unit's kill vehicle closing within its limits at
+the trial speed. One numba kernel finds each pair's first engageable rung and bisects
+below it, all pairs at once, so a threshold falls anywhere between the rungs, not on them. Delay budgets come from the
 latest launch time of the same kernel at the units' own speeds.
 """
 
@@ -23,7 +24,8 @@ from numpy.typing import NDArray
 from openbmd.earth import EarthModel
 from openbmd.earth.kernels import FAST
 from openbmd.engagement import FireUnit, fleet, ladder_fleet, launch_times
-from openbmd.engagement.opportunity import alt_m, ellipsoid, launch_time_s, not_before_burnout_s, range_m, samples
+from openbmd.engagement.opportunity import (alt_m, closes_s, ellipsoid, launch_time_s, not_before_burnout_s, range_m,
+                                            samples)
 from openbmd.flight import FlownThreats
 
 LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 5000.0, 5500.0, 6000.0, 7000.0,
@@ -31,26 +33,29 @@ LADDER_MPS = (1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0, 4000.0, 4500.0, 50
 """Burnout speeds (m/s) at which fly-out tables are built for threshold searches."""
 
 BISECTIONS = 14
-"""Bisection steps: the ladder's 9 km/s span to under 1 m/s."""
+"""Bisection steps: a rung interval of the ladder (at most 2 km/s) to well under 1 m/s."""
 
 
 @njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
-def _engageable(t, h, rng, allowed, units, v):
-    """Whether any unit flown at ``v`` (m/s) meets the threat (samples ``t`` (K,) s, altitudes ``h`` (K,) m,
-    ground ranges ``rng`` (K, M) m) by a launch no earlier than ``allowed`` (s)."""
+def _engageable(threats, i, h, rng, allowed, units, v):
+    """Whether any unit flown at ``v`` (m/s) meets threat i (altitudes ``h`` (K,) m, ground ranges ``rng`` (K, M)
+    m) by a launch no earlier than ``allowed`` (s), within its kill vehicle's closing-speed limits at ``v``."""
+    t = threats.t_s[i]
     for j in range(t.shape[0]):
         if not t[j] == t[j]:
             break
         if t[j] <= allowed:
             continue
         for m in range(rng.shape[1]):
-            if launch_time_s(t[j], rng[j, m], h[j], units, m, v) >= allowed:
+            if closes_s(launch_time_s(t[j], rng[j, m], h[j], units, m, v), threats, i, j, units, m, v) >= allowed:
                 return True
     return False
 
 
 @njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
-def _thresholds(threats, units, earth, allowed, lo_mps, hi_mps, n_bisect):
+def _thresholds(threats, units, earth, allowed, rungs_mps, n_bisect):
+    """(N,) least speed (m/s) at which each threat is engageable: the first engageable rung of ``rungs_mps``
+    (ascending), then ``n_bisect`` bisections between it and the rung below; NaN where no rung is engageable."""
     n, k = threats.t_s.shape
     out = np.full(n, np.nan)
     for i in prange(n):
@@ -66,15 +71,22 @@ def _thresholds(threats, units, earth, allowed, lo_mps, hi_mps, n_bisect):
             h[j] = alt_m(x, y, z, earth)
             for m in range(rng.shape[1]):
                 rng[j, m] = range_m(units, m, x, y, z)
-        lo, hi = lo_mps, hi_mps
-        if not _engageable(t, h, rng, allowed[i], units, hi):
+        # Up the rungs, not from the ladder's top: a kill vehicle's greatest closing speed can cost a faster
+        # interceptor its last opportunity, so engageability at one speed need not last up to the top.
+        first = -1
+        for r in range(rungs_mps.shape[0]):
+            if _engageable(threats, i, h, rng, allowed[i], units, rungs_mps[r]):
+                first = r
+                break
+        if first < 0:
             continue
-        if _engageable(t, h, rng, allowed[i], units, lo):
-            out[i] = lo
+        if first == 0:
+            out[i] = rungs_mps[0]
             continue
+        lo, hi = rungs_mps[first - 1], rungs_mps[first]
         for _ in range(n_bisect):
             mid = 0.5 * (lo + hi)
-            if _engageable(t, h, rng, allowed[i], units, mid):
+            if _engageable(threats, i, h, rng, allowed[i], units, mid):
                 hi = mid
             else:
                 lo = mid
@@ -84,17 +96,19 @@ def _thresholds(threats, units, earth, allowed, lo_mps, hi_mps, n_bisect):
 
 def speed_thresholds_mps(threats: FlownThreats, batteries: Sequence[FireUnit], launch_allowed_t_s: NDArray,
                          earth: EarthModel, speeds_mps: Sequence[float] = LADDER_MPS) -> NDArray:
-    """Least common burnout speed (m/s) giving each threat one opportunity; NaN above the ladder's top.
+    """Least common burnout speed (m/s) giving each threat one opportunity; NaN where no rung of the ladder does.
 
-    The speed is solved continuously, by bisection to under 1 m/s between the ladder's ends, on fly-out
-    times interpolated in speed between the rungs (:func:`openbmd.engagement.ladder_fleet`). Each unit's
+    The speed is solved continuously on fly-out times interpolated in speed between the rungs
+    (:func:`openbmd.engagement.ladder_fleet`), within each unit's kill-vehicle closing-speed limits at the trial
+    speed: the first engageable rung, then bisection to under 1 m/s from the rung below (an opportunity that
+    opens and closes again between two rungs below the first engageable one is missed). Each unit's
     catalog interceptor sets its burn time and envelope, which scale with speed as in
     :func:`openbmd.engagement.flyout_table`; a speed at the ladder's bottom means "engageable even
     at that speed".
     """
     allowed = not_before_burnout_s(threats, batteries, launch_allowed_t_s)
     return _thresholds(samples(threats), ladder_fleet(batteries, earth, speeds_mps), ellipsoid(earth),
-                       np.ascontiguousarray(allowed, float), float(speeds_mps[0]), float(speeds_mps[-1]), BISECTIONS)
+                       np.ascontiguousarray(allowed, float), np.asarray(speeds_mps, float), BISECTIONS)
 
 
 def engageable_at_mps(threats: FlownThreats, batteries: Sequence[FireUnit], launch_allowed_t_s: NDArray,

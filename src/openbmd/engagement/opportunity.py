@@ -3,8 +3,11 @@
 Fire unit m meets threat n at its sample k (time t, s; ECEF position p, m) when its interceptor,
 launched at t − T, reaches p at t. T is the fly-out time to p's ground range from the site (m, on
 the mean sphere, :func:`central_range`) and geodetic altitude (m); it is inf out of reach or
-envelope, and then there is no opportunity. This module is the one place that says so: engagement
-windows and footprints, speed thresholds and delay budgets, and the exercise read launch times here.
+envelope, and then there is no opportunity. Nor is there one where the closing speed, the threat's velocity
+less the interceptor's burnout velocity along the line of sight from the site (:func:`closing_speed_mps`), falls
+outside the least and greatest closing speeds of the unit's kill vehicle
+(:class:`~openbmd.engagement.firecontrol.KillVehicle`, from the catalog). This module is the one place that says so:
+engagement windows and footprints, speed thresholds and delay budgets, and the exercise read launch times here.
 
 The fly-out plugs in as data, a :class:`Fleet`: each unit carries a *ladder* of L fly-out tables at
 ascending burnout speeds and is flown at a given speed (m/s).
@@ -37,10 +40,12 @@ from openbmd.flight import FlownThreats
 
 
 class Samples(NamedTuple):
-    """N sampled threats for the kernels: ``t_s`` (N, K) s, NaN padded; ``r_ecef`` (N, K, 3) ECEF m."""
+    """N sampled threats for the kernels: ``t_s`` (N, K) s, NaN padded; ``r_ecef`` (N, K, 3) ECEF m;
+    ``v_ecef`` (N, K, 3) ECEF m/s."""
 
     t_s: NDArray
     r_ecef: NDArray
+    v_ecef: NDArray
 
 
 class Fleet(NamedTuple):
@@ -48,7 +53,8 @@ class Fleet(NamedTuple):
 
     ``site_ecef_m`` (M, 3) ECEF m; ``time_s`` (M, L, R, A) fly-out tables, s, rung l built at burnout
     speed ``ladder_mps[m, l]`` (M, L), ascending, with ``limits`` (M, L, 5) its
-    :meth:`~openbmd.engagement.flyout.FlyoutTable.limits`; ``speed_mps`` (M,) the speed each flies at.
+    :meth:`~openbmd.engagement.flyout.FlyoutTable.limits`; ``speed_mps`` (M,) the speed each flies at;
+    ``closing_mps`` (M, 2) the least and greatest closing speed (m/s) of each unit's kill vehicle.
     """
 
     site_ecef_m: NDArray
@@ -56,6 +62,7 @@ class Fleet(NamedTuple):
     limits: NDArray
     ladder_mps: NDArray
     speed_mps: NDArray
+    closing_mps: NDArray
 
 
 class Ellipsoid(NamedTuple):
@@ -67,7 +74,8 @@ class Ellipsoid(NamedTuple):
 
 def samples(threats: FlownThreats) -> Samples:
     """The kernels' view of ``threats`` (contiguous float64)."""
-    return Samples(np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float))
+    return Samples(np.ascontiguousarray(threats.t_s, float), np.ascontiguousarray(threats.r_ecef, float),
+                   np.ascontiguousarray(threats.v_ecef, float))
 
 
 def ellipsoid(earth: EarthModel) -> Ellipsoid:
@@ -79,7 +87,8 @@ def fleet(units: Sequence[FireUnit], earth: EarthModel) -> Fleet:
     """M units, each flown with its own fly-out table (a one-rung ladder at its own burnout speed)."""
     speed = np.array([u.burnout_speed_mps for u in units], float)
     return Fleet(_sites(units, earth), np.stack([u.table.time_s for u in units])[:, None],
-                 np.stack([u.table.limits() for u in units])[:, None], speed[:, None].copy(), speed)
+                 np.stack([u.table.limits() for u in units])[:, None], speed[:, None].copy(), speed,
+                 _closing_limits(units))
 
 
 def ladder_fleet(units: Sequence[FireUnit], earth: EarthModel, ladder_mps: Sequence[float],
@@ -96,11 +105,16 @@ def ladder_fleet(units: Sequence[FireUnit], earth: EarthModel, ladder_mps: Seque
                                        float), (len(units),)).copy()
     return Fleet(_sites(units, earth), np.stack([np.stack([t.time_s for t in row]) for row in rungs]),
                  np.stack([np.stack([t.limits() for t in row]) for row in rungs]),
-                 np.tile(np.asarray(ladder_mps, float), (len(units), 1)), speed)
+                 np.tile(np.asarray(ladder_mps, float), (len(units), 1)), speed, _closing_limits(units))
 
 
 def _sites(units: Sequence[FireUnit], earth: EarthModel) -> NDArray:
     return np.stack([u.r_ecef(earth) for u in units])
+
+
+def _closing_limits(units: Sequence[FireUnit]) -> NDArray:
+    return np.array([[u.kill_vehicle.min_closing_speed_mps, u.kill_vehicle.max_closing_speed_mps] for u in units],
+                    float).reshape(len(units), 2)
 
 
 @njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
@@ -136,6 +150,29 @@ def launch_time_s(t, rng, h, units, m, v):
     ``t`` (s); NaN where it cannot."""
     fly = flyout_s(units, m, rng, h, v)
     return t - fly if fly < np.inf else np.nan
+
+
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def closing_speed_mps(threats, i, j, units, m, v):
+    """Closing speed (m/s) of unit m's interceptor, flown at burnout speed ``v`` (m/s), on threat i at sample j:
+    |v_threat − v û|, û the unit line of sight from the site to the threat (ECEF). An approximation: the
+    interceptor is taken to fly out along the line of sight at its burnout speed (the tables keep times, not
+    speeds)."""
+    site, r, vt = units.site_ecef_m, threats.r_ecef, threats.v_ecef
+    dx, dy, dz = r[i, j, 0] - site[m, 0], r[i, j, 1] - site[m, 1], r[i, j, 2] - site[m, 2]
+    s = v / max(np.sqrt(dx * dx + dy * dy + dz * dz), 1.0)
+    wx, wy, wz = vt[i, j, 0] - s * dx, vt[i, j, 1] - s * dy, vt[i, j, 2] - s * dz
+    return np.sqrt(wx * wx + wy * wy + wz * wz)
+
+
+@njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
+def closes_s(launch, threats, i, j, units, m, v):
+    """``launch`` (s) where unit m, flown at ``v`` (m/s), closes on threat i at sample j within its kill
+    vehicle's closing-speed limits (``units.closing_mps``); NaN where it does not, or ``launch`` is NaN."""
+    if not launch == launch:
+        return np.nan
+    c = closing_speed_mps(threats, i, j, units, m, v)
+    return launch if units.closing_mps[m, 0] <= c <= units.closing_mps[m, 1] else np.nan
 
 
 @njit(cache=True, inline="always", fastmath=FAST, error_model="numpy")
@@ -182,7 +219,8 @@ def envelope_bounds(units, earth):
 def launch_times_kernel(threats, units, earth, not_before):
     """(N, M, K) launch times (s) from which unit m, flown at its ``speed_mps``, meets threat n at sample k.
 
-    NaN where it cannot, or only by a launch before ``not_before`` (N,) s. Samples run to the first NaN time.
+    NaN where it cannot (out of reach, envelope or closing-speed limits), or only by a launch before
+    ``not_before`` (N,) s. Samples run to the first NaN time.
     Samples outside every envelope's altitudes, and units out of range, are skipped (:func:`envelope_bounds`).
     """
     t, r = threats.t_s, threats.r_ecef
@@ -211,7 +249,21 @@ def launch_times_kernel(threats, units, earth, not_before):
                     h = alt_m(x, y, z, earth)
                 launch = launch_time_s(t[i, j], rng, h, units, m, units.speed_mps[m])
                 if launch >= not_before[i]:
-                    out[i, m, j] = launch
+                    out[i, m, j] = closes_s(launch, threats, i, j, units, m, units.speed_mps[m])
+    return out
+
+
+@njit(cache=True, parallel=True, fastmath=FAST, error_model="numpy")
+def closing_speeds_kernel(threats, units, launch):
+    """(N, M, K) closing speeds (m/s, :func:`closing_speed_mps`) of unit m at its ``speed_mps`` on threat n at
+    sample k where ``launch`` (N, M, K) holds a launch time; NaN elsewhere."""
+    n, m_count, k = launch.shape
+    out = np.full(launch.shape, np.nan)
+    for i in prange(n):
+        for m in range(m_count):
+            for j in range(k):
+                if launch[i, m, j] == launch[i, m, j]:
+                    out[i, m, j] = closing_speed_mps(threats, i, j, units, m, units.speed_mps[m])
     return out
 
 
@@ -219,7 +271,8 @@ def launch_times(threats: FlownThreats, units: Fleet, earth: EarthModel,
                  not_before_s: NDArray | None = None) -> NDArray:
     """(N, M, K): the launch time (s, on the threats' clock) from which unit m meets threat n at its sample k.
 
-    NaN where it cannot, and where the launch would come before ``not_before_s`` (N,) s (inf: never).
+    NaN where it cannot (out of reach, envelope or closing-speed limits), and where the launch would come before
+    ``not_before_s`` (N,) s (inf: never).
     """
     n = len(threats.t_s)
     bound = np.full(n, -np.inf) if not_before_s is None else np.ascontiguousarray(not_before_s, float)
@@ -230,8 +283,8 @@ def opportunity_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit
                              not_before_s: NDArray | None = None) -> NDArray:
     """(N, M, K): the launch time (s) from which battery m meets threat n at its sample k, NaN where it cannot.
 
-    Each battery flies its own fly-out table, launching no earlier than ``not_before_s`` (N,) when given; no
-    other timing rule is applied (see :func:`committable_launch_times`).
+    Each battery flies its own fly-out table within its kill vehicle's closing-speed limits, launching no earlier
+    than ``not_before_s`` (N,) when given; no other timing rule is applied (see :func:`committable_launch_times`).
     """
     if not batteries:
         return np.full((*threats.t_s.shape[:1], 0, threats.t_s.shape[1]), np.nan)
@@ -248,6 +301,32 @@ def committable_launch_times(threats: FlownThreats, batteries: Sequence[FireUnit
         if not u.kill_vehicle.boost_phase_capable:
             launch[:, m][late[:, m]] = np.nan
     return launch
+
+
+class Opportunities(NamedTuple):
+    """Per threat n, unit m and sample k (N, M, K): ``launch_s`` the launch time (s; NaN where none), and there
+    the ``closing_mps`` closing speed (m/s; NaN where none), kill-vehicle ``basket_m`` (m) and seeker ``homing_s``
+    (s) (0 where none), from :meth:`~openbmd.engagement.firecontrol.KillVehicle.basket_m` and ``homing_s``."""
+
+    launch_s: NDArray
+    closing_mps: NDArray
+    basket_m: NDArray
+    homing_s: NDArray
+
+
+def committable_opportunities(threats: FlownThreats, batteries: Sequence[FireUnit], earth: EarthModel,
+                              not_before_s: NDArray | None = None) -> Opportunities:
+    """:func:`committable_launch_times` with the closing speed, basket and homing time of each opportunity."""
+    launch = committable_launch_times(threats, batteries, earth, not_before_s)
+    if not batteries:
+        return Opportunities(launch, launch.copy(), np.zeros(launch.shape), np.zeros(launch.shape))
+    closing = closing_speeds_kernel(samples(threats), fleet(batteries, earth), launch)
+    basket, homing = np.zeros(launch.shape), np.zeros(launch.shape)
+    for m, u in enumerate(batteries):  # M (a few) fire units, each over its opportunities only
+        ok = ~np.isnan(closing[:, m])
+        basket[:, m][ok] = u.kill_vehicle.basket_m(closing[:, m][ok])
+        homing[:, m][ok] = u.kill_vehicle.homing_s(closing[:, m][ok])
+    return Opportunities(launch, closing, basket, homing)
 
 
 def not_before_burnout_s(threats: FlownThreats, units, allowed_s: NDArray | None = None) -> NDArray:

@@ -30,7 +30,7 @@ from openbmd.earth.borders import country
 from openbmd.engagement import FireUnit, fire_unit, timeline_for
 from openbmd.engagement.firecontrol import (
     ENGAGE_ON_REMOTE, LAUNCH_ON_REMOTE, ORGANIC, SENSOR_ROLES, measurement_sigma_m)
-from openbmd.engagement.opportunity import committable_launch_times
+from openbmd.engagement.opportunity import committable_opportunities
 from openbmd.exercise.scenario import MODES, Scenario
 from openbmd.exercise.tracks import TrackTiming
 from openbmd.flight import FlownThreats, ShotError, ThreatShot, fly_threats
@@ -321,26 +321,10 @@ def _in_complex(objects: Objects) -> NDArray:
 
 def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:
     """(N, B, K) launch time at each threat sample (NaN where the battery cannot meet it there), kill-vehicle
-    basket (m) and homing time (s): none before burnout (the core's rule, ``committable_launch_times``) and
-    none outside the kill vehicle's closing-speed limits."""
-    th = objects.threats
-    n, k = th.t_s.shape
-    if not units:
-        return np.zeros((n, 0, k)), np.zeros((n, 0, k)), np.zeros((n, 0, k))
-    launch = committable_launch_times(th, units, earth)
-    basket = np.zeros(launch.shape)
-    homing = np.zeros(launch.shape)
-    for b, u in enumerate(units):  # B (about ten) vectorised evaluations
-        site = u.r_ecef(earth)
-        los = th.r_ecef - site
-        los /= np.linalg.norm(los, axis=-1, keepdims=True)
-        # The interceptor flies out along the line of sight at about its burnout speed (an approximation:
-        # the table keeps times, not speeds).
-        closing = np.linalg.norm(th.v_ecef - u.burnout_speed_mps * los, axis=-1)
-        basket[:, b] = u.kill_vehicle.basket_m(closing)
-        homing[:, b] = u.kill_vehicle.homing_s(closing)
-    launch[~(basket > 0)] = np.nan
-    return launch, basket, homing
+    basket (m) and homing time (s): the core's opportunities (``committable_opportunities``: none before burnout,
+    none outside the kill vehicle's closing-speed limits)."""
+    opp = committable_opportunities(objects.threats, units, earth)
+    return opp.launch_s, opp.basket_m, opp.homing_s
 
 
 def _declared(scenario: Scenario, objects: Objects) -> NDArray:
