@@ -47,8 +47,10 @@ _FIRST_HIGH_STEP = 0.1  # the first eighth-order step, as a fraction of the orbi
 _FIRST_LOW_STEP_S = 15.0  # the first fifth-order step (s) after eighth-order ones, coming down
 _DRAG_GROWTH_BELOW_M = 120e3  # where the fifth-order steps anticipate the drag's growth
 
-# Segment kinds: what drives the vehicle.
-SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
+# Segment kinds: what drives the vehicle. A boost's steering phase is a function of the time in its
+# programme alone (vertical rise, pitch-over ramp, then the gravity turn), set per segment by fly_batch, so
+# each hand-over happens once, on a step boundary, whatever the attitude or the velocity's tilt.
+SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK, SEG_TURN = 0, 1, 2, 3
 
 # Parameter vector layout (one vector per trajectory segment).
 P_MU, P_J2, P_RE, P_E2, P_OMEGA, P_DRAG, P_BETA = 0, 1, 2, 3, 4, 5, 6
@@ -123,29 +125,28 @@ def _rhs(t, y, p, out):
         lon = math.atan2(yy, x)
         cl, sl, co, so = math.cos(lat), math.sin(lat), math.cos(lon), math.sin(lon)
         upx, upy, upz = cl * co, cl * so, sl
+        vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
         if kind == SEG_VERTICAL:
             ux, uy, uz = upx, upy, upz
+        elif kind == SEG_TURN and vr > 1.0:
+            # Gravity turn, from the end of the pitch-over ramp: thrust along the Earth-relative velocity (it
+            # turns there from the ramp's attitude to the velocity, which lags it, on a segment boundary).
+            ux, uy, uz = vrx / vr, vry / vr, vrz / vr
         else:
-            # Pitch-over: hold the commanded attitude (ramping to the kick angle) until the
-            # Earth-relative velocity has tilted as far; from then on, a gravity turn. The
-            # hand-over is continuous because thrust and velocity coincide there.
+            # Pitch-over ramp: the commanded attitude, tilted from the local vertical toward the launch
+            # azimuth by an angle that grows linearly in time to the kick (held there if a turn has no speed).
             frac = min(max((t - p[P_KICK_T0]) / p[P_KICK_DT], 0.0), 1.0)
             pitch = p[P_KICK] * frac
-            vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
-            if vr > 1.0 and (vrx * upx + vry * upy + vrz * upz) <= vr * math.cos(pitch):
-                ux, uy, uz = vrx / vr, vry / vr, vrz / vr
-            else:
-                sa, ca = math.sin(p[P_AZ]), math.cos(p[P_AZ])
-                hx = sa * (-so) + ca * (-sl * co)
-                hy = sa * co + ca * (-sl * so)
-                hz = ca * cl
-                cp, sp = math.cos(pitch), math.sin(pitch)
-                ux, uy, uz = cp * upx + sp * hx, cp * upy + sp * hy, cp * upz + sp * hz
+            sa, ca = math.sin(p[P_AZ]), math.cos(p[P_AZ])
+            hx = sa * (-so) + ca * (-sl * co)
+            hy = sa * co + ca * (-sl * so)
+            hz = ca * cl
+            cp, sp = math.cos(pitch), math.sin(pitch)
+            ux, uy, uz = cp * upx + sp * hx, cp * upy + sp * hy, cp * upz + sp * hz
         if p[P_MASSFORM] > 0.0:
             at = p[P_THRUST] / y[6]
             dm = -p[P_MDOT]
             if p[P_AREA] > 0.0 and h < 120e3:  # boost drag: reference area x Cd(Mach)
-                vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
                 cd = boost_drag_coefficient(vr / speed_of_sound_mps(h))
                 k = -0.5 * density_kg_m3(h) * vr * cd * p[P_AREA] / y[6]
                 ax += k * vrx
@@ -570,7 +571,7 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
                         p[P_KIND] = SEG_KICK
                         t_seg = min(t0[i] + vertical_s + kick_s, t_stage1)
                     else:
-                        p[P_KIND] = SEG_KICK  # the pitch-over rule hands over to the gravity turn itself
+                        p[P_KIND] = SEG_TURN
                         t_seg = t_stage1
                     t, st, h_next = _integrate(i, t, y, t_seg, p, False, rtol, atol_r, atol_v, atol_v, h_max_boost, 0.5,
                                                ev_t, ev_y, samples, n_samp, sample_dt)
