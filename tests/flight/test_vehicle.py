@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from openbmd.catalog import load_catalog
-from openbmd.earth import geodesic_direct, wgs84
+from openbmd.earth import geodesic_direct, geodesic_inverse, wgs84
 from openbmd.errors import InputError
 from openbmd.flight import Tolerances, aim, fly_launches, maximum_range_m
 from openbmd.flight.aim import _best_kicks
@@ -113,6 +113,18 @@ def test_low_thrust_to_weight_boosters_fly_and_aim_out_to_their_reach(tmp_path, 
             lat, lon = (float(np.asarray(x)) for x in geodesic_direct(*SITE, az, frac * reach, E)[:2])
             shot = aim(v, *SITE, lat, lon, E, sample_dt_s=None)
             assert shot.miss_m < 10.0
+
+
+def test_a_low_thrust_to_weight_booster_is_steered_by_small_kicks(tmp_path):
+    """Issue 14: at lift-off T/W 1.13 the vertical rise leaves a westward tilt (Earth's rotation); kicks of
+    0.01-0.5 deg toward the north still steer: the impact moves out and round toward the north with the kick."""
+    cat = _scud_catalog(tmp_path, {"scud": 3770 * 230 / (1.13 * 5900)})
+    v = vehicle_from_missile(cat.missile("scud"))
+    b = fly_launches(v, *SITE, 0.0, np.radians([0.01, 0.03, 0.1, 0.2, 0.3, 0.5]), E)
+    lat, lon, _ = b.event_geodetic("impact")
+    dist, bearing, _ = geodesic_inverse(*SITE, lat, lon, E)
+    assert np.all(np.diff(dist) > 0.0), dist
+    assert np.all(np.diff(np.cos(bearing)) > 0.0), np.degrees(bearing)
 
 
 def test_the_pitch_over_bound_does_not_cut_the_optimum(tmp_path):

@@ -28,6 +28,8 @@ EV_BURNOUT, EV_APOGEE, EV_REENTRY, EV_IMPACT = 0, 1, 2, 3
 N_EVENTS = 4
 # Trajectory status codes.
 ST_IMPACT, ST_TIMEOUT, ST_BOOST_CRASH = 0, 1, 2
+_ST_ALIGNED = 3  # internal: a held kick's velocity has reached it (the gravity turn starts)
+_ALIGN = N_EVENTS  # event function code (not stored): cos(velocity's tilt) - cos(kick)
 REENTRY_ALT_M = 100e3
 # PI step-size control, with the exponents of Hairer's DOPRI5 code (beta = 0.04): the new step is
 # h * safety * err_old**beta / err**alpha, err and err_old this and the last accepted step's error norms;
@@ -47,8 +49,12 @@ _FIRST_HIGH_STEP = 0.1  # the first eighth-order step, as a fraction of the orbi
 _FIRST_LOW_STEP_S = 15.0  # the first fifth-order step (s) after eighth-order ones, coming down
 _DRAG_GROWTH_BELOW_M = 120e3  # where the fifth-order steps anticipate the drag's growth
 
-# Segment kinds: what drives the vehicle.
-SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK = 0, 1, 2
+# Segment kinds: what drives the vehicle. A boost's steering phases run once each, in order, set per segment
+# by fly_batch: the vertical rise and the pitch-over ramp by the programme's time, then the kick held until
+# the Earth-relative velocity has tilted as far (located on the step's interpolant, and latched), then the
+# gravity turn to burnout. Nothing is re-tested per evaluation, so the tilt the vertical rise left (Earth's
+# rotation, geodetic up against the gravity direction) cannot take over from a small kick before it starts.
+SEG_BALLISTIC, SEG_VERTICAL, SEG_KICK, SEG_HOLD, SEG_TURN = 0, 1, 2, 3, 4
 
 # Parameter vector layout (one vector per trajectory segment).
 P_MU, P_J2, P_RE, P_E2, P_OMEGA, P_DRAG, P_BETA = 0, 1, 2, 3, 4, 5, 6
@@ -123,29 +129,28 @@ def _rhs(t, y, p, out):
         lon = math.atan2(yy, x)
         cl, sl, co, so = math.cos(lat), math.sin(lat), math.cos(lon), math.sin(lon)
         upx, upy, upz = cl * co, cl * so, sl
+        vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
         if kind == SEG_VERTICAL:
             ux, uy, uz = upx, upy, upz
+        elif kind == SEG_TURN and vr > 1.0:
+            # Gravity turn: thrust along the Earth-relative velocity. It starts where the velocity has come
+            # round to the held kick, so the thrust's direction is continuous there.
+            ux, uy, uz = vrx / vr, vry / vr, vrz / vr
         else:
-            # Pitch-over: hold the commanded attitude (ramping to the kick angle) until the
-            # Earth-relative velocity has tilted as far; from then on, a gravity turn. The
-            # hand-over is continuous because thrust and velocity coincide there.
+            # Pitch-over ramp, then its hold: the commanded attitude, tilted from the local vertical toward
+            # the launch azimuth by an angle that grows linearly in time to the kick and stays there.
             frac = min(max((t - p[P_KICK_T0]) / p[P_KICK_DT], 0.0), 1.0)
             pitch = p[P_KICK] * frac
-            vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
-            if vr > 1.0 and (vrx * upx + vry * upy + vrz * upz) <= vr * math.cos(pitch):
-                ux, uy, uz = vrx / vr, vry / vr, vrz / vr
-            else:
-                sa, ca = math.sin(p[P_AZ]), math.cos(p[P_AZ])
-                hx = sa * (-so) + ca * (-sl * co)
-                hy = sa * co + ca * (-sl * so)
-                hz = ca * cl
-                cp, sp = math.cos(pitch), math.sin(pitch)
-                ux, uy, uz = cp * upx + sp * hx, cp * upy + sp * hy, cp * upz + sp * hz
+            sa, ca = math.sin(p[P_AZ]), math.cos(p[P_AZ])
+            hx = sa * (-so) + ca * (-sl * co)
+            hy = sa * co + ca * (-sl * so)
+            hz = ca * cl
+            cp, sp = math.cos(pitch), math.sin(pitch)
+            ux, uy, uz = cp * upx + sp * hx, cp * upy + sp * hy, cp * upz + sp * hz
         if p[P_MASSFORM] > 0.0:
             at = p[P_THRUST] / y[6]
             dm = -p[P_MDOT]
             if p[P_AREA] > 0.0 and h < 120e3:  # boost drag: reference area x Cd(Mach)
-                vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
                 cd = boost_drag_coefficient(vr / speed_of_sound_mps(h))
                 k = -0.5 * density_kg_m3(h) * vr * cd * p[P_AREA] / y[6]
                 ax += k * vrx
@@ -320,9 +325,26 @@ def _hermite(y0, f0, y1, f1, h, s, out):
 
 
 @njit(cache=True, fastmath=FAST, error_model="numpy")
+def _hold_margin(y, p):
+    """cos(tilt of the Earth-relative velocity from the geodetic vertical) - cos(kick): positive while the
+    velocity is steeper than the held kick; 1 below 1 m/s (no direction yet)."""
+    w = p[P_OMEGA]
+    vrx, vry, vrz = y[3] + w * y[1], y[4] - w * y[0], y[5]
+    vr = math.sqrt(vrx * vrx + vry * vry + vrz * vrz)
+    if vr <= 1.0:
+        return 1.0
+    lat, h = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
+    lon = math.atan2(y[1], y[0])
+    cl = math.cos(lat)
+    return (vrx * cl * math.cos(lon) + vry * cl * math.sin(lon) + vrz * math.sin(lat)) / vr - math.cos(p[P_KICK])
+
+
+@njit(cache=True, fastmath=FAST, error_model="numpy")
 def _event_value(kind, y, p):
     if kind == EV_APOGEE:
         return y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
+    if kind == _ALIGN:
+        return _hold_margin(y, p)
     lat, h = geodetic_lat_alt(y[0], y[1], y[2], p[P_RE], p[P_E2])
     if kind == EV_REENTRY:
         return h - REENTRY_ALT_M
@@ -417,6 +439,10 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
     log_err_old = math.log(1e-4)  # the log of the last accepted step's error norm (PI control)
     knots = ballistic and p[P_DRAG] > 0.0
     high_last = False
+    hold = not ballistic and int(p[P_KIND]) == SEG_HOLD
+    g_hold0 = _hold_margin(y, p) if hold else 1.0
+    if g_hold0 <= 0.0:  # the velocity is already as far over as the kick: the gravity turn starts now
+        return t, _ST_ALIGNED, h_init
     while t < t_end:
         h = min(h, t_end - t)
         h_free = h  # the step control's own choice, before a knot shortens it
@@ -470,6 +496,12 @@ def _integrate(i, t, y, t_end, p, ballistic, rtol, atol_r, atol_v, atol_v_reentr
                 dense = True
             stop = _locate(EV_IMPACT, y, f0, y1, f1, h, alt0, alt1, p, F, dense, tmp)
             status = ST_IMPACT if ballistic else ST_BOOST_CRASH
+        elif hold:
+            g_hold1 = _hold_margin(y1, p)
+            if g_hold1 <= 0.0:
+                stop = _locate(_ALIGN, y, f0, y1, f1, h, g_hold0, g_hold1, p, F, False, tmp)
+                status = _ST_ALIGNED
+            g_hold0 = g_hold1
         # Thinned samples up to the end of this step (or the impact inside it).
         t_stop = t + stop * h if stop >= 0.0 else t1
         if sample_dt > 0.0:
@@ -556,6 +588,7 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
         t = t0[i]
         h_next = 0.5 if n_st > 0 else 0.0  # a launch starts small; a free flight estimates its first step
         crashed = False
+        turning = False  # latched once the held kick's velocity has come round to it
         if n_st > 0:
             t_stage0 = t0[i]
             for s in range(n_st):
@@ -570,12 +603,14 @@ def fly_batch(r0, v0, t0, az, kick, cutoff, stages, payload_mass, vertical_s, ki
                         p[P_KIND] = SEG_KICK
                         t_seg = min(t0[i] + vertical_s + kick_s, t_stage1)
                     else:
-                        p[P_KIND] = SEG_KICK  # the pitch-over rule hands over to the gravity turn itself
+                        p[P_KIND] = SEG_TURN if turning else SEG_HOLD
                         t_seg = t_stage1
                     t, st, h_next = _integrate(i, t, y, t_seg, p, False, rtol, atol_r, atol_v, atol_v, h_max_boost, 0.5,
                                                ev_t, ev_y, samples, n_samp, sample_dt)
                     if st == ST_BOOST_CRASH:
                         crashed = True
+                    elif st == _ST_ALIGNED:
+                        turning = True
                 if crashed or t >= t0[i] + cutoff[i] - 1e-12:
                     break
                 y[6] -= stages[s, 3]  # jettison the spent stage

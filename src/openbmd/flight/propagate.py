@@ -73,7 +73,8 @@ class Vehicle:
     ``stages`` rows: [burn_time_s, thrust_n, mdot_kg_s, dry_mass_kg, speed_gain_mps]; thrust_n < 0
     marks the speed form, in which thrust holds the speed gain rate against gravity (interceptor
     fly-out fans use it; missiles fly the mass form). The boost is a vertical rise of
-    ``vertical_s``, a pitch-over ramp of ``kick_s`` (s), then a gravity turn. ``reference_area_m2``
+    ``vertical_s``, a pitch-over ramp of ``kick_s`` (s), the kick held until the Earth-relative velocity has
+    come round to it, then a gravity turn: each phase once, in that order. ``reference_area_m2``
     (m^2, 0 = none) sets boost drag in the mass form: 0.5 rho v^2 Cd(Mach) A.
     """
 
