@@ -201,3 +201,18 @@ def test_point_unknown_place_names_argument(cat: Catalog) -> None:
     assert info.value.argument == "--target"
     with pytest.raises(UnknownNameError, match="not a place"):
         cat.point("shahab-3")
+
+
+def test_a_site_radar_elsewhere_must_be_a_place_with_a_radar(tmp_path: Path) -> None:
+    """``radar_at`` names the place of a site's own radar (Moscow's Don-2N at Sofrino); a place without one is
+    refused in one line naming the file, entry and field."""
+    assert load_catalog().place("moscow-abm").radar_at == "sofrino"
+    site = ("kind: place\nentries:\n  - name: test-site\n    display_name: Test site\n    place_type: site\n"
+            "    lat_deg: 55.0\n    lon_deg: 37.0\n"
+            "    country: RUS\n    region: russia\n    interceptors: [a-235]\n    radar_at: {radar}\n"
+            "    confidence: estimate\n    source:\n      - {{title: test, author: test}}\n")
+    assert load_catalog([write(tmp_path, "ok.yaml", site.format(radar="sofrino"))]).place("test-site")
+    with pytest.raises(CatalogError) as info:
+        load_catalog([write(tmp_path, "bad.yaml", site.format(radar="warsaw"))])
+    assert "\n" not in str(info.value) and "bad.yaml" in str(info.value)
+    assert info.value.entry == "test-site" and info.value.field == "radar_at" and "no radar" in str(info.value)

@@ -105,16 +105,16 @@ def test_no_interceptor_launches_before_the_threat_burns_out(capsys):
 
 
 @pytest.mark.parametrize("extra, words", [
-    ([], "moscow-abm has no radar of its own"),  # a site with no radar, and no sensor given
-    (["--sensor", "sofrino"], "no point of the threat's path"),  # seen, but Warsaw is out of the A-235's reach
+    (["--site", "fort-greely", "--interceptor", "gbi"], "fort-greely has no radar of its own"),  # no sensor given
+    # Moscow's own radar is the Don-2N at Sofrino (the site's radar_at): it sees the threat, out of the A-235's reach
+    (["--site", "moscow-abm", "--interceptor", "a-235"], "no point of the threat's path"),
+    (["--site", "moscow-abm", "--interceptor", "a-235", "--sensor", "sofrino"], "no point of the threat's path"),
 ])
 def test_no_opportunity_says_why(capsys, extra, words):
-    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "warsaw", "--site", "moscow-abm",
-                 "--interceptor", "a-235", *extra, "--json"]) == 0
+    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "warsaw", *extra, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["feasible"] is False and words in out["reason"]
-    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "warsaw", "--site", "moscow-abm",
-                 "--interceptor", "a-235", *extra]) == 0
+    assert main(["engage", "--threat", "generic-irbm", "--from", "tabriz", "--to", "warsaw", *extra]) == 0
     assert words.split()[0] in capsys.readouterr().out
 
 
@@ -135,6 +135,7 @@ def test_the_moscow_interceptor_engages_a_threat_aimed_at_moscow(capsys):
     assert out["feasible"] is True and out["shots"] >= 1
     for w in out["windows"] + out["shot_plan"]:
         assert w["interceptor"] == "a-235"
+        assert w["authority"] == "organic"  # the Don-2N is the site's own radar (radar_at), as in the exercise
         assert a235.min_intercept_altitude_m <= w["altitude_m"] <= a235.max_intercept_altitude_m
         assert w["ground_range_m"] <= a235.max_range_m
         assert 0 < w["interceptor_flight_s"] < 120

@@ -163,6 +163,12 @@ class Catalog:
                                    file=file, entry=place.name, field=f"sensors.{i}.boresight_azimuth_deg")
         for i, name in enumerate(place.interceptors):
             need(name, Interceptor, f"interceptors.{i}")
+        if place.radar_at is not None:
+            radar = need(place.radar_at, Place, "radar_at")
+            if not any(isinstance(s := self._by_name.get(m.sensor), Sensor) and s.sensor_type == "radar"
+                       for m in radar.sensors):
+                raise CatalogError(f"{place.radar_at!r} holds no radar", file=file, entry=place.name,
+                                   field="radar_at")
         if place.missile is not None:
             need(place.missile, Missile, "missile")
 

@@ -498,6 +498,9 @@ class Place(Entry):
     sensors: list[SensorMount] = Field(default_factory=list, description="Sensors at this place")
     interceptors: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(
         default_factory=list, description="Interceptor names hosted")
+    radar_at: str | None = Field(None, pattern=NAME_PATTERN,
+                                 description="Sites: the catalog place of the radar that guides the interceptors "
+                                             "hosted here, where it stands elsewhere (their organic radar)")
     missile: str | None = Field(None, pattern=NAME_PATTERN, description="Bases and launch areas: the typical missile")
     population: int | None = Field(None, ge=0, description="Cities: population (city proper, approximate)")
 
@@ -507,6 +510,8 @@ class Place(Entry):
             raise ValueError("population is for cities only")
         if self.missile is not None and self.place_type not in ("base", "launch-area"):
             raise ValueError("missile is for bases and launch areas only")
+        if self.radar_at is not None and self.place_type not in ("site", "ship-station"):
+            raise ValueError("radar_at is for sites and ship stations only")
         return self
 
 

@@ -75,12 +75,15 @@ def batteries(catalog: Catalog, sites: Sequence[str], interceptors: Sequence[str
 
 
 def deployment_posts(catalog: Catalog, sites: Sequence[str], sensors: Sequence[str]) -> list[SensorPost]:
-    """The named sensors plus every sensor mounted at the named sites (e.g. an Aegis Ashore SPY-1)."""
+    """The named sensors plus every sensor mounted at the named sites (e.g. an Aegis Ashore SPY-1) or at the
+    place of a site's own radar (its ``radar_at``: Moscow's Don-2N at Sofrino)."""
     posts = sensor_posts(catalog, sensors, "sensors")
-    names = {p.name for p in posts}
     for site in sites:
         if site in catalog:
-            posts.extend(p for p in place_posts(catalog, site) if p.name not in names)
+            radar_at = catalog.place(site).radar_at
+            for place in (site,) if radar_at is None else (site, radar_at):
+                names = {p.name for p in posts}
+                posts.extend(p for p in place_posts(catalog, place) if p.name not in names)
     return posts
 
 

@@ -25,9 +25,10 @@ from openbmd.engagement.flyout import FlyoutTable, flyout_table
 class FireUnit:
     """One fire unit: its site (geodetic, rad and m), catalog interceptor, fly-out table and kill vehicle.
 
-    ``name`` labels it (default ``site/interceptor``); ``party`` (index), ``inventory`` (rounds),
-    ``channels`` (simultaneous engagements) and ``organic`` (indices of its own radars among a
-    scenario's sensor posts) are what an exercise adds.
+    ``name`` labels it (default ``site/interceptor``); ``radar_site`` is the catalog place of its own radar
+    (the site, or the site's ``radar_at``); ``party`` (index), ``inventory`` (rounds), ``channels``
+    (simultaneous engagements) and ``organic`` (indices of its own radars among a scenario's sensor posts) are
+    what an exercise adds.
     """
 
     site: str
@@ -42,6 +43,7 @@ class FireUnit:
     inventory: int = 0
     channels: int = 0
     organic: tuple[int, ...] = ()
+    radar_site: str = ""
 
     @property
     def burnout_speed_mps(self) -> float:
@@ -62,12 +64,14 @@ def fire_unit(catalog: Catalog, site: str, interceptor: str | Interceptor, earth
     ``burnout_speed_mps`` replaces the catalog's burnout speed (m/s); ``speed_cap_mps`` only caps it.
     """
     lat, lon, _ = catalog.point(site, "site")
-    alt = catalog.place(site).alt_m if site in catalog else 0.0
+    place = catalog.place(site) if site in catalog else None
+    alt = place.alt_m if place is not None else 0.0
     entry = catalog.interceptor(interceptor) if isinstance(interceptor, str) else interceptor
     speed = burnout_speed_mps or entry.burnout_speed_mps
     if speed_cap_mps is not None:
         speed = min(speed, speed_cap_mps)
     return FireUnit(site, math.radians(lat), math.radians(lon), alt, entry,
                     flyout_table(entry, earth, burnout_speed_mps=speed), kill_vehicle(entry),
-                    name or f"{site}/{entry.name}", party, inventory, channels, tuple(organic))
+                    name or f"{site}/{entry.name}", party, inventory, channels, tuple(organic),
+                    (place.radar_at if place is not None else None) or site)
 

@@ -236,7 +236,8 @@ def _no_window_reason(seen: bool, posts: Sequence[SensorPost], batteries: Sequen
 
 def _organic_visibility(rows: NDArray, threats: FlownThreats, batteries: Sequence[FireUnit],
                         posts: Sequence[SensorPost], timeline: Timeline, earth: EarthModel) -> NDArray:
-    """(n, M, K): whether a radar at battery m's own site sees threat ``rows[a]`` at each sample."""
+    """(n, M, K): whether battery m's own radar (at its site, or the site's ``radar_at`` place) sees threat
+    ``rows[a]`` at each sample."""
     from openbmd.sensors.visibility import visibility
 
     out = np.zeros((len(rows), len(batteries), threats.t_s.shape[1]), dtype=bool)
@@ -244,7 +245,7 @@ def _organic_visibility(rows: NDArray, threats: FlownThreats, batteries: Sequenc
         return out
     t, r, burnout = threats.t_s[rows], threats.r_ecef[rows], threats.burnout_t_s[rows]
     for m, b in enumerate(batteries):  # M (a few) fire units
-        own = [p for p in posts if p.is_radar and p.name.split("/")[0] == b.site]
+        own = [p for p in posts if p.is_radar and p.name.split("/")[0] in (b.site, b.radar_site)]
         if own:
             out[:, m] = visibility(t, r, burnout, own, earth, timeline.threat_rcs_m2).any(axis=-1)
     return out

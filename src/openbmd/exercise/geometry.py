@@ -165,8 +165,9 @@ def fire_units(scenario: Scenario, catalog: Catalog, earth: EarthModel, posts: l
                ) -> tuple[list[FireUnit], list[SensorPost], list[int]]:
     """The scenario's fire units and every party's sensor posts (with each post's owner).
 
-    ``posts`` of each party: its named sensors, then each battery's organic radars (at its site or
-    ``radar`` place, and the interceptor's ``fire_control_radar`` placed at the site)."""
+    ``posts`` of each party: its named sensors, then each battery's organic radars (at its ``radar`` place,
+    else the catalog site's ``radar_at``, else the site, and the interceptor's ``fire_control_radar`` placed at
+    the site)."""
     units: list[FireUnit] = []
     all_posts: list[SensorPost] = []
     owner: list[int] = []
@@ -176,7 +177,7 @@ def fire_units(scenario: Scenario, catalog: Catalog, earth: EarthModel, posts: l
         owner.extend([pi] * len(mine))
         for b in p.batteries:
             place, interceptor = catalog.place(b.site), catalog.interceptor(b.interceptor)
-            organic = place_posts(catalog, b.radar or b.site)
+            organic = place_posts(catalog, b.radar or place.radar_at or b.site)
             if interceptor.fire_control_radar:
                 organic.append(SensorPost(f"{place.name}/{interceptor.fire_control_radar}",
                                           catalog.sensor(interceptor.fire_control_radar),
