@@ -138,33 +138,3 @@ def test_one_hand_off_without_group_commit_commits_each_alone(tmp_path):
         assert [h.tree_size for h in c.heads()] == [0, 1, 2, 3, 4, 5]
     finally:
         c.close()
-
-
-def test_a_lingering_hand_off_shares_a_commit_with_the_next(centre):
-    from concurrent.futures import Future
-
-    c, data = centre
-    bodies = _bodies(data, "p0", 8)
-    futures = [Future() for _ in bodies]
-    checked = [c.validate(b) for b in bodies]
-    # The first three say more is on its way (as the first of a burst does while the verifier
-    # checks the rest); the writer waits for the next hand-off instead of committing them alone.
-    c.enqueue(list(zip(checked[:3], futures[:3])), linger_s=30.0)
-    c.enqueue(list(zip(checked[3:], futures[3:])))
-    receipts = [f.result(30) for f in futures]
-    assert [r.leaf_index for r in receipts] == list(range(8))
-    assert {r.tree_head.tree_size for r in receipts} == {8}
-    assert [h.tree_size for h in c.heads()] == [0, 8]
-
-
-def test_a_lingering_hand_off_is_committed_when_nothing_follows_or_at_close(centre):
-    from concurrent.futures import Future
-
-    c, data = centre
-    bodies = _bodies(data, "p0", 4)
-    first, second = [Future() for _ in range(2)], [Future() for _ in range(2)]
-    c.enqueue([(c.validate(b), f) for b, f in zip(bodies[:2], first)], linger_s=0.05)
-    assert [f.result(30).tree_head.tree_size for f in first] == [2, 2]  # waited, then went alone
-    c.enqueue([(c.validate(b), f) for b, f in zip(bodies[2:], second)], linger_s=3600.0)
-    c.close()  # a shutdown ends the wait: what was queued is committed, then answered
-    assert [(f.result(0).leaf_index, f.result(0).tree_head.tree_size) for f in second] == [(2, 4), (3, 4)]

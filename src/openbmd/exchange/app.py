@@ -205,24 +205,11 @@ class _Admission:
         self.answer.set_exception(exception)
 
 
-_LINGER_S = 0.005
-"""Seconds the writer waits at most for the verifier's batch in flight when a smaller one is
-admitted ahead of it (see :class:`_Admitted`); about a commit's fsync on an idle machine here."""
-
-
 class _Admitted:
-    """Messages admitted during one event-loop round, queued for the writer together at its end.
+    """Messages admitted during one event-loop round, queued for the writer together at its end."""
 
-    When messages are admitted while at least as many are still with the verifier (the first of a
-    burst is checked alone while the rest queue behind it), the writer is told to wait for those
-    (at most :data:`_LINGER_S`, once a commit) and commit them all at once: one fsync and one
-    signed head instead of two, for up to a few milliseconds more on the first ones. In the
-    benchmark's bursts this raised the messages per commit from about 18 to about 22 and cut the
-    writer thread's CPU per message by about a tenth (ten interleaved runs each, load 6-7)."""
-
-    def __init__(self, centre: Centre, loop: asyncio.AbstractEventLoop,
-                 verifier: VerifierPool | None = None) -> None:
-        self.centre, self.loop, self.verifier = centre, loop, verifier
+    def __init__(self, centre: Centre, loop: asyncio.AbstractEventLoop) -> None:
+        self.centre, self.loop = centre, loop
         self._items: list[tuple[Any, _Admission]] = []
 
     def add(self, checked: Any, admission: _Admission) -> None:
@@ -232,10 +219,8 @@ class _Admitted:
 
     def _flush(self) -> None:
         items, self._items = self._items, []
-        pending = self.verifier.pending if self.verifier is not None else 0
         try:
-            self.centre.enqueue([(checked, a.waiter) for checked, a in items],
-                                _LINGER_S if pending >= len(items) else 0.0)
+            self.centre.enqueue([(checked, a.waiter) for checked, a in items])
         except Exception as exc:
             for _, a in items:
                 if not a.answer.done():
@@ -259,7 +244,7 @@ class _SubmitFastPath:
         loop = asyncio.get_running_loop()
         if self._handoff is None or self._handoff.loop is not loop:
             self._handoff = LoopHandoff(loop)
-            self._admitted = _Admitted(self.centre, loop, self.verifier)
+            self._admitted = _Admitted(self.centre, loop)
         return self._handoff.waiter()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:

@@ -222,16 +222,6 @@ def check_batch(items: list[bytes], keys: Mapping[tuple[str, str], bytes], max_b
     return out
 
 
-class _Lingering(list):
-    """A hand-off of admitted messages after which more are about to come (see :meth:`Centre.enqueue`)."""
-
-    __slots__ = ("linger_s",)
-
-    def __init__(self, items: list, linger_s: float) -> None:
-        super().__init__(items)
-        self.linger_s = linger_s
-
-
 class Centre:
     """The exchange centre over one :class:`Storage`.
 
@@ -402,37 +392,29 @@ class Centre:
         self.submit(data, future)
         return future.result(timeout_s)
 
-    def enqueue(self, admitted: list[tuple[Checked, Waiter]], linger_s: float = 0.0) -> None:
+    def enqueue(self, admitted: list[tuple[Checked, Waiter]]) -> None:
         """Queue messages already through :meth:`admit`, as one hand-off: the writer wakes once
-        for all of them, so they share a commit rather than the first going alone.
-
-        ``linger_s`` > 0 says that more messages are about to be queued (a verifier is checking
-        them): the writer then waits up to that long for the next hand-off and commits both
-        together, rather than paying a commit (an fsync, a signed head) for these alone. It waits
-        once a commit at most, and a shutdown ends the wait; nothing is answered before its commit.
-        """
+        for all of them, so they share a commit rather than the first going alone."""
         if self._closed:
             raise ExchangeError(503, "closing", "the centre is shutting down")
         if admitted:
-            self._queue.put(_Lingering(admitted, linger_s) if linger_s > 0 else admitted)
+            self._queue.put(admitted)
 
     def _write_loop(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            batch = list(item) if isinstance(item, list) else [item]
-            linger = item.linger_s if type(item) is _Lingering else 0.0
+            batch = list(item) if type(item) is list else [item]
             while len(batch) < self._max_batch:
                 try:
-                    nxt = self._queue.get(timeout=linger) if linger else self._queue.get_nowait()
+                    nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                linger = 0.0  # at most one wait a commit, so a steady stream cannot hold a batch open
                 if nxt is None:
                     self._queue.put(None)
                     break
-                if isinstance(nxt, list):
+                if type(nxt) is list:
                     batch += nxt
                 else:
                     batch.append(nxt)

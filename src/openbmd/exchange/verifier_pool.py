@@ -196,11 +196,6 @@ class VerifierPool:
         await done
 
     @property
-    def pending(self) -> int:
-        """Bodies queued or being checked, whose answers have not come back yet."""
-        return len(self._waiting) + sum(len(w.batch) for w in self._workers if w.batch)
-
-    @property
     def started(self) -> bool:
         """Whether :meth:`start` has run (the pool then belongs to that event loop)."""
         return self._loop is not None
