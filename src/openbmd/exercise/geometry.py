@@ -125,7 +125,7 @@ class Prepared:
     self_defence: NDArray    # (N, B) batteries that may still engage when a joint decision is vetoed
     strip_t_s: NDArray       # (N,) when a light decoy is stripped by the atmosphere (inf for warheads)
     strip_j: NDArray         # (N,) its sample index
-    in_complex: NDArray      # (N,) the object flies in a threat complex of several objects (see _in_complex)
+    in_complex: NDArray      # (N,) the object flies in a threat complex of several objects (see _complexes)
     t0_s: NDArray            # (N,) time of each object's first sample (samples every SAMPLE_DT_S)
     burnout_t_s: NDArray     # (N,) threat burnout, s
     discrimination: NDArray  # (3, 2) per role: probability, track time needed (s)
@@ -256,6 +256,7 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
     in_sector = _in_sectors(scenario, objects, earth, parties)
     asset_owner = _asset_owner(defends)
     strip_t, strip_j = _strip_times(objects, doc.light_decoy_strip_altitude_m, earth)
+    complex_id, in_complex = _complexes(objects)
     disc = np.array([[doc.discrimination[r].p if r in doc.discrimination else 0.0,
                       doc.discrimination[r].after_s if r in doc.discrimination else 0.0] for r in SENSOR_ROLES])
     kinematic = np.isfinite(launch).any(axis=2)  # (N, B)
@@ -304,20 +305,21 @@ def prepare(scenario: Scenario, catalog: Catalog, earth: EarthModel, objects: Ob
             np.floor(np.array([u.inventory for u in units]) * doc.reserve_fraction).astype(np.int64),
             np.array([u.channels for u in units], dtype=np.int64), objects.is_warhead.copy(), values,
             objects.asset.copy(), np.array([a.value for a in scenario.assets], float), static, self_def, strip_t,
-            strip_j, _in_complex(objects), th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
+            strip_j, in_complex, th.t_s[:, 0].copy(), th.burnout_t_s.copy(), disc,
             mode == "joint", required, coop.joint_decision_latency_s, coop.joint_approval_spread,
             coop.joint_veto_probability, doc.salvo, doc.shoot_look_shoot, doc.look_shot_reserve,
             tl.kill_assessment_delay_s, tl.decision_delay_s, doc.unassessed_follow_up,
-            np.unique(objects.threats.cluster, return_inverse=True)[1].astype(np.int64), doc.wait_for_decoy_strip)
+            complex_id, doc.wait_for_decoy_strip)
     return out
 
 
-def _in_complex(objects: Objects) -> NDArray:
-    """(N,) whether each object flies in a threat complex, its radar picture showing several objects: it left
-    together with others (``FlownThreats.cluster``): a warhead with the decoys on its path or, off a post-boost
-    vehicle, with the decoys released beside it; the bus's warheads fly apart, each in its own."""
+def _complexes(objects: Objects) -> tuple[NDArray, NDArray]:
+    """(N,) the threat complex each object flies in (numbered from 0) and whether it holds several objects, its
+    radar picture showing more than one: those that left together (``FlownThreats.cluster``): a warhead with the
+    decoys on its path or, off a post-boost vehicle, with the decoys released beside it; the bus's warheads fly
+    apart, each in its own."""
     _, where, size = np.unique(objects.threats.cluster, return_inverse=True, return_counts=True)
-    return size[where] > 1
+    return where.astype(np.int64), size[where] > 1
 
 
 def _opportunities(units: list[FireUnit], objects: Objects, earth: EarthModel) -> tuple[NDArray, NDArray, NDArray]:
