@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from openbmd.engagement import Footprint, ShotEngagement
     from openbmd.exercise.compare import Comparison
-    from openbmd.exercise.montecarlo import ExerciseResult
+    from openbmd.exercise.results import ExerciseResult
     from openbmd.exercise.scenario import Scenario
     from openbmd.flight import TrajectorySummary
     from openbmd.report.exports import Scene
@@ -1045,7 +1045,7 @@ def flight_test(interceptor: str, site: PlaceLike, *, azimuth_deg: float, observ
 class ExerciseReport(_Exportable):
     """The cooperation modes side by side over seeded Monte Carlo trials.
 
-    ``result`` is the exercise's own :class:`~openbmd.exercise.montecarlo.ExerciseResult`."""
+    ``result`` is the exercise's own :class:`~openbmd.exercise.results.ExerciseResult`."""
 
     result: ExerciseResult
     scenario: Scenario
@@ -1073,21 +1073,22 @@ class ExerciseReport(_Exportable):
         modes = self.result.modes
         base = modes.get("independent")
         beats = {RAID_REACHES: True,
-                 **{f"{m} beats independent": v["p_no_leak"] > base["p_no_leak"]
+                 **{f"{m} beats independent": v.p_no_leak > base.p_no_leak
                     for m, v in modes.items() if base is not None and m != "independent"}}
-        return Outcome(beats, {**{f"{m} p_no_leak": v["p_no_leak"] for m, v in modes.items()},
-                               **{f"{m} expected_leakers": v["expected_leakers"] for m, v in modes.items()}})
+        return Outcome(beats, {**{f"{m} p_no_leak": v.p_no_leak for m, v in modes.items()},
+                               **{f"{m} expected_leakers": v.expected_leakers for m, v in modes.items()}})
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per mode: P(no leak) with its 95 % interval, the paired difference to independent,
         expected leakers, interceptors used and wasted, value defended."""
         rows = []
         for mode, v in self.result.modes.items():
-            d = v.get("paired_vs_independent") or {}
-            rows.append({"mode": mode, "p_no_leak": v["p_no_leak"], "p_no_leak_lo": v["p_no_leak_ci"][0],
-                         "p_no_leak_hi": v["p_no_leak_ci"][1], "p_no_leak_vs_independent": d.get("p_no_leak_diff"),
-                         "expected_leakers": v["expected_leakers"], "interceptors_used": v["interceptors_used"],
-                         "interceptors_wasted": v["interceptors_wasted"], "value_defended": v["value_defended"]})
+            d = v.paired_vs_independent
+            rows.append({"mode": mode, "p_no_leak": v.p_no_leak, "p_no_leak_lo": v.p_no_leak_ci[0],
+                         "p_no_leak_hi": v.p_no_leak_ci[1],
+                         "p_no_leak_vs_independent": None if d is None else d.p_no_leak_diff,
+                         "expected_leakers": v.expected_leakers, "interceptors_used": v.interceptors_used,
+                         "interceptors_wasted": v.interceptors_wasted, "value_defended": v.value_defended})
         return _dataframe(rows).set_index("mode")
 
     to_frame = to_dataframe
@@ -1111,7 +1112,7 @@ class ExerciseReport(_Exportable):
         """P(no leaker) with 95 % intervals and interceptors used, per mode (the report's first figure)."""
         from openbmd.report.exercise_report import modes_figure
 
-        return modes_figure(self.to_json())
+        return modes_figure(self.result.modes)
 
     def scene(self) -> Scene:
         """The exercise's geometry: batteries, sensors, launch areas, assets, sectors and the raid's flights."""
@@ -1123,12 +1124,12 @@ class ExerciseReport(_Exportable):
         """The offline HTML report in ``folder``; returns its index.html."""
         from openbmd.report.exercise_report import write_exercise_report
 
-        return write_exercise_report(Path(folder), self.to_json(), self.scenario, self.catalog)
+        return write_exercise_report(Path(folder), self.result, self.scenario, self.catalog, self.to_json())
 
     def __repr__(self) -> str:
-        best = max(self.result.modes.items(), key=lambda kv: kv[1]["p_no_leak"])
+        best = max(self.result.modes.values(), key=lambda v: v.p_no_leak)
         return (f"ExerciseReport({self.result.scenario!r}, {self.result.trials:,} trials, seed {self.result.seed}: "
-                f"best {best[0]} P(no leak) {best[1]['p_no_leak']:.3f})")
+                f"best {best.mode} P(no leak) {best.p_no_leak:.3f})")
 
 
 @contextlib.contextmanager
@@ -1250,7 +1251,7 @@ class ExerciseComparison:
         """The paired differences B − A per mode with their 95 % intervals."""
         from openbmd.report.exercise_report import comparison_figure
 
-        return comparison_figure(self.to_json())
+        return comparison_figure(self.comparison)
 
     def __repr__(self) -> str:
         c = self.comparison

@@ -70,12 +70,11 @@ def _exercise(cat, earth, out: Path) -> dict:
 
     scenario = load_scenario("nrc-2012", cat)
     result = run_exercise(scenario, cat, earth, trials=4000, seed=1)
-    data = result.to_json()
-    write_exercise_report(out / "exercise", data, scenario, cat)
-    for mode, v in data["modes"].items():
-        print(f"Exercise nrc-2012, {mode:13s}: P(no leaker) {v['p_no_leak']:.3f} "
-              f"({v['p_no_leak_ci'][0]:.3f}-{v['p_no_leak_ci'][1]:.3f}), {v['interceptors_used']:.1f} interceptors")
-    return data
+    write_exercise_report(out / "exercise", result, scenario, cat)
+    for mode, v in result.modes.items():
+        print(f"Exercise nrc-2012, {mode:13s}: P(no leaker) {v.p_no_leak:.3f} "
+              f"({v.p_no_leak_ci[0]:.3f}-{v.p_no_leak_ci[1]:.3f}), {v.interceptors_used:.1f} interceptors")
+    return result.to_json()
 
 
 def _engagement(cat, earth, out: Path) -> dict:

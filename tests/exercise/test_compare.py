@@ -54,15 +54,15 @@ def test_paired_differences_agree_with_the_two_runs_and_pairing_narrows_the_inte
     assert list(doc["modes"]) == MODES.split(",")
     for mode, v in doc["modes"].items():
         a, b = comparison.a.result.modes[mode], comparison.b.result.modes[mode]
-        assert v["p_no_leak"] == {"a": a["p_no_leak"], "b": b["p_no_leak"]}
-        assert v["p_no_leak_diff"] == pytest.approx(b["p_no_leak"] - a["p_no_leak"], abs=1e-12)
-        assert v["expected_leakers_diff"] == pytest.approx(b["expected_leakers"] - a["expected_leakers"])
+        assert v["p_no_leak"] == {"a": a.p_no_leak, "b": b.p_no_leak}
+        assert v["p_no_leak_diff"] == pytest.approx(b.p_no_leak - a.p_no_leak, abs=1e-12)
+        assert v["expected_leakers_diff"] == pytest.approx(b.expected_leakers - a.expected_leakers)
         lo, hi = v["p_no_leak_diff_ci"]
         assert lo <= v["p_no_leak_diff"] <= hi
         # More interceptors never lower P(no leak) (a monotone law, paired draws)...
         assert v["p_no_leak_diff"] >= 0.0 and v["expected_leakers_diff"] <= 0.0
         # ...and common random numbers make the paired interval narrower than two independent runs' would be.
-        pa, pb = a["p_no_leak"], b["p_no_leak"]
+        pa, pb = a.p_no_leak, b.p_no_leak
         unpaired = 1.96 * math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / TRIALS)
         assert (hi - lo) / 2 <= unpaired + 1e-12
     frame = comparison.to_dataframe()

@@ -372,11 +372,10 @@ def test_sectoral_rules(scenario, catalog, objects, rule, handover):
 
 
 def test_p_no_leak_at_equal_use_interpolates_the_curve():
+    from openbmd.exercise.results import UsePoint
     from openbmd.exercise.run import _at_use
 
-    curve = [{"interceptors_used": 10.0, "p_no_leak": 0.1, "expected_leakers": 3.0},
-             {"interceptors_used": 30.0, "p_no_leak": 0.5, "expected_leakers": 1.0},
-             {"interceptors_used": 20.0, "p_no_leak": 0.3, "expected_leakers": 2.0}]
+    curve = [UsePoint(0.25, 10.0, 0.1, 3.0), UsePoint(1.0, 30.0, 0.5, 1.0), UsePoint(0.5, 20.0, 0.3, 2.0)]
     assert _at_use(curve, 25.0) == pytest.approx(0.4)
     assert _at_use(curve, 30.0) == pytest.approx(0.5)
     assert _at_use(curve, 25.0, "expected_leakers") == pytest.approx(1.5)

@@ -161,8 +161,8 @@ def test_data_exchange_restores_a_blind_party_only_through_launch_on_remote(cata
     s = sc.model_copy(update={"parties": [nato, blind]})
     said = run_exercise(s, catalog, EARTH, modes=("independent", "data-exchange"), trials=300, seed=5)
     # the report says so, naming the party
-    assert re.search(r"russia \d+\.\d launch-on-remote", said.modes["data-exchange"]["explanation"])
-    assert not re.search(r"russia \d+\.\d launch-on-remote", said.modes["independent"]["explanation"])
+    assert re.search(r"russia \d+\.\d launch-on-remote", said.modes["data-exchange"].explanation)
+    assert not re.search(r"russia \d+\.\d launch-on-remote", said.modes["independent"].explanation)
 
 
 @pytest.mark.parametrize("name", ["nrc-2012", "nrc-2012-decoys"])

@@ -9,6 +9,7 @@ import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.text import Annotation
 
+from openbmd.exercise.results import EqualUse, ModeResult
 from openbmd.report.assurance_report import _sensitivity_table
 from openbmd.report.engagement_plot import engagement_figure, footprint_figure
 from openbmd.report.exercise_report import modes_figure
@@ -38,9 +39,15 @@ def test_labels_of_points_close_together_do_not_overlap():
 
 
 def test_bars_carry_their_values_and_a_zero_bar_shows():
-    data = {"modes": {m: {"p_no_leak": p, "p_no_leak_ci": [max(p - 0.02, 0), p + 0.02], "interceptors_used": u}
-                      for m, p, u in (("independent", 0.0, 38.0), ("joint", 0.49, 38.3))}}
-    fig = modes_figure(data)
+    def mode(name, p, used):
+        eq = EqualUse((), 200, None, None, used, None, None)
+        return ModeResult(mode=name, trials=200, p_no_leak=p, p_no_leak_ci=(max(p - 0.02, 0), p + 0.02),
+                          expected_leakers=1.0, expected_leakers_ci=(0.9, 1.1), interceptors_used=used,
+                          interceptors_used_ci=(used, used), value_defended=0.8, value_defended_ci=(0.8, 0.8),
+                          parties={}, interceptors_wasted=0.0, interceptors_at_decoys=0.0,
+                          interceptors_by_authority={}, leak_causes={}, leak_by_raid=(), interceptors_per_p=eq)
+
+    fig = modes_figure({m: mode(m, p, u) for m, p, u in (("independent", 0.0, 38.0), ("joint", 0.49, 38.3))})
     ax1, ax2 = fig.axes
     assert [t.get_text() for t in ax1.texts] == ["0.000", "0.490"]
     assert [t.get_text() for t in ax2.texts] == ["38.0", "38.3"]

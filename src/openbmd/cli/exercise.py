@@ -71,23 +71,22 @@ def run(
         result = api.exercise(scenario, trials=trials, seed=seed, modes=modes, workers=workers, scheduler=scheduler,
                               progress=not quiet, catalog=catalog(catalog_files), uncertainty=uncertainty)
     sc = result.scenario
-    data = result.to_json()
     if as_json:
-        print_json(data)
+        print_json(result.to_json())
     else:
         t = Table("mode", "P(no leaker)", "95% CI", "vs independent (paired)", "leakers", "interceptors",
                   "value defended", title=f"{sc.name}: {trials:,} trials per mode, seed {seed}")
-        for m, v in data["modes"].items():
-            lo, hi = v["p_no_leak_ci"]
-            d = v.get("paired_vs_independent")
-            vs = f"{d['p_no_leak_diff']:+.3f} ({d['ci'][0]:+.3f} to {d['ci'][1]:+.3f})" if d else ""
-            t.add_row(m, f"{v['p_no_leak']:.3f}", f"{lo:.3f}-{hi:.3f}", vs, f"{v['expected_leakers']:.2f}",
-                      f"{v['interceptors_used']:.1f}", f"{v['value_defended']:.1%}")
+        for m, v in result.result.modes.items():
+            lo, hi = v.p_no_leak_ci
+            d = v.paired_vs_independent
+            vs = f"{d.p_no_leak_diff:+.3f} ({d.ci[0]:+.3f} to {d.ci[1]:+.3f})" if d else ""
+            t.add_row(m, f"{v.p_no_leak:.3f}", f"{lo:.3f}-{hi:.3f}", vs, f"{v.expected_leakers:.2f}",
+                      f"{v.interceptors_used:.1f}", f"{v.value_defended:.1%}")
         console().print(t)
-        for v in data["modes"].values():
-            console().print(v["explanation"], soft_wrap=True)
-        if "uncertainty" in data:
-            print_study(data["uncertainty"])
+        for v in result.result.modes.values():
+            console().print(v.explanation, soft_wrap=True)
+        if result.uncertainty is not None:
+            print_study(result.uncertainty.to_json())
     if report is not None:
         result.write_report(report)
     write_exports(export, result.scene)
@@ -130,23 +129,23 @@ def compare(
         result = api.compare_exercises(a, b, trials=trials, seed=seed, modes=modes, workers=workers,
                                        scheduler=scheduler, progress=not quiet, catalog=catalog(catalog_files),
                                        uncertainty=uncertainty)
-    data = result.to_json()
     if as_json:
-        print_json(data)
+        print_json(result.to_json())
         return
+    c = result.comparison
     t = Table("mode", "P(no leaker) A", "P(no leaker) B", "B - A, 95%", "leakers A", "leakers B", "B - A, 95%",
-              title=f"B {data['b']} against A {data['a']}: {trials:,} paired trials per mode, seed {seed}")
-    for m, v in data["modes"].items():
-        t.add_row(m, f"{v['p_no_leak']['a']:.3f}", f"{v['p_no_leak']['b']:.3f}",
-                  _plus_minus(v["p_no_leak_diff"], v["p_no_leak_diff_ci"], 3) + (" *" if v["significant"] else ""),
-                  f"{v['expected_leakers']['a']:.2f}", f"{v['expected_leakers']['b']:.2f}",
-                  _plus_minus(v["expected_leakers_diff"], v["expected_leakers_diff_ci"], 2))
+              title=f"B {c.b} against A {c.a}: {trials:,} paired trials per mode, seed {seed}")
+    for v in c.modes:
+        t.add_row(v.mode, f"{v.p_no_leak[0]:.3f}", f"{v.p_no_leak[1]:.3f}",
+                  _plus_minus(v.p_no_leak_diff, v.p_no_leak_diff_ci, 3) + (" *" if v.significant else ""),
+                  f"{v.expected_leakers[0]:.2f}", f"{v.expected_leakers[1]:.2f}",
+                  _plus_minus(v.expected_leakers_diff, v.expected_leakers_diff_ci, 2))
     console().print(t)
-    if "uncertainty" in data:
-        print_study(data["uncertainty"])
+    if result.uncertainty is not None:
+        print_study(result.uncertainty.to_json())
 
 
-def _plus_minus(value: float, ci: list[float], digits: int) -> str:
+def _plus_minus(value: float, ci: tuple[float, float], digits: int) -> str:
     """``+0.120 ± 0.031``: a difference and the half-width of its (symmetric) 95 % interval."""
     return f"{value:+.{digits}f} ± {(ci[1] - ci[0]) / 2:.{digits}f}"
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from openbmd.catalog.variants import Outcome
 from openbmd.errors import InputError
-from openbmd.exercise.montecarlo import ExerciseResult, paired_difference
+from openbmd.exercise.montecarlo import paired_difference
+from openbmd.exercise.results import ExerciseResult
 
 RAID_REACHES = "every raid missile reaches its target"
 """The conclusion a catalog variant cannot decide when a raid missile of it falls short (then it alone is False)."""
@@ -87,9 +88,8 @@ def compare_results(a: ExerciseResult, b: ExerciseResult, names: tuple[str, str]
         la, lb = a.per_trial[mode]["leakers"], b.per_trial[mode]["leakers"]
         p_diff, p_ci = paired_difference(lb == 0, la == 0)
         l_diff, l_ci = paired_difference(lb, la)
-        rows.append(ModeComparison(mode, (a.modes[mode]["p_no_leak"], b.modes[mode]["p_no_leak"]), p_diff,
-                                   (p_ci[0], p_ci[1]),
-                                   (a.modes[mode]["expected_leakers"], b.modes[mode]["expected_leakers"]), l_diff,
-                                   (l_ci[0], l_ci[1])))
+        ma, mb = a.modes[mode], b.modes[mode]
+        rows.append(ModeComparison(mode, (ma.p_no_leak, mb.p_no_leak), p_diff, (p_ci[0], p_ci[1]),
+                                   (ma.expected_leakers, mb.expected_leakers), l_diff, (l_ci[0], l_ci[1])))
     label_a, label_b = names or (a.scenario, b.scenario)
     return Comparison(label_a, label_b, a.trials, a.seed, tuple(rows))

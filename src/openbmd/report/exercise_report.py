@@ -5,13 +5,18 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from openbmd.report.figures import new_figure, save_figure
 from openbmd.report.maps import to_view_lon, world_axes
+
+if TYPE_CHECKING:
+    from openbmd.exercise.compare import Comparison
+    from openbmd.exercise.results import ExerciseResult, ModeResult
 
 # Okabe & Ito (2008), safe for colour-vision deficiency.
 _COLOURS = {"independent": "#999999", "data-exchange": "#0072B2", "joint": "#009E73", "sectoral": "#E69F00"}
@@ -21,19 +26,19 @@ def _img(path: Path) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" alt="{path.stem}">'
 
 
-def modes_plot(path: Path, data: dict[str, Any]) -> Path:
+def modes_plot(path: Path, modes: Mapping[str, ModeResult]) -> Path:
     """Save :func:`modes_figure` to ``path``."""
-    return save_figure(modes_figure(data), path)
+    return save_figure(modes_figure(modes), path)
 
 
-def modes_figure(data: dict[str, Any]):
-    """P(no leaker) with 95 % intervals, and interceptors used, per mode (``data``: the exercise JSON)."""
-    modes = list(data["modes"])
+def modes_figure(results: Mapping[str, ModeResult]):
+    """P(no leaker) with 95 % intervals, and interceptors used, per mode (an exercise result's ``modes``)."""
+    modes = list(results)
     fig = new_figure(10.0, 4.0)
     ax1, ax2 = fig.subplots(1, 2)
     x = np.arange(len(modes))
-    p = np.array([data["modes"][m]["p_no_leak"] for m in modes])
-    ci = np.array([data["modes"][m]["p_no_leak_ci"] for m in modes])
+    p = np.array([results[m].p_no_leak for m in modes])
+    ci = np.array([results[m].p_no_leak_ci for m in modes])
     colours = [_COLOURS.get(m, "#555") for m in modes]
     # A zero bar still shows: a thin bar at the axis, outlined, with its value written on it.
     bars = ax1.bar(x, np.maximum(p, 0.006), color=colours, edgecolor="#333", linewidth=0.6,
@@ -42,7 +47,7 @@ def modes_figure(data: dict[str, Any]):
     ax1.set_xticks(x, modes, fontsize=8)
     ax1.set_ylim(0, 1.08)
     ax1.set_ylabel("P(no leaker)")
-    used = np.array([data["modes"][m]["interceptors_used"] for m in modes])
+    used = np.array([results[m].interceptors_used for m in modes])
     bars = ax2.bar(x, np.maximum(used, 0.006 * max(used.max(initial=0), 1)), color=colours, edgecolor="#333",
                    linewidth=0.6)
     ax2.bar_label(bars, labels=[f"{v:.1f}" for v in used], padding=3, fontsize=8)
@@ -54,21 +59,20 @@ def modes_figure(data: dict[str, Any]):
     return fig
 
 
-def comparison_figure(data: dict[str, Any]):
-    """Paired differences B − A per mode with 95 % intervals: P(no leaker) and expected leakers
-    (``data``: the ``exercise compare`` JSON)."""
-    modes = list(data["modes"])
+def comparison_figure(comparison: Comparison):
+    """Paired differences B − A per mode with 95 % intervals: P(no leaker) and expected leakers."""
+    modes = [m.mode for m in comparison.modes]
     fig = new_figure(10.0, 4.0)
     x = np.arange(len(modes))
     colours = [_COLOURS.get(m, "#555") for m in modes]
     for ax, key, label in zip(fig.subplots(1, 2), ("p_no_leak", "expected_leakers"),
                               ("P(no leaker)", "expected leakers")):
-        d = np.array([data["modes"][m][f"{key}_diff"] for m in modes])
-        ci = np.array([data["modes"][m][f"{key}_diff_ci"] for m in modes]).reshape(-1, 2)
+        d = np.array([getattr(m, f"{key}_diff") for m in comparison.modes])
+        ci = np.array([getattr(m, f"{key}_diff_ci") for m in comparison.modes]).reshape(-1, 2)
         ax.bar(x, d, color=colours, yerr=np.clip([d - ci[:, 0], ci[:, 1] - d], 0, None), capsize=4)
         ax.axhline(0.0, color="black", lw=0.8)
         ax.set_xticks(x, modes, fontsize=8)
-        ax.set_ylabel(f"{label}: {data['b']} − {data['a']}")
+        ax.set_ylabel(f"{label}: {comparison.b} − {comparison.a}")
         ax.grid(True, axis="y", alpha=0.4)
     return fig
 
@@ -113,53 +117,52 @@ def _fmt(x, spec: str = ".1f") -> str:
     return "n/a" if x is None else format(x, spec)
 
 
-def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, catalog) -> Path:
-    """Write ``index.html``, ``exercise.json`` and the figures to ``out_dir``; return the HTML path."""
+def write_exercise_report(out_dir: Path | str, result: ExerciseResult, scenario, catalog,
+                          doc: dict[str, Any] | None = None) -> Path:
+    """Write ``index.html``, ``exercise.json`` (``doc``, default ``result.to_json()``) and the figures to
+    ``out_dir``; return the HTML path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "exercise.json").write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    plot = modes_plot(out / "modes.png", data)
+    doc = result.to_json() if doc is None else doc
+    (out / "exercise.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    results = result.modes
+    plot = modes_plot(out / "modes.png", results)
     smap = scenario_map(out / "scenario.png", scenario, catalog)
     rows = "".join(
-        f"<tr><td>{html.escape(m)}</td><td>{v['p_no_leak']:.3f} ({v['p_no_leak_ci'][0]:.3f}–{v['p_no_leak_ci'][1]:.3f})"
-        f"</td><td>{v['expected_leakers']:.2f}</td><td>{v['interceptors_used']:.1f}</td>"
-        f"<td>{v['value_defended']:.1%}</td><td>" + "; ".join(
-            f"{html.escape(p)}: {c['kills']:.2f} kills, {c['interceptors_used']:.1f} used" for p, c in v["parties"].items())
-        + "</td></tr>" for m, v in data["modes"].items())
-    modes = list(data["modes"])
-    first = data["modes"][modes[0]].get("leak_by_raid", [])
+        f"<tr><td>{html.escape(m)}</td><td>{v.p_no_leak:.3f} ({v.p_no_leak_ci[0]:.3f}–{v.p_no_leak_ci[1]:.3f})"
+        f"</td><td>{v.expected_leakers:.2f}</td><td>{v.interceptors_used:.1f}</td>"
+        f"<td>{v.value_defended:.1%}</td><td>" + "; ".join(
+            f"{html.escape(p)}: {c.kills:.2f} kills, {c.interceptors_used:.1f} used" for p, c in v.parties.items())
+        + "</td></tr>" for m, v in results.items())
+    modes = list(results)
+    first = results[modes[0]].leak_by_raid
     leak_rows = "".join(
-        f"<tr><td>{html.escape(r['missile'])}</td><td>{html.escape(r['origin'])} → {html.escape(r['target'])}"
-        f"</td><td>{r['count']}</td>" + "".join(
-            f"<td>{data['modes'][m]['leak_by_raid'][k]['p_leak']:.3f}</td>" for m in modes) + "</tr>"
+        f"<tr><td>{html.escape(r.missile)}</td><td>{html.escape(r.origin)} → {html.escape(r.target)}"
+        f"</td><td>{r.count}</td>" + "".join(
+            f"<td>{results[m].leak_by_raid[k].p_leak:.3f}</td>" for m in modes) + "</tr>"
         for k, r in enumerate(first))
     leak_table = (f"<h2>Where the leakers come from</h2><p>Chance that one missile of each raid entry leaks.</p>"
                   f"<table><tr><th>missile</th><th>from → to</th><th>count</th>"
                   + "".join(f"<th>{html.escape(m)}</th>" for m in modes) + f"</tr>{leak_rows}</table>"
                   if first else "")
-    causes = list(data["modes"][modes[0]].get("leak_causes", {}))
+    causes = list(results[modes[0]].leak_causes)
     cause_table = ("<h2>Why the leakers leaked</h2><p>Expected leaking warheads per trial, by the first reason that "
                    "stopped every engagement of them.</p><table><tr><th>cause</th>"
                    + "".join(f"<th>{html.escape(m)}</th>" for m in modes) + "</tr>" + "".join(
                        f"<tr><td>{html.escape(c)}</td>" + "".join(
-                           f"<td>{data['modes'][m]['leak_causes'][c]:.2f}</td>" for m in modes) + "</tr>"
+                           f"<td>{results[m].leak_causes[c]:.2f}</td>" for m in modes) + "</tr>"
                        for c in causes) + "</table>" if causes else "")
-    explanations = "".join(f"<li>{html.escape(v['explanation'])}</li>" for v in data["modes"].values()
-                           if "explanation" in v)
+    explanations = "".join(f"<li>{html.escape(v.explanation)}</li>" for v in results.values())
     paired = "".join(
-        f"<tr><td>{html.escape(m)}</td><td>{v['paired_vs_independent']['p_no_leak_diff']:+.3f} "
-        f"({v['paired_vs_independent']['ci'][0]:+.3f} to {v['paired_vs_independent']['ci'][1]:+.3f})</td>"
-        f"<td>{v['paired_vs_independent']['expected_leakers_diff']:+.2f} "
-        f"({v['paired_vs_independent']['expected_leakers_ci'][0]:+.2f} to "
-        f"{v['paired_vs_independent']['expected_leakers_ci'][1]:+.2f})</td>"
-        f"<td>{_fmt(v.get('interceptors_per_p', {}).get('interceptors_at_target'))}</td>"
-        f"<td>{_fmt(v.get('interceptors_per_p', {}).get('p_no_leak_at_common'), '.3f')} / "
-        f"{_fmt(v.get('interceptors_per_p', {}).get('expected_leakers_at_common'), '.2f')}</td>"
-        f"<td>{v.get('interceptors_wasted', 0.0):.1f}</td><td>{v.get('interceptors_at_decoys', 0.0):.1f}</td></tr>"
-        for m, v in data["modes"].items() if "paired_vs_independent" in v)
-    eqs = [v["interceptors_per_p"] for v in data["modes"].values() if "interceptors_per_p" in v]
-    target = eqs[0]["p_target"] if eqs else None
-    common = eqs[0].get("interceptors_common") if eqs else None
+        f"<tr><td>{html.escape(m)}</td><td>{d.p_no_leak_diff:+.3f} ({d.ci[0]:+.3f} to {d.ci[1]:+.3f})</td>"
+        f"<td>{d.expected_leakers_diff:+.2f} ({d.expected_leakers_ci[0]:+.2f} to {d.expected_leakers_ci[1]:+.2f})</td>"
+        f"<td>{_fmt(v.interceptors_per_p.interceptors_at_target)}</td>"
+        f"<td>{_fmt(v.interceptors_per_p.p_no_leak_at_common, '.3f')} / "
+        f"{_fmt(v.interceptors_per_p.expected_leakers_at_common, '.2f')}</td>"
+        f"<td>{v.interceptors_wasted:.1f}</td><td>{v.interceptors_at_decoys:.1f}</td></tr>"
+        for m, v in results.items() if (d := v.paired_vs_independent) is not None)
+    target = results[modes[0]].interceptors_per_p.p_target
+    common = results[modes[0]].interceptors_per_p.interceptors_common
     paired_table = (f"<h2>Against independent, trial by trial</h2><p>Paired difference in P(no leaker) (common random "
                     f"numbers), the equal-use comparison from runs at reduced inventory (interceptors needed to reach "
                     f"P(no leaker) {_fmt(target, '.3f')}, the lowest above zero that any mode reaches, and P(no leaker) "
@@ -175,12 +178,12 @@ def write_exercise_report(out_dir: Path | str, data: dict[str, Any], scenario, c
     sector_text = ("a party engages whatever flies over its own sector or over no one's (the airspace reading of the "
                    "2010-12 Russian proposals)." if scenario.cooperation.sector_rule == "airspace" else
                    "a party engages only threats aimed into its own sector.")
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>openbmd exercise: {html.escape(data['scenario'])}</title>
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>openbmd exercise: {html.escape(result.scenario)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:4px 8px}}img{{max-width:100%}}</style></head><body>
-<h1>Exercise: {html.escape(data['scenario'])}</h1>
+<h1>Exercise: {html.escape(result.scenario)}</h1>
 <p>{html.escape(scenario.description)}</p>
-<p>{data['trials']:,} trials per mode, seed {data['seed']}; every mode sees the same random draws for the same shot.</p>
+<p>{result.trials:,} trials per mode, seed {result.seed}; every mode sees the same random draws for the same shot.</p>
 <table><tr><th>mode</th><th>P(no leaker) (95% CI)</th><th>expected leakers</th><th>interceptors used</th>
 <th>value defended</th><th>per party</th></tr>{rows}</table>
 <ul>{explanations}</ul>
