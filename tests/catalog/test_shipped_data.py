@@ -148,7 +148,8 @@ def test_interceptor_speed_ordering(cat: Catalog) -> None:
 
 def test_sensors_are_complete_for_their_type(cat: Catalog) -> None:
     radars, ir = cat.entries("radars"), cat.entries("space-ir")
-    assert {s.name for s in radars} == {"an-tpy-2", "spy-1", "voronezh", "daryal", "don-2n", "92n6"}
+    assert {s.name for s in radars} == {"an-tpy-2", "spy-1", "voronezh", "daryal", "don-2n", "92n6", "uewr",
+                                        "cobra-dane"}
     assert [s.name for s in ir] == ["sbirs"]
     for s in radars:
         assert isinstance(s, Sensor) and s.max_range_m and s.reference_rcs_m2 and s.range_noise_m

@@ -42,6 +42,22 @@ def test_early_warning_sensors_cannot_commit_a_midcourse_kill_vehicle():
     assert cat.sensor("voronezh").sensor_role == "early-warning" and cat.sensor("an-tpy-2").sensor_role == "fire-control"
 
 
+def test_each_sensor_class_holds_the_radars_public_sources_give_it():
+    """Early warning: space IR and the Russian UHF/VHF warning radars; surveillance: the early-warning radars the
+    Missile Defense Agency upgraded to pass tracks to GMD fire control (UEWR, Cobra Dane); fire control: the X- and
+    S-band battery and ship radars. An upgraded radar's own declared role overrides its band's default."""
+    cat = load_catalog()
+    roles = {s.name: s.sensor_role for s in cat.entries("sensors")}
+    assert {n for n, r in roles.items() if r == "early-warning"} == {"sbirs", "voronezh", "daryal"}
+    assert {n for n, r in roles.items() if r == "surveillance"} == {"uewr", "cobra-dane"}
+    assert {n for n, r in roles.items() if r == "fire-control"} == {"an-tpy-2", "spy-1", "don-2n", "92n6"}
+    for name in ("uewr", "cobra-dane"):  # by band alone (UHF, L) they would be early warning
+        s = cat.sensor(name)
+        assert s.model_copy(update={"role": None}).sensor_role == "early-warning"
+    assert {m.sensor for m in cat.place("fylingdales").sensors} == {"uewr"}
+    assert {m.sensor for m in cat.place("eareckson").sensors} == {"cobra-dane"}
+
+
 def test_every_catalog_sensor_and_interceptor_has_its_fire_control_figures():
     cat = load_catalog()
     for s in cat.entries("sensors"):
