@@ -81,7 +81,16 @@ class Discrimination(_Frozen):
 
 
 def _default_discrimination() -> dict[str, Discrimination]:
-    # Estimates: X-band fire-control radars resolve and discriminate best; early warning not at all.
+    """Default decoy discrimination per sensor role (assumptions; no public source gives a probability).
+
+    Ordering after the public literature: X-band fire-control radars resolve and discriminate best, UHF/L-band
+    surveillance radars poorly, early-warning sensors not at all (National Research Council, *Making Sense of
+    Ballistic Missile Defense*, 2012; A. Sessler et al., *Countermeasures*, UCS/MIT Security Studies Program,
+    2000, who argue that simple decoys can defeat midcourse discrimination). Values and their ranges: fire control p 0.5 (0.0-0.9)
+    after 60 s (30-300 s) of track; surveillance p 0.2 (0.0-0.5) after 120 s (60-600 s); early warning 0.
+    How far the result moves across the whole range is what ``tests/exercise/test_laws.py`` bounds (perfect
+    discrimination against none) and a scenario's ``doctrine.discrimination`` overrides.
+    """
     return {"fire-control": Discrimination(p=0.5, after_s=60.0), "surveillance": Discrimination(p=0.2, after_s=120.0),
             "early-warning": Discrimination(p=0.0)}
 
