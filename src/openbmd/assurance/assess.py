@@ -6,6 +6,10 @@ windows) and reports per pair whether it is engageable, its window, its speed
 threshold and its delay budget; per site its distance to the other side's border
 against its interceptors' reach. :func:`evaluate_criteria` checks a criteria set
 and says what each criterion buys: the engageable pairs with and without it.
+
+A corridor's missile is engaged warhead by warhead (``Corridors.engaged``: for a
+missile with a post-boost vehicle, the warheads its bus releases along its path);
+each pair takes its most demanding warhead (:func:`per_pair`, :data:`WARHEADS_RULE`).
 """
 
 from __future__ import annotations
