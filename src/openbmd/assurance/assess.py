@@ -139,8 +139,8 @@ def assess(catalog: Catalog, deployment: Deployment, corridors: Corridors, timel
         result = engage(threats, armed.batteries, armed.posts, timeline, earth)
         firm = result.detection_t_s + timeline.firm_track_delay_s
         budget = per_pair(latest_launch_s(threats, armed.batteries, earth) - firm, corridors, "min")
-        thresholds = (per_pair(speed_thresholds_mps(threats, armed.batteries, result.launch_allowed_t_s, earth),
-                               corridors, "max") if with_thresholds else np.full(n, np.nan))
+        thresholds = (speed_thresholds_mps(threats, armed.batteries, result.launch_allowed_t_s, earth, group=pair,
+                                           n_groups=n) if with_thresholds else np.full(n, np.nan))
         shots = per_pair(result.shots, corridors, "min")
         # Each pair's most demanding warhead: the fewest shots, the first of those tied.
         worst = np.lexsort((np.arange(len(pair)), result.shots, pair))
@@ -292,9 +292,9 @@ def sensitivity(catalog: Catalog, deployment: Deployment, corridors: Corridors, 
         detection = engage(corridors.engaged, armed.batteries, armed.posts, timeline, earth).detection_t_s
         rows = []
         for d in delays_s:  # one batched threshold search per delay
-            rows.append(per_pair(speed_thresholds_mps(corridors.engaged, armed.batteries,
-                                                      detection + timeline.firm_track_delay_s + d, earth),
-                                 corridors, "max"))
+            rows.append(speed_thresholds_mps(corridors.engaged, armed.batteries,
+                                             detection + timeline.firm_track_delay_s + d, earth,
+                                             group=corridors.warhead_pair, n_groups=n))
             if progress:
                 progress(1)
         thresholds = np.stack(rows)
