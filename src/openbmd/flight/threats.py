@@ -235,8 +235,8 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
     its path. One with a bus (the catalog's ``post_boost``) releases its warheads one by one along the bus's
     path, each with ``decoys`` decoys (where the shot leaves them unset, the bus's own ``decoys_per_rv``), and
     leaves the spent bus (kind booster), all on the missile's sample grid: each object rides with the bus up
-    to its release (see :func:`openbmd.flight.pbv.release_on_samples`). ``cluster`` numbers the objects that
-    left together (a warhead and its decoys).
+    to its release (:func:`release_objects`, the one release step that engage, footprint and assure use too).
+    ``cluster`` numbers the objects that left together (a warhead and its decoys).
 
     Raises :class:`ShotError` (naming the shot) where a shot cannot be aimed or its bus lands before a release.
     """
