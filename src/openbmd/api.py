@@ -349,8 +349,12 @@ class EngagementResult(_Exportable):
         return self.engagement.window
 
     def to_json(self) -> dict[str, Any]:
-        """The ``openbmd engage --json`` document (with ``uncertainty``, the variants' block)."""
+        """The ``openbmd engage --json`` document (with ``uncertainty``, the variants' block): the threat's verdict
+        (its most demanding warhead's window: ``most_demanding_object``) and ``objects``, each engaged object's
+        window with its ``kind`` (warhead, decoy) and the ``warhead`` it flies with (1-based)."""
         doc = self.window.to_json()
+        doc["most_demanding_object"] = self.engagement.most_demanding
+        doc["objects"] = self.engagement.objects_json()
         if self.uncertainty is not None:
             doc["uncertainty"] = self.uncertainty.to_json()
         return doc
@@ -416,8 +420,13 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
            launch_delay_s: float | None = None, track_delay_s: float | None = None,
            kill_assessment_s: float | None = None, threat_rcs_m2: float | None = None,
            interceptor_speed_km_s: float | None = None, catalog: Catalog | None = None, uncertainty: int = 0,
-           seed: int = 0, progress: bool = True) -> EngagementResult:
+           seed: int = 0, progress: bool = True, decoys: int | None = None) -> EngagementResult:
     """Aim ``threat`` from ``origin`` at ``target`` (minimum energy) and engage it with interceptors at ``sites``.
+
+    Every object the threat puts in the air is engaged, as the exercise flies it: a missile with a post-boost
+    vehicle (a MIRVed ICBM) releases its warheads along the bus's path, each with ``decoys`` decoys (unset: the
+    bus's own ``decoys_per_rv``; a missile without a bus flies ``decoys`` on its own path). The result's
+    ``window`` is the most demanding warhead's; ``engagement.windows`` holds every object's.
 
     ``interceptors``: one type for all sites, one per site, or none (each site's first catalog type);
     ``sensors``: places with radars or space IR sensors (each site's own radars always count).
@@ -438,9 +447,11 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
     site_list = [_site_text(s) for s in _names(sites)]
     tl = _timeline(cat, timeline, launch_delay_s=launch_delay_s, track_delay_s=track_delay_s,
                    kill_assessment_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2)
+    if decoys is not None and (not isinstance(decoys, int) or decoys < 0):
+        raise InputError(f"must be a whole number of at least 0, got {decoys!r}", "decoys")
     result = engage_shot(cat, m.name, _site_text(origin), _site_text(target), site_list, _names(interceptors),
                          _names(sensors), tl, wgs84(),
-                         burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
+                         burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"), decoys=decoys)
     out = EngagementResult(result, f"{m.display_name}: {label0} to {label1} vs {', '.join(site_list)}", m,
                            tl.threat_rcs_m2)
     if not n:
@@ -456,7 +467,7 @@ def engage(threat: str | Missile, origin: PlaceLike, target: PlaceLike, *, sites
             return engage(m.name, origin, target, sites=sites, interceptors=interceptors, sensors=sensors,
                           timeline=timeline, launch_delay_s=launch_delay_s, track_delay_s=track_delay_s,
                           kill_assessment_s=kill_assessment_s, threat_rcs_m2=threat_rcs_m2,
-                          interceptor_speed_km_s=interceptor_speed_km_s, catalog=variant).outcome()
+                          interceptor_speed_km_s=interceptor_speed_km_s, catalog=variant, decoys=decoys).outcome()
         except OutOfRangeError:  # this variant of the missile falls short of the target
             return Outcome({"threat reaches the target": False})
 
@@ -592,6 +603,7 @@ def footprint(missile: str | Missile, origin: PlaceLike, *, sites: PlaceLike | S
                      burnout_speed_mps=_km_s(interceptor_speed_km_s, "interceptor_speed_km_s"))
     posts = deployment_posts(cat, site_list, _names(sensors))
     meta = {"missile": m.name, "threat_origin": label0, "sites": site_list,
+            **({"warheads_per_aim_point": m.post_boost.rvs} if m.post_boost is not None else {}),
             "interceptors": [b.interceptor.name for b in bats], "sensors": [p.name for p in posts],
             "region": region if isinstance(region, str) else list(box)}
     with progress_bar("footprint: aiming", 1, enabled=progress) as advance:

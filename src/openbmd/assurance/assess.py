@@ -6,6 +6,10 @@ windows) and reports per pair whether it is engageable, its window, its speed
 threshold and its delay budget; per site its distance to the other side's border
 against its interceptors' reach. :func:`evaluate_criteria` checks a criteria set
 and says what each criterion buys: the engageable pairs with and without it.
+
+A corridor's missile is engaged warhead by warhead (``Corridors.engaged``: for a
+missile with a post-boost vehicle, the warheads its bus releases along its path);
+each pair takes its most demanding warhead (:func:`per_pair`, :data:`WARHEADS_RULE`).
 """
 
 from __future__ import annotations
@@ -94,12 +98,34 @@ class AssuranceResult:
         return out
 
 
+def per_pair(values: np.ndarray, corridors: Corridors, worst: str) -> np.ndarray:
+    """(N,) per pair the most demanding of ``values`` (one per warhead of ``corridors.engaged``): the largest
+    (``worst="max"``: NaN if any is NaN, as for speed thresholds) or the smallest (``"min"``); NaN for a pair with
+    no warhead. A pair whose missile has no post-boost vehicle has one warhead: its own value, unchanged."""
+    pair, n = corridors.warhead_pair, len(corridors)
+    if len(pair) == n and np.array_equal(pair, np.arange(n)):
+        return np.asarray(values, float)
+    out = np.full(n, -np.inf if worst == "max" else np.inf)
+    with np.errstate(invalid="ignore"):  # a NaN (no threshold) is meant to carry through
+        (np.maximum if worst == "max" else np.minimum).at(out, pair, np.asarray(values, float))
+    out[np.bincount(pair, minlength=n) == 0] = np.nan
+    return out
+
+
+WARHEADS_RULE = ("a missile with a post-boost vehicle is engaged warhead by warhead, as its bus releases them "
+                 "along its path: a pair is engageable only if every warhead is; its speed threshold is its most "
+                 "demanding warhead's (the highest), its delay budget the smallest, its window that of the warhead "
+                 "with the fewest shots (window.warhead, 1-based in release order)")
+"""What an assessment takes for a pair whose missile releases several warheads (said in ``assumptions``)."""
+
+
 def engageable(armed: Armed, corridors: Corridors, timeline: Timeline, earth: EarthModel) -> np.ndarray:
-    """Whether each corridor gets at least one intercept opportunity (bool, N)."""
+    """Whether each corridor gets at least one intercept opportunity against every warhead its missile puts in
+    the air (bool, N)."""
     if not armed.batteries:
         return np.zeros(len(corridors), dtype=bool)
-    result = engage(corridors.threats, armed.batteries, armed.posts, timeline, earth)
-    return (result.shots > 0) & corridors.reachable
+    result = engage(corridors.engaged, armed.batteries, armed.posts, timeline, earth)
+    return (per_pair(result.shots > 0, corridors, "min") == 1) & corridors.reachable
 
 
 def assess(catalog: Catalog, deployment: Deployment, corridors: Corridors, timeline: Timeline, earth: EarthModel, *,
@@ -108,19 +134,27 @@ def assess(catalog: Catalog, deployment: Deployment, corridors: Corridors, timel
     """The assessment of ``deployment`` against the ``corridors`` (see the module docstring)."""
     armed = arm(catalog, deployment, earth, burnout_speed_mps=burnout_speed_mps)
     n = len(corridors)
-    threats = corridors.threats
+    threats, pair = corridors.engaged, corridors.warhead_pair
     if armed.batteries:
         result = engage(threats, armed.batteries, armed.posts, timeline, earth)
         firm = result.detection_t_s + timeline.firm_track_delay_s
-        budget = latest_launch_s(threats, armed.batteries, earth) - firm
-        thresholds = (speed_thresholds_mps(threats, armed.batteries, result.launch_allowed_t_s, earth)
-                      if with_thresholds else np.full(n, np.nan))
+        budget = per_pair(latest_launch_s(threats, armed.batteries, earth) - firm, corridors, "min")
+        thresholds = (speed_thresholds_mps(threats, armed.batteries, result.launch_allowed_t_s, earth, group=pair,
+                                           n_groups=n) if with_thresholds else np.full(n, np.nan))
+        shots = per_pair(result.shots, corridors, "min")
+        # Each pair's most demanding warhead: the fewest shots, the first of those tied.
+        worst = np.lexsort((np.arange(len(pair)), result.shots, pair))
+        first = worst[np.r_[True, pair[worst][1:] != pair[worst][:-1]]] if len(pair) else worst
+        worst_of = dict(zip(pair[first].tolist(), first.tolist()))
     else:
-        result, budget, thresholds = None, np.full(n, -np.inf), np.full(n, np.nan)
-    ok_pairs = (np.flatnonzero(corridors.reachable & (result.shots > 0)) if result is not None
+        result, budget, thresholds, shots, worst_of = None, np.full(n, -np.inf), np.full(n, np.nan), None, {}
+    ok_pairs = (np.flatnonzero(corridors.reachable & (shots > 0)) if result is not None
                 else np.zeros(0, dtype=np.int64))
-    windows = dict(zip(ok_pairs.tolist(), windows_of(result, ok_pairs, threats, armed.batteries, armed.posts,
+    rows = [worst_of[k] for k in ok_pairs.tolist()]
+    windows = dict(zip(ok_pairs.tolist(), windows_of(result, rows, threats, armed.batteries, armed.posts,
                                                      timeline, earth) if ok_pairs.size else []))
+    count = corridors.warheads_per_pair()
+    rank = {i: int(np.sum(pair[:i] == pair[i])) + 1 for i in rows}  # the warhead's number within its pair
     pairs = []
     for k in range(n):  # the output records
         reach = bool(corridors.reachable[k])
@@ -130,17 +164,22 @@ def assess(catalog: Catalog, deployment: Deployment, corridors: Corridors, timel
             w = windows[k]
             window = {"detection_time_s": w.detection_time_s, "opportunities": [o.to_json() for o in w.windows],
                       "shots": len(w.shots)}
+            if count[k] > 1:
+                window["warhead"] = rank[worst_of[k]]
         pairs.append({
             "base": corridors.bases[k], "target": corridors.targets[k], "missile": corridors.missiles[k],
             "reachable": reach, "engageable": ok,
             "speed_threshold_mps": _finite(thresholds[k]) if reach else None,
             "delay_budget_s": _finite(budget[k]) if reach else None,
             "window": window,
+            **({"warheads": int(count[k])} if count[k] > 1 else {}),
         })
     sites = site_checks(armed, border_country)
     assumptions = {"timeline": timeline.name, "firm_track_delay_s": timeline.firm_track_delay_s,
                    "decision_delay_s": timeline.decision_delay_s, "threat_rcs_m2": timeline.threat_rcs_m2,
                    "interceptor_speed_mps": burnout_speed_mps, "sensors": [p.name for p in armed.posts]}
+    if (count > 1).any():
+        assumptions["warheads"] = WARHEADS_RULE
     return AssuranceResult(deployment.name, border_country, pairs, sites, assumptions)
 
 
@@ -250,11 +289,12 @@ def sensitivity(catalog: Catalog, deployment: Deployment, corridors: Corridors, 
     if not armed.batteries:
         thresholds = np.full((len(delays_s), n), np.nan)
     else:
-        detection = engage(corridors.threats, armed.batteries, armed.posts, timeline, earth).detection_t_s
+        detection = engage(corridors.engaged, armed.batteries, armed.posts, timeline, earth).detection_t_s
         rows = []
         for d in delays_s:  # one batched threshold search per delay
-            rows.append(speed_thresholds_mps(corridors.threats, armed.batteries,
-                                             detection + timeline.firm_track_delay_s + d, earth))
+            rows.append(speed_thresholds_mps(corridors.engaged, armed.batteries,
+                                             detection + timeline.firm_track_delay_s + d, earth,
+                                             group=corridors.warhead_pair, n_groups=n))
             if progress:
                 progress(1)
         thresholds = np.stack(rows)

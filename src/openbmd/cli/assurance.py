@@ -28,7 +28,10 @@ takes one criterion's name (e.g. not-to-the-urals), checked alone.
 russia, europe or place names (comma-separated). Per pair the result
 gives engageability, the window, the speed threshold (the least common
 interceptor burnout speed that engages it) and the delay budget (the
-longest decision delay that does).
+longest decision delay that does). A missile with a post-boost vehicle
+(rs-24, ss-18) is engaged warhead by warhead as its bus releases them:
+a pair is engageable only if every warhead is, and takes its most
+demanding warhead's threshold (the highest) and delay budget (the least).
 --observed FILE (flight-test JSON) checks --criteria with observed speeds too.
 """
 

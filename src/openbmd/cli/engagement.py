@@ -24,6 +24,12 @@ Example: openbmd engage --threat generic-irbm --from tabriz --to warsaw --site r
 Repeat --site and --sensor for several. --sensor takes places with radars (kurecik) or a
 space IR sensor (sbirs); each site's own radars always count. With no --interceptor each
 site uses its first catalog interceptor. Times are s after threat launch.
+
+A missile with a post-boost vehicle (a MIRVed ICBM such as rs-24 or ss-18) releases its
+warheads along the bus's path, as the exercise flies them: each warhead (and each decoy,
+with --decoys or the catalog bus's own) is engaged and listed with its kind; the verdict
+is the most demanding warhead's (feasible only if every warhead has a window). The spent
+bus is not listed.
 """
 
 FOOTPRINT_HELP = """The area a deployment defends against missiles from a launch area.
@@ -34,12 +40,16 @@ Example: openbmd footprint --threat-origin tabriz --missile generic-irbm --site 
 Each aim point of the grid is attacked with a minimum-energy shot; it is defended when it
 gets at least --shots shoot-look-shoot opportunities. --region is a name (europe,
 north-america, russia, middle-east, east-asia) or lat1,lat2,lon1,lon2 in degrees.
+
+A missile with a post-boost vehicle (a MIRVed ICBM) releases its warheads along the bus's
+path: a point is defended only if every warhead aimed at it gets --shots opportunities,
+and a point its bus is back on the ground before releasing them all is out of reach.
 """
 
 
 FLAGS = {"missile": "--threat", "origin": "--from", "target": "--to", "sites": "--site",
          "interceptors": "--interceptor", "sensors": "--sensor", "timeline": "--timeline", "region": "--region",
-         "grid": "--grid", "shots": "--shots", **UNCERTAINTY_FLAGS}
+         "grid": "--grid", "shots": "--shots", "decoys": "--decoys", **UNCERTAINTY_FLAGS}
 """API argument names -> the flags of ``engage`` (``footprint`` renames two: see :data:`FOOTPRINT_FLAGS`)."""
 
 FOOTPRINT_FLAGS = {**FLAGS, "missile": "--missile", "origin": "--threat-origin"}
@@ -75,6 +85,8 @@ def engage(
     interceptor_speed: Optional[str] = _SPEED, launch_delay: Optional[str] = _LAUNCH_DELAY,
     track_delay: Optional[str] = _TRACK_DELAY, kill_assessment: Optional[str] = _KILL,
     threat_rcs: Optional[str] = _RCS, timeline: str = _TIMELINE,
+    decoys: Optional[int] = typer.Option(None, "--decoys", min=0,
+                                         help="Decoys per warhead (default: the catalog bus's own, else none)."),
     as_json: bool = typer.Option(False, "--json", help="Machine output (SI, degrees)."),
     png: Optional[Path] = typer.Option(None, "--png", help="Draw the engagement to this PNG."),
     export: list[Path] = export_option(),
@@ -90,12 +102,13 @@ def engage(
     with flags(FLAGS):
         result = api.engage(threat, origin, target, sites=site, interceptors=interceptor, sensors=sensor,
                             timeline=timeline, catalog=catalog(catalog_files), uncertainty=uncertainty, seed=seed,
-                            progress=not quiet, **timing)
+                            progress=not quiet, decoys=decoys, **timing)
     doc = result.to_json()
     if as_json:
         print_json(doc)
     else:
         _engage_table(result.window, result.title)
+        _objects_tables(result.engagement)
         if "uncertainty" in doc:
             print_study(doc["uncertainty"])
     if png is not None:
@@ -110,6 +123,30 @@ def _engage_table(w, title: str) -> None:
     console().print(f"[bold]{title}[/bold]")
     console().print(f"detected {t(w.detection_time_s)} by {w.detected_by or '-'}; firm track {t(w.firm_track_time_s)}; "
                     f"launch allowed {t(w.launch_allowed_time_s)}; impact {t(w.threat_impact_time_s)}")
+    _window_rows(w)
+
+
+def _objects_tables(engagement) -> None:
+    """For a threat of several objects (a bus's warheads, decoys): the verdict's warhead, then each object's
+    window."""
+    windows = engagement.windows
+    if len(windows) < 2:
+        return
+    worst = engagement.most_demanding
+    n_rv = int(engagement.objects.is_warhead.sum())
+    console().print(f"the verdict above is {engagement.object_label(worst)}'s, the most demanding of {n_rv} "
+                    f"warhead(s); every object (per-site windows in --json):")
+    table = Table("object", "detected s", "impact s", "earliest hit s", "latest hit s", "shots")
+    for i, w in enumerate(windows):
+        hits = [o.intercept_time_s for o in w.windows]
+        table.add_row(engagement.object_label(i), "never" if w.detection_time_s is None else
+                      f"{w.detection_time_s:,.0f}", f"{w.threat_impact_time_s:,.0f}",
+                      f"{min(hits):,.0f}" if hits else "-", f"{max(hits):,.0f}" if hits else "-", f"{len(w.shots)}")
+    console().print(table)
+
+
+def _window_rows(w) -> None:
+    """A window's opportunities and shots, or why there are none."""
     if not w.feasible:
         console().print(f"[red]no intercept opportunity[/red]: {w.reason}")
         return

@@ -16,13 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from openbmd.catalog import Catalog, Timeline
 from openbmd.earth import EarthModel
 from openbmd.engagement.fireunit import FireUnit, fire_unit
-from openbmd.engagement.windows import EngagementWindow, engage, window_of
+from openbmd.engagement.windows import EngagementWindow, engage, windows_of
 from openbmd.errors import InputError, UnknownNameError
-from openbmd.flight import AimSolution, FlownThreats, aim_missile
+from openbmd.flight import AimSolution, FlownThreats, ObjectKind, ShotError, aim_missile, release_objects
 from openbmd.sensors import SensorPost, place_posts, sensor_posts
 
 ENGAGE_SAMPLE_DT_S = 1.0
@@ -89,19 +93,69 @@ def deployment_posts(catalog: Catalog, sites: Sequence[str], sensors: Sequence[s
 
 @dataclass(frozen=True)
 class ShotEngagement:
-    """One aimed threat shot and its engagement: the aim solution, samples and window."""
+    """One aimed threat shot and its engagement: the aim solution, the aimed flight's samples (``threat``, one
+    row: for a missile with a post-boost vehicle the bus's path), the objects it puts in the air that are engaged
+    (``objects``: its warheads, and decoys where it flies them, as :func:`openbmd.flight.fly_threats` releases
+    them; the spent bus is left out) with each one's window (``windows``, in object order), and ``window``: the
+    threat's verdict, the window of its most demanding warhead (the one with the fewest shoot-look-shoot shots,
+    the first of those tied), so the threat is feasible only if every warhead is."""
 
     shot: AimSolution
     threat: FlownThreats
     batteries: list[FireUnit]
     posts: list[SensorPost]
     window: EngagementWindow
+    objects: FlownThreats | None = None
+    windows: tuple[EngagementWindow, ...] = ()
+
+    @property
+    def most_demanding(self) -> int:
+        """Index in ``objects`` of the warhead whose window is ``window``."""
+        return most_demanding_warhead(self.objects, self.windows) if self.objects is not None else 0
+
+    def object_label(self, index: int) -> str:
+        """``warhead k`` (1-based among the warheads) or ``decoy with warhead k``."""
+        return object_labels(self.objects)[index] if self.objects is not None else "warhead 1"
+
+    def objects_json(self) -> list[dict[str, Any]]:
+        """Each engaged object's window (:meth:`EngagementWindow.to_json`) with its index, kind, label and the
+        warhead it flies with (1-based)."""
+        if self.objects is None:
+            return [{"object": 0, "kind": "warhead", "label": "warhead 1", "warhead": 1, **self.window.to_json()}]
+        labels, warhead = object_labels(self.objects), _warhead_numbers(self.objects)
+        return [{"object": i, "kind": ObjectKind(int(k)).name.lower(), "label": labels[i], "warhead": int(warhead[i]),
+                 **w.to_json()} for i, (k, w) in enumerate(zip(self.objects.kind, self.windows))]
+
+
+def _warhead_numbers(objects: FlownThreats) -> NDArray:
+    """(N,) the warhead (1-based, in object order) each object flies with: a decoy is numbered by the warhead of
+    its cluster."""
+    is_rv = objects.kind == ObjectKind.WARHEAD
+    number = np.cumsum(is_rv)
+    first_rv = {int(c): int(n) for c, n, w in zip(objects.cluster, number, is_rv) if w}  # a few objects
+    return np.array([first_rv.get(int(c), 0) for c in objects.cluster], dtype=np.int64)
+
+
+def object_labels(objects: FlownThreats) -> list[str]:
+    """A short name per object: ``warhead k`` or ``decoy with warhead k`` (k 1-based)."""
+    number = _warhead_numbers(objects)
+    return [f"warhead {n}" if k == ObjectKind.WARHEAD else f"{ObjectKind(int(k)).name.lower()} with warhead {n}"
+            for k, n in zip(objects.kind, number)]
+
+
+def most_demanding_warhead(objects: FlownThreats, windows: Sequence[EngagementWindow]) -> int:
+    """Index of the warhead with the fewest shoot-look-shoot shots (the first of those tied)."""
+    rv = np.flatnonzero(objects.kind == ObjectKind.WARHEAD)
+    return int(rv[np.argmin([len(windows[i].shots) for i in rv])])
 
 
 def engage_shot(catalog: Catalog, missile: str, origin: str, target: str, sites: Sequence[str],
                 interceptors: Sequence[str], sensors: Sequence[str], timeline: Timeline, earth: EarthModel, *,
-                burnout_speed_mps: float | None = None) -> ShotEngagement:
-    """Aim ``missile`` from ``origin`` at ``target`` (minimum energy) and engage it with the deployment."""
+                burnout_speed_mps: float | None = None, decoys: int | None = None) -> ShotEngagement:
+    """Aim ``missile`` from ``origin`` at ``target`` (minimum energy) and engage every object it puts in the air
+    (:func:`openbmd.flight.release_objects`, as :func:`openbmd.flight.fly_threats` flies a raid: a missile with a
+    post-boost vehicle releases its warheads, each with ``decoys`` decoys, where unset the bus's own) with the
+    deployment (see :class:`ShotEngagement`)."""
     try:
         m = catalog.missile(missile)
     except UnknownNameError as exc:
@@ -116,5 +170,12 @@ def engage_shot(catalog: Catalog, missile: str, origin: str, target: str, sites:
     bats = batteries(catalog, sites, interceptors, earth, burnout_speed_mps=burnout_speed_mps)
     posts = deployment_posts(catalog, sites, sensors)
     threat = FlownThreats.from_batch(shot.trajectory)
-    result = engage(threat, bats, posts, timeline, earth)
-    return ShotEngagement(shot, threat, bats, posts, window_of(result, 0, threat, bats, posts, timeline, earth))
+    try:
+        flown = release_objects(m, shot.trajectory, earth, sample_dt_s=ENGAGE_SAMPLE_DT_S, decoys=decoys)
+    except ShotError as exc:
+        raise type(exc.cause)(exc.cause.args[0], "target") from None
+    objects = flown.take(flown.kind != ObjectKind.BOOSTER)
+    result = engage(objects, bats, posts, timeline, earth)
+    windows = tuple(windows_of(result, np.arange(len(objects)), objects, bats, posts, timeline, earth))
+    worst = most_demanding_warhead(objects, windows)
+    return ShotEngagement(shot, threat, bats, posts, windows[worst], objects, windows)

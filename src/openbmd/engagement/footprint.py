@@ -3,7 +3,8 @@
 For every aim point of a lat/lon grid, the threat missile flies its minimum-energy
 trajectory from the launch area (aimed in batch, :func:`openbmd.flight.aim.aim_many`);
 the deployment's sensors and batteries then engage it (:func:`engage`). A point is
-*defended* when it gets at least ``shots_required`` shoot-look-shoot opportunities.
+*defended* when it gets at least ``shots_required`` shoot-look-shoot opportunities; for a missile with a
+post-boost vehicle (a MIRVed ICBM), when every warhead its bus releases gets them.
 Points the missile cannot reach are not threatened and never count as defended.
 Flights go coarse to fine: a lattice of points is engaged first, and finer points only
 where the shot counts around them differ (:func:`defended_footprint`).
@@ -28,8 +29,9 @@ from openbmd.earth import EarthModel
 from openbmd.engagement.fireunit import FireUnit
 from openbmd.engagement.windows import engage
 from openbmd.errors import InputError
-from openbmd.flight import FlownThreats, fly_aim_batch
+from openbmd.flight import FlownThreats, fly_aim_batch, fly_aim_flights, release_objects
 from openbmd.flight.aim import AimBatch, aim_many
+from openbmd.flight.threats import aim_batch_t_max_s
 from openbmd.flight.vehicle import vehicle_from_missile
 from openbmd.sensors import SensorPost
 
@@ -191,9 +193,39 @@ class ThreatGrid:
     aims: AimBatch
 
     def fly(self, index: NDArray, earth: EarthModel) -> FlownThreats:
-        """Samples of the shots at flat grid indices ``index`` (reachable ones only)."""
+        """Samples of the shots at flat grid indices ``index`` (reachable ones only): the aimed flights (for a
+        missile with a post-boost vehicle, the bus's path)."""
         return fly_aim_batch(vehicle_from_missile(self.missile), math.radians(self.origin_lat_deg),
                              math.radians(self.origin_lon_deg), self.aims, index, earth, sample_dt_s=SAMPLE_DT_S)
+
+    @property
+    def warheads_per_shot(self) -> int:
+        """Warheads each shot puts in the air: the bus's ``rvs``, else 1."""
+        return self.missile.post_boost.rvs if self.missile.post_boost is not None else 1
+
+    def fly_warheads(self, index: NDArray, earth: EarthModel) -> FlownThreats:
+        """The warheads of the shots at flat grid indices ``index`` (reachable ones only), ``shot`` the position
+        in ``index`` each flies for: :meth:`fly` itself for a missile without a bus, else the warheads its bus
+        releases along that flight (:func:`openbmd.flight.release_objects`, no decoys: they need no defending),
+        none for a shot whose bus is back on the ground before its last release."""
+        if self.missile.post_boost is None:
+            return self.fly(index, earth)
+        flights = fly_aim_flights(vehicle_from_missile(self.missile), math.radians(self.origin_lat_deg),
+                                  math.radians(self.origin_lon_deg), self.aims, index, earth, sample_dt_s=SAMPLE_DT_S)
+        objects = release_objects(self.missile, flights, earth, sample_dt_s=SAMPLE_DT_S,
+                                  t_max_s=aim_batch_t_max_s(self.aims), decoys=0, skip_landed=True)
+        return objects.take(objects.is_warhead)
+
+
+def shots_per_shot(shots: NDArray, shot: NDArray, n: int) -> NDArray:
+    """(n,) the fewest of ``shots`` (per object) among the objects of each shot (``shot`` (N,) in 0..n-1); -1 for a
+    shot with none."""
+    if len(shot) == n and np.array_equal(shot, np.arange(n)):
+        return shots
+    out = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, shot, shots)
+    out[out == np.iinfo(np.int64).max] = -1
+    return out
 
 
 def threat_grid(missile: Missile, origin_lat_deg: float, origin_lon_deg: float, box: Box, step_deg: float,
@@ -214,6 +246,11 @@ def defended_footprint(threats: ThreatGrid, batteries: Sequence[FireUnit], posts
     """The footprint of ``batteries`` and ``posts`` against the shots of ``threats``; ``progress(k)`` is told
     of each k reachable aim points settled (engaged or filled in).
 
+    A point's count is that of the most demanding warhead aimed at it: a missile with a post-boost vehicle
+    releases its warheads along the bus's path (:meth:`ThreatGrid.fly_warheads`), and the point is defended only
+    if every one of them gets ``shots_required`` shots. A point its bus cannot release all its warheads on the
+    way to (back on the ground first) is out of reach (-1).
+
     Coarse to fine: the points of a lattice every ``2**n`` grid steps (the coarsest at most ``coarse_step_deg``
     apart) are engaged first; each halving of the lattice then engages only the new points whose four corners on
     the coarser one differ in their shot counts (or are out of reach), and gives the others their corners' common
@@ -227,11 +264,15 @@ def defended_footprint(threats: ThreatGrid, batteries: Sequence[FireUnit], posts
     reachable = threats.aims.reachable.reshape(shape)
     shots = np.where(reachable, _UNKNOWN, -1).astype(np.int64)
 
+    chunk = max(1, _CHUNK // (threats.warheads_per_shot + (threats.missile.post_boost is not None)))
+
     def settle(index: NDArray) -> None:  # engage the flat grid indices ``index``, in chunks
         flat = shots.reshape(-1)
-        for start in range(0, index.size, _CHUNK):  # chunks bound the memory held by samples
-            idx = index[start:start + _CHUNK]
-            flat[idx] = engage(threats.fly(idx, earth), batteries, posts, timeline, earth).shots
+        for start in range(0, index.size, chunk):  # chunks bound the memory held by samples
+            idx = index[start:start + chunk]
+            warheads = threats.fly_warheads(idx, earth)
+            flat[idx] = shots_per_shot(engage(warheads, batteries, posts, timeline, earth).shots, warheads.shot,
+                                       idx.size)
             if progress:
                 progress(idx.size)
 

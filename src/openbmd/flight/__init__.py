@@ -27,8 +27,10 @@ from openbmd.flight.threats import (
     ShotError,
     ThreatShot,
     fly_aim_batch,
+    fly_aim_flights,
     fly_aimed,
     fly_threats,
+    release_objects,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "FreeFlight", "free_flight", "flight_path_angles_for_range", "minimum_energy_burnout",
     "range_angle_equal_radii", "EVENTS", "StateBatch", "Tolerances", "TrajectoryBatch", "Vehicle",
     "burnout_states", "fly_ballistic", "fly_launches",
-    "FlownThreats", "ObjectKind", "ShotError", "ThreatShot", "fly_aim_batch", "fly_aimed", "fly_threats",
+    "FlownThreats", "ObjectKind", "ShotError", "ThreatShot", "fly_aim_batch", "fly_aim_flights", "fly_aimed",
+    "fly_threats", "release_objects",
     "LoftedTest", "Reconstruction", "reconstruct",
 ]

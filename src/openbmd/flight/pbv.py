@@ -263,13 +263,25 @@ class GridRelease:
                        shot=self.flight.copy(), cluster=self.cluster.copy())
 
 
-def _release_samples(flights: TrajectoryBatch, plan: BusPlan) -> NDArray:
-    """(F, rvs) the sample of each flight nearest each planned release; :class:`ShotError` naming a flight whose
-    bus is back on the ground (at its last, impact sample) before a release."""
+def _nearest_release_samples(flights: TrajectoryBatch, plan: BusPlan) -> tuple[NDArray, NDArray]:
+    """(F, rvs) the sample of each flight nearest each planned release, and whether the bus is back on the
+    ground (at its last, impact sample) before that release."""
     t = flights.samples[..., 0]
     want = flights.event_t_s[:, :1] + plan.release_times_after_burnout_s[None, :]
     j = np.argmin(np.abs(np.where(np.isfinite(t), t, np.inf)[:, None, :] - want[..., None]), axis=-1)
-    late = (j >= flights.n_samples[:, None] - 1) | (want >= flights.event_t_s[:, 3:4])
+    return j, (j >= flights.n_samples[:, None] - 1) | (want >= flights.event_t_s[:, 3:4])
+
+
+def lands_before_release(flights: TrajectoryBatch, plan: BusPlan) -> NDArray:
+    """(F,) whether each flight's bus (flown with samples) is back on the ground before its last release, so that
+    :func:`release_on_samples` refuses it."""
+    return _nearest_release_samples(flights, plan)[1].any(axis=1)
+
+
+def _release_samples(flights: TrajectoryBatch, plan: BusPlan) -> NDArray:
+    """(F, rvs) the sample of each flight nearest each planned release; :class:`ShotError` naming a flight whose
+    bus is back on the ground (at its last, impact sample) before a release."""
+    j, late = _nearest_release_samples(flights, plan)
     if late.any():
         i, k = np.argwhere(late)[0]
         raise ShotError(int(i), _landed(plan, k == 0))
@@ -285,6 +297,11 @@ def _stack(parts: list[TrajectoryBatch], order: NDArray) -> TrajectoryBatch:
            for name in ("event_t_s", "event_r_eci", "event_v_eci", "status", "launch_lat_rad", "launch_lon_rad",
                         "start_t_s", "n_samples")}
     return TrajectoryBatch(parts[0].earth, samples=samples, **cat)
+
+
+def take_flights(flights: TrajectoryBatch, rows: NDArray) -> TrajectoryBatch:
+    """The flights at ``rows`` (flown with samples), in that order."""
+    return _stack([flights], np.asarray(rows, dtype=np.int64))
 
 
 def _splice(flights: TrajectoryBatch, flight: NDArray, at_j: NDArray, own: TrajectoryBatch) -> TrajectoryBatch:

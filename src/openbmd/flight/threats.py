@@ -167,13 +167,58 @@ def fly_aimed(vehicle: Vehicle, lat_rad: ArrayLike, lon_rad: ArrayLike, azimuth_
                                                 t_max_s=t_max_s))
 
 
+def fly_aim_flights(vehicle: Vehicle, lat_rad: ArrayLike, lon_rad: ArrayLike, aims: AimBatch, index: ArrayLike,
+                    earth: EarthModel, *, sample_dt_s: float) -> TrajectoryBatch:
+    """The flights (with samples) of the shots ``index`` of an :class:`openbmd.flight.aim.AimBatch` (launch points
+    broadcast to them), long enough for the batch's longest flight (``aim_batch_t_max_s``)."""
+    return fly_launches(vehicle, lat_rad, lon_rad, aims.azimuth_rad[index], aims.kick_rad[index], earth,
+                        cutoff_s=aims.cutoff_s[index], sample_dt_s=sample_dt_s, t_max_s=aim_batch_t_max_s(aims))
+
+
+def aim_batch_t_max_s(aims: AimBatch) -> float:
+    """How long (s) the shots of ``aims`` are flown: 1.2 times the longest flight and two minutes."""
+    return 1.2 * aims.longest_flight_s + 120.0
+
+
 def fly_aim_batch(vehicle: Vehicle, lat_rad: ArrayLike, lon_rad: ArrayLike, aims: AimBatch, index: ArrayLike,
                   earth: EarthModel, *, sample_dt_s: float) -> FlownThreats:
-    """Fly the shots ``index`` of an :class:`openbmd.flight.aim.AimBatch` (launch points broadcast to them),
-    long enough for the batch's longest flight."""
-    return fly_aimed(vehicle, lat_rad, lon_rad, aims.azimuth_rad[index], aims.kick_rad[index],
-                     aims.cutoff_s[index], earth, sample_dt_s=sample_dt_s,
-                     t_max_s=1.2 * aims.longest_flight_s + 120.0)
+    """:func:`fly_aim_flights` kept as flown warheads (each flight one object)."""
+    return FlownThreats.from_batch(fly_aim_flights(vehicle, lat_rad, lon_rad, aims, index, earth,
+                                                   sample_dt_s=sample_dt_s))
+
+
+def release_objects(missile: "Missile", flights: TrajectoryBatch, earth: EarthModel, *, sample_dt_s: float,
+                    t_max_s: float = 7200.0, decoys: int | None = None, skip_landed: bool = False) -> FlownThreats:
+    """What F ``flights`` of ``missile`` (flown with samples every ``sample_dt_s``) put in the air, flight by
+    flight; ``shot`` is the flight each object came from, ``cluster`` numbers the objects that left together.
+
+    Without a post-boost vehicle each flight is one warhead, followed by its ``decoys`` on its path (where unset,
+    none): with none, exactly :meth:`FlownThreats.from_batch`. With one (the catalog's ``post_boost``), the bus
+    releases its warheads along the flight, each with ``decoys`` decoys (unset: the bus's ``decoys_per_rv``),
+    then leaves the spent bus (kind booster), all on the flight's sample grid
+    (:func:`openbmd.flight.pbv.release_on_samples`). A bus back on the ground before its last release raises
+    :class:`ShotError` naming the flight, or with ``skip_landed`` puts nothing in the air for that flight.
+    """
+    from openbmd.flight.pbv import lands_before_release, plan_of, release_on_samples, take_flights
+
+    d = decoys_flown(missile, decoys)
+    if missile.post_boost is None:
+        flown = FlownThreats.from_batch(flights)
+        if not d:
+            return flown
+        rows = np.repeat(np.arange(len(flown)), 1 + d)
+        kind = np.tile(np.array([int(ObjectKind.WARHEAD)] + [int(ObjectKind.DECOY)] * d, dtype=np.int8), len(flown))
+        return replace(flown.take(rows), kind=kind, shot=rows, cluster=rows)
+    plan = replace(plan_of(missile), decoys_per_rv=d)
+    keep = np.arange(len(flights))
+    if skip_landed:
+        keep = np.flatnonzero(~lands_before_release(flights, plan))
+        if not keep.size:
+            return FlownThreats.from_batch(flights).take(keep)
+        flights = take_flights(flights, keep) if keep.size < len(flights) else flights
+    rel = release_on_samples(flights, plan, earth, rv_beta_kg_m2=missile.rv_ballistic_coefficient_kg_m2,
+                             sample_dt_s=sample_dt_s, t_max_s=t_max_s).threats
+    return replace(rel, shot=keep[rel.shot])
 
 
 def _aim_key(shot: ThreatShot) -> tuple:
@@ -190,13 +235,11 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
     its path. One with a bus (the catalog's ``post_boost``) releases its warheads one by one along the bus's
     path, each with ``decoys`` decoys (where the shot leaves them unset, the bus's own ``decoys_per_rv``), and
     leaves the spent bus (kind booster), all on the missile's sample grid: each object rides with the bus up
-    to its release (see :func:`openbmd.flight.pbv.release_on_samples`). ``cluster`` numbers the objects that
-    left together (a warhead and its decoys).
+    to its release (:func:`release_objects`, the one release step that engage, footprint and assure use too).
+    ``cluster`` numbers the objects that left together (a warhead and its decoys).
 
     Raises :class:`ShotError` (naming the shot) where a shot cannot be aimed or its bus lands before a release.
     """
-    from openbmd.flight.pbv import plan_of, release_on_samples  # pbv builds on this module's types
-
     aims: dict[tuple, tuple[float, float, float]] = {}
     for k, s in enumerate(shots):  # a handful of raid entries; aiming is the costly part
         key = _aim_key(s)
@@ -225,20 +268,17 @@ def fly_threats(shots: Sequence[ThreatShot], earth: EarthModel, *, sample_dt_s: 
             parts.append((rows, fly_aimed(vehicle_from_missile(missile), lat, lon, a[:, 0], a[:, 1], a[:, 2], earth,
                                           sample_dt_s=sample_dt_s, t_launch_s=launch_t, t_max_s=t_max_s)))
             continue
-        plan = plan_of(missile)
-        plan = replace(plan, decoys_per_rv=decoys)
         flights = fly_launches(vehicle_from_missile(missile), lat, lon, a[:, 0], a[:, 1], earth, cutoff_s=a[:, 2],
                                t_launch_s=launch_t, sample_dt_s=sample_dt_s, t_max_s=t_max_s)
         try:
-            rel = release_on_samples(flights, plan, earth, rv_beta_kg_m2=missile.rv_ballistic_coefficient_kg_m2,
-                                     sample_dt_s=sample_dt_s, t_max_s=t_max_s)
+            rel = release_objects(missile, flights, earth, decoys=decoys, sample_dt_s=sample_dt_s, t_max_s=t_max_s)
         except ShotError as exc:
             raise ShotError(rows[exc.index], exc.cause) from exc
-        parts.append((np.arange(n_rows, n_rows + len(rel.flight)), rel.threats))
+        parts.append((np.arange(n_rows, n_rows + len(rel)), rel))
         for i, k in enumerate(rows):
-            mine = np.flatnonzero(rel.flight == i)
+            mine = np.flatnonzero(rel.shot == i)
             released[k] = (n_rows + mine, rel.kind[mine], rel.cluster[mine] - rel.cluster[mine].min())
-        n_rows += len(rel.flight)
+        n_rows += len(rel)
     table = FlownThreats.gather(parts, n_rows)
     index, kinds, clusters = [], [], []
     for k, s in enumerate(shots):  # a handful of raid entries, each a few missiles' objects in one go
