@@ -7,7 +7,7 @@ pitch-over, so that its full-burn flight on a still Earth, boost drag included, 
 and ground range; members whose flight time then misses the observed one by more than :data:`TIME_TOLERANCE`
 drop out. Each member is flown to its maximum range: on the still Earth, and given a site and azimuth on the
 rotating Earth. The estimate is the family's median, the spread its extremes. A member whose standard shot
-goes into orbit, or reaches the point opposite the launch point (every point on Earth is then in range),
+goes into orbit, or nears the point opposite the launch point (every point on Earth is then nearly in range),
 marks the result ``orbital``: its range is no longer finite, and the estimate says so rather than saturating.
 
 The lofted shot climbs steeply: it pays more gravity loss and less drag loss than the standard shot, so
@@ -51,12 +51,6 @@ _LOADING_KG_M2 = (11000.0, 16000.0)
 """Lift-off mass per body cross-section (kg/m^2), the family's bounds: it sets the boost drag per unit mass.
 From launch masses and diameters in the catalog: Hwasong-12 11,100, Shahab-3 13,000, Minuteman III 16,000
 (assumption for missiles of 15-70 t; heavier ICBMs run higher, SS-18 30,000)."""
-_ANTIPODE_SHARE = 0.99
-"""A standard shot landing beyond this share of the distance to the point opposite its launch point has
-every point on Earth in range: its range is no longer a figure (reported ``orbital``)."""
-_SITE = (0.0, 0.0, math.pi / 2)  # the still-Earth fits fly east from 0 N 0 E (on a still Earth any site will do)
-
-
 @dataclass(frozen=True)
 class LoftedTest:
     """An observed test flight: apogee altitude (m), ground range (m) and flight time (s)."""
@@ -286,12 +280,12 @@ def _standard_ranges(vehicles, lat: float, lon: float, az: float, earth: EarthMo
                      tol: Tolerances) -> tuple[np.ndarray, bool]:
     """Each vehicle's maximum range (m; inf where it is orbital, see the module doc) and whether any is.
 
-    Orbital: some pitch-over from the farthest shot's up to 80 deg puts the vehicle in orbit (no impact), or the
-    farthest shot lands beyond :data:`_ANTIPODE_SHARE` of the way to the point opposite the launch point.
-    A burnout speed near, but short of, orbital speed is not orbital: at 0.97 of it a minimum-energy shot
-    still comes down at about 14,000 km.
+    Orbital, as :mod:`openbmd.threat.reach` marks a missile: some pitch-over from the farthest shot's up to 80 deg
+    puts the vehicle in orbit (no impact), or the farthest shot passes :data:`openbmd.flight.aim._NEAR_ANTIPODE`
+    of the way to the point opposite the launch point (about 99 % of orbital speed). A burnout speed nearer,
+    but short of, orbital speed is not orbital: at 0.97 of it a minimum-energy shot comes down at about 14,000 km.
     """
-    from openbmd.flight.aim import _antipode_distance_m
+    from openbmd.flight.aim import _NEAR_ANTIPODE, _antipode_distance_m
 
     out = np.empty(len(vehicles))
     orbital = False
@@ -299,7 +293,7 @@ def _standard_ranges(vehicles, lat: float, lon: float, az: float, earth: EarthMo
     for i, v in enumerate(vehicles):  # a dozen members at most
         reach, kick, launch_az = _best_kicks(v, lat, lon, np.array([az]), earth, tol)
         survey = fly_launches(v, lat, lon, launch_az[0], np.geomspace(kick[0], np.radians(80.0), 12), earth, tol=tol)
-        if reach[0] >= _ANTIPODE_SHARE * half_way or np.any(survey.status == ST_TIMEOUT):
+        if reach[0] > _NEAR_ANTIPODE * half_way or np.any(survey.status == ST_TIMEOUT):
             orbital = True
             out[i] = math.inf
         else:
