@@ -216,7 +216,7 @@ def reconstruct(
     t.add_row("Fitted vehicles", str(len(result.members)))
     console().print(t)
     if result.orbital:
-        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbit, or the point opposite its launch "
+        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbit, or nears the point opposite its launch "
                         "point, on a standard trajectory; its range is not finite and no range figure bounds it.")
 
 

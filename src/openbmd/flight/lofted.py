@@ -51,6 +51,9 @@ _LOADING_KG_M2 = (11000.0, 16000.0)
 """Lift-off mass per body cross-section (kg/m^2), the family's bounds: it sets the boost drag per unit mass.
 From launch masses and diameters in the catalog: Hwasong-12 11,100, Shahab-3 13,000, Minuteman III 16,000
 (assumption for missiles of 15-70 t; heavier ICBMs run higher, SS-18 30,000)."""
+_SITE = (0.0, 0.0, math.pi / 2)  # the still-Earth fits fly east from 0 N 0 E (on a still Earth any site will do)
+
+
 @dataclass(frozen=True)
 class LoftedTest:
     """An observed test flight: apogee altitude (m), ground range (m) and flight time (s)."""
