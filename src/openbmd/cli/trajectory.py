@@ -216,8 +216,9 @@ def reconstruct(
     t.add_row("Fitted vehicles", str(len(result.members)))
     console().print(t)
     if result.orbital:
-        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbit, or nears the point opposite its launch "
-                        "point, on a standard trajectory; its range is not finite and no range figure bounds it.")
+        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbit, or nears the point opposite its "
+                        "launch point, on a standard trajectory; its range is not finite and no range figure "
+                        "bounds it.")
 
 
 def register(app: typer.Typer) -> None:
