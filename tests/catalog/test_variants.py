@@ -145,3 +145,20 @@ def test_every_variant_of_every_shipped_entry_passes_the_entrys_own_validation(c
         for row in d.values:
             variant = with_figures(entry, dict(zip(d.keys, row)))
             type(entry).model_validate(variant.model_dump())  # raises on an inconsistent draw
+
+
+def test_the_boost_drag_coefficient_is_drawn_for_every_missile_and_moves_its_drag(cat):
+    # The kernel's Cd(Mach) is the V-2's for every missile, uncertain by about +-30 % (Sutton & Biblarz): each
+    # missile's boost_drag_factor carries that range unless the entry gives its own, so --uncertainty draws it.
+    from openbmd.flight.vehicle import reference_area_m2, vehicle_from_missile
+
+    hw12 = cat.missile("hwasong-12")
+    fig = hw12.figure("boost_drag_factor")
+    assert hw12.boost_drag_factor == 1.0 and fig.confidence == "estimate" and (fig.low, fig.high) == (0.7, 1.3)
+    v = catalog_variants(cat, [hw12], 50, seed=2)
+    draws = v.values[:, v.keys.index("hwasong-12.boost_drag_factor")]
+    assert 0.7 <= draws.min() < 0.9 and 1.1 < draws.max() <= 1.3
+    base_area = reference_area_m2(hw12)
+    for i in (int(np.argmin(draws)), int(np.argmax(draws))):
+        drawn = v.catalog(i).missile("hwasong-12")
+        assert vehicle_from_missile(drawn).reference_area_m2 == pytest.approx(draws[i] * base_area)

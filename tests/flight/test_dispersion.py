@@ -37,8 +37,10 @@ entries:
     source: {{title: test}}
 {figures}
 """
-RANGED = """    figures:
-      stages.*.isp_s: {confidence: estimate, factors: [0.95, 1.05], reason: test}
+HELD_CD = """    figures:
+      boost_drag_factor: {confidence: assumption, reason: "test: held (every missile's otherwise ranges 0.7-1.3)"}
+"""
+RANGED = HELD_CD + """      stages.*.isp_s: {confidence: estimate, factors: [0.95, 1.05], reason: test}
       stages.*.dry_mass_kg: {confidence: estimate, factors: [0.85, 1.2], reason: test}
 """
 
@@ -52,7 +54,7 @@ def _shot(m):
 
 
 def test_a_missile_without_ranges_does_not_spread_and_reproduces_the_nominal_flight():
-    m = _missile(figures="")
+    m = _missile(figures=HELD_CD)
     shot = _shot(m)
     d = disperse(m, shot, *SITE, E, 4, seed=1)
     assert d.draws.keys == () and d.failed == 0
@@ -96,7 +98,7 @@ def test_each_missile_draws_as_every_command_draws_it():
 
 
 def test_reach_rises_with_the_drawn_isp_variant_by_variant_when_only_isp_varies():
-    only_isp = "    figures:\n      stages.*.isp_s: {confidence: estimate, factors: [0.95, 1.05], reason: test}\n"
+    only_isp = HELD_CD + "      stages.*.isp_s: {confidence: estimate, factors: [0.95, 1.05], reason: test}\n"
     m = _missile(figures=only_isp)
     d = disperse(m, _shot(m), *SITE, E, 16, seed=5)
     isp_sum = d.draws.values.sum(axis=1)  # both stages' Isp drawn independently: compare when both rise
@@ -104,6 +106,18 @@ def test_reach_rises_with_the_drawn_isp_variant_by_variant_when_only_isp_varies(
     i, j = np.nonzero(both_up)
     assert i.size > 10 and np.all(d.max_range_m[i] > d.max_range_m[j])
     assert d.sensitivity()[0][1] > 0.5 and np.isfinite(isp_sum).all()
+
+
+def test_reach_falls_with_the_drawn_boost_drag_coefficient_variant_by_variant():
+    # Without a figure of its own a missile's boost_drag_factor (Cd against the kernel's V-2 curve) ranges 0.7-1.3
+    # and is drawn: more drag, less reach.
+    m = _missile(figures="")
+    d = disperse(m, _shot(m), *SITE, E, 12, seed=6)
+    assert d.draws.keys == ("boost_drag_factor",)
+    cd = d.draws.column("boost_drag_factor")
+    assert 0.7 <= cd.min() < 0.95 and 1.05 < cd.max() <= 1.3
+    order = np.argsort(cd)
+    assert np.all(np.diff(d.max_range_m[order]) < 0.0), (cd[order], d.max_range_m[order])
 
 
 def test_catalog_missiles_spread_around_their_nominal_reach():

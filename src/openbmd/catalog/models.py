@@ -266,9 +266,14 @@ class Calibration(_Frozen):
 
     ``propellant-fraction``: every stage's propellant mass is ``factor`` times the estimate and the
     dry mass takes the difference (launch mass kept); the stored stages are the adjusted ones.
+    ``target`` is what the factor reproduces: the entry's ``max_range_m``, or its first flight test (the
+    most lofted full-burn shot to the test's ground range reaches the test's apogee), ``max_range_m`` then
+    being the range the calibrated model flies.
     """
 
     figure: Literal["propellant-fraction"] = Field(description="Which estimated figure was scaled")
+    target: Literal["max_range_m", "flight-test"] = Field(
+        "max_range_m", description="What the factor reproduces: the published range, or the first flight test")
     factor: Positive = Field(description="Scale applied to the estimate")
     low: Positive = Field(description="Least factor allowed (the estimate's plausible range)")
     high: Positive = Field(description="Greatest factor allowed")
@@ -289,6 +294,8 @@ class FlightTest(_Frozen):
     range_m: Positive = Field(description="Ground range from launch to impact, m")
     flight_time_s: Positive = Field(description="Launch to impact, s")
     source: Sources = Field(min_length=1, description="Who reported the figures")
+    standard_range_m: Positive | None = Field(
+        None, description="The source's estimate of the range on a standard trajectory from this test, m")
 
 
 class PostBoost(_Frozen):
@@ -305,6 +312,15 @@ class PostBoost(_Frozen):
     decoy_beta_kg_m2: Positive = Field(30.0, description="Decoy ballistic coefficient, kg/m²")
 
 
+BOOST_DRAG_FIGURE = Figure(
+    confidence="estimate", low=0.7, high=1.3,
+    source=[Source(title="Rocket Propulsion Elements, 8th ed., Fig. 4-2 (V-2 drag coefficient against Mach number)",
+                   author="G. P. Sutton and O. Biblarz", year=2010)],
+    reason="the boost drag coefficient is the V-2's curve for every missile (openbmd.flight._kernel.CD_VALUE); "
+           "another missile's nose, fins and base may differ by about +-30 %")
+"""The provenance of every missile's ``boost_drag_factor`` unless the entry gives its own."""
+
+
 class Missile(Entry):
     """A ballistic missile: its stages, payload, re-entry vehicle and nominal range."""
 
@@ -316,9 +332,12 @@ class Missile(Entry):
     payload_mass_kg: Positive | None = Field(
         None, description="Payload (RVs, bus, shroud) above the last stage, kg; required in the mass form")
     rv_ballistic_coefficient_kg_m2: Positive = Field(description="Re-entry vehicle beta = m/(Cd*A), kg/m²")
-    max_range_m: Positive = Field(description="Published nominal maximum range, m")
+    max_range_m: Positive = Field(description="Published nominal maximum range, m (calibrated to a flight test: the "
+                                              "range the calibrated model flies)")
     diameter_m: Positive | None = Field(
         None, description="Body (first-stage) diameter, m: the boost-drag reference area; none: no boost drag")
+    boost_drag_factor: Positive = Field(
+        1.0, description="Scale on the flight model's boost drag coefficient curve Cd(Mach) (1: the curve as it is)")
     country: Country | None = Field(None, description="Producing country, ISO 3166-1 alpha-3; none for generic missiles")
     calibration: Calibration | None = Field(None, description="The adjustment that makes the flight model reach max_range_m")
     flight_tests: list[FlightTest] = Field(default_factory=list, description="Reported (often lofted) test flights")
@@ -336,6 +355,11 @@ class Missile(Entry):
             if any(b <= a for a, b in zip(speeds, speeds[1:])):  # type: ignore[operator]
                 raise ValueError("burnout_speed_mps is cumulative and must increase from stage to stage")
         return self
+
+    def own_figure(self, key: str) -> Figure | None:
+        """As :meth:`Entry.own_figure`; ``boost_drag_factor`` without its own carries :data:`BOOST_DRAG_FIGURE`."""
+        fig = super().own_figure(key)
+        return BOOST_DRAG_FIGURE if fig is None and key == "boost_drag_factor" else fig
 
     @property
     def uses_mass_form(self) -> bool:

@@ -161,9 +161,10 @@ def _spread_rows(d) -> list[tuple[str, str]]:
 
 RECONSTRUCT_HELP = """Reconstruct a missile's standard-trajectory range from a lofted test.
 
-A family of vehicles (stage splits and burn times for the stage count and propellant) is fitted
-to the test's apogee and ground range (and checked against its flight time) on a still Earth, then
-flown to maximum range: on the still Earth, and with --from and --azimuth on the rotating Earth.
+A family of vehicles (stage splits, burn times and mass per cross-section, boost drag included, for the
+stage count and propellant) is fitted to the test's apogee and ground range (and checked against its flight
+time) on a still Earth, then flown to maximum range: on the still Earth, and with --from and --azimuth on the
+rotating Earth. "Orbital": some fitted vehicle's standard shot orbits or reaches the far side of the Earth.
 Example: openbmd reconstruct --apogee 3725km --range 998km --time 47min --stages 2 --propellant liquid
 """
 
@@ -215,8 +216,9 @@ def reconstruct(
     t.add_row("Fitted vehicles", str(len(result.members)))
     console().print(t)
     if result.orbital:
-        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbital speed on a standard trajectory; "
-                        "its range is not finite and no range figure bounds it.")
+        console().print("[bold red]Orbital:[/] some fitted vehicle reaches orbit, or nears the point opposite its "
+                        "launch point, on a standard trajectory; its range is not finite and no range figure "
+                        "bounds it.")
 
 
 def register(app: typer.Typer) -> None:

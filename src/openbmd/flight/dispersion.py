@@ -26,7 +26,7 @@ from openbmd.flight.vehicle import reference_area_m2, vehicle_from_missile, vert
 
 FLIGHT_FIGURES: tuple[str, ...] = ("stages.*.burn_time_s", "stages.*.isp_s", "stages.*.propellant_mass_kg",
                                    "stages.*.dry_mass_kg", "payload_mass_kg", "rv_ballistic_coefficient_kg_m2",
-                                   "diameter_m")
+                                   "diameter_m", "boost_drag_factor")
 """The catalog figures that the flight model flies (patterns over stage numbers)."""
 
 
@@ -119,7 +119,8 @@ def variant_vehicles(missile: Missile, draws: FigureDraws) -> list[Vehicle | Non
     diameter = _scalar_column(missile, draws, "diameter_m")
     mdot = prop / burn
     tables = np.stack([burn, mdot * isp * G0, mdot, dry, np.zeros_like(burn)], axis=2)  # (n, stages, 5)
-    area = np.pi * diameter ** 2 / 4.0 if reference_area_m2(missile) > 0 else np.zeros_like(diameter)
+    cd = _scalar_column(missile, draws, "boost_drag_factor")
+    area = np.pi * diameter ** 2 / 4.0 * cd if reference_area_m2(missile) > 0 else np.zeros_like(diameter)
     out: list[Vehicle | None] = []
     for rows, m_pay, b, a in zip(tables, payload, beta, area):  # building inputs: one small table each
         try:

@@ -96,3 +96,10 @@ def minimum_energy_burnout(psi_rad: ArrayLike, r_m: ArrayLike, mu_m3_s2: float) 
     s = np.sin(psi / 2.0)
     q = 2.0 * s / (1.0 + s)
     return np.sqrt(q * mu_m3_s2 / r), (np.pi - psi) / 4.0
+
+
+def minimum_energy_range_angle(q: ArrayLike) -> NDArray:
+    """Range angle (rad) of the minimum-energy trajectory for ``q = v^2 r / mu`` < 1, equal burnout and
+    re-entry radii: sin(psi/2) = q / (2 - q), the inverse of :func:`minimum_energy_burnout`; pi at q >= 1."""
+    q = np.asarray(q, float)
+    return 2.0 * np.arcsin(np.clip(q / (2.0 - np.minimum(q, 1.0)), 0.0, 1.0))

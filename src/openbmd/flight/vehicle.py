@@ -67,8 +67,9 @@ def _mass_form_vehicle(burn_s, isp_s, propellant_kg, dry_kg, payload_kg: float, 
 
 
 def reference_area_m2(missile: Missile) -> float:
-    """Boost-drag reference area (m^2): the body cross-section, 0 where the diameter is not given."""
-    return math.pi * missile.diameter_m ** 2 / 4.0 if missile.diameter_m else 0.0
+    """Boost-drag reference area (m^2): the body cross-section times the entry's ``boost_drag_factor`` (drag goes
+    with Cd x A, so the factor on Cd rides on the area), 0 where the diameter is not given."""
+    return math.pi * missile.diameter_m ** 2 / 4.0 * missile.boost_drag_factor if missile.diameter_m else 0.0
 
 
 def vehicle_from_missile(missile: Missile) -> Vehicle:
