@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 
 from openbmd.earth import EarthModel, wgs84
+from openbmd.earth.constants import IDEAL_RADIUS_M, MU_EARTH_M3_S2
 from openbmd.errors import InputError
 from openbmd.flight._kernel import G0, ST_TIMEOUT
 from openbmd.flight.aim import _best_kicks
@@ -135,7 +136,7 @@ def family_vehicle(ideal_dv_mps: float, shares, burns, propellant: str,
     return Vehicle(rows, _PAYLOAD_KG, _BETA, vertical_rise_s(rows, _PAYLOAD_KG), 12.0, above / loading_kg_m2)
 
 
-def same_speed_range_m(test: LoftedTest, mu_m3_s2: float = 3.986004418e14, radius_m: float = 6371.0e3) -> float:
+def same_speed_range_m(test: LoftedTest, mu_m3_s2: float = MU_EARTH_M3_S2, radius_m: float = IDEAL_RADIUS_M) -> float:
     """The simple estimate (m): the lofted test's burnout speed, from the surface, flown on a minimum-energy
     trajectory (two-body, spherical non-rotating Earth of ``radius_m``, no burn: Bate, Mueller & White ch. 6).
 
