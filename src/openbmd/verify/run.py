@@ -23,12 +23,13 @@ from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_runs, fly_test
 from openbmd.verify.unknowns import ObserverUnknowns
-from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
+from openbmd.verify.track import BoostPrior, BoostThrust, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
                                     ReleasePolicy, SensorBiases, observe, observer_posts)
 
 
-FIT_METHOD = "batch least-squares fit of the coast (radar biases estimated)"
+FIT_METHOD = ("batch least-squares fit of the coast, and of the boost under a thrust law where the burnout time is "
+              "unknown (radar biases estimated)")
 """The cross-check estimator, in words (:func:`~openbmd.verify.estimate.fit_burnout`)."""
 
 
@@ -244,6 +245,13 @@ def _coast_beta(fit: BurnoutFit, k: int, fit_arguments: dict[str, float]) -> flo
     return float(fit.beta_kg_m2[k]) if fit.beta_kg_m2 is not None else fit_arguments["beta_kg_m2"]
 
 
+def _thrust(fit: BurnoutFit, k: int) -> BoostThrust | None:
+    """The boost fit ``k`` found, which its track flies (None: the fit did not fit the boost)."""
+    if fit.thrust_rate_mps2 is None:
+        return None
+    return BoostThrust(float(fit.t_burnout_s[k]), float(fit.thrust_rate_mps2[k]), fit.x_ecef[k], fit.boost_from_s)
+
+
 def _budget(fit: BurnoutFit, k: int, what: str) -> dict[str, float]:
     return {name: float(v[k]) for name, v in fit.budget[what].items()}
 
@@ -335,8 +343,9 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
         fa = known.fit_arguments()
         tracks = [track_burnout(_as_run(everything, ladder[s]), guess, float(fits.t_burnout_s[s]), earth,
-                                beta_kg_m2=_coast_beta(fits, s, fa), boost=boost, coast_from_s=fa["coast_from_s"]
-                                ).with_unknowns(*_unknown_parts(fits, s, earth)) if fits.ok[s] else None for s in range(3)]
+                                beta_kg_m2=_coast_beta(fits, s, fa), boost=boost, coast_from_s=fa["coast_from_s"],
+                                thrust=_thrust(fits, s)).with_unknowns(*_unknown_parts(fits, s, earth))
+                  if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
         rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None, fits, s)
                  for s, t in enumerate(tracks)]
@@ -420,8 +429,8 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
     if estimator == "fit":
         return {**fitted, "method": FIT_METHOD}
     tracks = [track_burnout(obs, guess, float(fit.t_burnout_s[k]), earth, beta_kg_m2=_coast_beta(fit, k, fa), run=k,
-                            boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"]
-                            ).with_unknowns(*_unknown_parts(fit, k, earth))
+                            boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"],
+                            thrust=_thrust(fit, k)).with_unknowns(*_unknown_parts(fit, k, earth))
               if fit.ok[k]
               else TrackerEstimate(None, None, 0) for k in range(trials)]  # Stone Soup: one track at a time
     ok = np.array([t.ok for t in tracks], bool)

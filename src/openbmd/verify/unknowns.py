@@ -133,10 +133,12 @@ class ObserverUnknowns:
         """True when the observer knows both figures (nothing drawn, nothing carried)."""
         return self.burn_time.sigma == 0.0 and self.beta.sigma == 0.0
 
-    def fit_arguments(self) -> dict[str, float]:
-        """What :func:`~openbmd.verify.estimate.fit_burnout` takes of these figures: the burnout time the burnout
-        figures are quoted at (the law's mean), the latest it can be (rows after it are coast), its 1-σ, the β the
-        coast is flown with and the 1-σ of 1/β."""
+    def fit_arguments(self, boost: bool = True) -> dict[str, float | None]:
+        """What :func:`~openbmd.verify.estimate.fit_burnout` takes of these figures: the burnout time's prior mean
+        (where the figures are quoted without a boost fit), the latest it can be (rows after it are coast), its
+        1-σ, the β the coast is flown with and the 1-σ of 1/β; with ``boost``, the earliest it can be too (the
+        boost is then fitted, :mod:`openbmd.verify.thrust`: rows under thrust tell the burnout time)."""
         return {"t_burnout_s": self.burn_time.mean, "coast_from_s": self.burn_time.high,
                 "burnout_time_sigma_s": self.burn_time.sigma, "beta_kg_m2": self.fit_beta_kg_m2,
-                "inverse_beta_sigma_m2_kg": self.inverse_beta_sigma}
+                "inverse_beta_sigma_m2_kg": self.inverse_beta_sigma,
+                "burnout_from_s": self.burn_time.low if boost else None}
