@@ -26,7 +26,7 @@ from openbmd.flight._kernel import N_PARAMS, P_DVRATE, P_E2, P_J2, P_KIND, P_MU,
 BOOST_STEP_S = 0.5
 """Longest Runge-Kutta step (s) of the thrust law: its error is far below a millimetre over a 60 s boost."""
 
-BOOST_MODEL_FROM = 0.5
+BOOST_MODEL_FROM = 0.6
 """The thrust law is fitted to rows from this share of the earliest burnout time on (the vertical rise and the
 pitch-over take the first few per cent of the burn; the gravity turn starts once the velocity has come round to the
 kick: a check in the tests flies the truth against the law)."""
