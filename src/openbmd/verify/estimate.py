@@ -11,11 +11,14 @@ Each radar's constant biases (elevation, azimuth, range) are estimated with it, 
 This is the maximum-likelihood estimate that a Kalman smoother over the same data approaches; with no
 thrust after burnout it needs no motion model beyond ballistic flight.
 
-Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit takes only
-rows after the latest burnout the burn time's range allows, estimates the coast's 1/β beside the state under its
-prior (each iteration flies the coast at the current 1/β, so the fit is re-linearised about it), and adds the
-burnout time's 1-σ times the coast's rate of change: the ``budget`` splits the 1-σ into noise, sensor biases,
-burnout time and drag.
+Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit estimates
+the coast's 1/β beside the state under its prior (each iteration flies the coast at the current 1/β, so the fit is
+re-linearised about it) and fits the boost too: the burnout time and the thrust's speed-gain rate are parameters,
+the rows from the gravity turn on are predicted under the thrust law before the burnout
+(:mod:`openbmd.verify.thrust`, flown back from the burnout state) and in the coast after it, and the state is the
+burnout state at the fitted burnout time. (Without the boost fit it takes only rows after the latest burnout the
+burn time's range allows and adds the burnout time's 1-σ times the coast's rate of change.) The ``budget`` splits
+the 1-σ into noise, sensor biases, burnout time (with the thrust rate) and drag.
 """
 
 from __future__ import annotations
@@ -102,7 +105,8 @@ class BurnoutFit:
     boost_rows: NDArray | None = None
     """Rows (R,) the fit took as under thrust (before the fitted burnout)."""
     boost_from_s: float | None = None
-    """Rows from this time (s after launch) on were fitted, under thrust or in the coast, where the boost is fitted."""
+    """Rows from this time (s after launch) on were fitted, under thrust or in the coast, where the boost is
+    fitted."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -193,8 +197,8 @@ def _bias_blocks(use: Observations, jac: NDArray, ww: NDArray, res: NDArray, col
 
 
 def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
-    """The parameters' information (R, P, P) with the biases marked in ``which`` (K,) or (R, K) estimated (Schur complement;
-    the bias block is diagonal) and the others known to be zero."""
+    """The parameters' information (R, P, P) with the biases marked in ``which`` (K,) or (R, K) estimated (Schur
+    complement; the bias block is diagonal) and the others known to be zero."""
     w = np.where(np.broadcast_to(which, d.shape), 1.0 / d, 0.0)
     return info - np.einsum("rkp,rk,rkq->rpq", a, w, a)
 
@@ -367,8 +371,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         shift = np.zeros((n_runs, 6))
         p = p_drag
     else:
-        # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2, whose
-        # mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt taken as normal).
+        # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2,
+        # whose mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt normal).
         # (σ_t: the prior's, or telemetry's where it saw the burnout; per run.)
         shift = 0.5 * var_t * x_ddot
         x = x + shift

@@ -330,7 +330,7 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     at_mean = (declared if math.isclose(known.burn_time.mean, declared.burnout_t_s, abs_tol=1e-6) else
                fly_test(profile, earth, burn_time_s=known.burn_time.mean))
     guess, boost = _starts(at_mean)
-    boost = boost if known.burn_time.sigma == 0.0 else None  # a boost of unknown length is no prior
+    boost = boost if known.burn_time.sigma == 0.0 else None  # of unknown length: the fit's thrust law instead
     ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)

@@ -6,10 +6,15 @@ augmented with each radar's constant biases (elevation, azimuth, range; held con
 :class:`BiasAugmentedTransitionModel`, prior 1-σ the observation model's
 :class:`~openbmd.verify.observe.SensorBiases`); radar rows update through :class:`BiasedRadarMeasurementModel`
 (the project's radar model plus the biases), released tracks and telemetry through a linear Gaussian model of
-the state. Given the declared boost (:class:`BoostPrior`) the track starts at the first row before burnout,
-at the declared state with a wide prior, and flies the boost with the thrust as white acceleration noise (the
-project tracker's boost figure: thrust is not in the state); from the declared burnout on the interceptor
-coasts, with no process noise. Without it the track starts at the declared burnout state. Rows after the
+the state. Where the burnout time is unknown the batch fit finds the boost's thrust law (burnout time and
+speed-gain rate, :mod:`openbmd.verify.thrust`), and the track (:class:`BoostThrust`) starts at the first row under
+that law, at the fit's burnout state flown back with a wide prior, flies the boost rows under it
+(:class:`ThrustAugmentedTransitionModel`, no process noise) up to the fit's burnout and coasts from there; what the
+fit leaves unknown of the burnout time, thrust rate and drag is added to the track's covariance
+(:meth:`TrackerEstimate.with_unknowns`). Given the declared boost of a known burn time (:class:`BoostPrior`) the
+track starts at the first row before burnout, at the declared state with a wide prior, and flies the boost with the
+thrust as white acceleration noise (the project tracker's boost figure); from the declared burnout on the
+interceptor coasts, with no process noise. Without either the track starts at the declared burnout state. Rows after the
 track's re-entry (descending below the tracker's re-entry height,
 :class:`~openbmd.tracking.tracker.TrackerConfig`) are left out: there drag at a few kilometres' height hangs on a
 ballistic coefficient the observer does not know. Stone Soup's ``ExtendedKalmanSmoother``
