@@ -584,3 +584,37 @@ def test_rows_under_thrust_tell_the_burnout_time_and_the_track_agrees_with_the_f
         assert abs(tr.speed_mps - fit.speed_mps[k]) < 0.25 * fit.speed_sigma_mps[k]
         assert tr.sigma_mps == pytest.approx(fit.speed_sigma_mps[k], rel=0.1)
         assert abs(tr.altitude_m - fit.altitude_m[k]) < 0.25 * fit.altitude_sigma_m[k]
+
+
+def test_space_ir_losing_the_plume_bounds_the_burnout_time(as_built):
+    """An observer that brings a space-IR sensor (``--observer-sensor PLACE:SENSOR``, here a GEO 'sbirs'): its last
+    sight of the plume and its next look, which no longer sees it, hold each run's true burnout time (one revisit
+    apart). Where no radar row is under thrust (Armavir's south-east face alone sees only the coast), that window is
+    all the observer knows of the burnout time beyond the catalog's range: the interval narrows in every run, and
+    over 40 runs the estimate stays unbiased and covers at the binomial 99 % floor or above."""
+    from scipy.stats import binom
+
+    from openbmd.verify.flighttest import fly_runs
+    from openbmd.verify.observe import plume_window
+
+    declared, unknowns, _, guess = as_built
+    posts = observer_posts(CAT, "russia", ["0,60:sbirs"], declared, EARTH)
+    assert not posts[-1].is_radar and posts[-1].name.endswith("/sbirs")
+    n = 40
+    burn, beta = unknowns.draw(n, 97)
+    runs, flown = fly_runs(declared.profile, EARTH, burn, beta)
+    obs = observe(declared, posts, ReleasePolicy("none"), EARTH, np.random.default_rng(97), n, flown=flown)
+    lo, hi = plume_window(declared, posts, EARTH, np.random.default_rng(98), n, flown)
+    t_b = np.array([r.burnout_t_s for r in runs])
+    assert np.all((lo < t_b) & (t_b <= hi)) and np.allclose(hi - lo, posts[-1].sensor.revisit_s)
+    assert plume_window(declared, posts[:-1], EARTH, np.random.default_rng(98), n, flown) is None
+    coast_face = obs.select(obs.post == 0)  # armavir/voronezh@135: no row under thrust
+    blind = fit_burnout(coast_face, guess, earth=EARTH, n_runs=n, **unknowns.fit_arguments())
+    seen = fit_burnout(coast_face, guess, earth=EARTH, n_runs=n, **unknowns.fit_arguments(window=(lo, hi)))
+    assert np.all(blind.boost_rows == 0) and seen.ok.all()
+    assert np.all(seen.speed_sigma_mps < 0.9 * blind.speed_sigma_mps)
+    assert np.all((seen.t_burnout_s >= lo) & (seen.t_burnout_s <= hi))
+    truth = np.array([r.burnout_speed_mps for r in runs])
+    z = (seen.speed_mps - truth) / seen.speed_sigma_mps
+    assert np.mean(np.abs(z) <= 1.959964) >= binom.ppf(0.005, n, 0.95) / n
+    assert abs(z.mean()) < 3.5 / math.sqrt(n) * max(z.std(), 1.0)

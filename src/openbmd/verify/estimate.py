@@ -62,6 +62,10 @@ THRUST_RATE_PRIOR_SHARE = 1.0
 """1-σ of the thrust rate's prior as a share of its starting value: wide, the boost rows decide (it only keeps the
 fit determined where no row is under thrust)."""
 
+JOIN_TOLERANCE = 100.0
+"""A run's biases, 1/β and boost join its fit once its state's steps are below this many times the final
+tolerance."""
+
 MIN_ROWS = 3
 """Fewest observation rows after burnout a run needs before it is estimated at all."""
 
@@ -206,7 +210,8 @@ def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
 def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
                 beta_kg_m2: float | None, n_runs: int, iterations: int = 8, coast_from_s: float | None = None,
                 burnout_time_sigma_s: float = 0.0, inverse_beta_sigma_m2_kg: float = 0.0,
-                burnout_from_s: float | None = None, boost_from_s: float | None = None) -> BurnoutFit:
+                burnout_from_s: float | None = None, boost_from_s: float | None = None,
+                burnout_prior_s: tuple[NDArray, NDArray, NDArray, NDArray] | None = None) -> BurnoutFit:
     """Fit the burnout state of each of ``n_runs`` runs (rows tagged by ``obs.trial``) from the guess
     ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s`` (and after ``coast_from_s``, the latest the
     burnout can be, when the burnout time is not known).
@@ -227,19 +232,26 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     the state is the burnout state at the fitted burnout time, and every row from ``boost_from_s`` (default
     :data:`~openbmd.verify.thrust.BOOST_MODEL_FROM` of ``burnout_from_s``) on is predicted under thrust before it
     and in the coast after it. The budget's ``burnout_time`` is then what the burnout time and the thrust rate
-    leave unknown."""
+    leave unknown. ``burnout_prior_s`` (mean, 1-σ, earliest, latest; each (R,) s) gives each run its own prior of
+    the burnout time, e.g. the law cut to the window a space-IR sensor's loss of the plume leaves
+    (:func:`~openbmd.verify.observe.plume_window`): rows after its latest are surely coast."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
     # Telemetry shows when the thrust ends: there the burnout time is observed (per run), not just bounded.
     t_seen, sigma_t = (burnout_time_from_telemetry(obs, n_runs, t_burnout_s, burnout_time_sigma_s)
                        if burnout_time_sigma_s > 0 else (np.full(n_runs, t_burnout_s), np.zeros(n_runs)))
-    t_fit = t_seen.copy()  # (R,) s: each run's coast state is fitted at the burnout time it quotes
     latest = max(t_burnout_s, coast_from_s if coast_from_s is not None else t_burnout_s)
     seen = sigma_t < burnout_time_sigma_s  # telemetry saw the burnout: the coast starts there
-    coast_start = np.where(seen, t_seen, latest)  # (R,) s
     thrust = bool(burnout_from_s is not None and burnout_time_sigma_s > 0)
     earliest = float(burnout_from_s) if thrust else latest
-    boost_start = (boost_from_s if boost_from_s is not None else BOOST_MODEL_FROM * earliest) if thrust else latest
+    if thrust and burnout_prior_s is not None:  # each run's own prior where telemetry did not see the burnout
+        mean_r, sigma_r, lo_r, hi_r = (np.broadcast_to(np.asarray(v, float), (n_runs,)) for v in burnout_prior_s)
+        t_seen, sigma_t = np.where(seen, t_seen, mean_r), np.where(seen, sigma_t, sigma_r)
+        earliest, latest = np.maximum(earliest, lo_r), np.minimum(latest, hi_r)
+    t_fit = t_seen.copy()  # (R,) s: each run's coast state is fitted at the burnout time it quotes
+    coast_start = np.where(seen, t_seen, latest)  # (R,) s
+    boost_start = ((boost_from_s if boost_from_s is not None else BOOST_MODEL_FROM * float(burnout_from_s)) if thrust
+                   else latest)
     use = (obs.select(obs.t_s >= boost_start) if thrust else
            obs.select(obs.t_s > (coast_start[obs.trial] if len(obs) else latest) + 0.5))
     w = np.where(np.isfinite(use.sigma) & np.isfinite(use.z), 1.0 / np.where(np.isfinite(use.sigma), use.sigma, 1.0) ** 2, 0.0)
@@ -278,7 +290,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     # far guess would have them soak up the gross misfit). Gauss-Newton: every run and its neighbours in one batch.
     joined = np.zeros(n_runs, bool)
     later = np.arange(n_par) >= 6  # the parameters that join
-    for _ in range(iterations + (12 if thrust else 4)):
+    n_iter = iterations + (12 if thrust else 4)
+    for it in range(n_iter):
         which = estimated[None] & joined[:, None]  # (R, K)
         states = np.repeat(x[:, None, :], n_fly, axis=1)
         states[:, 1:7] += np.diag(STEP)[None]
@@ -357,7 +370,9 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         converged = np.all(np.abs(dx) < tol_dx, axis=1) | ~ok
         if np.all(converged & (joined | ~ok)) or (np.all(converged) and not (estimated.any() or fit_drag or thrust)):
             break
-        joined |= converged & ok
+        # A run joins once its state is near (a hundred times the final tolerance: the coast alone may not settle
+        # finer, at its noise), and by half the iterations at the latest.
+        joined |= ok & (np.all(np.abs(dx) < JOIN_TOLERANCE * tol_dx, axis=1) | (it + 1 >= n_iter // 2))
     # The covariance (the biases, 1/β and the boost marginalised), and the data's part: the same with them known.
     full = _marginal(info, a, d, estimated)
     p_all = _covariance(full, ok)

@@ -25,7 +25,7 @@ from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test
 from openbmd.verify.unknowns import ObserverUnknowns
 from openbmd.verify.track import BoostPrior, BoostThrust, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
-                                    ReleasePolicy, SensorBiases, observe, observer_posts)
+                                    ReleasePolicy, SensorBiases, observe, observer_posts, plume_window)
 
 
 FIT_METHOD = ("batch least-squares fit of the coast, and of the boost under a thrust law where the burnout time is "
@@ -130,6 +130,9 @@ class FlightTestResult:
     fit_altitude: Estimate | None = None
     unknowns: ObserverUnknowns | None = None
     flown_figures: dict[str, float] | None = None
+    plume_window_s: tuple[float, float] | None = None
+    """The burnout-time window (s after launch) the observer's space IR left: its last sight of the plume and its
+    next look (None: no space IR, or it never saw the plume)."""
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -150,7 +153,9 @@ class FlightTestResult:
                                 "figures": {k: f.to_json() for k, f in BIAS_FIGURES.items()},
                                 "effect": self.bias_effect}
         if self.unknowns is not None:
-            out["observer_unknowns"] = {**self.unknowns.to_json(), "flown": self.flown_figures}
+            out["observer_unknowns"] = {**self.unknowns.to_json(), "flown": self.flown_figures,
+                                        "space_ir_burnout_window_s": list(self.plume_window_s)
+                                        if self.plume_window_s else None}
         if self.tracker is not None:
             out["tracker"] = self.tracker.to_json()
         if self.fit_speed is not None and self.fit_altitude is not None:
@@ -188,7 +193,7 @@ def observer_coverage(obs: Observations, posts: Sequence[SensorPost], burnout_t_
     """What each of the observer's sensors, and each released stream, gives it of the test (run 0): rows in boost
     and in the coast, and the first and last times it sees the interceptor (s after launch; None: never)."""
     out = []
-    streams = [(p.name, "space IR (sees the boost only; no rows: not in the estimate)" if not p.is_radar else "radar",
+    streams = [(p.name, "space IR (sees the boost only: its loss of the plume bounds the burnout time)" if not p.is_radar else "radar",
                 (obs.post == k) & (obs.source == OWN)) for k, p in enumerate(posts)]
     streams += [(SOURCE_NAMES[s], "released", obs.source == s) for s in (RELEASED_TRACKS, TELEMETRY)
                 if np.any(obs.source == s)]
@@ -225,10 +230,13 @@ def _starts(declared: FlightTest) -> tuple[NDArray, BoostPrior]:
 
 
 def _fits(obs: Observations, masks: Sequence[NDArray], unknowns: ObserverUnknowns, guess: NDArray,
-          earth: EarthModel) -> BurnoutFit:
-    """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch)."""
+          earth: EarthModel, window: tuple[NDArray, NDArray] | None = None) -> BurnoutFit:
+    """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch), each with run 0's
+    space-IR burnout-time ``window``."""
     both = Observations.concatenate([_as_run(obs, m, k) for k, m in enumerate(masks)])  # fitted together
-    return fit_burnout(both, guess, earth=earth, n_runs=len(masks), **unknowns.fit_arguments())
+    if window is not None:
+        window = (np.repeat(window[0][:1], len(masks)), np.repeat(window[1][:1], len(masks)))
+    return fit_burnout(both, guess, earth=earth, n_runs=len(masks), **unknowns.fit_arguments(window=window))
 
 
 def _unknown_parts(fit: BurnoutFit, k: int, earth: EarthModel) -> tuple[NDArray, float, float, NDArray, EarthModel]:
@@ -335,7 +343,8 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
     cuts = [(everything.source <= allowed) & (everything.available_t_s <= t) for t in times]
-    fits = _fits(everything, ladder + cuts, known, guess, earth)
+    window = plume_window(test, posts, earth, np.random.default_rng(seeds[2]))  # space IR's sight of the plume
+    fits = _fits(everything, ladder + cuts, known, guess, earth, window)
     k_main = allowed
     fit_speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
     fit_altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m)
@@ -379,8 +388,10 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                                np.random.default_rng(seeds[1]), biases=request.biases,
                                estimator="tracker" if request.with_tracker else "fit", boost=boost,
                                unknowns=unknowns, seed=int(seeds[3].generate_state(2)[1]))
+    seen = window is not None and bool(np.isfinite(window[0][0]))
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
-                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude, unknowns, flown_figures)
+                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude, unknowns, flown_figures,
+                            (float(window[0][0]), float(window[1][0])) if seen else None)
 
 
 def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
@@ -417,9 +428,11 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
         burn, beta = unknowns.draw(trials, seed)
         runs, flown = fly_runs(test.profile, earth, burn, beta, flown_speed_mps=test.flown_speed_mps)
     known = unknowns or ObserverUnknowns.none(test.burnout_t_s, test.beta_kg_m2)
-    fa = known.fit_arguments()
     truth = _truths(runs, trials)
     obs = observe(test, posts, policy, earth, rng, trials, biases, flown)
+    window = plume_window(test, posts, earth, np.random.default_rng(rng.integers(2 ** 63)), trials, flown) \
+        if any(not p.is_radar for p in posts) else None
+    fa = known.fit_arguments(window=window)
     fit = fit_burnout(obs, guess, earth=earth, n_runs=trials, **fa)
     fitted = _score(truth, trials, fit.ok, fit.x_ecef, fit.p, fit.speed_mps, fit.speed_sigma_mps, fit.altitude_m,
                     fit.altitude_sigma_m)

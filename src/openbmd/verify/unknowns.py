@@ -73,6 +73,24 @@ class UnknownFigure:
         a, c, b = self.low, self.nominal, self.high
         return math.sqrt(max(a * a + b * b + c * c - a * b - a * c - b * c, 0.0) / 18.0)
 
+    def within(self, lo: NDArray, hi: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """The law cut to the windows [``lo``, ``hi``] (R,) (SI): each one's mean, 1-σ, and the window within the
+        range (midpoint rule on :data:`_QUADRATURE` points; a window that misses the range leaves the law whole)."""
+        x = self.low + (np.arange(_QUADRATURE) + 0.5) / _QUADRATURE * (self.high - self.low)
+        peak = 2.0 / max(self.high - self.low, 1e-300)
+        pdf = np.where(x < self.nominal, peak * (x - self.low) / max(self.nominal - self.low, 1e-300),
+                       peak * (self.high - x) / max(self.high - self.nominal, 1e-300))
+        lo, hi = np.asarray(lo, float).reshape(-1), np.asarray(hi, float).reshape(-1)
+        w = pdf[None] * ((x[None] >= lo[:, None]) & (x[None] <= hi[:, None]))
+        mass = w.sum(axis=1)
+        w = np.where(mass[:, None] > 0, w, pdf[None])
+        w = w / w.sum(axis=1, keepdims=True)
+        mean = w @ x
+        sigma = np.sqrt(np.maximum(w @ x ** 2 - mean ** 2, 0.0))
+        inside = mass > 0
+        return (mean, sigma, np.where(inside, np.maximum(lo, self.low), self.low),
+                np.where(inside, np.minimum(hi, self.high), self.high))
+
     def inverse_moments(self) -> tuple[float, float]:
         """Mean and 1-σ of 1/value under the law (midpoint rule on its quantiles)."""
         inv = 1.0 / self.draw((np.arange(_QUADRATURE) + 0.5) / _QUADRATURE)
@@ -138,12 +156,15 @@ class ObserverUnknowns:
         """True when the observer knows both figures (nothing drawn, nothing carried)."""
         return self.burn_time.sigma == 0.0 and self.beta.sigma == 0.0
 
-    def fit_arguments(self, boost: bool = True) -> dict[str, float | None]:
+    def fit_arguments(self, boost: bool = True, window: tuple[NDArray, NDArray] | None = None) -> dict[str, Any]:
         """What :func:`~openbmd.verify.estimate.fit_burnout` takes of these figures: the burnout time's prior mean
         (where the figures are quoted without a boost fit), the latest it can be (rows after it are coast), its
         1-σ, the β the coast is flown with and the 1-σ of 1/β; with ``boost``, the earliest it can be too (the
-        boost is then fitted, :mod:`openbmd.verify.thrust`: rows under thrust tell the burnout time)."""
+        boost is then fitted, :mod:`openbmd.verify.thrust`: rows under thrust tell the burnout time), and with a
+        space-IR ``window`` (lo, hi) (R,) s (:func:`~openbmd.verify.observe.plume_window`) each run's prior, the
+        law cut to it."""
         return {"t_burnout_s": self.burn_time.mean, "coast_from_s": self.burn_time.high,
                 "burnout_time_sigma_s": self.burn_time.sigma, "beta_kg_m2": self.fit_beta_kg_m2,
                 "inverse_beta_sigma_m2_kg": self.inverse_beta_sigma,
-                "burnout_from_s": self.burn_time.low if boost else None}
+                "burnout_from_s": self.burn_time.low if boost else None,
+                "burnout_prior_s": self.burn_time.within(*window) if boost and window is not None else None}
