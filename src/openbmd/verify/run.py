@@ -193,7 +193,8 @@ def observer_coverage(obs: Observations, posts: Sequence[SensorPost], burnout_t_
     """What each of the observer's sensors, and each released stream, gives it of the test (run 0): rows in boost
     and in the coast, and the first and last times it sees the interceptor (s after launch; None: never)."""
     out = []
-    streams = [(p.name, "space IR (sees the boost only: its loss of the plume bounds the burnout time)" if not p.is_radar else "radar",
+    ir = "space IR (sees the boost only: its loss of the plume bounds the burnout time)"
+    streams = [(p.name, ir if not p.is_radar else "radar",
                 (obs.post == k) & (obs.source == OWN)) for k, p in enumerate(posts)]
     streams += [(SOURCE_NAMES[s], "released", obs.source == s) for s in (RELEASED_TRACKS, TELEMETRY)
                 if np.any(obs.source == s)]
