@@ -392,7 +392,7 @@ def test_under_unknown_burn_time_and_drag_the_estimator_is_unbiased_and_covers_a
     the batch fit with the declared figures only (the boost fitted under the thrust law): 95 % intervals of burnout
     speed and height hold each run's truth in 90-98 % of runs, the mean error is within 3.5 standard errors, and the
     burnout time is most of the interval. The rows under thrust tell the burnout time: the speed's errors are far
-    below the coast's 33 m/s 1-σ of the unknown burn time (Russia's radars: four boost rows; released tracks: ten).
+    below the coast's 33 m/s 1-σ of the unknown burn time (Russia's radars: four boost rows; released tracks: nine).
     Had the observer ignored the unknowns, its intervals would almost never cover."""
     declared, unknowns, posts, guess = as_built
     coast_only = unknowns.burn_time.sigma * 8.0  # m/s: ~the coast's deceleration times the burn time's 1-σ
