@@ -12,7 +12,7 @@ interceptor's burn time and coasting β drawn from their catalog ranges, which t
 >>> result = run_flight_test(load_catalog(), FlightTestRequest("sm3-iia", "aegis-black-sea", math.radians(90),
 ...                                                            "russia"), wgs84())           # doctest: +SKIP
 >>> result.statement()                                                                      # doctest: +SKIP
-'observed 4.50 ± 0.06 km/s (95 %) (noise ± 0.23 m/s, sensor biases ± 0.058 m/s, burnout time ± 0.06 km/s, ...'
+'observed 4.50 ± 0.01 km/s (95 %) (noise ± 0.19 m/s, sensor biases ± 0.055 m/s, burnout time ± 0.01 km/s, ...'
 """
 
 from openbmd.verify.estimate import BurnoutFit, fit_burnout

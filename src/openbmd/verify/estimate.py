@@ -11,11 +11,14 @@ Each radar's constant biases (elevation, azimuth, range) are estimated with it, 
 This is the maximum-likelihood estimate that a Kalman smoother over the same data approaches; with no
 thrust after burnout it needs no motion model beyond ballistic flight.
 
-Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit takes only
-rows after the latest burnout the burn time's range allows, estimates the coast's 1/β beside the state under its
-prior (each iteration flies the coast at the current 1/β, so the fit is re-linearised about it), and adds the
-burnout time's 1-σ times the coast's rate of change: the ``budget`` splits the 1-σ into noise, sensor biases,
-burnout time and drag.
+Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit estimates
+the coast's 1/β beside the state under its prior (each iteration flies the coast at the current 1/β, so the fit is
+re-linearised about it) and fits the boost too: the burnout time and the thrust's speed-gain rate are parameters,
+the rows from the gravity turn on are predicted under the thrust law before the burnout
+(:mod:`openbmd.verify.thrust`, flown back from the burnout state) and in the coast after it, and the state is the
+burnout state at the fitted burnout time. (Without the boost fit it takes only rows after the latest burnout the
+burn time's range allows and adds the burnout time's 1-σ times the coast's rate of change.) The ``budget`` splits
+the 1-σ into noise, sensor biases, burnout time (with the thrust rate) and drag.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from openbmd.earth import EarthModel, ecef_to_eci, ecef_to_geodetic, enu_rotatio
 from openbmd.flight import StateBatch, fly_ballistic
 from openbmd.tracking.models import Z95
 from openbmd.verify.observe import RADAR, Observations
+from openbmd.verify.thrust import BOOST_MODEL_FROM, BOOST_STEP_S, fly_boost_back
 
 STEP = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3])
 """Finite-difference steps of the burnout state (m, m/s)."""
@@ -44,6 +48,23 @@ INVERSE_BETA_FLOOR = 1e-3
 
 SAMPLE_DT_S = 1.0
 """Spacing of the predicted coast samples (s) the observations are interpolated between."""
+
+BURNOUT_TIME_STEP_S = 0.01
+"""Finite-difference step of the burnout time (s), where the boost is fitted."""
+
+BURNOUT_TIME_MAX_STEP_S = 1.0
+"""Largest Gauss-Newton step of the burnout time (s): the rows' model turns from thrust to coast there."""
+
+THRUST_RATE_STEP_MPS2 = 0.01
+"""Finite-difference step of the thrust's speed-gain rate (m/s²)."""
+
+THRUST_RATE_PRIOR_SHARE = 1.0
+"""1-σ of the thrust rate's prior as a share of its starting value: wide, the boost rows decide (it only keeps the
+fit determined where no row is under thrust)."""
+
+JOIN_TOLERANCE = 100.0
+"""A run's biases, 1/β and boost join its fit once its state's steps are below this many times the final
+tolerance."""
 
 MIN_ROWS = 3
 """Fewest observation rows after burnout a run needs before it is estimated at all."""
@@ -80,6 +101,16 @@ class BurnoutFit:
     beta_kg_m2: NDArray | None = None
     """The coast's ballistic coefficient (R,) kg/m² each run's fit found, where the observer does not know it (its
     1/β estimated under the prior); None where the coast is flown with the one β given."""
+    thrust_rate_mps2: NDArray | None = None
+    """The boost's speed-gain rate (R,) m/s² each run's fit found, where the boost is fitted
+    (:mod:`openbmd.verify.thrust`); None where it is not."""
+    t_burnout_sigma_s: NDArray | None = None
+    """The fitted burnout time's 1-σ (R,) s, where the boost is fitted."""
+    boost_rows: NDArray | None = None
+    """Rows (R,) the fit took as under thrust (before the fitted burnout)."""
+    boost_from_s: float | None = None
+    """Rows from this time (s after launch) on were fitted, under thrust or in the coast, where the boost is
+    fitted."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -170,15 +201,17 @@ def _bias_blocks(use: Observations, jac: NDArray, ww: NDArray, res: NDArray, col
 
 
 def _marginal(info: NDArray, a: NDArray, d: NDArray, which: NDArray) -> NDArray:
-    """The parameters' information (R, P, P) with the biases marked in ``which`` (K,) estimated (Schur complement;
-    the bias block is diagonal) and the others known to be zero."""
-    w = np.where(which[None], 1.0 / d, 0.0)
+    """The parameters' information (R, P, P) with the biases marked in ``which`` (K,) or (R, K) estimated (Schur
+    complement; the bias block is diagonal) and the others known to be zero."""
+    w = np.where(np.broadcast_to(which, d.shape), 1.0 / d, 0.0)
     return info - np.einsum("rkp,rk,rkq->rpq", a, w, a)
 
 
 def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
                 beta_kg_m2: float | None, n_runs: int, iterations: int = 8, coast_from_s: float | None = None,
-                burnout_time_sigma_s: float = 0.0, inverse_beta_sigma_m2_kg: float = 0.0) -> BurnoutFit:
+                burnout_time_sigma_s: float = 0.0, inverse_beta_sigma_m2_kg: float = 0.0,
+                burnout_from_s: float | None = None, boost_from_s: float | None = None,
+                burnout_prior_s: tuple[NDArray, NDArray, NDArray, NDArray] | None = None) -> BurnoutFit:
     """Fit the burnout state of each of ``n_runs`` runs (rows tagged by ``obs.trial``) from the guess
     ``x0_ecef`` ((6,) or (R, 6)), using rows after ``t_burnout_s`` (and after ``coast_from_s``, the latest the
     burnout can be, when the burnout time is not known).
@@ -191,32 +224,59 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     Gauss-Newton step flies each run's coast at its current 1/β): both join the covariance and the ``budget``.
     Where a run has telemetry through burnout, its burnout time is observed (:func:`burnout_time_from_telemetry`):
     that run's coast is fitted from it, the burnout figures are quoted at it, and its 1-σ (ms) replaces the
-    prior's."""
+    prior's.
+
+    Given ``burnout_from_s`` (the earliest the burnout can be) with an unknown burnout time, the boost is fitted
+    too (:mod:`openbmd.verify.thrust`): the burnout time and the thrust's speed-gain rate join the parameters
+    (the first under its prior, or telemetry's; the second under a wide one, :data:`THRUST_RATE_PRIOR_SHARE`),
+    the state is the burnout state at the fitted burnout time, and every row from ``boost_from_s`` (default
+    :data:`~openbmd.verify.thrust.BOOST_MODEL_FROM` of ``burnout_from_s``) on is predicted under thrust before it
+    and in the coast after it. The budget's ``burnout_time`` is then what the burnout time and the thrust rate
+    leave unknown. ``burnout_prior_s`` (mean, 1-σ, earliest, latest; each (R,) s) gives each run its own prior of
+    the burnout time, e.g. the law cut to the window a space-IR sensor's loss of the plume leaves
+    (:func:`~openbmd.verify.observe.plume_window`): rows after its latest are surely coast."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")
     # Telemetry shows when the thrust ends: there the burnout time is observed (per run), not just bounded.
     t_seen, sigma_t = (burnout_time_from_telemetry(obs, n_runs, t_burnout_s, burnout_time_sigma_s)
                        if burnout_time_sigma_s > 0 else (np.full(n_runs, t_burnout_s), np.zeros(n_runs)))
-    t_fit = t_seen  # (R,) s: each run's coast state is fitted at the burnout time it quotes
     latest = max(t_burnout_s, coast_from_s if coast_from_s is not None else t_burnout_s)
     seen = sigma_t < burnout_time_sigma_s  # telemetry saw the burnout: the coast starts there
+    thrust = bool(burnout_from_s is not None and burnout_time_sigma_s > 0)
+    earliest = float(burnout_from_s) if thrust else latest
+    if thrust and burnout_prior_s is not None:  # each run's own prior where telemetry did not see the burnout
+        mean_r, sigma_r, lo_r, hi_r = (np.broadcast_to(np.asarray(v, float), (n_runs,)) for v in burnout_prior_s)
+        t_seen, sigma_t = np.where(seen, t_seen, mean_r), np.where(seen, sigma_t, sigma_r)
+        earliest, latest = np.maximum(earliest, lo_r), np.minimum(latest, hi_r)
+    t_fit = t_seen.copy()  # (R,) s: each run's coast state is fitted at the burnout time it quotes
     coast_start = np.where(seen, t_seen, latest)  # (R,) s
-    use = obs.select(obs.t_s > (coast_start[obs.trial] if len(obs) else latest) + 0.5)
+    boost_start = ((boost_from_s if boost_from_s is not None else BOOST_MODEL_FROM * float(burnout_from_s)) if thrust
+                   else latest)
+    use = (obs.select(obs.t_s >= boost_start) if thrust else
+           obs.select(obs.t_s > (coast_start[obs.trial] if len(obs) else latest) + 0.5))
     w = np.where(np.isfinite(use.sigma) & np.isfinite(use.z), 1.0 / np.where(np.isfinite(use.sigma), use.sigma, 1.0) ** 2, 0.0)
     z_ok = np.where(w > 0, use.z, 0.0)
     use = dataclasses.replace(use, z=z_ok)
+    coast_row = use.t_s > coast_start[use.trial] + 0.5 if len(use) else np.zeros(0, bool)  # surely after burnout
     rows = np.bincount(use.trial, minlength=n_runs)
     col, prior, k = _bias_columns(use)
     x = np.broadcast_to(np.asarray(x0_ecef, float), (n_runs, 6)).copy()
     b = np.zeros((n_runs, k))
-    # The coast's 1/β (m²/kg) is the seventh parameter where the observer does not know it: prior mean u0, 1-σ
-    # sigma_u. Each iteration flies the coast at the current estimate (one β per flight), so the fit is
-    # re-linearised about it: drag is not quite linear in 1/β over the prior's width, at telemetry's mm/s.
+    # The coast's 1/β (m²/kg) is a parameter where the observer does not know it: prior mean u0, 1-σ sigma_u.
+    # Each iteration flies the coast at the current estimate (one β per flight), so the fit is re-linearised
+    # about it: drag is not quite linear in 1/β over the prior's width, at telemetry's mm/s.
     fit_drag = bool(inverse_beta_sigma_m2_kg > 0 and beta_kg_m2)
-    n_par = 7 if fit_drag else 6
+    none = -9  # the index of a parameter not fitted
+    i_u = 6 if fit_drag else none
+    i_t, i_k = (6 + fit_drag, 7 + fit_drag) if thrust else (none, none)
+    n_par = 6 + int(fit_drag) + 2 * int(thrust)
     u0, sigma_u = (1.0 / beta_kg_m2, inverse_beta_sigma_m2_kg) if fit_drag else (0.0, 0.0)
     u = np.full(n_runs, u0)
-    steps = np.append(STEP, INVERSE_BETA_STEP * u0) if fit_drag else STEP
+    # The thrust's speed-gain rate starts at the guess's speed over the burnout time (the steering loss aside).
+    k0 = np.linalg.norm(x[:, 3:], axis=1) / t_burnout_s if thrust else np.zeros(n_runs)
+    kk = k0.copy()
+    steps = np.concatenate([STEP, [INVERSE_BETA_STEP * u0] if fit_drag else [],
+                            [BURNOUT_TIME_STEP_S, THRUST_RATE_STEP_MPS2] if thrust else []])
     n_fly = n_par + 1  # the state and one neighbour per parameter
     t_end = float(use.t_s.max()) if len(use) else t_burnout_s + 1.0
     info = np.zeros((n_runs, n_par, n_par))
@@ -225,25 +285,38 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     x_dot = x_ddot = np.zeros((0, 6))
     x_dot0 = None if n_runs else x_dot
     x_ddot0 = x_dot
-    joined = False  # first the state alone; the biases and 1/β join once it has converged (a far guess would
-    for _ in range(iterations + 4):  # have them soak up the gross misfit). Gauss-Newton: every run and its
-        which = estimated & joined  # neighbours flown in one batch
-        n_act = n_par if joined else 6
+    nudge = np.arange(n_fly)[None] - 1  # the parameter each flight's neighbour steps (-1: none)
+    # First the state alone on the coast; each run's biases, 1/β and boost join once its state has converged (a
+    # far guess would have them soak up the gross misfit). Gauss-Newton: every run and its neighbours in one batch.
+    joined = np.zeros(n_runs, bool)
+    later = np.arange(n_par) >= 6  # the parameters that join
+    n_iter = iterations + (12 if thrust else 4)
+    for it in range(n_iter):
+        which = estimated[None] & joined[:, None]  # (R, K)
         states = np.repeat(x[:, None, :], n_fly, axis=1)
         states[:, 1:7] += np.diag(STEP)[None]
         flat = states.reshape(-1, 6)
-        t_rows = np.repeat(t_fit, n_fly)
+        t0 = t_fit[:, None] + (nudge == i_t) * BURNOUT_TIME_STEP_S  # (R, n_fly) each flight's burnout time
+        t_rows = t0.reshape(-1)
         r_eci, v_eci = ecef_to_eci(flat[:, :3], t_rows, earth, flat[:, 3:])
-        u_rows = u[:, None] + (np.arange(n_fly) == 7)[None] * (steps[-1] if fit_drag else 0.0)
+        u_rows = u[:, None] + (nudge == i_u) * (INVERSE_BETA_STEP * u0)
         batch = fly_ballistic(StateBatch(t_rows, r_eci, v_eci), earth,
                               beta_kg_m2=(1.0 / u_rows.reshape(-1)) if fit_drag else beta_kg_m2,
-                              t_max_s=t_end - float(t_fit.min(initial=t_burnout_s)) + 5.0, sample_dt_s=SAMPLE_DT_S)
+                              t_max_s=t_end - float(t_rows.min(initial=t_burnout_s)) + 5.0, sample_dt_s=SAMPLE_DT_S)
         t, r, v = batch.sample_states_ecef()
         x_dot, x_ddot = _rates(v[np.arange(n_runs) * n_fly, :3])  # the state's rates along its coast (R, 6)
         if x_dot0 is None:  # ... and the guess's: the same for every data set fitted from one guess
             x_dot0, x_ddot0 = x_dot, x_ddot
-        preds = np.stack([predict(use, _hermite(t_fit[use.trial], SAMPLE_DT_S, t, r, v, use.trial * n_fly + j, use.t_s))
+        preds = np.stack([_hermite(t0[use.trial, j], SAMPLE_DT_S, t, r, v, use.trial * n_fly + j, use.t_s)
                           for j in range(n_fly)], axis=1)  # (M, n_fly, 6): the state and its neighbours
+        if thrust:  # rows before each flight's burnout: its boost, flown back under its thrust rate
+            k_rows = kk[:, None] + (nudge == i_k) * THRUST_RATE_STEP_MPS2
+            tg, rg, vg = fly_boost_back(flat, t_rows, k_rows.reshape(-1), boost_start, earth)
+            for j in range(n_fly):
+                f = use.trial * n_fly + j
+                before = use.t_s < t0[use.trial, j]
+                preds[before, j] = _hermite(tg[f[before], 0], BOOST_STEP_S, tg, rg, vg, f[before], use.t_s[before])
+        preds = np.stack([predict(use, preds[:, j]) for j in range(n_fly)], axis=1)
         res = _residual(use, preds[:, 0])
         for c in range(BIAS_COMPONENTS):  # the sensors' current bias estimates
             on = col[:, c] >= 0
@@ -252,6 +325,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         radar = use.kind == RADAR  # azimuth differences wrap; state components do not
         jac[radar, :, 1] = ((jac[radar, :, 1] * steps[None, :] + math.pi) % (2 * math.pi) - math.pi) / steps[None, :]
         good = np.isfinite(res) & np.all(np.isfinite(jac), axis=1) & (w > 0)
+        if thrust:
+            good &= (coast_row | joined[use.trial])[:, None]
         ww = np.where(good, w, 0.0)
         res, jac = np.where(good, res, 0.0), np.where(good[:, None, :], jac, 0.0)
         info = np.zeros((n_runs, n_par, n_par))
@@ -259,39 +334,65 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         np.add.at(info, use.trial, np.einsum("mpc,mc,mqc->mpq", jac, ww, jac))
         np.add.at(grad, use.trial, np.einsum("mpc,mc,mc->mp", jac, ww, res))
         if fit_drag:  # 1/β's prior
-            info[:, 6, 6] += 1.0 / sigma_u ** 2
-            grad[:, 6] += (u0 - u) / sigma_u ** 2
+            info[:, i_u, i_u] += 1.0 / sigma_u ** 2
+            grad[:, i_u] += (u0 - u) / sigma_u ** 2
+        if thrust:  # the burnout time's prior (or telemetry's), and the thrust rate's wide one
+            info[:, i_t, i_t] += 1.0 / sigma_t ** 2
+            grad[:, i_t] += (t_seen - t_fit) / sigma_t ** 2
+            info[:, i_k, i_k] += 1.0 / (THRUST_RATE_PRIOR_SHARE * k0) ** 2
+            grad[:, i_k] += (k0 - kk) / (THRUST_RATE_PRIOR_SHARE * k0) ** 2
         a, d, g_b = _bias_blocks(use, jac, ww, res, col, prior, b, n_runs, k)
-        reduced = _marginal(info, a, d, which)[:, :n_act, :n_act]
-        g_x = (grad - np.einsum("rkp,rk->rp", a, np.where(which, g_b / d, 0.0)))[:, :n_act]
-        # determined: the state's block has full rank (1/β's prior then makes the whole positive definite)
+        reduced = _marginal(info, a, d, which)
+        g_x = grad - np.einsum("rkp,rk->rp", a, np.where(which, g_b / d, 0.0))
+        fixed = later[None] & ~joined[:, None]  # (R, P): held where they have not joined yet
+        both = fixed[:, :, None] | fixed[:, None, :]
+        reduced = np.where(both, 0.0, reduced) + np.eye(n_par)[None] * fixed[:, :, None]
+        g_x = np.where(fixed, 0.0, g_x)
+        # determined: the state's block has full rank (the priors then make the whole positive definite)
         ok = ((rows >= MIN_ROWS) & (np.linalg.matrix_rank(reduced[:, :6, :6], tol=None) == 6) if n_runs
               else np.zeros(0, bool))
         dx = np.zeros((n_runs, n_par))
         if ok.any():
-            dx[ok, :n_act] = np.einsum("rpq,rq->rp", _covariance(reduced[ok], np.ones(int(ok.sum()), bool)), g_x[ok])
+            dx[ok] = np.einsum("rpq,rq->rp", _covariance(reduced[ok], np.ones(int(ok.sum()), bool)), g_x[ok])
+        if thrust:  # a step in the burnout time is held to a second (the kink is not linear), inside its range
+            scale = np.minimum(1.0, BURNOUT_TIME_MAX_STEP_S / np.maximum(np.abs(dx[:, i_t]), 1e-300))
+            dx *= scale[:, None]
+            t_new = np.clip(t_fit + dx[:, i_t], earliest, latest)
+            dx[:, i_t] = t_new - t_fit
         db = np.where(which, (g_b - np.einsum("rkp,rp->rk", a, dx)) / d, 0.0)
         x, b = x + dx[:, :6], b + db
         if fit_drag:  # a body that thrusts is no coast: 1/β stays positive
-            u = np.maximum(u + dx[:, 6], INVERSE_BETA_FLOOR * u0)
-        tol_dx = np.array([1e-3] * 3 + [1e-6] * 3 + [1e-4 * sigma_u] * (n_par - 6))
-        if np.all(np.abs(dx[ok]) < tol_dx):
-            if joined or not (estimated.any() or fit_drag):
-                break
-            joined = True
-    # The covariance (the biases and 1/β marginalised), and the data's part: the same with 1/β known.
+            u = np.maximum(u + dx[:, i_u], INVERSE_BETA_FLOOR * u0)
+        if thrust:
+            t_fit, kk = t_fit + dx[:, i_t], np.maximum(kk + dx[:, i_k], 1e-3 * k0)
+        tol_dx = np.concatenate([[1e-3] * 3, [1e-6] * 3, [1e-4 * sigma_u] if fit_drag else [],
+                                 [1e-6, 1e-6] if thrust else []])
+        converged = np.all(np.abs(dx) < tol_dx, axis=1) | ~ok
+        if np.all(converged & (joined | ~ok)) or (np.all(converged) and not (estimated.any() or fit_drag or thrust)):
+            break
+        # A run joins once its state is near (a hundred times the final tolerance: the coast alone may not settle
+        # finer, at its noise), and by half the iterations at the latest.
+        joined |= ok & (np.all(np.abs(dx) < JOIN_TOLERANCE * tol_dx, axis=1) | (it + 1 >= n_iter // 2))
+    # The covariance (the biases, 1/β and the boost marginalised), and the data's part: the same with them known.
     full = _marginal(info, a, d, estimated)
-    p_drag = _covariance(full, ok)[:, :6, :6]
+    p_all = _covariance(full, ok)
+    p_drag = p_all[:, :6, :6]
     p_data = _covariance(full[:, :6, :6], ok)
-    info, a = info[:, :6, :6], a[..., :6]  # the state's blocks: what each kind of bias costs, 1/β known
-    # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2, whose
-    # mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt taken as normal).
-    # (σ_t: the prior's, or telemetry's where it saw the burnout; per run.)
+    info, a = info[:, :6, :6], a[..., :6]  # the state's blocks: what each kind of bias costs, the rest known
     var_t = sigma_t[:, None] ** 2
-    shift = 0.5 * var_t * x_ddot
-    x = x + shift
-    p = p_drag + var_t[..., None] * np.einsum("rp,rq->rpq", x_dot, x_dot) \
-        + 0.5 * var_t[..., None] ** 2 * np.einsum("rp,rq->rpq", x_ddot, x_ddot)
+    if thrust:  # the state is the burnout state at the fitted burnout time: the covariance carries it
+        keep = np.r_[0:6, [i_t, i_k]]
+        p_time = _covariance(full[:, keep][:, :, keep], ok)[:, :6, :6]  # 1/β known
+        shift = np.zeros((n_runs, 6))
+        p = p_drag
+    else:
+        # The true burnout is Δt (mean 0, 1-σ σ_t) from the time quoted: along the coast by ẋ Δt + ẍ Δt²/2,
+        # whose mean is ẍ σ_t²/2 (the estimate takes it) and covariance σ_t² ẋẋᵀ + σ_t⁴ ẍẍᵀ/2 (Δt normal).
+        # (σ_t: the prior's, or telemetry's where it saw the burnout; per run.)
+        shift = 0.5 * var_t * x_ddot
+        x = x + shift
+        p = p_drag + var_t[..., None] * np.einsum("rp,rq->rpq", x_dot, x_dot) \
+            + 0.5 * var_t[..., None] ** 2 * np.einsum("rp,rq->rpq", x_ddot, x_ddot)
     speed, g_speed, alt, g_alt = burnout_gradients(x, earth)
     angle = np.zeros(k, bool)
     angle[0::BIAS_COMPONENTS] = angle[1::BIAS_COMPONENTS] = True
@@ -308,14 +409,24 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     budget, total = {}, {}
     for what, g, g0 in (("speed", g_speed, g0_speed), ("altitude", g_alt, g0_alt)):
         noise, data, drag = figure_sigma(p_noise, g), figure_sigma(p_data, g), figure_sigma(p_drag, g)
-        burnout = np.sqrt(var_t[:, 0] * np.einsum("rp,rp->r", g0, x_dot0) ** 2
-                          + 0.5 * var_t[:, 0] ** 2 * np.einsum("rp,rp->r", g0, x_ddot0) ** 2) * nan
+        if thrust:
+            timed = figure_sigma(p_time, g)
+            burnout = np.sqrt(np.maximum(timed ** 2 - data ** 2, 0.0))
+            drag_part = np.sqrt(np.maximum(drag ** 2 - timed ** 2, 0.0))
+            total[what] = drag
+        else:
+            burnout = np.sqrt(var_t[:, 0] * np.einsum("rp,rp->r", g0, x_dot0) ** 2
+                              + 0.5 * var_t[:, 0] ** 2 * np.einsum("rp,rp->r", g0, x_ddot0) ** 2) * nan
+            drag_part = np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))
+            total[what] = np.sqrt(drag ** 2 + burnout ** 2)
         budget[what] = {"noise": noise, "bias": np.sqrt(np.maximum(data ** 2 - noise ** 2, 0.0)),
-                        "burnout_time": burnout, "drag": np.sqrt(np.maximum(drag ** 2 - data ** 2, 0.0))}
-        total[what] = np.sqrt(drag ** 2 + burnout ** 2)
+                        "burnout_time": burnout, "drag": drag_part}
     return BurnoutFit(x, p, speed * nan, total["speed"], alt * nan, total["altitude"],
                       rows, ok, speed_sigma_by, p - p_data, shift, budget, t_fit,
-                      1.0 / u if fit_drag else None)
+                      1.0 / u if fit_drag else None,
+                      kk if thrust else None, np.sqrt(p_all[:, i_t, i_t]) if thrust else None,
+                      np.bincount(use.trial[use.t_s < t_fit[use.trial]], minlength=n_runs) if thrust
+                      else np.zeros(n_runs, np.int64), boost_start if thrust else None)
 
 
 def _rates(v_s: NDArray) -> tuple[NDArray, NDArray]:

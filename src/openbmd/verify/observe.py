@@ -296,6 +296,28 @@ def released_observations(messages: Sequence[tuple[int, int, TrackReport]], poli
                         z, sigma, np.full(m, -1), np.zeros((m, 6)))
 
 
+def plume_window(test: FlightTest, posts: Sequence[SensorPost], earth: EarthModel, rng: np.random.Generator,
+                 n_trials: int = 1, flown: FlownThreats | None = None) -> tuple[NDArray, NDArray] | None:
+    """What the observer's space-IR sensors tell of each run's burnout time: the window (lo, hi) (R,) s after
+    launch between the last look that saw the plume and the next (one revisit later), which did not; (-inf, inf)
+    in a run no IR sensor saw; None without space IR. A sensor that stops seeing the plume bounds the burnout time
+    from above (the plume is taken to stay in its view to burnout: a GEO sensor sees a boost above the cloud tops
+    whole); its last sight of it bounds it from below."""
+    irs = [p for p in posts if not p.is_radar]
+    if not irs:
+        return None
+    batch = generate_measurements(_runs(test, n_trials, flown), irs, earth, INTERCEPTOR_RCS_M2, rng)
+    lo, hi = np.full(n_trials, -np.inf), np.full(n_trials, np.inf)
+    for q, post in enumerate(irs):
+        rows = (batch.post == q) & (batch.target >= 0)
+        last = np.full(n_trials, -np.inf)
+        np.maximum.at(last, batch.target[rows], batch.t_s[rows])
+        saw = np.isfinite(last)
+        lo[saw] = np.maximum(lo[saw], last[saw])
+        hi[saw] = np.minimum(hi[saw], last[saw] + post.sensor.revisit_s)
+    return lo, hi
+
+
 def observe(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePolicy, earth: EarthModel,
             rng: np.random.Generator, n_trials: int = 1, biases: SensorBiases = SensorBiases(),
             flown: FlownThreats | None = None) -> Observations:

@@ -23,12 +23,13 @@ from openbmd.sensors import SensorPost
 from openbmd.verify.estimate import Z95, BurnoutFit, fit_burnout
 from openbmd.verify.flighttest import DEFAULT_KICK_RAD, FlightTest, declare_test, fly_runs, fly_test
 from openbmd.verify.unknowns import ObserverUnknowns
-from openbmd.verify.track import BoostPrior, TrackerEstimate, track_burnout
+from openbmd.verify.track import BoostPrior, BoostThrust, TrackerEstimate, track_burnout
 from openbmd.verify.observe import (BIAS_FIGURES, OWN, RELEASED_TRACKS, SOURCE_NAMES, TELEMETRY, Observations,
-                                    ReleasePolicy, SensorBiases, observe, observer_posts)
+                                    ReleasePolicy, SensorBiases, observe, observer_posts, plume_window)
 
 
-FIT_METHOD = "batch least-squares fit of the coast (radar biases estimated)"
+FIT_METHOD = ("batch least-squares fit of the coast, and of the boost under a thrust law where the burnout time is "
+              "unknown (radar biases estimated)")
 """The cross-check estimator, in words (:func:`~openbmd.verify.estimate.fit_burnout`)."""
 
 
@@ -129,6 +130,9 @@ class FlightTestResult:
     fit_altitude: Estimate | None = None
     unknowns: ObserverUnknowns | None = None
     flown_figures: dict[str, float] | None = None
+    plume_window_s: tuple[float, float] | None = None
+    """The burnout-time window (s after launch) the observer's space IR left: its last sight of the plume and its
+    next look (None: no space IR, or it never saw the plume)."""
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON (SI)."""
@@ -149,7 +153,9 @@ class FlightTestResult:
                                 "figures": {k: f.to_json() for k, f in BIAS_FIGURES.items()},
                                 "effect": self.bias_effect}
         if self.unknowns is not None:
-            out["observer_unknowns"] = {**self.unknowns.to_json(), "flown": self.flown_figures}
+            out["observer_unknowns"] = {**self.unknowns.to_json(), "flown": self.flown_figures,
+                                        "space_ir_burnout_window_s": list(self.plume_window_s)
+                                        if self.plume_window_s else None}
         if self.tracker is not None:
             out["tracker"] = self.tracker.to_json()
         if self.fit_speed is not None and self.fit_altitude is not None:
@@ -187,7 +193,8 @@ def observer_coverage(obs: Observations, posts: Sequence[SensorPost], burnout_t_
     """What each of the observer's sensors, and each released stream, gives it of the test (run 0): rows in boost
     and in the coast, and the first and last times it sees the interceptor (s after launch; None: never)."""
     out = []
-    streams = [(p.name, "space IR (sees the boost only; no rows: not in the estimate)" if not p.is_radar else "radar",
+    ir = "space IR (sees the boost only: its loss of the plume bounds the burnout time)"
+    streams = [(p.name, ir if not p.is_radar else "radar",
                 (obs.post == k) & (obs.source == OWN)) for k, p in enumerate(posts)]
     streams += [(SOURCE_NAMES[s], "released", obs.source == s) for s in (RELEASED_TRACKS, TELEMETRY)
                 if np.any(obs.source == s)]
@@ -224,10 +231,13 @@ def _starts(declared: FlightTest) -> tuple[NDArray, BoostPrior]:
 
 
 def _fits(obs: Observations, masks: Sequence[NDArray], unknowns: ObserverUnknowns, guess: NDArray,
-          earth: EarthModel) -> BurnoutFit:
-    """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch)."""
+          earth: EarthModel, window: tuple[NDArray, NDArray] | None = None) -> BurnoutFit:
+    """One fit per mask over the rows of run 0 (each mask becomes its own run of one batch), each with run 0's
+    space-IR burnout-time ``window``."""
     both = Observations.concatenate([_as_run(obs, m, k) for k, m in enumerate(masks)])  # fitted together
-    return fit_burnout(both, guess, earth=earth, n_runs=len(masks), **unknowns.fit_arguments())
+    if window is not None:
+        window = (np.repeat(window[0][:1], len(masks)), np.repeat(window[1][:1], len(masks)))
+    return fit_burnout(both, guess, earth=earth, n_runs=len(masks), **unknowns.fit_arguments(window=window))
 
 
 def _unknown_parts(fit: BurnoutFit, k: int, earth: EarthModel) -> tuple[NDArray, float, float, NDArray, EarthModel]:
@@ -242,6 +252,13 @@ def _coast_beta(fit: BurnoutFit, k: int, fit_arguments: dict[str, float]) -> flo
     """The ballistic coefficient (kg/m²) a track of fit ``k``'s rows flies its coast with: the one the fit found
     where the observer does not know it (as the track takes the fit's burnout time), else the one given."""
     return float(fit.beta_kg_m2[k]) if fit.beta_kg_m2 is not None else fit_arguments["beta_kg_m2"]
+
+
+def _thrust(fit: BurnoutFit, k: int) -> BoostThrust | None:
+    """The boost fit ``k`` found, which its track flies (None: the fit did not fit the boost)."""
+    if fit.thrust_rate_mps2 is None:
+        return None
+    return BoostThrust(float(fit.t_burnout_s[k]), float(fit.thrust_rate_mps2[k]), fit.x_ecef[k], fit.boost_from_s)
 
 
 def _budget(fit: BurnoutFit, k: int, what: str) -> dict[str, float]:
@@ -322,12 +339,13 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     at_mean = (declared if math.isclose(known.burn_time.mean, declared.burnout_t_s, abs_tol=1e-6) else
                fly_test(profile, earth, burn_time_s=known.burn_time.mean))
     guess, boost = _starts(at_mean)
-    boost = boost if known.burn_time.sigma == 0.0 else None  # a boost of unknown length is no prior
+    boost = boost if known.burn_time.sigma == 0.0 else None  # of unknown length: the fit's thrust law instead
     ladder = [everything.source <= s for s in (OWN, RELEASED_TRACKS, TELEMETRY)]
     end = float(np.nanmax(test.flown.t_s[0]))
     times = np.linspace(test.burnout_t_s + 30.0, end + 10.0, 12)
     cuts = [(everything.source <= allowed) & (everything.available_t_s <= t) for t in times]
-    fits = _fits(everything, ladder + cuts, known, guess, earth)
+    window = plume_window(test, posts, earth, np.random.default_rng(seeds[2]))  # space IR's sight of the plume
+    fits = _fits(everything, ladder + cuts, known, guess, earth, window)
     k_main = allowed
     fit_speed = _estimate(fits, k_main, "speed", test.burnout_speed_mps, profile.declared_speed_mps)
     fit_altitude = _estimate(fits, k_main, "altitude", test.burnout_altitude_m, declared.burnout_altitude_m)
@@ -335,8 +353,9 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
     if request.with_tracker:  # the Stone Soup track of each data set the coast fit finds determined
         fa = known.fit_arguments()
         tracks = [track_burnout(_as_run(everything, ladder[s]), guess, float(fits.t_burnout_s[s]), earth,
-                                beta_kg_m2=_coast_beta(fits, s, fa), boost=boost, coast_from_s=fa["coast_from_s"]
-                                ).with_unknowns(*_unknown_parts(fits, s, earth)) if fits.ok[s] else None for s in range(3)]
+                                beta_kg_m2=_coast_beta(fits, s, fa), boost=boost, coast_from_s=fa["coast_from_s"],
+                                thrust=_thrust(fits, s)).with_unknowns(*_unknown_parts(fits, s, earth))
+                  if fits.ok[s] else None for s in range(3)]
         tracker = tracks[allowed]
         rungs = [None if t is None else _tracked(t, "speed", test.burnout_speed_mps, None, fits, s)
                  for s, t in enumerate(tracks)]
@@ -370,8 +389,10 @@ def run_flight_test(catalog: Catalog, request: FlightTestRequest, earth: EarthMo
                                np.random.default_rng(seeds[1]), biases=request.biases,
                                estimator="tracker" if request.with_tracker else "fit", boost=boost,
                                unknowns=unknowns, seed=int(seeds[3].generate_state(2)[1]))
+    seen = window is not None and bool(np.isfinite(window[0][0]))
     return FlightTestResult(request, test, posts, obs, speed, altitude, criteria, tightening, convergence, rows,
-                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude, unknowns, flown_figures)
+                            reason, coverage, tracker, bias_effect, fit_speed, fit_altitude, unknowns, flown_figures,
+                            (float(window[0][0]), float(window[1][0])) if seen else None)
 
 
 def _bias_effect(fit: BurnoutFit, k: int) -> dict[str, Any]:
@@ -408,9 +429,11 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
         burn, beta = unknowns.draw(trials, seed)
         runs, flown = fly_runs(test.profile, earth, burn, beta, flown_speed_mps=test.flown_speed_mps)
     known = unknowns or ObserverUnknowns.none(test.burnout_t_s, test.beta_kg_m2)
-    fa = known.fit_arguments()
     truth = _truths(runs, trials)
     obs = observe(test, posts, policy, earth, rng, trials, biases, flown)
+    window = plume_window(test, posts, earth, np.random.default_rng(rng.integers(2 ** 63)), trials, flown) \
+        if any(not p.is_radar for p in posts) else None
+    fa = known.fit_arguments(window=window)
     fit = fit_burnout(obs, guess, earth=earth, n_runs=trials, **fa)
     fitted = _score(truth, trials, fit.ok, fit.x_ecef, fit.p, fit.speed_mps, fit.speed_sigma_mps, fit.altitude_m,
                     fit.altitude_sigma_m)
@@ -420,8 +443,8 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
     if estimator == "fit":
         return {**fitted, "method": FIT_METHOD}
     tracks = [track_burnout(obs, guess, float(fit.t_burnout_s[k]), earth, beta_kg_m2=_coast_beta(fit, k, fa), run=k,
-                            boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"]
-                            ).with_unknowns(*_unknown_parts(fit, k, earth))
+                            boost=boost if flown is None else None, coast_from_s=fa["coast_from_s"],
+                            thrust=_thrust(fit, k)).with_unknowns(*_unknown_parts(fit, k, earth))
               if fit.ok[k]
               else TrackerEstimate(None, None, 0) for k in range(trials)]  # Stone Soup: one track at a time
     ok = np.array([t.ok for t in tracks], bool)

@@ -6,10 +6,15 @@ augmented with each radar's constant biases (elevation, azimuth, range; held con
 :class:`BiasAugmentedTransitionModel`, prior 1-σ the observation model's
 :class:`~openbmd.verify.observe.SensorBiases`); radar rows update through :class:`BiasedRadarMeasurementModel`
 (the project's radar model plus the biases), released tracks and telemetry through a linear Gaussian model of
-the state. Given the declared boost (:class:`BoostPrior`) the track starts at the first row before burnout,
-at the declared state with a wide prior, and flies the boost with the thrust as white acceleration noise (the
-project tracker's boost figure: thrust is not in the state); from the declared burnout on the interceptor
-coasts, with no process noise. Without it the track starts at the declared burnout state. Rows after the
+the state. Where the burnout time is unknown the batch fit finds the boost's thrust law (burnout time and
+speed-gain rate, :mod:`openbmd.verify.thrust`), and the track (:class:`BoostThrust`) starts at the first row under
+that law, at the fit's burnout state flown back with a wide prior, flies the boost rows under it
+(:class:`ThrustAugmentedTransitionModel`, no process noise) up to the fit's burnout and coasts from there; what the
+fit leaves unknown of the burnout time, thrust rate and drag is added to the track's covariance
+(:meth:`TrackerEstimate.with_unknowns`). Given the declared boost of a known burn time (:class:`BoostPrior`) the
+track starts at the first row before burnout, at the declared state with a wide prior, and flies the boost with the
+thrust as white acceleration noise (the project tracker's boost figure); from the declared burnout on the
+interceptor coasts, with no process noise. Without either the track starts at the declared burnout state. Rows after the
 track's re-entry (descending below the tracker's re-entry height,
 :class:`~openbmd.tracking.tracker.TrackerConfig`) are left out: there drag at a few kilometres' height hangs on a
 ballistic coefficient the observer does not know. Stone Soup's ``ExtendedKalmanSmoother``
@@ -45,9 +50,10 @@ from openbmd.earth import EarthModel
 from openbmd.tracking.models import (BallisticTransitionModel, RadarMeasurementModel, RadarRangeRateMeasurementModel,
                                      free_flight_phase)
 from openbmd.tracking.tracker import TrackerConfig, to_datetime
-from openbmd.verify.estimate import BIAS_COMPONENTS, Z95, burnout_gradients, figure_sigma
+from openbmd.verify.estimate import BIAS_COMPONENTS, STEP, Z95, burnout_gradients, figure_sigma
 from openbmd.verify.flighttest import FlightTest
 from openbmd.verify.observe import RADAR, Observations
+from openbmd.verify.thrust import thrust_propagate
 
 PRIOR_SIGMA = np.array([10e3] * 3 + [1e3] * 3)
 """1-σ of the filter's prior about the declared burnout state (m, m/s): wide, so that the data decide."""
@@ -87,6 +93,54 @@ class BiasAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
         if self.ballistic.q_m2_s3 > 0.0 or self.ballistic.sigma_ln_beta > 0.0:
             q[:6, :6] = self.ballistic.covar(time_interval=time_interval)
         return CovarianceMatrix(q)
+
+
+class ThrustAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
+    """Boost of an augmented state ``[x (ECEF m, m/s; 6), b (n_bias)]``: x flown under the thrust law at speed-gain
+    rate ``k_mps2`` (:mod:`openbmd.verify.thrust`), the biases unchanged. No process noise: the law is the fit's,
+    with its burnout time and thrust rate; what they leave unknown the estimate adds from the fit
+    (:meth:`TrackerEstimate.with_unknowns`)."""
+
+    k_mps2: float = Property(doc="Speed-gain rate of the thrust (m/s²)")
+    earth: Any = Property(doc="The EarthModel flown on")
+    n_bias: int = Property(default=0, doc="Number of constant bias components after the six")
+
+    @property
+    def ndim_state(self) -> int:
+        return 6 + self.n_bias
+
+    def _fly(self, x: NDArray, time_interval) -> NDArray:
+        """States (N, 6) flown ``time_interval`` on (the law is the same at any time: flown from t = 0)."""
+        return thrust_propagate(x, 0.0, time_interval.total_seconds(), self.k_mps2, self.earth)
+
+    def function(self, state, noise=False, time_interval=None, **kwargs) -> StateVector:
+        """The state flown ``time_interval`` on under thrust (biases unchanged)."""
+        sv = np.asarray(state.state_vector, float)[:, 0]
+        return StateVector(np.concatenate([self._fly(sv[None, :6], time_interval)[0], sv[6:]]))
+
+    def jacobian(self, state, time_interval=None, **kwargs) -> np.ndarray:
+        """Transition matrix: finite differences of the thrust law on x (steps of the fit's), identity on the
+        biases."""
+        x = np.asarray(state.state_vector, float)[:6, 0]
+        flown = self._fly(np.vstack([x, x + np.diag(STEP)]), time_interval)
+        f = np.eye(self.ndim_state)
+        f[:6, :6] = ((flown[1:] - flown[:1]) / STEP[:, None]).T
+        return f
+
+    def covar(self, time_interval=None, **kwargs) -> CovarianceMatrix:
+        return CovarianceMatrix(np.zeros((self.ndim_state, self.ndim_state)))
+
+
+@dataclass(frozen=True)
+class BoostThrust:
+    """The boost as the fit found it (:func:`~openbmd.verify.estimate.fit_burnout` with the boost fitted): its
+    burnout time ``t_b_s`` and thrust rate ``k_mps2``, the burnout state ``x_b_ecef`` (6,) the track starts from
+    (flown back to its first boost row), and ``from_s``, the first time (s after launch) the thrust law holds."""
+
+    t_b_s: float
+    k_mps2: float
+    x_b_ecef: NDArray
+    from_s: float
 
 
 class _Biased:
@@ -141,6 +195,8 @@ class TrackerEstimate:
     boost_updates: int = 0
     own_sigma_mps: float | None = None
     """The speed's 1-σ from the track's own covariance (noise and biases), before :meth:`with_unknowns`."""
+    thrust_fitted: bool = False
+    """True where the boost was flown under the fit's thrust law (:class:`BoostThrust`), not with thrust noise."""
 
     @property
     def ok(self) -> bool:
@@ -164,7 +220,9 @@ class TrackerEstimate:
     @property
     def method(self) -> str:
         """How the estimate was made, in words (the JSON's ``method``)."""
-        return METHOD.format(rows="through boost (thrust as noise) and coast" if self.boost_updates else "of the coast")
+        boost = ("through boost (thrust law: the fit's burnout time and thrust rate) and coast" if self.thrust_fitted
+                 else "through boost (thrust as noise) and coast")
+        return METHOD.format(rows=boost if self.boost_updates else "of the coast")
 
     def to_json(self) -> dict[str, Any]:
         def figure(v: float | None, s: float | None) -> dict[str, Any]:
@@ -263,11 +321,14 @@ class FilteredTrack:
 
 def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
                    beta_kg_m2: float | None, boost: BoostPrior | None = None,
-                   coast_from_s: float | None = None) -> FilteredTrack:
+                   coast_from_s: float | None = None, thrust: BoostThrust | None = None) -> FilteredTrack:
     """Stone Soup's filter over the rows ``obs`` (one run's, in time order). Without ``boost`` it starts at the
     declared burnout state ``guess_ecef`` and takes the coast rows; with it, it starts at the declared state at the
     first boost row, flies the boost with thrust noise up to burnout, then the coast without (see the module
-    docstring). Rows within :data:`BURNOUT_GUARD_S` of burnout are not used."""
+    docstring). Rows within :data:`BURNOUT_GUARD_S` of burnout are not used. With ``thrust`` (the fit's boost) it
+    starts at the fit's burnout state flown back to the first row from ``thrust.from_s`` on, flies the boost rows
+    under the thrust law (:class:`ThrustAugmentedTransitionModel`) up to ``t_burnout_s``, then the coast: every row
+    is used, as in the fit."""
     index, bias_sigma = _bias_states(obs)
     n_state = 6 + bias_sigma.size
 
@@ -276,10 +337,19 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
                                              e2=earth.e2, omega_rad_s=earth.omega_rad_s, beta_kg_m2=beta_kg_m2 or 0.0)
         return ExtendedKalmanPredictor(BiasAugmentedTransitionModel(ballistic=ballistic, n_bias=bias_sigma.size))
 
-    boosting = np.flatnonzero(obs.t_s < t_burnout_s - BURNOUT_GUARD_S) if boost is not None else np.zeros(0, int)
-    coasting = np.flatnonzero(obs.t_s > max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S)
+    if thrust is not None:
+        boosting = np.flatnonzero((obs.t_s >= thrust.from_s) & (obs.t_s < t_burnout_s))
+        coasting = np.flatnonzero(obs.t_s >= t_burnout_s)
+    else:
+        boosting = (np.flatnonzero(obs.t_s < t_burnout_s - BURNOUT_GUARD_S) if boost is not None
+                    else np.zeros(0, int))
+        coasting = np.flatnonzero(obs.t_s > max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S)
     t0 = float(obs.t_s[boosting[0]]) if boosting.size else t_burnout_s
-    mean = boost.state_at(t0) if boosting.size else np.asarray(guess_ecef, float)
+    if thrust is not None:
+        mean = (thrust_propagate(thrust.x_b_ecef[None], t_burnout_s, t0, thrust.k_mps2, earth)[0] if boosting.size
+                else np.asarray(thrust.x_b_ecef, float))
+    else:
+        mean = boost.state_at(t0) if boosting.size else np.asarray(guess_ecef, float)
     states: list = [GaussianState(StateVector(np.concatenate([mean, np.zeros(bias_sigma.size)])),
                                   CovarianceMatrix(np.diag(np.concatenate([PRIOR_SIGMA, bias_sigma]) ** 2)),
                                   timestamp=to_datetime(t0))]
@@ -291,11 +361,17 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
         states.append(updater.update(SingleHypothesis(prediction, Detection(z, timestamp=prediction.timestamp,
                                                                            measurement_model=model))))
 
-    thrust = predictor(boost.q_m2_s3) if boosting.size else None
+    if not boosting.size:
+        burning = None
+    elif thrust is not None:
+        burning = ExtendedKalmanPredictor(ThrustAugmentedTransitionModel(k_mps2=thrust.k_mps2, earth=earth,
+                                                                         n_bias=bias_sigma.size))
+    else:
+        burning = predictor(boost.q_m2_s3)
     for m in boosting:  # one run's rows in time order: a filter is sequential
-        update(thrust.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m]))), m)
+        update(burning.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m]))), m)
     coast = predictor(0.0)
-    states.append((thrust or coast).predict(states[-1], timestamp=to_datetime(t_burnout_s)))
+    states.append((burning or coast).predict(states[-1], timestamp=to_datetime(t_burnout_s)))
     burnout = len(states) - 1
     for k, m in enumerate(coasting):
         prediction = coast.predict(states[-1], timestamp=to_datetime(float(obs.t_s[m])))
@@ -307,18 +383,20 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
 
 def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, earth: EarthModel, *,
                   beta_kg_m2: float | None, run: int = 0, boost: BoostPrior | None = None,
-                  coast_from_s: float | None = None) -> TrackerEstimate:
+                  coast_from_s: float | None = None, thrust: BoostThrust | None = None) -> TrackerEstimate:
     """Track run ``run``'s rows with Stone Soup (the coast, and the boost too given the declared ``boost``) and
     estimate the burnout state from the track smoothed back to burnout (see the module docstring). The coast
     fixes the burnout state: without coast rows there is no estimate. Where the burnout time is not known, the
     coast rows are those after ``coast_from_s`` (the latest burnout), and the burnout state is that coast's at
-    ``t_burnout_s``."""
+    ``t_burnout_s``. With ``thrust`` (the fit's boost, whose burnout time is ``t_burnout_s``) the track flies
+    the boost rows under the thrust law and the coast from that burnout on (:func:`burnout_filter`)."""
     use = obs.select(obs.trial == run)
     use = use.select(np.argsort(use.t_s, kind="stable"))
-    if not np.any(use.t_s > max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S):
+    coast_from = t_burnout_s if thrust is not None else max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S
+    if not np.any(use.t_s > coast_from):
         return TrackerEstimate(None, None, 0)
     track = burnout_filter(use, guess_ecef, t_burnout_s, earth, beta_kg_m2=beta_kg_m2, boost=boost,
-                           coast_from_s=coast_from_s)
+                           coast_from_s=coast_from_s, thrust=thrust)
     if track.coast_updates == 0:
         return TrackerEstimate(None, None, 0, left_out=track.left_out)
     coast_model = track.states[-1].hypothesis.prediction.transition_model
@@ -330,4 +408,4 @@ def track_burnout(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, ea
     speed, g_speed, alt, g_alt = burnout_gradients(x_b[None], earth)
     return TrackerEstimate(float(speed[0]), float(figure_sigma(p_b[None], g_speed)[0]), track.coast_updates, x_b, p_b,
                            float(alt[0]), float(figure_sigma(p_b[None], g_alt)[0]), track.left_out,
-                           track.boost_updates)
+                           track.boost_updates, thrust_fitted=thrust is not None)

@@ -6,13 +6,18 @@ coefficient is the interceptor's catalog figure or the kill-vehicle estimate, 1,
 *flown* with a value drawn from it (the catalog's triangular law, :mod:`openbmd.catalog.variants`) and the
 observer *estimates* with the law's moments:
 
-- **Burnout time.** The observer fits the coast from the latest burnout the range allows (its ``high``), so no
-  row it fits is still under thrust, and quotes the burnout figures at the law's mean burnout time. The true
-  burnout lies anywhere in the range: the speed and height at burnout move along the coast by ``d/dt`` (the
-  coast's deceleration, ~g sin γ, and its climb rate) times the burnout time's 1-σ. Thrust tail-off and the
-  thrust history near burnout are inside this figure: the estimate uses no thrust model at all. With telemetry
-  through burnout the burnout time is *observed* instead (the change point of the speed history,
-  :func:`~openbmd.verify.estimate.burnout_time_from_telemetry`), to milliseconds.
+- **Burnout time.** The observer fits the boost and the coast together (:mod:`openbmd.verify.thrust`): the burnout
+  time, under the law's mean and 1-σ as its prior, and the thrust's speed-gain rate are parameters beside the
+  burnout state, and every row from the boost's gravity turn on is predicted under thrust before the burnout and
+  in the coast after it. Rows under thrust tell the burnout time: Russia's radars see four of an SM-3 IIA's
+  boost from the Black Sea and fix it to about half a second (the speed to ±9 m/s at 95 %, from ±64 m/s had the
+  coast alone been fitted), released tracks to ~15 ms. With telemetry through burnout the burnout time is also
+  *observed* directly (the change point of the speed history,
+  :func:`~openbmd.verify.estimate.burnout_time_from_telemetry`), to milliseconds: that is then its prior. Without
+  the boost fit (``fit_arguments(boost=False)``) the coast is fitted from the latest burnout the range allows
+  (its ``high``) and the burnout figures quoted at the law's mean burnout time, moved along the coast by its rate
+  times the burnout time's 1-σ. The thrust law's shape (the speed form's gravity turn) is the project's flight
+  model; a real motor's tail-off is not in it.
 - **Drag.** The law's mean of 1/β and its 1-σ are the prior of the coast's 1/β, which the fit estimates beside
   the state (each iteration flies the coast at the current estimate): it adds what the data cannot tell of 1/β
   to the interval. For an SM-3 IIA watched by Russia's radars their own rows barely tell it (the prior's 33 %
@@ -67,6 +72,24 @@ class UnknownFigure:
     def sigma(self) -> float:
         a, c, b = self.low, self.nominal, self.high
         return math.sqrt(max(a * a + b * b + c * c - a * b - a * c - b * c, 0.0) / 18.0)
+
+    def within(self, lo: NDArray, hi: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """The law cut to the windows [``lo``, ``hi``] (R,) (SI): each one's mean, 1-σ, and the window within the
+        range (midpoint rule on :data:`_QUADRATURE` points; a window that misses the range leaves the law whole)."""
+        x = self.low + (np.arange(_QUADRATURE) + 0.5) / _QUADRATURE * (self.high - self.low)
+        peak = 2.0 / max(self.high - self.low, 1e-300)
+        pdf = np.where(x < self.nominal, peak * (x - self.low) / max(self.nominal - self.low, 1e-300),
+                       peak * (self.high - x) / max(self.high - self.nominal, 1e-300))
+        lo, hi = np.asarray(lo, float).reshape(-1), np.asarray(hi, float).reshape(-1)
+        w = pdf[None] * ((x[None] >= lo[:, None]) & (x[None] <= hi[:, None]))
+        mass = w.sum(axis=1)
+        w = np.where(mass[:, None] > 0, w, pdf[None])
+        w = w / w.sum(axis=1, keepdims=True)
+        mean = w @ x
+        sigma = np.sqrt(np.maximum(w @ x ** 2 - mean ** 2, 0.0))
+        inside = mass > 0
+        return (mean, sigma, np.where(inside, np.maximum(lo, self.low), self.low),
+                np.where(inside, np.minimum(hi, self.high), self.high))
 
     def inverse_moments(self) -> tuple[float, float]:
         """Mean and 1-σ of 1/value under the law (midpoint rule on its quantiles)."""
@@ -133,10 +156,15 @@ class ObserverUnknowns:
         """True when the observer knows both figures (nothing drawn, nothing carried)."""
         return self.burn_time.sigma == 0.0 and self.beta.sigma == 0.0
 
-    def fit_arguments(self) -> dict[str, float]:
-        """What :func:`~openbmd.verify.estimate.fit_burnout` takes of these figures: the burnout time the burnout
-        figures are quoted at (the law's mean), the latest it can be (rows after it are coast), its 1-σ, the β the
-        coast is flown with and the 1-σ of 1/β."""
+    def fit_arguments(self, boost: bool = True, window: tuple[NDArray, NDArray] | None = None) -> dict[str, Any]:
+        """What :func:`~openbmd.verify.estimate.fit_burnout` takes of these figures: the burnout time's prior mean
+        (where the figures are quoted without a boost fit), the latest it can be (rows after it are coast), its
+        1-σ, the β the coast is flown with and the 1-σ of 1/β; with ``boost``, the earliest it can be too (the
+        boost is then fitted, :mod:`openbmd.verify.thrust`: rows under thrust tell the burnout time), and with a
+        space-IR ``window`` (lo, hi) (R,) s (:func:`~openbmd.verify.observe.plume_window`) each run's prior, the
+        law cut to it."""
         return {"t_burnout_s": self.burn_time.mean, "coast_from_s": self.burn_time.high,
                 "burnout_time_sigma_s": self.burn_time.sigma, "beta_kg_m2": self.fit_beta_kg_m2,
-                "inverse_beta_sigma_m2_kg": self.inverse_beta_sigma}
+                "inverse_beta_sigma_m2_kg": self.inverse_beta_sigma,
+                "burnout_from_s": self.burn_time.low if boost else None,
+                "burnout_prior_s": self.burn_time.within(*window) if boost and window is not None else None}
