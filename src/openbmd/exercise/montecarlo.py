@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -253,18 +252,3 @@ def _party_metrics(raw: dict[str, NDArray], k: int) -> dict[str, Any]:
                                           for j, a in enumerate(AUTHORITIES)}}
 
 
-@dataclass(frozen=True)
-class ExerciseResult:
-    """Every mode's metrics for one scenario, side by side."""
-
-    scenario: str
-    trials: int
-    seed: int
-    modes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: dict[str, Any] = field(default_factory=dict)
-    per_trial: dict[str, dict[str, NDArray]] = field(default_factory=dict, repr=False, compare=False)
-    """Each mode's raw per-trial arrays (the engine's outcome of every trial), for tables; not in the JSON."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "trials": self.trials, "seed": self.seed, "modes": self.modes,
-                **({"notes": self.notes} if self.notes else {})}
