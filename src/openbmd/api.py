@@ -376,10 +376,16 @@ class EngagementResult(_Exportable):
                         "window_s": max(latest) - min(earliest) if earliest else math.nan})
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per opportunity: ``kind`` (window or shot), site, interceptor, times (s), intercept point."""
-        rows = [{"kind": kind, **dataclasses.asdict(o)} for kind, opps in (("window", self.window.windows),
-                                                                            ("shot", self.window.shots))
-                for o in opps]
+        """One row per opportunity of every engaged object: ``kind`` (window or shot), site, interceptor, times (s),
+        intercept point, and the object (``object`` index, ``object_kind``: warhead or decoy, ``object_label``,
+        ``verdict``: true for the most demanding warhead, whose window is the threat's)."""
+        e = self.engagement
+        objects = e.objects_json()
+        windows = e.windows if e.objects is not None else (self.window,)
+        rows = [{"kind": kind, **dataclasses.asdict(o), "object": ob["object"], "object_kind": ob["kind"],
+                 "object_label": ob["label"], "verdict": ob["object"] == e.most_demanding}
+                for ob, w in zip(objects, windows)
+                for kind, opps in (("window", w.windows), ("shot", w.shots)) for o in opps]
         return _dataframe(rows)
 
     to_frame = to_dataframe

@@ -89,6 +89,22 @@ def test_engage_table_lists_the_window_and_the_shots(catalog):
     assert len(slower.to_dataframe()) <= len(frame)  # a longer decision never adds opportunities
 
 
+def test_engage_table_holds_every_released_warhead(catalog):
+    """A MIRVed threat's table has every warhead's opportunities, each row naming its object; the verdict rows are
+    the threat's own window and shots."""
+    e = ob.engage("rs-24", "teykovo", "washington", sites="fort-greely", interceptors="gbi", sensors="sbirs",
+                  catalog=catalog, progress=False)
+    frame, doc = e.to_dataframe(), e.to_json()
+    assert set(frame.object) == {o["object"] for o in doc["objects"]} and len(doc["objects"]) > 1
+    assert set(frame.object_kind) == {"warhead"}
+    for o in doc["objects"]:
+        rows = frame[frame.object == o["object"]]
+        assert (rows.kind == "shot").sum() == o["shots"] and (rows.kind == "window").sum() == len(o["windows"])
+        assert set(rows.object_label) == {o["label"]}
+    verdict = frame[frame.verdict]
+    assert set(verdict.object) == {doc["most_demanding_object"]} and (verdict.kind == "shot").sum() == doc["shots"]
+
+
 def test_footprint_frame_adds_up_to_the_areas(catalog):
     fp = ob.footprint("generic-irbm", "tabriz", sites="deveselu", interceptors="sm3-iia", sensors="kurecik",
                       region=(40, 50, 15, 30), grid_deg=1.0, progress=False, catalog=catalog)
