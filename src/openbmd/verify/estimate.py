@@ -62,6 +62,15 @@ THRUST_RATE_PRIOR_SHARE = 1.0
 """1-σ of the thrust rate's prior as a share of its starting value: wide, the boost rows decide (it only keeps the
 fit determined where no row is under thrust)."""
 
+THRUST_GROWTH_PRIOR = (2.5, 3.5)
+"""Prior mean and 1-σ of the thrust rate's growth ``q`` (:mod:`openbmd.verify.thrust`) times the burnout time: for
+one motor burning the whole time that is its mass ratio less one. Estimate: 0 (a steady speed gain, the project's
+speed form) to about 6 (a solid stage of mass ratio 7: propellant fractions 0.8-0.9 with a kill vehicle on top,
+Sutton & Biblarz, Rocket Propulsion Elements, 9th ed., 2017, ch. 4 and 14); wide, the boost rows decide."""
+
+THRUST_GROWTH_STEP = 1e-3
+"""Finite-difference step of the thrust rate's growth, as a share of its prior 1-σ."""
+
 JOIN_TOLERANCE = 100.0
 """A run's biases, 1/β and boost join its fit once its state's steps are below this many times the final
 tolerance."""
@@ -102,7 +111,7 @@ class BurnoutFit:
     """The coast's ballistic coefficient (R,) kg/m² each run's fit found, where the observer does not know it (its
     1/β estimated under the prior); None where the coast is flown with the one β given."""
     thrust_rate_mps2: NDArray | None = None
-    """The boost's speed-gain rate (R,) m/s² each run's fit found, where the boost is fitted
+    """The boost's speed-gain rate at burnout (R,) m/s² each run's fit found, where the boost is fitted
     (:mod:`openbmd.verify.thrust`); None where it is not."""
     t_burnout_sigma_s: NDArray | None = None
     """The fitted burnout time's 1-σ (R,) s, where the boost is fitted."""
@@ -111,6 +120,9 @@ class BurnoutFit:
     boost_from_s: float | None = None
     """Rows from this time (s after launch) on were fitted, under thrust or in the coast, where the boost is
     fitted."""
+    thrust_growth_per_s: NDArray | None = None
+    """The thrust rate's growth ``q`` (R,) 1/s each run's fit found (:mod:`openbmd.verify.thrust`), where the boost is
+    fitted; None where it is not."""
 
     def ci95(self, what: str = "speed") -> tuple[NDArray, NDArray]:
         """(low, high) 95 % interval of ``"speed"`` (m/s) or ``"altitude"`` (m) per run."""
@@ -268,15 +280,20 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     fit_drag = bool(inverse_beta_sigma_m2_kg > 0 and beta_kg_m2)
     none = -9  # the index of a parameter not fitted
     i_u = 6 if fit_drag else none
-    i_t, i_k = (6 + fit_drag, 7 + fit_drag) if thrust else (none, none)
-    n_par = 6 + int(fit_drag) + 2 * int(thrust)
+    i_t, i_k, i_q = (6 + fit_drag, 7 + fit_drag, 8 + fit_drag) if thrust else (none, none, none)
+    n_par = 6 + int(fit_drag) + 3 * int(thrust)
     u0, sigma_u = (1.0 / beta_kg_m2, inverse_beta_sigma_m2_kg) if fit_drag else (0.0, 0.0)
     u = np.full(n_runs, u0)
-    # The thrust's speed-gain rate starts at the guess's speed over the burnout time (the steering loss aside).
-    k0 = np.linalg.norm(x[:, 3:], axis=1) / t_burnout_s if thrust else np.zeros(n_runs)
-    kk = k0.copy()
+    # The thrust rate's growth starts at its prior's mean, and the rate at burnout where that growth takes the guess's
+    # speed in the burnout time (the steering loss aside): the mean of k / (1 + q (t_b - t)) is k ln(1 + q t_b) / q t_b.
+    q0, sigma_q = (THRUST_GROWTH_PRIOR[0] / t_burnout_s, THRUST_GROWTH_PRIOR[1] / t_burnout_s) if thrust else (0., 1.)
+    growth = THRUST_GROWTH_PRIOR[0]
+    k0 = (np.linalg.norm(x[:, 3:], axis=1) / t_burnout_s * growth / math.log1p(growth) if thrust
+          else np.zeros(n_runs))
+    kk, qq = k0.copy(), np.full(n_runs, q0)
     steps = np.concatenate([STEP, [INVERSE_BETA_STEP * u0] if fit_drag else [],
-                            [BURNOUT_TIME_STEP_S, THRUST_RATE_STEP_MPS2] if thrust else []])
+                            [BURNOUT_TIME_STEP_S, THRUST_RATE_STEP_MPS2, THRUST_GROWTH_STEP * sigma_q] if thrust
+                            else []])
     n_fly = n_par + 1  # the state and one neighbour per parameter
     t_end = float(use.t_s.max()) if len(use) else t_burnout_s + 1.0
     info = np.zeros((n_runs, n_par, n_par))
@@ -311,7 +328,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                           for j in range(n_fly)], axis=1)  # (M, n_fly, 6): the state and its neighbours
         if thrust:  # rows before each flight's burnout: its boost, flown back under its thrust rate
             k_rows = kk[:, None] + (nudge == i_k) * THRUST_RATE_STEP_MPS2
-            tg, rg, vg = fly_boost_back(flat, t_rows, k_rows.reshape(-1), boost_start, earth)
+            q_rows = qq[:, None] + (nudge == i_q) * (THRUST_GROWTH_STEP * sigma_q)
+            tg, rg, vg = fly_boost_back(flat, t_rows, k_rows.reshape(-1), boost_start, earth, q_rows.reshape(-1))
             for j in range(n_fly):
                 f = use.trial * n_fly + j
                 before = use.t_s < t0[use.trial, j]
@@ -341,6 +359,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
             grad[:, i_t] += (t_seen - t_fit) / sigma_t ** 2
             info[:, i_k, i_k] += 1.0 / (THRUST_RATE_PRIOR_SHARE * k0) ** 2
             grad[:, i_k] += (k0 - kk) / (THRUST_RATE_PRIOR_SHARE * k0) ** 2
+            info[:, i_q, i_q] += 1.0 / sigma_q ** 2
+            grad[:, i_q] += (q0 - qq) / sigma_q ** 2
         a, d, g_b = _bias_blocks(use, jac, ww, res, col, prior, b, n_runs, k)
         reduced = _marginal(info, a, d, which)
         g_x = grad - np.einsum("rkp,rk->rp", a, np.where(which, g_b / d, 0.0))
@@ -365,8 +385,9 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
             u = np.maximum(u + dx[:, i_u], INVERSE_BETA_FLOOR * u0)
         if thrust:
             t_fit, kk = t_fit + dx[:, i_t], np.maximum(kk + dx[:, i_k], 1e-3 * k0)
+            qq = np.maximum(qq + dx[:, i_q], 0.0)  # the mass falls as the motor burns: the rate never shrinks
         tol_dx = np.concatenate([[1e-3] * 3, [1e-6] * 3, [1e-4 * sigma_u] if fit_drag else [],
-                                 [1e-6, 1e-6] if thrust else []])
+                                 [1e-6, 1e-6, 1e-6 * sigma_q] if thrust else []])
         converged = np.all(np.abs(dx) < tol_dx, axis=1) | ~ok
         if np.all(converged & (joined | ~ok)) or (np.all(converged) and not (estimated.any() or fit_drag or thrust)):
             break
@@ -381,7 +402,7 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     info, a = info[:, :6, :6], a[..., :6]  # the state's blocks: what each kind of bias costs, the rest known
     var_t = sigma_t[:, None] ** 2
     if thrust:  # the state is the burnout state at the fitted burnout time: the covariance carries it
-        keep = np.r_[0:6, [i_t, i_k]]
+        keep = np.r_[0:6, [i_t, i_k, i_q]]
         p_time = _covariance(full[:, keep][:, :, keep], ok)[:, :6, :6]  # 1/β known
         shift = np.zeros((n_runs, 6))
         p = p_drag
@@ -426,7 +447,8 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
                       1.0 / u if fit_drag else None,
                       kk if thrust else None, np.sqrt(p_all[:, i_t, i_t]) if thrust else None,
                       np.bincount(use.trial[use.t_s < t_fit[use.trial]], minlength=n_runs) if thrust
-                      else np.zeros(n_runs, np.int64), boost_start if thrust else None)
+                      else np.zeros(n_runs, np.int64), boost_start if thrust else None,
+                      qq if thrust else None)
 
 
 def _rates(v_s: NDArray) -> tuple[NDArray, NDArray]:
@@ -464,9 +486,10 @@ def _covariance(info: NDArray, ok: NDArray) -> NDArray:
     return p
 
 
-CHANGE_POINT_SAMPLES = 3
-"""Telemetry samples before the burnout kink that the two-phase regression fits a line through (the boost's speed
-gain is steady: the speed form holds its inertial rate)."""
+CHANGE_POINT_SAMPLES = 4
+"""Telemetry samples before the burnout kink that the two-phase regression fits a parabola through: a motor's speed
+gain grows as its mass falls (by ~10 % a second near an SM-3-class burnout, :mod:`openbmd.verify.thrust`), which a
+line through the last few samples, carried on to the kink, would read as a burnout a few tenths of a second late."""
 
 COAST_CURVE_SAMPLES = 10
 """Telemetry samples after the kink that it fits a parabola through: the coast's deceleration changes as gravity
@@ -475,16 +498,45 @@ read as an early burnout by about a millisecond. Ten samples of a parabola carry
 of a line."""
 
 
+def _polynomial(t: NDArray, v: NDArray, degree: int = 2):
+    """Least-squares polynomials through speeds ``v`` (R, K) at times ``t`` (R, K): a function of times (R,) giving
+    each one's speed, slope and noise variance there in units of one sample's (φᵀ (BᵀB)⁻¹ φ)."""
+    t_mid = t.mean(axis=1)
+    basis = (t - t_mid[:, None])[..., None] ** np.arange(degree + 1)  # (R, K, d + 1): 1, τ, τ², ...
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gram_inv = np.linalg.pinv(np.einsum("rki,rkj->rij", basis, basis))  # (R, 3, 3); NaN rows stay NaN
+        coef = np.einsum("rij,rkj,rk->ri", gram_inv, basis, v)
+
+    def at(when: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+        tau = when - t_mid
+        phi = tau[:, None] ** np.arange(degree + 1)
+        slope = sum(j * coef[:, j] * tau ** (j - 1) for j in range(1, degree + 1))
+        return np.einsum("ri,ri->r", coef, phi), slope, np.einsum("ri,rij,rj->r", phi, gram_inv, phi)
+
+    return at
+
+
+def _crossing(boost_fit, coast_fit, start: NDArray) -> NDArray:
+    """Where two fitted speed histories meet (R,) s, by Newton's method from ``start`` (nearly lines: a few steps
+    reach the crossing to far below 1 ns)."""
+    cross = start
+    for _ in range(6):
+        (vb, kb, _), (vc, kc, _) = boost_fit(cross), coast_fit(cross)
+        cross = cross - (vb - vc) / (kb - kc)
+    return cross
+
+
 def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: float,
                                 prior_sigma_s: float) -> tuple[NDArray, NDArray]:
     """Each run's burnout time (s after launch) and its 1-σ (R,) from its telemetry rows (``source`` telemetry):
     the change point of the speed history, where the thrust's steady speed gain gives way to the coast's loss.
 
     Two-phase regression: the last interval whose speed gain exceeds the midpoint of the boost's and the coast's
-    median rates is the last under thrust; a line through the :data:`CHANGE_POINT_SAMPLES` speeds up to its start
-    and a parabola through the :data:`COAST_CURVE_SAMPLES` from the sample after its end (the sample between may be
+    median rates is the last under thrust; a parabola through the :data:`CHANGE_POINT_SAMPLES` speeds up to its
+    start and one through the :data:`COAST_CURVE_SAMPLES` from the sample after its end (the sample between may be
     either) meet at the burnout time. Its 1-σ is the two fits' noise at the crossing (the telemetry's speed 1-σ)
-    over their difference of slope there. Runs without such telemetry keep the prior (``prior_mean_s``,
+    over their difference of slope there, and the boost's shape error: how far a line through its samples would
+    put the crossing from the parabola's. Runs without such telemetry keep the prior (``prior_mean_s``,
     ``prior_sigma_s``)."""
     from openbmd.verify.observe import TELEMETRY
 
@@ -510,25 +562,16 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
     ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + mc < grid.size)
     b_idx = np.clip(last[:, None] - np.arange(m)[::-1][None], 0, grid.size - 1)  # (R, m) boost samples
     c_idx = np.clip(last[:, None] + 2 + np.arange(mc)[None], 0, grid.size - 1)  # (R, mc) coast samples
-    tt, ss = grid[b_idx], np.take_along_axis(s, b_idx, axis=1)  # the boost's line: slope, mean, mean time
-    tb = tt.mean(axis=1)
-    xb = np.sum((tt - tb[:, None]) ** 2, axis=1)
-    kb, sb = np.sum((tt - tb[:, None]) * (ss - ss.mean(axis=1)[:, None]), axis=1) / xb, ss.mean(axis=1)
-    tt, ss = grid[c_idx], np.take_along_axis(s, c_idx, axis=1)  # the coast's parabola about its mean time
-    tc = tt.mean(axis=1)
-    basis = (tt - tc[:, None])[..., None] ** np.arange(3)  # (R, mc, 3): 1, τ, τ²
+    speeds = [(grid[i], np.take_along_axis(s, i, axis=1)) for i in (b_idx, c_idx)]
+    coast_fit = _polynomial(*speeds[1])
+    start = grid[np.minimum(last + 1, grid.size - 1)].astype(float)  # Newton from the kink's middle sample
     with np.errstate(invalid="ignore", divide="ignore"):
-        gram_inv = np.linalg.pinv(np.einsum("rki,rkj->rij", basis, basis))  # (R, 3, 3); NaN rows stay NaN
-        coef = np.einsum("rij,rkj,rk->ri", gram_inv, basis, ss)
-        cross = grid[np.minimum(last + 1, grid.size - 1)].astype(float)  # Newton from the kink's middle sample
-        for _ in range(4):  # the parabola is nearly a line: a few steps reach the crossing to far below 1 ns
-            tau = cross - tc
-            gap = sb + kb * (cross - tb) - (coef[:, 0] + coef[:, 1] * tau + coef[:, 2] * tau ** 2)
-            cross = cross - gap / (kb - coef[:, 1] - 2 * coef[:, 2] * tau)
-        tau = cross - tc
-        phi = tau[:, None] ** np.arange(3)  # the parabola's noise at the crossing: φᵀ (BᵀB)⁻¹ φ σ²
-        var = sigma_s ** 2 * (1.0 / m + (cross - tb) ** 2 / xb + np.einsum("ri,rij,rj->r", phi, gram_inv, phi))
-        dk = kb - coef[:, 1] - 2 * coef[:, 2] * tau
+        cross, line = (_crossing(_polynomial(*speeds[0], degree), coast_fit, start) for degree in (2, 1))
+        (_, kb, var_b), (_, kc, var_c) = _polynomial(*speeds[0])(cross), coast_fit(cross)
+        dk = kb - kc
+        # The boost's shape is not known: where a line and a parabola through its samples disagree on the crossing
+        # (a rocket's speed gain grows as its mass falls), the difference joins the 1-σ as the shape's error.
+        var = sigma_s ** 2 * (var_b + var_c) + (cross - line) ** 2 * dk ** 2
         ok &= np.isfinite(cross) & (dk > 0) & (cross >= grid[np.minimum(last, grid.size - 1)]) \
             & (cross <= grid[np.minimum(last + 2, grid.size - 1)])
     t_hat[ok], sig[ok] = cross[ok], np.sqrt(var[ok]) / dk[ok]

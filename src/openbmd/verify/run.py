@@ -258,7 +258,8 @@ def _thrust(fit: BurnoutFit, k: int) -> BoostThrust | None:
     """The boost fit ``k`` found, which its track flies (None: the fit did not fit the boost)."""
     if fit.thrust_rate_mps2 is None:
         return None
-    return BoostThrust(float(fit.t_burnout_s[k]), float(fit.thrust_rate_mps2[k]), fit.x_ecef[k], fit.boost_from_s)
+    return BoostThrust(float(fit.t_burnout_s[k]), float(fit.thrust_rate_mps2[k]), fit.x_ecef[k], fit.boost_from_s,
+                       float(fit.thrust_growth_per_s[k]))
 
 
 def _budget(fit: BurnoutFit, k: int, what: str) -> dict[str, float]:
@@ -427,7 +428,8 @@ def monte_carlo(test: FlightTest, posts: Sequence[SensorPost], policy: ReleasePo
     runs, flown = [test], None
     if unknowns is not None and not unknowns.known:
         burn, beta = unknowns.draw(trials, seed)
-        runs, flown = fly_runs(test.profile, earth, burn, beta, flown_speed_mps=test.flown_speed_mps)
+        runs, flown = fly_runs(test.profile, earth, burn, beta, flown_speed_mps=test.flown_speed_mps,
+                               isp_s=test.isp_s)
     known = unknowns or ObserverUnknowns.none(test.burnout_t_s, test.beta_kg_m2)
     truth = _truths(runs, trials)
     obs = observe(test, posts, policy, earth, rng, trials, biases, flown)

@@ -49,7 +49,7 @@ from stonesoup.updater.kalman import ExtendedKalmanUpdater
 from openbmd.earth import EarthModel
 from openbmd.tracking.models import (BallisticTransitionModel, RadarMeasurementModel, RadarRangeRateMeasurementModel,
                                      free_flight_phase)
-from openbmd.tracking.tracker import TrackerConfig, to_datetime
+from openbmd.tracking.tracker import TrackerConfig, to_datetime, to_seconds
 from openbmd.verify.estimate import BIAS_COMPONENTS, STEP, Z95, burnout_gradients, figure_sigma
 from openbmd.verify.flighttest import FlightTest
 from openbmd.verify.observe import RADAR, Observations
@@ -97,11 +97,13 @@ class BiasAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
 
 class ThrustAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
     """Boost of an augmented state ``[x (ECEF m, m/s; 6), b (n_bias)]``: x flown under the thrust law at speed-gain
-    rate ``k_mps2`` (:mod:`openbmd.verify.thrust`), the biases unchanged. No process noise: the law is the fit's,
-    with its burnout time and thrust rate; what they leave unknown the estimate adds from the fit
-    (:meth:`TrackerEstimate.with_unknowns`)."""
+    rate ``k_mps2`` at burnout, growing at ``q_per_s`` (:mod:`openbmd.verify.thrust`), the biases unchanged. No
+    process noise: the law is the fit's, with its burnout time and thrust rate; what they leave unknown the estimate
+    adds from the fit (:meth:`TrackerEstimate.with_unknowns`)."""
 
-    k_mps2: float = Property(doc="Speed-gain rate of the thrust (m/s²)")
+    k_mps2: float = Property(doc="Speed-gain rate of the thrust at burnout (m/s²)")
+    q_per_s: float = Property(default=0.0, doc="Growth of the rate as the mass falls (1/s)")
+    t_b_s: float = Property(default=0.0, doc="Burnout time (s after launch, the scenario's clock)")
     earth: Any = Property(doc="The EarthModel flown on")
     n_bias: int = Property(default=0, doc="Number of constant bias components after the six")
 
@@ -109,20 +111,22 @@ class ThrustAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
     def ndim_state(self) -> int:
         return 6 + self.n_bias
 
-    def _fly(self, x: NDArray, time_interval) -> NDArray:
-        """States (N, 6) flown ``time_interval`` on (the law is the same at any time: flown from t = 0)."""
-        return thrust_propagate(x, 0.0, time_interval.total_seconds(), self.k_mps2, self.earth)
+    def _fly(self, x: NDArray, t0_s: float, time_interval) -> NDArray:
+        """States (N, 6) at ``t0_s`` (s) flown ``time_interval`` on."""
+        return thrust_propagate(x, t0_s, t0_s + time_interval.total_seconds(), self.k_mps2, self.earth,
+                                q_per_s=self.q_per_s, t_b_s=self.t_b_s)
 
     def function(self, state, noise=False, time_interval=None, **kwargs) -> StateVector:
         """The state flown ``time_interval`` on under thrust (biases unchanged)."""
         sv = np.asarray(state.state_vector, float)[:, 0]
-        return StateVector(np.concatenate([self._fly(sv[None, :6], time_interval)[0], sv[6:]]))
+        flown = self._fly(sv[None, :6], to_seconds(state.timestamp), time_interval)[0]
+        return StateVector(np.concatenate([flown, sv[6:]]))
 
     def jacobian(self, state, time_interval=None, **kwargs) -> np.ndarray:
         """Transition matrix: finite differences of the thrust law on x (steps of the fit's), identity on the
         biases."""
         x = np.asarray(state.state_vector, float)[:6, 0]
-        flown = self._fly(np.vstack([x, x + np.diag(STEP)]), time_interval)
+        flown = self._fly(np.vstack([x, x + np.diag(STEP)]), to_seconds(state.timestamp), time_interval)
         f = np.eye(self.ndim_state)
         f[:6, :6] = ((flown[1:] - flown[:1]) / STEP[:, None]).T
         return f
@@ -134,13 +138,15 @@ class ThrustAugmentedTransitionModel(GaussianTransitionModel, TimeVariantModel):
 @dataclass(frozen=True)
 class BoostThrust:
     """The boost as the fit found it (:func:`~openbmd.verify.estimate.fit_burnout` with the boost fitted): its
-    burnout time ``t_b_s`` and thrust rate ``k_mps2``, the burnout state ``x_b_ecef`` (6,) the track starts from
-    (flown back to its first boost row), and ``from_s``, the first time (s after launch) the thrust law holds."""
+    burnout time ``t_b_s``, thrust rate at burnout ``k_mps2`` and its growth ``q_per_s``, the burnout state
+    ``x_b_ecef`` (6,) the track starts from (flown back to its first boost row), and ``from_s``, the first time (s
+    after launch) the thrust law holds."""
 
     t_b_s: float
     k_mps2: float
     x_b_ecef: NDArray
     from_s: float
+    q_per_s: float = 0.0
 
 
 class _Biased:
@@ -346,7 +352,8 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
         coasting = np.flatnonzero(obs.t_s > max(t_burnout_s, coast_from_s or t_burnout_s) + BURNOUT_GUARD_S)
     t0 = float(obs.t_s[boosting[0]]) if boosting.size else t_burnout_s
     if thrust is not None:
-        mean = (thrust_propagate(thrust.x_b_ecef[None], t_burnout_s, t0, thrust.k_mps2, earth)[0] if boosting.size
+        mean = (thrust_propagate(thrust.x_b_ecef[None], t_burnout_s, t0, thrust.k_mps2, earth,
+                                 q_per_s=thrust.q_per_s, t_b_s=t_burnout_s)[0] if boosting.size
                 else np.asarray(thrust.x_b_ecef, float))
     else:
         mean = boost.state_at(t0) if boosting.size else np.asarray(guess_ecef, float)
@@ -364,8 +371,8 @@ def burnout_filter(obs: Observations, guess_ecef: NDArray, t_burnout_s: float, e
     if not boosting.size:
         burning = None
     elif thrust is not None:
-        burning = ExtendedKalmanPredictor(ThrustAugmentedTransitionModel(k_mps2=thrust.k_mps2, earth=earth,
-                                                                         n_bias=bias_sigma.size))
+        burning = ExtendedKalmanPredictor(ThrustAugmentedTransitionModel(
+            k_mps2=thrust.k_mps2, q_per_s=thrust.q_per_s, t_b_s=t_burnout_s, earth=earth, n_bias=bias_sigma.size))
     else:
         burning = predictor(boost.q_m2_s3)
     for m in boosting:  # one run's rows in time order: a filter is sequential
