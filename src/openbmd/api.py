@@ -397,12 +397,20 @@ class EngagementResult(_Exportable):
         return engagement_scene(self.engagement, title=self.title, rcs_m2=self.threat_rcs_m2, missile=self.missile)
 
     def plot(self) -> Figure:
-        """The threat's track with sites, radars and intercept points; altitude with the window shaded."""
+        """The threat's track with sites, radars and intercept points; altitude with the window shaded; every
+        released object's track with its shots where the missile releases several (the verdict's bold)."""
         import numpy as np
 
-        from openbmd.report.engagement_plot import engagement_figure
+        from openbmd.earth import ecef_to_geodetic
+        from openbmd.report.engagement_plot import ObjectTrack, engagement_figure
 
         e, w = self.engagement, self.window
+        objects = []
+        if e.objects is not None and len(e.objects) > 1:
+            o_lat, o_lon, o_alt = ecef_to_geodetic(e.objects.r_ecef, e.shot.trajectory.earth)
+            labels = [e.object_label(i) for i in range(len(e.objects))]
+            objects = [ObjectTrack(labels[i], np.degrees(o_lat[i]), np.degrees(o_lon[i]), e.objects.t_s[i], o_alt[i],
+                                   len(e.windows[i].shots), i == e.most_demanding) for i in range(len(e.objects))]
         t, lat, lon, alt = e.shot.trajectory.samples_geodetic(0)
         lat, lon = np.degrees(lat), np.degrees(lon)
         starts = [o.intercept_time_s for o in w.windows if o.which == "earliest"]
@@ -412,7 +420,7 @@ class EngagementResult(_Exportable):
                                  impact=(float(lat[-1]), float(lon[-1])), sites=sites, sensors=radars,
                                  intercepts={f"{o.which} ({o.site})": (o.lat_deg, o.lon_deg) for o in w.windows},
                                  window_s=(min(starts), max(ends)) if starts else None,
-                                 shot_times_s=[o.intercept_time_s for o in w.shots])
+                                 shot_times_s=[o.intercept_time_s for o in w.shots], objects=objects)
 
     def __repr__(self) -> str:
         w = self.window

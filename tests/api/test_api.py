@@ -89,11 +89,17 @@ def test_engage_table_lists_the_window_and_the_shots(catalog):
     assert len(slower.to_dataframe()) <= len(frame)  # a longer decision never adds opportunities
 
 
-def test_engage_table_holds_every_released_warhead(catalog):
+@pytest.fixture(scope="module")
+def mirved(catalog):
+    """RS-24 (four warheads off its bus) from Teykovo at Washington, against Fort Greely's GBIs with SBIRS."""
+    return ob.engage("rs-24", "teykovo", "washington", sites="fort-greely", interceptors="gbi", sensors="sbirs",
+                     catalog=catalog, progress=False)
+
+
+def test_engage_table_holds_every_released_warhead(mirved):
     """A MIRVed threat's table has every warhead's opportunities, each row naming its object; the verdict rows are
     the threat's own window and shots."""
-    e = ob.engage("rs-24", "teykovo", "washington", sites="fort-greely", interceptors="gbi", sensors="sbirs",
-                  catalog=catalog, progress=False)
+    e = mirved
     frame, doc = e.to_dataframe(), e.to_json()
     assert set(frame.object) == {o["object"] for o in doc["objects"]} and len(doc["objects"]) > 1
     assert set(frame.object_kind) == {"warhead"}
@@ -103,6 +109,27 @@ def test_engage_table_holds_every_released_warhead(catalog):
         assert set(rows.object_label) == {o["label"]}
     verdict = frame[frame.verdict]
     assert set(verdict.object) == {doc["most_demanding_object"]} and (verdict.kind == "shot").sum() == doc["shots"]
+
+
+def test_engage_plot_draws_every_released_warhead(mirved, catalog):
+    """The picture draws each warhead's flight (map and altitude) with its shots in the legend, the verdict's marked
+    and bold; a single-warhead threat's picture has no such lines."""
+    doc = mirved.to_json()
+    fig = mirved.plot()
+    ax_map, ax_alt = fig.axes[0], fig.axes[1]
+    labels = [t.get_text() for t in ax_alt.get_legend().get_texts()]
+    for o in doc["objects"]:
+        entry = [t for t in labels if t.startswith(o["label"] + ":")]
+        assert len(entry) == 1 and f"{o['shots']} shot" in entry[0], (o["label"], labels)
+        assert entry[0].endswith("(verdict)") == (o["object"] == doc["most_demanding_object"])
+    lines = {ln.get_label(): ln for ln in ax_alt.get_lines() if ln.get_label().startswith("warhead")}
+    assert len(lines) == len(doc["objects"])
+    widths = {lab.endswith("(verdict)"): ln.get_linewidth() for lab, ln in lines.items()}
+    assert widths[True] > widths[False]
+    assert {t for t in (ln.get_label() for ln in ax_map.get_lines()) if t.startswith("warhead")} == set(lines)
+    single = ob.engage("generic-irbm", "tabriz", "bucharest", sites="deveselu", interceptors="sm3-iia",
+                       sensors="kurecik", catalog=catalog, progress=False).plot()
+    assert not [ln for ln in single.axes[1].get_lines() if ln.get_label().startswith("warhead")]
 
 
 def test_footprint_frame_adds_up_to_the_areas(catalog):

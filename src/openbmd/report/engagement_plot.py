@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from openbmd.report.figures import new_figure, save_figure
 from openbmd.report.labels import declutter
-from openbmd.report.maps import map_aspect, to_view_lon, world_axes
+from openbmd.report.maps import draw_track, map_aspect, to_view_lon, world_axes
 from openbmd.report.trajectory_plot import LatLon, trajectory_figure
 
 if TYPE_CHECKING:
@@ -24,6 +25,36 @@ if TYPE_CHECKING:
 _SITE_STYLE = dict(marker="s", color="#1f618d", markersize=7, linestyle="none", zorder=5)
 _SENSOR_STYLE = dict(marker="D", color="#7d3c98", markersize=6, linestyle="none", zorder=5)
 _ORIGIN_STYLE = dict(marker="*", color="#922b21", markersize=12, linestyle="none", zorder=5)
+
+
+@dataclass(frozen=True)
+class ObjectTrack:
+    """One released object's flight for the picture: its label (``warhead 2``, ``decoy with warhead 1``), samples
+    (degrees, s, m), its shoot-look-shoot shots, and whether its window is the threat's verdict."""
+
+    label: str
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    t_s: np.ndarray
+    alt_m: np.ndarray
+    shots: int
+    verdict: bool = False
+
+
+_OBJECT_COLOURS = ("#b03a2e", "#d68910", "#117a65", "#6c3483", "#2874a6", "#7b7d7d")
+
+
+def _draw_objects(ax_map, ax_alt, objects: Sequence[ObjectTrack]) -> None:
+    """Each released object's ground track and altitude, the verdict's bold, with its shots in the legend."""
+    for k, ob in enumerate(objects):
+        colour = _OBJECT_COLOURS[k % len(_OBJECT_COLOURS)]
+        width, style = (1.6, "-") if ob.verdict else (0.9, ":" if ob.label.startswith("decoy") else "--")
+        label = f"{ob.label}: {ob.shots} shot{'s' if ob.shots != 1 else ''}" + (" (verdict)" if ob.verdict else "")
+        ok = np.isfinite(ob.t_s)
+        draw_track(ax_map, ob.lat_deg[ok], ob.lon_deg[ok], color=colour, linewidth=width, linestyle=style,
+                   label=label, zorder=3)
+        ax_alt.plot(ob.t_s[ok] / 60.0, ob.alt_m[ok] / 1e3, color=colour, linewidth=width, linestyle=style,
+                    label=label)
 
 
 def _mark(ax, points: Mapping[str, LatLon], style: dict, label: str) -> None:
@@ -41,12 +72,17 @@ def save_engagement_png(path: str | os.PathLike[str], *args, **kwargs) -> Path:
 def engagement_figure(lat_deg, lon_deg, t_s, alt_m, *, title: str,
                       launch: LatLon, impact: LatLon, sites: Mapping[str, LatLon],
                       sensors: Mapping[str, LatLon], intercepts: Mapping[str, LatLon],
-                      window_s: tuple[float, float] | None, shot_times_s: Sequence[float] = ()) -> Figure:
+                      window_s: tuple[float, float] | None, shot_times_s: Sequence[float] = (),
+                      objects: Sequence[ObjectTrack] = ()) -> Figure:
     """The threat's track with sites (■), sensors (◆) and intercept points, and its altitude over time
-    with the engagement window shaded and each shoot-look-shoot shot marked."""
+    with the engagement window shaded and each shoot-look-shoot shot marked. Where the missile releases several
+    objects (a post-boost vehicle's warheads and decoys), ``objects`` draws each one's track with its shots, the
+    verdict's (the most demanding warhead's, whose window is shaded) bold."""
     fig = trajectory_figure(lat_deg, lon_deg, t_s, alt_m, title=title, launch=launch, impact=impact,
                             events=dict(intercepts), also_show=[*sites.values(), *sensors.values()])
     ax_map, ax_alt = fig.axes[0], fig.axes[1]
+    if len(objects) > 1:
+        _draw_objects(ax_map, ax_alt, objects)
     _mark(ax_map, sites, _SITE_STYLE, "interceptor site")
     _mark(ax_map, sensors, _SENSOR_STYLE, "radar")
     ax_map.legend(loc="best", fontsize=8, framealpha=0.85)
@@ -56,8 +92,8 @@ def engagement_figure(lat_deg, lon_deg, t_s, alt_m, *, title: str,
     for k, t in enumerate(shot_times_s):
         ax_alt.axvline(t / 60.0, color="#1f618d", linewidth=0.8, linestyle="--",
                        label="shoot-look-shoot shots" if k == 0 else None)
-    if window_s is not None or shot_times_s:
-        ax_alt.legend(loc="upper right", fontsize=8)
+    if window_s is not None or shot_times_s or len(objects) > 1:
+        ax_alt.legend(loc="upper right", fontsize=7 if len(objects) > 1 else 8)
     declutter(fig)
     return fig
 

@@ -13,12 +13,13 @@ thrust after burnout it needs no motion model beyond ballistic flight.
 
 Where the observer does not know the interceptor as built (:mod:`openbmd.verify.unknowns`), the fit estimates
 the coast's 1/β beside the state under its prior (each iteration flies the coast at the current 1/β, so the fit is
-re-linearised about it) and fits the boost too: the burnout time and the thrust's speed-gain rate are parameters,
+re-linearised about it) and fits the boost too: the burnout time, the thrust's acceleration at burnout and its
+growth as the mass falls are parameters,
 the rows from the gravity turn on are predicted under the thrust law before the burnout
 (:mod:`openbmd.verify.thrust`, flown back from the burnout state) and in the coast after it, and the state is the
 burnout state at the fitted burnout time. (Without the boost fit it takes only rows after the latest burnout the
 burn time's range allows and adds the burnout time's 1-σ times the coast's rate of change.) The ``budget`` splits
-the 1-σ into noise, sensor biases, burnout time (with the thrust rate) and drag.
+the 1-σ into noise, sensor biases, burnout time (with the thrust's rate and growth) and drag.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ BURNOUT_TIME_MAX_STEP_S = 1.0
 """Largest Gauss-Newton step of the burnout time (s): the rows' model turns from thrust to coast there."""
 
 THRUST_RATE_STEP_MPS2 = 0.01
-"""Finite-difference step of the thrust's speed-gain rate (m/s²)."""
+"""Finite-difference step of the thrust's acceleration at burnout (m/s²)."""
 
 THRUST_RATE_PRIOR_SHARE = 1.0
 """1-σ of the thrust rate's prior as a share of its starting value: wide, the boost rows decide (it only keeps the
@@ -111,7 +112,7 @@ class BurnoutFit:
     """The coast's ballistic coefficient (R,) kg/m² each run's fit found, where the observer does not know it (its
     1/β estimated under the prior); None where the coast is flown with the one β given."""
     thrust_rate_mps2: NDArray | None = None
-    """The boost's speed-gain rate at burnout (R,) m/s² each run's fit found, where the boost is fitted
+    """The boost's thrust acceleration at burnout (R,) m/s² each run's fit found, where the boost is fitted
     (:mod:`openbmd.verify.thrust`); None where it is not."""
     t_burnout_sigma_s: NDArray | None = None
     """The fitted burnout time's 1-σ (R,) s, where the boost is fitted."""
@@ -239,13 +240,14 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
     prior's.
 
     Given ``burnout_from_s`` (the earliest the burnout can be) with an unknown burnout time, the boost is fitted
-    too (:mod:`openbmd.verify.thrust`): the burnout time and the thrust's speed-gain rate join the parameters
-    (the first under its prior, or telemetry's; the second under a wide one, :data:`THRUST_RATE_PRIOR_SHARE`),
+    too (:mod:`openbmd.verify.thrust`): the burnout time, the thrust's acceleration at burnout and its growth join
+    the parameters (the first under its prior, or telemetry's; the others under wide ones,
+    :data:`THRUST_RATE_PRIOR_SHARE`, :data:`THRUST_GROWTH_PRIOR`),
     the state is the burnout state at the fitted burnout time, and every row from ``boost_from_s`` (default
     :data:`~openbmd.verify.thrust.BOOST_MODEL_FROM` of ``burnout_from_s``) on is predicted under thrust before it
-    and in the coast after it. The budget's ``burnout_time`` is then what the burnout time and the thrust rate
-    leave unknown. ``burnout_prior_s`` (mean, 1-σ, earliest, latest; each (R,) s) gives each run its own prior of
-    the burnout time, e.g. the law cut to the window a space-IR sensor's loss of the plume leaves
+    and in the coast after it. The budget's ``burnout_time`` is then what the burnout time and the thrust's rate
+    and growth leave unknown. ``burnout_prior_s`` (mean, 1-σ, earliest, latest; each (R,) s) gives each run its
+    own prior of the burnout time, e.g. the law cut to the window a space-IR sensor's loss of the plume leaves
     (:func:`~openbmd.verify.observe.plume_window`): rows after its latest are surely coast."""
     if len(obs) and (obs.trial.min() < 0 or obs.trial.max() >= n_runs):
         raise ValueError(f"observation rows tag runs {obs.trial.min()}..{obs.trial.max()}, not 0..{n_runs - 1}")

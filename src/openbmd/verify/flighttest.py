@@ -55,7 +55,8 @@ class FlightTestProfile:
 class FlightTest:
     """The test as flown: its profile, the burnout speed it was really flown to (m/s, Earth-relative), the flight
     (one-row batch with samples, and as :class:`FlownThreats`), its true burnout figures (Earth-relative speed m/s,
-    height m, time s after launch), and the speed-form gain (m/s) that reaches that speed."""
+    height m, time s after launch), and the speed gain (m/s) that reaches that speed: the speed form's, or where
+    flown as a rocket of effective Isp ``isp_s`` (s) the rocket equation's ideal speed."""
 
     profile: FlightTestProfile
     flown_speed_mps: float

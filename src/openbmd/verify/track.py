@@ -6,11 +6,11 @@ augmented with each radar's constant biases (elevation, azimuth, range; held con
 :class:`BiasAugmentedTransitionModel`, prior 1-σ the observation model's
 :class:`~openbmd.verify.observe.SensorBiases`); radar rows update through :class:`BiasedRadarMeasurementModel`
 (the project's radar model plus the biases), released tracks and telemetry through a linear Gaussian model of
-the state. Where the burnout time is unknown the batch fit finds the boost's thrust law (burnout time and
-speed-gain rate, :mod:`openbmd.verify.thrust`), and the track (:class:`BoostThrust`) starts at the first row under
-that law, at the fit's burnout state flown back with a wide prior, flies the boost rows under it
+the state. Where the burnout time is unknown the batch fit finds the boost's thrust law (burnout time, thrust
+acceleration and its growth, :mod:`openbmd.verify.thrust`), and the track (:class:`BoostThrust`) starts at the
+first row under that law, at the fit's burnout state flown back with a wide prior, flies the boost rows under it
 (:class:`ThrustAugmentedTransitionModel`, no process noise) up to the fit's burnout and coasts from there; what the
-fit leaves unknown of the burnout time, thrust rate and drag is added to the track's covariance
+fit leaves unknown of the burnout time, thrust and drag is added to the track's covariance
 (:meth:`TrackerEstimate.with_unknowns`). Given the declared boost of a known burn time (:class:`BoostPrior`) the
 track starts at the first row before burnout, at the declared state with a wide prior, and flies the boost with the
 thrust as white acceleration noise (the project tracker's boost figure); from the declared burnout on the
@@ -226,7 +226,8 @@ class TrackerEstimate:
     @property
     def method(self) -> str:
         """How the estimate was made, in words (the JSON's ``method``)."""
-        boost = ("through boost (thrust law: the fit's burnout time and thrust rate) and coast" if self.thrust_fitted
+        boost = ("through boost (thrust law: the fit's burnout time, thrust rate and its growth) and coast"
+                 if self.thrust_fitted
                  else "through boost (thrust as noise) and coast")
         return METHOD.format(rows=boost if self.boost_updates else "of the coast")
 

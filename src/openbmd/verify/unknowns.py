@@ -7,17 +7,18 @@ coefficient is the interceptor's catalog figure or the kill-vehicle estimate, 1,
 observer *estimates* with the law's moments:
 
 - **Burnout time.** The observer fits the boost and the coast together (:mod:`openbmd.verify.thrust`): the burnout
-  time, under the law's mean and 1-σ as its prior, and the thrust's speed-gain rate are parameters beside the
+  time, under the law's mean and 1-σ as its prior, and the thrust's acceleration and growth are parameters beside the
   burnout state, and every row from the boost's gravity turn on is predicted under thrust before the burnout and
   in the coast after it. Rows under thrust tell the burnout time: Russia's radars see four of an SM-3 IIA's
-  boost from the Black Sea and fix it to about half a second (the speed to ±9 m/s at 95 %, from ±64 m/s had the
-  coast alone been fitted), released tracks to ~15 ms. With telemetry through burnout the burnout time is also
+  boost from the Black Sea and tell the speed to ±17 m/s at 95 % (±64 m/s had the coast alone been fitted; four
+  rows cannot tell the thrust's growth as well), released tracks to ±0.6 m/s. With telemetry through burnout the
+  burnout time is also
   *observed* directly (the change point of the speed history,
   :func:`~openbmd.verify.estimate.burnout_time_from_telemetry`), to milliseconds: that is then its prior. Without
   the boost fit (``fit_arguments(boost=False)``) the coast is fitted from the latest burnout the range allows
   (its ``high``) and the burnout figures quoted at the law's mean burnout time, moved along the coast by its rate
-  times the burnout time's 1-σ. The thrust law's shape (the speed form's gravity turn) is the project's flight
-  model; a real motor's tail-off is not in it.
+  times the burnout time's 1-σ. The thrust law is a constant-thrust rocket's in a gravity turn; a real motor's
+  tail-off, a staging inside the fitted window and thrust that varies with altitude are not in it.
 - **Drag.** The law's mean of 1/β and its 1-σ are the prior of the coast's 1/β, which the fit estimates beside
   the state (each iteration flies the coast at the current estimate): it adds what the data cannot tell of 1/β
   to the interval. For an SM-3 IIA watched by Russia's radars their own rows barely tell it (the prior's 33 %
