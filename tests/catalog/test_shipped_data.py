@@ -181,3 +181,13 @@ def test_every_shipped_missile_is_in_the_mass_form_with_physical_isp_and_a_bound
         assert c is not None and c.figure == "propellant-fraction", m.name
         assert c.low <= c.factor <= c.high and abs(c.factor - 1.0) < 0.06, (m.name, c.factor)
         assert all(s.dry_mass_kg > 0.04 * s.gross_mass_kg for s in m.stages), m.name
+
+
+def test_every_missiles_propellant_range_is_its_calibrations_bounds_and_names_its_factor(cat: Catalog) -> None:
+    # The stored propellant is the estimate times the factor, so the range the calibration allows on the estimate
+    # (low-high) is low/factor-high/factor of the stored value; the reason quotes the factor. A re-calibration
+    # (tools/calibrate_missiles.py) that leaves the figure behind fails here.
+    for m in cat.entries("missiles"):
+        c, fig = m.calibration, m.figures["stages.*.propellant_mass_kg"]
+        assert fig.factors == pytest.approx((c.low / c.factor, c.high / c.factor), abs=6e-4), (m.name, fig.factors)
+        assert f"factor {c.factor:g})" in fig.reason, (m.name, c.factor, fig.reason)

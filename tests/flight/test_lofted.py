@@ -11,7 +11,8 @@ from openbmd.catalog import load_catalog
 from openbmd.earth import wgs84
 from openbmd.errors import InputError
 from openbmd.flight import fly_launches, maximum_range_m
-from openbmd.flight.lofted import LoftedTest, family_vehicle, reconstruct, same_speed_range_m
+from openbmd.flight.lofted import LoftedTest, family_vehicle, lofted_apogee_m, reconstruct, same_speed_range_m
+from openbmd.flight.vehicle import CALIBRATION_SITE, vehicle_from_missile
 
 CAT = load_catalog()
 STILL = dataclasses.replace(wgs84(), name="wgs84-still", omega_rad_s=0.0)
@@ -64,6 +65,9 @@ def test_the_hwasong_12_test_reproduces_wrights_standard_range_within_the_method
     assert published.low <= r.spread_m[0] and r.spread_m[1] <= published.high  # inside the catalog's stated range
     burn = {m[2]: m[6] for m in r.members}
     assert burn[100.0] < burn[140.0], burn  # the longer the burn, the more the lofted climb lost to gravity
+    # the catalog entry, calibrated to this test (140 s burn), flies a standard range inside the spread too
+    catalogued = maximum_range_m(vehicle_from_missile(CAT.missile("hwasong-12")), 0.0, 0.0, np.pi / 2, STILL)
+    assert r.spread_m[0] <= catalogued <= r.spread_m[1], (catalogued, r.spread_m)
 
 
 def test_the_same_speed_estimate_is_the_closed_form_minimum_energy_range():
@@ -90,6 +94,12 @@ def test_the_hwasong_15_test_gives_more_than_wrights_13000_km_and_some_vehicles_
     assert r.spread_m[0] > wright and np.all(ranges > wright)
     assert r.orbital and r.to_json()["orbital"] is True
     assert np.any(np.isfinite(ranges)) and np.any(np.isinf(ranges))  # near-orbital is not orbital
+    # the catalog entry, calibrated to this test with burns longer than any of the family's (150 + 230 s), is on
+    # the orbital side: on the still Earth its standard shot nears the antipode (19,800 of the 20,038 km there)
+    m = CAT.missile("hwasong-15")
+    assert sum(s.burn_time_s for s in m.stages) > max(b[2] for b in r.members)
+    catalogued = maximum_range_m(vehicle_from_missile(m), 0.0, 0.0, np.pi / 2, STILL)
+    assert catalogued > 0.97 * np.pi * wgs84().a_m and catalogued > max(ranges[np.isfinite(ranges)])
 
 
 def test_an_impossible_test_is_refused():
@@ -101,9 +111,6 @@ def test_the_catalog_hwasong_14_can_fly_its_own_test_and_keeps_wrights_estimate_
     # Calibrated to the 28 July 2017 test: its most lofted full-burn shot to 998 km reaches the test's apogee
     # (calibrated to Wright's 10,400 km instead it reached only 3,576 km there). Its range is then what the model
     # flies, inside the reconstruction's spread for that test; Wright's figure stays with the test.
-    from openbmd.flight.lofted import lofted_apogee_m
-    from openbmd.flight.vehicle import CALIBRATION_SITE, vehicle_from_missile
-
     m = CAT.missile("hwasong-14")
     t = m.flight_tests[0]
     assert m.calibration.target == "flight-test" and t.standard_range_m == 10400e3
@@ -114,3 +121,30 @@ def test_the_catalog_hwasong_14_can_fly_its_own_test_and_keeps_wrights_estimate_
     # a vehicle short of the test's energy cannot reach its apogee at its range
     weak = m.model_copy(update={"payload_mass_kg": 700.0})
     assert lofted_apogee_m(vehicle_from_missile(weak), t.range_m) < 0.97 * t.apogee_m
+
+
+FLOWN = [m.name for m in CAT.entries("missiles") if m.flight_tests]
+
+
+def test_the_catalog_missiles_with_flight_tests_are_the_three_hwasongs():
+    assert FLOWN == ["hwasong-12", "hwasong-14", "hwasong-15"]  # the parametrised test below covers each
+
+
+@pytest.mark.parametrize("name", FLOWN)
+def test_every_catalog_missile_with_a_flight_test_can_fly_its_first_test(name):
+    # Issue 14: each is calibrated to its first test (Calibration.target flight-test, tools/calibrate_missiles.py):
+    # its most lofted full-burn shot to the test's ground range reaches the test's apogee (within 1 %), and its
+    # max_range_m is the range the calibrated model then flies. Calibrated to the sources' standard ranges
+    # instead (kept with each test) the apogees fell short: Hwasong-12 2,009 of 2,112 km, Hwasong-14 3,576 of
+    # 3,725 km, Hwasong-15 3,828 of 4,475 km. None is deliberately left calibrated to a published range; one that
+    # is would be named here with its reason.
+    m = CAT.missile(name)
+    t = m.flight_tests[0]
+    assert m.calibration.target == "flight-test", f"{name} is not calibrated to its own test"
+    assert t.standard_range_m is not None  # the source's own standard-range estimate stays with the test
+    v = vehicle_from_missile(m)
+    assert lofted_apogee_m(v, t.range_m) == pytest.approx(t.apogee_m, rel=0.01)
+    assert maximum_range_m(v, *CALIBRATION_SITE, wgs84()) == pytest.approx(m.max_range_m, rel=5e-3)
+    # the 1 % tells: the heaviest payload the entry allows leaves the vehicle short of its test
+    heavy = m.model_copy(update={"payload_mass_kg": m.figure("payload_mass_kg").high})
+    assert lofted_apogee_m(vehicle_from_missile(heavy), t.range_m) < 0.97 * t.apogee_m

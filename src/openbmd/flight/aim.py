@@ -126,8 +126,8 @@ def _best_kicks(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings_rad: 
     Near orbital speed the farthest shots land near the antipode, where their bearings swing through
     every direction as the kick changes and the turns cannot settle: where the farthest shot still lands
     more than 0.2 deg off the bearing, the reach is searched instead as the farthest point where shots
-    cross the bearing (:func:`_farthest_on_bearing`); Hwasong-15 due south of Tabriz lands 0.41 deg off
-    at 14,817 km while the farthest on the bearing is 14,591 km.
+    cross the bearing (:func:`_farthest_on_bearing`); Hwasong-15 as catalogued before issue 14 calibrated it to its
+    own test, due south of Tabriz, lands 0.41 deg off at 14,817 km while the farthest on the bearing is 14,591 km.
     """
     bearing = np.atleast_1d(np.asarray(bearings_rad, float))
     az = bearing.copy()
@@ -250,10 +250,10 @@ def _interval_reach_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings
     and neighbouring impacts lie within 3 deg: a loop that proves nothing is dropped, so the figure is a lower
     bound, to the survey's resolution (``n_kick`` kicks within 0.9-1.15 times the farthest shots'; ``n_azimuth``
     launch azimuths). Dropping a whole loop where its full burn passes the far side on some azimuth is
-    conservative on other bearings (Hwasong-15 north-east of Tabriz: 16,780 km, though 18,370 km aims); cutting
-    those shots off early instead (bisection) proves more (Hwasong-14 due east: 18,948 km), but with shots the
-    aiming does not find. The bearing is sampled every 10 km from 70 % of ``farthest_m``, then every 0.5 km below
-    the first point not shown hit."""
+    conservative on other bearings (Hwasong-15 north-east of Tabriz, as catalogued before its calibration to its
+    own test: 16,780 km, though 18,370 km aims); cutting those shots off early instead (bisection) proves more
+    (Hwasong-14 due east: 18,948 km), but with shots the aiming does not find. The bearing is sampled every 10 km
+    from 70 % of ``farthest_m``, then every 0.5 km below the first point not shown hit."""
     from openbmd.earth import geodesic_direct
 
     kicks = np.clip(np.linspace(0.9 * np.min(kick_rad), 1.15 * np.max(kick_rad), n_kick), _KICK_MIN, _KICK_MAX)
