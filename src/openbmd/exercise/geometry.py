@@ -44,7 +44,8 @@ SAMPLE_DT_S = 2.0
 SEARCH_RANGE_FACTOR = 0.7
 """Range of an uncued fire-control radar's autonomous search, as a fraction of its cued (track) range.
 Estimate, range 0.5-0.9: a search fence spends far less energy per beam than a cued acquisition
-(radar equation, R ∝ (energy on target)^¼)."""
+(radar equation, R ∝ (energy on target)^¼). Early-warning and surveillance radars are search radars: their
+catalog range is their search range, and they search at it."""
 
 CAUSES = ("no track", "no fire-control-quality track", "out of window", "sector rule", "not defended", "inventory",
           "channels", "decoy chosen", "pk miss", "veto", "unassigned", "approval late")
@@ -207,8 +208,8 @@ def sensor_geometry(posts: list[SensorPost], owner: list[int], n_parties: int, t
     search = visibility(t, threats.r_ecef, threats.burnout_t_s, posts, earth,
                         rcs_m2 * SEARCH_RANGE_FACTOR ** 4) if s else cued
     role = np.array([SENSOR_ROLES.index(p.sensor.sensor_role) for p in posts], dtype=np.int64)
-    early = role == 0
-    search[..., early] = cued[..., early]  # early-warning sensors search; nothing cues them
+    searching = role != SENSOR_ROLES.index("fire-control")
+    search[..., searching] = cued[..., searching]  # early-warning and surveillance radars search at their range
 
     def first(vis: NDArray) -> NDArray:
         any_ = vis.any(axis=1)
