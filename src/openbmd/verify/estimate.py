@@ -72,6 +72,9 @@ Sutton & Biblarz, Rocket Propulsion Elements, 9th ed., 2017, ch. 4 and 14); wide
 THRUST_GROWTH_STEP = 1e-3
 """Finite-difference step of the thrust rate's growth, as a share of its prior 1-σ."""
 
+STATE_MAX_STEP = (20e3, 200.0)
+"""Largest Gauss-Newton step of the burnout state's position (m) and velocity (m/s)."""
+
 JOIN_TOLERANCE = 100.0
 """A run's biases, 1/β and boost join its fit once its state's steps are below this many times the final
 tolerance."""
@@ -376,6 +379,10 @@ def fit_burnout(obs: Observations, x0_ecef: NDArray, t_burnout_s: float, earth: 
         dx = np.zeros((n_runs, n_par))
         if ok.any():
             dx[ok] = np.einsum("rpq,rq->rp", _covariance(reduced[ok], np.ones(int(ok.sum()), bool)), g_x[ok])
+        # a step of the state is held to STATE_MAX_STEP (a far guess's coast flies through air the truth's does not)
+        big = np.maximum(np.linalg.norm(dx[:, :3], axis=1) / STATE_MAX_STEP[0],
+                         np.linalg.norm(dx[:, 3:6], axis=1) / STATE_MAX_STEP[1])
+        dx /= np.maximum(big, 1.0)[:, None]
         if thrust:  # a step in the burnout time is held to a second (the kink is not linear), inside its range
             scale = np.minimum(1.0, BURNOUT_TIME_MAX_STEP_S / np.maximum(np.abs(dx[:, i_t]), 1e-300))
             dx *= scale[:, None]
