@@ -104,8 +104,8 @@ def maximum_range_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, azimuth_ra
     Where that nears the point opposite the launch point (beyond :data:`_NEAR_ANTIPODE` of the way there:
     near-orbital missiles, mostly eastward) the distances reachable on a bearing are no longer an interval
     [0, farthest], and the maximum range is where the interval ends (:func:`_interval_reach_m`; Hwasong-14 due
-    east of Tabriz: 18,726 km, though single points out to 19,151 km are hit). Raises :class:`InputError` when
-    the missile falls back during boost at every pitch-over.
+    east of Tabriz, as catalogued when calibrated to Wright's 10,400 km: 18,726 km, though single points out to
+    19,151 km are hit). Raises :class:`InputError` when the missile falls back during boost at every pitch-over.
     """
     return float(maximum_ranges_m(vehicle, lat_rad, lon_rad, np.array([azimuth_rad]), earth, tol)[0])
 
@@ -240,8 +240,9 @@ def _interval_reach_m(vehicle: Vehicle, lat_rad: float, lon_rad: float, bearings
     shot that does not pass over the far side of the Earth; at most ``farthest_m``.
 
     Near the point opposite the launch point the reachable distances on a bearing are not an interval [0, farthest]:
-    Hwasong-14 due east of Tabriz hits points at 18,700 km and at 19,150 km, but those between are not shown hit
-    by any shot that stays on the near side (nor did least squares from 44 starts hit them). Shown by degree, not
+    Hwasong-14 due east of Tabriz (as calibrated to Wright's 10,400 km) hits points at 18,700 km and at 19,150 km,
+    but those between are not shown hit by any shot that stays on the near side (nor did least squares from 44
+    starts hit them). Shown by degree, not
     by aiming: at a fixed kick, the impacts of shots over every launch azimuth at one cut-off form a closed loop;
     as the cut-off runs from just after the pitch-over (impacts around the launch point) to full burn the loop
     sweeps the ground, so a point is hit at that kick wherever the winding number of the full-burn loop about it

@@ -9,9 +9,9 @@ launch point is no more than the contour's, interpolated at its bearing.
 
 Near the point opposite the launch point (a near-orbital missile, mostly eastward) the farthest impact is no longer
 the reach: the contour takes there the maximum range of :func:`openbmd.flight.maximum_range_m`, where the interval
-of the bearing that every point of is reachable ends (Hwasong-14 due east of Tabriz: 18,771 km, though single
-points out to 19,151 km are hit). Such a missile is marked ``orbital``, as is one some shot of which never comes
-down.
+of the bearing that every point of is reachable ends (Hwasong-14 due east of Tabriz, as catalogued when calibrated
+to Wright's 10,400 km: 18,771 km, though single points out to 19,151 km are hit). Such a missile is marked
+``orbital``, as is one some shot of which never comes down.
 """
 
 from __future__ import annotations
