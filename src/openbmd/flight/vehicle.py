@@ -58,8 +58,10 @@ def vertical_rise_s(stages: np.ndarray, payload_mass_kg: float) -> float:
     return min(max(VERTICAL_MIN_S, t_kick), 0.5 * burn)
 
 
-def _mass_form_vehicle(burn_s, isp_s, propellant_kg, dry_kg, payload_kg: float, beta: float,
-                       area_m2: float) -> Vehicle:
+def mass_form_vehicle(burn_s, isp_s, propellant_kg, dry_kg, payload_kg: float, beta: float,
+                      area_m2: float) -> Vehicle:
+    """A mass-form vehicle from per-stage burn times (s), effective Isp (s), propellant and dry masses (kg): thrust
+    = mdot Isp g0 at constant mass flow, the vertical rise of :func:`vertical_rise_s`, boost drag on ``area_m2``."""
     burn, isp, prop, dry = (np.asarray(x, float) for x in (burn_s, isp_s, propellant_kg, dry_kg))
     mdot = prop / burn
     rows = np.stack([burn, mdot * isp * G0, mdot, dry, np.zeros_like(burn)], axis=1)
@@ -81,7 +83,7 @@ def vehicle_from_missile(missile: Missile) -> Vehicle:
     """
     if missile.uses_mass_form:
         s = missile.stages
-        return _mass_form_vehicle([x.burn_time_s for x in s], [x.isp_s for x in s], [x.propellant_mass_kg for x in s],
+        return mass_form_vehicle([x.burn_time_s for x in s], [x.isp_s for x in s], [x.propellant_mass_kg for x in s],
                                   [x.dry_mass_kg for x in s], missile.payload_mass_kg, missile.rv_ballistic_coefficient_kg_m2,
                                   reference_area_m2(missile))
     return _equivalent_vehicle(missile.model_dump_json())
@@ -126,7 +128,7 @@ def _equivalent_vehicle(missile_json: str) -> Vehicle:
 
     def build(scale: float) -> Vehicle:
         isp, prop, dry = equivalent_stages(missile, scale)
-        return _mass_form_vehicle(burn, isp, prop, dry, missile.payload_mass_kg or 1000.0,
+        return mass_form_vehicle(burn, isp, prop, dry, missile.payload_mass_kg or 1000.0,
                                   missile.rv_ballistic_coefficient_kg_m2, area)
 
     def miss(scale: float) -> float:

@@ -513,7 +513,7 @@ def _polynomial(t: NDArray, v: NDArray, degree: int = 2):
     t_mid = t.mean(axis=1)
     basis = (t - t_mid[:, None])[..., None] ** np.arange(degree + 1)  # (R, K, d + 1): 1, τ, τ², ...
     with np.errstate(invalid="ignore", divide="ignore"):
-        gram_inv = np.linalg.pinv(np.einsum("rki,rkj->rij", basis, basis))  # (R, 3, 3); NaN rows stay NaN
+        gram_inv = np.linalg.pinv(np.einsum("rki,rkj->rij", basis, basis))  # (R, d + 1, d + 1); NaN stays NaN
         coef = np.einsum("rij,rkj,rk->ri", gram_inv, basis, v)
 
     def at(when: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -538,7 +538,7 @@ def _crossing(boost_fit, coast_fit, start: NDArray) -> NDArray:
 def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: float,
                                 prior_sigma_s: float) -> tuple[NDArray, NDArray]:
     """Each run's burnout time (s after launch) and its 1-σ (R,) from its telemetry rows (``source`` telemetry):
-    the change point of the speed history, where the thrust's steady speed gain gives way to the coast's loss.
+    the change point of the speed history, where the thrust's speed gain gives way to the coast's loss.
 
     Two-phase regression: the last interval whose speed gain exceeds the midpoint of the boost's and the coast's
     median rates is the last under thrust; a parabola through the :data:`CHANGE_POINT_SAMPLES` speeds up to its
@@ -571,12 +571,13 @@ def burnout_time_from_telemetry(obs: Observations, n_runs: int, prior_mean_s: fl
     ok = above.any(axis=1) & np.isfinite(boost) & np.isfinite(coast) & (last >= m - 1) & (last + 1 + mc < grid.size)
     b_idx = np.clip(last[:, None] - np.arange(m)[::-1][None], 0, grid.size - 1)  # (R, m) boost samples
     c_idx = np.clip(last[:, None] + 2 + np.arange(mc)[None], 0, grid.size - 1)  # (R, mc) coast samples
-    speeds = [(grid[i], np.take_along_axis(s, i, axis=1)) for i in (b_idx, c_idx)]
-    coast_fit = _polynomial(*speeds[1])
+    boost_t, boost_v = grid[b_idx], np.take_along_axis(s, b_idx, axis=1)
+    boost_fit, coast_fit = _polynomial(boost_t, boost_v), _polynomial(grid[c_idx], np.take_along_axis(s, c_idx, axis=1))
     start = grid[np.minimum(last + 1, grid.size - 1)].astype(float)  # Newton from the kink's middle sample
     with np.errstate(invalid="ignore", divide="ignore"):
-        cross, line = (_crossing(_polynomial(*speeds[0], degree), coast_fit, start) for degree in (2, 1))
-        (_, kb, var_b), (_, kc, var_c) = _polynomial(*speeds[0])(cross), coast_fit(cross)
+        cross = _crossing(boost_fit, coast_fit, start)
+        line = _crossing(_polynomial(boost_t, boost_v, 1), coast_fit, start)
+        (_, kb, var_b), (_, kc, var_c) = boost_fit(cross), coast_fit(cross)
         dk = kb - kc
         # The boost's shape is not known: where a line and a parabola through its samples disagree on the crossing
         # (a rocket's speed gain grows as its mass falls), the difference joins the 1-σ as the shape's error.

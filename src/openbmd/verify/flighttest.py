@@ -16,6 +16,7 @@ the acceleration growing as the mass falls (about fourfold over an SM-3-class bu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from openbmd.engagement.flyout import ballistic_coefficient_kg_m2, interceptor_v
 from openbmd.flight import FlownThreats, TrajectoryBatch, fly_launches
 from openbmd.flight._kernel import G0
 from openbmd.flight.propagate import Vehicle
+from openbmd.flight.vehicle import mass_form_vehicle
 
 DEFAULT_KICK_RAD = math.radians(30.0)
 """Pitch-over angle of a test shot when none is declared (rad): a shot well downrange, as tests fly."""
@@ -91,13 +93,11 @@ def rocket_vehicle(ideal_speed_mps: float, burn_time_s: float, beta_kg_m2: float
     ``ideal_speed_mps`` (m/s, the rocket equation's) in ``burn_time_s`` (s); it rises and pitches over as
     :func:`~openbmd.engagement.flyout.interceptor_vehicle` does and has no boost drag (as the speed form).
     The launch mass (1 t) does not matter without drag: only the acceleration does."""
-    exhaust = isp_s * G0
     m0 = 1000.0
-    m_burnout = m0 * math.exp(-ideal_speed_mps / exhaust)
-    mdot = (m0 - m_burnout) / burn_time_s
+    m_burnout = m0 * math.exp(-ideal_speed_mps / (isp_s * G0))
+    rocket = mass_form_vehicle([burn_time_s], [isp_s], [m0 - m_burnout], [m_burnout], 0.0, beta_kg_m2, 0.0)
     steering = interceptor_vehicle(ideal_speed_mps, burn_time_s, beta_kg_m2)
-    return Vehicle(np.array([[burn_time_s, mdot * exhaust, mdot, m_burnout, 0.0]]), 0.0, beta_kg_m2,
-                   steering.vertical_s, steering.kick_s)
+    return dataclasses.replace(rocket, vertical_s=steering.vertical_s, kick_s=steering.kick_s)
 
 
 def fly_test(profile: FlightTestProfile, earth: EarthModel, *, flown_speed_mps: float | None = None,
